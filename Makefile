@@ -1,0 +1,60 @@
+# Two commands: `make run` (set up and serve) and `make test` (set up and run every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test venv dev-venv migrate seed assets scan bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.requirements
+
+venv: $(VENV)/.requirements
+dev-venv: $(VENV)/.requirements-dev
+
+migrate: venv
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo --if-empty
+
+run: seed
+	@echo ""
+	@echo "  Strategy Discussion Coordinator: http://127.0.0.1:5000"
+	@if [ -n "$$DEMO_PASSWORD" ]; then echo "  Demo users (see README) sign in with the password in DEMO_PASSWORD"; \
+	  else echo "  Demo users (see README), e.g. mash@example.org, password: $$(cat instance/demo-password)"; fi
+	@echo "  Ctrl-C stops the web server and the scheduler."
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+# Every test on SQLite; then, when TEST_DATABASE_URL points at PostgreSQL, every database test again there.
+test: dev-venv
+	$(BIN)/bandit -q -c pyproject.toml -r safeguarding app.py config
+	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	  $(BIN)/pytest -q -p no:cacheprovider -m "not browser"; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL pass skipped (.ci/run sets it)"; fi
+
+# Rebuild static/govuk from govuk-frontend's Sass (needs Node; the output is committed).
+assets:
+	cd assets && npm install --no-audit --no-fund
+	cd assets && npx sass --pkg-importer=node --no-source-map --style=compressed --quiet-deps app.scss ../static/govuk/app.css
+	rm -rf static/govuk/assets && cp -r assets/node_modules/govuk-frontend/dist/govuk/assets static/govuk/assets
+	rm -rf static/govuk/assets/fonts
+	cp assets/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/
+	cp assets/node_modules/axe-core/axe.min.js tests/axe.min.js
+
+clean:
+	rm -rf $(VENV) instance/safeguarding.sqlite*

@@ -1,0 +1,149 @@
+"""Configuration classes, read from environment variables.
+
+Nothing secret has a default: production refuses to start without SECRET_KEY and DATABASE_URL,
+and development generates a per-machine key under instance/ rather than shipping one in the repo.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when a required setting is missing; the message names the variable."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url(default: str | None) -> str | None:
+    url = os.environ.get("DATABASE_URL") or default
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
+    if url and url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _instance_secret() -> str:
+    """A per-machine development key, created on first use and never committed."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the signed-in session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = _database_url(None)
+        self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+        self.SESSION_LIFETIME_HOURS = _int("SESSION_LIFETIME_HOURS", 12)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_LIFETIME_HOURS)
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+        self.PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding partnership")
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        # Email: real SMTP; nothing is sent unless SMTP_HOST is set.
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+        self.SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 10)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
+        self.MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")  # smtp | notify
+        self.NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+        self.NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "")
+        self.SWEEP_INTERVAL_MINUTES = _int("SWEEP_INTERVAL_MINUTES", 5)
+        self.DELIVER_INTERVAL_SECONDS = _int("DELIVER_INTERVAL_SECONDS", 60)
+        self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)
+
+    def validate(self) -> None:
+        """Fail fast, naming every missing variable at once."""
+        missing = [name for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not getattr(self, name)]
+        if missing:
+            names = ["DATABASE_URL" if m == "SQLALCHEMY_DATABASE_URI" else m for m in missing]
+            raise ConfigError(f"{self.ENV_NAME} configuration needs environment variable(s): {', '.join(names)}")
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+    DEBUG = False  # the debugger would show stack traces to anyone who reaches the port
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or _instance_secret()
+        INSTANCE.mkdir(exist_ok=True)
+        self.SQLALCHEMY_DATABASE_URI = self.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE / 'safeguarding.sqlite'}"
+
+
+class TestConfig(BaseConfig):
+    ENV_NAME = "test"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = secrets.token_hex(16)
+        # Tests choose their own database; TEST_DATABASE_URL (PostgreSQL in CI) wins over the in-memory default.
+        self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            from sqlalchemy.pool import StaticPool
+
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        self.SMTP_HOST = ""
+        self.BASE_URL = "http://localhost"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+        if self.SESSION_COOKIE_SECURE:
+            # __Host- binds the cookie to this exact host over HTTPS (ASVS 3.3.3).
+            self.SESSION_COOKIE_NAME = "__Host-session"
+        self.validate()
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> BaseConfig:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,124 @@
+"""Strategy Discussion Coordinator: the application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import BaseConfig, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: BaseConfig | str | None = None) -> Flask:
+    cfg = config if isinstance(config, BaseConfig) else load_config(config)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(cfg)
+    app.config["ENV_NAME"] = cfg.ENV_NAME
+    _configure_logging(app)
+    _register_templates(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    from .errors import register_error_handlers
+    from .security import register_security
+
+    register_security(app)
+    register_error_handlers(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _register_templates(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from . import templating
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    WTFormsHelpers(app)
+    templating.register(app)
+
+
+def _register_extensions(app: Flask) -> None:
+    from .auth import sessions
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are checked on the server instead (auth/sessions.py)
+    login_manager.user_loader(sessions.load_user)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Import every feature's models so metadata (and migrations) see all tables."""
+    from .audit import models as _audit  # noqa: F401
+    from .auth import models as _auth  # noqa: F401
+
+    for name in ("children", "discussions", "reminders", "missing", "differences"):
+        try:
+            __import__(f"safeguarding.{name}.models")
+        except ModuleNotFoundError as err:
+            if err.name != f"safeguarding.{name}" and err.name != f"safeguarding.{name}.models":
+                raise
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, admin_bp):
+        app.register_blueprint(bp)
+    for name in ("children", "discussions", "dashboard", "reminders", "missing", "differences", "reports"):
+        try:
+            module = __import__(f"safeguarding.{name}.views", fromlist=["bp"])
+        except ModuleNotFoundError as err:
+            if err.name in (f"safeguarding.{name}", f"safeguarding.{name}.views"):
+                continue
+            raise
+        app.register_blueprint(module.bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, and WAL so the scheduler and web server can share the file."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

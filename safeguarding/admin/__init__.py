@@ -1,0 +1,1 @@
+"""Administration: users and agencies. Administrators see no case data."""

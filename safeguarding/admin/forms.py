@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, InputRequired, Optional
+
+from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
+from ..forms import GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput, limit
+
+
+class UserForm(FlaskForm):
+    name = StringField("Full name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the person's full name"), limit("Full name", 200)])
+    email = StringField("Email address", widget=GovTextInput(),
+                        validators=[DataRequired("Enter an email address"),
+                                    Email("Enter an email address in the correct format, like name@example.org",
+                                          check_deliverability=False),
+                                    limit("Email address", 254)])
+    agency_id = SelectField("Agency", coerce=int, widget=GovSelect(),
+                            validators=[InputRequired("Select an agency")])
+    job_title = StringField("Job title", widget=GovTextInput(), validators=[Optional(), limit("Job title", 200)])
+    role = SelectField("Role", widget=GovRadioInput(),
+                       choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+                       validators=[InputRequired("Select a role")])
+    line_manager_id = SelectField("Line manager", coerce=int, widget=GovSelect(),
+                                  description="Overdue work is escalated to this person")
+    submit = SubmitField("Save user", widget=GovSubmitInput())
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "email": self.email.data.strip().lower(),
+            "agency_id": self.agency_id.data,
+            "job_title": (self.job_title.data or "").strip(),
+            "role": self.role.data,
+            "line_manager_id": self.line_manager_id.data or None,
+        }
+
+
+class NewUserForm(UserForm):
+    password = PasswordField("Initial password", widget=GovPasswordInput(),
+                             description="At least 12 characters. Give it to the person by a secure route; "
+                                         "they can change it under Your account.",
+                             validators=[InputRequired("Enter an initial password")])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("New password", widget=GovPasswordInput(),
+                             description="At least 12 characters. This signs the person out everywhere.",
+                             validators=[InputRequired("Enter a new password")])
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class AgencyForm(FlaskForm):
+    name = StringField("Agency name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the agency's name"), limit("Agency name", 200)])
+    kind = SelectField("Kind of agency", widget=GovRadioInput(),
+                       choices=[(k.value, label) for k, label in AGENCY_KIND_LABELS.items()],
+                       validators=[InputRequired("Select the kind of agency")])
+    shared_mailbox = StringField("Shared mailbox (optional)", widget=GovTextInput(),
+                                 validators=[Optional(),
+                                             Email("Enter the mailbox in the correct format, like mash@example.org",
+                                                   check_deliverability=False),
+                                             limit("Shared mailbox", 254)])
+    is_active = BooleanField("Agency is active", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save agency", widget=GovSubmitInput())
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "kind": self.kind.data,
+            "shared_mailbox": (self.shared_mailbox.data or "").strip() or None,
+            "is_active": bool(self.is_active.data),
+        }
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

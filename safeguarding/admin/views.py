@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth import services
+from ..auth.access import require
+from ..auth.models import Agency, User
+from ..extensions import db
+from ..pagination import paginate
+from .forms import AgencyForm, ConfirmForm, NewUserForm, PasswordResetForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _fill_choices(form: UserForm, user: User | None = None) -> None:
+    agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars()
+    form.agency_id.choices = [(0, "Select an agency")] + [(a.id, a.name) for a in agencies]
+    managers = db.session.execute(
+        db.select(User).where(User.is_active_user.is_(True)).order_by(User.name)
+    ).scalars()
+    form.line_manager_id.choices = [(0, "No line manager")] + [
+        (m.id, f"{m.name} ({m.agency.name})") for m in managers if user is None or m.id != user.id
+    ]
+
+
+def _apply_policy_error(form, err: services.PolicyError) -> None:
+    field = getattr(form, err.field or "", None)
+    if field is not None:
+        field.errors = list(field.errors) + [str(err)]
+    else:
+        form.form_errors.append(str(err))
+
+
+@bp.route("/")
+@require("admin.manage")
+def index():
+    return render_template("admin/index.html")
+
+
+@bp.route("/users")
+@require("admin.manage")
+def users():
+    query = db.select(User).order_by(User.is_active_user.desc(), User.name)
+    page = paginate(query, request.args.get("page", 1))
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require("admin.manage")
+def new_user():
+    form = NewUserForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        if not form.agency_id.data:
+            form.agency_id.errors = ["Select an agency"]
+        else:
+            try:
+                user = services.create_user(form.data_for_service(), form.password.data, actor=current_user)
+            except services.PolicyError as err:
+                _apply_policy_error(form, err)
+            else:
+                flash(f"User {user.name} created", "success")
+                return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require("admin.manage")
+def edit_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    _fill_choices(form, user)
+    if request.method == "GET":
+        form.line_manager_id.data = user.line_manager_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, form.data_for_service(), actor=current_user)
+        except services.PolicyError as err:
+            _apply_policy_error(form, err)
+        else:
+            flash(f"Changes to {user.name} saved", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
+@require("admin.manage")
+def toggle_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account", "error")
+        return redirect(url_for("admin.users"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.set_user_active(user, not user.is_active_user, actor=current_user)
+        flash(f"{user.name} {'reactivated' if user.is_active_user else 'deactivated and signed out'}", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/confirm_user_active.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@require("admin.manage")
+def reset_password(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data, actor=current_user)
+        except services.PolicyError as err:
+            _apply_policy_error(form, err)
+        else:
+            flash(f"Password for {user.name} set; they have been signed out everywhere", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/reset_password.html", form=form, user=user)
+
+
+@bp.route("/agencies")
+@require("admin.manage")
+def agencies():
+    rows = db.session.execute(db.select(Agency).order_by(Agency.is_active.desc(), Agency.name)).scalars().all()
+    return render_template("admin/agencies.html", agencies=rows)
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@require("admin.manage")
+def new_agency():
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency = services.create_agency(form.data_for_service(), actor=current_user)
+        except services.PolicyError as err:
+            _apply_policy_error(form, err)
+        else:
+            flash(f"Agency {agency.name} created", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=None)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@require("admin.manage")
+def edit_agency(agency_id: int):
+    agency = _get_or_404(Agency, agency_id)
+    form = AgencyForm(obj=agency)
+    if form.validate_on_submit():
+        try:
+            services.update_agency(agency, form.data_for_service(), actor=current_user)
+        except services.PolicyError as err:
+            _apply_policy_error(form, err)
+        else:
+            flash(f"Changes to {agency.name} saved", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=agency)

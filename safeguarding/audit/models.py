@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import now
+from ..extensions import db
+from ..types import UTCDateTime
+
+
+class AuditEvent(db.Model):
+    """One thing that happened. Never updated or deleted (on PostgreSQL a trigger enforces it).
+
+    Holds identifiers and field names with before/after values of structured fields; free-text about a child
+    is recorded as "changed", never copied here, so the audit log does not become a second case record.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_object", "object_type", "object_id", "occurred_at"),
+        Index("ix_audit_event_user", "user_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: copied at the time, so the record stays true if the user later moves agency or role
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str | None] = mapped_column(String(20))
+    #: e.g. sign_in, sign_in_failed, view, create, update, authz_fail
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    #: {"field": {"from": ..., "to": ...}} for structured fields
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    #: anything else worth keeping that is not case content (e.g. the email typed at a failed sign-in)
+    detail: Mapped[str | None] = mapped_column(String(300))

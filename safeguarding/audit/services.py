@@ -1,0 +1,76 @@
+"""Writing audit events. Callers add the event to the same transaction as the change it describes."""
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from ..extensions import db
+from .models import AuditEvent
+
+log = logging.getLogger("safeguarding.audit")
+
+#: Values of these fields are free text about a child or family; the audit log says they changed, not to what.
+REDACTED = "(text changed)"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any], free_text: Iterable[str] = ()) -> dict:
+    free = set(free_text)
+    result = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if old != new:
+            result[name] = {"changed": True} if name in free else {"from": old, "to": new}
+    return result
+
+
+def _client_ip() -> str | None:
+    if not has_request_context():
+        return None
+    return request.remote_addr
+
+
+def record(action: str, object_type: str | None = None, object_id: int | None = None, *,
+           changes: dict | None = None, user=None, detail: str | None = None) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits with its change)."""
+    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+        user = current_user
+    event = AuditEvent(
+        user_id=getattr(user, "id", None),
+        agency_id=getattr(user, "agency_id", None),
+        role=getattr(user, "role", None),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes or None,
+        ip_address=_client_ip(),
+        detail=(detail or "")[:300] or None,
+    )
+    db.session.add(event)
+    # One line per event for the operator's log; identifiers only, never case content.
+    log.info("audit action=%s object=%s:%s user=%s", action, object_type, object_id, event.user_id)
+    return event
+
+
+def record_view(object_type: str, object_id: int) -> None:
+    """A view of case data: recorded and committed at once, since a GET changes nothing else."""
+    record("view", object_type, object_id)
+    db.session.commit()

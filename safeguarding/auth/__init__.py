@@ -1,0 +1,1 @@
+"""People, agencies, sign-in and the access rules (access.py)."""

@@ -1,0 +1,78 @@
+"""The one place that decides what a user may see and do.
+
+A role grants actions (PERMISSIONS); a scope limits rows (functions below, one per kind of record, used by
+every list, detail, export and API route). Routes are private unless marked @public; an object the user may
+not see is a 404, and every refusal is audited as authz_fail.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort, request
+from flask_login import current_user
+
+from .models import Role
+
+MASH, PRACTITIONER, MANAGER, ADMIN = Role.MASH.value, Role.PRACTITIONER.value, Role.MANAGER.value, Role.ADMIN.value
+CASE_ROLES = frozenset({MASH, PRACTITIONER, MANAGER})
+
+#: action -> roles that may perform it (row scope is checked separately)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin.manage": frozenset({ADMIN}),
+    "admin.view_operations": frozenset({ADMIN}),
+    "case.view": CASE_ROLES,  # children, discussions, actions: subject to row scope
+    "child.create": frozenset({MASH, MANAGER, PRACTITIONER}),
+    "child.edit": frozenset({MASH, MANAGER, PRACTITIONER}),
+    "discussion.convene": frozenset({MASH, MANAGER}),
+    "discussion.record": frozenset({MASH, MANAGER}),
+    "audit.view_child": frozenset({MANAGER}),
+    "reports.view": frozenset({MANAGER, MASH}),
+    "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),
+    "difference.raise": CASE_ROLES,
+}
+
+_PUBLIC_ENDPOINTS: set[str] = {"static"}
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without signing in (sign-in page, health check, error pages)."""
+    _PUBLIC_ENDPOINTS.add(f"{view.__module__}:{view.__name__}")
+    view._public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public_view(view: Callable | None, endpoint: str | None) -> bool:
+    return endpoint in _PUBLIC_ENDPOINTS or bool(getattr(view, "_public", False))
+
+
+def can(user, action: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS.get(action, frozenset())
+
+
+def deny(status: int = 403, object_type: str | None = None, object_id: int | None = None):
+    """Refuse, audit the refusal, and stop the request."""
+    from ..audit import record
+    from ..extensions import db
+
+    record("authz_fail", object_type, object_id, detail=f"{request.method} {request.path}"[:300])
+    db.session.commit()
+    abort(status)
+
+
+def require(action: str) -> Callable:
+    """Decorator: the signed-in user's role must grant `action`, otherwise 403 (audited)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not can(current_user, action):
+                deny(403)
+            return view(*args, **kwargs)
+
+        wrapper._requires = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,142 @@
+"""Agencies, users and their server-side sessions."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from ..types import UTCDateTime
+
+
+class AgencyKind(str, enum.Enum):
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care"
+    POLICE = "police"
+    HEALTH = "health"
+    EDUCATION = "education"
+    PROBATION = "probation"
+    HOUSING = "housing"
+    YOUTH_JUSTICE = "youth_justice"
+    VOLUNTARY = "voluntary"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return AGENCY_KIND_LABELS[self]
+
+
+AGENCY_KIND_LABELS = {
+    AgencyKind.CHILDRENS_SOCIAL_CARE: "Children's social care",
+    AgencyKind.POLICE: "Police",
+    AgencyKind.HEALTH: "Health",
+    AgencyKind.EDUCATION: "Education",
+    AgencyKind.PROBATION: "Probation",
+    AgencyKind.HOUSING: "Housing",
+    AgencyKind.YOUTH_JUSTICE: "Youth justice",
+    AgencyKind.VOLUNTARY: "Voluntary sector",
+    AgencyKind.OTHER: "Other",
+}
+
+
+class Role(str, enum.Enum):
+    MASH = "mash"
+    PRACTITIONER = "practitioner"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.MASH: "MASH staff (convenes and records strategy discussions)",
+    Role.PRACTITIONER: "Practitioner (police officer, social worker, health, education)",
+    Role.MANAGER: "Manager (oversight of a team, escalations)",
+    Role.ADMIN: "Administrator (users and agencies; no case data)",
+}
+
+
+class Agency(db.Model):
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    #: shared mailbox for the agency's safeguarding team; used when no named person is known
+    shared_mailbox: Mapped[str | None] = mapped_column(String(254))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    users: Mapped[list["User"]] = relationship(back_populates="agency")
+
+    @property
+    def kind_label(self) -> str:
+        return AGENCY_KIND_LABELS[AgencyKind(self.kind)]
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<Agency {self.id} {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: stored lower-case; the sign-in identifier
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    is_active_user: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
+    line_manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[line_manager_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.is_active_user)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[Role(self.role)].split(" (")[0]
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):
+    """A signed-in session held on the server.
+
+    The browser's cookie carries only an opaque token; its SHA-256 is looked up here on every request, so
+    signing out, deactivation and password changes end sessions for real (a copied cookie is worthless).
+    """
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_active", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why it ended: signed_out, idle, expired, deactivated, password_changed, admin
+    revoked_reason: Mapped[str | None] = mapped_column(String(30))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()

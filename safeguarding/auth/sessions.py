@@ -1,0 +1,94 @@
+"""Server-side sessions: the cookie holds a random token, this module decides whether it is still valid."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request, session
+from sqlalchemy import update
+
+from ..clock import now
+from ..extensions import db
+from .models import User, UserSession
+
+SESSION_KEY = "sid"
+#: last_seen_at is written at most this often, so browsing is not a database write per request
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(user: User) -> UserSession:
+    """Begin a new session for `user`: a fresh cookie, a fresh token (no session fixation)."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    row = UserSession(
+        user_id=user.id,
+        token_hash=_hash(token),
+        ip_address=request.remote_addr,
+        user_agent=(request.user_agent.string or "")[:300],
+    )
+    db.session.add(row)
+    session[SESSION_KEY] = token
+    session.permanent = True
+    return row
+
+
+def current() -> UserSession | None:
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    return db.session.execute(
+        db.select(UserSession).where(UserSession.token_hash == _hash(token))
+    ).scalar_one_or_none()
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the user only if this browser's server-side session is live."""
+    row = current()
+    if row is None or row.revoked_at is not None or str(row.user_id) != str(user_id):
+        return None
+    moment = now()
+    cfg = current_app.config
+    if moment - row.last_seen_at > timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]):
+        _revoke(row, "idle")
+        return None
+    if moment - row.created_at > timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]):
+        _revoke(row, "expired")
+        return None
+    user = row.user
+    if not user.is_active:
+        _revoke(row, "deactivated")
+        return None
+    if moment - row.last_seen_at > TOUCH_EVERY:
+        row.last_seen_at = moment
+        db.session.commit()
+    return user
+
+
+def _revoke(row: UserSession, reason: str) -> None:
+    row.revoked_at = now()
+    row.revoked_reason = reason
+    db.session.commit()
+    session.clear()
+
+
+def end_current(reason: str = "signed_out") -> None:
+    row = current()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now()
+        row.revoked_reason = reason
+    session.clear()
+
+
+def end_all_for(user_id: int, reason: str) -> int:
+    """End every live session of a user (deactivation, password change, an admin's request)."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_reason=reason)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,77 @@
+"""Flask commands for operators: create-user, seed-demo (and, as features land, scheduler and reminders)."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .auth import services
+from .auth.models import Agency, Role, User
+from .extensions import db
+
+
+@click.command("create-user")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--agency", "agency_name", required=True, help="Name of an existing agency")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--job-title", default="")
+@click.password_option(help="At least 12 characters; prompted for if not given")
+@with_appcontext
+def create_user_command(name, email, agency_name, role, job_title, password):
+    """Create a user (for example the first administrator)."""
+    agency = db.session.execute(db.select(Agency).where(Agency.name == agency_name)).scalar_one_or_none()
+    if agency is None:
+        raise click.ClickException(f"No agency called {agency_name!r}. Run `flask create-agency` first.")
+    try:
+        user = services.create_user(
+            {"name": name, "email": email, "agency_id": agency.id, "job_title": job_title, "role": role},
+            password,
+        )
+    except services.PolicyError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Created user {user.id} <{user.email}> ({user.role}) in {agency.name}")
+
+
+@click.command("create-agency")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in __import__("safeguarding.auth.models",
+                                                                       fromlist=["AgencyKind"]).AgencyKind]),
+              required=True)
+@click.option("--mailbox", default=None)
+@with_appcontext
+def create_agency_command(name, kind, mailbox):
+    """Create an agency."""
+    try:
+        agency = services.create_agency({"name": name, "kind": kind, "shared_mailbox": mailbox, "is_active": True})
+    except services.PolicyError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Created agency {agency.id} {agency.name}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if any user exists (used by `make run`)")
+@with_appcontext
+def seed_demo_command(if_empty):
+    """Load the demo partnership: agencies, users of every role, children and discussions."""
+    from .demo import demo_password, seed
+
+    if if_empty and db.session.execute(db.select(User.id).limit(1)).first() is not None:
+        click.echo("Demo data already loaded; nothing to do")
+        return
+    summary = seed(demo_password(current_app))
+    click.echo(summary)
+
+
+def register(app) -> None:
+    for command in (create_user_command, create_agency_command, seed_demo_command):
+        app.cli.add_command(command)
+    # Feature packages with commands of their own (scheduler, reminders) register them here.
+    for name in ("reminders",):
+        try:
+            module = __import__(f"safeguarding.{name}.cli", fromlist=["register"])
+        except ModuleNotFoundError as err:
+            if err.name in (f"safeguarding.{name}", f"safeguarding.{name}.cli"):
+                continue
+            raise
+        module.register(app)

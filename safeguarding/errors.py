@@ -1,0 +1,55 @@
+"""Error pages: a clear message, never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from . import audit
+from .extensions import db
+
+log = logging.getLogger("safeguarding.errors")
+
+MESSAGES = {
+    400: ("There is a problem with your request", "The page could not understand what was sent. Go back and try again."),
+    403: ("You do not have permission to see this page", "If you think you should, ask your manager or administrator."),
+    404: ("Page not found", "If you typed the web address, check it is correct. The page may also be one you cannot see."),
+    405: ("There is a problem with your request", "That page cannot be used in this way."),
+    413: ("What you sent is too large", "Go back and try with less."),
+    429: ("Too many attempts", "Wait a minute, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved before this page was lost."),
+}
+
+
+def _page(status: int, title: str | None = None, body: str | None = None):
+    default_title, default_body = MESSAGES.get(status, MESSAGES[500])
+    return render_template("errors/error.html", status=status, title=title or default_title,
+                           body=body or default_body), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        log.warning("csrf failure: %s", err.description)
+        try:
+            audit.record("csrf_fail", detail=f"{request.method} {request.path}")
+            db.session.commit()
+        except Exception:  # pragma: no cover - never let auditing hide the page
+            db.session.rollback()
+        return _page(400, "Your form has expired",
+                     "For your security, forms stop working after a while or when you sign out. "
+                     "Go back, reload the page and try again. What you typed may need to be entered again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.code is None or err.code < 400:
+            return err
+        return _page(err.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _page(500)

@@ -1,0 +1,102 @@
+"""Form pieces shared by every feature: GOV.UK widgets and error messages that name the field."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, StringField, ValidationError
+from wtforms.validators import Length
+
+from .clock import LONDON, UTC
+
+__all__ = [
+    "GovCheckboxesInput", "GovCheckboxInput", "GovDateInput", "GovPasswordInput", "GovRadioInput", "GovSelect",
+    "GovSubmitInput", "GovTextArea", "GovTextInput", "GovDateField", "TimeOfDayField", "london_instant",
+    "limit", "not_in_future",
+]
+
+TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+class GovDateField(DateField):
+    """A date typed as day, month and year boxes; error messages in GOV.UK style."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        parts = [v.strip() for v in valuelist]
+        name = self.label.text
+        if len(parts) != 3 or not all(parts):
+            missing = [n for n, v in zip(("day", "month", "year"), parts + [""] * 3) if not v]
+            self.data = None
+            raise ValueError(f"{name} must include a {' and '.join(missing) or 'day, month and year'}")
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1000:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{name} must be a real date") from None
+
+    def pre_validate(self, form):
+        pass
+
+
+class TimeOfDayField(StringField):
+    """A 24-hour time such as 14:30, as GOV.UK suggests for times."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        kwargs.setdefault("description", "Use the 24-hour clock, for example 14:30")
+        super().__init__(label, validators, **kwargs)
+
+    @property
+    def time(self) -> time | None:
+        match = TIME_RE.match(self.data or "")
+        if not match:
+            return None
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 23 or minute > 59:
+            return None
+        return time(hour, minute)
+
+    def pre_validate(self, form):
+        if (self.data or "").strip() and self.time is None:
+            raise ValidationError(f"{self.label.text} must be a real time, like 09:30 or 14:00")
+
+
+def london_instant(day: date | None, at: time | None) -> datetime | None:
+    """The UTC instant of a London wall-clock date and time (BST or GMT as it was on that day)."""
+    if day is None or at is None:
+        return None
+    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+
+
+def limit(name: str, maximum: int) -> Length:
+    return Length(max=maximum, message=f"{name} must be {maximum:,} characters or fewer")
+
+
+def not_in_future(today_fn):
+    def check(form, field):
+        if field.data and field.data > today_fn():
+            raise ValidationError(f"{field.label.text} must be today or in the past")
+
+    return check

@@ -1,0 +1,89 @@
+"""Template globals and filters: London time on screen, the navigation, the CSP nonce."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import request, url_for
+from flask_login import current_user
+
+from .auth.access import can
+from .clock import now, to_london
+from .security import csp_nonce
+
+
+def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+    if value is None:
+        return ""
+    return to_london(value).strftime(fmt)
+
+
+def london_date(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_london(value).date()
+    return value.strftime("%-d %B %Y")
+
+
+def duration_words(seconds: float) -> str:
+    """'2 days 3 hours', '45 minutes': the two largest units, as a person would say it."""
+    seconds = int(abs(seconds))
+    days, rem = divmod(seconds, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes = rem // 60
+    parts = []
+    for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")):
+        if amount:
+            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
+    return " ".join(parts[:2]) or "less than a minute"
+
+
+def time_left(due: datetime | None, at: datetime | None = None) -> str:
+    if due is None:
+        return ""
+    delta = (due - (at or now())).total_seconds()
+    if delta < 0:
+        return f"overdue by {duration_words(delta)}"
+    return f"due in {duration_words(delta)}"
+
+
+def _navigation() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    endpoint = request.endpoint or ""
+    items = [("Home", "main.home", None)]
+    candidates = [
+        ("My work", "dashboard.my_work", "case.view"),
+        ("Children", "children.index", "case.view"),
+        ("Discussions", "discussions.index", "case.view"),
+        ("Missing", "missing.index", "case.view"),
+        ("Differences", "differences.index", "case.view"),
+        ("Reports", "reports.index", "reports.view"),
+        ("Admin", "admin.index", "admin.manage"),
+    ]
+    from flask import current_app
+
+    for text, ep, action in candidates:
+        if ep in current_app.view_functions and (action is None or can(current_user, action)):
+            items.append((text, ep, action))
+    result = []
+    for text, ep, _ in items:
+        prefix = ep.split(".")[0]
+        result.append({"text": text, "href": url_for(ep),
+                       "active": endpoint == ep or (prefix not in ("main",) and endpoint.startswith(prefix + "."))})
+    return result
+
+
+def register(app) -> None:
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+
+    @app.context_processor
+    def inject():
+        return {
+            "cspNonce": csp_nonce(),
+            "navigation": _navigation(),
+            "partnership_name": app.config.get("PARTNERSHIP_NAME"),
+        }

@@ -1,0 +1,77 @@
+from safeguarding.audit.models import AuditEvent
+from safeguarding.auth.models import Agency, Role, User
+from safeguarding.extensions import db
+
+from .conftest import PASSWORD
+from .pages import PageClient
+
+
+def test_admin_creates_a_user_who_can_sign_in(app, signed_in, agencies):
+    admin, _ = signed_in(Role.ADMIN)
+    admin.get("/admin/users")
+    page = admin.post_form("/admin/users/new", {
+        "name": "Nina Nurse", "email": "Nina@Example.org", "agency_id": agencies["health"].id,
+        "job_title": "School nurse", "role": "practitioner", "line_manager_id": 0,
+        "password": "velvet-otter-station-7",
+    })
+    assert page.response.headers["Location"] == "/admin/users"
+    nina = db.session.execute(db.select(User).where(User.email == "nina@example.org")).scalar_one()
+    event = db.session.execute(db.select(AuditEvent).where(AuditEvent.object_type == "user",
+                                                           AuditEvent.object_id == nina.id)).scalar_one()
+    assert event.action == "create" and event.changes["role"]["to"] == "practitioner"
+    assert "password_hash" not in event.changes
+    PageClient(app.test_client()).sign_in("nina@example.org", "velvet-otter-station-7")
+
+
+def test_user_form_errors_keep_what_was_typed(signed_in, agencies, make_user):
+    admin, _ = signed_in(Role.ADMIN)
+    existing = make_user()
+    page = admin.post_form("/admin/users/new", {
+        "name": "", "email": "not-an-email", "agency_id": 0, "role": "", "line_manager_id": 0, "password": "short",
+        "job_title": "Keep me",
+    }, expected=200)
+    assert page.title.startswith("Error:")
+    for message in ("Enter the person's full name", "Enter an email address in the correct format",
+                    "Select a role"):
+        assert message in page
+    assert 'value="Keep me"' in page.html
+    page = admin.post_form("/admin/users/new", {
+        "name": "Dup", "email": existing.email, "agency_id": agencies["csc"].id, "role": "mash",
+        "line_manager_id": 0, "password": "velvet-otter-station-7",
+    }, expected=200)
+    assert "A user with this email address already exists" in page
+
+
+def test_deactivating_a_user_signs_them_out(app, signed_in, make_user):
+    admin, _ = signed_in(Role.ADMIN)
+    worker = make_user(Role.PRACTITIONER)
+    their_browser = PageClient(app.test_client())
+    their_browser.sign_in(worker.email, PASSWORD)
+    confirm = admin.get(f"/admin/users/{worker.id}/active")
+    assert "Deactivate" in confirm
+    admin.post_form(f"/admin/users/{worker.id}/active", {})
+    assert db.session.get(User, worker.id).is_active_user is False
+    their_browser.get("/home", expected=302)
+
+
+def test_admin_edits_an_agency_with_audit(signed_in, agencies):
+    admin, _ = signed_in(Role.ADMIN)
+    agency = agencies["education"]
+    admin.post_form(f"/admin/agencies/{agency.id}", {"name": "Test Academy Trust", "kind": "education",
+                                                      "shared_mailbox": "dsl@trust.example.org", "is_active": "y"})
+    assert db.session.get(Agency, agency.id).name == "Test Academy Trust"
+    event = db.session.execute(db.select(AuditEvent).where(AuditEvent.object_type == "agency",
+                                                           AuditEvent.action == "update")).scalar_one()
+    assert event.changes["name"] == {"from": "Test Academy", "to": "Test Academy Trust"}
+
+
+def test_agency_name_must_be_unique(signed_in, agencies):
+    admin, _ = signed_in(Role.ADMIN)
+    page = admin.post_form("/admin/agencies/new", {"name": "testshire police", "kind": "police"}, expected=200)
+    assert "An agency with this name already exists" in page
+
+
+def test_admin_sees_no_case_navigation(signed_in):
+    admin, _ = signed_in(Role.ADMIN)
+    home = admin.get("/home")
+    assert "You do not see case records" in home

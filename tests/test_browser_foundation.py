@@ -1,0 +1,54 @@
+"""A demo user signs in and out in a real Chromium; the pages pass axe-core at WCAG 2.2 AA."""
+import pytest
+
+from safeguarding.demo import seed
+
+from .browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+DEMO = "lantern-violet-orchard"
+
+
+def test_sign_in_home_and_sign_out_are_accessible(browser_app, browser_page):
+    seed(DEMO)
+    page = browser_page
+    page.goto("/")
+    assert page.title().startswith("Sign in")
+    assert_accessible(page)
+
+    page.get_by_label("Email address").fill("mash@example.org")
+    page.get_by_label("Password", exact=True).fill("wrong password here")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.title().startswith("Error: Sign in")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Password", exact=True).fill(DEMO)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+    assert "Welcome, Sam Patel" in page.locator("h1").inner_text()
+    assert_accessible(page)
+
+    page.goto("/no-such-page")
+    assert page.title().startswith("Page not found")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    assert "You have been signed out" in page.content()
+    page.goto("/home")
+    assert page.title().startswith("Sign in")
+
+
+def test_keyboard_only_sign_in(browser_app, browser_page):
+    seed(DEMO)
+    page = browser_page
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")  # skip link
+    page.get_by_label("Email address").focus()
+    page.keyboard.type("police@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/home")
+    assert "DC Chris Evans" in page.locator("h1").inner_text()

@@ -1,0 +1,29 @@
+from safeguarding.auth.models import Agency, User
+from safeguarding.extensions import db
+
+
+def test_seed_demo_then_create_user(runner, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-lantern-harbour-3")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded" in result.output
+    roles = set(db.session.execute(db.select(User.role)).scalars())
+    assert roles == {"admin", "mash", "practitioner", "manager"}
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already loaded" in again.output
+
+    result = runner.invoke(args=["create-user", "--name", "New Person", "--email", "new@example.org",
+                                 "--agency", "Northshire Police", "--role", "practitioner",
+                                 "--password", "granite-willow-falcon-8"])
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(db.select(User).where(User.email == "new@example.org")).scalar_one().agency.name \
+        == "Northshire Police"
+
+
+def test_create_user_explains_a_weak_password(runner):
+    db.session.add(Agency(name="Northshire Police", kind="police"))
+    db.session.commit()
+    result = runner.invoke(args=["create-user", "--name", "N", "--email", "n@example.org",
+                                 "--agency", "Northshire Police", "--role", "practitioner", "--password", "short"])
+    assert result.exit_code != 0
+    assert "12 characters" in result.output
