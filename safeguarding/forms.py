@@ -38,6 +38,8 @@ class GovDateField(DateField):
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
+        # The GOV.UK widget unpacks raw_data into day, month and year: always give it three.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3] if valuelist else None
         if not valuelist or not any(v.strip() for v in valuelist):
             self.data = None
             return

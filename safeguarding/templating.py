@@ -7,7 +7,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from .auth.access import can
-from .clock import now, to_london
+from .clock import london_today, now, to_london
 from .security import csp_nonce
 
 
@@ -79,6 +79,9 @@ def register(app) -> None:
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    from .children.nhs import formatted as nhs_formatted
+
+    app.jinja_env.globals["nhs_formatted"] = nhs_formatted
 
     @app.context_processor
     def inject():
@@ -86,4 +89,5 @@ def register(app) -> None:
             "cspNonce": csp_nonce(),
             "navigation": _navigation(),
             "partnership_name": app.config.get("PARTNERSHIP_NAME"),
+            "today": london_today(),
         }

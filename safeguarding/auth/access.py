@@ -11,6 +11,7 @@ from typing import Callable
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import false, or_, true
 
 from .models import Role
 
@@ -76,3 +77,45 @@ def require(action: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def _sees_all_cases(user) -> bool:
+    """MASH staff and managers have oversight of the partnership's case records."""
+    return user.role in (MASH, MANAGER)
+
+
+# --- Row scope: children -------------------------------------------------------------------------------------
+# A practitioner sees a child their agency recorded, or one linked to them by a feature (invited to a discussion
+# about the child, owner of an action, involved in a missing episode or a professional difference). Each feature
+# adds its link below as a function returning an SQL clause on Child; keep them here so this file stays the one
+# place that answers "who may see this child?".
+
+
+def child_scope(user):
+    """SQL clause restricting `Child` rows to those `user` may see."""
+    from ..children.models import Child
+
+    if not can(user, "case.view"):
+        return false()
+    if _sees_all_cases(user):
+        return true()
+    clauses = [Child.created_by_agency_id == user.agency_id]
+    clauses.extend(link(user) for link in CHILD_LINKS)
+    return or_(*clauses)
+
+
+#: functions user -> clause on Child, one per feature that links people to children
+CHILD_LINKS: list[Callable] = []
+
+
+def visible_child_or_404(child_id: int):
+    """The child if the signed-in user may see them; otherwise 404 (and an audited refusal)."""
+    from ..children.models import Child
+    from ..extensions import db
+
+    child = db.session.execute(
+        db.select(Child).where(Child.id == child_id, child_scope(current_user))
+    ).scalar_one_or_none()
+    if child is None:
+        deny(404, "child", child_id)
+    return child

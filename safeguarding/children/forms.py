@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+
+from ..clock import london_today
+from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
+                     GovTextInput, limit)
+from .models import ADVERSITY_LABELS, GENDERS, LOOKED_AFTER
+from .nhs import is_valid_nhs_number, normalise
+
+
+class ChildForm(FlaskForm):
+    version = HiddenField()
+    first_name = StringField("First name", widget=GovTextInput(),
+                             validators=[DataRequired("Enter the child's first name"), limit("First name", 100)])
+    last_name = StringField("Last name", widget=GovTextInput(),
+                            validators=[DataRequired("Enter the child's last name"), limit("Last name", 100)])
+    is_unborn = BooleanField("This is an unborn child", widget=GovCheckboxInput())
+    date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2015")
+    expected_date = GovDateField("Expected date of delivery (unborn child)")
+    gender = RadioField("Gender", choices=GENDERS, default="unknown", widget=GovRadioInput(),
+                        validators=[InputRequired("Select the child's gender, or Not known")])
+    ethnicity = StringField("Ethnicity", widget=GovTextInput(), validators=[Optional(), limit("Ethnicity", 100)])
+    disability = StringField("Disability or communication needs", widget=GovTextInput(),
+                             description="Matters for interviews: an intermediary may be needed",
+                             validators=[Optional(), limit("Disability or communication needs", 500)])
+    address = TextAreaField("Address", widget=GovTextArea(), validators=[Optional(), limit("Address", 500)])
+    la_reference = StringField("Local authority case reference", widget=GovTextInput(),
+                               validators=[Optional(), limit("Local authority case reference", 50)])
+    nhs_number = StringField("NHS number", widget=GovTextInput(), description="10 digits, for example 943 476 5919",
+                             validators=[Optional()])
+    looked_after = RadioField("Looked-after status", choices=LOOKED_AFTER, default="no", widget=GovRadioInput(),
+                              validators=[InputRequired("Select the child's looked-after status")])
+    responsible_authority = StringField("Responsible local authority (if looked after)", widget=GovTextInput(),
+                                        validators=[Optional(), limit("Responsible local authority", 200)])
+    submit = SubmitField("Save child", widget=GovSubmitInput())
+
+    def validate_nhs_number(self, field):
+        if field.data and field.data.strip():
+            if not is_valid_nhs_number(field.data):
+                raise ValidationError("Enter a valid NHS number: 10 digits with a correct check digit")
+
+    def validate_date_of_birth(self, field):
+        if self.is_unborn.data:
+            return
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the child's date of birth")
+        if field.data and field.data > london_today():
+            raise ValidationError("Date of birth must be today or in the past")
+        if field.data and (london_today().year - field.data.year) > 25:
+            raise ValidationError("Date of birth must be within the last 25 years")
+
+    def validate_expected_date(self, field):
+        if not self.is_unborn.data:
+            return
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the expected date of delivery for an unborn child")
+        if field.data and field.data < london_today():
+            raise ValidationError("Expected date of delivery must be today or in the future")
+
+    def validate_responsible_authority(self, field):
+        if self.looked_after.data == "yes" and not (field.data or "").strip():
+            raise ValidationError("Enter the responsible local authority for a looked-after child")
+
+    def data_for_service(self) -> dict:
+        unborn = bool(self.is_unborn.data)
+        return {
+            "first_name": self.first_name.data.strip(),
+            "last_name": self.last_name.data.strip(),
+            "is_unborn": unborn,
+            "date_of_birth": None if unborn else self.date_of_birth.data,
+            "expected_date": self.expected_date.data if unborn else None,
+            "gender": self.gender.data,
+            "ethnicity": (self.ethnicity.data or "").strip(),
+            "disability": (self.disability.data or "").strip(),
+            "address": (self.address.data or "").strip(),
+            "la_reference": (self.la_reference.data or "").strip() or None,
+            "nhs_number": normalise(self.nhs_number.data) or None,
+            "looked_after": self.looked_after.data,
+            "responsible_authority": (self.responsible_authority.data or "").strip(),
+        }
+
+
+class SearchForm(FlaskForm):
+    """Sent by POST so a child's name never appears in a URL, a server log or a Referer header."""
+
+    query = StringField("Name, date of birth or reference", widget=GovTextInput(),
+                        description="For example: Smith, 14/02/2016, an LA reference or an NHS number",
+                        validators=[DataRequired("Enter a name, date of birth or reference to search for"),
+                                    limit("Search", 100)])
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class AdversityForm(FlaskForm):
+    adversity = SelectField("Adversity", choices=[("", "Select an adversity")] + [
+        (a.value, label) for a, label in ADVERSITY_LABELS.items()], widget=GovSelect(),
+        validators=[DataRequired("Select the family adversity")])
+    note = TextAreaField("What was seen or reported", widget=GovTextArea(),
+                         description="Describe what was actually seen or said, and by whom",
+                         validators=[Optional(), limit("What was seen or reported", 2000)])
+    submit = SubmitField("Record adversity", widget=GovSubmitInput())

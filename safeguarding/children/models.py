@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from ..types import UTCDateTime
+
+
+class Adversity(str, enum.Enum):
+    """The nine family adversities the triennial analysis of serious case reviews found again and again."""
+
+    DOMESTIC_ABUSE = "domestic_abuse"
+    PARENTAL_MENTAL_HEALTH = "parental_mental_health"
+    SUBSTANCE_MISUSE = "substance_misuse"
+    PARENTAL_ACES = "parental_aces"
+    POVERTY = "poverty"
+    CRIMINALITY = "criminality"
+    TRANSIENT_LIFESTYLE = "transient_lifestyle"
+    MULTIPLE_PARTNERS = "multiple_partners"
+    SOCIAL_ISOLATION = "social_isolation"
+
+
+ADVERSITY_LABELS = {
+    Adversity.DOMESTIC_ABUSE: "Domestic abuse",
+    Adversity.PARENTAL_MENTAL_HEALTH: "Parental mental health problems",
+    Adversity.SUBSTANCE_MISUSE: "Parental drug or alcohol misuse",
+    Adversity.PARENTAL_ACES: "Parents' own adverse childhood experiences",
+    Adversity.POVERTY: "Poverty",
+    Adversity.CRIMINALITY: "Criminality",
+    Adversity.TRANSIENT_LIFESTYLE: "Transient lifestyle (frequent moves)",
+    Adversity.MULTIPLE_PARTNERS: "Multiple partners or changing household",
+    Adversity.SOCIAL_ISOLATION: "Social isolation",
+}
+
+GENDERS = [("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not known")]
+LOOKED_AFTER = [("no", "Not looked after"), ("yes", "Looked after (section 20 or care order)"),
+                ("unknown", "Not known")]
+
+
+class Child(db.Model):
+    __tablename__ = "child"
+    __table_args__ = (
+        Index("ix_child_names", "last_name", "first_name"),
+        Index("ix_child_dob", "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    #: for an unborn child, date_of_birth is empty and expected_date is set
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    is_unborn: Mapped[bool] = mapped_column(Boolean, default=False)
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(20), default="unknown")
+    ethnicity: Mapped[str] = mapped_column(String(100), default="")
+    disability: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    #: the local authority's own case reference (e.g. from Mosaic or LiquidLogic)
+    la_reference: Mapped[str | None] = mapped_column(String(50), index=True)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    looked_after: Mapped[str] = mapped_column(String(10), default="no")
+    responsible_authority: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: the agency that first recorded the child can always see the record it made
+    created_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    #: optimistic locking: a stale edit form is refused, never silently overwrites
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    adversities: Mapped[list["FamilyAdversity"]] = relationship(
+        back_populates="child", cascade="all, delete-orphan", order_by="FamilyAdversity.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.full_name} (unborn)" if self.is_unborn else self.full_name
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class FamilyAdversity(db.Model):
+    __tablename__ = "family_adversity"
+    __table_args__ = (UniqueConstraint("child_id", "adversity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    adversity: Mapped[str] = mapped_column(String(40))
+    #: what was seen or reported, in the words of whoever knows
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    child: Mapped[Child] = relationship(back_populates="adversities")
+
+    @property
+    def label(self) -> str:
+        return ADVERSITY_LABELS[Adversity(self.adversity)]

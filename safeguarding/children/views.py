@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import audit
+from ..auth.access import child_scope, require, visible_child_or_404
+from ..extensions import db
+from ..pagination import paginate
+from . import services
+from .forms import AdversityForm, ChildForm, SearchForm
+from .models import Child
+from .timeline import timeline
+
+bp = Blueprint("children", __name__, url_prefix="/children")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@require("case.view")
+def index():
+    """Recently recorded children the user may see, and a search (by POST: names stay out of URLs)."""
+    form = SearchForm()
+    results = None
+    if request.method == "POST" and form.validate_on_submit():
+        results = services.search(current_user, form.query.data)
+        audit.record("search", "child", None, detail=f"{len(results)} result(s)")
+        db.session.commit()
+    query = db.select(Child).where(child_scope(current_user)).order_by(Child.created_at.desc(), Child.id.desc())
+    page = paginate(query, request.args.get("page", 1))
+    return render_template("children/index.html", form=form, results=results, page=page,
+                           limit=services.SEARCH_LIMIT)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("child.create")
+def new():
+    form = ChildForm()
+    if form.validate_on_submit():
+        child = services.create_child(form.data_for_service(), actor=current_user)
+        flash(f"{child.display_name} added", "success")
+        return redirect(url_for("children.show", child_id=child.id))
+    return render_template("children/form.html", form=form, child=None)
+
+
+@bp.route("/<int:child_id>")
+@require("case.view")
+def show(child_id: int):
+    child = visible_child_or_404(child_id)
+    audit.record_view("child", child.id)
+    return render_template("children/show.html", child=child, timeline=timeline(child, current_user),
+                           adversity_form=AdversityForm())
+
+
+@bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
+@require("child.edit")
+def edit(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = ChildForm(obj=child)
+    if request.method == "GET":
+        form.version.data = child.version
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            services.update_child(child, form.data_for_service(), int(form.version.data or 0), actor=current_user)
+        except services.StaleEdit:
+            db.session.rollback()
+            conflict = True
+            form.version.data = db.session.get(Child, child_id).version
+        else:
+            flash("Changes saved", "success")
+            return redirect(url_for("children.show", child_id=child.id))
+    return render_template("children/form.html", form=form, child=child, conflict=conflict)
+
+
+@bp.route("/<int:child_id>/adversities", methods=["POST"])
+@require("child.edit")
+def add_adversity(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = AdversityForm()
+    if form.validate_on_submit():
+        services.record_adversity(child, form.adversity.data, (form.note.data or "").strip(), actor=current_user)
+        flash("Family adversity recorded", "success")
+        return redirect(url_for("children.show", child_id=child.id) + "#adversities")
+    audit.record_view("child", child.id)
+    return render_template("children/show.html", child=child, timeline=timeline(child, current_user),
+                           adversity_form=form, form=form), 200

@@ -1,0 +1,72 @@
+"""One shape for every clock in the product, and the one question the dashboard and the reminder sweep ask.
+
+Each feature with clocks provides `safeguarding/<feature>/deadlines.py` with:
+
+    KINDS: dict[str, str]   # kind -> label a person would use, e.g. {"agreed_action": "Agreed action"}
+    def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]
+
+`open_deadlines` returns the feature's deadlines that are still open (not done, cancelled or met) and due
+before `due_before`, optionally only those owned by `owner_ids`. It must be one indexed query (or a few) whose
+cost grows with the rows returned, not with the size of the database. The dashboard asks for a user's (and a
+manager's team's) deadlines due within 7 days; the reminder sweep asks for everyone's due within the longest
+reminder lead time. Both see exactly the same deadlines, so a user is never chased for something they cannot see.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Collection, Iterator
+
+FEATURES = ("discussions", "missing", "differences")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    #: e.g. "agreed_action", "minutes_circulation", "icpc", "return_interview", "police_protection"
+    kind: str
+    #: what the clock belongs to, so reminders can be keyed (rule, object, level, recipient)
+    object_type: str
+    object_id: int
+    #: shown in the app only (may name the child); never put in an email
+    title: str
+    #: aware UTC
+    due_at: datetime
+    #: path inside the app, e.g. "/discussions/12#action-40"
+    url: str
+    #: whose it is
+    owner_id: int | None
+    owner_agency_id: int | None
+    child_id: int | None = None
+    child_name: str | None = None
+    #: who is told when it is badly overdue; None means the owner's line manager
+    escalate_to_id: int | None = None
+
+    def is_overdue(self, at: datetime) -> bool:
+        return self.due_at <= at
+
+
+def providers() -> Iterator:
+    for name in FEATURES:
+        try:
+            module = importlib.import_module(f"safeguarding.{name}.deadlines")
+        except ModuleNotFoundError as err:
+            if err.name in (f"safeguarding.{name}", f"safeguarding.{name}.deadlines"):
+                continue
+            raise
+        yield module
+
+
+def kinds() -> dict[str, str]:
+    result: dict[str, str] = {}
+    for module in providers():
+        result.update(module.KINDS)
+    return result
+
+
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
+    """Every feature's open deadlines due before `due_before`, soonest first."""
+    found: list[Deadline] = []
+    for module in providers():
+        found.extend(module.open_deadlines(due_before=due_before, owner_ids=owner_ids))
+    return sorted(found, key=lambda d: (d.due_at, d.kind, d.object_id))
