@@ -69,6 +69,8 @@ class BaseConfig:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+        #: searches of children's records per user; bulk look-ups are not how this service is used
+        self.SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT", "60 per minute")
         self.PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding partnership")
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # Email: real SMTP; nothing is sent unless SMTP_HOST is set.

@@ -90,10 +90,11 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
 
-    for bp in (main_bp, auth_bp, admin_bp):
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp):
         app.register_blueprint(bp)
     for name in ("children", "discussions", "dashboard", "reminders", "missing", "differences", "reports"):
         try:

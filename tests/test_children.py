@@ -109,3 +109,37 @@ def test_adversities_are_counted(signed_in):
                          form_url=f"/children/{child.id}")
     page = client.get(f"/children/{child.id}")
     assert "(3 of 9)" in page and "consider the cumulative harm" in page
+
+
+def test_manager_sees_who_looked_at_a_child(signed_in):
+    mash, mash_user = signed_in(Role.MASH)
+    mash.post_form("/children/new", _child_form())
+    child = db.session.execute(db.select(Child)).scalar_one()
+    mash.get(f"/children/{child.id}")
+    mash.get(f"/audit/children/{child.id}", expected=403)
+    manager, _ = signed_in(Role.MANAGER)
+    page = manager.get(f"/audit/children/{child.id}")
+    assert mash_user.name in page and "Viewed" in page and "Created" in page
+    assert "Who has looked at this record" in manager.get(f"/children/{child.id}")
+
+
+def test_search_is_rate_limited_per_user(app_factory):
+    from .conftest import PASSWORD
+    from .pages import PageClient
+
+    app = app_factory(SEARCH_RATE_LIMIT="2 per minute")
+    from safeguarding.auth.models import Agency, User
+    from safeguarding.auth import passwords
+
+    agency = Agency(name="CSC", kind="childrens_social_care")
+    db.session.add(agency)
+    db.session.flush()
+    user = User(name="Searcher", email="s@example.org", agency_id=agency.id, role="mash",
+                password_hash=passwords.hash_password(PASSWORD))
+    db.session.add(user)
+    db.session.commit()
+    client = PageClient(app.test_client())
+    client.sign_in(user.email, PASSWORD)
+    client.post_form("/children/", {"query": "a"}, expected=200)
+    client.post_form("/children/", {"query": "b"}, expected=200)
+    client.post_form("/children/", {"query": "c"}, expected=429)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit
 from ..auth.access import child_scope, require, visible_child_or_404
-from ..extensions import db
+from ..extensions import db, limiter
 from ..pagination import paginate
 from . import services
 from .forms import AdversityForm, ChildForm, SearchForm
@@ -15,8 +15,13 @@ from .timeline import timeline
 bp = Blueprint("children", __name__, url_prefix="/children")
 
 
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/", methods=["GET", "POST"])
 @require("case.view")
+@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"], key_func=_per_user, methods=["POST"])
 def index():
     """Recently recorded children the user may see, and a search (by POST: names stay out of URLs)."""
     form = SearchForm()
