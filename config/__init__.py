@@ -80,10 +80,13 @@ class BaseConfig:
         self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
         self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
         self.SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 10)
+        # A council relay signed by an internal certificate authority: trust that CA for STARTTLS.
+        self.SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE", "")
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
         self.MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")  # smtp | notify
         self.NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
         self.NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "")
+        self.NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
         self.SWEEP_INTERVAL_MINUTES = _int("SWEEP_INTERVAL_MINUTES", 5)
         self.DELIVER_INTERVAL_SECONDS = _int("DELIVER_INTERVAL_SECONDS", 60)
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)

@@ -1,0 +1,165 @@
+"""Commands: `flask scheduler run` (the one scheduler process), `flask reminders sweep|deliver|digest`.
+
+Web workers never start a scheduler: only `flask scheduler run` builds one. APScheduler's job store lives in
+memory (its maintainers: never share a job store between schedulers); the outbox in the database is what makes
+a restart, a late start or a second copy harmless.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import time
+from datetime import datetime
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import text
+
+from .. import clock
+from ..extensions import db
+
+log = logging.getLogger("safeguarding.scheduler")
+
+#: PostgreSQL advisory lock key held by the running scheduler ("SDCR" as an integer)
+LOCK_KEY = 0x53444352
+
+scheduler_cli = AppGroup("scheduler", help="The scheduler process that chases deadlines.")
+reminders_cli = AppGroup("reminders", help="Run one reminder step by hand.")
+
+
+def run_job(app, name: str) -> None:
+    """One job run, in its own application context; a failure is logged and kept for admins, never fatal."""
+    from . import delivery, sweep
+
+    with app.app_context():
+        try:
+            if name == "sweep":
+                outcome = sweep.sweep(clock.now()).line()
+            elif name == "deliver":
+                outcome = delivery.deliver(clock.now()).line()
+            else:
+                outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
+            log.info("scheduler job %s: %s", name, outcome)
+        except Exception as err:  # the scheduler must outlive a bad night (database restart, a provider's bug)
+            log.exception("scheduler job %s failed", name)
+            sweep.record_error(name, err)
+
+
+def build_scheduler(app) -> BlockingScheduler:
+    """The scheduler with its three jobs, not started (tests inspect it)."""
+    cfg = app.config
+    scheduler = BlockingScheduler(
+        timezone=clock.LONDON,
+        # misfire_grace_time=None: a job that is late (process paused, machine asleep) still runs, once.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    start = datetime.now(clock.LONDON)
+    scheduler.add_job(run_job, IntervalTrigger(minutes=cfg["SWEEP_INTERVAL_MINUTES"], timezone=clock.LONDON),
+                      args=[app, "sweep"], id="sweep", name="Sweep deadlines into the outbox", next_run_time=start)
+    scheduler.add_job(run_job, IntervalTrigger(seconds=cfg["DELIVER_INTERVAL_SECONDS"], timezone=clock.LONDON),
+                      args=[app, "deliver"], id="deliver", name="Send pending notifications", next_run_time=start)
+    # Also once at start: a scheduler that was down at 08:00 still writes today's summary (it is idempotent, and
+    # writes nothing before the hour, at weekends or on bank holidays).
+    scheduler.add_job(run_job, CronTrigger(day_of_week="mon-fri", hour=cfg["DIGEST_HOUR"], minute=0,
+                                           timezone=clock.LONDON),
+                      args=[app, "digest"], id="digest", name="Daily summary", next_run_time=start)
+    return scheduler
+
+
+@contextlib.contextmanager
+def single_scheduler(engine, poll_seconds: float = 5.0):
+    """On PostgreSQL, hold an advisory lock for the life of the process; a second copy waits (and says so)."""
+    if engine.dialect.name != "postgresql":
+        log.info("scheduler: %s database, no advisory lock: run one scheduler per database", engine.dialect.name)
+        yield None
+        return
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        said = False
+        while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+            if not said:
+                log.warning("scheduler: another scheduler holds the advisory lock %s; waiting for it to stop",
+                            LOCK_KEY)
+                said = True
+            time.sleep(poll_seconds)
+        log.info("scheduler: advisory lock %s taken; this process runs the reminder jobs", LOCK_KEY)
+        yield conn
+    finally:
+        with contextlib.suppress(Exception):
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        conn.close()
+
+
+@scheduler_cli.command("run")
+def scheduler_run():
+    """Run the scheduler until stopped: sweep, deliver and the daily summary."""
+    from . import delivery, sweep
+
+    app = current_app._get_current_object()
+    with single_scheduler(db.engine):
+        problem = delivery.transport_problem(app.config)
+        if problem:
+            log.warning("scheduler: %s; reminders are kept pending and shown in the app", problem)
+        sweep.touch(started_at=clock.now(), started_by=sweep.process_name())
+        db.session.commit()
+        db.session.remove()
+        scheduler = build_scheduler(app)
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        log.info("scheduler: started; sweep every %s min, deliver every %s s, daily summary at %02d:00 Europe/London",
+                 app.config["SWEEP_INTERVAL_MINUTES"], app.config["DELIVER_INTERVAL_SECONDS"],
+                 app.config["DIGEST_HOUR"])
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        log.info("scheduler: stopped")
+
+
+def parse_instant(value: str | None) -> datetime:
+    """ISO-8601; without an offset it is London wall-clock time, as an operator would mean it."""
+    if not value:
+        return clock.now()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 date and time, e.g. 2026-11-30T09:00") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=clock.LONDON)
+    return clock.ensure_utc(parsed)
+
+
+@reminders_cli.command("sweep")
+@click.option("--now", "now_text", default=None, help="Sweep as if it were this instant (ISO-8601)")
+def sweep_command(now_text):
+    """Turn due deadlines into notifications once."""
+    from . import sweep
+
+    click.echo(sweep.sweep(parse_instant(now_text)).line())
+
+
+@reminders_cli.command("deliver")
+def deliver_command():
+    """Send pending notifications once."""
+    from . import delivery
+
+    click.echo(delivery.deliver(clock.now()).line())
+
+
+@reminders_cli.command("digest")
+@click.option("--now", "now_text", default=None, help="As if it were this instant (ISO-8601)")
+def digest_command(now_text):
+    """Write today's daily summaries (working days, from DIGEST_HOUR)."""
+    from . import sweep
+
+    created = sweep.digest(parse_instant(now_text), current_app.config["DIGEST_HOUR"])
+    click.echo(f"Digest: {created} daily summaries written")
+
+
+def register(app) -> None:
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(reminders_cli)

@@ -1,0 +1,301 @@
+"""Delivery: pending outbox rows -> one email per recipient, by SMTP or GOV.UK Notify.
+
+Emails hold counts and a link, never a child's name or case details: email is not a secure channel. A pass
+claims rows by pushing `next_attempt_at` forward (a lease) and stamping its token, so two deliverers never
+send the same row; a pass that dies mid-way leaves its rows to be tried again when the lease runs out. A failed
+send is retried with back-off (rules.backoff) without holding up other recipients; a relay that cannot be
+reached ends the pass at once, so its timeout is paid once, not once per person.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import ssl
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from .. import clock, deadlines
+from ..extensions import db
+from . import rules
+from .models import FAILED, PENDING, SENT, Notification
+from .rules import BEFORE, DIGEST, DUE, ESCALATION
+from .sweep import touch
+
+log = logging.getLogger("safeguarding.reminders")
+
+#: a row is given up (failed) after this many attempts: with back-off capped at an hour, about half a day
+MAX_ATTEMPTS = 16
+#: how long a pass may hold rows before another pass may take them
+LEASE = timedelta(minutes=15)
+BATCH = 500
+
+
+class PermanentError(Exception):
+    """The message can never be delivered as it is (address refused, template rejected)."""
+
+
+class RelayUnavailable(Exception):
+    """The relay cannot be reached or refused the connection: try everyone again later."""
+
+
+@dataclass
+class Email:
+    to: str
+    subject: str
+    body: str
+
+
+class SmtpTransport:
+    """One connection per pass, STARTTLS and AUTH when configured."""
+
+    name = "smtp"
+
+    def __init__(self, config):
+        self.config = config
+        self.connection: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        try:
+            conn = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"])
+            if cfg["SMTP_STARTTLS"]:
+                context = ssl.create_default_context(cafile=cfg.get("SMTP_CA_FILE") or None)
+                conn.starttls(context=context)
+            if cfg["SMTP_USERNAME"]:
+                conn.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
+        except (OSError, smtplib.SMTPException) as err:
+            raise RelayUnavailable(f"SMTP {cfg['SMTP_HOST']}:{cfg['SMTP_PORT']}: {type(err).__name__}: {err}") from err
+        return conn
+
+    def send(self, email: Email) -> None:
+        if self.connection is None:
+            self.connection = self._connect()
+        msg = EmailMessage()
+        msg["From"] = self.config["MAIL_FROM"]
+        msg["To"] = email.to
+        msg["Subject"] = email.subject
+        msg.set_content(email.body)
+        try:
+            self.connection.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as err:
+            raise PermanentError(f"recipient refused: {err.recipients}") from err
+        except (OSError, smtplib.SMTPServerDisconnected) as err:
+            self.connection = None
+            raise RelayUnavailable(f"SMTP connection lost: {err}") from err
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.connection = None
+
+
+class NotifyTransport:
+    """GOV.UK Notify: a template whose subject is ((subject)) and whose body is ((body))."""
+
+    name = "notify"
+
+    def __init__(self, config):
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        self.template_id = config["NOTIFY_TEMPLATE_ID"]
+        self.client = NotificationsAPIClient(config["NOTIFY_API_KEY"], base_url=config["NOTIFY_BASE_URL"],
+                                             timeout=config["SMTP_TIMEOUT"])
+
+    def send(self, email: Email) -> None:
+        from notifications_python_client.errors import HTTPError
+        from requests import RequestException
+
+        try:
+            self.client.send_email_notification(email.to, self.template_id,
+                                                personalisation={"subject": email.subject, "body": email.body})
+        except HTTPError as err:
+            if err.status_code in (400, 403):  # bad address or template, or a key Notify refuses: sending again won't help
+                raise PermanentError(f"Notify {err.status_code}: {err.message}") from err
+            raise RelayUnavailable(f"Notify {err.status_code}: {err.message}") from err
+        except RequestException as err:
+            raise RelayUnavailable(f"Notify unreachable: {type(err).__name__}") from err
+
+    def close(self) -> None:
+        pass
+
+
+def transport_problem(config) -> str | None:
+    """Why email cannot be sent with this configuration, or None when it can."""
+    if config["MAIL_TRANSPORT"] == "notify":
+        missing = [n for n in ("NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID") if not config.get(n)]
+        return f"GOV.UK Notify is not configured ({', '.join(missing)} not set)" if missing else None
+    if config["MAIL_TRANSPORT"] != "smtp":
+        return f"MAIL_TRANSPORT must be smtp or notify, not {config['MAIL_TRANSPORT']!r}"
+    return None if config["SMTP_HOST"] else "email is not configured (SMTP_HOST is not set)"
+
+
+def make_transport(config):
+    return NotifyTransport(config) if config["MAIL_TRANSPORT"] == "notify" else SmtpTransport(config)
+
+
+def _label(kind: str, labels: dict[str, str], count: int) -> str:
+    label = labels.get(kind) or kind.replace("_", " ")
+    if len(label) > 1 and not label[1].isupper():
+        label = label[0].lower() + label[1:]
+    return label if count == 1 else label + "s"
+
+
+def compose(to: str, rows: list[Notification], base_url: str, labels: dict[str, str]) -> Email:
+    """Counts and a link only. Titles (which may name a child) stay in the app."""
+    counts = Counter((r.level, r.kind) for r in rows if r.level != DIGEST)
+    lines = []
+    for (level, kind), n in sorted(counts.items(), key=lambda item: (rules.LEVELS.index(item[0][0]), item[0][1])):
+        what = _label(kind, labels, n)
+        if level == DUE:
+            lines.append(f"{n} overdue {what}")
+        elif level == BEFORE:
+            lines.append(f"{n} {what} due soon")
+        elif level == ESCALATION:
+            lines.append(f"{n} overdue {what} in your team, escalated to you")
+    digests = [r.title for r in rows if r.level == DIGEST]
+    if lines:
+        subject = f"You have {lines[0]}" if len(lines) == 1 else f"You have {sum(counts.values())} reminders"
+    else:
+        subject = "Your daily summary"
+    body = []
+    if lines:
+        body.append("You have:\n" + "\n".join(f"* {line}" for line in lines))
+    body.extend(digests[-1:])  # the latest summary is the one that counts
+    body.append(f"Sign in to see them: {base_url.rstrip('/')}/notifications")
+    body.append("This email has no case details because email is not a secure channel.\n"
+                "Strategy Discussion Coordinator")
+    return Email(to=to, subject=subject, body="\n\n".join(body) + "\n")
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    emails: int = 0
+    retrying: int = 0
+    failed: int = 0
+    pending: int = 0
+    problem: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.problem:
+            return f"Delivery: {self.problem}; {self.pending} notifications pending, shown in the app"
+        return (f"Delivery: {self.emails} emails sent for {self.sent} notifications, {self.retrying} to retry, "
+                f"{self.failed} failed, {self.pending} pending")
+
+
+_told_not_configured = False
+
+
+def pending_count() -> int:
+    return db.session.execute(select(func.count()).select_from(Notification)
+                              .where(Notification.email_state == PENDING)).scalar_one()
+
+
+def deliver(now: datetime | None = None) -> DeliveryResult:
+    """Send every pending notification whose attempt is due: one email per recipient."""
+    global _told_not_configured
+    now = clock.ensure_utc(now or clock.now())
+    config = current_app.config
+    result = DeliveryResult()
+    result.problem = transport_problem(config)
+    if result.problem:
+        if not _told_not_configured:
+            log.warning("reminders: %s; notifications stay pending and are shown in the app", result.problem)
+            _told_not_configured = True
+        result.pending = pending_count()
+        touch(last_delivery_result=result.line()[:300])
+        db.session.commit()
+        return result
+    _told_not_configured = False
+
+    token = secrets.token_hex(8)
+    due = (select(Notification.id).where(Notification.email_state == PENDING, Notification.next_attempt_at <= now)
+           .order_by(Notification.next_attempt_at, Notification.id).limit(BATCH))
+    ids = list(db.session.execute(due).scalars())
+    if ids:
+        # Re-checking the state and time in the UPDATE is what stops two passes taking the same row.
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.email_state == PENDING, Notification.next_attempt_at <= now)
+            .values(claim_token=token, next_attempt_at=now + LEASE)
+        )
+    db.session.commit()
+    claimed = db.session.execute(
+        select(Notification).where(Notification.claim_token == token, Notification.email_state == PENDING)
+        .options(joinedload(Notification.recipient)).order_by(Notification.recipient_id, Notification.id)
+    ).scalars().all()
+    by_recipient: dict[int, list[Notification]] = defaultdict(list)
+    for row in claimed:
+        by_recipient[row.recipient_id].append(row)
+
+    labels = deadlines.kinds()
+    transport = make_transport(config) if by_recipient else None
+    relay_down: str | None = None
+    try:
+        for recipient_id, rows in by_recipient.items():
+            recipient = rows[0].recipient
+            if relay_down:
+                _retry(rows, now, relay_down, result)
+            elif not recipient.is_active_user:
+                _fail(rows, "recipient's account is deactivated", result)
+            else:
+                email = compose(recipient.email, rows, config["BASE_URL"], labels)
+                try:
+                    transport.send(email)
+                except PermanentError as err:
+                    _fail(rows, str(err), result)
+                except RelayUnavailable as err:
+                    relay_down = str(err)
+                    log.warning("reminders: %s; will try again with back-off", relay_down)
+                    _retry(rows, now, relay_down, result)
+                else:
+                    for row in rows:
+                        row.email_state, row.sent_at, row.last_error = SENT, clock.now(), None
+                        row.attempts += 1
+                    result.sent += len(rows)
+                    result.emails += 1
+                    log.info("reminders email sent recipient=%s notifications=%s", recipient_id,
+                             ",".join(str(r.id) for r in rows))
+            db.session.commit()  # each recipient's outcome is kept even if a later one crashes the pass
+    finally:
+        if transport is not None:
+            transport.close()
+    result.pending = pending_count()
+    fields = {"last_delivery_at": clock.now(), "last_delivery_result": result.line()[:300]}
+    if relay_down:
+        fields.update(last_error_at=clock.now(), last_error=f"deliver: {relay_down}"[:2000])
+    touch(**fields)
+    db.session.commit()
+    return result
+
+
+def _retry(rows: list[Notification], now: datetime, error: str, result: DeliveryResult) -> None:
+    for row in rows:
+        row.attempts += 1
+        row.last_error = error[:2000]
+        row.claim_token = None
+        if row.attempts >= MAX_ATTEMPTS:
+            row.email_state = FAILED
+            result.failed += 1
+        else:
+            row.next_attempt_at = now + rules.backoff(row.attempts)
+            result.retrying += 1
+
+
+def _fail(rows: list[Notification], error: str, result: DeliveryResult) -> None:
+    for row in rows:
+        row.attempts += 1
+        row.email_state, row.last_error, row.claim_token = FAILED, error[:2000], None
+        result.failed += 1
+    log.warning("reminders email failed for good recipient=%s: %s", rows[0].recipient_id, error)

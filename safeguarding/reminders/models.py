@@ -1,0 +1,119 @@
+"""Reminder rules, the notification outbox, and the scheduler's heartbeat."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..clock import now
+from ..extensions import db
+from ..types import UTCDateTime
+from .rules import RuleSettings
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+class ReminderRule(db.Model):
+    """How one kind of deadline is chased. Created with the defaults in rules.py the first time a sweep meets
+    the kind, so admins see every rule in force; a partnership changes its local timescales here."""
+
+    __tablename__ = "reminder_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the deadline kind, e.g. "agreed_action" (see safeguarding/deadlines.py)
+    kind: Mapped[str] = mapped_column(String(40), unique=True)
+    #: clock hours before the due time for the "due soon" reminder; empty means none
+    remind_hours_before: Mapped[int | None] = mapped_column(Integer)
+    #: remind the owner at the due time
+    remind_at_due: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: working days overdue before the owner's line manager is told; empty means never
+    escalate_after_working_days: Mapped[int | None] = mapped_column(Integer)
+    #: counted in the owner's daily summary
+    in_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    @property
+    def settings(self) -> RuleSettings:
+        return RuleSettings(self.remind_hours_before, self.remind_at_due, self.escalate_after_working_days,
+                            self.in_digest, self.is_active)
+
+
+class Notification(db.Model):
+    """One reminder to one person: shown in the app until acknowledged, and sent by email once.
+
+    The unique key (rule, object, level, recipient) is what makes the sweep safe to repeat, overlap or crash:
+    a second insert of the same reminder does nothing. Email delivery is a separate step that claims rows by
+    pushing `next_attempt_at` forward, so two deliverers never send the same row at the same time.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("rule", "object_type", "object_id", "level", "recipient_id", name="uq_notification_once"),
+        #: the delivery pass: pending rows whose attempt is due
+        Index("ix_notification_delivery", "email_state", "next_attempt_at"),
+        #: the header's unread count and the notifications page
+        Index("ix_notification_inbox", "recipient_id", "acknowledged_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the reminder rule's kind ("agreed_action", ...) or "digest" for the daily summary
+    rule: Mapped[str] = mapped_column(String(40))
+    #: what is being chased (for the daily summary: "day", and object_id is the London date as YYYYMMDD)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    #: before, due, escalation or digest
+    level: Mapped[str] = mapped_column(String(20))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: the deadline's kind, for counting in emails ("2 overdue agreed actions")
+    kind: Mapped[str] = mapped_column(String(40))
+    #: shown in the app only (may name a child); never put in an email
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(300))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: whose deadline it is (for escalations, the person who has not done it)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: when the sweep found the condition true
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    #: in-app acknowledgement: who said "seen", and when
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    #: email delivery: pending -> sent, or failed after too many attempts or a permanent refusal
+    email_state: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: not before this instant (back-off after a failure, or a lease while one deliverer is sending it)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: the deliverer that holds the lease, so it marks only rows it claimed
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+    @property
+    def is_unread(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class SchedulerHeartbeat(db.Model):
+    """One row the scheduler updates after each job, so admins can see it is alive and what it last did."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: host:pid of the process holding the scheduler
+    started_by: Mapped[str | None] = mapped_column(String(200))
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sweep_result: Mapped[str | None] = mapped_column(String(300))
+    last_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_delivery_result: Mapped[str | None] = mapped_column(String(300))
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

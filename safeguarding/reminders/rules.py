@@ -1,0 +1,107 @@
+"""When a deadline's reminders fire: pure rules, free of Flask and the database.
+
+A reminder has a level, and each level is a condition that becomes true at one instant and stays true:
+- `before`: `remind_hours_before` clock hours before the due time (only while it is not yet due);
+- `due`: at the due time;
+- `escalation`: `escalate_after_working_days` working days after the due time, at the same London wall-clock
+  time, to the owner's line manager.
+The sweep fires a level when its condition is true and no row for it exists yet (the outbox's unique key), so
+each fires once, on the false -> true transition, however often or late the sweep runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from ..clock import london_datetime, to_london
+from ..workdays import add_working_days, is_working_day
+
+BEFORE, DUE, ESCALATION, DIGEST = "before", "due", "escalation", "digest"
+LEVELS = (BEFORE, DUE, ESCALATION)
+LEVEL_LABELS = {
+    BEFORE: "Due soon",
+    DUE: "Overdue",
+    ESCALATION: "Escalated to you",
+    DIGEST: "Daily summary",
+}
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """What a reminder rule says, whether it came from the table or the defaults."""
+
+    remind_hours_before: int | None = 24
+    remind_at_due: bool = True
+    escalate_after_working_days: int | None = 2
+    in_digest: bool = True
+    is_active: bool = True
+
+
+#: Defaults per kind, used the first time the sweep meets a kind (it then stores them as a row admins can see).
+#: Short statutory clocks (police protection, 72-hour return interviews) get a shorter lead and an escalation
+#: after one working day: two working days overdue would be after the child's protection has already lapsed.
+DEFAULTS: dict[str, RuleSettings] = {
+    "agreed_action": RuleSettings(24, True, 2, True),
+    "minutes_circulation": RuleSettings(4, True, 1, True),
+    "icpc": RuleSettings(72, True, 1, True),
+    "return_interview": RuleSettings(24, True, 1, True),
+    "police_protection": RuleSettings(12, True, 1, True),
+    "epo": RuleSettings(48, True, 1, True),
+}
+FALLBACK = RuleSettings(24, True, 2, True)
+
+
+def default_for(kind: str) -> RuleSettings:
+    return DEFAULTS.get(kind, FALLBACK)
+
+
+def escalation_at(due_at: datetime, working_days: int) -> datetime:
+    """The instant `working_days` working days after `due_at`, at the same London wall-clock time.
+
+    Due Friday 17:00 with 2 working days -> Tuesday 17:00 (Wednesday after a bank holiday Monday). The wall-clock
+    time is kept across a clock change, so the manager hears at the hour the owner was due, not an hour off.
+    """
+    local = to_london(due_at)
+    day = add_working_days(local.date(), working_days)
+    return london_datetime(day, local.hour, local.minute)
+
+
+def fire_instants(due_at: datetime, rule: RuleSettings) -> dict[str, datetime]:
+    """Each level this rule uses -> the instant its condition becomes true."""
+    instants: dict[str, datetime] = {}
+    if not rule.is_active:
+        return instants
+    if rule.remind_hours_before:
+        instants[BEFORE] = due_at - timedelta(hours=rule.remind_hours_before)
+    if rule.remind_at_due:
+        instants[DUE] = due_at
+    if rule.escalate_after_working_days is not None:
+        instants[ESCALATION] = escalation_at(due_at, rule.escalate_after_working_days)
+    return instants
+
+
+def levels_true_at(due_at: datetime, rule: RuleSettings, now: datetime) -> list[str]:
+    """Levels whose condition holds at `now`. `before` stops holding once the deadline is due: a deadline first
+    seen late is chased as overdue, not also as "due soon"."""
+    levels = []
+    for level, instant in fire_instants(due_at, rule).items():
+        if now < instant:
+            continue
+        if level == BEFORE and now >= due_at:
+            continue
+        levels.append(level)
+    return levels
+
+
+def digest_day(now: datetime, hour: int) -> date | None:
+    """The London date whose daily summary is due at `now`, or None (weekend, bank holiday, before the hour)."""
+    local = to_london(now)
+    if not is_working_day(local.date()) or local.hour < hour:
+        return None
+    return local.date()
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next delivery attempt: 1, 2, 4, ... minutes, at most 1 hour (a relay that is down for
+    maintenance is tried again within the hour; a long queue never hammers it)."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))

@@ -1,0 +1,286 @@
+"""The sweep: every feature's due deadlines -> rows in the notification outbox.
+
+`sweep(now)` asks the features (safeguarding/deadlines.py) for open deadlines due within the longest reminder
+lead, works out which reminder levels are true at `now` (rules.py), and inserts one row per (rule, object, level,
+recipient) with INSERT .. ON CONFLICT DO NOTHING. Running it twice, in two processes at once, or again after a
+crash inserts nothing twice and misses nothing: the database's unique key decides, not the sweep's memory.
+Its cost grows with the number of due deadlines, never with the size of the database.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
+
+from .. import clock, deadlines
+from ..auth.access import CASE_ROLES
+from ..auth.models import Role, User
+from ..extensions import db
+from . import rules
+from .models import PENDING, Notification, ReminderRule, SchedulerHeartbeat
+from .rules import BEFORE, DIGEST, DUE, ESCALATION, RuleSettings
+
+log = logging.getLogger("safeguarding.reminders")
+
+KEY = ("rule", "object_type", "object_id", "level", "recipient_id")
+CHUNK = 500
+HEARTBEAT_ID = 1
+
+
+@dataclass
+class SweepResult:
+    now: datetime
+    deadlines: int
+    created: int
+    by_level: Counter
+
+    def line(self) -> str:
+        levels = ", ".join(f"{n} {level}" for level, n in sorted(self.by_level.items())) or "none"
+        return (f"Sweep at {self.now.isoformat(timespec='seconds')}: {self.deadlines} open deadlines due or "
+                f"overdue, {self.created} new notifications ({levels})")
+
+
+def _dialect_insert(model):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def insert_once(model, rows: list[dict], key: tuple[str, ...]) -> list:
+    """Insert rows, skipping any whose key already exists; returns the ids of the rows that were new."""
+    created: list = []
+    for start in range(0, len(rows), CHUNK):
+        stmt = (_dialect_insert(model).values(rows[start:start + CHUNK])
+                .on_conflict_do_nothing(index_elements=key).returning(model.id))
+        created.extend(db.session.execute(stmt).scalars().all())
+    return created
+
+
+def rules_in_force() -> dict[str, RuleSettings]:
+    """Every known kind's rule, creating the missing ones with their defaults (so admins can see them)."""
+    stored = {r.kind: r.settings for r in db.session.execute(select(ReminderRule)).scalars()}
+    missing = [kind for kind in deadlines.kinds() if kind not in stored]
+    if missing:
+        rows = []
+        for kind in missing:
+            d = rules.default_for(kind)
+            rows.append({"kind": kind, "remind_hours_before": d.remind_hours_before, "remind_at_due": d.remind_at_due,
+                         "escalate_after_working_days": d.escalate_after_working_days, "in_digest": d.in_digest,
+                         "is_active": True, "updated_at": clock.now()})
+            stored[kind] = d
+        insert_once(ReminderRule, rows, ("kind",))
+    return stored
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    active: bool
+    name: str
+    agency_id: int
+    line_manager_id: int | None
+    manager_active: bool
+
+
+def _people(ids: set[int]) -> dict[int, _Person]:
+    """Owners and named escalation contacts with their line managers, in one query."""
+    if not ids:
+        return {}
+    manager = aliased(User)
+    rows = db.session.execute(
+        select(User.id, User.is_active_user, User.name, User.agency_id, User.line_manager_id, manager.is_active_user)
+        .outerjoin(manager, manager.id == User.line_manager_id)
+        .where(User.id.in_(ids))
+    ).all()
+    return {r[0]: _Person(r[0], bool(r[1]), r[2], r[3], r[4], bool(r[5])) for r in rows}
+
+
+def _agency_managers(agency_ids: set[int]) -> dict[int, list[int]]:
+    if not agency_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.agency_id, User.id).where(User.agency_id.in_(agency_ids), User.role == Role.MANAGER.value,
+                                              User.is_active_user.is_(True)).order_by(User.id)
+    ).all()
+    result: dict[int, list[int]] = defaultdict(list)
+    for agency_id, user_id in rows:
+        result[agency_id].append(user_id)
+    return result
+
+
+class _Recipients:
+    """Who hears about a deadline at each level.
+
+    The owner is reminded; if the owner has left (inactive) or the deadline has no named owner, the reminder goes
+    where an escalation would, so nothing waits on someone who will never see it. An escalation goes to the named
+    escalation contact, else the owner's line manager, else the managers of the owner's agency.
+    """
+
+    def __init__(self, found: list[deadlines.Deadline]):
+        ids = {d.owner_id for d in found if d.owner_id} | {d.escalate_to_id for d in found if d.escalate_to_id}
+        self.people = _people(ids)
+        need_agency = set()
+        for d in found:
+            if not self._named_escalation(d) and d.owner_agency_id:
+                need_agency.add(d.owner_agency_id)
+        self.agency_managers = _agency_managers(need_agency)
+
+    def _named_escalation(self, d: deadlines.Deadline) -> list[int]:
+        if d.escalate_to_id:
+            person = self.people.get(d.escalate_to_id)
+            if person and person.active:
+                return [person.id]
+        owner = self.people.get(d.owner_id) if d.owner_id else None
+        if owner and owner.line_manager_id and owner.manager_active:
+            return [owner.line_manager_id]
+        return []
+
+    def escalation(self, d: deadlines.Deadline) -> list[int]:
+        named = self._named_escalation(d)
+        if named:
+            return named
+        owner = self.people.get(d.owner_id) if d.owner_id else None
+        agency_id = owner.agency_id if owner else d.owner_agency_id
+        return [m for m in self.agency_managers.get(agency_id, []) if m != d.owner_id]
+
+    def owner(self, d: deadlines.Deadline) -> list[int]:
+        person = self.people.get(d.owner_id) if d.owner_id else None
+        if person and person.active:
+            return [person.id]
+        return self.escalation(d)
+
+    def name(self, user_id: int | None) -> str:
+        person = self.people.get(user_id) if user_id else None
+        return person.name if person else "no named owner"
+
+
+def _title(d: deadlines.Deadline, level: str, recipients: _Recipients) -> str:
+    if level == ESCALATION:
+        text = f"Still not done ({recipients.name(d.owner_id)}): {d.title}"
+    elif level == BEFORE:
+        text = f"Due soon: {d.title}"
+    else:
+        text = f"Overdue: {d.title}"
+    return text[:300]
+
+
+def sweep(now: datetime | None = None) -> SweepResult:
+    """Write a notification for every reminder whose condition is true at `now` and not yet written."""
+    now = clock.ensure_utc(now or clock.now())
+    in_force = rules_in_force()
+    lead_hours = max([r.remind_hours_before or 0 for r in in_force.values() if r.is_active] + [0])
+    # Due before now + lead (inclusive of the boundary second): everything overdue, and all "due soon" candidates.
+    found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
+    recipients = _Recipients(found)
+    rows: list[dict] = []
+    for d in found:
+        rule = in_force.get(d.kind) or rules.default_for(d.kind)
+        for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
+            targets = recipients.escalation(d) if level == ESCALATION else recipients.owner(d)
+            if not targets:
+                log.warning("reminder has nobody to go to: kind=%s object=%s:%s level=%s owner=%s",
+                            d.kind, d.object_type, d.object_id, level, d.owner_id)
+            for recipient_id in dict.fromkeys(targets):
+                rows.append({
+                    "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
+                    "recipient_id": recipient_id, "kind": d.kind, "title": _title(d, level, recipients),
+                    "url": d.url[:300], "due_at": d.due_at, "owner_id": d.owner_id, "created_at": now,
+                    "email_state": PENDING, "attempts": 0, "next_attempt_at": now,
+                })
+    new_ids = set(insert_once(Notification, rows, KEY)) if rows else set()
+    by_level: Counter = Counter()
+    if new_ids:
+        by_level = Counter(level for (level,) in db.session.execute(
+            select(Notification.level).where(Notification.id.in_(new_ids))).all())
+    created = len(new_ids)
+    result = SweepResult(now, len(found), created, by_level)
+    touch(last_sweep_at=clock.now(), last_sweep_result=result.line()[:300])
+    db.session.commit()
+    log.info("reminders sweep now=%s deadlines=%d created=%d", now.isoformat(), len(found), created)
+    return result
+
+
+def digest(now: datetime | None = None, hour: int = 8) -> int:
+    """Write each person's daily summary for today (London), once; nothing at weekends or on bank holidays."""
+    now = clock.ensure_utc(now or clock.now())
+    day = rules.digest_day(now, hour)
+    if day is None:
+        return 0
+    in_force = rules_in_force()
+    end_of_today = clock.london_datetime(day + timedelta(days=1))
+    week = now + timedelta(days=7)
+    found = [d for d in deadlines.open_deadlines(due_before=week)
+             if (in_force.get(d.kind) or rules.default_for(d.kind)).in_digest]
+    counts: dict[int, Counter] = defaultdict(Counter)
+    owners = {d.owner_id for d in found if d.owner_id}
+    people = _people(owners)
+    for d in found:
+        if not d.owner_id:
+            continue
+        bucket = "overdue" if d.due_at <= now else "today" if d.due_at < end_of_today else "week"
+        counts[d.owner_id][bucket] += 1
+        person = people.get(d.owner_id)
+        if bucket == "overdue" and person and person.line_manager_id and person.manager_active:
+            counts[person.line_manager_id]["team_overdue"] += 1
+    active = set(db.session.execute(
+        select(User.id).where(User.id.in_(counts), User.is_active_user.is_(True), User.role.in_(CASE_ROLES))
+    ).scalars()) if counts else set()
+    stamp = int(day.strftime("%Y%m%d"))
+    rows = []
+    for user_id, c in counts.items():
+        if user_id not in active:
+            continue
+        rows.append({
+            "rule": DIGEST, "object_type": "day", "object_id": stamp, "level": DIGEST, "recipient_id": user_id,
+            "kind": DIGEST, "title": digest_summary(c), "url": "/my-work", "due_at": None, "owner_id": None,
+            "created_at": now, "email_state": PENDING, "attempts": 0, "next_attempt_at": now,
+        })
+    created = len(insert_once(Notification, rows, KEY)) if rows else 0
+    touch(last_digest_at=clock.now())
+    db.session.commit()
+    log.info("reminders digest day=%s people=%d created=%d", day.isoformat(), len(rows), created)
+    return created
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def digest_summary(c: Counter) -> str:
+    """Counts only ("2 overdue, 1 due today"): safe for email, which is not a secure channel."""
+    parts = []
+    if c["overdue"]:
+        parts.append(f"{c['overdue']} overdue")
+    if c["today"]:
+        parts.append(f"{c['today']} due today")
+    if c["week"]:
+        parts.append(f"{c['week']} due in the next 7 days")
+    text = "Your work: " + (", ".join(parts) if parts else "nothing due")
+    if c["team_overdue"]:
+        text += f"; your team: {c['team_overdue']} overdue"
+    return text
+
+
+def touch(**fields) -> None:
+    """Update the heartbeat row (created on first use) in the caller's transaction."""
+    insert_once(SchedulerHeartbeat, [{"id": HEARTBEAT_ID}], ("id",))
+    db.session.execute(update(SchedulerHeartbeat).where(SchedulerHeartbeat.id == HEARTBEAT_ID).values(**fields))
+
+
+def record_error(job: str, err: BaseException) -> None:
+    """Keep the last failure where admins see it; identifiers only, never case content."""
+    db.session.rollback()
+    touch(last_error_at=clock.now(), last_error=f"{job}: {type(err).__name__}: {err}"[:2000])
+    db.session.commit()
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
