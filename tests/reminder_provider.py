@@ -5,11 +5,15 @@ which adds it to `safeguarding.deadlines.providers` beside whatever features hav
 """
 from __future__ import annotations
 
-from datetime import datetime
+import sys
+from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, select
 
 from safeguarding import deadlines
+from safeguarding.auth.models import Role
+from safeguarding.clock import LONDON
 from safeguarding.deadlines import Deadline
 from safeguarding.extensions import db
 from safeguarding.types import UTCDateTime
@@ -73,8 +77,6 @@ def complete(task_id: int, at: datetime) -> None:
 
 def install(monkeypatch=None) -> None:
     """Add this module to the deadline providers (the features that have landed stay in)."""
-    import sys
-
     module = sys.modules[__name__]
     real = deadlines.providers
 
@@ -86,3 +88,25 @@ def install(monkeypatch=None) -> None:
         monkeypatch.setattr(deadlines, "providers", with_test_provider)
     else:
         deadlines.providers = with_test_provider
+
+
+def london(*args) -> datetime:
+    """A London wall-clock time as an aware UTC instant."""
+    return datetime(*args, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def chase(app, monkeypatch):
+    """The test provider installed beside the real ones, with its table created for this test."""
+    install(monkeypatch)
+    create_table()
+    yield sys.modules[__name__]
+    drop_table()
+
+
+@pytest.fixture
+def team(make_user):
+    """A practitioner (the owner) and their line manager."""
+    manager = make_user(Role.MANAGER, "csc", name="Morgan Manager")
+    owner = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
+    return owner, manager

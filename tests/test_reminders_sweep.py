@@ -3,37 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select, update
 
 from safeguarding.auth.models import Role
-from safeguarding.clock import LONDON
 from safeguarding.extensions import db
 from safeguarding.reminders.models import Notification, ReminderRule
 from safeguarding.reminders.sweep import digest, sweep
 
-from . import reminder_provider as provider
+from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
 
 UTC = timezone.utc
-
-
-def london(*args) -> datetime:
-    return datetime(*args, tzinfo=LONDON).astimezone(UTC)
-
-
-@pytest.fixture
-def chase(app, monkeypatch):
-    provider.install(monkeypatch)
-    provider.create_table()
-    yield provider
-    provider.drop_table()
-
-
-@pytest.fixture
-def team(make_user):
-    manager = make_user(Role.MANAGER, "csc", name="Morgan Manager")
-    owner = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
-    return owner, manager
 
 
 def rows() -> list[tuple]:

@@ -193,7 +193,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
                     "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
                     "recipient_id": recipient_id, "kind": d.kind, "title": _title(d, level, recipients),
                     "url": d.url[:300], "due_at": d.due_at, "owner_id": d.owner_id, "created_at": now,
-                    "email_state": PENDING, "attempts": 0, "next_attempt_at": now,
+                    "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
                 })
     new_ids = set(insert_once(Notification, rows, KEY)) if rows else set()
     by_level: Counter = Counter()
@@ -241,7 +241,7 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
         rows.append({
             "rule": DIGEST, "object_type": "day", "object_id": stamp, "level": DIGEST, "recipient_id": user_id,
             "kind": DIGEST, "title": digest_summary(c), "url": "/my-work", "due_at": None, "owner_id": None,
-            "created_at": now, "email_state": PENDING, "attempts": 0, "next_attempt_at": now,
+            "created_at": now, "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
         })
     created = len(insert_once(Notification, rows, KEY)) if rows else 0
     touch(last_digest_at=clock.now())
