@@ -181,6 +181,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
     recipients = _Recipients(found)
     rows: list[dict] = []
+    # Send as soon as a deliverer runs, even for a sweep run by hand "as if" at a later instant.
     for d in found:
         rule = in_force.get(d.kind) or rules.default_for(d.kind)
         for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
