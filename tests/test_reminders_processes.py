@@ -182,4 +182,5 @@ def test_a_failing_job_is_logged_and_kept_for_admins_and_the_scheduler_carries_o
     beat = db.session.get(SchedulerHeartbeat, 1)
     assert beat.last_error == "sweep: RuntimeError: provider exploded"
     cli.run_job(app, "deliver")  # the next job still runs
+    db.session.expire_all()
     assert db.session.get(SchedulerHeartbeat, 1).last_delivery_result.startswith("Delivery:")
