@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import Callable
+
 from flask import request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from .auth.access import can
 from .clock import london_today, now, to_london
@@ -47,6 +50,11 @@ def time_left(due: datetime | None, at: datetime | None = None) -> str:
     return f"due in {duration_words(delta)}"
 
 
+#: endpoint -> function(user) -> count shown beside its navigation entry (a feature registers its own, e.g. the
+#: unread notifications); called once per page, so each must be one small indexed query.
+NAV_BADGES: dict[str, Callable] = {}
+
+
 def _navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
@@ -59,6 +67,7 @@ def _navigation() -> list[dict]:
         ("Missing", "missing.index", "case.view"),
         ("Differences", "differences.index", "case.view"),
         ("Reports", "reports.index", "reports.view"),
+        ("Notifications", "reminders.notifications", "notifications.view"),
         ("Admin", "admin.index", "admin.manage"),
     ]
     from flask import current_app
@@ -69,8 +78,14 @@ def _navigation() -> list[dict]:
     result = []
     for text, ep, _ in items:
         prefix = ep.split(".")[0]
-        result.append({"text": text, "href": url_for(ep),
-                       "active": endpoint == ep or (prefix not in ("main",) and endpoint.startswith(prefix + "."))})
+        item = {"text": text, "href": url_for(ep),
+                "active": endpoint == ep or (prefix not in ("main",) and endpoint.startswith(prefix + "."))}
+        badge = NAV_BADGES.get(ep)
+        count = badge(current_user) if badge else 0
+        if count:
+            item["html"] = Markup('{} <span class="app-count">{}<span class="govuk-visually-hidden"> unread</span>'
+                                  '</span>').format(escape(text), count)
+        result.append(item)
     return result
 
 

@@ -23,6 +23,7 @@ metadata = MetaData()
 chase_task = Table(
     "test_chase_task", metadata,
     Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False, default="agreed_action_test"),
     Column("title", String(200), nullable=False),
     Column("child_name", String(200)),
     Column("due_at", UTCDateTime, nullable=False),
@@ -34,8 +35,10 @@ chase_task = Table(
           postgresql_where=Column("done_at").is_(None)),
 )
 
-KINDS = {"agreed_action_test": "Test action"}
 KIND = "agreed_action_test"
+#: a second kind, as the discussions feature will provide, for MASH staff's partnership view
+MINUTES = "minutes_circulation"
+KINDS = {KIND: "Test action", MINUTES: "Record to circulate"}
 
 
 def open_deadlines(*, due_before: datetime, owner_ids=None) -> list[Deadline]:
@@ -43,7 +46,7 @@ def open_deadlines(*, due_before: datetime, owner_ids=None) -> list[Deadline]:
     if owner_ids is not None:
         query = query.where(chase_task.c.owner_id.in_(list(owner_ids)))
     return [
-        Deadline(kind=KIND, object_type="test_chase_task", object_id=row.id, title=row.title, due_at=row.due_at,
+        Deadline(kind=row.kind, object_type="test_chase_task", object_id=row.id, title=row.title, due_at=row.due_at,
                  url=f"/tests/task/{row.id}", owner_id=row.owner_id, owner_agency_id=row.owner_agency_id,
                  child_name=row.child_name, escalate_to_id=row.escalate_to_id)
         for row in db.session.execute(query.order_by(chase_task.c.due_at))
@@ -61,9 +64,9 @@ def drop_table() -> None:
 
 
 def add_task(title: str, due_at: datetime, owner, *, child_name: str | None = "Ellie Example",
-             escalate_to=None) -> int:
+             escalate_to=None, kind: str = KIND) -> int:
     result = db.session.execute(chase_task.insert().values(
-        title=title, child_name=child_name, due_at=due_at, owner_id=owner.id if owner else None,
+        kind=kind, title=title, child_name=child_name, due_at=due_at, owner_id=owner.id if owner else None,
         owner_agency_id=owner.agency_id if owner else None,
         escalate_to_id=escalate_to.id if escalate_to else None))
     db.session.commit()

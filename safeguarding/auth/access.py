@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.view": frozenset({MANAGER, MASH}),
     "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),
     "difference.raise": CASE_ROLES,
+    # Reminders: everyone signed in has an inbox; only admins see the scheduler and the rules.
+    "notifications.view": frozenset({MASH, PRACTITIONER, MANAGER, ADMIN}),
 }
 
 _PUBLIC_ENDPOINTS: set[str] = {"static"}
@@ -119,3 +121,13 @@ def visible_child_or_404(child_id: int):
     if child is None:
         deny(404, "child", child_id)
     return child
+
+
+# --- Row scope: notifications -----------------------------------------------------------------------------------
+def notification_scope(user):
+    """A notification is its recipient's alone: not their manager's, not an admin's."""
+    from ..reminders.models import Notification
+
+    if not can(user, "notifications.view"):
+        return false()
+    return Notification.recipient_id == user.id

@@ -1,0 +1,104 @@
+"""The signed-in person's notifications (with acknowledgement), and the admins' view of the scheduler."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from .. import clock, deadlines, templating
+from ..auth.access import can, deny, notification_scope, require
+from ..extensions import db
+from ..pagination import page_number, paginate
+from . import services
+from .models import FAILED, PENDING, SENT, Notification, ReminderRule, SchedulerHeartbeat
+from .rules import LEVEL_LABELS, default_for
+from .sweep import HEARTBEAT_ID
+
+bp = Blueprint("reminders", __name__)
+
+
+@bp.route("/notifications")
+@require("notifications.view")
+def notifications():
+    query = (select(Notification).where(notification_scope(current_user))
+             .order_by(case((Notification.acknowledged_at.is_(None), 0), else_=1), Notification.created_at.desc(),
+                       Notification.id.desc()))
+    page = paginate(query, request.args.get("page", 1))
+    return render_template("reminders/notifications.html", page=page, level_labels=LEVEL_LABELS,
+                           kinds=deadlines.kinds(), now=clock.now())
+
+
+def _visible_or_404(notification_id: int) -> Notification:
+    notification = db.session.execute(
+        select(Notification).where(Notification.id == notification_id, notification_scope(current_user))
+    ).scalar_one_or_none()
+    if notification is None:
+        deny(404, "notification", notification_id)
+    return notification
+
+
+@bp.route("/notifications/<int:notification_id>/acknowledge", methods=["POST"])
+@require("notifications.view")
+def acknowledge(notification_id: int):
+    notification = _visible_or_404(notification_id)
+    if services.acknowledge(notification, current_user):
+        flash("Notification acknowledged", "success")
+    return redirect(url_for("reminders.notifications", page=page_number(request.form.get("page"))))
+
+
+@bp.route("/notifications/acknowledge-all", methods=["POST"])
+@require("notifications.view")
+def acknowledge_all():
+    count = services.acknowledge_all(current_user)
+    flash(f"{count} notification{'' if count == 1 else 's'} acknowledged", "success")
+    return redirect(url_for("reminders.notifications"))
+
+
+@bp.route("/admin/reminders")
+@require("admin.view_operations")
+def operations():
+    beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+    counts = dict(db.session.execute(
+        select(Notification.email_state, func.count()).group_by(Notification.email_state)).all())
+    oldest_pending = db.session.execute(
+        select(func.min(Notification.created_at)).where(Notification.email_state == PENDING)).scalar_one()
+    stored = {r.kind: r for r in db.session.execute(select(ReminderRule).order_by(ReminderRule.kind)).scalars()}
+    labels = deadlines.kinds()
+    # Kinds the sweep has not met yet are shown with the defaults they will get.
+    rules = [(kind, labels.get(kind, kind), stored.get(kind) or default_for(kind), kind in stored)
+             for kind in sorted(set(stored) | set(labels))]
+    return render_template("reminders/operations.html", beat=beat, pending=counts.get(PENDING, 0),
+                           failed=counts.get(FAILED, 0), sent=counts.get(SENT, 0), oldest_pending=oldest_pending,
+                           rules=rules, stale=scheduler_stale(beat), config=current_app.config)
+
+
+def scheduler_stale(beat: SchedulerHeartbeat | None) -> bool:
+    """True when the last sweep is older than three sweep intervals (or there has never been one)."""
+    if beat is None or beat.last_sweep_at is None:
+        return True
+    interval = timedelta(minutes=current_app.config["SWEEP_INTERVAL_MINUTES"])
+    return clock.now() - beat.last_sweep_at > 3 * interval
+
+
+def unread_count(user) -> int:
+    """Shown beside "Notifications" in the header on every page: one COUNT on the inbox index."""
+    return db.session.execute(
+        select(func.count()).select_from(Notification)
+        .where(Notification.recipient_id == user.id, Notification.acknowledged_at.is_(None))
+    ).scalar_one()
+
+
+templating.NAV_BADGES["reminders.notifications"] = unread_count
+
+
+@bp.app_context_processor
+def inject_scheduler_warning():
+    """Admins are warned on every page when the scheduler has stopped sweeping."""
+    if not current_user or not current_user.is_authenticated or not can(current_user, "admin.view_operations"):
+        return {}
+    beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+    if not scheduler_stale(beat):
+        return {}
+    return {"scheduler_warning": {"last_sweep_at": beat.last_sweep_at if beat else None}}

@@ -1,0 +1,107 @@
+"""My work, for each role; its query count does not grow with the number of deadlines shown."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from safeguarding import clock
+from safeguarding.auth.models import Role
+from safeguarding.extensions import db
+
+from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
+
+NOW = london(2026, 12, 1, 10, 0)  # Tuesday 10:00
+
+
+def test_a_practitioner_sees_overdue_today_and_this_week_soonest_first(chase, signed_in, make_user):
+    with clock.frozen_at(NOW):
+        client, worker = signed_in(Role.PRACTITIONER, "police")
+        someone_else = make_user(Role.PRACTITIONER, "police")
+        chase.add_task("Share intelligence with CSC", NOW - timedelta(days=2, hours=3), worker)
+        chase.add_task("Check address history", NOW + timedelta(hours=5), worker)
+        chase.add_task("Arrange joint visit", NOW + timedelta(days=3), worker)
+        chase.add_task("Much later", NOW + timedelta(days=9), worker)
+        chase.add_task("Someone else's", NOW - timedelta(days=1), someone_else)
+        done = chase.add_task("Already done", NOW - timedelta(days=1), worker)
+        chase.complete(done, NOW - timedelta(hours=1))
+        page = client.get("/my-work")
+    assert page.title.startswith("My work")
+    text = page.text
+    assert "Overdue (1)" in text and "Due today (1)" in text and "Due in the next 7 days (1)" in text
+    assert "overdue by 2 days 3 hours" in text
+    assert "due in 5 hours" in text and "due in 3 days" in text
+    assert text.index("Share intelligence") < text.index("Check address history") < text.index("Arrange joint visit")
+    for hidden in ("Much later", "Someone else's", "Already done"):
+        assert hidden not in text
+    assert "Ellie Example" in text  # in the app the child is named; never in email
+    assert "Your team" not in text and "across the partnership" not in text
+
+
+def test_a_manager_also_sees_their_team_with_whose_each_is(chase, signed_in, make_user):
+    with clock.frozen_at(NOW):
+        client, manager = signed_in(Role.MANAGER, "csc")
+        member = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
+        outsider = make_user(Role.PRACTITIONER, "csc", name="Not In Team")
+        chase.add_task("Team action overdue", NOW - timedelta(days=4), member)
+        chase.add_task("Outsider action", NOW - timedelta(days=4), outsider)
+        chase.add_task("Manager's own", NOW + timedelta(days=1), manager)
+        page = client.get("/my-work")
+    assert "Manager's own" in page.text and "Due in the next 7 days (1)" in page.text
+    assert "Your team" in page.text and "Team action overdue" in page.text and "Jo Worker" in page.text
+    assert "overdue by 4 days" in page.text
+    assert "Outsider action" not in page.text
+
+
+def test_mash_staff_see_the_partnership_s_discussions_waiting_for_their_record(chase, signed_in, make_user):
+    with clock.frozen_at(NOW):
+        client, mash = signed_in(Role.MASH, "csc")
+        chair = make_user(Role.MASH, "csc", name="Chair Person")
+        chase.add_task("Circulate record of SD 12", NOW - timedelta(hours=2), chair, kind=chase.MINUTES)
+        chase.add_task("Chair's ordinary action", NOW - timedelta(hours=2), chair)
+        page = client.get("/my-work")
+    assert "Discussions across the partnership" in page.text
+    assert "Circulate record of SD 12" in page.text and "Chair Person" in page.text
+    assert "Chair's ordinary action" not in page.text
+    assert "Nothing of yours is overdue" in page.text
+
+
+def test_administrators_have_no_case_work_page(signed_in):
+    client, _ = signed_in(Role.ADMIN, "csc")
+    client.get("/my-work", expected=403)
+
+
+@contextmanager
+def counting_statements():
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_query_count_does_not_grow_with_the_deadlines_shown(chase, signed_in, make_user):
+    with clock.frozen_at(NOW):
+        client, manager = signed_in(Role.MANAGER, "csc")
+        team = [make_user(Role.PRACTITIONER, "csc", manager=manager) for _ in range(3)]
+
+        def add(n):
+            for i in range(n):
+                owner = team[i % 3] if i % 2 else manager
+                chase.add_task(f"Task {i}", NOW + timedelta(hours=i - n // 2), owner)
+
+        add(4)
+        client.get("/my-work")  # warm: rules, caches
+        with counting_statements() as small:
+            few = client.get("/my-work")
+        add(60)
+        with counting_statements() as large:
+            many = client.get("/my-work")
+    assert few.html.count('class="govuk-table__row"') < many.html.count('class="govuk-table__row"')
+    assert len(large) == len(small), "\n".join(large)

@@ -1,0 +1,117 @@
+"""In-app notifications with acknowledgement, the unread count, and the admins' operations page and banner."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from safeguarding import clock
+from safeguarding.audit.models import AuditEvent
+from safeguarding.auth.models import Role
+from safeguarding.extensions import db
+from safeguarding.reminders.models import Notification
+from safeguarding.reminders.sweep import record_error, sweep
+
+from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
+
+NOW = london(2026, 12, 1, 17, 0)
+
+
+def test_the_owner_sees_unread_reminders_and_acknowledges_one(chase, signed_in, make_user):
+    with clock.frozen_at(NOW):
+        manager = make_user(Role.MANAGER, "csc")
+        client, owner = signed_in(Role.PRACTITIONER, "csc", manager=manager)
+        chase.add_task("Visit Ellie at home", london(2026, 11, 27, 17, 0), owner)
+        chase.add_task("Call the school", NOW + timedelta(hours=3), owner)
+        sweep(NOW)
+        home = client.get("/home")
+        assert "Notifications 2 unread" in home.text
+        page = client.get("/notifications")
+        assert "Overdue: Visit Ellie at home" in page.text and "Due soon: Call the school" in page.text
+        assert "overdue by 4 days" in page.text
+        overdue = db.session.execute(select(Notification).where(Notification.level == "due")).scalar_one()
+        token = page.csrf()
+        client.post(f"/notifications/{overdue.id}/acknowledge", {"csrf_token": token, "page": "1"})
+        after = client.get("/notifications")
+    assert "Notification acknowledged" in after.text
+    assert "Notifications 1 unread" in after.text
+    assert f"Acknowledged {NOW.astimezone(clock.LONDON):%-d %b %Y %H:%M}" in after.text
+    db.session.refresh(overdue)
+    assert overdue.acknowledged_by_id == owner.id and overdue.acknowledged_at == NOW
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "acknowledge")).scalar_one()
+    assert (event.user_id, event.object_type, event.object_id) == (owner.id, "notification", overdue.id)
+
+
+def test_acknowledge_all_and_a_second_acknowledgement_keeps_the_first(chase, signed_in, team):
+    owner, _ = team
+    chase.add_task("One", london(2026, 11, 20, 9, 0), owner)
+    chase.add_task("Two", london(2026, 11, 21, 9, 0), owner)
+    sweep(NOW)
+    from .conftest import PASSWORD
+    from .pages import PageClient
+
+    client = PageClient(client_app().test_client())
+    client.sign_in(owner.email, PASSWORD)
+    token = client.get("/notifications").csrf()
+    client.post("/notifications/acknowledge-all", {"csrf_token": token})
+    page = client.get("/notifications")
+    assert "2 notifications acknowledged" in page.text
+    assert "Acknowledge all" not in page.text
+    first = db.session.execute(select(Notification).limit(1)).scalar_one()
+    stamp = first.acknowledged_at
+    client.post(f"/notifications/{first.id}/acknowledge", {"csrf_token": token})
+    db.session.refresh(first)
+    assert first.acknowledged_at == stamp
+
+
+def client_app():
+    from flask import current_app
+
+    return current_app._get_current_object()
+
+
+def test_someone_else_s_notification_is_not_found_and_the_attempt_is_audited(chase, team, signed_in):
+    owner, manager = team
+    chase.add_task("Private", london(2026, 11, 20, 9, 0), owner)
+    sweep(NOW)
+    mine = db.session.execute(select(Notification).where(Notification.recipient_id == owner.id)).scalars().first()
+    client, other = signed_in(Role.PRACTITIONER, "csc")
+    token = client.get("/notifications").csrf()
+    assert "Private" not in client.get("/notifications").text
+    client.post(f"/notifications/{mine.id}/acknowledge", {"csrf_token": token}, expected=404)
+    client.get(f"/notifications/{mine.id}/acknowledge", expected=405)
+    refusal = db.session.execute(select(AuditEvent).where(AuditEvent.action == "authz_fail")).scalar_one()
+    assert (refusal.user_id, refusal.object_id) == (other.id, mine.id)
+    db.session.refresh(mine)
+    assert mine.acknowledged_at is None
+
+
+def test_admins_see_scheduler_state_counts_rules_and_last_error(app, chase, team, signed_in):
+    owner, _ = team
+    chase.add_task("Overdue", london(2026, 11, 20, 9, 0), owner)
+    with clock.frozen_at(NOW):
+        client, admin = signed_in(Role.ADMIN, "csc")
+        stale = client.get("/admin/")
+        assert "The scheduler has never looked for due deadlines" in stale.text
+        sweep(NOW)
+        record_error("deliver", ConnectionRefusedError("relay down"))
+        page = client.get("/admin/reminders")
+        assert "scheduler-warning" not in page.html  # it has just swept
+        assert "Waiting to be emailed 2" in page.text
+        assert "Failed for good 0" in page.text
+        assert "deliver: ConnectionRefusedError: relay down" in page.text
+        assert "Not configured: notifications are shown in the app only" in page.text
+        assert "Test action" in page.text and "after 2 working days overdue" in page.text
+        assert "Overdue" not in page.text.replace("overdue", "")  # no case data for admins: titles stay out
+    with clock.frozen_at(NOW + timedelta(minutes=16)):
+        later = client.get("/admin/reminders")
+    assert "The scheduler last looked for due deadlines 16 minutes ago" in later.text
+    assert "Reminders and escalations are not being sent" in later.text
+    assert "Reminder operations" in client.get("/admin/").text
+
+
+def test_only_admins_open_the_operations_page_and_see_the_banner(signed_in):
+    client, _ = signed_in(Role.MANAGER, "csc")
+    home = client.get("/home")
+    assert "scheduler-warning" not in home.html
+    client.get("/admin/reminders", expected=403)
