@@ -51,7 +51,8 @@ class Notification(db.Model):
 
     __tablename__ = "notification"
     __table_args__ = (
-        UniqueConstraint("rule", "object_type", "object_id", "level", "recipient_id", name="uq_notification_once"),
+        # Object first, so the sweep can also look up what already exists for the deadlines it found.
+        UniqueConstraint("object_type", "object_id", "rule", "level", "recipient_id", name="uq_notification_once"),
         #: the delivery pass: pending rows whose attempt is due
         Index("ix_notification_delivery", "email_state", "next_attempt_at"),
         #: the header's unread count and the notifications page
