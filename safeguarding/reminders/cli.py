@@ -105,6 +105,7 @@ def scheduler_run():
         problem = delivery.transport_problem(app.config)
         if problem:
             log.warning("scheduler: %s; reminders are kept pending and shown in the app", problem)
+            delivery._told_not_configured = True  # said once here, not again by the first delivery
         sweep.touch(started_at=clock.now(), started_by=sweep.process_name())
         db.session.commit()
         db.session.remove()
