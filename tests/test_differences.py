@@ -423,3 +423,20 @@ def test_admin_chooses_and_adjusts_the_procedure(app, cast, agencies):
     assert stage.due_at == MONDAY.astimezone(UTC) + timedelta(hours=48)
     # Case staff cannot change the procedure.
     client_for(app, cast["other_manager"]).get("/differences/policy", expected=403)
+
+
+def test_demo_story_has_a_difference_waiting_at_stage_two(app):
+    from safeguarding.auth.models import User
+    from safeguarding.demo import seed
+
+    summary = seed("lantern-violet-orchard")
+    assert "2 professional differences (one at stage 2)" in summary
+    assert seed("lantern-violet-orchard").count("professional differences") == 0  # seeding twice adds nothing
+    open_one = db.session.execute(db.select(ProfessionalDifference).where(
+        ProfessionalDifference.status == "open")).scalar_one()
+    inspector = db.session.execute(db.select(User).where(User.email == "police.manager@example.org")).scalar_one()
+    assert open_one.open_stage.number == 2 and open_one.open_stage.raising_lead_id == inspector.id
+    unit = db.session.execute(db.select(User).where(User.email == "partnership@example.org")).scalar_one()
+    page = PageClient(app.test_client())
+    page.sign_in(unit.email, "lantern-violet-orchard")
+    assert open_one.reference in page.get("/differences/")
