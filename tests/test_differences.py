@@ -184,8 +184,8 @@ def test_bad_input_is_refused_with_clear_messages(app, cast, agencies):
                                           "responding_lead_id": cast["bystander"].id}, actor=cast["officer"])
     wrong = officer.post_form(url, raise_form(cast, agencies, responding_lead_id=str(cast["nurse"].id)),
                               expected=200)
-    assert "Select the person who made the decision, or who will answer for their agency from Testshire " \
-           "Children's Social Care" in wrong
+    assert "Select the person who made the decision, or who will answer for their agency: they must work for " \
+           "Testshire Children's Social Care" in wrong
     skip = officer.post_form(url, raise_form(cast, agencies, start_stage="2"), expected=200)
     assert "Stages can only be skipped when the child is at immediate risk" in skip
     no_reason = officer.post_form(url, raise_form(cast, agencies, start_stage="2", immediate_risk="yes"),

@@ -118,7 +118,8 @@ def _active_user_of(user_id: int | None, agency_id: int, field: str, who: str) -
         raise DifferenceError(f"Select {who}", field)
     if user.agency_id != agency_id:
         agency = db.session.get(Agency, agency_id)
-        raise DifferenceError(f"Select {who} from {agency.name if agency else 'the right agency'}", field)
+        raise DifferenceError(f"Select {who}: they must work for {agency.name if agency else 'that agency'}",
+                              field)
     return user
 
 
