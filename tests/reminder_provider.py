@@ -23,7 +23,7 @@ metadata = MetaData()
 chase_task = Table(
     "test_chase_task", metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(40), nullable=False, default="agreed_action_test"),
+    Column("kind", String(40), nullable=False, default="agreed_action"),
     Column("title", String(200), nullable=False),
     Column("child_name", String(200)),
     Column("due_at", UTCDateTime, nullable=False),
@@ -35,10 +35,10 @@ chase_task = Table(
           postgresql_where=Column("done_at").is_(None)),
 )
 
-KIND = "agreed_action_test"
+KIND = "agreed_action"
 #: a second kind, as the discussions feature will provide, for MASH staff's partnership view
 MINUTES = "minutes_circulation"
-KINDS = {KIND: "Test action", MINUTES: "Record to circulate"}
+KINDS = {KIND: "Agreed action", MINUTES: "Minutes to circulate"}
 
 
 def open_deadlines(*, due_before: datetime, owner_ids=None) -> list[Deadline]:

@@ -101,7 +101,7 @@ def test_admins_see_scheduler_state_counts_rules_and_last_error(app, chase, team
         assert "Failed for good 0" in page.text
         assert "deliver: ConnectionRefusedError: relay down" in page.text
         assert "Not configured: notifications are shown in the app only" in page.text
-        assert "Test action" in page.text and "after 2 working days overdue" in page.text
+        assert "Agreed action" in page.text and "after 2 working days overdue" in page.text
         assert "Overdue" not in page.text.replace("overdue", "")  # no case data for admins: titles stay out
     with clock.frozen_at(NOW + timedelta(minutes=16)):
         later = client.get("/admin/reminders")

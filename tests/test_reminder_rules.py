@@ -71,7 +71,7 @@ def test_a_rule_without_escalation_or_lead_only_reminds_at_due_time():
 
 
 def test_short_statutory_clocks_escalate_sooner_than_agreed_actions():
-    assert rules.default_for("police_protection").escalate_after_working_days == 1
+    assert rules.default_for("police_protection").escalate_after_working_days == 0
     assert rules.default_for("agreed_action").escalate_after_working_days == 2
     assert rules.default_for("some_new_kind") == rules.FALLBACK
 
@@ -95,3 +95,18 @@ def test_the_digest_trigger_follows_london_time_across_both_changes():
 
 def test_backoff_grows_and_is_capped_at_an_hour():
     assert [rules.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4, 7, 12)] == [1, 2, 4, 8, 60, 60]
+
+
+def test_emails_count_known_kinds_in_plain_english_and_never_mis_pluralise_others():
+    assert rules.counted("agreed_action", 1) == "1 agreed action"
+    assert rules.counted("agreed_action", 2) == "2 agreed actions"
+    assert rules.counted("minutes_circulation", 3) == "3 sets of minutes to circulate"
+    assert rules.counted("police_protection_48h", 2, "Police protection: 48 hours") == \
+        "2 × Police protection: 48 hours"
+
+
+def test_police_protection_and_epo_reach_the_manager_when_they_end_not_days_later():
+    ends = london(2026, 10, 25, 1, 30)  # the repeated hour of the October change
+    rule = rules.default_for("police_protection")
+    assert rules.fire_instants(ends, rule)[ESCALATION] == ends
+    assert rules.levels_true_at(ends, rule, ends) == [DUE, ESCALATION]

@@ -43,9 +43,9 @@ def test_one_email_per_recipient_with_counts_and_a_link_and_no_child_data(app, o
     assert (result.emails, result.sent, result.pending) == (2, 3, 0)
     by_to = {m["To"]: m for m in smtp_server.messages}
     assert set(by_to) == {owner.email, manager.email}
-    assert by_to[owner.email]["Subject"] == "You have 2 overdue test actions"
+    assert by_to[owner.email]["Subject"] == "You have 2 agreed actions overdue"
     assert by_to[owner.email]["From"] == "reminders@test.example"
-    assert by_to[manager.email]["Subject"] == "You have 1 overdue test action in your team, escalated to you"
+    assert by_to[manager.email]["Subject"] == "You have 1 agreed action overdue in your team, escalated to you"
     for message in smtp_server.messages:
         body = message.get_body(("plain",)).get_content()
         assert "https://sdc.example.gov.uk/notifications" in body
@@ -215,7 +215,7 @@ def test_gov_uk_notify_transport_sends_subject_and_body_as_personalisation(app, 
     request = sent[owner.email]
     assert request["path"] == "/v2/notifications/email" and request["auth"].startswith("Bearer ")
     assert request["json"]["template_id"] == "template-1"
-    assert request["json"]["personalisation"]["subject"] == "You have 2 overdue test actions"
+    assert request["json"]["personalisation"]["subject"] == "You have 2 agreed actions overdue"
     assert "Ellie" not in json.dumps(request["json"])
 
 

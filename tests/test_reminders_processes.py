@@ -109,7 +109,7 @@ def test_the_real_scheduler_process_delivers_a_reminder(app, chase, team, smtp_s
     to_owner = [m for m in smtp_server.messages if m["To"] == owner.email]
     assert to_owner, log[-3000:]
     # (the daily summary may ride along or follow, depending on the real day and hour the test runs)
-    assert to_owner[0]["Subject"] == "You have 1 overdue test action"
+    assert to_owner[0]["Subject"] == "You have 1 agreed action overdue"
     assert "Ellie" not in to_owner[0].get_body(("plain",)).get_content()
     assert "scheduler: started; sweep every 1 min, deliver every 1 s" in log
     if USING_POSTGRES:

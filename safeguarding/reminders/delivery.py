@@ -143,25 +143,18 @@ def make_transport(config):
     return NotifyTransport(config) if config["MAIL_TRANSPORT"] == "notify" else SmtpTransport(config)
 
 
-def _label(kind: str, labels: dict[str, str], count: int) -> str:
-    label = labels.get(kind) or kind.replace("_", " ")
-    if len(label) > 1 and not label[1].isupper():
-        label = label[0].lower() + label[1:]
-    return label if count == 1 else label + "s"
-
-
 def compose(to: str, rows: list[Notification], base_url: str, labels: dict[str, str]) -> Email:
     """Counts and a link only. Titles (which may name a child) stay in the app."""
     counts = Counter((r.level, r.kind) for r in rows if r.level != DIGEST)
     lines = []
     for (level, kind), n in sorted(counts.items(), key=lambda item: (rules.LEVELS.index(item[0][0]), item[0][1])):
-        what = _label(kind, labels, n)
+        what = rules.counted(kind, n, labels.get(kind))
         if level == DUE:
-            lines.append(f"{n} overdue {what}")
+            lines.append(f"{what} overdue")
         elif level == BEFORE:
-            lines.append(f"{n} {what} due soon")
+            lines.append(f"{what} due soon")
         elif level == ESCALATION:
-            lines.append(f"{n} overdue {what} in your team, escalated to you")
+            lines.append(f"{what} overdue in your team, escalated to you")
     digests = [r.title for r in rows if r.level == DIGEST]
     if lines:
         subject = f"You have {lines[0]}" if len(lines) == 1 else f"You have {sum(counts.values())} reminders"

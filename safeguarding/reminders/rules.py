@@ -38,21 +38,47 @@ class RuleSettings:
 
 
 #: Defaults per kind, used the first time the sweep meets a kind (it then stores them as a row admins can see).
-#: Short statutory clocks (police protection, 72-hour return interviews) get a shorter lead and an escalation
-#: after one working day: two working days overdue would be after the child's protection has already lapsed.
+#: Short statutory clocks get a shorter lead, and escalate after 0 working days (the manager hears at the due
+#: time itself): two working days overdue would be long after police protection or an EPO has lapsed.
 DEFAULTS: dict[str, RuleSettings] = {
     "agreed_action": RuleSettings(24, True, 2, True),
     "minutes_circulation": RuleSettings(4, True, 1, True),
     "icpc": RuleSettings(72, True, 1, True),
     "return_interview": RuleSettings(24, True, 1, True),
-    "police_protection": RuleSettings(12, True, 1, True),
-    "epo": RuleSettings(48, True, 1, True),
+    # the missing feature's own early warnings (48 hours in, 6 hours left): remind at once, no second lead
+    "police_protection_48h": RuleSettings(None, True, None, True),
+    "police_protection_66h": RuleSettings(None, True, 0, True),
+    "police_protection": RuleSettings(6, True, 0, True),
+    "epo_expiry": RuleSettings(48, True, 0, True),
 }
 FALLBACK = RuleSettings(24, True, 2, True)
 
 
 def default_for(kind: str) -> RuleSettings:
     return DEFAULTS.get(kind, FALLBACK)
+
+
+#: How emails count each kind: (one, many). Kinds not listed are counted as "<label> (n)", never mis-pluralised.
+NOUNS: dict[str, tuple[str, str]] = {
+    "agreed_action": ("agreed action", "agreed actions"),
+    "minutes_circulation": ("set of minutes to circulate", "sets of minutes to circulate"),
+    "icpc": ("initial child protection conference to book", "initial child protection conferences to book"),
+    "return_interview": ("return home interview", "return home interviews"),
+    "police_protection": ("police protection ending", "police protections ending"),
+    "epo_expiry": ("emergency protection order expiring", "emergency protection orders expiring"),
+    "difference_stage": ("professional difference stage to resolve or escalate",
+                         "professional difference stages to resolve or escalate"),
+    "difference_response": ("professional difference to respond to", "professional differences to respond to"),
+    "difference_notice": ("professional difference to read", "professional differences to read"),
+}
+
+
+def counted(kind: str, count: int, label: str | None = None) -> str:
+    """'2 agreed actions', '1 agreed action', or for a kind without nouns '2 × Police protection: 48 hours'."""
+    if kind in NOUNS:
+        one, many = NOUNS[kind]
+        return f"{count} {one if count == 1 else many}"
+    return f"{count} × {label or kind.replace('_', ' ')}"
 
 
 def escalation_at(due_at: datetime, working_days: int) -> datetime:
