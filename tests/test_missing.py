@@ -277,13 +277,32 @@ def test_repeat_missing_prompts_mash_at_three_in_thirty_days(people, signed_in):
     note = services.prompt_note(prompt)
     assert note.count("- Missing from home") == 3
 
-    # no discussions package here: the click says so and leads to recording that it is dealt with
-    convene = mash.post_form(f"/missing/prompts/{prompt.id}/convene", {}, form_url=f"/children/{child.id}")
-    assert convene.response.headers["Location"] in (f"/missing/prompts/{prompt.id}/close",) or \
-        convene.response.headers["Location"].startswith("/discussions")
     mash.post_form(f"/missing/prompts/{prompt.id}/close", {"note": "Discussion booked for 10:00 tomorrow"})
     assert db.session.get(DiscussionPrompt, prompt.id).closed_at == NOW
     assert "Repeatedly missing" not in mash.get(f"/children/{child.id}")
+
+
+def test_one_click_turns_the_prompt_into_a_draft_discussion(people, signed_in):
+    _, police_user, _, _ = people
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(police_user)
+    for day in (2, 9, 16):
+        record_episode(police_user, child, london(2026, 10, day, 22, 0), returned=london(2026, 10, day + 1, 1, 0))
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    page = mash.post_form(f"/missing/prompts/{prompt.id}/convene", {}, form_url=f"/children/{child.id}")
+    prompt = db.session.get(DiscussionPrompt, prompt.id)
+    if services.can_create_drafts():
+        from safeguarding.discussions.models import StrategyDiscussion
+
+        draft = db.session.execute(db.select(StrategyDiscussion)).scalar_one()
+        assert page.response.headers["Location"] == f"/discussions/{draft.id}"
+        assert draft.status == "draft" and draft.reason.count("- Missing from home") == 3
+        assert [c.child_id for c in draft.children] == [child.id]
+        assert prompt.closed_at == NOW and prompt.discussion_id == draft.id
+    else:
+        # without the discussions feature the click says so and leads to recording how it was dealt with
+        assert page.response.headers["Location"] == f"/missing/prompts/{prompt.id}/close"
+        assert prompt.closed_at is None
 
 
 def test_three_episodes_in_thirty_one_days_do_not_prompt(people):
