@@ -57,7 +57,12 @@ def _rule_error(form, field_name: str, err: RuleError):
 def index():
     tab = request.args.get("show")
     if tab not in dict(TABS):
-        tab = "prompts" if can(current_user, "missing.prompt") and services.count_open_prompts() else "rhis"
+        if can(current_user, "missing.prompt") and services.count_open_prompts():
+            tab = "prompts"
+        elif can(current_user, "missing.record"):
+            tab = "missing"  # the police start from the children still missing
+        else:
+            tab = "rhis"
     scope = lambda col: missing_scope(current_user, col)  # noqa: E731
     if tab == "rhis":
         query = (select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
