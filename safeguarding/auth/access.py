@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "missing.epo": frozenset({PRACTITIONER, MANAGER, MASH}),
     "missing.prompt": frozenset({MASH, MANAGER}),
     "difference.raise": CASE_ROLES,
+    "difference.view": CASE_ROLES,  # subject to difference_scope
 }
 
 #: actions that are one agency's statutory duty as well as a role's: police record missing episodes and use
@@ -181,3 +182,73 @@ def missing_scope(user, child_id_column):
     if _sees_all_cases(user):
         return true()
     return child_id_column.in_(select(Child.id).where(child_scope(user)))
+
+# --- Row scope: professional differences -------------------------------------------------------------------
+# A disagreement between professionals is sensitive to them as well as to the child: only the people involved
+# (who raised it, who leads or answers at any stage), their line managers, MASH staff and the safeguarding
+# partnership business unit (users of an agency whose kind is "safeguarding_partnership") see it.
+
+
+def is_partnership_business_unit(user) -> bool:
+    from .models import AgencyKind
+
+    agency = getattr(user, "agency", None)
+    return agency is not None and agency.kind == AgencyKind.SAFEGUARDING_PARTNERSHIP.value
+
+
+def _involved_difference_ids(user):
+    """Ids of differences in which `user`, or someone they line-manage, raised it or leads a stage."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from ..differences.models import DifferenceStage, ProfessionalDifference
+    from .models import User
+
+    raiser = aliased(User)
+    raising, responding = aliased(User), aliased(User)
+    raised = (select(ProfessionalDifference.id)
+              .join(raiser, raiser.id == ProfessionalDifference.raised_by_id)
+              .where(or_(raiser.id == user.id, raiser.line_manager_id == user.id)))
+    staged = (select(DifferenceStage.difference_id)
+              .join(raising, raising.id == DifferenceStage.raising_lead_id)
+              .join(responding, responding.id == DifferenceStage.responding_lead_id)
+              .where(or_(raising.id == user.id, responding.id == user.id,
+                         raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
+    return raised.union(staged)
+
+
+def difference_scope(user):
+    """SQL clause restricting `ProfessionalDifference` rows to those `user` may see."""
+    from ..differences.models import ProfessionalDifference
+
+    if not can(user, "difference.view"):
+        return false()
+    if user.role == MASH or is_partnership_business_unit(user):
+        return true()
+    return ProfessionalDifference.id.in_(_involved_difference_ids(user))
+
+
+def _children_in_my_differences(user):
+    """A practitioner involved in a difference about a child (as raiser, lead or their manager) sees the child."""
+    from sqlalchemy import select
+
+    from ..children.models import Child
+    from ..differences.models import ProfessionalDifference
+
+    return Child.id.in_(select(ProfessionalDifference.child_id).where(difference_scope(user)))
+
+
+CHILD_LINKS.append(_children_in_my_differences)
+
+
+def visible_difference_or_404(difference_id: int):
+    from ..differences.models import ProfessionalDifference
+    from ..extensions import db
+
+    difference = db.session.execute(
+        db.select(ProfessionalDifference).where(ProfessionalDifference.id == difference_id,
+                                                difference_scope(current_user))
+    ).scalar_one_or_none()
+    if difference is None:
+        deny(404, "professional_difference", difference_id)
+    return difference

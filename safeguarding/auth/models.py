@@ -22,6 +22,9 @@ class AgencyKind(str, enum.Enum):
     HOUSING = "housing"
     YOUTH_JUSTICE = "youth_justice"
     VOLUNTARY = "voluntary"
+    #: the safeguarding partnership's business unit: sees every professional difference and is told when one
+    #: reaches a formal stage (differences/); a partnership has one such agency, its staff are its users
+    SAFEGUARDING_PARTNERSHIP = "safeguarding_partnership"
     OTHER = "other"
 
     @property
@@ -38,6 +41,7 @@ AGENCY_KIND_LABELS = {
     AgencyKind.HOUSING: "Housing",
     AgencyKind.YOUTH_JUSTICE: "Youth justice",
     AgencyKind.VOLUNTARY: "Voluntary sector",
+    AgencyKind.SAFEGUARDING_PARTNERSHIP: "Safeguarding partnership business unit",
     AgencyKind.OTHER: "Other",
 }
 

@@ -1,0 +1,1 @@
+"""Resolving professional differences: staged, time-limited escalation between agencies."""

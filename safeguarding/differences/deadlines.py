@@ -1,0 +1,88 @@
+"""The clocks of professional differences, in the shared deadline shape (see safeguarding/deadlines.py).
+
+Each open stage has two deadlines, one per side, both due when the stage's timescale runs out:
+- `difference_response`: the person answering for the challenged agency must respond within the stage;
+  if they do not, their line manager (the natural next-stage lead) is told.
+- `difference_stage`: the person leading for the side that disagrees must resolve or escalate; when the stage
+  runs out unresolved they are prompted to escalate, and their line manager is told (`escalate_to_id`).
+A `difference_notice` is due at once: someone newly leading a stage, or the partnership business unit at a
+formal stage, has a difference to read. It stays open until they open the difference, or the stage ends.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Collection
+
+from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
+
+from ..deadlines import Deadline
+from ..extensions import db
+from .models import DifferenceNotice, DifferenceStage, ProfessionalDifference
+
+KINDS = {
+    "difference_stage": "Professional difference stage: resolve or escalate",
+    "difference_response": "Professional difference: respond",
+    "difference_notice": "Professional difference to read",
+}
+
+
+def _url(difference_id: int) -> str:
+    return f"/differences/{difference_id}"
+
+
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
+    found: list[Deadline] = []
+    stage_query = (
+        db.select(DifferenceStage)
+        .where(DifferenceStage.closed_at.is_(None), DifferenceStage.due_at < due_before)
+        .options(joinedload(DifferenceStage.difference).joinedload(ProfessionalDifference.child),
+                 joinedload(DifferenceStage.raising_lead), joinedload(DifferenceStage.responding_lead))
+    )
+    owners = set(owner_ids) if owner_ids is not None else None
+    if owners is not None:
+        stage_query = stage_query.where(or_(DifferenceStage.raising_lead_id.in_(owners),
+                                            DifferenceStage.responding_lead_id.in_(owners)))
+    for stage in db.session.execute(stage_query).scalars():
+        difference = stage.difference
+        child = difference.child
+        common = dict(object_type="difference_stage", object_id=stage.id, due_at=stage.due_at,
+                      url=f"{_url(difference.id)}#stage-{stage.number}", child_id=child.id,
+                      child_name=child.display_name)
+        if owners is None or stage.raising_lead_id in owners:
+            found.append(Deadline(
+                kind="difference_stage",
+                title=f"{difference.reference} about {child.display_name}: stage {stage.number} ({stage.name}) "
+                      f"ends; resolve it or escalate",
+                owner_id=stage.raising_lead_id, owner_agency_id=stage.raising_lead.agency_id,
+                escalate_to_id=stage.raising_lead.line_manager_id, **common))
+        if owners is None or stage.responding_lead_id in owners:
+            found.append(Deadline(
+                kind="difference_response",
+                title=f"{difference.reference} about {child.display_name}: respond at stage {stage.number} "
+                      f"({stage.name})",
+                owner_id=stage.responding_lead_id, owner_agency_id=stage.responding_lead.agency_id,
+                escalate_to_id=stage.responding_lead.line_manager_id, **common))
+
+    notice_query = (
+        db.select(DifferenceNotice)
+        .join(DifferenceStage, DifferenceStage.id == DifferenceNotice.stage_id)
+        # a notice about a stage that has since ended would chase someone about something already over
+        .where(DifferenceNotice.acknowledged_at.is_(None), DifferenceNotice.created_at < due_before,
+               DifferenceStage.closed_at.is_(None))
+        .options(joinedload(DifferenceNotice.stage),
+                 joinedload(DifferenceNotice.difference).joinedload(ProfessionalDifference.child))
+    )
+    if owners is not None:
+        notice_query = notice_query.where(DifferenceNotice.recipient_id.in_(owners))
+    for notice in db.session.execute(notice_query).scalars():
+        difference, stage = notice.difference, notice.stage
+        child = difference.child
+        why = "the partnership is told" if notice.reason == "partnership" else "you are now involved"
+        found.append(Deadline(
+            kind="difference_notice", object_type="difference_notice", object_id=notice.id,
+            title=f"{difference.reference} about {child.display_name} reached stage {stage.number} "
+                  f"({stage.name}): {why}",
+            due_at=notice.created_at, url=_url(difference.id), owner_id=notice.recipient_id,
+            owner_agency_id=notice.recipient_agency_id, child_id=child.id, child_name=child.display_name))
+    return found

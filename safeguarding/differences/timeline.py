@@ -1,0 +1,34 @@
+"""A child's professional differences on their timeline: raised, and each stage's outcome."""
+from __future__ import annotations
+
+from sqlalchemy.orm import selectinload
+
+from ..auth.access import difference_scope
+from ..children.timeline import TimelineEntry
+from ..extensions import db
+from .models import ProfessionalDifference
+
+KIND = "Professional difference"
+
+
+def entries(child, user) -> list[TimelineEntry]:
+    differences = db.session.execute(
+        db.select(ProfessionalDifference)
+        .where(ProfessionalDifference.child_id == child.id, difference_scope(user))
+        .options(selectinload(ProfessionalDifference.stages))
+    ).scalars().all()
+    found = []
+    for difference in differences:
+        url = f"/differences/{difference.id}"
+        found.append(TimelineEntry(
+            at=difference.raised_at, kind=KIND, url=url,
+            title=f"{difference.raised_by_agency.name} disagrees with {difference.against_agency.name} "
+                  f"({difference.reference})",
+            detail=difference.theme_label + (": child at immediate risk" if difference.immediate_risk else "")))
+        for stage in difference.stages:
+            if stage.closed_at is not None:
+                found.append(TimelineEntry(
+                    at=stage.closed_at, kind=KIND, url=f"{url}#stage-{stage.number}",
+                    title=f"{difference.reference}: stage {stage.number} ({stage.name}) {stage.outcome_label.lower()}",
+                    detail="" if stage.within_timescale else "Later than the stage's timescale"))
+    return found

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import audit
+from ..auth.access import can, deny, difference_scope, require, visible_child_or_404, visible_difference_or_404
+from ..auth.models import Agency, AgencyKind, Role, User
+from ..clock import now
+from ..extensions import db
+from ..pagination import paginate
+from . import figures as partnership_figures
+from . import services
+from .forms import CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseForm
+from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status
+
+bp = Blueprint("differences", __name__, url_prefix="/differences")
+
+FILTERS = {"open": "Open", "closed": "Resolved or withdrawn", "all": "All"}
+
+
+def _with_people(query):
+    return query.options(
+        joinedload(ProfessionalDifference.child), joinedload(ProfessionalDifference.raised_by),
+        joinedload(ProfessionalDifference.raised_by_agency), joinedload(ProfessionalDifference.against_agency),
+        selectinload(ProfessionalDifference.stages).joinedload(DifferenceStage.raising_lead),
+        selectinload(ProfessionalDifference.stages).joinedload(DifferenceStage.responding_lead))
+
+
+@bp.app_context_processor
+def _child_page_helpers():
+    """For templates/children/_differences_summary.html, included on the child's page."""
+
+    def differences_for_child(child):
+        if not can(current_user, "difference.view"):
+            return []
+        query = (db.select(ProfessionalDifference)
+                 .where(ProfessionalDifference.child_id == child.id, difference_scope(current_user))
+                 .order_by(ProfessionalDifference.raised_at.desc()))
+        return db.session.execute(_with_people(query)).scalars().unique().all()
+
+    return {"differences_for_child": differences_for_child}
+
+
+@bp.route("/")
+@require("difference.view")
+def index():
+    shown = request.args.get("show", "open")
+    if shown not in FILTERS:
+        shown = "open"
+    query = db.select(ProfessionalDifference).where(difference_scope(current_user))
+    if shown == "open":
+        query = query.where(ProfessionalDifference.status == Status.OPEN.value)
+    elif shown == "closed":
+        query = query.where(ProfessionalDifference.status != Status.OPEN.value)
+    query = _with_people(query.order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc()))
+    page = paginate(query, request.args.get("page", 1))
+    return render_template("differences/index.html", page=page, shown=shown, filters=FILTERS)
+
+
+def _agency_choices(form: RaiseForm) -> None:
+    agencies = db.session.execute(
+        db.select(Agency).where(Agency.is_active.is_(True), Agency.id != current_user.agency_id,
+                                Agency.kind != AgencyKind.SAFEGUARDING_PARTNERSHIP.value)
+        .order_by(Agency.name)).scalars()
+    form.against_agency_id.choices = [(0, "Select an agency")] + [(a.id, a.name) for a in agencies]
+    people = db.session.execute(
+        db.select(User).join(User.agency)
+        .where(User.is_active_user.is_(True), User.role != Role.ADMIN.value, User.agency_id != current_user.agency_id,
+               Agency.kind != AgencyKind.SAFEGUARDING_PARTNERSHIP.value)
+        .order_by(Agency.name, User.name)).scalars()
+    form.responding_lead_id.choices = [(0, "Select a person")] + [(u.id, _person(u)) for u in people]
+
+
+def _person(user: User) -> str:
+    title = f", {user.job_title}" if user.job_title else ""
+    return f"{user.name}{title} ({user.agency.name})"
+
+
+def _stage_choices(field, policy: StagePolicy, after: int) -> None:
+    field.choices = [(s.number, f"Stage {s.number}: {s.name}") for s in policy.stages if s.number > after]
+
+
+def _apply_error(form, err: services.DifferenceError, fallback: str) -> None:
+    field = getattr(form, err.field or fallback, None) or getattr(form, fallback)
+    field.errors = list(field.errors) + [str(err)]
+
+
+@bp.route("/new/child/<int:child_id>", methods=["GET", "POST"])
+@require("difference.raise")
+def new_for_child(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = RaiseForm()
+    _agency_choices(form)
+    policy = services.policy_in_use()
+    _stage_choices(form.start_stage, policy, 0)
+    if form.validate_on_submit():
+        try:
+            difference = services.raise_difference(child, form.data_for_service(), actor=current_user)
+        except services.DifferenceError as err:
+            db.session.rollback()
+            _apply_error(form, err, "about")
+        else:
+            flash(f"Professional difference {difference.reference} raised. {difference.open_stage.responding_lead.name} "
+                  f"has been told and must respond by {_due(difference.open_stage)}.", "success")
+            return redirect(url_for("differences.show", difference_id=difference.id))
+    audit.record_view("child", child.id)
+    return render_template("differences/new.html", form=form, child=child, policy=policy)
+
+
+def _due(stage: DifferenceStage) -> str:
+    from ..templating import london
+
+    return london(stage.due_at)
+
+
+@bp.route("/<int:difference_id>")
+@require("difference.view")
+def show(difference_id: int):
+    difference = visible_difference_or_404(difference_id)
+    audit.record_view("professional_difference", difference.id)
+    services.acknowledge_notices(difference, current_user)
+    notices = db.session.execute(
+        db.select(DifferenceNotice).where(DifferenceNotice.difference_id == difference.id)
+        .order_by(DifferenceNotice.created_at, DifferenceNotice.id)).scalars().all()
+    names = _names({n.recipient_id for n in notices} | {n.acknowledged_by_id for n in notices})
+    agencies = {a.id: a for a in db.session.execute(db.select(Agency).where(
+        Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()}
+    return render_template("differences/show.html", difference=difference, notices=notices, names=names,
+                           agencies=agencies, can_act=services.can_act(difference, current_user),
+                           overdue=difference.open_stage is not None and difference.open_stage.due_at <= now(),
+                           can_withdraw=services.can_withdraw(difference, current_user))
+
+
+def _names(ids) -> dict[int, User]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()}
+
+
+def _open_for_action(difference: ProfessionalDifference, doing: str):
+    """The open stage, or a redirect with the reason it cannot be acted on."""
+    if not difference.is_open or difference.open_stage is None:
+        flash(services._closed_message(difference, doing), "error")
+        return None
+    if not services.can_act(difference, current_user):
+        deny(403, "professional_difference", difference.id)
+    return difference.open_stage
+
+
+@bp.route("/<int:difference_id>/escalate", methods=["GET", "POST"])
+@require("difference.view")
+def escalate(difference_id: int):
+    difference = visible_difference_or_404(difference_id)
+    stage = _open_for_action(difference, "escalated")
+    if stage is None:
+        return redirect(url_for("differences.show", difference_id=difference.id))
+    policy = difference.policy
+    form = EscalateForm()
+    _stage_choices(form.target_stage, policy, stage.number)
+    if not form.target_stage.choices:
+        flash(f"Stage {stage.number} is the last stage of {policy.name}: record the outcome the partnership "
+              "reaches instead.", "error")
+        return redirect(url_for("differences.show", difference_id=difference.id))
+    _lead_choices(form, difference)
+    if request.method == "GET":
+        form.target_stage.data = stage.number + 1
+        form.immediate_risk.data = difference.immediate_risk
+        raising, responding = services.suggested_leads(difference, stage.number + 1)
+        form.raising_lead_id.data = raising or 0
+        form.responding_lead_id.data = responding or 0
+    if form.validate_on_submit():
+        try:
+            new_stage = services.escalate(difference, form.data_for_service(), actor=current_user)
+        except services.DifferenceError as err:
+            db.session.rollback()
+            _apply_error(form, err, "discussion")
+        else:
+            flash(f"Escalated to stage {new_stage.number} ({new_stage.name}). {new_stage.raising_lead.name} and "
+                  f"{new_stage.responding_lead.name} have been told; the stage ends {_due(new_stage)}.", "success")
+            return redirect(url_for("differences.show", difference_id=difference.id))
+    return render_template("differences/escalate.html", form=form, difference=difference, stage=stage)
+
+
+def _lead_choices(form: EscalateForm, difference: ProfessionalDifference) -> None:
+    people = db.session.execute(
+        db.select(User).where(User.is_active_user.is_(True), User.role != Role.ADMIN.value,
+                              User.agency_id.in_([difference.raised_by_agency_id, difference.against_agency_id]))
+        .order_by(User.name)).scalars().all()
+    form.raising_lead_id.label.text = f"Who will lead for {difference.raised_by_agency.name}?"
+    form.responding_lead_id.label.text = f"Who will answer for {difference.against_agency.name}?"
+    form.raising_lead_id.choices = [(0, "Select a person")] + [
+        (u.id, _person(u)) for u in people if u.agency_id == difference.raised_by_agency_id]
+    form.responding_lead_id.choices = [(0, "Select a person")] + [
+        (u.id, _person(u)) for u in people if u.agency_id == difference.against_agency_id]
+
+
+@bp.route("/<int:difference_id>/outcome", methods=["GET", "POST"])
+@require("difference.view")
+def outcome(difference_id: int):
+    difference = visible_difference_or_404(difference_id)
+    stage = _open_for_action(difference, "closed")
+    if stage is None:
+        return redirect(url_for("differences.show", difference_id=difference.id))
+    form = CloseForm()
+    if not services.can_withdraw(difference, current_user):
+        form.outcome.choices = [c for c in form.outcome.choices if c[0] != "withdrawn"]
+    if form.validate_on_submit():
+        try:
+            services.close(difference, form.data_for_service(), actor=current_user)
+        except services.DifferenceError as err:
+            db.session.rollback()
+            _apply_error(form, err, "discussion")
+        else:
+            flash(f"Professional difference {difference.reference} {difference.status} at stage {stage.number}",
+                  "success")
+            return redirect(url_for("differences.show", difference_id=difference.id))
+    return render_template("differences/outcome.html", form=form, difference=difference, stage=stage)
+
+
+@bp.route("/figures")
+@require("reports.view")
+def figures():
+    form = FiguresForm(request.args)
+    period = (None, None)
+    if request.args and form.validate():
+        period = (form.raised_from.data, form.raised_to.data)
+    elif not request.args:
+        form = FiguresForm(formdata=None)
+    result = partnership_figures.compute(*period)
+    return render_template("differences/figures.html", form=form, figures=result, period=period)
+
+
+# --- Administration: the partnership's procedure -----------------------------------------------------------
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@require("admin.manage")
+def policy():
+    policies = services.ensure_policies()
+    form = PolicyChoiceForm()
+    form.policy_id.choices = [(p.id, p.name) for p in policies]
+    if request.method == "GET":
+        form.policy_id.data = services.policy_in_use().id
+    if form.validate_on_submit():
+        chosen = next(p for p in policies if p.id == form.policy_id.data)
+        services.choose_policy(chosen, actor=current_user)
+        flash(f"New professional differences will follow {chosen.name}. Open ones keep the procedure they "
+              "were raised under.", "success")
+        return redirect(url_for("differences.policy"))
+    return render_template("differences/policy.html", form=form, policies=policies)
+
+
+@bp.route("/policy/<int:policy_id>/stages/<int:number>", methods=["GET", "POST"])
+@require("admin.manage")
+def policy_stage(policy_id: int, number: int):
+    stage = db.session.execute(db.select(PolicyStage).where(
+        PolicyStage.policy_id == policy_id, PolicyStage.number == number)).scalar_one_or_none()
+    if stage is None:
+        abort(404)
+    form = PolicyStageForm(obj=stage)
+    if form.validate_on_submit():
+        changes = services.update_policy_stage(stage, form.data_for_service(), actor=current_user)
+        flash(f"Stage {stage.number} of {stage.policy.name} saved" if changes else "No changes to save", "success")
+        return redirect(url_for("differences.policy"))
+    return render_template("differences/policy_stage.html", form=form, stage=stage)
