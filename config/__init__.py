@@ -71,6 +71,10 @@ class BaseConfig:
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
         #: searches of children's records per user; bulk look-ups are not how this service is used
         self.SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT", "60 per minute")
+        # Local settings (each partnership's own missing-children procedure): this many episodes within this
+        # many days prompts MASH to convene a strategy discussion.
+        self.MISSING_REPEAT_THRESHOLD = _int("MISSING_REPEAT_THRESHOLD", 3)
+        self.MISSING_REPEAT_WINDOW_DAYS = _int("MISSING_REPEAT_WINDOW_DAYS", 30)
         self.PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding partnership")
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # Email: real SMTP; nothing is sent unless SMTP_HOST is set.

@@ -29,11 +29,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "discussion.record": frozenset({MASH, MANAGER}),
     "audit.view_child": frozenset({MANAGER}),
     "reports.view": frozenset({MANAGER, MASH}),
-    "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),
+    "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),  # episodes, returns, prevention interviews
+    "missing.police_protection": frozenset({PRACTITIONER, MANAGER, MASH}),
+    "missing.return_interview": frozenset({PRACTITIONER, MANAGER, MASH}),
+    "missing.close_return_interview": frozenset({MANAGER}),
+    "missing.epo": frozenset({PRACTITIONER, MANAGER, MASH}),
+    "missing.prompt": frozenset({MASH, MANAGER}),
     "difference.raise": CASE_ROLES,
     "difference.view": CASE_ROLES,  # subject to difference_scope
     # Reminders: everyone signed in has an inbox; only admins see the scheduler and the rules.
     "notifications.view": frozenset({MASH, PRACTITIONER, MANAGER, ADMIN}),
+}
+
+#: actions that are one agency's statutory duty as well as a role's: police record missing episodes and use
+#: police powers; the local authority offers return home interviews and applies for emergency protection orders
+AGENCY_ACTIONS: dict[str, frozenset[str]] = {
+    "missing.record": frozenset({"police"}),
+    "missing.police_protection": frozenset({"police"}),
+    "missing.return_interview": frozenset({"childrens_social_care"}),
+    "missing.close_return_interview": frozenset({"childrens_social_care"}),
+    "missing.epo": frozenset({"childrens_social_care"}),
 }
 
 _PUBLIC_ENDPOINTS: set[str] = {"static"}
@@ -53,7 +68,10 @@ def is_public_view(view: Callable | None, endpoint: str | None) -> bool:
 def can(user, action: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return user.role in PERMISSIONS.get(action, frozenset())
+    if user.role not in PERMISSIONS.get(action, frozenset()):
+        return False
+    agencies = AGENCY_ACTIONS.get(action)
+    return agencies is None or (user.agency is not None and user.agency.kind in agencies)
 
 
 def deny(status: int = 403, object_type: str | None = None, object_id: int | None = None):
@@ -123,6 +141,49 @@ def visible_child_or_404(child_id: int):
         deny(404, "child", child_id)
     return child
 
+
+# --- Missing children and emergency powers ----------------------------------------------------------------------
+# The police record episodes and police protection; children's social care must offer every missing child a
+# return home interview and is told of every police protection (s46(3)(a)), so it sees every child with either.
+# Anyone else sees the episodes of a child they may already see: an education or health practitioner who is not
+# involved sees none.
+
+
+def _missing_child_link(user):
+    from sqlalchemy import select
+
+    from ..children.models import Child
+    from ..missing.models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview, RhiOffer
+
+    clauses = [
+        Child.id.in_(select(MissingEpisode.child_id).where(MissingEpisode.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(PoliceProtection.child_id).where(
+            PoliceProtection.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(EmergencyProtectionOrder.child_id).where(
+            EmergencyProtectionOrder.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(ReturnInterview.child_id).where(ReturnInterview.assigned_to_id == user.id)),
+        Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(RhiOffer.offered_by_id == user.id)),
+    ]
+    if user.agency is not None and user.agency.kind == "childrens_social_care":
+        clauses.append(Child.id.in_(select(MissingEpisode.child_id)))
+        clauses.append(Child.id.in_(select(PoliceProtection.child_id)))
+    return or_(*clauses)
+
+
+CHILD_LINKS.append(_missing_child_link)
+
+
+def missing_scope(user, child_id_column):
+    """SQL clause on any missing-feature row (by its child_id column): visible when its child is."""
+    from sqlalchemy import select
+
+    from ..children.models import Child
+
+    if not can(user, "case.view"):
+        return false()
+    if _sees_all_cases(user):
+        return true()
+    return child_id_column.in_(select(Child.id).where(child_scope(user)))
 
 # --- Row scope: professional differences -------------------------------------------------------------------
 # A disagreement between professionals is sensitive to them as well as to the child: only the people involved

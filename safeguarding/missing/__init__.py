@@ -1,0 +1,1 @@
+"""Missing children, return home interviews, police protection and emergency protection orders."""

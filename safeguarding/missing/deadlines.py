@@ -1,0 +1,114 @@
+"""The clocks of missing children and emergency powers, in the shared Deadline shape.
+
+- Return home interview: due 72 clock hours after the return; open until completed or closed as not held.
+  Owner: the assigned worker. An unassigned interview belongs to every active manager of the responsible
+  children's social care agency (ReturnInterview.local_authority_id), one deadline each, until someone is
+  assigned: allocating it is a manager's job, and none of them can miss it.
+- Police protection (s46): three clocks while it lasts, at 48 hours (plan the end), 66 hours (six hours left)
+  and the 72-hour end. Owner: the officer who recorded it; escalated to their line manager.
+- Emergency protection order: expiry (8 days, or the extended date). Owner: the social worker who recorded it.
+
+Each query is one indexed range scan over open rows due before `due_before`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Collection
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..auth.models import Role, User
+from ..deadlines import Deadline
+from ..extensions import db
+from . import rules
+from .models import EmergencyProtectionOrder, PoliceProtection, ReturnInterview, RhiStatus
+
+KINDS = {
+    "return_interview": "Return home interview",
+    "police_protection_48h": "Police protection: 48 hours",
+    "police_protection_66h": "Police protection: 6 hours left",
+    "police_protection": "Police protection ends",
+    "epo_expiry": "Emergency protection order expires",
+}
+
+_PP_KINDS = {48: "police_protection_48h", 66: "police_protection_66h", 72: "police_protection"}
+_PP_TITLES = {48: "Police protection for {name}: 48 hours, plan the end",
+              66: "Police protection for {name}: 6 hours left",
+              72: "Police protection for {name} must end"}
+
+
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
+    return _return_interviews(due_before, owner_ids) + _police_protection(due_before, owner_ids) + \
+        _epos(due_before, owner_ids)
+
+
+def _return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
+    query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
+             .where(ReturnInterview.status == RhiStatus.OPEN.value, ReturnInterview.due_at < due_before)
+             .order_by(ReturnInterview.due_at))
+    if owner_ids is not None:
+        ids = list(owner_ids)
+        managed_agencies = select(User.agency_id).where(User.id.in_(ids), User.role == Role.MANAGER.value)
+        query = query.where(or_(ReturnInterview.assigned_to_id.in_(ids),
+                                and_(ReturnInterview.assigned_to_id.is_(None),
+                                     ReturnInterview.local_authority_id.in_(managed_agencies))))
+    rows = list(db.session.execute(query).scalars())
+    unassigned = {r.local_authority_id for r in rows if r.assigned_to_id is None}
+    managers: dict[int, list[int]] = {}
+    if unassigned:
+        for user_id, agency_id in db.session.execute(
+                select(User.id, User.agency_id).where(User.agency_id.in_(unassigned), User.role == Role.MANAGER.value,
+                                                      User.is_active_user.is_(True)).order_by(User.id)):
+            managers.setdefault(agency_id, []).append(user_id)
+    wanted = set(owner_ids) if owner_ids is not None else None
+    found = []
+    for rhi in rows:
+        owners = [rhi.assigned_to_id] if rhi.assigned_to_id else managers.get(rhi.local_authority_id, [None])
+        for owner in owners:
+            if wanted is not None and owner not in wanted:
+                continue
+            name = rhi.child.full_name
+            found.append(Deadline(
+                kind="return_interview", object_type="return_interview", object_id=rhi.id,
+                title=f"Return home interview for {name}" + ("" if rhi.assigned_to_id else " (not yet assigned)"),
+                due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
+                owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=name))
+    return found
+
+
+def _police_protection(due_before: datetime, owner_ids) -> list[Deadline]:
+    first = min(rules.POLICE_PROTECTION_CHECKPOINTS)
+    query = (select(PoliceProtection).options(joinedload(PoliceProtection.child))
+             .where(PoliceProtection.ended_at.is_(None),
+                    PoliceProtection.started_at < due_before - timedelta(hours=first)))
+    if owner_ids is not None:
+        query = query.where(PoliceProtection.recorded_by_id.in_(list(owner_ids)))
+    found = []
+    for pp in db.session.execute(query).scalars():
+        name = pp.child.full_name
+        for hours, due in rules.police_protection_checkpoints(pp.started_at):
+            if due >= due_before:
+                continue
+            found.append(Deadline(
+                kind=_PP_KINDS[hours], object_type="police_protection", object_id=pp.id,
+                title=_PP_TITLES[hours].format(name=name), due_at=due, url=f"/missing/police-protection/{pp.id}",
+                owner_id=pp.recorded_by_id, owner_agency_id=pp.recorded_by_agency_id, child_id=pp.child_id,
+                child_name=name))
+    return found
+
+
+def _epos(due_before: datetime, owner_ids) -> list[Deadline]:
+    query = (select(EmergencyProtectionOrder).options(joinedload(EmergencyProtectionOrder.child))
+             .where(EmergencyProtectionOrder.ended_at.is_(None), EmergencyProtectionOrder.expires_at < due_before))
+    if owner_ids is not None:
+        query = query.where(EmergencyProtectionOrder.recorded_by_id.in_(list(owner_ids)))
+    found = []
+    for epo in db.session.execute(query).scalars():
+        name = epo.child.full_name
+        found.append(Deadline(
+            kind="epo_expiry", object_type="emergency_protection_order", object_id=epo.id,
+            title=f"Emergency protection order for {name} expires", due_at=epo.expires_at,
+            url=f"/missing/epo/{epo.id}", owner_id=epo.recorded_by_id, owner_agency_id=epo.recorded_by_agency_id,
+            child_id=epo.child_id, child_name=name))
+    return found

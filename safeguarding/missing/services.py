@@ -1,0 +1,555 @@
+"""Every write about missing episodes and emergency powers: checks the rules, changes rows, audits the fields
+that changed (free text only as "changed"), commits, and logs one line with identifiers only."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..auth.models import Agency, AgencyKind, Role, User
+from ..clock import LONDON, now
+from ..extensions import db
+from . import rules
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
+                     PreventionInterview, PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+from .rules import RuleError
+
+log = logging.getLogger("safeguarding.missing")
+
+EPISODE_FIELDS = ("reported_missing_at", "missing_from", "missing_from_detail", "police_reference", "risk_level",
+                  "indicators", "arrested", "circumstances")
+RETURN_FIELDS = ("returned_at", "found_where", "returned_by", "out_of_area", "abroad")
+COMPLETION_FIELDS = ("completed_at", "interviewer_name", "interviewer_organisation", "interviewer_independent",
+                     "interview_location", "why_left", "where_and_with_whom", "harm", "health_needs",
+                     "support_and_referrals", "information_sharing_consent")
+PP_FIELDS = ("started_at", "designated_officer", "place_of_safety", "reason")
+EPO_FIELDS = ("granted_at", "court")
+#: about the child and family, so the audit log says only that they changed
+FREE_TEXT = ("missing_from_detail", "circumstances", "found_where", "returned_by", "interview_location", "why_left",
+             "where_and_with_whom", "harm", "health_needs", "support_and_referrals", "reason", "note",
+             "place_of_safety", "end_note", "not_held_reason", "close_note")
+
+__all__ = ["RuleError", "StaleEdit"]
+
+
+class StaleEdit(Exception):
+    """Someone else saved this record after the form was opened."""
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit() from None
+
+
+def _settings() -> tuple[int, int]:
+    cfg = current_app.config
+    return int(cfg.get("MISSING_REPEAT_THRESHOLD", 3)), int(cfg.get("MISSING_REPEAT_WINDOW_DAYS", 30))
+
+
+def _not_future(value: datetime, label: str) -> None:
+    if value > now():
+        raise RuleError(f"{label} must be in the past")
+
+
+# --- Episodes -------------------------------------------------------------------------------------------------
+
+
+def record_episode(child, data: dict, *, actor) -> MissingEpisode:
+    _not_future(data["reported_missing_at"], "Time reported missing")
+    episode = MissingEpisode(child_id=child.id, recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
+                             **{k: data[k] for k in EPISODE_FIELDS})
+    db.session.add(episode)
+    db.session.flush()
+    db.session.add(RiskGrading(episode_id=episode.id, level=episode.risk_level, graded_by_id=actor.id,
+                               graded_at=now(), reason=data.get("risk_reason", "")))
+    audit.record("create", "missing_episode", episode.id, user=actor,
+                 changes={"child_id": {"to": child.id},
+                          **audit.changes_between({}, audit.snapshot(episode, EPISODE_FIELDS), FREE_TEXT)})
+    _raise_prompts(episode, actor)
+    _commit()
+    log.info("missing episode recorded id=%s child=%s", episode.id, child.id)
+    return episode
+
+
+def update_episode(episode: MissingEpisode, data: dict, expected_version: int, *, actor) -> dict:
+    """Correct the episode's details. The risk grading changes through regrade_risk, so its history is kept."""
+    if episode.version != expected_version:
+        raise StaleEdit()
+    _not_future(data["reported_missing_at"], "Time reported missing")
+    if episode.returned_at and data["reported_missing_at"] > episode.returned_at:
+        raise RuleError("Time reported missing must be before the child was found or returned")
+    fields = [f for f in EPISODE_FIELDS if f != "risk_level"]
+    before = audit.snapshot(episode, fields)
+    for key in fields:
+        setattr(episode, key, data[key])
+    changes = audit.changes_between(before, audit.snapshot(episode, fields), FREE_TEXT)
+    if not changes:
+        return {}
+    audit.record("update", "missing_episode", episode.id, user=actor, changes=changes)
+    _raise_prompts(episode, actor)
+    _commit()
+    log.info("missing episode updated id=%s", episode.id)
+    return changes
+
+
+def regrade_risk(episode: MissingEpisode, level: str, reason: str, *, actor) -> RiskGrading:
+    previous = episode.risk_level
+    grading = RiskGrading(episode_id=episode.id, level=level, graded_by_id=actor.id, graded_at=now(), reason=reason)
+    episode.risk_level = level
+    db.session.add(grading)
+    db.session.flush()
+    audit.record("update", "missing_episode", episode.id, user=actor,
+                 changes={"risk_level": {"from": previous, "to": level}, "reason": {"changed": True}})
+    _commit()
+    log.info("missing episode regraded id=%s", episode.id)
+    return grading
+
+
+def responsible_authority(child, worker: User | None = None) -> Agency:
+    """The children's social care agency that owes the child a return home interview.
+
+    The assigned worker's agency when there is one; otherwise the agency that recorded the child if it is
+    children's social care; otherwise the partnership's first children's social care agency (most partnerships
+    have exactly one local authority)."""
+    if worker is not None and worker.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value:
+        return worker.agency
+    if child.created_by_agency_id:
+        agency = db.session.get(Agency, child.created_by_agency_id)
+        if agency is not None and agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value:
+            return agency
+    agency = db.session.execute(
+        select(Agency).where(Agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value, Agency.is_active.is_(True))
+        .order_by(Agency.id).limit(1)).scalar_one_or_none()
+    if agency is None:
+        raise RuleError("No children's social care agency is set up to hold the return home interview: ask "
+                        "your administrator to add one")
+    return agency
+
+
+def record_return(episode: MissingEpisode, data: dict, *, actor) -> ReturnInterview:
+    """Record that the child was found or returned; opens the return home interview with its 72-hour clock.
+
+    Recording it again corrects the details; the interview's clock moves with a corrected return time."""
+    rules.check_return(episode.reported_missing_at, data["returned_at"], now())
+    before = audit.snapshot(episode, RETURN_FIELDS)
+    for key in RETURN_FIELDS:
+        setattr(episode, key, data[key])
+    changes = audit.changes_between(before, audit.snapshot(episode, RETURN_FIELDS), FREE_TEXT)
+    rhi = episode.return_interview
+    if rhi is None:
+        rhi = ReturnInterview(episode=episode, child_id=episode.child_id,
+                              local_authority_id=responsible_authority(episode.child).id,
+                              returned_at=episode.returned_at, due_at=rules.rhi_due_at(episode.returned_at))
+        db.session.add(rhi)
+        db.session.flush()
+        audit.record("create", "return_interview", rhi.id, user=actor,
+                     changes={"episode_id": {"to": episode.id}, "due_at": {"to": rhi.due_at.isoformat()}})
+    elif rhi.returned_at != episode.returned_at:
+        old_due = rhi.due_at
+        rhi.returned_at = episode.returned_at
+        rhi.due_at = rules.rhi_due_at(episode.returned_at)
+        if rhi.completed_at:
+            rhi.completed_in_time = rules.rhi_in_time(rhi.returned_at, rhi.completed_at)
+        audit.record("update", "return_interview", rhi.id, user=actor,
+                     changes={"due_at": {"from": old_due.isoformat(), "to": rhi.due_at.isoformat()}})
+    if changes:
+        audit.record("update", "missing_episode", episode.id, user=actor, changes=changes)
+    _commit()
+    log.info("missing episode return recorded id=%s rhi=%s", episode.id, rhi.id)
+    return rhi
+
+
+def record_prevention_interview(episode: MissingEpisode, data: dict, *, actor) -> PreventionInterview:
+    if episode.returned_at is None:
+        raise RuleError("Record the child's return before the prevention interview")
+    _not_future(data["conducted_at"], "Time of the prevention interview")
+    if data["conducted_at"] < episode.returned_at:
+        raise RuleError("Time of the prevention interview must be after the child was found or returned")
+    fields = ("conducted_at", "officer_name", "outcome", "note")
+    row = episode.prevention_interview
+    action = "update"
+    if row is None:
+        row = PreventionInterview(episode_id=episode.id, recorded_by_id=actor.id, **{k: data[k] for k in fields})
+        db.session.add(row)
+        before: dict = {}
+        action = "create"
+    else:
+        before = audit.snapshot(row, fields)
+        for key in fields:
+            setattr(row, key, data[key])
+    db.session.flush()
+    audit.record(action, "prevention_interview", row.id, user=actor,
+                 changes={"episode_id": {"to": episode.id},
+                          **audit.changes_between(before, audit.snapshot(row, fields), FREE_TEXT)})
+    _commit()
+    log.info("prevention interview recorded id=%s episode=%s", row.id, episode.id)
+    return row
+
+
+# --- Return home interviews -----------------------------------------------------------------------------------
+
+
+def _check_open(rhi: ReturnInterview) -> None:
+    if not rhi.is_open:
+        raise RuleError("This return home interview is already closed")
+
+
+def assign(rhi: ReturnInterview, worker: User, *, actor) -> None:
+    if worker.agency.kind != AgencyKind.CHILDRENS_SOCIAL_CARE.value or not worker.is_active:
+        raise RuleError("Worker must be an active member of children's social care")
+    before = rhi.assigned_to_id
+    rhi.assigned_to_id = worker.id
+    rhi.local_authority_id = worker.agency_id
+    audit.record("update", "return_interview", rhi.id, user=actor,
+                 changes={"assigned_to_id": {"from": before, "to": worker.id}})
+    _commit()
+    log.info("return interview assigned id=%s", rhi.id)
+
+
+def record_offer(rhi: ReturnInterview, data: dict, *, actor) -> RhiOffer:
+    """Record an offer. A refusal leaves the interview open: the page then encourages another offer."""
+    _check_open(rhi)
+    rules.check_offer(rhi.returned_at, data["offered_at"], now())
+    offer = RhiOffer(return_interview_id=rhi.id, offered_by_id=actor.id, offered_at=data["offered_at"],
+                     method=data["method"], response=data["response"], note=data.get("note", ""))
+    db.session.add(offer)
+    if rhi.assigned_to_id is None:
+        # whoever made the first offer is best placed to make the next: the same face helps
+        rhi.assigned_to_id = actor.id
+    db.session.flush()
+    audit.record("create", "rhi_offer", offer.id, user=actor,
+                 changes={"return_interview_id": {"to": rhi.id}, "method": {"to": offer.method},
+                          "response": {"to": offer.response}, "offered_at": {"to": offer.offered_at.isoformat()}})
+    _commit()
+    log.info("rhi offer recorded id=%s rhi=%s", offer.id, rhi.id)
+    return offer
+
+
+def complete(rhi: ReturnInterview, data: dict, *, actor) -> None:
+    _check_open(rhi)
+    completed_at = data["completed_at"]
+    _not_future(completed_at, "Time of the interview")
+    if completed_at < rhi.returned_at:
+        raise RuleError("Time of the interview must be after the child was found or returned")
+    if not data["interviewer_independent"]:
+        raise RuleError("The interviewer must be independent of the child's placement")
+    before = audit.snapshot(rhi, COMPLETION_FIELDS + ("status",))
+    for key in COMPLETION_FIELDS:
+        setattr(rhi, key, data[key])
+    rhi.status = RhiStatus.COMPLETED.value
+    rhi.completed_in_time = rules.rhi_in_time(rhi.returned_at, completed_at)
+    rhi.closed_by_id = actor.id
+    changes = audit.changes_between(before, audit.snapshot(rhi, COMPLETION_FIELDS + ("status",)), FREE_TEXT)
+    changes["completed_in_time"] = {"to": rhi.completed_in_time}
+    audit.record("update", "return_interview", rhi.id, user=actor, changes=changes)
+    _commit()
+    log.info("return interview completed id=%s in_time=%s", rhi.id, rhi.completed_in_time)
+
+
+def close_not_held(rhi: ReturnInterview, reason: str, *, actor) -> None:
+    """A manager records that no interview will be held, after the child refused every offer."""
+    _check_open(rhi)
+    if not rhi.offers:
+        raise RuleError("Record at least one offer before deciding not to hold the interview")
+    rhi.status = RhiStatus.NOT_HELD.value
+    rhi.not_held_reason = reason
+    rhi.closed_by_id = actor.id
+    audit.record("update", "return_interview", rhi.id, user=actor,
+                 changes={"status": {"from": RhiStatus.OPEN.value, "to": rhi.status},
+                          "not_held_reason": {"changed": True}})
+    _commit()
+    log.info("return interview closed without interview id=%s", rhi.id)
+
+
+# --- Police protection and EPOs -------------------------------------------------------------------------------
+
+
+def start_police_protection(child, data: dict, *, actor) -> PoliceProtection:
+    _not_future(data["started_at"], "Time police protection began")
+    pp = PoliceProtection(child_id=child.id, ends_at=rules.police_protection_ends_at(data["started_at"]),
+                          recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
+                          **{k: data[k] for k in PP_FIELDS})
+    db.session.add(pp)
+    db.session.flush()
+    audit.record("create", "police_protection", pp.id, user=actor,
+                 changes={"child_id": {"to": child.id},
+                          **audit.changes_between({}, audit.snapshot(pp, PP_FIELDS + ("ends_at",)), FREE_TEXT)})
+    _open_prompt(child.id, PromptReason.POLICE_PROTECTION, "police_protection", pp.id, actor)
+    _commit()
+    log.info("police protection recorded id=%s child=%s", pp.id, child.id)
+    return pp
+
+
+def end_police_protection(pp: PoliceProtection, data: dict, *, actor) -> None:
+    if not pp.is_active:
+        raise RuleError("This police protection has already ended")
+    rules.check_police_protection_end(pp.started_at, data["ended_at"], now())
+    pp.ended_at, pp.end_outcome, pp.end_note = data["ended_at"], data["end_outcome"], data.get("end_note", "")
+    audit.record("update", "police_protection", pp.id, user=actor,
+                 changes={"ended_at": {"to": pp.ended_at.isoformat()}, "end_outcome": {"to": pp.end_outcome},
+                          "end_note": {"changed": True}})
+    _commit()
+    log.info("police protection ended id=%s", pp.id)
+
+
+def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
+    _not_future(data["granted_at"], "Time the order was granted")
+    epo = EmergencyProtectionOrder(child_id=child.id, expires_at=rules.epo_expires_at(data["granted_at"]),
+                                   recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
+                                   **{k: data[k] for k in EPO_FIELDS})
+    db.session.add(epo)
+    db.session.flush()
+    audit.record("create", "emergency_protection_order", epo.id, user=actor,
+                 changes={"child_id": {"to": child.id},
+                          **audit.changes_between({}, audit.snapshot(epo, EPO_FIELDS + ("expires_at",)))})
+    _commit()
+    log.info("epo recorded id=%s child=%s", epo.id, child.id)
+    return epo
+
+
+def extend_epo(epo: EmergencyProtectionOrder, days: int, *, actor) -> None:
+    if epo.ended_at is not None:
+        raise RuleError("This order has ended and cannot be extended")
+    rules.check_epo_extension(epo.is_extended, days)
+    old = epo.expires_at
+    epo.extension_days = days
+    epo.extended_at = now()
+    epo.expires_at = rules.epo_expires_at(epo.granted_at, days)
+    audit.record("update", "emergency_protection_order", epo.id, user=actor,
+                 changes={"extension_days": {"from": 0, "to": days},
+                          "expires_at": {"from": old.isoformat(), "to": epo.expires_at.isoformat()}})
+    _commit()
+    log.info("epo extended id=%s days=%s", epo.id, days)
+
+
+def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor) -> None:
+    if epo.ended_at is not None:
+        raise RuleError("This order has already ended")
+    _not_future(data["ended_at"], "Time the order ended")
+    if data["ended_at"] < epo.granted_at:
+        raise RuleError("Time the order ended must be after it was granted")
+    if data["ended_at"] > epo.expires_at:
+        raise RuleError("Time the order ended must be no later than its expiry")
+    epo.ended_at, epo.end_outcome = data["ended_at"], data["end_outcome"]
+    audit.record("update", "emergency_protection_order", epo.id, user=actor,
+                 changes={"ended_at": {"to": epo.ended_at.isoformat()}, "end_outcome": {"to": epo.end_outcome}})
+    _commit()
+    log.info("epo ended id=%s", epo.id)
+
+
+# --- Prompts to convene a strategy discussion ----------------------------------------------------------------
+
+
+def _open_prompt(child_id: int, reason: PromptReason, object_type: str, object_id: int, actor):
+    """Raise a prompt unless one for the same child and reason is already waiting (one prompt, one decision)."""
+    existing = db.session.execute(select(DiscussionPrompt).where(
+        DiscussionPrompt.child_id == child_id, DiscussionPrompt.reason == reason.value,
+        DiscussionPrompt.closed_at.is_(None))).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    prompt = DiscussionPrompt(child_id=child_id, reason=reason.value, object_type=object_type, object_id=object_id,
+                              raised_at=now())
+    db.session.add(prompt)
+    db.session.flush()
+    audit.record("create", "missing_discussion_prompt", prompt.id, user=actor,
+                 changes={"child_id": {"to": child_id}, "reason": {"to": reason.value}})
+    log.info("discussion prompt raised id=%s reason=%s child=%s", prompt.id, reason.value, child_id)
+    return prompt
+
+
+def _raise_prompts(episode: MissingEpisode, actor) -> None:
+    threshold, window = _settings()
+    times = list(db.session.execute(select(MissingEpisode.reported_missing_at).where(
+        MissingEpisode.child_id == episode.child_id)).scalars())
+    if rules.is_repeat_missing(times, episode.reported_missing_at, threshold, window):
+        _open_prompt(episode.child_id, PromptReason.REPEAT_MISSING, "missing_episode", episode.id, actor)
+    if episode.arrested and episode.indicators:
+        _open_prompt(episode.child_id, PromptReason.ARREST_EXPLOITATION, "missing_episode", episode.id, actor)
+
+
+def prompt_episodes(prompt: DiscussionPrompt) -> list[MissingEpisode]:
+    """The episodes behind a prompt: those in the repeat window up to when it was raised, or the one episode."""
+    if prompt.reason == PromptReason.POLICE_PROTECTION.value:
+        return []
+    _, window = _settings()
+    trigger = db.session.get(MissingEpisode, prompt.object_id)
+    anchor = trigger.reported_missing_at if trigger is not None else prompt.raised_at
+    start = datetime.combine(anchor.astimezone(LONDON).date() - timedelta(days=window - 1),
+                             datetime.min.time(), tzinfo=LONDON)
+    query = select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
+    if prompt.reason == PromptReason.REPEAT_MISSING.value:
+        query = query.where(MissingEpisode.reported_missing_at >= start)
+    else:
+        query = query.where(MissingEpisode.id == prompt.object_id)
+    return list(db.session.execute(query.order_by(MissingEpisode.reported_missing_at)).scalars())
+
+
+def prompt_note(prompt: DiscussionPrompt) -> str:
+    """The words that pre-fill a draft strategy discussion: why it was prompted and the episodes behind it.
+
+    Dates and facts only; the discussion record, not an email, is where this appears."""
+    from ..templating import london
+
+    lines = [f"Prompted by: {prompt.label.lower()} (raised {london(prompt.raised_at)})."]
+    if prompt.reason == PromptReason.POLICE_PROTECTION.value:
+        pp = db.session.get(PoliceProtection, prompt.object_id)
+        if pp is not None:
+            lines.append(f"Police protection began {london(pp.started_at)}; place of safety: {pp.place_of_safety}; "
+                         f"designated officer: {pp.designated_officer}. It ends no later than {london(pp.ends_at)}.")
+        return "\n".join(lines)
+    for ep in prompt_episodes(prompt):
+        returned = f"returned {london(ep.returned_at)}" if ep.returned_at else "still missing"
+        extra = ", ".join(ep.indicator_labels)
+        lines.append(f"- Missing from {ep.missing_from_label.lower()} {london(ep.reported_missing_at)}, {returned}; "
+                     f"police risk {ep.risk_label.lower()}"
+                     f"{'; police reference ' + ep.police_reference if ep.police_reference else ''}"
+                     f"{'; indicators: ' + extra if extra else ''}{'; arrested' if ep.arrested else ''}.")
+    return "\n".join(lines)
+
+
+def _draft_creator():
+    """The discussions feature's draft-maker, when that feature is installed."""
+    try:
+        from ..discussions import services as discussion_services
+    except ModuleNotFoundError as err:
+        if err.name not in ("safeguarding.discussions", "safeguarding.discussions.services"):
+            raise
+        return None
+    return getattr(discussion_services, "create_draft_discussion", None)
+
+
+def can_create_drafts() -> bool:
+    return _draft_creator() is not None
+
+
+def convene_from_prompt(prompt: DiscussionPrompt, *, actor) -> int:
+    """One click: a draft strategy discussion for the child, pre-filled with why and the episodes behind it.
+    Closes the prompt with a link to the draft. Returns the draft's id."""
+    if prompt.closed_at is not None:
+        raise RuleError("This prompt has already been dealt with")
+    create = _draft_creator()
+    if create is None:
+        raise RuleError("Strategy discussions are not available in this installation")
+    draft = create([prompt.child_id], prompt_note(prompt), actor=actor,
+                   linked_note=f"Raised by the missing children feature: {prompt.label.lower()} "
+                               f"(/children/{prompt.child_id}#missing)")
+    close_prompt(prompt, actor=actor, note="Draft strategy discussion created", discussion_id=draft.id)
+    return draft.id
+
+
+def close_prompt(prompt: DiscussionPrompt, *, actor, note: str = "", discussion_id: int | None = None) -> None:
+    if prompt.closed_at is not None:
+        raise RuleError("This prompt has already been dealt with")
+    prompt.closed_at = now()
+    prompt.closed_by_id = actor.id
+    prompt.close_note = note
+    prompt.discussion_id = discussion_id
+    audit.record("update", "missing_discussion_prompt", prompt.id, user=actor,
+                 changes={"closed_at": {"to": prompt.closed_at.isoformat()},
+                          "discussion_id": {"to": discussion_id}, "close_note": {"changed": True}})
+    _commit()
+    log.info("discussion prompt closed id=%s discussion=%s", prompt.id, discussion_id)
+
+
+# --- Read side: the child's summary and the figures -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    last_30_days: int
+    last_90_days: int
+    missing_now: MissingEpisode | None
+    open_rhis: list[ReturnInterview]
+    prompts: list[DiscussionPrompt]
+    police_protection: list[PoliceProtection]
+    epos: list[EmergencyProtectionOrder]
+    threshold: int
+    window_days: int
+
+
+def child_summary(child_id: int) -> ChildSummary:
+    threshold, window = _settings()
+    at = now()
+    times = list(db.session.execute(select(MissingEpisode.reported_missing_at).where(
+        MissingEpisode.child_id == child_id)).scalars())
+    missing_now = db.session.execute(select(MissingEpisode).where(
+        MissingEpisode.child_id == child_id, MissingEpisode.returned_at.is_(None))
+        .order_by(MissingEpisode.reported_missing_at.desc()).limit(1)).scalar_one_or_none()
+    open_rhis = list(db.session.execute(select(ReturnInterview).where(
+        ReturnInterview.child_id == child_id, ReturnInterview.status == RhiStatus.OPEN.value)
+        .order_by(ReturnInterview.due_at)).scalars())
+    prompts = list(db.session.execute(select(DiscussionPrompt).where(
+        DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
+        .order_by(DiscussionPrompt.raised_at)).scalars())
+    pps = list(db.session.execute(select(PoliceProtection).where(
+        PoliceProtection.child_id == child_id, PoliceProtection.ended_at.is_(None))).scalars())
+    epos = list(db.session.execute(select(EmergencyProtectionOrder).where(
+        EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
+    return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
+                        missing_now, open_rhis, prompts, pps, epos, threshold, window)
+
+
+@dataclass
+class MonthFigures:
+    month: date
+    returns: int = 0
+    offered: int = 0
+    accepted: int = 0
+    completed: int = 0
+    in_time: int = 0
+
+    def share(self, count: int) -> str:
+        return f"{round(100 * count / self.returns)}%" if self.returns else "–"
+
+
+def figures(first_day: date, last_day: date) -> tuple[list[MonthFigures], MonthFigures]:
+    """Return home interviews for returns between two London dates (inclusive), month by month, and in total:
+    offered (at least one offer), accepted (at least one offer accepted), completed, completed within 72 hours.
+
+    One query: a row per return interview with two EXISTS flags; bucketing by London month happens here because
+    SQLite and PostgreSQL disagree on time-zone functions."""
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=LONDON)
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+    offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
+    accepted = exists().where(and_(RhiOffer.return_interview_id == ReturnInterview.id,
+                                   RhiOffer.response == "accepted"))
+    rows = db.session.execute(select(
+        ReturnInterview.returned_at, offered.label("offered"), accepted.label("accepted"), ReturnInterview.status,
+        ReturnInterview.completed_in_time).where(ReturnInterview.returned_at >= start,
+                                                 ReturnInterview.returned_at < end)).all()
+    months: dict[date, MonthFigures] = {}
+    cursor = first_day.replace(day=1)
+    while cursor <= last_day:
+        months[cursor] = MonthFigures(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    total = MonthFigures(first_day)
+    for returned_at, was_offered, was_accepted, status, in_time in rows:
+        key = returned_at.astimezone(LONDON).date().replace(day=1)
+        for bucket in (months[key], total):
+            bucket.returns += 1
+            bucket.offered += bool(was_offered)
+            bucket.accepted += bool(was_accepted)
+            bucket.completed += status == RhiStatus.COMPLETED.value
+            bucket.in_time += status == RhiStatus.COMPLETED.value and bool(in_time)
+    return list(months.values()), total
+
+
+def csc_workers() -> list[User]:
+    """People who can be assigned a return home interview."""
+    return list(db.session.execute(
+        select(User).join(Agency, User.agency_id == Agency.id).where(
+            Agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value, User.is_active_user.is_(True),
+            User.role != Role.ADMIN.value).order_by(User.name)).scalars())
+
+
+def count_open_prompts() -> int:
+    return db.session.execute(select(func.count()).select_from(DiscussionPrompt).where(
+        DiscussionPrompt.closed_at.is_(None))).scalar_one()

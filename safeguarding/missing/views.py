@@ -1,0 +1,544 @@
+"""Missing children and emergency powers: thin views over services, every row loaded through access scope."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import audit
+from ..auth.access import can, deny, missing_scope, require, visible_child_or_404
+from ..auth.models import User
+from ..clock import LONDON, london_today, now
+from ..extensions import db
+from ..pagination import paginate
+from ..templating import london
+from . import services
+from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
+                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm,
+                    PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
+                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+from .rules import RuleError, police_protection_checkpoints
+
+bp = Blueprint("missing", __name__, url_prefix="/missing")
+
+TABS = [("rhis", "Return interviews due"), ("missing", "Missing now"), ("episodes", "All episodes"),
+        ("prompts", "Prompts to convene"), ("police_protection", "Police protection"),
+        ("epos", "Protection orders")]
+
+
+@bp.app_template_global()
+def missing_summary(child):
+    """What the child's page shows about going missing: counts, open interviews, prompts, emergency powers."""
+    return services.child_summary(child.id)
+
+
+def _visible(model, object_type: str, object_id: int, *options):
+    row = db.session.execute(select(model).where(model.id == object_id, missing_scope(current_user, model.child_id))
+                             .options(*options)).scalar_one_or_none()
+    if row is None:
+        deny(404, object_type, object_id)
+    return row
+
+
+def _rule_error(form, field_name: str, err: RuleError):
+    """A rule the form could not check beforehand (the facts changed meanwhile): shown beside the field."""
+    getattr(form, field_name).errors.append(str(err))
+
+
+# --- Lists ----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@require("case.view")
+def index():
+    tab = request.args.get("show")
+    if tab not in dict(TABS):
+        if can(current_user, "missing.prompt") and services.count_open_prompts():
+            tab = "prompts"
+        elif can(current_user, "missing.record"):
+            tab = "missing"  # the police start from the children still missing
+        else:
+            tab = "rhis"
+    scope = lambda col: missing_scope(current_user, col)  # noqa: E731
+    if tab == "rhis":
+        query = (select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
+                                               scope(ReturnInterview.child_id))
+                 .options(joinedload(ReturnInterview.child), joinedload(ReturnInterview.assigned_to),
+                          selectinload(ReturnInterview.offers))
+                 .order_by(ReturnInterview.due_at, ReturnInterview.id))
+    elif tab in ("missing", "episodes"):
+        query = select(MissingEpisode).where(scope(MissingEpisode.child_id)).options(
+            joinedload(MissingEpisode.child), joinedload(MissingEpisode.return_interview),
+            joinedload(MissingEpisode.prevention_interview))
+        if tab == "missing":
+            query = query.where(MissingEpisode.returned_at.is_(None))
+        query = query.order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())
+    elif tab == "prompts":
+        query = (select(DiscussionPrompt).where(DiscussionPrompt.closed_at.is_(None),
+                                                scope(DiscussionPrompt.child_id))
+                 .options(joinedload(DiscussionPrompt.child))
+                 .order_by(DiscussionPrompt.raised_at, DiscussionPrompt.id))
+    elif tab == "police_protection":
+        query = (select(PoliceProtection).where(scope(PoliceProtection.child_id))
+                 .options(joinedload(PoliceProtection.child))
+                 .order_by(PoliceProtection.ended_at.is_not(None), PoliceProtection.started_at.desc()))
+    else:
+        query = (select(EmergencyProtectionOrder).where(scope(EmergencyProtectionOrder.child_id))
+                 .options(joinedload(EmergencyProtectionOrder.child))
+                 .order_by(EmergencyProtectionOrder.ended_at.is_not(None),
+                           EmergencyProtectionOrder.expires_at.desc()))
+    page = paginate(query, request.args.get("page", 1))
+    return render_template("missing/index.html", tab=tab, tabs=TABS, page=page, at=now())
+
+
+# --- Episodes -------------------------------------------------------------------------------------------------
+
+
+@bp.route("/children/<int:child_id>/episodes/new", methods=["GET", "POST"])
+@require("missing.record")
+def new_episode(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = EpisodeForm()
+    if form.validate_on_submit():
+        try:
+            episode = services.record_episode(child, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "reported_date", err)
+        else:
+            flash("Missing episode recorded", "success")
+            return redirect(url_for("missing.episode", episode_id=episode.id))
+    return render_template("missing/form.html", form=form, child=child, title="Record a missing episode",
+                           back=url_for("children.show", child_id=child.id))
+
+
+@bp.route("/episodes/<int:episode_id>")
+@require("case.view")
+def episode(episode_id: int, risk_form=None):
+    ep = _visible(MissingEpisode, "missing_episode", episode_id,
+                  selectinload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
+    audit.record_view("missing_episode", ep.id)
+    return render_template("missing/episode.html", episode=ep, child=ep.child, risk_form=risk_form or RiskForm(),
+                           form=risk_form, at=now())
+
+
+@bp.route("/episodes/<int:episode_id>/edit", methods=["GET", "POST"])
+@require("missing.record")
+def edit_episode(episode_id: int):
+    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    form = EpisodeEditForm(obj=ep)
+    form.returned_at = ep.returned_at
+    if request.method == "GET":
+        form.version.data = ep.version
+        form.reported_date.data = ep.reported_missing_at.astimezone(LONDON).date()
+        form.reported_time.data = ep.reported_missing_at.astimezone(LONDON).strftime("%H:%M")
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            services.update_episode(ep, form.data_for_service(), int(form.version.data or 0), actor=current_user)
+        except services.StaleEdit:
+            db.session.rollback()
+            conflict = True
+            form.version.data = db.session.get(MissingEpisode, episode_id).version
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "reported_date", err)
+        else:
+            flash("Changes saved", "success")
+            return redirect(url_for("missing.episode", episode_id=ep.id))
+    return render_template("missing/form.html", form=form, child=ep.child, title="Change the missing episode",
+                           back=url_for("missing.episode", episode_id=ep.id), conflict=conflict)
+
+
+@bp.route("/episodes/<int:episode_id>/risk", methods=["POST"])
+@require("missing.record")
+def regrade(episode_id: int):
+    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    form = RiskForm()
+    if form.validate_on_submit():
+        services.regrade_risk(ep, form.level.data, form.reason.data.strip(), actor=current_user)
+        flash(f"Risk grading changed to {ep.risk_label.lower()}", "success")
+        return redirect(url_for("missing.episode", episode_id=ep.id) + "#risk")
+    return episode(episode_id, risk_form=form)
+
+
+@bp.route("/episodes/<int:episode_id>/return", methods=["GET", "POST"])
+@require("missing.record")
+def record_return(episode_id: int):
+    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    form = ReturnForm(obj=ep)
+    form.reported_missing_at = ep.reported_missing_at
+    if request.method == "GET" and ep.returned_at:
+        form.returned_date.data = ep.returned_at.astimezone(LONDON).date()
+        form.returned_time.data = ep.returned_at.astimezone(LONDON).strftime("%H:%M")
+    if form.validate_on_submit():
+        try:
+            rhi = services.record_return(ep, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "returned_date", err)
+        else:
+            flash(f"Return recorded. The return home interview is due by {london(rhi.due_at)}", "success")
+            return redirect(url_for("missing.episode", episode_id=ep.id))
+    return render_template("missing/form.html", form=form, child=ep.child,
+                           title="Correct the return" if ep.returned_at else "Record that the child was found or "
+                                                                             "returned",
+                           back=url_for("missing.episode", episode_id=ep.id))
+
+
+@bp.route("/episodes/<int:episode_id>/prevention-interview", methods=["GET", "POST"])
+@require("missing.record")
+def prevention_interview(episode_id: int):
+    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    if ep.returned_at is None:
+        flash("Record the child's return before the prevention interview", "error")
+        return redirect(url_for("missing.episode", episode_id=ep.id))
+    existing = ep.prevention_interview
+    form = PreventionForm(obj=existing)
+    form.returned_at = ep.returned_at
+    if request.method == "GET" and existing:
+        form.conducted_date.data = existing.conducted_at.astimezone(LONDON).date()
+        form.conducted_time.data = existing.conducted_at.astimezone(LONDON).strftime("%H:%M")
+    if request.method == "GET" and not existing:
+        form.officer_name.data = current_user.name
+    if form.validate_on_submit():
+        try:
+            services.record_prevention_interview(ep, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "conducted_date", err)
+        else:
+            flash("Prevention interview recorded", "success")
+            return redirect(url_for("missing.episode", episode_id=ep.id))
+    return render_template("missing/form.html", form=form, child=ep.child, title="Police prevention interview",
+                           back=url_for("missing.episode", episode_id=ep.id),
+                           intro="The police prevention interview (formerly the safe and well check) is not the "
+                                 "return home interview, which children's social care offers separately.")
+
+
+# --- Return home interviews -----------------------------------------------------------------------------------
+
+
+def _rhi(rhi_id: int) -> ReturnInterview:
+    return _visible(ReturnInterview, "return_interview", rhi_id,
+                    selectinload(ReturnInterview.offers).joinedload(RhiOffer.offered_by),
+                    joinedload(ReturnInterview.episode), joinedload(ReturnInterview.assigned_to))
+
+
+def _assign_form(rhi: ReturnInterview, form: AssignForm | None = None) -> AssignForm:
+    form = form or AssignForm(prefix="assign")
+    form.worker.choices = [(u.id, f"{u.name}, {u.agency.name}") for u in services.csc_workers()]
+    if request.method == "GET" and rhi.assigned_to_id:
+        form.worker.data = rhi.assigned_to_id
+    return form
+
+
+def _show_rhi(rhi: ReturnInterview, offer_form=None, assign_form=None, status=200):
+    audit.record_view("return_interview", rhi.id)
+    offer_form = offer_form or OfferForm(prefix="offer")
+    failed = offer_form if offer_form.errors else (assign_form if assign_form and assign_form.errors else None)
+    return render_template("missing/return_interview.html", rhi=rhi, child=rhi.child, episode=rhi.episode,
+                           offer_form=offer_form, assign_form=_assign_form(rhi, assign_form), form=failed,
+                           at=now()), status
+
+
+@bp.route("/return-interviews/<int:rhi_id>")
+@require("case.view")
+def return_interview(rhi_id: int):
+    return _show_rhi(_rhi(rhi_id))
+
+
+@bp.route("/return-interviews/<int:rhi_id>/offers", methods=["POST"])
+@require("missing.return_interview")
+def record_offer(rhi_id: int):
+    rhi = _rhi(rhi_id)
+    form = OfferForm(prefix="offer")
+    form.returned_at = rhi.returned_at
+    if form.validate_on_submit():
+        try:
+            offer = services.record_offer(rhi, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "offered_date", err)
+        else:
+            if offer.response == "declined":
+                flash("Offer recorded as declined. The interview stays open: offer again, ideally yourself, "
+                      "in a different way or at a different time.", "success")
+            else:
+                flash(f"Offer recorded: {offer.response_label.lower()}", "success")
+            return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+    return _show_rhi(rhi, offer_form=form)
+
+
+@bp.route("/return-interviews/<int:rhi_id>/assign", methods=["POST"])
+@require("missing.return_interview")
+def assign(rhi_id: int):
+    rhi = _rhi(rhi_id)
+    form = _assign_form(rhi, AssignForm(prefix="assign"))
+    if form.validate_on_submit():
+        worker = db.session.get(User, form.worker.data)
+        try:
+            services.assign(rhi, worker, actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "worker", err)
+        else:
+            flash(f"Assigned to {worker.name}", "success")
+            return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+    return _show_rhi(rhi, assign_form=form)
+
+
+@bp.route("/return-interviews/<int:rhi_id>/complete", methods=["GET", "POST"])
+@require("missing.return_interview")
+def complete(rhi_id: int):
+    rhi = _rhi(rhi_id)
+    if not rhi.is_open:
+        flash("This return home interview is already closed", "error")
+        return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+    form = CompleteForm()
+    form.returned_at = rhi.returned_at
+    if request.method == "GET":
+        form.interviewer_name.data = current_user.name
+        form.interviewer_organisation.data = current_user.agency.name
+    if form.validate_on_submit():
+        try:
+            services.complete(rhi, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "completed_date", err)
+        else:
+            if rhi.completed_in_time:
+                flash("Return home interview completed within 72 hours", "success")
+            else:
+                flash("Return home interview completed, later than 72 hours after the return", "success")
+            return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+    return render_template("missing/form.html", form=form, child=rhi.child, title="Complete the return home interview",
+                           back=url_for("missing.return_interview", rhi_id=rhi.id), due_at=rhi.due_at)
+
+
+@bp.route("/return-interviews/<int:rhi_id>/not-held", methods=["GET", "POST"])
+@require("missing.close_return_interview")
+def not_held(rhi_id: int):
+    rhi = _rhi(rhi_id)
+    form = NotHeldForm()
+    if form.validate_on_submit():
+        try:
+            services.close_not_held(rhi, form.reason.data.strip(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "reason", err)
+        else:
+            flash("Return home interview closed without an interview", "success")
+            return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+    return render_template("missing/form.html", form=form, child=rhi.child,
+                           title="Close without an interview", back=url_for("missing.return_interview", rhi_id=rhi.id),
+                           intro="Only when the child has refused repeated offers. The decision and its reasons "
+                                 "stay on the child's record.")
+
+
+# --- Police protection ----------------------------------------------------------------------------------------
+
+
+@bp.route("/children/<int:child_id>/police-protection/new", methods=["GET", "POST"])
+@require("missing.police_protection")
+def new_police_protection(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = PoliceProtectionForm()
+    if form.validate_on_submit():
+        try:
+            pp = services.start_police_protection(child, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "started_date", err)
+        else:
+            flash(f"Police protection recorded. It must end by {london(pp.ends_at)}, and a strategy discussion "
+                  "must follow", "success")
+            return redirect(url_for("missing.police_protection", pp_id=pp.id))
+    return render_template("missing/form.html", form=form, child=child, title="Record police protection",
+                           back=url_for("children.show", child_id=child.id),
+                           intro="Section 46 of the Children Act 1989: at most 72 hours.")
+
+
+@bp.route("/police-protection/<int:pp_id>")
+@require("case.view")
+def police_protection(pp_id: int):
+    pp = _visible(PoliceProtection, "police_protection", pp_id)
+    audit.record_view("police_protection", pp.id)
+    return render_template("missing/police_protection.html", pp=pp, child=pp.child, at=now(),
+                           checkpoints=police_protection_checkpoints(pp.started_at))
+
+
+@bp.route("/police-protection/<int:pp_id>/end", methods=["GET", "POST"])
+@require("missing.police_protection")
+def end_police_protection(pp_id: int):
+    pp = _visible(PoliceProtection, "police_protection", pp_id)
+    if not pp.is_active:
+        flash("This police protection has already ended", "error")
+        return redirect(url_for("missing.police_protection", pp_id=pp.id))
+    form = PoliceProtectionEndForm()
+    form.started_at = pp.started_at
+    if form.validate_on_submit():
+        try:
+            services.end_police_protection(pp, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "ended_date", err)
+        else:
+            flash("End of police protection recorded. A strategy discussion must follow.", "success")
+            return redirect(url_for("missing.police_protection", pp_id=pp.id))
+    return render_template("missing/form.html", form=form, child=pp.child,
+                           title="Record the end of police protection", back=url_for("missing.police_protection", pp_id=pp.id),
+                           intro=f"Police protection began {london(pp.started_at)} and must end by "
+                                 f"{london(pp.ends_at)}.")
+
+
+# --- Emergency protection orders ------------------------------------------------------------------------------
+
+
+@bp.route("/children/<int:child_id>/epo/new", methods=["GET", "POST"])
+@require("missing.epo")
+def new_epo(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = EpoForm()
+    if form.validate_on_submit():
+        try:
+            epo = services.record_epo(child, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "granted_date", err)
+        else:
+            flash(f"Emergency protection order recorded. It expires {london(epo.expires_at)}", "success")
+            return redirect(url_for("missing.epo", epo_id=epo.id))
+    return render_template("missing/form.html", form=form, child=child, title="Record an emergency protection order",
+                           back=url_for("children.show", child_id=child.id),
+                           intro="Sections 44 and 45 of the Children Act 1989: at most 8 days, extendable once by "
+                                 "at most 7 days.")
+
+
+def _show_epo(epo, extend_form=None, end_form=None):
+    audit.record_view("emergency_protection_order", epo.id)
+    extend_form = extend_form or EpoExtendForm(prefix="extend")
+    end_form = end_form or EpoEndForm(prefix="end")
+    failed = extend_form if extend_form.errors else (end_form if end_form.errors else None)
+    return render_template("missing/epo.html", epo=epo, child=epo.child, extend_form=extend_form,
+                           end_form=end_form, form=failed, at=now())
+
+
+@bp.route("/epo/<int:epo_id>")
+@require("case.view")
+def epo(epo_id: int):
+    return _show_epo(_visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id))
+
+
+@bp.route("/epo/<int:epo_id>/extend", methods=["POST"])
+@require("missing.epo")
+def extend_epo(epo_id: int):
+    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    form = EpoExtendForm(prefix="extend")
+    form.already_extended = order.is_extended
+    if form.validate_on_submit():
+        try:
+            services.extend_epo(order, form.days.data, actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "days", err)
+        else:
+            flash(f"Extension recorded. The order now expires {london(order.expires_at)}", "success")
+            return redirect(url_for("missing.epo", epo_id=order.id))
+    return _show_epo(order, extend_form=form)
+
+
+@bp.route("/epo/<int:epo_id>/end", methods=["POST"])
+@require("missing.epo")
+def end_epo(epo_id: int):
+    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    form = EpoEndForm(prefix="end")
+    form.granted_at = order.granted_at
+    if form.validate_on_submit():
+        try:
+            services.end_epo(order, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            db.session.rollback()
+            _rule_error(form, "ended_date", err)
+        else:
+            flash("End of the order recorded", "success")
+            return redirect(url_for("missing.epo", epo_id=order.id))
+    return _show_epo(order, end_form=form)
+
+
+# --- Prompts to convene a strategy discussion ----------------------------------------------------------------
+
+
+def _prompt(prompt_id: int) -> DiscussionPrompt:
+    return _visible(DiscussionPrompt, "missing_discussion_prompt", prompt_id)
+
+
+@bp.route("/prompts/<int:prompt_id>/convene", methods=["POST"])
+@require("missing.prompt")
+def convene(prompt_id: int):
+    prompt = _prompt(prompt_id)
+    if prompt.closed_at is not None:
+        flash("This prompt has already been dealt with", "error")
+        return redirect(url_for("children.show", child_id=prompt.child_id))
+    if services.can_create_drafts() and "discussions.show" in current_app.view_functions:
+        discussion_id = services.convene_from_prompt(prompt, actor=current_user)
+        flash("Draft strategy discussion created with the episodes: add the date, chair and invitations",
+              "success")
+        return redirect(url_for("discussions.show", discussion_id=discussion_id))
+    if "discussions.new" in current_app.view_functions:
+        return redirect(url_for("discussions.new", child=prompt.child_id))
+    flash("Strategy discussions are not available in this installation yet: arrange the discussion as you do now, "
+          "then mark this prompt as dealt with", "error")
+    return redirect(url_for("missing.close_prompt", prompt_id=prompt.id))
+
+
+@bp.route("/prompts/<int:prompt_id>/close", methods=["GET", "POST"])
+@require("missing.prompt")
+def close_prompt(prompt_id: int):
+    prompt = _prompt(prompt_id)
+    form = PromptCloseForm()
+    if prompt.closed_at is None and form.validate_on_submit():
+        services.close_prompt(prompt, actor=current_user, note=form.note.data.strip())
+        flash("Prompt marked as dealt with", "success")
+        return redirect(url_for("children.show", child_id=prompt.child_id))
+    return render_template("missing/form.html", form=form, child=prompt.child, title="Mark the prompt as dealt with",
+                           back=url_for("children.show", child_id=prompt.child_id),
+                           intro=services.prompt_note(prompt), closed=prompt.closed_at is not None)
+
+
+# --- Figures --------------------------------------------------------------------------------------------------
+
+
+def _last_quarter(today: date) -> tuple[date, date]:
+    first_of_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = first_of_quarter - timedelta(days=1)
+    return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
+
+
+@bp.route("/figures")
+@require("reports.view")
+def figures():
+    form = FiguresForm(request.args)
+    today = london_today()
+    quarter = _last_quarter(today)
+    months = total = None
+    if request.args and form.validate():
+        start, end = form.start.data or quarter[0], form.end.data or quarter[1]
+    elif request.args:
+        start = end = None
+    else:
+        start, end = quarter
+        form.start.data, form.end.data = start, end
+    if start and end:
+        months, total = services.figures(start, end)
+        audit.record("view", "missing_figures", None, detail=f"{start.isoformat()} to {end.isoformat()}")
+        db.session.commit()
+    this_year = date(today.year, 1, 1)
+    return render_template("missing/figures.html", form=form if request.args else None, figures_form=form,
+                           months=months, total=total, start=start, end=end,
+                           presets=[("Last quarter", *quarter), ("This year so far", this_year, today),
+                                    ("Last 12 months", today - timedelta(days=365), today)])

@@ -1,0 +1,106 @@
+"""A police officer records a missing episode and the return; a social worker offers the return home interview,
+records a refusal, offers again and completes it within 72 hours. Every page passes axe-core, errors included."""
+from datetime import timedelta
+
+import pytest
+
+from safeguarding import clock
+from safeguarding.demo import seed
+
+from .browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+DEMO = "lantern-violet-orchard"
+
+
+def fill_moment(page, prefix: str, moment) -> None:
+    local = clock.to_london(moment)
+    page.locator(f"#{prefix}_date-day").fill(str(local.day))
+    page.locator(f"#{prefix}_date-month").fill(str(local.month))
+    page.locator(f"#{prefix}_date-year").fill(str(local.year))
+    page.locator(f"#{prefix}_time").fill(local.strftime("%H:%M"))
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+
+
+def test_missing_episode_return_and_return_home_interview(browser_app, browser_page):
+    seed(DEMO)
+    page = browser_page
+    now = clock.now()
+    sign_in(page, "police@example.org")
+
+    page.goto("/children/new")
+    page.get_by_label("First name").fill("Casey")
+    page.get_by_label("Last name").fill("Journey")
+    page.locator("#date_of_birth-day").fill("3")
+    page.locator("#date_of_birth-month").fill("4")
+    page.locator("#date_of_birth-year").fill("2011")
+    page.get_by_role("button", name="Save child").click()
+    page.get_by_role("link", name="Record a missing episode").click()
+    assert_accessible(page)
+    fill_moment(page, "reported", now - timedelta(hours=6))
+    page.get_by_label("Children's home").check()
+    page.get_by_label("Police reference").fill("NP/7001")
+    page.get_by_label("High").check()
+    page.get_by_label("County lines").check()
+    page.get_by_role("button", name="Save episode").click()
+    assert "Missing episode recorded" in page.content()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Record that the child was found or returned").click()
+    fill_moment(page, "returned", now - timedelta(hours=7))  # before the report: refused
+    page.get_by_label("Where the child was found").fill("Bus station")
+    page.get_by_label("Who found or brought the child back").fill("British Transport Police")
+    page.get_by_role("button", name="Record the return").click()
+    assert page.title().startswith("Error:")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert "must be after the child was reported missing" in page.locator(".govuk-error-summary").inner_text()
+    assert page.get_by_label("Where the child was found").input_value() == "Bus station"
+    assert_accessible(page)
+    fill_moment(page, "returned", now - timedelta(hours=3))
+    page.get_by_role("button", name="Record the return").click()
+    assert "The return home interview is due by" in page.content()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "social.worker@example.org")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Missing").click()
+    page.get_by_role("link", name="Return interviews due").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Casey Journey").click()
+    assert "Due by" in page.content()
+    assert_accessible(page)
+
+    fill_moment(page, "offer-offered", now - timedelta(hours=2))
+    page.get_by_label("Phone call").check()
+    page.get_by_label("Declined").check()
+    page.get_by_label("What the child said (optional)").fill("Not today")
+    page.get_by_role("button", name="Record the offer").click()
+    assert "The interview stays open" in page.content()
+    assert "ideally by Jo Williams again" in page.content()
+    assert_accessible(page)
+
+    fill_moment(page, "offer-offered", now - timedelta(hours=1))
+    page.get_by_label("In person").check()
+    page.get_by_label("Accepted").check()
+    page.get_by_role("button", name="Record the offer").click()
+    page.get_by_role("button", name="Complete the interview").click()
+    fill_moment(page, "completed", now - timedelta(minutes=20))
+    page.get_by_label("Interviewer's organisation or team").fill("Missing children team")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Where the interview took place").fill("Youth centre")
+    page.get_by_label("Why the child left").fill("Owed money to older boys")
+    page.get_by_label("Where they went, with whom, and how they travelled").fill("Train to Leeds with two older boys")
+    page.get_by_label("Harm, threats or exploitation while missing").fill("Threatened if he did not carry a bag")
+    page.get_by_label("Support offered and referrals made").fill("Referral to exploitation team")
+    page.get_by_label("Yes, the child agreed to information being shared").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Complete the interview").click()
+    assert "Return home interview completed within 72 hours" in page.content()
+    assert "Threatened if he did not carry a bag" in page.content()
+    assert_accessible(page)

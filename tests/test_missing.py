@@ -1,0 +1,471 @@
+"""Missing episodes, return home interviews and emergency powers, through the pages people use."""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from safeguarding import clock
+from safeguarding.audit.models import AuditEvent
+from safeguarding.auth.models import Role
+from safeguarding.children import services as child_services
+from safeguarding.children.models import Child
+from safeguarding.deadlines import open_deadlines as all_open_deadlines
+from safeguarding.extensions import db
+from safeguarding.missing import deadlines, services
+from safeguarding.missing.models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
+                                         PoliceProtection, ReturnInterview, RhiOffer)
+
+LONDON = ZoneInfo("Europe/London")
+UTC = timezone.utc
+#: Tuesday 27 October 2026, 09:00 GMT: just after the clocks went back
+NOW = datetime(2026, 10, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with clock.frozen_at(NOW):
+        yield
+
+
+def london(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+def when(prefix: str, moment: datetime) -> dict:
+    local = moment.astimezone(LONDON)
+    return {f"{prefix}_date": [str(local.day), str(local.month), str(local.year)],
+            f"{prefix}_time": local.strftime("%H:%M")}
+
+
+def make_child(user, first="Kai", last="Example") -> Child:
+    from datetime import date
+
+    return child_services.create_child({
+        "first_name": first, "last_name": last, "is_unborn": False, "date_of_birth": date(2011, 5, 4),
+        "expected_date": None, "gender": "male", "ethnicity": "", "disability": "", "address": "",
+        "la_reference": None, "nhs_number": None, "looked_after": "yes", "responsible_authority": "Testshire",
+    }, actor=user)
+
+
+def episode_form(reported: datetime, **overrides) -> dict:
+    data = {**when("reported", reported), "missing_from": "childrens_home", "missing_from_detail": "Oak House",
+            "police_reference": "MP/123", "risk_level": "medium", "risk_reason": "Known to older males",
+            "indicators": ["county_lines"], "circumstances": "Left after school"}
+    data.update(overrides)
+    return data
+
+
+def return_form(returned: datetime, **overrides) -> dict:
+    data = {**when("returned", returned), "found_where": "Bus station, Leeds", "returned_by": "Police officer",
+            "out_of_area": "y"}
+    data.update(overrides)
+    return data
+
+
+def record_episode(actor, child, reported: datetime, returned: datetime | None = None) -> MissingEpisode:
+    episode = services.record_episode(child, {
+        "reported_missing_at": reported, "missing_from": "home", "missing_from_detail": "", "police_reference": "",
+        "risk_level": "medium", "indicators": [], "arrested": False, "circumstances": ""}, actor=actor)
+    if returned:
+        services.record_return(episode, {"returned_at": returned, "found_where": "Home", "returned_by": "Mother",
+                                         "out_of_area": False, "abroad": False}, actor=actor)
+    return episode
+
+
+@pytest.fixture
+def people(signed_in):
+    police, police_user = signed_in(Role.PRACTITIONER, "police", name="PC Dana Reed")
+    csc, csc_user = signed_in(Role.PRACTITIONER, "csc", name="Jo Worker")
+    return police, police_user, csc, csc_user
+
+
+def test_police_record_episode_and_return_opening_an_rhi_due_72_hours_later(people):
+    police, police_user, csc, _ = people
+    child = make_child(police_user)
+    page = police.post_form(f"/missing/children/{child.id}/episodes/new", episode_form(london(2026, 10, 23, 16, 0)))
+    episode = db.session.execute(db.select(MissingEpisode)).scalar_one()
+    assert page.response.headers["Location"] == f"/missing/episodes/{episode.id}"
+    assert episode.reported_missing_at == datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # 16:00 BST
+    assert episode.indicators == ["county_lines"] and episode.risk_level == "medium"
+    shown = police.get(f"/missing/episodes/{episode.id}")
+    assert "Still missing" in shown and "Known to older males" in shown
+
+    police.post_form(f"/missing/episodes/{episode.id}/return", return_form(london(2026, 10, 23, 18, 0)))
+    rhi = db.session.execute(db.select(ReturnInterview)).scalar_one()
+    assert rhi.due_at == datetime(2026, 10, 26, 17, 0, tzinfo=UTC)  # 17:00 GMT, 72 real hours
+    episode_page = police.get(f"/missing/episodes/{episode.id}")
+    assert "Return recorded. The return home interview is due by 26 Oct 2026 17:00" in episode_page
+    assert "No police prevention interview has been recorded for this return" in episode_page
+
+    police.post_form(f"/missing/episodes/{episode.id}/prevention-interview",
+                     {**when("conducted", london(2026, 10, 23, 20, 0)), "officer_name": "PC Dana Reed",
+                      "outcome": "concerns_shared", "note": "Would not say where"})
+    assert "Seen: concerns found and shared" in police.get(f"/missing/episodes/{episode.id}")
+
+    # social care sees the interview due (overdue now) and the child
+    listing = csc.get("/missing/?show=rhis")
+    assert "Kai Example" in listing and "Overdue" in listing
+    csc.get(f"/children/{child.id}")
+    events = {(e.action, e.object_type) for e in db.session.execute(db.select(AuditEvent)).scalars()}
+    assert {("create", "missing_episode"), ("create", "return_interview"), ("update", "missing_episode"),
+            ("create", "prevention_interview"), ("view", "missing_episode")} <= events
+    create = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "create",
+                                                            AuditEvent.object_type == "missing_episode")).scalar_one()
+    assert create.changes["circumstances"] == {"changed": True}  # free text is not copied into the audit log
+
+
+def test_risk_grading_changes_are_kept_as_history(people):
+    police, police_user, _, _ = people
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 26, 10, 0))
+    police.post_form(f"/missing/episodes/{episode.id}/risk", {"level": "high", "reason": "Seen with known dealer"},
+                     form_url=f"/missing/episodes/{episode.id}")
+    page = police.get(f"/missing/episodes/{episode.id}")
+    assert db.session.get(MissingEpisode, episode.id).risk_level == "high"
+    assert "Seen with known dealer" in page and "Medium" in page and "High risk" in page
+    error = police.post_form(f"/missing/episodes/{episode.id}/risk", {"level": "low", "reason": ""}, expected=200,
+                             form_url=f"/missing/episodes/{episode.id}")
+    assert "Enter why the risk grading changed" in error and error.title.startswith("Error:")
+
+
+def test_bad_dates_get_gov_uk_errors_and_keep_what_was_typed(people):
+    police, police_user, _, _ = people
+    child = make_child(police_user)
+    future = police.post_form(f"/missing/children/{child.id}/episodes/new",
+                              episode_form(london(2026, 10, 28, 10, 0), circumstances="Typed words stay"),
+                              expected=200)
+    assert "Date reported missing must be today or in the past" in future and "Typed words stay" in future.html
+    later_today = police.post_form(f"/missing/children/{child.id}/episodes/new",
+                                   episode_form(london(2026, 10, 27, 23, 0)), expected=200)
+    assert "Time reported missing must be in the past" in later_today
+    missing_time = police.post_form(f"/missing/children/{child.id}/episodes/new",
+                                    episode_form(london(2026, 10, 26, 9, 0), reported_time=""), expected=200)
+    assert "Enter the time the child was reported missing" in missing_time
+    assert db.session.execute(db.select(MissingEpisode)).first() is None
+
+    episode = record_episode(police_user, child, london(2026, 10, 26, 10, 0))
+    before = police.post_form(f"/missing/episodes/{episode.id}/return",
+                              return_form(london(2026, 10, 26, 9, 0), found_where="Outside the library"),
+                              expected=200)
+    assert "Date found or returned must be after the child was reported missing" in before
+    assert "Outside the library" in before.html and 'value="09:00"' in before.html
+    assert db.session.get(MissingEpisode, episode.id).returned_at is None
+
+
+def test_offer_declined_then_completed_within_72_hours(people):
+    police, police_user, csc, csc_user = people
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 25, 8, 0), returned=london(2026, 10, 25, 20, 0))
+    rhi = episode.return_interview
+    url = f"/missing/return-interviews/{rhi.id}"
+
+    early = csc.post_form(f"{url}/offers", {**when("offer-offered", london(2026, 10, 25, 19, 0)),
+                                            "offer-method": "phone", "offer-response": "accepted"},
+                          expected=200, form_url=url)
+    assert "Date of the offer must be after the child was found or returned" in early
+
+    csc.post_form(f"{url}/offers", {**when("offer-offered", london(2026, 10, 26, 10, 0)), "offer-method": "in_person",
+                                    "offer-response": "declined", "offer-note": "Said leave me alone"}, form_url=url)
+    page = csc.get(url)
+    assert db.session.get(ReturnInterview, rhi.id).is_open
+    assert "offer again, ideally by Jo Worker again" in page and "Said leave me alone" in page
+    assert db.session.get(ReturnInterview, rhi.id).assigned_to_id == csc_user.id  # first offerer becomes the worker
+
+    csc.post_form(f"{url}/offers", {**when("offer-offered", london(2026, 10, 26, 16, 0)), "offer-method": "in_person",
+                                    "offer-response": "accepted"}, form_url=url)
+    completion = {**when("completed", london(2026, 10, 27, 8, 30)), "interviewer_name": "Jo Worker",
+                  "interviewer_organisation": "Missing children team", "interviewer_independent": "no",
+                  "interview_location": "Cafe", "why_left": "Arguments at home", "where_and_with_whom": "Friends",
+                  "harm": "None disclosed", "support_and_referrals": "Youth worker", "information_sharing_consent": "yes"}
+    refused = csc.post_form(f"{url}/complete", completion, expected=200)
+    assert "The interviewer must be independent of the child's placement" in refused
+    assert "Arguments at home" in refused.html
+    csc.post_form(f"{url}/complete", {**completion, "interviewer_independent": "yes"})
+    done = db.session.get(ReturnInterview, rhi.id)
+    assert done.status == "completed" and done.completed_in_time is True
+    assert "Return home interview completed within 72 hours" in csc.get(url)
+    assert not [d for d in deadlines.open_deadlines(due_before=NOW + timedelta(days=7)) if d.kind == "return_interview"]
+    offers = db.session.execute(db.select(RhiOffer)).scalars().all()
+    assert [o.response for o in offers] == ["declined", "accepted"]
+    # an interview cannot be completed twice
+    again = csc.get(f"{url}/complete", expected=302)
+    assert again.response.headers["Location"] == url
+
+
+def test_interview_after_72_hours_is_completed_late(people):
+    _, police_user, csc, _ = people
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 20, 8, 0), returned=london(2026, 10, 20, 12, 0))
+    url = f"/missing/return-interviews/{episode.return_interview.id}"
+    csc.post_form(f"{url}/complete", {
+        **when("completed", london(2026, 10, 23, 12, 1)), "interviewer_name": "Jo", "interviewer_organisation": "Team",
+        "interviewer_independent": "yes", "interview_location": "School", "why_left": "x", "where_and_with_whom": "x",
+        "harm": "x", "support_and_referrals": "x", "information_sharing_consent": "no"})
+    assert db.session.get(ReturnInterview, episode.return_interview.id).completed_in_time is False
+    assert "Completed late" in csc.get(url)
+
+
+def test_manager_can_close_an_interview_the_child_refused(people, signed_in):
+    _, police_user, csc, csc_user = people
+    manager, _ = signed_in(Role.MANAGER, "csc")
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 25, 8, 0), returned=london(2026, 10, 25, 20, 0))
+    rhi_id = episode.return_interview.id
+    too_soon = manager.post_form(f"/missing/return-interviews/{rhi_id}/not-held", {"reason": "Refused"},
+                                 expected=200)
+    assert "Record at least one offer before deciding not to hold the interview" in too_soon
+    services.record_offer(db.session.get(ReturnInterview, rhi_id), {
+        "offered_at": london(2026, 10, 26, 9, 0), "method": "phone", "response": "declined"}, actor=csc_user)
+    csc.get(f"/missing/return-interviews/{rhi_id}/not-held", expected=403)  # practitioners cannot close it
+    manager.post_form(f"/missing/return-interviews/{rhi_id}/not-held", {"reason": "Refused three offers"})
+    assert db.session.get(ReturnInterview, rhi_id).status == "not_held"
+
+
+def test_who_may_do_what(people, signed_in):
+    police, police_user, csc, _ = people
+    school, _ = signed_in(Role.PRACTITIONER, "education")
+    other_force, _ = signed_in(Role.PRACTITIONER, "other_police")
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
+    rhi_id = episode.return_interview.id
+    for client in (school, other_force):
+        client.get(f"/missing/episodes/{episode.id}", expected=404)
+        client.get(f"/missing/return-interviews/{rhi_id}", expected=404)
+        client.get(f"/children/{child.id}", expected=404)
+        assert "Kai Example" not in client.get("/missing/?show=episodes")
+    for client in (csc, mash):
+        assert "Kai Example" in client.get("/missing/?show=episodes")
+        client.get(f"/missing/episodes/{episode.id}")
+    csc.get(f"/missing/children/{child.id}/episodes/new", expected=403)  # social care does not record episodes
+    police.post_form(f"/missing/return-interviews/{rhi_id}/offers", {}, expected=403,
+                     form_url=f"/missing/return-interviews/{rhi_id}")
+    school.get(f"/missing/children/{child.id}/episodes/new", expected=403)
+    fails = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "authz_fail")).scalars().all()
+    assert len(fails) >= 9
+
+
+def test_worker_assigned_to_an_rhi_can_see_the_child(people, signed_in, make_user):
+    _, police_user, csc, _ = people
+    other_la_worker = make_user(Role.PRACTITIONER, "csc")
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
+    rhi = episode.return_interview
+    url = f"/missing/return-interviews/{rhi.id}"
+    csc.post_form(f"{url}/assign", {"assign-worker": str(other_la_worker.id)}, form_url=url)
+    assert db.session.get(ReturnInterview, rhi.id).assigned_to_id == other_la_worker.id
+    assert "Assigned to" in csc.get(url)
+
+
+def test_repeat_missing_prompts_mash_at_three_in_thirty_days(people, signed_in):
+    _, police_user, _, _ = people
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(police_user)
+    other = make_child(police_user, first="Lee")
+    for day in (1, 15):
+        record_episode(police_user, child, london(2026, 10, day, 22, 0), returned=london(2026, 10, day, 23, 0))
+        record_episode(police_user, other, london(2026, 10, day, 22, 0), returned=london(2026, 10, day, 23, 0))
+    assert db.session.execute(db.select(DiscussionPrompt)).first() is None
+    record_episode(police_user, child, london(2026, 10, 26, 9, 0))  # third within 1-26 October
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    assert prompt.child_id == child.id and prompt.reason == "repeat_missing"
+
+    page = mash.get(f"/children/{child.id}")
+    assert "Repeatedly missing" in page and "Create a draft strategy discussion" in page
+    assert "Missing episodes, last 30 days 3" in page and "Missing now" in page
+    assert "Kai Example" in mash.get("/missing/")  # MASH land on the prompts
+    note = services.prompt_note(prompt)
+    assert note.count("- Missing from home") == 3
+
+    mash.post_form(f"/missing/prompts/{prompt.id}/close", {"note": "Discussion booked for 10:00 tomorrow"})
+    assert db.session.get(DiscussionPrompt, prompt.id).closed_at == NOW
+    assert "Repeatedly missing" not in mash.get(f"/children/{child.id}")
+
+
+def test_one_click_turns_the_prompt_into_a_draft_discussion(people, signed_in):
+    _, police_user, _, _ = people
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(police_user)
+    for day in (2, 9, 16):
+        record_episode(police_user, child, london(2026, 10, day, 22, 0), returned=london(2026, 10, day + 1, 1, 0))
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    page = mash.post_form(f"/missing/prompts/{prompt.id}/convene", {}, form_url=f"/children/{child.id}")
+    prompt = db.session.get(DiscussionPrompt, prompt.id)
+    if services.can_create_drafts():
+        from safeguarding.discussions.models import StrategyDiscussion
+
+        draft = db.session.execute(db.select(StrategyDiscussion)).scalar_one()
+        assert page.response.headers["Location"] == f"/discussions/{draft.id}"
+        assert draft.status == "draft" and draft.reason.count("- Missing from home") == 3
+        assert [c.child_id for c in draft.children] == [child.id]
+        assert prompt.closed_at == NOW and prompt.discussion_id == draft.id
+    else:
+        # without the discussions feature the click says so and leads to recording how it was dealt with
+        assert page.response.headers["Location"] == f"/missing/prompts/{prompt.id}/close"
+        assert prompt.closed_at is None
+
+
+def test_three_episodes_in_thirty_one_days_do_not_prompt(people):
+    _, police_user, _, _ = people
+    child = make_child(police_user)
+    for when_ in (london(2026, 9, 26, 10, 0), london(2026, 10, 10, 10, 0), london(2026, 10, 26, 10, 0)):
+        record_episode(police_user, child, when_)
+    assert db.session.execute(db.select(DiscussionPrompt)).first() is None
+
+
+def test_arrest_with_exploitation_indicators_prompts(people):
+    police, police_user, _, _ = people
+    child = make_child(police_user)
+    police.post_form(f"/missing/children/{child.id}/episodes/new",
+                     episode_form(london(2026, 10, 26, 10, 0), arrested="y", indicators=["criminal_exploitation"]))
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    assert prompt.reason == "arrest_exploitation"
+
+
+def test_police_protection_clocks_and_end(people, signed_in):
+    police, police_user, csc, _ = people
+    child = make_child(police_user)
+    start = london(2026, 10, 24, 20, 0)  # BST; 72 real hours later is 19:00 GMT on the 27th
+    police.post_form(f"/missing/children/{child.id}/police-protection/new",
+                     {**when("started", start), "designated_officer": "Insp Shah", "place_of_safety": "Foster home",
+                      "reason": "Found alone at 2am"})
+    pp = db.session.execute(db.select(PoliceProtection)).scalar_one()
+    assert pp.ends_at == datetime(2026, 10, 27, 19, 0, tzinfo=UTC)
+    assert db.session.execute(db.select(DiscussionPrompt)).scalar_one().reason == "police_protection"
+    found = [(d.kind, d.due_at.astimezone(LONDON).strftime("%d %H:%M"), d.owner_id)
+             for d in deadlines.open_deadlines(due_before=NOW + timedelta(days=7))]
+    assert found == [("police_protection_48h", "26 19:00", police_user.id),
+                     ("police_protection_66h", "27 13:00", police_user.id),
+                     ("police_protection", "27 19:00", police_user.id)]
+    # only the clocks already due are asked for, by an earlier horizon
+    assert [d.kind for d in deadlines.open_deadlines(due_before=NOW)] == ["police_protection_48h"]
+    page = csc.get(f"/missing/police-protection/{pp.id}")  # children's social care is told
+    assert "must end by 27 Oct 2026 19:00" in page
+
+    url = f"/missing/police-protection/{pp.id}/end"
+    future = police.post_form(url, {**when("ended", london(2026, 10, 27, 19, 0)), "end_outcome": "returned_home"},
+                              expected=200)
+    assert "Time police protection ended must be in the past" in future
+    police.post_form(url, {**when("ended", london(2026, 10, 27, 8, 0)), "end_outcome": "accommodated"})
+    assert db.session.get(PoliceProtection, pp.id).ended_at is not None
+    assert deadlines.open_deadlines(due_before=NOW + timedelta(days=7)) == []
+
+    # one that began earlier, so that its 72 hours are already over
+    earlier = services.start_police_protection(child, {
+        "started_at": london(2026, 10, 24, 8, 0), "designated_officer": "Insp Shah", "place_of_safety": "Home",
+        "reason": "x"}, actor=police_user)
+    assert earlier.ends_at.astimezone(LONDON) == london(2026, 10, 27, 7, 0)
+    too_long = police.post_form(f"/missing/police-protection/{earlier.id}/end",
+                                {**when("ended", london(2026, 10, 27, 7, 1)), "end_outcome": "returned_home",
+                                 "end_note": "Typed note"}, expected=200)
+    assert "Police protection cannot last more than 72 hours" in too_long and "Typed note" in too_long.html
+    assert db.session.get(PoliceProtection, earlier.id).ended_at is None
+
+
+def test_emergency_protection_order_extension_rules(people, signed_in):
+    _, police_user, csc, csc_user = people
+    child = make_child(csc_user)
+    csc.post_form(f"/missing/children/{child.id}/epo/new", {**when("granted", london(2026, 10, 22, 15, 0)),
+                                                          "court": "Testshire Family Court"})
+    epo = db.session.execute(db.select(EmergencyProtectionOrder)).scalar_one()
+    assert epo.expires_at.astimezone(LONDON) == london(2026, 10, 30, 15, 0)
+    url = f"/missing/epo/{epo.id}"
+    too_long = csc.post_form(f"{url}/extend", {"extend-days": "8"}, expected=200, form_url=url)
+    assert "Extension must be between 1 and 7 days" in too_long and 'value="8"' in too_long.html
+    not_number = csc.post_form(f"{url}/extend", {"extend-days": "a week"}, expected=200, form_url=url)
+    assert "Extension in days must be a whole number" in not_number
+    csc.post_form(f"{url}/extend", {"extend-days": "7"}, form_url=url)
+    assert db.session.get(EmergencyProtectionOrder, epo.id).expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
+    second = csc.post_form(f"{url}/extend", {"extend-days": "2"}, expected=200, form_url=url)
+    assert "already been extended: an emergency protection order can be extended only once" in second
+    assert db.session.get(EmergencyProtectionOrder, epo.id).extension_days == 7
+    [deadline] = deadlines.open_deadlines(due_before=NOW + timedelta(days=14))
+    assert deadline.kind == "epo_expiry" and deadline.owner_id == csc_user.id
+
+
+def test_return_interview_deadline_owners(people, make_user):
+    _, police_user, _, csc_user = people
+    manager = make_user(Role.MANAGER, "csc")
+    inactive_manager = make_user(Role.MANAGER, "csc", active=False)
+    police_manager = make_user(Role.MANAGER, "police")
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
+    horizon = NOW + timedelta(days=7)
+    [unassigned] = deadlines.open_deadlines(due_before=horizon)
+    assert unassigned.owner_id == manager.id and unassigned.kind == "return_interview"
+    assert "not yet assigned" in unassigned.title and unassigned.url.endswith(f"/{episode.return_interview.id}")
+    assert deadlines.open_deadlines(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []
+    services.assign(episode.return_interview, csc_user, actor=manager)
+    assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon)] == [csc_user.id]
+    assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon, owner_ids=[csc_user.id])] == [csc_user.id]
+    assert deadlines.open_deadlines(due_before=horizon, owner_ids=[manager.id]) == []
+    assert deadlines.open_deadlines(due_before=london(2026, 10, 29, 9, 0)) == []  # due 10:00 GMT on the 29th
+    assert [d.kind for d in all_open_deadlines(due_before=horizon)] == ["return_interview"]
+    assert "return_interview" in deadlines.KINDS
+
+
+def test_figures_for_a_quarter(people, signed_in):
+    _, police_user, _, csc_user = people
+    manager, _ = signed_in(Role.MANAGER, "csc")
+    child = make_child(police_user)
+
+    def returned(at, offers=(), completed=None):
+        episode = record_episode(police_user, child, at - timedelta(hours=2), returned=at)
+        rhi = episode.return_interview
+        for i, response in enumerate(offers):
+            services.record_offer(rhi, {"offered_at": at + timedelta(hours=1 + i), "method": "phone",
+                                        "response": response}, actor=csc_user)
+        if completed is not None:
+            services.complete(rhi, {
+                "completed_at": at + completed, "interviewer_name": "Jo", "interviewer_organisation": "Team",
+                "interviewer_independent": True, "interview_location": "Home", "why_left": "x",
+                "where_and_with_whom": "x", "harm": "x", "health_needs": "", "support_and_referrals": "x",
+                "information_sharing_consent": "yes"}, actor=csc_user)
+
+    returned(london(2026, 7, 3, 12, 0), ["declined", "accepted"], timedelta(hours=30))
+    returned(london(2026, 7, 20, 12, 0), ["accepted"], timedelta(hours=80))
+    returned(london(2026, 8, 10, 12, 0), ["declined"])
+    returned(london(2026, 8, 31, 23, 30))  # 23:30 BST on 31 August is still August in London
+    returned(london(2026, 10, 1, 9, 0), ["accepted"], timedelta(hours=2))  # outside the quarter
+    page = manager.get("/missing/figures")  # defaults to the last full quarter: July to September 2026
+    assert "1 July 2026 to 30 September 2026" in page
+    assert "July 2026 2 2 (100%) 2 (100%) 2 (100%) 1 (50%)" in page
+    assert "August 2026 2 1 (50%) 0 (0%) 0 (0%) 0 (0%)" in page
+    assert "September 2026 0 0 (–)" in page
+    assert "Total 4 3 (75%) 2 (50%) 2 (50%) 1 (25%)" in page
+    chosen = manager.get("/missing/figures?start=1&start=10&start=2026&end=31&end=10&end=2026")
+    assert "Total 1 1 (100%) 1 (100%) 1 (100%) 1 (100%)" in chosen
+    wrong = manager.get("/missing/figures?start=1&start=10&start=2026&end=1&end=9&end=2026")
+    assert "To must be the same as or after From" in wrong and wrong.title.startswith("Error:")
+    _, _, csc, _ = people
+    csc.get("/missing/figures", expected=403)
+
+
+def test_child_page_shows_counts_actions_and_timeline(people, signed_in):
+    police, police_user, csc, _ = people
+    child = make_child(police_user)
+    record_episode(police_user, child, london(2026, 8, 10, 10, 0), returned=london(2026, 8, 10, 12, 0))
+    record_episode(police_user, child, london(2026, 10, 20, 10, 0), returned=london(2026, 10, 20, 12, 0))
+    page = police.get(f"/children/{child.id}")
+    assert "Missing episodes, last 30 days 1" in page and "Missing episodes, last 90 days 2" in page
+    assert "Record a missing episode" in page and "Record police protection" in page
+    assert "Record an emergency protection order" not in page
+    assert "Reported missing from home" in page and "Found or returned" in page
+    csc_page = csc.get(f"/children/{child.id}")
+    assert "Record an emergency protection order" in csc_page and "Return home interview due by" in csc_page
+
+
+def test_stale_episode_edit_is_refused(people, signed_in):
+    police, police_user, _, _ = people
+    colleague, _ = signed_in(Role.MANAGER, "police")
+    child = make_child(police_user)
+    episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0))
+    url = f"/missing/episodes/{episode.id}/edit"
+    token = police.get(url).csrf()
+    stale = episode.version
+    colleague.post_form(url, {**episode_form(london(2026, 10, 26, 8, 0), police_reference="MP/999"),
+                              "version": stale})
+    page = police.post(url, {**episode_form(london(2026, 10, 26, 8, 0), police_reference="MP/111"),
+                             "version": stale, "csrf_token": token}, expected=200)
+    assert "Someone else changed this record" in page and 'value="MP/111"' in page.html
+    assert db.session.get(MissingEpisode, episode.id).police_reference == "MP/999"
