@@ -200,14 +200,14 @@ def sweep(now: datetime | None = None) -> SweepResult:
     found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
     recipients = _Recipients(found)
     rows: list[dict] = []
+    nobody: list[str] = []
     # Send as soon as a deliverer runs, even for a sweep run by hand "as if" at a later instant.
     for d in found:
         rule = in_force.get(d.kind) or rules.default_for(d.kind)
         for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
             targets = recipients.escalation(d) if level == ESCALATION else recipients.owner(d)
             if not targets:
-                log.warning("reminder has nobody to go to: kind=%s object=%s:%s level=%s owner=%s",
-                            d.kind, d.object_type, d.object_id, level, d.owner_id)
+                nobody.append(f"{d.object_type}:{d.object_id}/{level}")
             for recipient_id in dict.fromkeys(targets):
                 rows.append({
                     "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
@@ -225,6 +225,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
         by_level = Counter(level for (level,) in db.session.execute(
             select(Notification.level).where(Notification.id.in_(new_ids))).all())
     created = len(new_ids)
+    if nobody:
+        # e.g. a manager's own overdue action: nobody above them in the app. One line per sweep, not per item.
+        log.warning("reminders: %d reminders have nobody to go to (owner without line manager or other agency "
+                    "manager): %s", len(nobody), ", ".join(nobody[:20]))
     result = SweepResult(now, len(found), created, by_level)
     touch(last_sweep_at=clock.now(), last_sweep_result=result.line()[:300])
     db.session.commit()
