@@ -153,6 +153,7 @@ def main(argv=None) -> int:
         print(f"database: {db.engine.dialect.name}; about {DUE} actions due at each size")
         print(f"{'actions':>10} {'open due':>9} {'new notes':>9} {'first sweep':>12} {'stmts':>6} "
               f"{'repeat sweep':>13} {'stmts':>6}")
+        measure(db, 1)  # warm-up: connection, statement caches, imports; not reported
         baseline = None
         for size in sizes:
             have = db.session.execute(select(func.count()).select_from(AgreedAction)).scalar_one()
