@@ -21,8 +21,8 @@ from ..pagination import Page, page_number
 bp = Blueprint("dashboard", __name__)
 
 HORIZON = timedelta(days=7)
-#: kinds MASH staff oversee for the whole partnership: discussions waiting for their record or a decision
-PARTNERSHIP_KINDS = frozenset({"minutes_circulation", "decision", "strategy_meeting", "discussion_held"})
+#: kinds MASH staff oversee for the whole partnership: discussions waiting for their record to be circulated
+PARTNERSHIP_KINDS = frozenset({"minutes_circulation"})
 TEAM_PER_PAGE = 50
 
 
