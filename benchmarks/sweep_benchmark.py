@@ -57,7 +57,12 @@ def setup(db):
     from safeguarding.auth.models import Agency, User
     from safeguarding.discussions.models import StrategyDiscussion
 
-    db.drop_all()
+    if db.engine.dialect.name == "postgresql":
+        # a scratch database: start from nothing, whatever other features' tables it holds
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    else:
+        db.drop_all()
     db.create_all()
     agency = Agency(name="Benchmark CSC", kind="childrens_social_care")
     db.session.add(agency)
