@@ -1,5 +1,8 @@
 """A demo user signs in and out in a real Chromium; the pages pass axe-core at WCAG 2.2 AA."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from safeguarding.demo import seed
 
@@ -13,14 +16,14 @@ def test_sign_in_home_and_sign_out_are_accessible(browser_app, browser_page):
     seed(DEMO)
     page = browser_page
     page.goto("/")
-    assert page.title().startswith("Sign in")
+    expect(page).to_have_title(re.compile("^" + re.escape("Sign in")))
     assert_accessible(page)
 
     page.get_by_label("Email address").fill("mash@example.org")
     page.get_by_label("Password", exact=True).fill("wrong password here")
     page.get_by_role("button", name="Sign in").click()
-    assert page.title().startswith("Error: Sign in")
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page).to_have_title(re.compile(r"^Error: Sign in"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Password", exact=True).fill(DEMO)
@@ -30,14 +33,14 @@ def test_sign_in_home_and_sign_out_are_accessible(browser_app, browser_page):
     assert_accessible(page)
 
     page.goto("/no-such-page")
-    assert page.title().startswith("Page not found")
+    expect(page).to_have_title(re.compile("^" + re.escape("Page not found")))
     assert_accessible(page)
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
-    assert "You have been signed out" in page.content()
+    expect(page.locator("body")).to_contain_text("You have been signed out")
     page.goto("/home")
-    assert page.title().startswith("Sign in")
+    expect(page).to_have_title(re.compile(r"^Sign in"))
 
 
 def test_keyboard_only_sign_in(browser_app, browser_page):

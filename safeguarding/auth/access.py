@@ -51,12 +51,12 @@ AGENCY_ACTIONS: dict[str, frozenset[str]] = {
     "missing.epo": frozenset({"childrens_social_care"}),
 }
 
-_PUBLIC_ENDPOINTS: set[str] = {"static"}
+#: Flask's own static files; every other public view says so with @public
+_PUBLIC_ENDPOINTS = frozenset({"static"})
 
 
 def public(view: Callable) -> Callable:
-    """Mark a view as reachable without signing in (sign-in page, health check, error pages)."""
-    _PUBLIC_ENDPOINTS.add(f"{view.__module__}:{view.__name__}")
+    """Mark a view as reachable without signing in (sign-in page, health check)."""
     view._public = True  # type: ignore[attr-defined]
     return view
 
