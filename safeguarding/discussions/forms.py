@@ -42,8 +42,7 @@ class ConveneForm(FlaskForm):
     find_child = SubmitField("Find child", widget=GovSubmitInput())
     kind = RadioField("Initial or review", choices=list(KINDS.items()), default="initial", widget=GovRadioInput(),
                       validators=[InputRequired("Select whether this is an initial or a review discussion")])
-    previous_id = SelectField("Discussion this one reviews", coerce=_int_or_none, widget=GovSelect(),
-                              validators=[Optional()])
+    previous_id = SelectField("Discussion this one reviews", coerce=_int_or_none, widget=GovSelect())
     urgency = RadioField("Urgency", choices=list(URGENCY.items()), default="standard", widget=GovRadioInput(),
                          validators=[InputRequired("Select the urgency")])
     scheduled_date = GovDateField("Date of the discussion", description="For example, 27 3 2026")
@@ -109,7 +108,7 @@ class InviteForm(FlaskForm):
     user_id = SelectField("Person (if they use this service)", coerce=_int_or_zero, widget=GovSelect(),
                           validators=[Optional()])
     person_name = StringField("Name (if they do not use this service)", widget=GovTextInput(),
-                              validators=[Optional(), limit("Name", 200)])
+                              validators=[limit("Name", 200)])
     role = StringField("Role", widget=GovTextInput(), description="For example: GP, school nurse, duty inspector",
                        validators=[Optional(), limit("Role", 200)])
     submit = SubmitField("Invite", widget=GovSubmitInput())
@@ -143,7 +142,7 @@ class ChildVoiceForm(FlaskForm):
     child_said = TextAreaField("What the child said, in their own words", widget=GovTextArea(),
                                validators=[Optional(), limit("What the child said", 10000)])
     not_seen_reason = TextAreaField("Why the child has not been seen, and when they will be", widget=GovTextArea(),
-                                    validators=[Optional(), limit("Why the child has not been seen", 5000)])
+                                    validators=[limit("Why the child has not been seen", 5000)])
     submit = SubmitField("Save the child's voice", widget=GovSubmitInput())
 
     def validate_seen_on(self, field):
@@ -170,31 +169,31 @@ class DecisionForm(FlaskForm):
                                           limit("Reasons for the decision", 10000)])
     minimum_agency_reason = TextAreaField("Why the decision is made without every required agency",
                                           widget=GovTextArea(),
-                                          validators=[Optional(), limit("Why without every required agency", 2000)])
+                                          validators=[limit("Why without every required agency", 2000)])
     abe_planned = RadioField("Achieving Best Evidence (ABE) interview planned?", choices=YES_NO, default="no",
                              widget=GovRadioInput(), validators=[InputRequired("Select whether an ABE interview is planned")])
     abe_joint = BooleanField("Joint police and social care interview", widget=GovCheckboxInput())
     abe_lead_interviewer = StringField("Lead interviewer", widget=GovTextInput(),
-                                       validators=[Optional(), limit("Lead interviewer", 200)])
+                                       validators=[limit("Lead interviewer", 200)])
     intermediary_considered = RadioField("Intermediary considered?", choices=YES_NO, default="no",
                                          widget=GovRadioInput(),
                                          validators=[InputRequired("Select whether an intermediary was considered")])
     intermediary_reason = TextAreaField("Intermediary: decision and reason", widget=GovTextArea(),
                                         description="Needed for a child with communication needs; say why if not used",
-                                        validators=[Optional(), limit("Intermediary reason", 2000)])
+                                        validators=[limit("Intermediary reason", 2000)])
     medical_examination = RadioField("Medical examination needed?", choices=YES_NO, default="no",
                                      widget=GovRadioInput(),
                                      validators=[InputRequired("Select whether a medical examination is needed")])
     medical_details = TextAreaField("Medical examination: who, where and when", widget=GovTextArea(),
-                                    validators=[Optional(), limit("Medical examination details", 2000)])
+                                    validators=[limit("Medical examination details", 2000)])
     legal_action = RadioField("Legal action", choices=list(LEGAL_ACTIONS.items()), default="none",
                               widget=GovRadioInput(), validators=[InputRequired("Select the legal action")])
     family_told = RadioField("What the family is told", choices=list(FAMILY_TOLD.items()), default="will_tell",
                              widget=GovRadioInput(), validators=[InputRequired("Select what the family is told")])
     family_told_when = StringField("When, and by whom", widget=GovTextInput(),
-                                   validators=[Optional(), limit("When, and by whom", 200)])
+                                   validators=[limit("When, and by whom", 200)])
     family_not_told_reason = TextAreaField("Why the family is not to be told yet", widget=GovTextArea(),
-                                           validators=[Optional(), limit("Why the family is not told", 2000)])
+                                           validators=[limit("Why the family is not told", 2000)])
     interim_safety_plan = TextAreaField("Interim safety plan", widget=GovTextArea(),
                                         validators=[Optional(), limit("Interim safety plan", 5000)])
     next_review_on = GovDateField("Next review discussion (optional)")
@@ -310,7 +309,7 @@ class CirculateForm(FlaskForm):
     referrer_told = RadioField("Has the referrer been told the outcome?", choices=YES_NO, widget=GovRadioInput(),
                                validators=[InputRequired("Select whether the referrer has been told the outcome")])
     referrer_told_how = TextAreaField("How and when they were told, or why not", widget=GovTextArea(),
-                                      validators=[Optional(), limit("How and when they were told", 500)])
+                                      validators=[limit("How and when they were told", 500)])
     submit = SubmitField("Record circulation", widget=GovSubmitInput())
 
     def validate_referrer_told_how(self, field):
