@@ -222,3 +222,17 @@ def test_vague_phrase_list_is_editable_by_admins(signed_in, agencies):
     practitioner, _ = signed_in(Role.PRACTITIONER)
     practitioner.get("/discussions/vague-phrases", expected=403)
     admin.get("/discussions/", expected=403)  # administrators see no case data
+
+
+def test_demo_story_loads_every_state(app):
+    from safeguarding.demo import seed
+    from safeguarding.discussions.models import AgreedAction, ThresholdDecision
+
+    summary = seed("lantern-violet-orchard")
+    assert "5 strategy discussions" in summary
+    statuses = sorted(sd.status for sd in db.session.execute(db.select(StrategyDiscussion)).scalars())
+    assert statuses == ["convened", "decided", "decided", "decided", "draft"]
+    overdue = [a for a in db.session.execute(db.select(AgreedAction)).scalars() if a.is_overdue(clock.now())]
+    assert len(overdue) >= 2
+    assert any(d.agencies_absent == "Police" for d in db.session.execute(db.select(ThresholdDecision)).scalars())
+    assert seed("lantern-violet-orchard").endswith("users")  # a second run adds no discussions
