@@ -120,7 +120,8 @@ def _check_details(data: dict) -> None:
         raise RuleError("Select the discussion this one reviews", "previous_id")
     if data.get("chair_id"):
         chair = db.session.get(User, data["chair_id"])
-        if chair is None or not chair.is_active_user or chair.role not in ("mash", "manager"):
+        if (chair is None or not chair.is_active_user or chair.role not in ("mash", "manager")
+                or chair.agency.kind != "childrens_social_care"):
             raise RuleError("Select a chair from the list", "chair_id")
 
 

@@ -170,7 +170,8 @@ def _fill_convene_choices(form: ConveneForm, child_ids: list[int], found: list[C
     ordered = [known[i] for i in child_ids if i in known] + [c for i, c in known.items() if i not in child_ids]
     if "child_ids" in form:
         form.child_ids.choices = [(c.id, _child_label(c)) for c in ordered]
-    chairs = _people(("mash", "manager"))
+    # Children's social care convenes and chairs strategy discussions.
+    chairs = [u for u in _people(("mash", "manager")) if u.agency.kind == "childrens_social_care"]
     form.chair_id.choices = [(0, "Select the chair")] + [(u.id, _person_label(u)) for u in chairs]
     previous = []
     ids = list(known) or [c.child_id for c in (discussion.children if discussion else [])]
