@@ -81,6 +81,16 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     assert "Not present: Health" in warning.inner_text()
     assert_accessible(page)
 
+    # Vague words are pointed out while typing, and saving is never blocked.
+    page.get_by_role("link", name="Record information shared").click()
+    page.get_by_label("Agency sharing the information").select_option(label="Northshire Police")
+    page.get_by_label("What was shared").fill("Father known to police. Home conditions were poor.")
+    expect(page.locator(".app-vague-hint")).to_contain_text("“Home conditions were poor”")
+    assert_accessible(page)
+    page.get_by_role("button", name="Record information").click()
+    page.wait_for_url(re.compile(r"#information$"))
+    expect(page.locator("#information ~ div .app-vague-hint").first).to_contain_text("Home conditions were poor")
+
     page.get_by_role("button", name="Record the decision for Sophie").click()
     page.get_by_label("Section 47 enquiry (single agency)").check()
     page.get_by_role("button", name="Record the decision").click()

@@ -632,7 +632,7 @@ def minutes(discussion_id: int):
                            versions=versions, conflict=conflict, diffs=_diffs(sd.minutes_versions),
                            flagged=phrases_found(sd.latest_minutes.text if sd.latest_minutes else "",
                                                  services.current_phrases()), hint=HINT,
-                           recipients=services.circulation_recipients(sd), agree_form=ConfirmForm(prefix="agree"),
+                           phrases=services.current_phrases(), recipients=services.circulation_recipients(sd), agree_form=ConfirmForm(prefix="agree"),
                            can_record=can(current_user, "discussion.record"))
 
 
