@@ -1,13 +1,11 @@
 """Running a strategy discussion through its pages: convene, attendance, information, decision, actions, minutes."""
 from datetime import date, timedelta
 
-import pytest
-
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
 from safeguarding.auth.models import Role
-from safeguarding.discussions.models import (AgreedAction, Invitation, MinutesCirculation, StrategyDiscussion,
-                                             ThresholdDecision)
+from safeguarding.discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
+from safeguarding.discussions import services
 from safeguarding.extensions import db
 
 from .discussion_data import attend, convene, date_parts, decision_data, make_child
@@ -261,3 +259,52 @@ def test_stale_action_form_shows_conflict(signed_in, agencies):
     assert "Someone else changed this action" in again and "My reason" in again.html
     db.session.refresh(action)
     assert action.status == "done"
+
+
+def test_invite_a_named_person(signed_in, make_user, agencies):
+    client, mash = signed_in(Role.MASH)
+    sd = convene(mash, [make_child()], [agencies["csc"]])
+    gp = make_user(Role.PRACTITIONER, "health", name="Dr Asha Rao")
+    url = f"/discussions/{sd.id}/invite"
+    empty = client.post_form(url, {"agency_id": "0", "user_id": "0", "person_name": ""}, expected=200)
+    assert "Select the agency" in empty and "Select a person or enter their name" in empty
+    wrong = client.post_form(url, {"agency_id": str(agencies["police"].id), "user_id": str(gp.id)}, expected=200)
+    assert "Dr Asha Rao works for Testshire NHS" in wrong
+    client.post_form(url, {"agency_id": str(agencies["health"].id), "user_id": str(gp.id), "role": "GP"})
+    client.post_form(url, {"agency_id": str(agencies["education"].id), "user_id": "0",
+                           "person_name": "Mrs Khan", "role": "Class teacher"})
+    page = client.get(f"/discussions/{sd.id}")
+    assert "Dr Asha Rao, GP" in page and "Mrs Khan, Class teacher" in page
+
+
+def test_icpc_conference_date_closes_the_clock(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
+    attend(sd, mash)
+    decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    url = f"/discussions/{sd.id}/decisions/{decision.id}/icpc"
+    assert "15 working days after the discussion" in client.get(url)
+    refused = client.post_form(url, {"icpc_date": ["30", "2", "2027"]}, expected=200)
+    assert "Date of the initial child protection conference must be a real date" in refused
+    client.post_form(url, {"icpc_date": date_parts(decision.icpc_due_on)})
+    db.session.refresh(decision)
+    assert decision.icpc_status == "booked" and decision.icpc_date == decision.icpc_due_on
+    assert "Booked for" in client.get(f"/discussions/{sd.id}")
+
+
+def test_decision_asks_for_abe_and_family_details(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
+    attend(sd, mash)
+    page = client.post_form(f"/discussions/{sd.id}/children/{amy.id}/decision", {
+        "outcome": "s47_joint", "rationale": "Disclosure of sexual abuse", "abe_planned": "yes",
+        "intermediary_considered": "no", "medical_examination": "yes", "legal_action": "epo",
+        "family_told": "not_told", "next_review_on": ["1", "1", "2020"]}, expected=200)
+    for message in ("Enter the lead interviewer", "Enter whether an intermediary will be used",
+                    "Enter who will carry out the medical examination", "Enter why the family is not to be told",
+                    "Next review discussion must be today or in the future"):
+        assert message in page, message
+    assert "Disclosure of sexual abuse" in page.html
+    assert db.session.execute(db.select(ThresholdDecision)).first() is None

@@ -1,6 +1,8 @@
 """Strategy discussion pages: thin views over services.py, every row loaded through the access scopes."""
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -126,19 +128,13 @@ def index():
                                                                 Invitation.status != "not_invited")
             query = query.where(StrategyDiscussion.id.in_(invited))
         if form.date_from.data:
-            query = query.where(StrategyDiscussion.scheduled_at >= london_instant(form.date_from.data, _midnight()))
+            query = query.where(StrategyDiscussion.scheduled_at >= london_instant(form.date_from.data, time(0)))
         if form.date_to.data:
-            from datetime import timedelta
             query = query.where(StrategyDiscussion.scheduled_at
-                                < london_instant(form.date_to.data + timedelta(days=1), _midnight()))
+                                < london_instant(form.date_to.data + timedelta(days=1), time(0)))
     page = paginate(query.order_by(*order), request.args.get("page", 1))
     return render_template("discussions/index.html", page=page, filter_form=form, view=view, at=at,
                            missing=thresholds.missing_minimum_agencies)
-
-
-def _midnight():
-    from datetime import time
-    return time(0, 0)
 
 
 @bp.route("/my-actions")
