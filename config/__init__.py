@@ -94,6 +94,9 @@ class BaseConfig:
         self.SWEEP_INTERVAL_MINUTES = _int("SWEEP_INTERVAL_MINUTES", 5)
         self.DELIVER_INTERVAL_SECONDS = _int("DELIVER_INTERVAL_SECONDS", 60)
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)
+        # Local strategy discussion timescales (working days); the partnership's procedures set them.
+        self.DISCUSSION_WITHIN_WORKING_DAYS = _int("DISCUSSION_WITHIN_WORKING_DAYS", 1)
+        self.MINUTES_CIRCULATION_WORKING_DAYS = _int("MINUTES_CIRCULATION_WORKING_DAYS", 1)
 
     def validate(self) -> None:
         """Fail fast, naming every missing variable at once."""

@@ -64,6 +64,7 @@ def _navigation() -> list[dict]:
         ("My work", "dashboard.my_work", "case.view"),
         ("Children", "children.index", "case.view"),
         ("Discussions", "discussions.index", "case.view"),
+        ("My actions", "discussions.my_actions", "case.view"),
         ("Missing", "missing.index", "case.view"),
         ("Differences", "differences.index", "case.view"),
         ("Reports", "reports.index", "reports.view"),
@@ -76,10 +77,13 @@ def _navigation() -> list[dict]:
         if ep in current_app.view_functions and (action is None or can(current_user, action)):
             items.append((text, ep, action))
     result = []
+    own_entries = {ep for _, ep, _ in items}
     for text, ep, _ in items:
         prefix = ep.split(".")[0]
-        item = {"text": text, "href": url_for(ep),
-                "active": endpoint == ep or (prefix not in ("main",) and endpoint.startswith(prefix + "."))}
+        # A page that has its own entry (e.g. My actions) does not also light up its feature's entry.
+        active = endpoint == ep or (prefix not in ("main",) and endpoint.startswith(prefix + ".")
+                                    and endpoint not in own_entries)
+        item = {"text": text, "href": url_for(ep), "active": active}
         badge = NAV_BADGES.get(ep)
         count = badge(current_user) if badge else 0
         if count:

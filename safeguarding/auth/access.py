@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "child.edit": frozenset({MASH, MANAGER, PRACTITIONER}),
     "discussion.convene": frozenset({MASH, MANAGER}),
     "discussion.record": frozenset({MASH, MANAGER}),
+    "vague_phrases.manage": frozenset({ADMIN, MANAGER}),
     "audit.view_child": frozenset({MANAGER}),
     "reports.view": frozenset({MANAGER, MASH}),
     "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),  # episodes, returns, prevention interviews
@@ -254,6 +255,61 @@ def visible_difference_or_404(difference_id: int):
     if difference is None:
         deny(404, "professional_difference", difference_id)
     return difference
+
+
+# --- Row scope: strategy discussions -------------------------------------------------------------------------
+
+
+def discussion_scope(user):
+    """SQL clause on StrategyDiscussion: MASH staff and managers see all; others if their agency was invited
+    (not merely recorded as "not invited") or they own one of its agreed actions."""
+    from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion
+    from ..extensions import db
+
+    if not can(user, "case.view"):
+        return false()
+    if _sees_all_cases(user):
+        return true()
+    invited = db.select(Invitation.discussion_id).where(
+        Invitation.agency_id == user.agency_id, Invitation.status != "not_invited")
+    owns_action = db.select(AgreedAction.discussion_id).where(AgreedAction.owner_id == user.id)
+    return or_(StrategyDiscussion.id.in_(invited), StrategyDiscussion.id.in_(owns_action))
+
+
+def _child_in_visible_discussion(user):
+    """A child is visible to anyone who may see a discussion about them."""
+    from ..children.models import Child
+    from ..discussions.models import DiscussionChild, StrategyDiscussion
+    from ..extensions import db
+
+    visible = (db.select(DiscussionChild.child_id)
+               .join(StrategyDiscussion, StrategyDiscussion.id == DiscussionChild.discussion_id)
+               .where(discussion_scope(user)))
+    return Child.id.in_(visible)
+
+
+CHILD_LINKS.append(_child_in_visible_discussion)
+
+
+def visible_discussion_or_404(discussion_id: int, *options):
+    """The discussion if the signed-in user may see it; otherwise 404 (and an audited refusal)."""
+    from ..discussions.models import StrategyDiscussion
+    from ..extensions import db
+
+    discussion = db.session.execute(
+        db.select(StrategyDiscussion).options(*options)
+        .where(StrategyDiscussion.id == discussion_id, discussion_scope(current_user))
+    ).scalar_one_or_none()
+    if discussion is None:
+        deny(404, "strategy_discussion", discussion_id)
+    return discussion
+
+
+def can_change_action(user, action) -> bool:
+    """Only the owner, the discussion's chair, MASH staff and managers may change an agreed action."""
+    if not can(user, "case.view"):
+        return False
+    return (user.id == action.owner_id or user.id == action.discussion.chair_id or _sees_all_cases(user))
 
 
 # --- Row scope: notifications -----------------------------------------------------------------------------------

@@ -102,4 +102,8 @@ def search(user, text: str) -> list[Child]:
         conditions.append(db.and_(*name_match))
     query = (db.select(Child).where(or_(*conditions), child_scope(user))
              .order_by(Child.last_name, Child.first_name).limit(SEARCH_LIMIT + 1))
-    return list(db.session.execute(query).scalars())
+    found = list(db.session.execute(query).scalars())
+    # who searched, and how much they saw; never what they typed (it is usually a child's name)
+    audit.record("search", "child", None, user=user, detail=f"{len(found)} result(s)")
+    db.session.commit()
+    return found

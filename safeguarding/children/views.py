@@ -28,8 +28,6 @@ def index():
     results = None
     if request.method == "POST" and form.validate_on_submit():
         results = services.search(current_user, form.query.data)
-        audit.record("search", "child", None, detail=f"{len(results)} result(s)")
-        db.session.commit()
     query = db.select(Child).where(child_scope(current_user)).order_by(Child.created_at.desc(), Child.id.desc())
     page = paginate(query, request.args.get("page", 1))
     return render_template("children/index.html", form=form, results=results, page=page,

@@ -1,0 +1,1 @@
+"""Strategy discussions: convening, attendance, information shared, threshold decisions, agreed actions, minutes."""

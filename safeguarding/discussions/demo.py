@@ -1,0 +1,180 @@
+"""The strategy discussion part of the demo story: five discussions a visitor can follow.
+
+- Lily and Noah Carter (siblings): convened for tomorrow morning, not yet held.
+- Jayden Reid (15, exploitation): held yesterday, section 17, minutes still in draft (with a vague phrase flagged).
+- Mia Thompson (a baby): section 47 joint enquiry decided a week ago, ICPC due, two actions overdue, minutes circulated.
+- Ella Hughes: police sent apologies; decided with a recorded reason; minutes agreed, not yet circulated.
+- Tyler Brooks: a draft opened after repeat missing episodes, waiting for MASH to convene it.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from .. import clock
+from ..auth.models import Agency, User
+from ..children import services as child_services
+from ..extensions import db
+from ..workdays import add_working_days
+from . import services
+from .models import StrategyDiscussion
+
+
+def _child(first, last, born, actor, **extra):
+    data = {"first_name": first, "last_name": last, "is_unborn": False, "date_of_birth": born,
+            "expected_date": None, "gender": extra.get("gender", "unknown"), "ethnicity": "", "disability": "",
+            "address": extra.get("address", ""), "la_reference": extra.get("ref"), "nhs_number": None,
+            "looked_after": "no", "responsible_authority": ""}
+    return child_services.create_child(data, actor=actor)
+
+
+def _details(chair, when, **extra):
+    data = {"kind": "initial", "previous_id": None, "urgency": "standard", "scheduled_at": when, "mode": "video",
+            "out_of_hours": False, "chair_id": chair.id, "referral_source": "", "referral_received_on": None,
+            "reason": "", "harm_category": "other", "referrer_words": "", "referrer_summary": ""}
+    data.update(extra)
+    return data
+
+
+def _decision(**extra):
+    data = {"outcome": "s17", "rationale": "", "abe_planned": "no", "abe_joint": False, "abe_lead_interviewer": "",
+            "intermediary_considered": "no", "intermediary_reason": "", "medical_examination": "no",
+            "medical_details": "", "legal_action": "none", "family_told": "will_tell",
+            "family_told_when": "Today, by the allocated social worker", "family_not_told_reason": "",
+            "interim_safety_plan": "", "next_review_on": None}
+    data.update(extra)
+    return data
+
+
+def _attend(sd, actor, **statuses):
+    services.record_attendance(sd, {
+        inv.id: statuses.get(inv.agency.kind, ("attended", "")) for inv in sd.invitations}, actor=actor)
+
+
+def seed(users: dict[str, User], agencies: list[Agency]) -> str:
+    if db.session.execute(db.select(StrategyDiscussion.id).limit(1)).first() is not None:
+        return ""
+    mash, manager = users["mash@example.org"], users["csc.manager@example.org"]
+    police, health, school = users["police@example.org"], users["health@example.org"], users["school@example.org"]
+    social_worker = users["social.worker@example.org"]
+    csc, police_agency, health_agency, education = agencies[0], agencies[1], agencies[2], agencies[3]
+    core = [csc.id, police_agency.id, health_agency.id]
+    now = clock.now()
+    today = clock.london_today()
+
+    # 1. Upcoming: siblings, tomorrow at 10:00.
+    lily = _child("Lily", "Carter", date(2019, 3, 2), mash, gender="female", ref="NS-10231")
+    noah = _child("Noah", "Carter", date(2022, 7, 19), mash, gender="male", ref="NS-10232")
+    tomorrow = add_working_days(today, 1)
+    services.convene({**_details(mash, clock.london_datetime(tomorrow, 10), referral_source="Riverside Academy",
+                                 referral_received_on=today, harm_category="physical",
+                                 reason="Lily came to school with bruising to her upper arm; Noah is at home.",
+                                 referrer_words="Lily had four finger-shaped bruises on her left upper arm. She said "
+                                                "'Daddy grabbed me because I was slow'. She did not want to go home."),
+                      "child_ids": [lily.id, noah.id], "agency_ids": core + [education.id]}, actor=mash)
+
+    # 2. Held yesterday, section 17, minutes in draft.
+    jayden = _child("Jayden", "Reid", date(2011, 1, 30), mash, gender="male", ref="NS-09877")
+    held = clock.london_datetime(add_working_days(today, -1), 14)
+    with clock.frozen_at(held - timedelta(hours=3)):
+        sd = services.convene({**_details(mash, held, referral_source="Northshire Police",
+                                          referral_received_on=add_working_days(today, -1),
+                                          harm_category="exploitation",
+                                          reason="Found 40 miles away with adults and cash after a missing episode.",
+                                          referrer_words="Found in a car with two adult males from out of area, "
+                                                         "£600 cash and two phones. Would not say how he got there."),
+                               "child_ids": [jayden.id], "agency_ids": core + [education.id]}, actor=mash)
+    with clock.frozen_at(held + timedelta(minutes=45)):
+        _attend(sd, mash)
+        services.record_information(sd, {"agency_id": police_agency.id, "topic": "police_intelligence",
+                                          "text": "Intelligence links the older male to a county line supplying "
+                                                  "class A drugs into Northshire.", "shared_by": "DC Chris Evans"},
+                                    actor=mash)
+        services.record_information(sd, {"agency_id": education.id, "topic": "education_attendance",
+                                          "text": "Attendance 61% this term; he is putting himself at risk.",
+                                          "shared_by": "Mr Tom Brown, DSL"}, actor=mash)
+        services.record_decision(sd, jayden.id, _decision(
+            outcome="s17", rationale="Criminal exploitation is likely; Jayden and his mother will work with the "
+                                     "exploitation team. No current evidence of harm within the family.",
+            interim_safety_plan="Mother to report him missing at once; return home interview offered."), actor=mash)
+        services.add_action(sd, {"description": "Refer to the National Referral Mechanism as a potential victim of "
+                                                "criminal exploitation", "owner_id": social_worker.id,
+                                 "child_id": jayden.id, "due_at": now + timedelta(days=2)}, actor=mash)
+        services.save_minutes(sd, "All agencies attended. Police shared intelligence about a county line. School "
+                                  "reported low attendance; Jayden is putting himself at risk.",
+                              actor=mash, based_on_id=0, based_on_revision=0)
+
+    # 3. Section 47 joint, a week ago, two actions overdue, minutes circulated.
+    mia = _child("Mia", "Thompson", today - timedelta(days=130), mash, gender="female", ref="NS-10004",
+                 address="14 Mill Lane, Northshire")
+    week_ago = clock.london_datetime(add_working_days(today, -5), 11)
+    with clock.frozen_at(week_ago - timedelta(hours=2)):
+        sd = services.convene({**_details(manager, week_ago, urgency="urgent", mode="meeting",
+                                          referral_source="Ambulance crew", referral_received_on=add_working_days(today, -5),
+                                          harm_category="physical",
+                                          reason="Four-month-old baby with a swollen thigh; explanation does not fit.",
+                                          referrer_words="The flat was unsanitary with a foul smell and a fire "
+                                                         "hazard. Baby screamed when her leg was moved.",
+                                          referrer_summary="Poor home conditions and a leg injury."),
+                               "child_ids": [mia.id], "agency_ids": core}, actor=manager)
+    with clock.frozen_at(week_ago + timedelta(hours=1)):
+        _attend(sd, manager)
+        services.record_information(sd, {"agency_id": police_agency.id, "topic": "police_convictions",
+                                          "text": "Mother's partner: convictions for assault (2019) and "
+                                                  "domestic abuse call-outs at a previous address in another force "
+                                                  "area.", "shared_by": "DC Chris Evans"}, actor=manager)
+        services.record_information(sd, {"agency_id": health_agency.id, "topic": "health_missed_appointments",
+                                          "text": "Missed the 8-week check and two health visitor visits.",
+                                          "shared_by": "Nurse Ruth Green"}, actor=manager)
+        services.record_decision(sd, mia.id, _decision(
+            outcome="s47_joint", rationale="Unexplained injury to a non-mobile baby, partner with violent "
+                                           "convictions, missed health contacts: reasonable cause to suspect "
+                                           "significant harm.",
+            medical_examination="yes", medical_details="Child protection medical at Northshire General today",
+            interim_safety_plan="Mia and her mother stay with maternal grandmother; partner not to visit."),
+            actor=manager)
+        services.add_action(sd, {"description": "Check PNC and local intelligence on the mother's partner and share "
+                                                "with the social worker", "owner_id": police.id, "child_id": mia.id,
+                                 "due_at": week_ago + timedelta(days=1)}, actor=manager)
+        services.add_action(sd, {"description": "Share Mia's health records and the missed-appointment history",
+                                 "owner_id": health.id, "child_id": mia.id,
+                                 "due_at": week_ago + timedelta(days=2)}, actor=manager)
+        done = services.add_action(sd, {"description": "Arrange the child protection medical", "owner_id": mash.id,
+                                        "child_id": mia.id, "due_at": week_ago + timedelta(hours=6)}, actor=manager)
+        services.complete_action(done, "Medical held at 15:00: spiral fracture of the left femur.", actor=mash,
+                                 expected_version=done.version)
+        services.save_minutes(sd, "Strategy meeting held face to face. Police, health and children's social care "
+                                  "attended. Section 47 joint enquiry agreed.", actor=manager, based_on_id=0,
+                              based_on_revision=0)
+        services.agree_minutes(sd, actor=manager)
+        services.circulate_minutes(sd, actor=manager, referrer_told="yes",
+                                   referrer_told_how="Phoned the ambulance service safeguarding lead")
+
+    # 4. Police did not attend.
+    ella = _child("Ella", "Hughes", date(2016, 9, 8), mash, gender="female", ref="NS-10110")
+    two_days = clock.london_datetime(add_working_days(today, -2), 9, 30)
+    with clock.frozen_at(two_days - timedelta(hours=1)):
+        sd = services.convene({**_details(mash, two_days, mode="phone", referral_source="Neighbour",
+                                          referral_received_on=add_working_days(today, -3),
+                                          harm_category="neglect", reason="Ella seen alone at home late at night.",
+                                          referrer_words="She was at the window at midnight crying for her mum. "
+                                                         "No lights on. This is the third time this month."),
+                               "child_ids": [ella.id], "agency_ids": core + [education.id]}, actor=mash)
+    with clock.frozen_at(two_days + timedelta(minutes=40)):
+        _attend(sd, mash, police=("apologies", "No MASH officer on duty; area car tied up"))
+        services.record_decision(sd, ella.id, _decision(
+            outcome="s17", rationale="Repeated night-time neglect reported by a neighbour; no injury; mother "
+                                     "accepts support.", interim_safety_plan="Aunt to stay for two weeks."),
+            actor=mash, minimum_agency_reason="Police gave apologies; intelligence check requested as an action.")
+        services.add_action(sd, {"description": "Police intelligence check on the household", "owner_id": police.id,
+                                 "child_id": ella.id, "due_at": two_days + timedelta(days=1)}, actor=mash)
+        services.add_action(sd, {"description": "Tell the school and agree a daily check-in", "owner_id": school.id,
+                                 "child_id": ella.id, "due_at": now + timedelta(days=3)}, actor=mash)
+        services.save_minutes(sd, "Phone discussion. Police did not attend (apologies). Section 17 assessment.",
+                              actor=mash, based_on_id=0, based_on_revision=0)
+        services.agree_minutes(sd, actor=mash)
+
+    # 5. A draft opened by another feature's rule.
+    tyler = _child("Tyler", "Brooks", date(2012, 4, 21), mash, gender="male", ref="NS-10177")
+    services.create_draft_discussion([tyler.id], "Missing from home three times in 30 days", actor=mash,
+                                     linked_note="3 missing episodes in 30 days")
+    return "5 strategy discussions (upcoming, minutes in draft, s47 with overdue actions, police absent, a draft)"

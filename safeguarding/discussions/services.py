@@ -1,0 +1,616 @@
+"""Every write about a strategy discussion: validates the rules, changes rows, audits the fields changed,
+commits, and logs one line with identifiers only."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Callable, Iterable
+
+from flask import current_app, has_app_context
+from sqlalchemy import false, or_
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..auth.models import Agency, User
+from ..children.models import Child
+from ..clock import now
+from ..extensions import db
+from . import thresholds
+from .models import (AgreedAction, DiscussionChild, Dissent, InformationShared, Invitation, MinutesCirculation,
+                     MinutesVersion, StrategyDiscussion, ThresholdDecision, VaguePhrase)
+from .vague_language import DEFAULT_PHRASES, normalise
+
+log = logging.getLogger("safeguarding.discussions")
+
+DETAIL_FIELDS = ("kind", "previous_id", "urgency", "scheduled_at", "mode", "out_of_hours", "chair_id",
+                 "referral_source", "referral_received_on", "reason", "harm_category", "referrer_words",
+                 "referrer_summary")
+#: free text about a child or family: the audit log says it changed, not to what
+DETAIL_PERSONAL = ("referral_source", "reason", "referrer_words", "referrer_summary")
+DECISION_FIELDS = ("outcome", "rationale", "abe_planned", "abe_joint", "abe_lead_interviewer",
+                   "intermediary_considered", "intermediary_reason", "medical_examination", "medical_details",
+                   "legal_action", "family_told", "family_told_when", "family_not_told_reason",
+                   "interim_safety_plan", "next_review_on")
+DECISION_PERSONAL = ("rationale", "abe_lead_interviewer", "intermediary_reason", "medical_details",
+                     "family_told_when", "family_not_told_reason", "interim_safety_plan")
+VOICE_FIELDS = ("child_seen", "seen_alone", "seen_on", "seen_by", "child_said", "not_seen_reason")
+VOICE_PERSONAL = ("seen_by", "child_said", "not_seen_reason")
+
+#: Called with the MinutesCirculation after it is committed. The reminders feature adds a function here to
+#: put the "minutes are ready" email (no child's name or details) in its outbox; circulation is fully
+#: recorded whether or not anything is registered.
+MINUTES_CIRCULATED_HOOKS: list[Callable[[MinutesCirculation], None]] = []
+
+
+class RuleError(Exception):
+    """A rule of the strategy discussion process was broken; `field` names the form field to show it on."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleEdit(Exception):
+    """Someone else saved this record after the form was opened."""
+
+
+class MinutesConflict(StaleEdit):
+    """The minutes were saved by someone else after this editor opened them."""
+
+    def __init__(self, current: MinutesVersion | None):
+        super().__init__()
+        self.current = current
+
+
+def setting(name: str, default: int) -> int:
+    if has_app_context():
+        return int(current_app.config.get(name, default))
+    return default
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit() from None
+
+
+def _circulation_due(discussion: StrategyDiscussion) -> datetime | None:
+    if discussion.scheduled_at is None:
+        return None
+    return thresholds.circulation_due_at(discussion.scheduled_at, setting("MINUTES_CIRCULATION_WORKING_DAYS", 1))
+
+
+# --- Convening -----------------------------------------------------------------------------------------------
+
+
+def _load_children(child_ids: Iterable[int]) -> list[Child]:
+    ids = list(dict.fromkeys(int(i) for i in child_ids))
+    if not ids:
+        raise RuleError("Select at least one child", "child_ids")
+    children = db.session.execute(db.select(Child).where(Child.id.in_(ids))).scalars().all()
+    if len(children) != len(ids):
+        raise RuleError("Select children from the list", "child_ids")
+    return sorted(children, key=lambda c: ids.index(c.id))
+
+
+def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor, linked_note: str = "") -> StrategyDiscussion:
+    """Open a draft discussion pre-filled for these children, for MASH to convene.
+
+    Other features call this when their rules prompt a discussion (3 missing episodes in 30 days, police
+    protection, a child arrested). The draft has no date or chair yet; it is listed under "Drafts to convene".
+    """
+    children = _load_children(child_ids)
+    sd = StrategyDiscussion(status="draft", reason=reason.strip(), linked_note=(linked_note or "").strip()[:500],
+                            created_by_id=getattr(actor, "id", None), convene_decided_at=now())
+    sd.children = [DiscussionChild(child=c) for c in children]
+    db.session.add(sd)
+    db.session.flush()
+    audit.record("create", "strategy_discussion", sd.id, user=actor,
+                 changes={"status": {"to": "draft"}, "child_ids": {"to": [c.id for c in children]},
+                          "reason": {"changed": True}})
+    db.session.commit()
+    log.info("discussion draft created id=%s children=%s", sd.id, len(children))
+    return sd
+
+
+def _check_details(data: dict) -> None:
+    if data.get("kind") == "review" and not data.get("previous_id"):
+        raise RuleError("Select the discussion this one reviews", "previous_id")
+    if data.get("chair_id"):
+        chair = db.session.get(User, data["chair_id"])
+        if (chair is None or not chair.is_active_user or chair.role not in ("mash", "manager")
+                or chair.agency.kind != "childrens_social_care"):
+            raise RuleError("Select a chair from the list", "chair_id")
+
+
+def _invite_agencies(sd: StrategyDiscussion, agency_ids: Iterable[int]) -> list[int]:
+    already = {i.agency_id for i in sd.invitations}
+    added = []
+    for agency_id in agency_ids:
+        if agency_id in already:
+            continue
+        agency = db.session.get(Agency, agency_id)
+        if agency is None or not agency.is_active:
+            raise RuleError("Select agencies from the list", "agency_ids")
+        sd.invitations.append(Invitation(agency=agency, status="invited"))
+        added.append(agency_id)
+    return added
+
+
+def convene(data: dict, *, actor) -> StrategyDiscussion:
+    """Convene a new discussion: children, details, and the agencies invited (CSC, police and health by default)."""
+    children = _load_children(data["child_ids"])
+    _check_details(data)
+    sd = StrategyDiscussion(status="convened", created_by_id=actor.id, convene_decided_at=now(),
+                            **{k: data[k] for k in DETAIL_FIELDS})
+    sd.children = [DiscussionChild(child=c) for c in children]
+    _invite_agencies(sd, data.get("agency_ids", []))
+    sd.circulation_due_at = _circulation_due(sd)
+    db.session.add(sd)
+    db.session.flush()
+    changes = audit.changes_between({}, audit.snapshot(sd, DETAIL_FIELDS), DETAIL_PERSONAL)
+    changes["child_ids"] = {"to": [c.id for c in children]}
+    changes["invited_agency_ids"] = {"to": [i.agency_id for i in sd.invitations]}
+    audit.record("convene", "strategy_discussion", sd.id, user=actor, changes=changes)
+    db.session.commit()
+    log.info("discussion convened id=%s children=%s", sd.id, len(children))
+    return sd
+
+
+def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *, actor,
+                   agency_ids: Iterable[int] = ()) -> dict:
+    """Change a discussion's details; convenes a draft. The referrer's words, once given, never change."""
+    if sd.version != expected_version:
+        raise StaleEdit()
+    _check_details(data)
+    if sd.referrer_words.strip() and data.get("referrer_words", sd.referrer_words) != sd.referrer_words:
+        raise RuleError("The referrer's words cannot be changed once recorded: add a summary beside them instead",
+                        "referrer_words")
+    before = audit.snapshot(sd, DETAIL_FIELDS + ("status",))
+    for key in DETAIL_FIELDS:
+        if key in data:
+            setattr(sd, key, data[key])
+    if sd.status == "draft":
+        sd.status = "convened"
+    added = _invite_agencies(sd, agency_ids)
+    sd.circulation_due_at = _circulation_due(sd) if sd.minutes_status != "circulated" else sd.circulation_due_at
+    changes = audit.changes_between(before, audit.snapshot(sd, DETAIL_FIELDS + ("status",)), DETAIL_PERSONAL)
+    if added:
+        changes["invited_agency_ids"] = {"added": added}
+    if not changes:
+        db.session.rollback()
+        return {}
+    audit.record("update", "strategy_discussion", sd.id, user=actor, changes=changes)
+    _commit()
+    return changes
+
+
+def cancel_discussion(sd: StrategyDiscussion, reason: str, *, actor) -> None:
+    if sd.status not in ("draft", "convened"):
+        raise RuleError("Only a discussion that has not reached a decision can be cancelled", "reason")
+    if not reason.strip():
+        raise RuleError("Enter why the discussion is cancelled", "reason")
+    sd.status = "cancelled"
+    sd.cancelled_reason = reason.strip()[:500]
+    audit.record("cancel", "strategy_discussion", sd.id, user=actor,
+                 changes={"status": {"to": "cancelled"}, "cancelled_reason": {"changed": True}})
+    _commit()
+
+
+# --- Attendance ----------------------------------------------------------------------------------------------
+
+
+def add_invitation(sd: StrategyDiscussion, data: dict, *, actor) -> Invitation:
+    agency = db.session.get(Agency, data["agency_id"])
+    if agency is None or not agency.is_active:
+        raise RuleError("Select an agency", "agency_id")
+    user = db.session.get(User, data["user_id"]) if data.get("user_id") else None
+    if user is not None and user.agency_id != agency.id:
+        raise RuleError(f"{user.name} works for {user.agency.name}: choose that agency or another person", "user_id")
+    if user is None and not data.get("person_name"):
+        raise RuleError("Select a person or enter their name", "person_name")
+    inv = Invitation(discussion=sd, agency=agency, user=user, person_name=data.get("person_name", ""),
+                     role=data.get("role", ""), status="invited")
+    db.session.add(inv)
+    db.session.flush()
+    audit.record("create", "discussion_invitation", inv.id, user=actor,
+                 changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": agency.id},
+                          "user_id": {"to": getattr(user, "id", None)}})
+    db.session.commit()
+    return inv
+
+
+def record_attendance(sd: StrategyDiscussion, answers: dict[int, tuple[str, str]], *, actor) -> dict:
+    """answers: invitation id -> (status, reason). Apologies and "not invited" need a reason."""
+    changes = {}
+    by_id = {i.id: i for i in sd.invitations}
+    for inv_id, (status, reason) in answers.items():
+        inv = by_id.get(inv_id)
+        if inv is None:
+            continue
+        reason = (reason or "").strip()
+        if status in ("apologies", "not_invited") and not reason:
+            label = "apologies" if status == "apologies" else "not inviting them"
+            raise RuleError(f"Enter the reason for {label} ({inv.agency.name})", f"reason_{inv_id}")
+        if (inv.status, inv.reason) != (status, reason):
+            changes[f"invitation_{inv_id}"] = {"from": inv.status, "to": status}
+            inv.status, inv.reason, inv.recorded_at = status, reason[:500], now()
+    if changes:
+        audit.record("attendance", "strategy_discussion", sd.id, user=actor, changes=changes)
+        _commit()
+    return changes
+
+
+def missing_minimum_agencies(sd: StrategyDiscussion) -> list[str]:
+    return thresholds.missing_minimum_agencies(sd.present_agency_kinds)
+
+
+# --- Information shared and the child's voice ---------------------------------------------------------------
+
+
+def record_information(sd: StrategyDiscussion, data: dict, *, actor) -> InformationShared:
+    invited = {i.agency_id for i in sd.invitations}
+    if data["agency_id"] not in invited:
+        raise RuleError("Select an agency invited to this discussion", "agency_id")
+    if data.get("child_id") and data["child_id"] not in {link.child_id for link in sd.children}:
+        raise RuleError("Select a child from this discussion", "child_id")
+    row = InformationShared(discussion=sd, agency_id=data["agency_id"], child_id=data.get("child_id") or None,
+                            topic=data["topic"], text=data["text"], shared_by=data.get("shared_by", ""),
+                            recorded_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "discussion_information", row.id, user=actor,
+                 changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": row.agency_id},
+                          "topic": {"to": row.topic}, "text": {"changed": True}})
+    db.session.commit()
+    return row
+
+
+def record_child_voice(link: DiscussionChild, data: dict, *, actor) -> dict:
+    before = audit.snapshot(link, VOICE_FIELDS)
+    for key in VOICE_FIELDS:
+        setattr(link, key, data[key])
+    changes = audit.changes_between(before, audit.snapshot(link, VOICE_FIELDS), VOICE_PERSONAL)
+    if changes:
+        link.voice_recorded_at = now()
+        audit.record("update", "discussion_child", link.id, user=actor, changes=changes)
+        _commit()
+    return changes
+
+
+# --- Decisions -----------------------------------------------------------------------------------------------
+
+
+def _chain_ids(sd: StrategyDiscussion) -> list[int]:
+    ids, seen, current = [], {sd.id}, sd.previous
+    while current is not None and current.id not in seen:
+        ids.append(current.id)
+        seen.add(current.id)
+        current = current.previous
+    return ids
+
+
+def _open_enquiry_for(sd: StrategyDiscussion, child_id: int) -> ThresholdDecision | None:
+    """The decision that started the child's section 47 enquiry still under way (earlier in the chain of
+    discussions, or any whose conference is still due), if any."""
+    chain = _chain_ids(sd)
+    query = (db.select(ThresholdDecision)
+             .where(ThresholdDecision.child_id == child_id, ThresholdDecision.discussion_id != sd.id,
+                    ThresholdDecision.starts_enquiry.is_(True),
+                    or_(ThresholdDecision.discussion_id.in_(chain) if chain else false(),
+                           ThresholdDecision.icpc_status == "due"))
+             .order_by(ThresholdDecision.enquiry_started_on.desc()).limit(1))
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def held_on(sd: StrategyDiscussion) -> date:
+    return thresholds.london_date_of(sd.scheduled_at or sd.created_at)
+
+
+def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
+                    expected_version: int | None = None, minimum_agency_reason: str = "") -> ThresholdDecision:
+    """Record (or correct) the decision for one child. Rationale is mandatory; a decision without CSC, police
+    or health present needs a recorded reason, and the gap is kept on the decision for reporting."""
+    if sd.status not in ("convened", "decided"):
+        raise RuleError("Convene the discussion before recording a decision", "outcome")
+    link = next((c for c in sd.children if c.child_id == child_id), None)
+    if link is None:
+        raise RuleError("Select a child from this discussion", "outcome")
+    if data.get("outcome") not in thresholds.OUTCOMES:
+        raise RuleError("Select the decision", "outcome")
+    if not (data.get("rationale") or "").strip():
+        raise RuleError("Enter the reasons for the decision", "rationale")
+    missing = missing_minimum_agencies(sd)
+    reason = (minimum_agency_reason or "").strip() or sd.minimum_agency_reason
+    if missing and not reason:
+        raise RuleError(f"Enter why the decision is made without {' and '.join(missing)}", "minimum_agency_reason")
+
+    decision = sd.decision_for(child_id)
+    if decision is not None and expected_version is not None and decision.version != expected_version:
+        raise StaleEdit()
+    is_new = decision is None
+    if is_new:
+        decision = ThresholdDecision(discussion=sd, child_id=child_id, decided_by_id=actor.id)
+        db.session.add(decision)
+    before = {} if is_new else audit.snapshot(decision, DECISION_FIELDS + ("icpc_due_on",))
+    for key in DECISION_FIELDS:
+        setattr(decision, key, data[key])
+    decision.decided_at, decision.decided_by_id = now(), actor.id
+    decision.agencies_absent = ", ".join(missing)
+
+    start = thresholds.enquiry_start(decision.outcome, held_on(sd), None)
+    open_enquiry = _open_enquiry_for(sd, child_id) if start else None
+    start = thresholds.enquiry_start(decision.outcome, held_on(sd),
+                                     open_enquiry.enquiry_started_on if open_enquiry else None)
+    if start is None:
+        decision.starts_enquiry, decision.enquiry_started_on = False, None
+        decision.icpc_due_on, decision.icpc_due_at, decision.icpc_status = None, None, "not_needed"
+    else:
+        decision.starts_enquiry = start.starts_here
+        decision.enquiry_started_on = start.started_on
+        decision.icpc_due_on = thresholds.icpc_due_on(start.started_on)
+        if start.starts_here:
+            decision.icpc_due_at = thresholds.icpc_due_at(start.started_on)
+            if decision.icpc_status != "booked":
+                decision.icpc_status = "due"
+        else:
+            # The ICPC clock belongs to the discussion that started the enquiry; it is not restarted here.
+            decision.icpc_due_at, decision.icpc_status = None, "inherited"
+
+    if missing and minimum_agency_reason.strip():
+        sd.minimum_agency_reason = minimum_agency_reason.strip()
+    decided_children = {d.child_id for d in sd.decisions} | {child_id}
+    if sd.status == "convened" and decided_children >= {c.child_id for c in sd.children}:
+        sd.status, sd.decided_at = "decided", now()
+        sd.circulation_due_at = sd.circulation_due_at or _circulation_due(sd)
+    db.session.flush()
+    changes = audit.changes_between(before, audit.snapshot(decision, DECISION_FIELDS + ("icpc_due_on",)),
+                                    DECISION_PERSONAL)
+    changes["child_id"] = {"to": child_id}
+    if missing:
+        changes["agencies_absent"] = {"to": decision.agencies_absent}
+        changes["minimum_agency_reason"] = {"changed": True}
+    audit.record("decide" if is_new else "update", "threshold_decision", decision.id, user=actor, changes=changes)
+    _commit()
+    log.info("decision recorded discussion=%s child=%s outcome=%s", sd.id, child_id, decision.outcome)
+    return decision
+
+
+def record_icpc_date(decision: ThresholdDecision, when: date, *, actor) -> None:
+    """A conference date booked or held closes the ICPC deadline."""
+    if not decision.starts_enquiry:
+        raise RuleError("Record the conference on the discussion that started the enquiry", "icpc_date")
+    before = audit.snapshot(decision, ("icpc_date", "icpc_status"))
+    decision.icpc_date, decision.icpc_status, decision.icpc_recorded_by_id = when, "booked", actor.id
+    audit.record("update", "threshold_decision", decision.id, user=actor,
+                 changes=audit.changes_between(before, audit.snapshot(decision, ("icpc_date", "icpc_status"))))
+    _commit()
+
+
+# --- Agreed actions ------------------------------------------------------------------------------------------
+
+ACTION_FIELDS = ("description", "child_id", "owner_id", "owner_agency_id", "due_at", "status")
+
+
+def add_action(sd: StrategyDiscussion, data: dict, *, actor) -> AgreedAction:
+    owner = db.session.get(User, data["owner_id"]) if data.get("owner_id") else None
+    if owner is None or not owner.is_active_user or owner.role == "admin":
+        raise RuleError("Select who owns the action", "owner_id")
+    if data["due_at"] <= now():
+        raise RuleError("Due date and time must be in the future", "due_date")
+    if data.get("child_id") and data["child_id"] not in {c.child_id for c in sd.children}:
+        raise RuleError("Select a child from this discussion", "child_id")
+    action = AgreedAction(discussion=sd, description=data["description"], child_id=data.get("child_id") or None,
+                          owner_id=owner.id, owner_agency_id=owner.agency_id, due_at=data["due_at"],
+                          status="open", created_by_id=actor.id)
+    db.session.add(action)
+    db.session.flush()
+    changes = audit.changes_between({}, audit.snapshot(action, ACTION_FIELDS), ("description",))
+    audit.record("create", "agreed_action", action.id, user=actor, changes=changes)
+    db.session.commit()
+    log.info("action added id=%s discussion=%s owner=%s", action.id, sd.id, owner.id)
+    return action
+
+
+def _change_action(action: AgreedAction, expected_version: int, actor, status: str, **fields) -> dict:
+    if action.version != expected_version:
+        raise StaleEdit()
+    if action.status != "open":
+        raise RuleError(f"This action is already {action.status_label.lower()}", "status")
+    tracked = ("status", "completion_note", "cancel_reason", "completed_at", "completed_by_id")
+    before = audit.snapshot(action, tracked)
+    action.status = status
+    for key, value in fields.items():
+        setattr(action, key, value)
+    changes = audit.changes_between(before, audit.snapshot(action, tracked), ("completion_note", "cancel_reason"))
+    audit.record("update", "agreed_action", action.id, user=actor, changes=changes)
+    _commit()
+    return changes
+
+
+def complete_action(action: AgreedAction, note: str, *, actor, expected_version: int) -> dict:
+    if not note.strip():
+        raise RuleError("Enter what was done", "completion_note")
+    return _change_action(action, expected_version, actor, "done", completion_note=note.strip(),
+                          completed_by_id=actor.id, completed_at=now())
+
+
+def cancel_action(action: AgreedAction, reason: str, *, actor, expected_version: int) -> dict:
+    if not reason.strip():
+        raise RuleError("Enter why the action is cancelled", "cancel_reason")
+    return _change_action(action, expected_version, actor, "cancelled", cancel_reason=reason.strip(),
+                          completed_by_id=actor.id, completed_at=now())
+
+
+# --- Minutes -------------------------------------------------------------------------------------------------
+
+
+def save_minutes(sd: StrategyDiscussion, text: str, *, actor, based_on_id: int, based_on_revision: int,
+                 change_note: str = "") -> MinutesVersion:
+    """Save the minutes. While the latest version is a draft it is edited in place; once the chair has agreed
+    it, saving makes a new version (every version is kept) that needs agreeing and circulating again.
+
+    `based_on_id`/`based_on_revision` say which version the editor opened (0/0: none yet). If someone saved in
+    between, MinutesConflict is raised and nothing is written; the caller shows both texts.
+    """
+    latest = sd.latest_minutes
+    if (latest.id if latest else 0) != based_on_id or (latest.revision if latest else 0) != based_on_revision:
+        raise MinutesConflict(latest)
+    text = text.strip()
+    if not text:
+        raise RuleError("Enter the minutes", "text")
+    if latest is not None and latest.agreed_at is None:
+        if latest.text == text:
+            return latest
+        latest.text, latest.updated_at, latest.updated_by_id = text, now(), actor.id
+        if change_note.strip():
+            latest.change_note = change_note.strip()[:500]
+        version, action = latest, "update"
+    else:
+        if latest is not None and not change_note.strip():
+            raise RuleError("Say what changed since the agreed version, and why", "change_note")
+        version = MinutesVersion(discussion=sd, number=(latest.number + 1) if latest else 1, text=text,
+                                 change_note=change_note.strip()[:500], created_by_id=actor.id,
+                                 updated_by_id=actor.id)
+        db.session.add(version)
+        if latest is not None:
+            was = sd.minutes_status
+            sd.minutes_status = "draft"
+            if was == "circulated":
+                # The changed record is owed to attendees again, on the same timescale.
+                sd.circulation_due_at = thresholds.circulation_due_at(
+                    now(), setting("MINUTES_CIRCULATION_WORKING_DAYS", 1))
+        action = "create"
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise MinutesConflict(db.session.get(StrategyDiscussion, sd.id).latest_minutes) from None
+    audit.record(action, "minutes_version", version.id, user=actor,
+                 changes={"discussion_id": {"to": sd.id}, "number": {"to": version.number},
+                          "text": {"changed": True}})
+    _commit()
+    return version
+
+
+def agree_minutes(sd: StrategyDiscussion, *, actor) -> MinutesVersion:
+    """The chair signs the minutes off."""
+    if actor.id != sd.chair_id:
+        raise RuleError("Only the chair can agree the minutes", "agree")
+    latest = sd.latest_minutes
+    if latest is None:
+        raise RuleError("Write the minutes before agreeing them", "agree")
+    if latest.agreed_at is not None:
+        raise RuleError("This version is already agreed", "agree")
+    undecided = [c.child.display_name for c in sd.children if sd.decision_for(c.child_id) is None]
+    if undecided:
+        raise RuleError(f"Record the decision for {', '.join(undecided)} before agreeing the minutes", "agree")
+    latest.agreed_at, latest.agreed_by_id = now(), actor.id
+    sd.minutes_status, sd.minutes_agreed_at, sd.minutes_agreed_by_id = "agreed", latest.agreed_at, actor.id
+    audit.record("agree", "minutes_version", latest.id, user=actor,
+                 changes={"discussion_id": {"to": sd.id}, "number": {"to": latest.number},
+                          "minutes_status": {"to": "agreed"}})
+    _commit()
+    return latest
+
+
+def circulation_recipients(sd: StrategyDiscussion) -> list[str]:
+    """Everyone invited who took part or sent apologies or information, and the chair: one line each."""
+    lines = []
+    for inv in sd.invitations:
+        if inv.status in ("not_invited",):
+            continue
+        email = inv.user.email if inv.user else (inv.agency.shared_mailbox or "")
+        lines.append(f"{inv.who} ({inv.agency.name})" + (f" <{email}>" if email else ""))
+    if sd.chair is not None:
+        lines.append(f"{sd.chair.name}, chair ({sd.chair.agency.name}) <{sd.chair.email}>")
+    return list(dict.fromkeys(lines))
+
+
+def circulate_minutes(sd: StrategyDiscussion, *, actor, referrer_told: str, referrer_told_how: str = "") -> MinutesCirculation:
+    """Record that the agreed minutes went to the attendees (who, when, to whom), and whether the referrer
+    was told the outcome. Then call MINUTES_CIRCULATED_HOOKS (e.g. the email outbox)."""
+    latest = sd.latest_minutes
+    if latest is None or latest.agreed_at is None:
+        raise RuleError("The chair must agree the minutes before they are circulated", "referrer_told")
+    if referrer_told not in ("yes", "no"):
+        raise RuleError("Select whether the referrer has been told the outcome", "referrer_told")
+    if referrer_told == "no" and not referrer_told_how.strip():
+        raise RuleError("Enter why the referrer has not been told the outcome", "referrer_told_how")
+    circulation = MinutesCirculation(discussion=sd, version=latest, circulated_by_id=actor.id,
+                                     recipients="\n".join(circulation_recipients(sd)),
+                                     referrer_told=referrer_told, referrer_told_how=referrer_told_how.strip()[:500])
+    db.session.add(circulation)
+    sd.minutes_status, sd.circulated_at = "circulated", now()
+    db.session.flush()
+    audit.record("circulate", "strategy_discussion", sd.id, user=actor,
+                 changes={"minutes_version": {"to": latest.number}, "minutes_status": {"to": "circulated"},
+                          "recipients": {"to": len(circulation.recipients.splitlines())},
+                          "referrer_told": {"to": referrer_told}})
+    _commit()
+    log.info("minutes circulated discussion=%s version=%s", sd.id, latest.number)
+    for hook in MINUTES_CIRCULATED_HOOKS:
+        hook(circulation)
+    return circulation
+
+
+def record_dissent(sd: StrategyDiscussion, data: dict, *, actor) -> Dissent:
+    if data["agency_id"] not in {i.agency_id for i in sd.invitations}:
+        raise RuleError("Select an agency invited to this discussion", "agency_id")
+    row = Dissent(discussion=sd, agency_id=data["agency_id"], person_name=data["person_name"], text=data["text"],
+                  recorded_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "discussion_dissent", row.id, user=actor,
+                 changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": row.agency_id},
+                          "text": {"changed": True}})
+    db.session.commit()
+    return row
+
+
+# --- The partnership's list of vague phrases ----------------------------------------------------------------
+
+
+def current_phrases() -> list[str]:
+    rows = db.session.execute(db.select(VaguePhrase.phrase, VaguePhrase.is_active)).all()
+    if not rows:
+        return list(DEFAULT_PHRASES)
+    return sorted(p for p, active in rows if active)
+
+
+def _seed_phrases(actor) -> None:
+    if db.session.execute(db.select(VaguePhrase.id).limit(1)).first() is None:
+        for phrase in DEFAULT_PHRASES:
+            db.session.add(VaguePhrase(phrase=phrase, created_by_id=getattr(actor, "id", None)))
+        db.session.flush()
+
+
+def add_phrase(phrase: str, *, actor) -> str:
+    phrase = normalise(phrase)
+    if not phrase:
+        raise RuleError("Enter a phrase", "phrase")
+    _seed_phrases(actor)
+    row = db.session.execute(db.select(VaguePhrase).where(VaguePhrase.phrase == phrase)).scalar_one_or_none()
+    if row is not None and row.is_active:
+        raise RuleError(f"“{phrase}” is already on the list", "phrase")
+    if row is None:
+        row = VaguePhrase(phrase=phrase, created_by_id=actor.id)
+        db.session.add(row)
+    row.is_active = True
+    db.session.flush()
+    audit.record("create", "vague_phrase", row.id, user=actor, changes={"phrase": {"to": phrase}})
+    db.session.commit()
+    return phrase
+
+
+def remove_phrase(phrase: str, *, actor) -> None:
+    _seed_phrases(actor)
+    row = db.session.execute(db.select(VaguePhrase).where(VaguePhrase.phrase == normalise(phrase))).scalar_one_or_none()
+    if row is None or not row.is_active:
+        raise RuleError("That phrase is not on the list", "phrase")
+    row.is_active = False
+    audit.record("delete", "vague_phrase", row.id, user=actor, changes={"phrase": {"from": row.phrase}})
+    db.session.commit()
+

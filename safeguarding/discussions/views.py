@@ -1,0 +1,732 @@
+"""Strategy discussion pages: thin views over services.py, every row loaded through the access scopes."""
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import audit
+from ..auth.access import (can, can_change_action, child_scope, deny, discussion_scope, require,
+                           visible_discussion_or_404)
+from ..auth.models import Agency, User
+from ..children import services as child_services
+from ..children.models import Child
+from ..clock import now, to_london
+from ..extensions import db
+from ..forms import london_instant
+from ..pagination import paginate
+from . import services, thresholds
+from .forms import (ActionForm, CancelActionForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm,
+                    CompleteActionForm, ConfirmForm, ConveneForm, DecisionForm, DissentForm, FilterForm,
+                    IcpcForm, InformationForm, InviteForm, MinutesForm, PhraseForm, RemovePhraseForm,
+                    attendance_form)
+from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
+                     YES_NO_UNKNOWN, AgreedAction, DiscussionChild, InformationShared, Invitation,
+                     MinutesVersion, StrategyDiscussion, ThresholdDecision)
+from .vague_language import HINT, phrases_found
+
+bp = Blueprint("discussions", __name__, url_prefix="/discussions")
+
+
+@bp.context_processor
+def labels():
+    return {"modes": MODES, "harm": HARM_CATEGORIES, "yes_no": YES_NO_UNKNOWN, "legal": LEGAL_ACTIONS,
+            "family_told": FAMILY_TOLD}
+
+
+def _apply_rule_error(form, err: services.RuleError) -> None:
+    field = getattr(form, err.field or "", None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(err)]
+    else:
+        form.form_errors.append(str(err))
+
+
+def _flag_vague(text: str, what: str) -> None:
+    found = phrases_found(text, services.current_phrases())
+    if found:
+        quoted = ", ".join(f"“{p}”" for p in found)
+        flash(f"Check the wording of the {what}: you wrote {quoted}. {HINT}", "warning")
+
+
+def _full(discussion_id: int) -> StrategyDiscussion:
+    """The discussion with everything its page shows, loaded in a fixed number of queries."""
+    return visible_discussion_or_404(
+        discussion_id,
+        joinedload(StrategyDiscussion.chair),
+        selectinload(StrategyDiscussion.children),
+        selectinload(StrategyDiscussion.invitations).joinedload(Invitation.user),
+        selectinload(StrategyDiscussion.information).joinedload(InformationShared.child),
+        selectinload(StrategyDiscussion.decisions),
+        selectinload(StrategyDiscussion.actions).joinedload(AgreedAction.owner),
+        selectinload(StrategyDiscussion.minutes_versions),
+        selectinload(StrategyDiscussion.circulations),
+        selectinload(StrategyDiscussion.dissents),
+    )
+
+
+def _agency_choices(agencies, blank: str):
+    return [(0, blank)] + [(a.id, a.name) for a in agencies]
+
+
+def _active_agencies():
+    return db.session.execute(db.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)).scalars().all()
+
+
+def _people(roles=None):
+    query = (db.select(User).options(joinedload(User.agency)).where(User.is_active_user.is_(True), User.role != "admin")
+             .order_by(User.name))
+    if roles:
+        query = query.where(User.role.in_(roles))
+    return db.session.execute(query).scalars().all()
+
+
+def _person_label(user: User) -> str:
+    return f"{user.name}, {user.job_title} ({user.agency.name})" if user.job_title else f"{user.name} ({user.agency.name})"
+
+
+def _child_label(child: Child) -> str:
+    if child.date_of_birth:
+        return f"{child.display_name}, born {child.date_of_birth.strftime('%-d %B %Y')}"
+    return child.display_name
+
+
+# --- Lists ---------------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@require("case.view")
+def index():
+    form = FilterForm(request.args)
+    form.agency_id.choices = _agency_choices(_active_agencies(), "Any agency")
+    view = form.view.data if form.view.data in dict(form.view.choices) else "upcoming"
+    query = (db.select(StrategyDiscussion)
+             .options(joinedload(StrategyDiscussion.chair),
+                      selectinload(StrategyDiscussion.children),
+                      selectinload(StrategyDiscussion.invitations))
+             .where(discussion_scope(current_user)))
+    at = now()
+    order = [StrategyDiscussion.scheduled_at.desc(), StrategyDiscussion.id.desc()]
+    if view == "upcoming":
+        query = query.where(StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at >= at)
+        order = [StrategyDiscussion.scheduled_at, StrategyDiscussion.id]
+    elif view == "awaiting_decision":
+        query = query.where(StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at < at)
+    elif view == "awaiting_minutes":
+        query = query.where(StrategyDiscussion.status == "decided",
+                            StrategyDiscussion.minutes_status.in_(("draft", "agreed")))
+        order = [StrategyDiscussion.circulation_due_at, StrategyDiscussion.id]
+    elif view == "drafts":
+        query = query.where(StrategyDiscussion.status == "draft")
+        order = [StrategyDiscussion.created_at, StrategyDiscussion.id]
+    valid = form.validate() if request.args else True
+    if valid:
+        if form.agency_id.data:
+            invited = db.select(Invitation.discussion_id).where(Invitation.agency_id == form.agency_id.data,
+                                                                Invitation.status != "not_invited")
+            query = query.where(StrategyDiscussion.id.in_(invited))
+        if form.date_from.data:
+            query = query.where(StrategyDiscussion.scheduled_at >= london_instant(form.date_from.data, time(0)))
+        if form.date_to.data:
+            query = query.where(StrategyDiscussion.scheduled_at
+                                < london_instant(form.date_to.data + timedelta(days=1), time(0)))
+    page = paginate(query.order_by(*order), request.args.get("page", 1))
+    return render_template("discussions/index.html", page=page, filter_form=form, view=view, at=at,
+                           missing=thresholds.missing_minimum_agencies)
+
+
+@bp.route("/my-actions")
+@require("case.view")
+def my_actions():
+    status = request.args.get("status", "open")
+    if status not in ("open", "done", "cancelled"):
+        status = "open"
+    query = (db.select(AgreedAction)
+             .options(joinedload(AgreedAction.child), joinedload(AgreedAction.discussion))
+             .where(AgreedAction.owner_id == current_user.id, AgreedAction.status == status)
+             .order_by(AgreedAction.due_at, AgreedAction.id))
+    page = paginate(query, request.args.get("page", 1))
+    return render_template("discussions/my_actions.html", page=page, status=status, at=now())
+
+
+# --- Convening -----------------------------------------------------------------------------------------------
+
+
+def _fill_convene_choices(form: ConveneForm, child_ids: list[int], found: list[Child] | None = None,
+                          discussion: StrategyDiscussion | None = None) -> None:
+    known = {}
+    if child_ids:
+        for child in db.session.execute(db.select(Child).where(Child.id.in_(child_ids),
+                                                               child_scope(current_user))).scalars():
+            known[child.id] = child
+    for child in found or []:
+        known.setdefault(child.id, child)
+    ordered = [known[i] for i in child_ids if i in known] + [c for i, c in known.items() if i not in child_ids]
+    if "child_ids" in form:
+        form.child_ids.choices = [(c.id, _child_label(c)) for c in ordered]
+    # Children's social care convenes and chairs strategy discussions.
+    chairs = [u for u in _people(("mash", "manager")) if u.agency.kind == "childrens_social_care"]
+    form.chair_id.choices = [(0, "Select the chair")] + [(u.id, _person_label(u)) for u in chairs]
+    previous = []
+    ids = list(known) or [c.child_id for c in (discussion.children if discussion else [])]
+    if ids:
+        visible = (db.select(DiscussionChild.discussion_id).where(DiscussionChild.child_id.in_(ids)))
+        previous = db.session.execute(
+            db.select(StrategyDiscussion).options(selectinload(StrategyDiscussion.children))
+            .where(StrategyDiscussion.id.in_(visible), StrategyDiscussion.status.in_(("convened", "decided")),
+                   StrategyDiscussion.id != (discussion.id if discussion else 0), discussion_scope(current_user))
+            .order_by(StrategyDiscussion.scheduled_at.desc()).limit(20)).scalars().all()
+    form.previous_id.choices = [(None, "Select a discussion")] + [
+        (p.id, f"{to_london(p.scheduled_at).strftime('%-d %b %Y')}: {p.title}") for p in previous if p.scheduled_at]
+    if "agency_ids" in form:
+        form.agency_ids.choices = [(a.id, f"{a.name} ({a.kind_label})") for a in _active_agencies()]
+
+
+def _default_agencies() -> list[int]:
+    chosen = {}
+    for agency in db.session.execute(db.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.id)).scalars():
+        if agency.kind in thresholds.MINIMUM_AGENCIES:
+            chosen.setdefault(agency.kind, agency.id)
+    return list(chosen.values())
+
+
+def _details_from(form: ConveneForm, discussion: StrategyDiscussion | None = None) -> dict:
+    words = discussion.referrer_words if discussion is not None and form.words_locked else form.referrer_words.data
+    return {
+        "kind": form.kind.data,
+        "previous_id": form.previous_id.data if form.kind.data == "review" else None,
+        "urgency": form.urgency.data,
+        "scheduled_at": london_instant(form.scheduled_date.data, form.scheduled_time.time),
+        "mode": form.mode.data,
+        "out_of_hours": bool(form.out_of_hours.data),
+        "chair_id": form.chair_id.data,
+        "referral_source": form.referral_source.data.strip(),
+        "referral_received_on": form.referral_received_on.data,
+        "reason": form.reason.data.strip(),
+        "harm_category": form.harm_category.data,
+        # Kept exactly as typed (only surrounding blank lines trimmed): these are the referrer's words.
+        "referrer_words": (words or "").strip("\n"),
+        "referrer_summary": (form.referrer_summary.data or "").strip(),
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("discussion.convene")
+def new():
+    form = ConveneForm()
+    found = None
+    if request.method == "GET":
+        child_ids = request.args.getlist("child", type=int)
+        form.child_ids.data = child_ids
+        form.agency_ids.data = _default_agencies()
+        form.chair_id.data = current_user.id if current_user.role in ("mash", "manager") else 0
+    else:
+        child_ids = [int(v) for v in request.form.getlist("child_ids") if v.isdigit()]
+        if form.find_child.data:
+            if (form.find.data or "").strip():
+                found = child_services.search(current_user, form.find.data)
+                audit.record("search", "child", None, detail=f"{len(found)} result(s)")
+                db.session.commit()
+            else:
+                form.find.errors = ["Enter a name, date of birth or reference to find a child"]
+    _fill_convene_choices(form, child_ids, found)
+    if request.method == "POST" and not form.find_child.data and form.validate_on_submit():
+        data = _details_from(form)
+        data["child_ids"] = form.child_ids.data
+        data["agency_ids"] = form.agency_ids.data or []
+        try:
+            sd = services.convene(data, actor=current_user)
+        except services.RuleError as err:
+            _apply_rule_error(form, err)
+        else:
+            flash("Strategy discussion convened", "success")
+            _flag_vague(sd.reason + "\n" + sd.referrer_summary, "reason or summary")
+            return redirect(url_for("discussions.show", discussion_id=sd.id))
+    return render_template("discussions/convene.html", form=form, discussion=None, found=found)
+
+
+@bp.route("/<int:discussion_id>/edit", methods=["GET", "POST"])
+@require("discussion.convene")
+def edit(discussion_id: int):
+    sd = _full(discussion_id)
+    if sd.status == "cancelled":
+        flash("This discussion was cancelled and cannot be changed", "error")
+        return redirect(url_for("discussions.show", discussion_id=sd.id))
+    form = ConveneForm(obj=sd)
+    form.words_locked = bool(sd.referrer_words.strip())
+    del form.child_ids, form.find, form.find_child
+    if sd.status != "draft":
+        del form.agency_ids
+    if request.method == "GET":
+        form.version.data = sd.version
+        if sd.scheduled_at:
+            local = to_london(sd.scheduled_at)
+            form.scheduled_date.data, form.scheduled_time.data = local.date(), local.strftime("%H:%M")
+        if sd.status == "draft":
+            form.agency_ids.data = [i.agency_id for i in sd.invitations] or _default_agencies()
+        if not sd.chair_id and current_user.role in ("mash", "manager"):
+            form.chair_id.data = current_user.id
+    _fill_convene_choices(form, [c.child_id for c in sd.children], discussion=sd)
+    conflict = False
+    if form.validate_on_submit():
+        was_draft = sd.status == "draft"
+        try:
+            services.update_details(sd, _details_from(form, sd), int(form.version.data or 0), actor=current_user,
+                                    agency_ids=form.agency_ids.data if "agency_ids" in form else ())
+        except services.StaleEdit:
+            db.session.rollback()
+            conflict = True
+            form.version.data = db.session.get(StrategyDiscussion, discussion_id).version
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash("Strategy discussion convened" if was_draft else "Changes saved", "success")
+            _flag_vague(sd.reason + "\n" + sd.referrer_summary, "reason or summary")
+            return redirect(url_for("discussions.show", discussion_id=sd.id))
+    return render_template("discussions/convene.html", form=form, discussion=sd, conflict=conflict, found=None)
+
+
+@bp.route("/<int:discussion_id>/cancel", methods=["GET", "POST"])
+@require("discussion.convene")
+def cancel(discussion_id: int):
+    sd = _full(discussion_id)
+    form = CancelDiscussionForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_discussion(sd, form.reason.data, actor=current_user)
+        except services.RuleError as err:
+            _apply_rule_error(form, err)
+        else:
+            flash("Strategy discussion cancelled", "success")
+            return redirect(url_for("discussions.show", discussion_id=sd.id))
+    return render_template("discussions/cancel.html", form=form, discussion=sd)
+
+
+# --- The discussion page -------------------------------------------------------------------------------------
+
+
+def _prompts_not_covered(sd: StrategyDiscussion) -> list[tuple[str, list[str]]]:
+    """For each agency invited, the briefing's prompts it has not yet answered."""
+    covered = {(i.agency_id, i.topic) for i in sd.information}
+    result = []
+    for inv in sd.invitations:
+        if inv.status == "not_invited":
+            continue
+        missing = [label for key, label in INFORMATION_PROMPTS.get(inv.agency.kind, [])
+                   if (inv.agency_id, key) not in covered]
+        if missing and (inv.agency.name, missing) not in result:
+            result.append((inv.agency.name, missing))
+    return result
+
+
+@bp.route("/<int:discussion_id>")
+@require("case.view")
+def show(discussion_id: int):
+    sd = _full(discussion_id)
+    audit.record_view("strategy_discussion", sd.id)
+    phrases = services.current_phrases()
+    at = now()
+    late = None
+    if sd.scheduled_at:
+        latest = thresholds.latest_start_on(thresholds.london_date_of(sd.convene_decided_at),
+                                            urgent=sd.urgency == "urgent",
+                                            working_days=services.setting("DISCUSSION_WITHIN_WORKING_DAYS", 1))
+        if thresholds.london_date_of(sd.scheduled_at) > latest:
+            late = latest
+    icpc_sources = {}
+    for d in sd.decisions:
+        if d.icpc_status == "inherited":
+            icpc_sources[d.id] = db.session.execute(
+                db.select(ThresholdDecision).where(ThresholdDecision.child_id == d.child_id,
+                                                   ThresholdDecision.starts_enquiry.is_(True),
+                                                   ThresholdDecision.enquiry_started_on == d.enquiry_started_on)
+                .limit(1)).scalar_one_or_none()
+    return render_template(
+        "discussions/show.html", discussion=sd, at=at, missing=services.missing_minimum_agencies(sd),
+        prompts=_prompts_not_covered(sd), topics=TOPICS, late=late, icpc_sources=icpc_sources,
+        flagged={i.id: phrases_found(i.text, phrases) for i in sd.information},
+        summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
+        can_record=can(current_user, "discussion.record"),
+        can_change={a.id: can_change_action(current_user, a) for a in sd.actions})
+
+
+# --- Attendance ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:discussion_id>/invite", methods=["GET", "POST"])
+@require("discussion.record")
+def invite(discussion_id: int):
+    sd = _full(discussion_id)
+    form = InviteForm()
+    form.agency_id.choices = _agency_choices(_active_agencies(), "Select the agency")
+    form.user_id.choices = [(0, "Not a user of this service")] + [(u.id, _person_label(u)) for u in _people()]
+    if form.validate_on_submit():
+        try:
+            services.add_invitation(sd, {"agency_id": form.agency_id.data, "user_id": form.user_id.data or None,
+                                         "person_name": (form.person_name.data or "").strip(),
+                                         "role": (form.role.data or "").strip()}, actor=current_user)
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash("Invitation recorded", "success")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#attendance")
+    return render_template("discussions/invite.html", form=form, discussion=sd)
+
+
+@bp.route("/<int:discussion_id>/attendance", methods=["GET", "POST"])
+@require("discussion.record")
+def attendance(discussion_id: int):
+    sd = _full(discussion_id)
+    form = attendance_form(sd.invitations, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate() & form.validate_reasons():
+        answers = {inv.id: (form[f"status_{inv.id}"].data, form[f"reason_{inv.id}"].data or "")
+                   for inv in sd.invitations}
+        try:
+            services.record_attendance(sd, answers, actor=current_user)
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            missing = services.missing_minimum_agencies(sd)
+            flash("Attendance saved", "success")
+            if missing:
+                flash(f"{' and '.join(missing)} did not attend. A decision without them needs a recorded reason.",
+                      "error")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#attendance")
+    return render_template("discussions/attendance.html", form=form, discussion=sd,
+                           missing=services.missing_minimum_agencies(sd))
+
+
+# --- Information and the child's voice ----------------------------------------------------------------------
+
+
+@bp.route("/<int:discussion_id>/information", methods=["GET", "POST"])
+@require("discussion.record")
+def information(discussion_id: int):
+    sd = _full(discussion_id)
+    form = InformationForm()
+    invited = [i.agency for i in sd.invitations if i.status != "not_invited"]
+    form.agency_id.choices = _agency_choices(list(dict.fromkeys(invited)), "Select the agency")
+    form.child_id.choices = [(0, "All the children")] + [(c.child_id, c.child.display_name) for c in sd.children]
+    if request.method == "GET" and request.args.get("topic") in TOPICS:
+        form.topic.data = request.args["topic"]
+        kind = next((k for k, prompts in INFORMATION_PROMPTS.items()
+                     if any(key == form.topic.data for key, _ in prompts)), None)
+        form.agency_id.data = next((a.id for a in invited if a.kind == kind), 0)
+    if form.validate_on_submit():
+        try:
+            row = services.record_information(sd, {
+                "agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
+                "text": form.text.data.strip(), "shared_by": (form.shared_by.data or "").strip()}, actor=current_user)
+        except services.RuleError as err:
+            _apply_rule_error(form, err)
+        else:
+            flash("Information recorded", "success")
+            _flag_vague(row.text, "information")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#information")
+    return render_template("discussions/information.html", form=form, discussion=sd,
+                           prompts=_prompts_not_covered(sd), phrases=services.current_phrases())
+
+
+def _link_or_404(sd: StrategyDiscussion, child_id: int) -> DiscussionChild:
+    link = next((c for c in sd.children if c.child_id == child_id), None)
+    if link is None:
+        deny(404, "child", child_id)
+    return link
+
+
+@bp.route("/<int:discussion_id>/children/<int:child_id>/voice", methods=["GET", "POST"])
+@require("discussion.record")
+def child_voice(discussion_id: int, child_id: int):
+    sd = _full(discussion_id)
+    link = _link_or_404(sd, child_id)
+    form = ChildVoiceForm(obj=link)
+    if form.validate_on_submit():
+        services.record_child_voice(link, form.data_for_service(), actor=current_user)
+        flash(f"{link.child.display_name}'s voice recorded", "success")
+        return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#child-{child_id}")
+    return render_template("discussions/child_voice.html", form=form, discussion=sd, link=link)
+
+
+# --- Decisions -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:discussion_id>/children/<int:child_id>/decision", methods=["GET", "POST"])
+@require("discussion.record")
+def decision(discussion_id: int, child_id: int):
+    sd = _full(discussion_id)
+    link = _link_or_404(sd, child_id)
+    existing = sd.decision_for(child_id)
+    form = DecisionForm(obj=existing)
+    missing = services.missing_minimum_agencies(sd)
+    form.missing_agencies = missing
+    form.reason_on_record = bool(sd.minimum_agency_reason.strip())
+    if request.method == "GET" and existing is not None:
+        form.version.data = existing.version
+    if sd.status not in ("convened", "decided"):
+        flash("Convene the discussion before recording a decision", "error")
+        return redirect(url_for("discussions.show", discussion_id=sd.id))
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            services.record_decision(sd, child_id, form.data_for_service(), actor=current_user,
+                                     expected_version=int(form.version.data) if form.version.data else None,
+                                     minimum_agency_reason=form.minimum_agency_reason.data or "")
+        except services.StaleEdit:
+            db.session.rollback()
+            conflict = True
+            fresh = db.session.get(ThresholdDecision, existing.id) if existing else None
+            form.version.data = fresh.version if fresh else ""
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash(f"Decision for {link.child.display_name} recorded", "success")
+            _flag_vague(form.rationale.data, "reasons")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#decision-{child_id}")
+    held = services.held_on(sd)
+    return render_template("discussions/decision.html", form=form, discussion=sd, link=link, existing=existing,
+                           missing=missing, conflict=conflict, icpc_if_started_today=thresholds.icpc_due_on(held),
+                           circulation_due=sd.circulation_due_at)
+
+
+@bp.route("/<int:discussion_id>/decisions/<int:decision_id>/icpc", methods=["GET", "POST"])
+@require("discussion.record")
+def icpc(discussion_id: int, decision_id: int):
+    sd = _full(discussion_id)
+    found = next((d for d in sd.decisions if d.id == decision_id), None)
+    if found is None:
+        deny(404, "threshold_decision", decision_id)
+    form = IcpcForm(obj=found)
+    if form.validate_on_submit():
+        try:
+            services.record_icpc_date(found, form.icpc_date.data, actor=current_user)
+        except services.RuleError as err:
+            _apply_rule_error(form, err)
+        else:
+            flash("Conference date recorded", "success")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#decision-{found.child_id}")
+    return render_template("discussions/icpc.html", form=form, discussion=sd, decision=found)
+
+
+# --- Agreed actions ------------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:discussion_id>/actions/new", methods=["GET", "POST"])
+@require("discussion.record")
+def new_action(discussion_id: int):
+    sd = _full(discussion_id)
+    form = ActionForm()
+    form.child_id.choices = [(0, "All the children")] + [(c.child_id, c.child.display_name) for c in sd.children]
+    form.owner_id.choices = [(0, "Select the owner")] + [(u.id, _person_label(u)) for u in _people()]
+    if form.validate_on_submit():
+        try:
+            services.add_action(sd, {"description": form.description.data.strip(),
+                                     "child_id": form.child_id.data or None, "owner_id": form.owner_id.data,
+                                     "due_at": london_instant(form.due_date.data, form.due_time.time)},
+                                actor=current_user)
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash("Action added", "success")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#actions")
+    return render_template("discussions/action_form.html", form=form, discussion=sd)
+
+
+def _action_or_404(action_id: int) -> AgreedAction:
+    action = db.session.execute(
+        db.select(AgreedAction).options(joinedload(AgreedAction.discussion), joinedload(AgreedAction.owner))
+        .join(StrategyDiscussion, StrategyDiscussion.id == AgreedAction.discussion_id)
+        .where(AgreedAction.id == action_id, discussion_scope(current_user))).scalar_one_or_none()
+    if action is None:
+        deny(404, "agreed_action", action_id)
+    return action
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@require("case.view")
+def action(action_id: int):
+    item = _action_or_404(action_id)
+    audit.record_view("agreed_action", item.id)
+    complete_form, cancel_form = CompleteActionForm(prefix="done"), CancelActionForm(prefix="cancel")
+    if request.method == "GET":
+        complete_form.version.data = cancel_form.version.data = item.version
+    conflict = False
+    if request.method == "POST":
+        if not can_change_action(current_user, item):
+            deny(403, "agreed_action", item.id)
+        which = "done" if "done-submit" in request.form else "cancel"
+        form = complete_form if which == "done" else cancel_form
+        if form.validate_on_submit():
+            try:
+                if which == "done":
+                    services.complete_action(item, form.completion_note.data, actor=current_user,
+                                             expected_version=int(form.version.data or 0))
+                else:
+                    services.cancel_action(item, form.cancel_reason.data, actor=current_user,
+                                           expected_version=int(form.version.data or 0))
+            except services.StaleEdit:
+                db.session.rollback()
+                conflict = True
+                item = _action_or_404(action_id)
+                form.version.data = item.version
+            except services.RuleError as err:
+                db.session.rollback()
+                _apply_rule_error(form, err)
+            else:
+                flash("Action marked as done" if which == "done" else "Action cancelled", "success")
+                return redirect(url_for("discussions.action", action_id=item.id))
+    return render_template("discussions/action.html", item=item, complete_form=complete_form,
+                           cancel_form=cancel_form, conflict=conflict, at=now(),
+                           may_change=can_change_action(current_user, item),
+                           form=complete_form if complete_form.errors else cancel_form)
+
+
+# --- Minutes -------------------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:discussion_id>/minutes", methods=["GET", "POST"])
+@require("case.view")
+def minutes(discussion_id: int):
+    sd = _full(discussion_id)
+    latest = sd.latest_minutes
+    form = MinutesForm()
+    conflict = None
+    if request.method == "GET":
+        audit.record_view("minutes", sd.id)
+        form.based_on_id.data = latest.id if latest else 0
+        form.based_on_revision.data = latest.revision if latest else 0
+        form.text.data = latest.text if latest else ""
+    elif not can(current_user, "discussion.record"):
+        deny(403, "strategy_discussion", sd.id)
+    elif form.validate_on_submit():
+        try:
+            saved = services.save_minutes(sd, form.text.data, actor=current_user,
+                                          based_on_id=int(form.based_on_id.data or 0),
+                                          based_on_revision=int(form.based_on_revision.data or 0),
+                                          change_note=form.change_note.data or "")
+        except services.MinutesConflict as err:
+            db.session.rollback()
+            sd = _full(discussion_id)
+            conflict = sd.latest_minutes
+            form.based_on_id.data = conflict.id if conflict else 0
+            form.based_on_revision.data = conflict.revision if conflict else 0
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash(f"Minutes saved (version {saved.number})", "success")
+            _flag_vague(saved.text, "minutes")
+            return redirect(url_for("discussions.minutes", discussion_id=sd.id))
+    versions = list(reversed(sd.minutes_versions))
+    return render_template("discussions/minutes.html", form=form, discussion=sd, latest=sd.latest_minutes,
+                           versions=versions, conflict=conflict, diffs=_diffs(sd.minutes_versions),
+                           flagged=phrases_found(sd.latest_minutes.text if sd.latest_minutes else "",
+                                                 services.current_phrases()), hint=HINT,
+                           phrases=services.current_phrases(), recipients=services.circulation_recipients(sd), agree_form=ConfirmForm(prefix="agree"),
+                           can_record=can(current_user, "discussion.record"))
+
+
+def _diffs(versions: list[MinutesVersion]) -> dict[int, list[str]]:
+    """For each version after the first, the lines removed and added since the one before."""
+    import difflib
+
+    result = {}
+    for before, after in zip(versions, versions[1:]):
+        lines = difflib.unified_diff(before.text.splitlines(), after.text.splitlines(), lineterm="", n=0)
+        result[after.id] = [l for l in lines if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+    return result
+
+
+@bp.route("/<int:discussion_id>/minutes/agree", methods=["POST"])
+@require("discussion.record")
+def agree_minutes(discussion_id: int):
+    sd = _full(discussion_id)
+    form = ConfirmForm(prefix="agree")
+    if form.validate_on_submit():
+        try:
+            version = services.agree_minutes(sd, actor=current_user)
+        except services.RuleError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            flash(f"Minutes agreed (version {version.number})", "success")
+    return redirect(url_for("discussions.minutes", discussion_id=sd.id))
+
+
+@bp.route("/<int:discussion_id>/minutes/circulate", methods=["GET", "POST"])
+@require("discussion.record")
+def circulate(discussion_id: int):
+    sd = _full(discussion_id)
+    form = CirculateForm()
+    if form.validate_on_submit():
+        try:
+            services.circulate_minutes(sd, actor=current_user, referrer_told=form.referrer_told.data,
+                                       referrer_told_how=form.referrer_told_how.data or "")
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash("Circulation of the minutes recorded", "success")
+            return redirect(url_for("discussions.minutes", discussion_id=sd.id))
+    return render_template("discussions/circulate.html", form=form, discussion=sd,
+                           recipients=services.circulation_recipients(sd))
+
+
+@bp.route("/<int:discussion_id>/dissent", methods=["GET", "POST"])
+@require("discussion.record")
+def dissent(discussion_id: int):
+    sd = _full(discussion_id)
+    form = DissentForm()
+    form.agency_id.choices = _agency_choices(list(dict.fromkeys(i.agency for i in sd.invitations)),
+                                             "Select the agency")
+    if form.validate_on_submit():
+        try:
+            services.record_dissent(sd, {"agency_id": form.agency_id.data, "person_name": form.person_name.data.strip(),
+                                         "text": form.text.data.strip()}, actor=current_user)
+        except services.RuleError as err:
+            _apply_rule_error(form, err)
+        else:
+            flash("Disagreement recorded", "success")
+            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#dissent")
+    return render_template("discussions/dissent.html", form=form, discussion=sd)
+
+
+# --- The partnership's vague phrases ------------------------------------------------------------------------
+
+
+@bp.route("/vague-phrases", methods=["GET", "POST"])
+@require("vague_phrases.manage")
+def vague_phrases():
+    form = PhraseForm()
+    if form.validate_on_submit():
+        try:
+            phrase = services.add_phrase(form.phrase.data, actor=current_user)
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash(f"“{phrase}” will be flagged", "success")
+            return redirect(url_for("discussions.vague_phrases"))
+    return render_template("discussions/vague_phrases.html", form=form, phrases=services.current_phrases(),
+                           remove_form=RemovePhraseForm(), hint=HINT)
+
+
+@bp.route("/vague-phrases/remove", methods=["POST"])
+@require("vague_phrases.manage")
+def remove_vague_phrase():
+    form = RemovePhraseForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_phrase(form.phrase.data, actor=current_user)
+        except services.RuleError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            flash(f"“{form.phrase.data}” will no longer be flagged", "success")
+    return redirect(url_for("discussions.vague_phrases"))

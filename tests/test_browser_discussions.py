@@ -1,0 +1,130 @@
+"""A MASH user runs a strategy discussion for two siblings in Chromium; the police officer finds the action.
+axe-core reports no WCAG 2.2 AA violations on each page of the journey, including an error state."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from safeguarding import clock
+from safeguarding.demo import seed
+
+from .browser import assert_accessible
+from .discussion_data import make_child
+
+pytestmark = pytest.mark.browser
+DEMO = "lantern-violet-orchard"
+
+
+def _sign_in(page, email):
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+
+
+def _fill_date(page, field, day: date):
+    page.locator(f"#{field}-day").fill(str(day.day))
+    page.locator(f"#{field}-month").fill(str(day.month))
+    page.locator(f"#{field}-year").fill(str(day.year))
+
+
+def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser_app, browser_page):
+    seed(DEMO)
+    sophie = make_child("Sophie", "Walker", born=date(2017, 6, 3))
+    make_child("Max", "Walker", born=date(2020, 1, 12))
+    page = browser_page
+    _sign_in(page, "mash@example.org")
+
+    page.goto(f"/children/{sophie.id}")
+    page.get_by_role("link", name="Convene a strategy discussion about Sophie Walker").click()
+    expect(page).to_have_title(re.compile("^Convene a strategy discussion"))
+    assert_accessible(page)
+
+    page.get_by_label("Find a brother or sister to add").fill("Max Walker")
+    page.get_by_role("button", name="Find child").click()
+    page.get_by_label(re.compile("Max Walker")).check()
+    assert page.get_by_label(re.compile("Sophie Walker")).is_checked()
+    tomorrow = clock.london_today() + timedelta(days=1)
+    _fill_date(page, "scheduled_date", tomorrow)
+    page.get_by_label("Start time").fill("10:30")
+    page.get_by_label("Who referred").fill("Ambulance crew")
+    _fill_date(page, "referral_received_on", clock.london_today())
+    page.get_by_label("Category of harm").select_option(label="Neglect")
+    page.get_by_label("Why a strategy discussion is needed").fill("Ambulance crew called to the home")
+    page.get_by_role("button", name="Convene the discussion").click()
+    # The referrer's words were left out: an error, and nothing typed is lost.
+    expect(page).to_have_title(re.compile("^Error: Convene"))
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert page.get_by_label("Who referred").input_value() == "Ambulance crew"
+    assert_accessible(page)
+
+    page.get_by_label("The referrer's concern, in their own words").fill(
+        "The flat was unsanitary with a foul smell and a fire hazard.")
+    page.get_by_role("button", name="Convene the discussion").click()
+    page.wait_for_url(re.compile(r"/discussions/\d+$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Strategy discussion convened")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Record attendance").click()
+    page.get_by_role("group", name=re.compile("Northshire Children's Social Care")).get_by_label("Attended").check()
+    page.get_by_role("group", name=re.compile("Northshire Police")).get_by_label("Attended").check()
+    page.get_by_role("group", name=re.compile("Northshire Health")).get_by_label("Apologies").check()
+    page.get_by_role("button", name="Save attendance").click()
+    expect(page).to_have_title(re.compile("^Error: Record attendance"))  # apologies need a reason
+    assert_accessible(page)
+    page.get_by_label("Reason (Northshire Health (NHS))").fill("Health visitor on a home visit")
+    page.get_by_role("button", name="Save attendance").click()
+    page.wait_for_url(re.compile(r"/discussions/\d+#attendance$"))
+    warning = page.locator("#minimum-agencies")
+    assert "Not present: Health" in warning.inner_text()
+    assert_accessible(page)
+
+    # Vague words are pointed out while typing, and saving is never blocked.
+    page.get_by_role("link", name="Record information shared").click()
+    page.get_by_label("Agency sharing the information").select_option(label="Northshire Police")
+    page.get_by_label("What was shared").fill("Father known to police. Home conditions were poor.")
+    expect(page.locator(".app-vague-hint")).to_contain_text("“Home conditions were poor”")
+    assert_accessible(page)
+    page.get_by_role("button", name="Record information").click()
+    page.wait_for_url(re.compile(r"#information$"))
+    expect(page.locator("#information ~ div .app-vague-hint").first).to_contain_text("Home conditions were poor")
+
+    page.get_by_role("button", name="Record the decision for Sophie").click()
+    page.get_by_label("Section 47 enquiry (single agency)").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page).to_have_title(re.compile("^Error: Decision"))
+    assert "Enter the reasons for the decision" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Reasons for the decision").fill("Fire hazard and no food; Sophie has a burn on her hand")
+    page.get_by_label("Why the decision is made without every required agency").fill(
+        "Health visitor unavailable; records sent by email")
+    page.get_by_label("When, and by whom").fill("Today, by the social worker")
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url(re.compile(r"#decision-\d+$"))
+    expect(page.locator("body")).to_contain_text("Initial child protection conference")
+    assert "Due by" in page.locator(f"#decision-{sophie.id} + dl").inner_text()
+
+    for description, owner in (("Check PNC and intelligence on both parents", "DC Chris Evans"),
+                               ("Share the children's health records", "Nurse Ruth Green")):
+        page.get_by_role("link", name="Add an agreed action").click()
+        page.get_by_label("What needs to be done").fill(description)
+        labels = page.locator("#owner_id option").all_inner_texts()
+        page.get_by_label("Owner").select_option(label=next(o for o in labels if o.startswith(owner)))
+        _fill_date(page, "due_date", tomorrow)
+        page.get_by_label("Due time").fill("17:00")
+        if description.startswith("Check"):
+            assert_accessible(page)
+        page.get_by_role("button", name="Add action").click()
+        page.wait_for_url(re.compile(r"#actions$"))
+    assert page.locator("#actions + table tbody tr").count() == 2
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, "police@example.org")
+    page.get_by_role("link", name="My actions").first.click()
+    expect(page).to_have_title(re.compile("^My actions"))
+    expect(page.locator("main")).to_contain_text("Check PNC and intelligence on both parents")
+    expect(page.locator("main")).not_to_contain_text("Share the children's health records")
+    assert_accessible(page)
