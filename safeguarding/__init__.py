@@ -34,7 +34,15 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 
     register_security(app)
     register_error_handlers(app)
+    _connect_features()
     return app
+
+
+def _connect_features() -> None:
+    """Subscribe reminders to the events features announce (minutes circulated -> notices to attendees)."""
+    from .reminders import hooks
+
+    hooks.connect()
 
 
 def _configure_logging(app: Flask) -> None:

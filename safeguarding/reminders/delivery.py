@@ -25,7 +25,7 @@ from .. import clock, deadlines
 from ..extensions import db
 from . import rules
 from .models import FAILED, PENDING, SENT, Notification
-from .rules import BEFORE, DIGEST, DUE, ESCALATION
+from .rules import BEFORE, DIGEST, DUE, ESCALATION, NOTICE
 from .sweep import touch
 
 log = logging.getLogger("safeguarding.reminders")
@@ -147,7 +147,8 @@ def compose(to: str, rows: list[Notification], base_url: str, labels: dict[str, 
     """Counts and a link only. Titles (which may name a child) stay in the app."""
     counts = Counter((r.level, r.kind) for r in rows if r.level != DIGEST)
     lines = []
-    for (level, kind), n in sorted(counts.items(), key=lambda item: (rules.LEVELS.index(item[0][0]), item[0][1])):
+    order = rules.LEVELS + (NOTICE,)
+    for (level, kind), n in sorted(counts.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
         what = rules.counted(kind, n, labels.get(kind))
         if level == DUE:
             lines.append(f"{what} overdue")
@@ -155,6 +156,8 @@ def compose(to: str, rows: list[Notification], base_url: str, labels: dict[str, 
             lines.append(f"{what} due soon")
         elif level == ESCALATION:
             lines.append(f"{what} overdue in your team, escalated to you")
+        elif level == NOTICE:
+            lines.append(f"{what} to read")
     digests = [r.title for r in rows if r.level == DIGEST]
     if lines:
         subject = f"You have {lines[0]}" if len(lines) == 1 else f"You have {sum(counts.values())} reminders"

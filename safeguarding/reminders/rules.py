@@ -17,12 +17,15 @@ from ..clock import london_datetime, to_london
 from ..workdays import add_working_days, is_working_day
 
 BEFORE, DUE, ESCALATION, DIGEST = "before", "due", "escalation", "digest"
+#: a one-off notice that is not a deadline (e.g. agreed minutes circulated to you)
+NOTICE = "notice"
 LEVELS = (BEFORE, DUE, ESCALATION)
 LEVEL_LABELS = {
     BEFORE: "Due soon",
     DUE: "Overdue",
     ESCALATION: "Escalated to you",
     DIGEST: "Daily summary",
+    NOTICE: "For your information",
 }
 
 
@@ -70,6 +73,7 @@ NOUNS: dict[str, tuple[str, str]] = {
                          "professional difference stages to resolve or escalate"),
     "difference_response": ("professional difference to respond to", "professional differences to respond to"),
     "difference_notice": ("professional difference to read", "professional differences to read"),
+    "minutes_circulated": ("set of strategy discussion minutes", "sets of strategy discussion minutes"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Writes from the web side of reminders: acknowledging notifications."""
+"""Writes from the web side of reminders: one-off notices, and acknowledging notifications."""
 from __future__ import annotations
 
 import logging
@@ -38,3 +38,18 @@ def acknowledge_all(user) -> int:
     db.session.commit()
     log.info("notifications acknowledged count=%s user=%s", count, user.id)
     return count
+
+
+def notify(recipient_ids, *, kind: str, object_type: str, object_id: int, title: str, url: str) -> int:
+    """A one-off notice to each recipient, in the app and by email (counts and a link only), written once:
+    the outbox's unique key makes a repeated call harmless. The caller commits."""
+    from .rules import NOTICE
+    from .models import PENDING
+    from .sweep import KEY, insert_once
+
+    at = clock.now()
+    rows = [{"rule": kind, "object_type": object_type, "object_id": object_id, "level": NOTICE,
+             "recipient_id": recipient_id, "kind": kind, "title": title[:300], "url": url[:300], "due_at": None,
+             "owner_id": None, "created_at": at, "email_state": PENDING, "attempts": 0, "next_attempt_at": at}
+            for recipient_id in dict.fromkeys(recipient_ids)]
+    return len(insert_once(Notification, rows, KEY))
