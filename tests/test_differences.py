@@ -96,6 +96,7 @@ def test_the_whole_flow_through_every_stage(app, cast, agencies):
     shown = officer.get(f"/differences/{difference.id}")
     assert "has been told and must respond by 9 Nov 2026 17:00" in shown
     assert "Stage 1 of 4: Practitioner to practitioner" in shown
+    assert f'<a class="govuk-link" href="/children/{child.id}">Amy Example</a>' in shown.html
 
     # The social worker is told (a notice due at once) and reading the difference marks it read.
     assert [n.recipient_id for n in db.session.execute(db.select(DifferenceNotice)).scalars()] == [
@@ -403,6 +404,7 @@ def test_admin_chooses_and_adjusts_the_procedure(app, cast, agencies):
     assert "London Child Protection Procedures (in use)" in page
     assert "Procedure for resolving professional differences" in admin.get("/admin/")
     darlington = next(p for p in services.ensure_policies() if p.key == "darlington")
+    assert f'href="/differences/policy/{darlington.id}/stages/1">Change' in page.html
     admin.post_form("/differences/policy", {"policy_id": str(darlington.id)})
     assert "Darlington professional challenge procedure (in use)" in admin.get("/differences/policy")
     stage_url = f"/differences/policy/{darlington.id}/stages/1"
@@ -430,10 +432,13 @@ def test_demo_story_has_a_difference_waiting_at_stage_two(app):
     from safeguarding.demo import seed
 
     summary = seed("lantern-violet-orchard")
-    assert "2 professional differences (one at stage 2)" in summary
+    assert "3 professional differences (one at stage 2, one raised from a strategy discussion decision)" in summary
     assert seed("lantern-violet-orchard").count("professional differences") == 0  # seeding twice adds nothing
     open_one = db.session.execute(db.select(ProfessionalDifference).where(
-        ProfessionalDifference.status == "open")).scalar_one()
+        ProfessionalDifference.status == "open", ProfessionalDifference.current_stage == 2)).scalar_one()
+    about_ella = db.session.execute(db.select(ProfessionalDifference).where(
+        ProfessionalDifference.decision_id.is_not(None))).scalar_one()
+    assert (about_ella.child.display_name, about_ella.decision.outcome) == ("Ella Hughes", "s17")
     inspector = db.session.execute(db.select(User).where(User.email == "police.manager@example.org")).scalar_one()
     assert open_one.open_stage.number == 2 and open_one.open_stage.raising_lead_id == inspector.id
     unit = db.session.execute(db.select(User).where(User.email == "partnership@example.org")).scalar_one()

@@ -305,6 +305,36 @@ def visible_discussion_or_404(discussion_id: int, *options):
     return discussion
 
 
+def visible_decision_or_404(decision_id: int, *options):
+    """A threshold decision, if the signed-in user may see its discussion; otherwise 404 (audited)."""
+    from ..discussions.models import StrategyDiscussion, ThresholdDecision
+    from ..extensions import db
+
+    decision = db.session.execute(
+        db.select(ThresholdDecision).options(*options)
+        .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+        .where(ThresholdDecision.id == decision_id, discussion_scope(current_user))
+    ).scalar_one_or_none()
+    if decision is None:
+        deny(404, "threshold_decision", decision_id)
+    return decision
+
+
+def visible_action_or_404(action_id: int, *options):
+    """An agreed action, if the signed-in user may see its discussion; otherwise 404 (audited)."""
+    from ..discussions.models import AgreedAction, StrategyDiscussion
+    from ..extensions import db
+
+    action = db.session.execute(
+        db.select(AgreedAction).options(*options)
+        .join(StrategyDiscussion, StrategyDiscussion.id == AgreedAction.discussion_id)
+        .where(AgreedAction.id == action_id, discussion_scope(current_user))
+    ).scalar_one_or_none()
+    if action is None:
+        deny(404, "agreed_action", action_id)
+    return action
+
+
 def can_change_action(user, action) -> bool:
     """Only the owner, the discussion's chair, MASH staff and managers may change an agreed action."""
     if not can(user, "case.view"):

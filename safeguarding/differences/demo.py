@@ -3,7 +3,8 @@
 Northshire's partnership business unit gets an agency and a member of staff. DC Chris Evans (police) disagreed
 with children's social care's decision to take no further action about Mia Collins: it could not be settled
 between practitioners and is now with the first-line managers. An earlier difference, from the health visitor
-about police attendance, was resolved at stage 1.
+about police attendance, was resolved at stage 1. And police, who could not attend Ella Hughes's strategy
+discussion, disagree with its section 17 decision: raised from the decision, it is on the discussion's page.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..auth.models import Agency, AgencyKind, Role, User
 from ..children import services as children
 from ..children.models import Child
 from ..clock import frozen_at, now
+from ..discussions.models import ThresholdDecision
 from ..extensions import db
 from . import services
 from .models import ProfessionalDifference
@@ -85,4 +87,28 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
                                   "police will send checks in writing when they cannot attend.",
                                   "agreed_plan": "Police checks sent before every discussion", "plan_due_at": None},
                        actor=police)
-    return "2 professional differences (one at stage 2) and the partnership business unit"
+    about_ella = _from_ellas_decision(police)
+    return (f"{2 + about_ella} professional differences (one at stage 2"
+            f"{', one raised from a strategy discussion decision' if about_ella else ''}) and the partnership "
+            "business unit")
+
+
+def _from_ellas_decision(police: User) -> int:
+    """Police disagree with the decision made while they were absent (discussions demo, story 4), if it is there."""
+    decision = db.session.execute(
+        db.select(ThresholdDecision).join(Child, Child.id == ThresholdDecision.child_id)
+        .where(Child.first_name == "Ella", Child.last_name == "Hughes")).scalars().first()
+    if decision is None or decision.discussion.chair is None:
+        return 0
+    chair = decision.discussion.chair
+    with frozen_at(min(decision.decided_at + timedelta(days=1), now())):
+        services.raise_difference(decision.child, {
+            "against_agency_id": chair.agency_id, "responding_lead_id": chair.id,
+            "about": "The section 17 decision for Ella Hughes, made at the strategy discussion without police",
+            "concern": "Our intelligence check after the discussion found three domestic abuse call-outs to the "
+                       "address this year, the last with Ella present. That is reasonable cause to suspect "
+                       "significant harm.",
+            "outcome_sought": "Reconvene the strategy discussion with police present and consider a section 47 "
+                              "enquiry", "theme": "threshold", "immediate_risk": False, "start_stage": 1,
+            "skip_reason": ""}, actor=police, decision=decision)
+    return 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation, ValidationError
 
 from ..clock import london_today
 from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
@@ -85,6 +85,35 @@ class RaiseForm(FlaskForm):
             "immediate_risk": self.immediate_risk.data == "yes", "start_stage": self.start_stage.data or 1,
             "skip_reason": _text(self.skip_reason.data),
         }
+
+
+class ChildChoiceField(RadioField):
+    """Which of the discussion's children a difference about a shared action concerns."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovRadioInput())
+        kwargs.setdefault("coerce", int)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None  # a tampered value reads as no answer, so the one message below is shown
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _ in self.choices}:
+            raise StopValidation("Select which child the professional difference is about")
+
+
+class RaiseAboutSharedActionForm(RaiseForm):
+    """An action agreed for all the children of a discussion: the difference is about one of them."""
+
+    child_id = ChildChoiceField("Which child is this professional difference about?",
+                                description="Raise a separate one for each child if it concerns more than one")
+
+    def data_for_service(self) -> dict:
+        return {**super().data_for_service(), "child_id": self.child_id.data}
 
 
 def _plan_deadline(form) -> None:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Agency, User
 from ..children.models import Child
-from ..clock import now
+from ..clock import now, to_london
+from ..discussions.models import AgreedAction, ThresholdDecision
 from ..extensions import db
 from ..types import UTCDateTime
 from . import stages
@@ -104,6 +105,10 @@ class ProfessionalDifference(db.Model):
     #: the raiser's agency when they raised it (people move; the figures must not)
     raised_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     against_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    #: the strategy discussion decision disagreed with, when raised from it (the discussion page lists these)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("threshold_decision.id"), index=True)
+    #: the agreed action disagreed with, when raised from it
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("agreed_action.id"), index=True)
     #: the decision or action disagreed with, in the raiser's words (a date and who decided helps)
     about: Mapped[str] = mapped_column(Text)
     concern: Mapped[str] = mapped_column(Text)
@@ -124,6 +129,8 @@ class ProfessionalDifference(db.Model):
     raised_by_agency: Mapped[Agency] = relationship(foreign_keys=[raised_by_agency_id])
     against_agency: Mapped[Agency] = relationship(foreign_keys=[against_agency_id])
     policy: Mapped[StagePolicy] = relationship()
+    decision: Mapped[ThresholdDecision | None] = relationship()
+    action: Mapped[AgreedAction | None] = relationship()
     stages: Mapped[list["DifferenceStage"]] = relationship(
         back_populates="difference", order_by="DifferenceStage.opened_at, DifferenceStage.id")
 
@@ -152,6 +159,26 @@ class ProfessionalDifference(db.Model):
     @property
     def reference(self) -> str:
         return f"PD-{self.id:05d}"
+
+    @property
+    def discussion(self):
+        """The strategy discussion whose decision or action this is about, if it was raised from one."""
+        if self.decision is not None:
+            return self.decision.discussion
+        return self.action.discussion if self.action is not None else None
+
+    @property
+    def concerns(self) -> str:
+        """Which decision or action, in a few words, for lists and the child's timeline."""
+        held = self.discussion.scheduled_at if self.discussion is not None else None
+        on = f" at the strategy discussion of {to_london(held).strftime('%-d %B %Y')}" if held else ""
+        if self.decision is not None:
+            return f"The decision \u201c{self.decision.outcome_label}\u201d{on}"
+        if self.action is not None:
+            words = self.action.description
+            short = words if len(words) <= 80 else words[:79].rstrip() + "\u2026"
+            return f"The agreed action \u201c{short}\u201d{on}"
+        return ""
 
 
 class DifferenceStage(db.Model):

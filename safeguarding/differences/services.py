@@ -21,7 +21,7 @@ from .models import (DifferenceNotice, DifferenceStage, Outcome, PolicyStage, Pr
 
 log = logging.getLogger("safeguarding.differences")
 
-DIFFERENCE_FIELDS = ("child_id", "raised_by_agency_id", "against_agency_id", "about", "concern", "outcome_sought",
+DIFFERENCE_FIELDS = ("child_id", "decision_id", "action_id", "raised_by_agency_id", "against_agency_id", "about", "concern", "outcome_sought",
                      "immediate_risk", "theme", "policy_id", "status", "current_stage")
 STAGE_FIELDS = ("number", "name", "urgent", "due_at", "raising_lead_id", "responding_lead_id", "skip_reason",
                 "outcome", "discussion", "agreed_plan", "plan_due_at", "closed_at")
@@ -132,8 +132,25 @@ def _closed_message(difference: ProfessionalDifference, doing: str) -> str:
 # --- Raising -----------------------------------------------------------------------------------------------
 
 
-def raise_difference(child, data: dict, *, actor) -> ProfessionalDifference:
-    """Raise a difference about a decision concerning `child`; opens its first stage and tells the responder."""
+def _check_source(child, decision, action) -> None:
+    """A difference raised from a strategy discussion is about one child who was discussed there."""
+    if decision is not None and action is not None:
+        raise ValueError("a difference is about a decision or an action, not both")
+    if decision is not None and decision.child_id != child.id:
+        raise DifferenceError("This decision was about another child: raise the difference from their decision",
+                              "child_id")
+    if action is not None:
+        discussed = {link.child_id for link in action.discussion.children}
+        if child.id not in discussed or action.child_id not in (None, child.id):
+            raise DifferenceError("Select a child this action is for", "child_id")
+
+
+def raise_difference(child, data: dict, *, actor, decision=None, action=None) -> ProfessionalDifference:
+    """Raise a difference about a decision concerning `child`; opens its first stage and tells the responder.
+
+    `decision` (a ThresholdDecision) or `action` (an AgreedAction) links it to the strategy discussion it came
+    from; the caller has already checked the actor may see that discussion."""
+    _check_source(child, decision, action)
     against = db.session.get(Agency, data.get("against_agency_id") or 0)
     if against is None or not against.is_active:
         raise DifferenceError("Select the agency whose decision you disagree with", "against_agency_id")
@@ -152,7 +169,8 @@ def raise_difference(child, data: dict, *, actor) -> ProfessionalDifference:
     except stages.StageRuleError as err:
         raise DifferenceError(str(err), "start_stage" if err.field == "target_stage" else err.field) from None
     difference = ProfessionalDifference(
-        child_id=child.id, raised_by_id=actor.id, raised_by_agency_id=actor.agency_id, against_agency_id=against.id,
+        child_id=child.id, decision_id=decision.id if decision is not None else None,
+        action_id=action.id if action is not None else None, raised_by_id=actor.id, raised_by_agency_id=actor.agency_id, against_agency_id=against.id,
         about=data["about"], concern=data["concern"], outcome_sought=data["outcome_sought"], immediate_risk=urgent,
         theme=data["theme"], policy_id=policy.id, status=Status.OPEN.value, current_stage=rule.number,
         raised_at=now())
@@ -163,7 +181,8 @@ def raise_difference(child, data: dict, *, actor) -> ProfessionalDifference:
     _open_stage(difference, rule, raising_lead=actor, responding_lead=responder, actor=actor,
                 skip_reason=data.get("skip_reason", "") if rule.number > 1 else "")
     db.session.commit()
-    log.info("difference raised id=%s child=%s stage=%s urgent=%s", difference.id, child.id, rule.number, urgent)
+    log.info("difference raised id=%s child=%s decision=%s action=%s stage=%s urgent=%s", difference.id, child.id,
+             difference.decision_id, difference.action_id, rule.number, urgent)
     return difference
 
 

@@ -1,10 +1,11 @@
 """A child's professional differences on their timeline: raised, and each stage's outcome."""
 from __future__ import annotations
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.access import difference_scope
 from ..children.timeline import TimelineEntry
+from ..discussions.models import AgreedAction, ThresholdDecision
 from ..extensions import db
 from .models import ProfessionalDifference
 
@@ -15,7 +16,10 @@ def entries(child, user) -> list[TimelineEntry]:
     differences = db.session.execute(
         db.select(ProfessionalDifference)
         .where(ProfessionalDifference.child_id == child.id, difference_scope(user))
-        .options(selectinload(ProfessionalDifference.stages))
+        .options(selectinload(ProfessionalDifference.stages), joinedload(ProfessionalDifference.raised_by_agency),
+                 joinedload(ProfessionalDifference.against_agency),
+                 joinedload(ProfessionalDifference.decision).joinedload(ThresholdDecision.discussion),
+                 joinedload(ProfessionalDifference.action).joinedload(AgreedAction.discussion))
     ).scalars().all()
     found = []
     for difference in differences:
@@ -24,7 +28,9 @@ def entries(child, user) -> list[TimelineEntry]:
             at=difference.raised_at, kind=KIND, url=url,
             title=f"{difference.raised_by_agency.name} disagrees with {difference.against_agency.name} "
                   f"({difference.reference})",
-            detail=difference.theme_label + (": child at immediate risk" if difference.immediate_risk else "")))
+            # which decision or action, when it was raised from a strategy discussion; otherwise its theme
+            detail=(difference.concerns or difference.theme_label)
+            + (": child at immediate risk" if difference.immediate_risk else "")))
         for stage in difference.stages:
             if stage.closed_at is not None:
                 found.append(TimelineEntry(

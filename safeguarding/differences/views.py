@@ -5,14 +5,18 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import can, deny, difference_scope, require, visible_child_or_404, visible_difference_or_404
+from ..auth.access import (can, deny, difference_scope, discussion_scope, require, visible_action_or_404,
+                           visible_child_or_404, visible_decision_or_404, visible_difference_or_404)
 from ..auth.models import Agency, AgencyKind, Role, User
+from ..children.models import Child
 from ..clock import now
+from ..discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
 from ..extensions import db
 from ..pagination import paginate
 from . import figures as partnership_figures
 from . import services
-from .forms import CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseForm
+from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
+                    RaiseForm)
 from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status
 
 bp = Blueprint("differences", __name__, url_prefix="/differences")
@@ -40,7 +44,25 @@ def _child_page_helpers():
                  .order_by(ProfessionalDifference.raised_at.desc()))
         return db.session.execute(_with_people(query)).scalars().unique().all()
 
-    return {"differences_for_child": differences_for_child}
+    def differences_for_discussion(discussion):
+        """Differences about this discussion's decisions or actions that the user may see, in one query."""
+        if not can(current_user, "difference.view"):
+            return []
+        decisions = db.select(ThresholdDecision.id).where(ThresholdDecision.discussion_id == discussion.id)
+        actions = db.select(AgreedAction.id).where(AgreedAction.discussion_id == discussion.id)
+        query = (db.select(ProfessionalDifference)
+                 .where(db.or_(ProfessionalDifference.decision_id.in_(decisions),
+                               ProfessionalDifference.action_id.in_(actions)),
+                        difference_scope(current_user))
+                 .options(joinedload(ProfessionalDifference.child),
+                          joinedload(ProfessionalDifference.raised_by_agency),
+                          joinedload(ProfessionalDifference.against_agency),
+                          joinedload(ProfessionalDifference.decision), joinedload(ProfessionalDifference.action),
+                          joinedload(ProfessionalDifference.stages))
+                 .order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc()))
+        return db.session.execute(query).scalars().unique().all()
+
+    return {"differences_for_child": differences_for_child, "differences_for_discussion": differences_for_discussion}
 
 
 @bp.route("/")
@@ -93,11 +115,107 @@ def new_for_child(child_id: int):
     child = visible_child_or_404(child_id)
     form = RaiseForm()
     _agency_choices(form)
+    return _raise_page(form, child, back=(url_for("children.show", child_id=child.id),
+                                          "Back to " + child.display_name))
+
+
+@bp.route("/new/decision/<int:decision_id>", methods=["GET", "POST"])
+@require("difference.raise")
+def new_for_decision(decision_id: int):
+    """"Disagree with this decision": a threshold decision taken at a strategy discussion the user can see."""
+    decision = visible_decision_or_404(
+        decision_id, joinedload(ThresholdDecision.child),
+        joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair).joinedload(User.agency))
+    sd = decision.discussion
+    form = RaiseForm()
+    _agency_choices(form)
+    if request.method == "GET":
+        chair = sd.chair
+        _prefill(form, agency_id=chair.agency_id if chair else None, person=chair,
+                 about=_about_decision(decision), theme="threshold" if decision.outcome in NOT_S47 else "section_47")
+    return _raise_page(form, decision.child, decision=decision, discussion=sd,
+                       back=(url_for("discussions.show", discussion_id=sd.id) + f"#decision-{decision.child_id}",
+                             "Back to the strategy discussion"))
+
+
+@bp.route("/new/action/<int:action_id>", methods=["GET", "POST"])
+@require("difference.raise")
+def new_for_action(action_id: int):
+    """"Raise a professional difference about this action": an agreed action of a discussion the user can see."""
+    action = visible_action_or_404(
+        action_id, joinedload(AgreedAction.owner).joinedload(User.agency), joinedload(AgreedAction.child),
+        joinedload(AgreedAction.discussion).selectinload(StrategyDiscussion.children))
+    sd = action.discussion
+    discussed = [link.child for link in sd.children]
+    child = action.child or (discussed[0] if len(discussed) == 1 else None)
+    if child is None:
+        form = RaiseAboutSharedActionForm()
+        form.child_id.choices = [(c.id, c.display_name) for c in discussed]
+    else:
+        form = RaiseForm()
+    _agency_choices(form)
+    if request.method == "GET":
+        _prefill(form, agency_id=action.owner_agency_id, person=action.owner, about=_about_action(action),
+                 theme="agreed_action")
+    if child is None and form.is_submitted():
+        child = next((c for c in discussed if c.id == form.child_id.data), None)
+    return _raise_page(form, child, action=action, discussion=sd,
+                       back=(url_for("discussions.show", discussion_id=sd.id) + f"#action-{action.id}",
+                             "Back to the strategy discussion"))
+
+
+#: threshold outcomes that stop short of a section 47 enquiry: disagreeing with one is a threshold difference
+NOT_S47 = frozenset({"nfa", "early_help", "s17"})
+
+
+def _prefill(form: RaiseForm, *, agency_id: int | None, person: User | None, about: str, theme: str) -> None:
+    """Start the form from what the discussion recorded; the raiser can change any of it."""
+    if agency_id in {value for value, _ in form.against_agency_id.choices}:
+        form.against_agency_id.data = agency_id
+        if person is not None and person.agency_id == agency_id and person.is_active_user:
+            form.responding_lead_id.data = person.id
+    form.about.data = about
+    form.theme.data = theme
+
+
+def _held(sd: StrategyDiscussion) -> str:
+    from ..templating import london_date
+
+    return london_date(sd.scheduled_at) if sd.scheduled_at else "date not recorded"
+
+
+def _about_decision(decision: ThresholdDecision) -> str:
+    sd = decision.discussion
+    chair = f" (chair: {sd.chair.name}, {sd.chair.agency.name})" if sd.chair else ""
+    text = (f"The decision for {decision.child.display_name} at the strategy discussion of {_held(sd)}{chair}: "
+            f"{decision.outcome_label}. Reasons recorded: ")
+    room = ABOUT_LIMIT - len(text)
+    reasons = decision.rationale if len(decision.rationale) <= room else decision.rationale[:room - 1] + "\u2026"
+    return text + reasons
+
+
+def _about_action(action: AgreedAction) -> str:
+    from ..templating import london
+
+    text = (f"The action agreed at the strategy discussion of {_held(action.discussion)} for {action.owner.name} "
+            f"({action.owner.agency.name}) to complete by {london(action.due_at)}: ")
+    room = ABOUT_LIMIT - len(text)
+    words = action.description
+    return text + (words if len(words) <= room else words[:room - 1] + "\u2026")
+
+
+#: the length the raise form accepts for "Which decision or action do you disagree with?"
+ABOUT_LIMIT = 2000
+
+
+def _raise_page(form: RaiseForm, child: Child | None, *, back: tuple[str, str], decision=None, action=None,
+                discussion: StrategyDiscussion | None = None):
     policy = services.policy_in_use()
     _stage_choices(form.start_stage, policy, 0)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and child is not None:
         try:
-            difference = services.raise_difference(child, form.data_for_service(), actor=current_user)
+            difference = services.raise_difference(child, form.data_for_service(), actor=current_user,
+                                                   decision=decision, action=action)
         except services.DifferenceError as err:
             db.session.rollback()
             _apply_error(form, err, "about")
@@ -105,8 +223,12 @@ def new_for_child(child_id: int):
             flash(f"Professional difference {difference.reference} raised. {difference.open_stage.responding_lead.name} "
                   f"has been told and must respond by {_due(difference.open_stage)}.", "success")
             return redirect(url_for("differences.show", difference_id=difference.id))
-    audit.record_view("child", child.id)
-    return render_template("differences/new.html", form=form, child=child, policy=policy)
+    if discussion is not None:
+        audit.record_view("strategy_discussion", discussion.id)
+    if child is not None:
+        audit.record_view("child", child.id)
+    return render_template("differences/new.html", form=form, child=child, policy=policy, decision=decision,
+                           action=action, discussion=discussion, back=back)
 
 
 def _due(stage: DifferenceStage) -> str:
@@ -127,8 +249,12 @@ def show(difference_id: int):
     names = _names({n.recipient_id for n in notices} | {n.acknowledged_by_id for n in notices})
     agencies = {a.id: a for a in db.session.execute(db.select(Agency).where(
         Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()}
+    source = difference.discussion
+    # Managers and the partnership business unit see the difference without always seeing the discussion.
+    source_visible = source is not None and db.session.execute(db.select(StrategyDiscussion.id).where(
+        StrategyDiscussion.id == source.id, discussion_scope(current_user))).first() is not None
     return render_template("differences/show.html", difference=difference, notices=notices, names=names,
-                           agencies=agencies, can_act=services.can_act(difference, current_user),
+                           agencies=agencies, source=source, source_visible=source_visible, can_act=services.can_act(difference, current_user),
                            overdue=difference.open_stage is not None and difference.open_stage.due_at <= now(),
                            can_withdraw=services.can_withdraw(difference, current_user))
 
