@@ -97,6 +97,7 @@ class BaseConfig:
         # Local strategy discussion timescales (working days); the partnership's procedures set them.
         self.DISCUSSION_WITHIN_WORKING_DAYS = _int("DISCUSSION_WITHIN_WORKING_DAYS", 1)
         self.MINUTES_CIRCULATION_WORKING_DAYS = _int("MINUTES_CIRCULATION_WORKING_DAYS", 1)
+        self.FOLLOW_UP_MEETING_WORKING_DAYS = _int("FOLLOW_UP_MEETING_WORKING_DAYS", 5)
 
     def validate(self) -> None:
         """Fail fast, naming every missing variable at once."""

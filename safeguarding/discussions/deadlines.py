@@ -6,6 +6,8 @@
 - icpc: owned by the chair of the discussion that started the section 47 enquiry (the chair made the decision
   and is always a named person; the allocated social worker may not be known yet); due 15 working days after
   that discussion; open until a conference date is recorded as booked or held.
+- follow_up_meeting: owned by the chair of a phone discussion who asked for a strategy meeting to follow; due
+  5 working days (local setting) after the discussion; open until a review discussion linked to it is convened.
 Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Collection
 
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..deadlines import Deadline
 from ..extensions import db
@@ -23,6 +25,7 @@ KINDS = {
     "agreed_action": "Agreed action",
     "minutes_circulation": "Minutes to circulate",
     "icpc": "Initial child protection conference",
+    "follow_up_meeting": "Strategy meeting to follow a phone discussion",
 }
 
 
@@ -81,6 +84,29 @@ def _icpc_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
+def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    review = aliased(StrategyDiscussion)
+    convened_review = (db.select(review.id).where(review.previous_id == StrategyDiscussion.id,
+                                                  review.status.in_(("convened", "decided"))).exists())
+    query = (db.select(StrategyDiscussion)
+             .options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
+                      joinedload(StrategyDiscussion.chair))
+             .where(StrategyDiscussion.follow_up_meeting_due_at < due_before,
+                    StrategyDiscussion.status.in_(("convened", "decided")), ~convened_review))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found = []
+    for sd in db.session.execute(query).unique().scalars():
+        first = sd.children[0].child if sd.children else None
+        found.append(Deadline(kind="follow_up_meeting", object_type="strategy_discussion", object_id=sd.id,
+                              title=f"Convene the strategy meeting after the phone discussion: {sd.title}",
+                              due_at=sd.follow_up_meeting_due_at, url=f"/discussions/{sd.id}#follow-up-meeting",
+                              owner_id=sd.chair_id, owner_agency_id=sd.chair.agency_id if sd.chair else None,
+                              child_id=first.id if first else None,
+                              child_name=first.display_name if first else None))
+    return found
+
+
 def _short(text: str, size: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
@@ -88,4 +114,4 @@ def _short(text: str, size: int = 80) -> str:
 
 def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
     return (_action_deadlines(due_before, owner_ids) + _circulation_deadlines(due_before, owner_ids)
-            + _icpc_deadlines(due_before, owner_ids))
+            + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids))

@@ -67,6 +67,11 @@ class ConveneForm(FlaskForm):
                                    validators=[limit("The referrer's concern", 10000)])
     referrer_summary = TextAreaField("Summary (optional)", widget=GovTextArea(),
                                      validators=[Optional(), limit("Summary", 5000)])
+    alleged_perpetrator = StringField(
+        "Alleged perpetrator (if known)", widget=GovTextInput(),
+        description="Name, age and relationship to the child. If the alleged perpetrator is a child, they may be at "
+                    "risk themselves: convene a separate strategy discussion about them.",
+        validators=[Optional(), limit("Alleged perpetrator", 500)])
     agency_ids = SelectMultipleField("Agencies to invite", coerce=int, widget=GovCheckboxesInput(),
                                      description="Children's social care, police and health must take part in every "
                                                  "strategy discussion")
@@ -197,6 +202,8 @@ class DecisionForm(FlaskForm):
     interim_safety_plan = TextAreaField("Interim safety plan", widget=GovTextArea(),
                                         validators=[Optional(), limit("Interim safety plan", 5000)])
     next_review_on = GovDateField("Next review discussion (optional)")
+    follow_up_meeting = BooleanField("The chair asks for a strategy meeting to follow this phone discussion",
+                                     widget=GovCheckboxInput())
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     #: set by the view: minimum agencies absent from the discussion
@@ -270,6 +277,29 @@ class ActionForm(FlaskForm):
             raise ValidationError("Enter the due date")
         if field.data and field.data < london_today():
             raise ValidationError("Due date must be today or in the future")
+
+    def validate_due_time(self, field):
+        if not _text(field):
+            raise ValidationError("Enter the due time")
+
+
+class ChangeActionForm(FlaskForm):
+    """A new owner or due date for an open action; the reason is kept with the action."""
+
+    version = HiddenField()
+    owner_id = SelectField("Owner", coerce=_int_or_zero, widget=GovSelect(),
+                           validators=[DataRequired("Select who owns the action")])
+    due_date = GovDateField("Due date")
+    due_time = TimeOfDayField("Due time")
+    reason = TextAreaField("Why the action is changing", widget=GovTextArea(),
+                           description="For example: the officer is on leave; the school is closed until Monday",
+                           validators=[DataRequired("Enter why the action is changing"),
+                                       limit("Why the action is changing", 2000)])
+    submit = SubmitField("Save the change", widget=GovSubmitInput())
+
+    def validate_due_date(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the due date")
 
     def validate_due_time(self, field):
         if not _text(field):

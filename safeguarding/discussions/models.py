@@ -100,6 +100,9 @@ class StrategyDiscussion(db.Model):
     minutes_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     circulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_reason: Mapped[str] = mapped_column(String(500), default="")
+    #: set when the chair of a phone discussion asks for a strategy meeting to follow (due within 5 working
+    #: days, local setting); the clock stays open until a review discussion linked to this one is convened
+    follow_up_meeting_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     #: optimistic locking: a stale edit form is refused, never silently overwrites
@@ -315,6 +318,8 @@ class AgreedAction(db.Model):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     owner_agency: Mapped[Agency] = relationship(foreign_keys=[owner_agency_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    changes: Mapped[list["AgreedActionChange"]] = relationship(
+        back_populates="action", cascade="all, delete-orphan", order_by="AgreedActionChange.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -324,6 +329,28 @@ class AgreedAction(db.Model):
 
     def is_overdue(self, at: datetime) -> bool:
         return self.status == "open" and self.due_at <= at
+
+
+class AgreedActionChange(db.Model):
+    """A new owner or due date for an open action, with the reason: a deadline never moves silently."""
+
+    __tablename__ = "agreed_action_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("agreed_action.id"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    to_owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    from_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    to_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: why, in the words of the person who changed it
+    reason: Mapped[str] = mapped_column(Text)
+
+    action: Mapped[AgreedAction] = relationship(back_populates="changes")
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+    from_owner: Mapped[User] = relationship(foreign_keys=[from_owner_id])
+    to_owner: Mapped[User] = relationship(foreign_keys=[to_owner_id])
 
 
 class MinutesVersion(db.Model):

@@ -16,7 +16,7 @@ from ..children.models import Child
 from ..clock import now
 from ..extensions import db
 from . import thresholds
-from .models import (AgreedAction, DiscussionChild, Dissent, InformationShared, Invitation, MinutesCirculation,
+from .models import (AgreedAction, AgreedActionChange, DiscussionChild, Dissent, InformationShared, Invitation, MinutesCirculation,
                      MinutesVersion, StrategyDiscussion, ThresholdDecision, VaguePhrase)
 from .vague_language import DEFAULT_PHRASES, normalise
 
@@ -145,12 +145,15 @@ def convene(data: dict, *, actor) -> StrategyDiscussion:
     _check_details(data)
     sd = StrategyDiscussion(status="convened", created_by_id=actor.id, convene_decided_at=now(),
                             **{k: data[k] for k in DETAIL_FIELDS})
-    sd.children = [DiscussionChild(child=c) for c in children]
+    perpetrator = (data.get("alleged_perpetrator") or "").strip()[:500]
+    sd.children = [DiscussionChild(child=c, alleged_perpetrator=perpetrator) for c in children]
     _invite_agencies(sd, data.get("agency_ids", []))
     sd.circulation_due_at = _circulation_due(sd)
     db.session.add(sd)
     db.session.flush()
     changes = audit.changes_between({}, audit.snapshot(sd, DETAIL_FIELDS), DETAIL_PERSONAL)
+    if perpetrator:
+        changes["alleged_perpetrator"] = {"changed": True}
     changes["child_ids"] = {"to": [c.id for c in children]}
     changes["invited_agency_ids"] = {"to": [i.agency_id for i in sd.invitations]}
     audit.record("convene", "strategy_discussion", sd.id, user=actor, changes=changes)
@@ -179,6 +182,12 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     changes = audit.changes_between(before, audit.snapshot(sd, DETAIL_FIELDS + ("status",)), DETAIL_PERSONAL)
     if added:
         changes["invited_agency_ids"] = {"added": added}
+    if "alleged_perpetrator" in data:
+        perpetrator = (data["alleged_perpetrator"] or "").strip()[:500]
+        for link in sd.children:
+            if link.alleged_perpetrator != perpetrator:
+                link.alleged_perpetrator = perpetrator
+                changes["alleged_perpetrator"] = {"changed": True}
     if not changes:
         db.session.rollback()
         return {}
@@ -310,7 +319,8 @@ def held_on(sd: StrategyDiscussion) -> date:
 
 
 def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
-                    expected_version: int | None = None, minimum_agency_reason: str = "") -> ThresholdDecision:
+                    expected_version: int | None = None, minimum_agency_reason: str = "",
+                    follow_up_meeting: bool | None = None) -> ThresholdDecision:
     """Record (or correct) the decision for one child. Rationale is mandatory; a decision without CSC, police
     or health present needs a recorded reason, and the gap is kept on the decision for reporting."""
     if sd.status not in ("convened", "decided"):
@@ -361,6 +371,7 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
 
     if missing and minimum_agency_reason.strip():
         sd.minimum_agency_reason = minimum_agency_reason.strip()
+    follow_up = _set_follow_up_meeting(sd, follow_up_meeting)
     decided_children = {d.child_id for d in sd.decisions} | {child_id}
     if sd.status == "convened" and decided_children >= {c.child_id for c in sd.children}:
         sd.status, sd.decided_at = "decided", now()
@@ -373,9 +384,33 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
         changes["agencies_absent"] = {"to": decision.agencies_absent}
         changes["minimum_agency_reason"] = {"changed": True}
     audit.record("decide" if is_new else "update", "threshold_decision", decision.id, user=actor, changes=changes)
+    if follow_up:
+        audit.record("update", "strategy_discussion", sd.id, user=actor, changes=follow_up)
     _commit()
     log.info("decision recorded discussion=%s child=%s outcome=%s", sd.id, child_id, decision.outcome)
     return decision
+
+
+def _set_follow_up_meeting(sd: StrategyDiscussion, asked: bool | None) -> dict:
+    """The chair of a phone discussion asks (or no longer asks) for a strategy meeting to follow."""
+    if asked is None or sd.mode != "phone":
+        return {}
+    before = audit.snapshot(sd, ("follow_up_meeting_due_at",))
+    if not asked:
+        sd.follow_up_meeting_due_at = None
+    elif sd.follow_up_meeting_due_at is None:
+        sd.follow_up_meeting_due_at = thresholds.follow_up_meeting_due_at(
+            sd.scheduled_at or sd.created_at,
+            setting("FOLLOW_UP_MEETING_WORKING_DAYS", thresholds.FOLLOW_UP_MEETING_WORKING_DAYS))
+    return audit.changes_between(before, audit.snapshot(sd, ("follow_up_meeting_due_at",)))
+
+
+def follow_up_reviews(sd: StrategyDiscussion) -> list[StrategyDiscussion]:
+    """Review discussions convened after this one (the strategy meeting its chair asked for, if any)."""
+    return db.session.execute(
+        db.select(StrategyDiscussion).where(StrategyDiscussion.previous_id == sd.id,
+                                            StrategyDiscussion.status.in_(("convened", "decided")))
+        .order_by(StrategyDiscussion.scheduled_at)).scalars().all()
 
 
 def record_icpc_date(decision: ThresholdDecision, when: date, *, actor) -> None:
@@ -427,6 +462,41 @@ def _change_action(action: AgreedAction, expected_version: int, actor, status: s
     changes = audit.changes_between(before, audit.snapshot(action, tracked), ("completion_note", "cancel_reason"))
     audit.record("update", "agreed_action", action.id, user=actor, changes=changes)
     _commit()
+    return changes
+
+
+def change_action(action: AgreedAction, *, owner_id: int, due_at: datetime, reason: str, actor,
+                  expected_version: int) -> dict:
+    """Give an open action a new owner or due date. The reason is kept beside the action, and the audit
+    log says who moved what from what to what."""
+    if action.version != expected_version:
+        raise StaleEdit()
+    if action.status != "open":
+        raise RuleError(f"This action is already {action.status_label.lower()}", "reason")
+    owner = db.session.get(User, owner_id) if owner_id else None
+    if owner is None or not owner.is_active_user or owner.role == "admin":
+        raise RuleError("Select who owns the action", "owner_id")
+    if due_at is None:
+        raise RuleError("Enter the due date", "due_date")
+    if due_at.replace(second=0, microsecond=0) == action.due_at.replace(second=0, microsecond=0):
+        due_at = action.due_at  # forms give whole minutes: the same minute is no change
+    if owner.id == action.owner_id and due_at == action.due_at:
+        raise RuleError("Choose a different owner or a different due date and time", "owner_id")
+    if due_at != action.due_at and due_at <= now():
+        raise RuleError("Due date and time must be in the future", "due_date")
+    if not reason.strip():
+        raise RuleError("Enter why the action is changing", "reason")
+    tracked = ("owner_id", "owner_agency_id", "due_at")
+    before = audit.snapshot(action, tracked)
+    action.changes.append(AgreedActionChange(changed_by_id=actor.id, from_owner_id=action.owner_id,
+                                             to_owner_id=owner.id, from_due_at=action.due_at, to_due_at=due_at,
+                                             reason=reason.strip()[:2000]))
+    action.owner_id, action.owner_agency_id, action.due_at = owner.id, owner.agency_id, due_at
+    changes = audit.changes_between(before, audit.snapshot(action, tracked))
+    changes["reason"] = {"changed": True}
+    audit.record("reassign", "agreed_action", action.id, user=actor, changes=changes)
+    _commit()
+    log.info("action changed id=%s owner=%s", action.id, owner.id)
     return changes
 
 

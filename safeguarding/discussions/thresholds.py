@@ -107,3 +107,14 @@ def missing_minimum_agencies(present_kinds: Iterable[str]) -> list[str]:
     """Labels of the minimum agencies (CSC, police, health) not among the agency kinds present."""
     present = set(present_kinds)
     return [label for kind, label in MINIMUM_AGENCIES.items() if kind not in present]
+
+
+#: local procedure: a phone discussion is followed by a strategy meeting within this many working days,
+#: where the chair asks for one
+FOLLOW_UP_MEETING_WORKING_DAYS = 5
+
+
+def follow_up_meeting_due_at(held_at: datetime, working_days: int = FOLLOW_UP_MEETING_WORKING_DAYS) -> datetime:
+    """The strategy meeting asked for after a phone discussion is due by close of business on the
+    `working_days`-th working day after the discussion."""
+    return _london_instant(add_working_days(london_date_of(held_at), working_days), CLOSE_OF_BUSINESS)

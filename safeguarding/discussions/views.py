@@ -18,12 +18,12 @@ from ..extensions import db
 from ..forms import london_instant
 from ..pagination import paginate
 from . import services, thresholds
-from .forms import (ActionForm, CancelActionForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm,
+from .forms import (ActionForm, CancelActionForm, ChangeActionForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm,
                     CompleteActionForm, ConfirmForm, ConveneForm, DecisionForm, DissentForm, FilterForm,
                     IcpcForm, InformationForm, InviteForm, MinutesForm, PhraseForm, RemovePhraseForm,
                     attendance_form)
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
-                     YES_NO_UNKNOWN, AgreedAction, DiscussionChild, InformationShared, Invitation,
+                     YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
                      MinutesVersion, StrategyDiscussion, ThresholdDecision)
 from .vague_language import HINT, phrases_found
 
@@ -209,7 +209,28 @@ def _details_from(form: ConveneForm, discussion: StrategyDiscussion | None = Non
         # Kept exactly as typed (only surrounding blank lines trimmed): these are the referrer's words.
         "referrer_words": (words or "").strip("\n"),
         "referrer_summary": (form.referrer_summary.data or "").strip(),
+        "alleged_perpetrator": (form.alleged_perpetrator.data or "").strip(),
     }
+
+
+def _prefill_review(form: ConveneForm, previous_id: int | None, child_ids: list[int]) -> None:
+    """"Convene the strategy meeting" after a phone discussion: a face-to-face review of that discussion."""
+    if not previous_id:
+        return
+    previous = db.session.execute(db.select(StrategyDiscussion).options(selectinload(StrategyDiscussion.children))
+                                  .where(StrategyDiscussion.id == previous_id, discussion_scope(current_user))
+                                  ).scalar_one_or_none()
+    if previous is None:
+        return
+    form.kind.data, form.previous_id.data, form.mode.data = "review", previous.id, "meeting"
+    form.harm_category.data, form.reason.data = previous.harm_category, previous.reason
+    form.referral_source.data, form.referral_received_on.data = previous.referral_source, previous.referral_received_on
+    form.referrer_words.data = previous.referrer_words
+    form.alleged_perpetrator.data = previous.children[0].alleged_perpetrator if previous.children else ""
+    form.chair_id.data = previous.chair_id or form.chair_id.data
+    if not child_ids:
+        form.child_ids.data = [c.child_id for c in previous.children]
+        child_ids.extend(form.child_ids.data)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -222,6 +243,7 @@ def new():
         form.child_ids.data = child_ids
         form.agency_ids.data = _default_agencies()
         form.chair_id.data = current_user.id if current_user.role in ("mash", "manager") else 0
+        _prefill_review(form, request.args.get("review_of", type=int), child_ids)
     else:
         child_ids = [int(v) for v in request.form.getlist("child_ids") if v.isdigit()]
         if form.find_child.data:
@@ -268,6 +290,7 @@ def edit(discussion_id: int):
             form.agency_ids.data = [i.agency_id for i in sd.invitations] or _default_agencies()
         if not sd.chair_id and current_user.role in ("mash", "manager"):
             form.chair_id.data = current_user.id
+        form.alleged_perpetrator.data = sd.children[0].alleged_perpetrator if sd.children else ""
     _fill_convene_choices(form, [c.child_id for c in sd.children], discussion=sd)
     conflict = False
     if form.validate_on_submit():
@@ -350,7 +373,8 @@ def show(discussion_id: int):
         flagged={i.id: phrases_found(i.text, phrases) for i in sd.information},
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
-        can_change={a.id: can_change_action(current_user, a) for a in sd.actions})
+        can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
+        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [])
 
 
 # --- Attendance ----------------------------------------------------------------------------------------------
@@ -467,6 +491,8 @@ def decision(discussion_id: int, child_id: int):
     form.reason_on_record = bool(sd.minimum_agency_reason.strip())
     if request.method == "GET" and existing is not None:
         form.version.data = existing.version
+    if request.method == "GET":
+        form.follow_up_meeting.data = sd.follow_up_meeting_due_at is not None
     if sd.status not in ("convened", "decided"):
         flash("Convene the discussion before recording a decision", "error")
         return redirect(url_for("discussions.show", discussion_id=sd.id))
@@ -475,7 +501,8 @@ def decision(discussion_id: int, child_id: int):
         try:
             services.record_decision(sd, child_id, form.data_for_service(), actor=current_user,
                                      expected_version=int(form.version.data) if form.version.data else None,
-                                     minimum_agency_reason=form.minimum_agency_reason.data or "")
+                                     minimum_agency_reason=form.minimum_agency_reason.data or "",
+                                     follow_up_meeting=bool(form.follow_up_meeting.data) if sd.mode == "phone" else None)
         except services.StaleEdit:
             db.session.rollback()
             conflict = True
@@ -489,9 +516,13 @@ def decision(discussion_id: int, child_id: int):
             _flag_vague(form.rationale.data, "reasons")
             return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#decision-{child_id}")
     held = services.held_on(sd)
+    follow_up_days = services.setting("FOLLOW_UP_MEETING_WORKING_DAYS", thresholds.FOLLOW_UP_MEETING_WORKING_DAYS)
+    follow_up_due = sd.follow_up_meeting_due_at or thresholds.follow_up_meeting_due_at(
+        sd.scheduled_at or sd.created_at, follow_up_days)
     return render_template("discussions/decision.html", form=form, discussion=sd, link=link, existing=existing,
                            missing=missing, conflict=conflict, icpc_if_started_today=thresholds.icpc_due_on(held),
-                           circulation_due=sd.circulation_due_at)
+                           circulation_due=sd.circulation_due_at, follow_up_due=follow_up_due,
+                           follow_up_days=follow_up_days)
 
 
 @bp.route("/<int:discussion_id>/decisions/<int:decision_id>/icpc", methods=["GET", "POST"])
@@ -540,7 +571,9 @@ def new_action(discussion_id: int):
 
 def _action_or_404(action_id: int) -> AgreedAction:
     action = db.session.execute(
-        db.select(AgreedAction).options(joinedload(AgreedAction.discussion), joinedload(AgreedAction.owner))
+        db.select(AgreedAction).options(joinedload(AgreedAction.discussion), joinedload(AgreedAction.owner),
+                                        selectinload(AgreedAction.changes).joinedload(AgreedActionChange.to_owner),
+                                        selectinload(AgreedAction.changes).joinedload(AgreedActionChange.changed_by))
         .join(StrategyDiscussion, StrategyDiscussion.id == AgreedAction.discussion_id)
         .where(AgreedAction.id == action_id, discussion_scope(current_user))).scalar_one_or_none()
     if action is None:
@@ -553,6 +586,7 @@ def _action_or_404(action_id: int) -> AgreedAction:
 def action(action_id: int):
     item = _action_or_404(action_id)
     audit.record_view("agreed_action", item.id)
+    item = _action_or_404(action_id)  # the view's commit expired it: reload with its history in one go
     complete_form, cancel_form = CompleteActionForm(prefix="done"), CancelActionForm(prefix="cancel")
     if request.method == "GET":
         complete_form.version.data = cancel_form.version.data = item.version
@@ -585,6 +619,43 @@ def action(action_id: int):
                            cancel_form=cancel_form, conflict=conflict, at=now(),
                            may_change=can_change_action(current_user, item),
                            form=complete_form if complete_form.errors else cancel_form)
+
+
+@bp.route("/actions/<int:action_id>/change", methods=["GET", "POST"])
+@require("case.view")
+def change_action(action_id: int):
+    item = _action_or_404(action_id)
+    if not can_change_action(current_user, item):
+        deny(403, "agreed_action", item.id)
+    if item.status != "open":
+        flash(f"This action is {item.status_label.lower()}: it can no longer be changed", "error")
+        return redirect(url_for("discussions.action", action_id=item.id))
+    form = ChangeActionForm()
+    people = _people()
+    form.owner_id.choices = [(0, "Select the owner")] + [(u.id, _person_label(u)) for u in people]
+    if request.method == "GET":
+        local = to_london(item.due_at)
+        form.version.data, form.owner_id.data = item.version, item.owner_id
+        form.due_date.data, form.due_time.data = local.date(), local.strftime("%H:%M")
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            services.change_action(item, owner_id=form.owner_id.data,
+                                   due_at=london_instant(form.due_date.data, form.due_time.time),
+                                   reason=form.reason.data, actor=current_user,
+                                   expected_version=int(form.version.data or 0))
+        except services.StaleEdit:
+            db.session.rollback()
+            conflict = True
+            item = _action_or_404(action_id)
+            form.version.data = item.version
+        except services.RuleError as err:
+            db.session.rollback()
+            _apply_rule_error(form, err)
+        else:
+            flash("Action changed", "success")
+            return redirect(url_for("discussions.action", action_id=item.id))
+    return render_template("discussions/action_change.html", form=form, item=item, conflict=conflict)
 
 
 # --- Minutes -------------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Partnership figures: how strategy discussions are working across agencies, counts only."""

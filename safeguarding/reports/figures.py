@@ -1,0 +1,296 @@
+"""Strategy discussion figures for the partnership: counts only, never a child's name or details.
+
+Everything is about discussions *held* in the period (scheduled date, London calendar days), leaving out drafts
+and cancelled discussions. Each figure is one grouped query, so the page costs the same number of statements
+for 5 discussions or 5,000. The only rows listed one by one (decisions made without a minimum agency, section 47
+decisions) carry no child's details, and only those the reader may see are listed, with a link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from ..auth.access import discussion_scope
+from ..auth.models import Agency
+from ..clock import london_datetime
+from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion, ThresholdDecision
+from ..discussions.thresholds import MINIMUM_AGENCIES, OUTCOMES
+from ..extensions import db
+
+HELD = ("convened", "decided")
+#: When one agency has several invitees at a discussion, the agency counts once, by its best answer.
+RANK = {"attended": 0, "information_sent": 1, "apologies": 2, "invited": 3, "not_invited": 4}
+BY_RANK = {rank: status for status, rank in RANK.items()}
+#: the longest list of individual discussions shown on the page (narrow the period for more)
+LIST_LIMIT = 200
+
+
+@dataclass
+class AgencyAttendance:
+    agency_id: int
+    name: str
+    kind: str
+    invited: int = 0
+    attended: int = 0
+    information_sent: int = 0
+    apologies: int = 0
+    not_known: int = 0
+    not_invited: int = 0
+
+    @property
+    def attended_percent(self) -> int | None:
+        return round(100 * self.attended / self.invited) if self.invited else None
+
+
+@dataclass
+class MinimumAgency:
+    """One of the three agencies every strategy discussion needs, counted over all the discussions held."""
+
+    kind: str
+    label: str
+    held: int
+    attended: int
+    invited: int
+
+    @property
+    def absent(self) -> int:
+        return self.held - self.attended
+
+    @property
+    def not_invited(self) -> int:
+        return self.held - self.invited
+
+    @property
+    def attended_percent(self) -> int | None:
+        return round(100 * self.attended / self.held) if self.held else None
+
+
+@dataclass
+class GapDiscussion:
+    discussion_id: int
+    held_at: datetime | None
+    agencies_absent: str
+    reason: str
+
+
+@dataclass
+class IcpcRow:
+    discussion_id: int
+    held_at: datetime | None
+    outcome: str
+    due_on: date | None
+    conference_on: date | None
+    status: str  # on_time, late, overdue, due
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOMES.get(self.outcome, self.outcome)
+
+
+ICPC_STATUS = {"on_time": "Within 15 working days", "late": "Later than the due date",
+               "overdue": "No date recorded: overdue", "due": "No date recorded yet: not yet due"}
+
+
+@dataclass
+class ActionsByAgency:
+    name: str
+    open: int = 0
+    overdue: int = 0
+    done: int = 0
+    done_late: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.open + self.overdue + self.done + self.cancelled
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    held: int = 0
+    minimum: list[MinimumAgency] = field(default_factory=list)
+    agencies: list[AgencyAttendance] = field(default_factory=list)
+    gap_decisions: int = 0
+    gap_discussions: int = 0
+    gap_by_agency: dict[str, int] = field(default_factory=dict)
+    gap_list: list[GapDiscussion] = field(default_factory=list)
+    outcomes: list[tuple[str, int]] = field(default_factory=list)
+    decisions: int = 0
+    icpc_counts: dict[str, int] = field(default_factory=dict)
+    icpc_list: list[IcpcRow] = field(default_factory=list)
+    actions: list[ActionsByAgency] = field(default_factory=list)
+
+    @property
+    def police(self) -> MinimumAgency | None:
+        return next((m for m in self.minimum if m.kind == "police"), None)
+
+    @property
+    def section_47(self) -> int:
+        return sum(self.icpc_counts.values())
+
+    @property
+    def icpc_hidden(self) -> int:
+        return self.section_47 - len(self.icpc_list)
+
+
+def _in_period(start: date, end: date) -> list:
+    return [StrategyDiscussion.status.in_(HELD),
+            StrategyDiscussion.scheduled_at >= london_datetime(start),
+            StrategyDiscussion.scheduled_at < london_datetime(end + timedelta(days=1))]
+
+
+def _rank_column():
+    return case(*((Invitation.status == status, rank) for status, rank in RANK.items()), else_=RANK["invited"])
+
+
+def _best_answers(where: list, group_column):
+    """(discussion, group) -> the best answer, as a subquery with columns discussion_id, grp, rank."""
+    return (select(Invitation.discussion_id.label("discussion_id"), group_column.label("grp"),
+                   func.min(_rank_column()).label("rank"))
+            .join(StrategyDiscussion, StrategyDiscussion.id == Invitation.discussion_id)
+            .join(Agency, Agency.id == Invitation.agency_id)
+            .where(*where)
+            .group_by(Invitation.discussion_id, group_column)
+            .subquery())
+
+
+def _attendance(report: Report, where: list) -> None:
+    best = _best_answers(where, Invitation.agency_id)
+    counts: dict[int, dict[int, int]] = {}
+    for agency_id, rank, count in db.session.execute(
+            select(best.c.grp, best.c.rank, func.count()).group_by(best.c.grp, best.c.rank)):
+        counts.setdefault(agency_id, {})[rank] = count
+    # Every active police force, CSC and health agency is listed even with no invitations: a zero is the finding.
+    agencies = db.session.execute(
+        select(Agency).where(or_(Agency.id.in_(list(counts) or [0]),
+                                 and_(Agency.is_active.is_(True), Agency.kind.in_(list(MINIMUM_AGENCIES)))))
+        .order_by(Agency.name)).scalars().all()
+    for agency in agencies:
+        by_rank = counts.get(agency.id, {})
+        row = AgencyAttendance(agency_id=agency.id, name=agency.name, kind=agency.kind)
+        row.attended = by_rank.get(RANK["attended"], 0)
+        row.information_sent = by_rank.get(RANK["information_sent"], 0)
+        row.apologies = by_rank.get(RANK["apologies"], 0)
+        row.not_known = by_rank.get(RANK["invited"], 0)
+        row.not_invited = by_rank.get(RANK["not_invited"], 0)
+        row.invited = row.attended + row.information_sent + row.apologies + row.not_known
+        report.agencies.append(row)
+    # Police first, then the other minimum agencies: police presence is the known weakness.
+    order = {"police": 0, "childrens_social_care": 1, "health": 2}
+    report.agencies.sort(key=lambda a: (order.get(a.kind, 3), a.name))
+
+    by_kind = _best_answers(where, Agency.kind)
+    kinds: dict[str, dict[int, int]] = {}
+    for kind, rank, count in db.session.execute(
+            select(by_kind.c.grp, by_kind.c.rank, func.count()).where(by_kind.c.grp.in_(list(MINIMUM_AGENCIES)))
+            .group_by(by_kind.c.grp, by_kind.c.rank)):
+        kinds.setdefault(kind, {})[rank] = count
+    for kind in ("police", "childrens_social_care", "health"):
+        ranks = kinds.get(kind, {})
+        report.minimum.append(MinimumAgency(
+            kind=kind, label=MINIMUM_AGENCIES[kind], held=report.held, attended=ranks.get(RANK["attended"], 0),
+            invited=sum(n for rank, n in ranks.items() if rank != RANK["not_invited"])))
+
+
+def _gaps(report: Report, where: list, user) -> None:
+    absent = ThresholdDecision.agencies_absent
+    gap = [*where, absent != ""]
+    sums = [func.coalesce(func.sum(case((absent.like(f"%{label}%"), 1), else_=0)), 0)
+            for label in MINIMUM_AGENCIES.values()]
+    row = db.session.execute(
+        select(func.count(ThresholdDecision.id), func.count(func.distinct(ThresholdDecision.discussion_id)), *sums)
+        .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id).where(*gap)).one()
+    report.gap_decisions, report.gap_discussions = row[0], row[1]
+    report.gap_by_agency = dict(zip(MINIMUM_AGENCIES.values(), (int(n) for n in row[2:])))
+    listed = db.session.execute(
+        select(StrategyDiscussion.id, StrategyDiscussion.scheduled_at, StrategyDiscussion.minimum_agency_reason,
+               absent)
+        .join(ThresholdDecision, ThresholdDecision.discussion_id == StrategyDiscussion.id)
+        .where(*gap, discussion_scope(user))
+        .order_by(StrategyDiscussion.scheduled_at, StrategyDiscussion.id).limit(LIST_LIMIT * 4)).all()
+    seen: dict[int, GapDiscussion] = {}
+    for sd_id, held_at, reason, agencies_absent in listed:
+        item = seen.get(sd_id)
+        if item is None and len(seen) < LIST_LIMIT:
+            seen[sd_id] = GapDiscussion(sd_id, held_at, agencies_absent, reason)
+        elif item is not None and agencies_absent not in item.agencies_absent:
+            item.agencies_absent += "; " + agencies_absent
+    report.gap_list = list(seen.values())
+
+
+def _outcomes(report: Report, where: list) -> None:
+    counts = dict(db.session.execute(
+        select(ThresholdDecision.outcome, func.count())
+        .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+        .where(*where).group_by(ThresholdDecision.outcome)).all())
+    report.outcomes = [(label, counts.get(key, 0)) for key, label in OUTCOMES.items()]
+    report.decisions = sum(counts.values())
+
+
+def _icpc_status(today: date):
+    booked = ThresholdDecision.icpc_date.is_not(None)
+    return case((and_(booked, ThresholdDecision.icpc_date <= ThresholdDecision.icpc_due_on), literal("on_time")),
+                (booked, literal("late")),
+                (ThresholdDecision.icpc_due_on < today, literal("overdue")),
+                else_=literal("due"))
+
+
+def _icpc(report: Report, where: list, user, today: date) -> None:
+    # Only the decision that started the enquiry owns the ICPC clock; a review that keeps the child in
+    # section 47 is not a second enquiry.
+    started = [*where, ThresholdDecision.starts_enquiry.is_(True)]
+    status = _icpc_status(today)
+    join = (StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+    report.icpc_counts = {key: 0 for key in ICPC_STATUS}
+    for key, count in db.session.execute(
+            select(status, func.count()).select_from(ThresholdDecision).join(*join).where(*started).group_by(status)):
+        report.icpc_counts[key] = count
+    report.icpc_list = [IcpcRow(*row) for row in db.session.execute(
+        select(StrategyDiscussion.id, StrategyDiscussion.scheduled_at, ThresholdDecision.outcome,
+               ThresholdDecision.icpc_due_on, ThresholdDecision.icpc_date, status)
+        .select_from(ThresholdDecision).join(*join).where(*started, discussion_scope(user))
+        .order_by(ThresholdDecision.icpc_due_on, ThresholdDecision.id).limit(LIST_LIMIT))]
+
+
+def _actions(report: Report, where: list, at: datetime) -> None:
+    a = AgreedAction
+    is_open = a.status == "open"
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(Agency.name,
+               total(and_(is_open, a.due_at > at)), total(and_(is_open, a.due_at <= at)),
+               total(a.status == "done"), total(and_(a.status == "done", a.completed_at > a.due_at)),
+               total(a.status == "cancelled"))
+        .join(StrategyDiscussion, StrategyDiscussion.id == a.discussion_id)
+        .join(Agency, Agency.id == a.owner_agency_id)
+        .where(*where).group_by(Agency.name).order_by(Agency.name))
+    report.actions = [ActionsByAgency(name, *(int(n) for n in counts)) for name, *counts in rows]
+
+
+def compute(start: date, end: date, *, user, at: datetime, today: date) -> Report:
+    """Every figure for discussions held from `start` to `end` (London dates, inclusive)."""
+    report = Report(start=start, end=end)
+    where = _in_period(start, end)
+    report.held = db.session.execute(select(func.count()).select_from(StrategyDiscussion).where(*where)).scalar_one()
+    _attendance(report, where)
+    _gaps(report, where, user)
+    _outcomes(report, where)
+    _icpc(report, where, user, today)
+    _actions(report, where, at)
+    return report
+
+
+def attendance_only(start: date, end: date) -> Report:
+    """The agency attendance table alone, for the CSV download."""
+    report = Report(start=start, end=end)
+    where = _in_period(start, end)
+    report.held = db.session.execute(select(func.count()).select_from(StrategyDiscussion).where(*where)).scalar_one()
+    _attendance(report, where)
+    return report

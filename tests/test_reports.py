@@ -1,0 +1,253 @@
+"""Partnership reports: strategy discussion figures for a period, its CSV, access, bad input, query counts."""
+import csv
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import event
+
+from safeguarding import clock
+from safeguarding.audit.models import AuditEvent
+from safeguarding.auth.models import Agency, Role
+from safeguarding.discussions import services
+from safeguarding.exports import csv_text, safe_cell
+from safeguarding.extensions import db
+from safeguarding.reports import figures
+from safeguarding.reports.period import last_full_quarter
+
+from .discussion_data import attend, convene, decision_data, make_child
+
+Q3_START, Q3_END = date(2026, 7, 1), date(2026, 9, 30)
+
+
+def _held(mash, agencies, day, *, invite=("csc", "police", "health"), first="Amy", **statuses):
+    """A discussion held at 10:00 London on `day`, attendance recorded (agency kind -> status)."""
+    child = make_child(first, "Reportson")
+    sd = convene(mash, [child], [agencies[k] for k in invite], scheduled_at=clock.london_datetime(day, 10))
+    attend(sd, mash, **statuses)
+    return sd, child
+
+
+def _period_query(start, end):
+    return (f"start={start.day}&start={start.month}&start={start.year}"
+            f"&end={end.day}&end={end.month}&end={end.year}")
+
+
+def _compute(user, start=Q3_START, end=Q3_END, today=date(2026, 11, 26)):
+    return figures.compute(start, end, user=user, at=clock.london_datetime(today, 12), today=today)
+
+
+def test_last_full_quarter():
+    assert last_full_quarter(date(2026, 11, 26)) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert last_full_quarter(date(2026, 1, 1)) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert last_full_quarter(date(2026, 3, 31)) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert last_full_quarter(date(2026, 4, 1)) == (date(2026, 1, 1), date(2026, 3, 31))
+
+
+def test_attendance_by_agency_and_police_presence(signed_in, agencies, make_user):
+    _, mash = signed_in(Role.MASH)
+    _held(mash, agencies, date(2026, 7, 6))                                     # everyone attended
+    _held(mash, agencies, date(2026, 8, 3), police="apologies", health="information_sent")
+    _held(mash, agencies, date(2026, 9, 30), invite=("csc", "health"))          # police never invited
+    _held(mash, agencies, date(2026, 9, 14), police="not_invited")              # recorded as not invited
+    _held(mash, agencies, date(2026, 10, 1))                                    # after the period
+    cancelled, _ = _held(mash, agencies, date(2026, 8, 10), police="apologies")
+    services.cancel_discussion(cancelled, "Arranged by mistake", actor=mash)
+    report = _compute(mash)
+    assert report.held == 4
+    police = report.police
+    assert (police.held, police.attended, police.invited, police.absent, police.not_invited) == (4, 1, 2, 3, 2)
+    rows = {a.name: a for a in report.agencies}
+    force = rows["Testshire Police"]
+    assert (force.invited, force.attended, force.apologies, force.not_invited, force.attended_percent) == (2, 1, 1, 1, 50)
+    assert rows["Testshire NHS"].information_sent == 1 and rows["Testshire NHS"].attended == 3
+    # A police force with no invitations is still listed: the zero is the finding.
+    assert rows["Neighbouring Police"].invited == 0
+    assert report.agencies[0].kind == "police"
+
+
+def test_several_people_from_one_agency_count_once(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    sd, _ = _held(mash, agencies, date(2026, 7, 6), police="apologies")
+    services.add_invitation(sd, {"agency_id": agencies["police"].id, "person_name": "DS Kaur", "role": "DS"},
+                            actor=mash)
+    extra = sd.invitations[-1]
+    services.record_attendance(sd, {extra.id: ("attended", "")}, actor=mash)
+    force = {a.name: a for a in _compute(mash).agencies}["Testshire Police"]
+    assert (force.invited, force.attended, force.apologies) == (1, 1, 0)
+
+
+def test_page_shows_police_presence_gaps_outcomes_icpc_and_actions(signed_in, agencies, make_user):
+    client, manager = signed_in(Role.MANAGER)
+    _, mash = signed_in(Role.MASH)
+    officer = make_user(Role.PRACTITIONER, "police")
+    full, amy = _held(mash, agencies, date(2026, 7, 6), first="Amelia")
+    services.record_decision(full, amy.id, decision_data(outcome="s47_joint"), actor=mash)
+    gap, ben = _held(mash, agencies, date(2026, 8, 3), first="Benedict", police="apologies")
+    services.record_decision(gap, ben.id, decision_data(outcome="s17"), actor=mash,
+                             minimum_agency_reason="Duty inspector called away to a firearms incident")
+    icpc = full.decision_for(amy.id)
+    services.record_icpc_date(icpc, icpc.icpc_due_on + timedelta(days=2), actor=mash)
+    with clock.frozen_at(clock.london_datetime(date(2026, 8, 3), 12)):
+        done = services.add_action(gap, {"description": "Check PNC", "owner_id": officer.id,
+                                         "due_at": clock.london_datetime(date(2026, 8, 4), 17)}, actor=mash)
+        services.add_action(gap, {"description": "Home visit", "owner_id": mash.id,
+                                  "due_at": clock.london_datetime(date(2026, 8, 5), 17)}, actor=mash)
+    with clock.frozen_at(clock.london_datetime(date(2026, 8, 6), 9)):
+        services.complete_action(done, "Checked: two previous incidents", actor=officer,
+                                 expected_version=done.version)
+
+    page = client.get("/reports/?" + _period_query(Q3_START, Q3_END))
+    assert "Discussions held from 1 July 2026 to 30 September 2026: 2" in page
+    assert "Police attended 1 of 2" in page
+    assert "Police were not present at 1 of 2 strategy discussions (50%)" in page
+    assert "Duty inspector called away to a firearms incident" in page
+    assert f'href="/discussions/{gap.id}"' in page.html and f'href="/discussions/{full.id}"' in page.html
+    assert "Section 17 child in need assessment 1 50%" in page
+    assert "Later than the due date" in page
+    assert "Testshire Police 0 0 1 1 0" in page  # the PNC check, done a day late
+    # Counts only: no child's name anywhere on the page.
+    for name in ("Amelia", "Benedict", "Reportson"):
+        assert name not in page.html
+    event_ = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "report_view")).scalar_one()
+    assert event_.user_id == manager.id and event_.detail == "2026-07-01 to 2026-09-30"
+
+
+def test_icpc_and_actions_figures(signed_in, agencies, make_user):
+    _, mash = signed_in(Role.MASH)
+    officer = make_user(Role.PRACTITIONER, "police")
+    decisions = []
+    for i, day in enumerate((date(2026, 7, 6), date(2026, 8, 3), date(2026, 9, 1), date(2026, 9, 28))):
+        sd, child = _held(mash, agencies, day, first=f"Child{i}")
+        decisions.append(services.record_decision(sd, child.id, decision_data(outcome="s47_single"), actor=mash))
+    services.record_icpc_date(decisions[0], decisions[0].icpc_due_on, actor=mash)            # on the due date
+    services.record_icpc_date(decisions[1], decisions[1].icpc_due_on + timedelta(days=1), actor=mash)  # late
+    # decisions[2] has no date and its due date has passed; decisions[3] is due 19 October
+    report = _compute(mash, today=date(2026, 10, 1))
+    assert report.icpc_counts == {"on_time": 1, "late": 1, "overdue": 1, "due": 1}
+    assert [row.status for row in report.icpc_list] == ["on_time", "late", "overdue", "due"]
+    assert report.outcomes[3] == ("Section 47 enquiry (single agency)", 4) and report.decisions == 4
+
+    sd = decisions[3].discussion
+    with clock.frozen_at(clock.london_datetime(date(2026, 9, 28), 12)):
+        for hours in (24, 48, 24 * 30):
+            services.add_action(sd, {"description": f"Due in {hours} hours", "owner_id": officer.id,
+                                     "due_at": clock.london_datetime(date(2026, 9, 28), 12) + timedelta(hours=hours)},
+                                actor=mash)
+        services.add_action(sd, {"description": "Strategy notes", "owner_id": mash.id,
+                                 "due_at": clock.london_datetime(date(2026, 9, 29), 12)}, actor=mash)
+    first, second, third = sorted((a for a in sd.actions if a.owner_id == officer.id), key=lambda a: a.due_at)
+    with clock.frozen_at(clock.london_datetime(date(2026, 9, 29), 9)):
+        services.complete_action(first, "Done in time", actor=officer, expected_version=first.version)
+    with clock.frozen_at(clock.london_datetime(date(2026, 10, 2), 9)):
+        services.complete_action(second, "Done late", actor=officer, expected_version=second.version)
+    by_agency = {a.name: a for a in _compute(mash, today=date(2026, 10, 3)).actions}
+    police = by_agency["Testshire Police"]
+    assert (police.open, police.overdue, police.done, police.done_late, police.cancelled) == (1, 0, 2, 1, 0)
+    csc = by_agency["Testshire Children's Social Care"]
+    assert (csc.open, csc.overdue) == (0, 1)
+
+
+def test_default_period_is_the_last_full_quarter(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    start, end = last_full_quarter(clock.london_today())
+    _held(mash, agencies, start + timedelta(days=3))
+    page = client.get("/reports/")
+    assert f"Discussions held from {start.strftime('%-d %B %Y')} to {end.strftime('%-d %B %Y')}: 1" in page
+    # The form shows the period it used, so the reader can adjust it.
+    assert f'value="{start:%m}"' in page.html and f'value="{end:%d}"' in page.html
+
+
+def test_bad_periods_show_errors_and_keep_what_was_typed(signed_in, agencies):
+    client, _ = signed_in(Role.MANAGER)
+    page = client.get("/reports/?start=31&start=2&start=2026&end=1&end=3&end=2026")
+    assert "There is a problem" in page and "From must be a real date" in page
+    assert page.title.startswith("Error:")
+    assert 'value="31"' in page.html
+    assert "To must be the same as or after From" in client.get("/reports/?" + _period_query(
+        date(2026, 3, 1), date(2026, 2, 1)))
+    assert "Enter the To date" in client.get("/reports/?start=1&start=1&start=2026")
+    future = clock.london_today() + timedelta(days=2)
+    assert "From must be today or in the past" in client.get("/reports/?" + _period_query(future, future))
+    assert "To must be no more than 3 years after From" in client.get("/reports/?" + _period_query(
+        date(2020, 1, 1), date(2025, 1, 1)))
+    assert not db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "report_view")).first()
+    client.get("/reports/attendance.csv?start=31&start=2&start=2026&end=1&end=3&end=2026", expected=400)
+
+
+def test_access_and_navigation(signed_in, agencies):
+    for role, agency in ((Role.PRACTITIONER, "police"), (Role.PRACTITIONER, "csc"), (Role.ADMIN, "csc")):
+        client, _ = signed_in(role, agency)
+        client.get("/reports/", expected=403)
+        client.get("/reports/attendance.csv", expected=403)
+        assert 'href="/reports/"' not in client.get("/home").html
+    manager, _ = signed_in(Role.MANAGER, "police")
+    home = manager.get("/home")
+    assert 'href="/reports/"' in home.html
+    page = manager.get("/reports/")
+    assert 'href="/missing/figures"' in page.html and 'href="/differences/figures"' in page.html
+
+
+def test_csv_download_escapes_formulas_and_holds_only_counts(signed_in, agencies):
+    client, manager = signed_in(Role.MANAGER)
+    agencies["education"].name = "=HYPERLINK(\"http://evil.example\",\"Click\")"
+    db.session.commit()
+    sd, child = _held(manager, agencies, date(2026, 8, 3), invite=("csc", "police", "health", "education"),
+                      police="apologies")
+    response = client.request("GET", "/reports/attendance.csv?" + _period_query(Q3_START, Q3_END))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "agency-attendance-2026-07-01-to-2026-09-30.csv" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["Agency", "Discussions held in the period", "Invited", "Attended"]
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["Testshire Police"][1:5] == ["1", "1", "0", "0"] and by_name["Testshire Police"][5] == "1"
+    assert "'=HYPERLINK(\"http://evil.example\",\"Click\")" in by_name
+    assert child.first_name not in text and child.last_name not in text
+    events = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "report_view")).scalars().all()
+    assert [e.object_type for e in events] == ["agency_attendance_csv"]
+
+
+def test_safe_cell_prefixes_every_formula_start():
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(text) == "'" + text
+    assert safe_cell("Police") == "Police" and safe_cell(-3) == -3 and safe_cell(None) == ""
+    assert csv_text(["A"], [["=x"]]) == "A\r\n'=x\r\n"
+
+
+def _count_statements(client, url):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _many(n, mash, agencies, start):
+    for i in range(n):
+        day = Q3_START + timedelta(days=(start + i) % 90)
+        sd, child = _held(mash, agencies, day, first=f"Child{start + i}",
+                          police="apologies" if i % 3 else "attended")
+        services.record_decision(sd, child.id, decision_data(outcome="s47_single" if i % 2 else "s17"), actor=mash,
+                                 minimum_agency_reason="Police on another call" if i % 3 else "")
+        with clock.frozen_at(clock.london_datetime(day, 11)):
+            services.add_action(sd, {"description": "Visit", "owner_id": mash.id,
+                                     "due_at": clock.london_datetime(day + timedelta(days=1), 17)}, actor=mash)
+
+
+def test_report_costs_the_same_statements_for_5_and_50_discussions(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    url = "/reports/?" + _period_query(Q3_START, Q3_END)
+    _many(5, mash, agencies, 0)
+    few = _count_statements(client, url)
+    _many(45, mash, agencies, 5)
+    assert "Discussions held from 1 July 2026 to 30 September 2026: 50" in client.get(url)
+    many = _count_statements(client, url)
+    assert few == many
+    csv_url = "/reports/attendance.csv?" + _period_query(Q3_START, Q3_END)
+    assert _count_statements(client, csv_url) > 0
