@@ -77,3 +77,26 @@ def test_my_work_shows_the_real_action_and_drops_it_once_done(app, make_user, ag
         manager.sign_in(inspector.email, PASSWORD)
         team = manager.get("/my-work")
     assert "Your team" in team.text and "Share Amy's police history" in team.text and "DC Evans" in team.text
+
+
+def _levels_for(action) -> list[tuple[str, str]]:
+    return [tuple(r) for r in db.session.execute(select(Notification.level, Notification.due_key).where(
+        Notification.object_type == "agreed_action", Notification.object_id == action.id)
+        .order_by(Notification.id)).all()]
+
+
+def test_an_action_moved_to_a_later_time_is_chased_again_at_the_new_time(app, make_user, agencies):
+    sd, officer, inspector, _, left = _discussion_with_actions(make_user, agencies)
+    sweep(DUE)
+    assert _levels_for(left) == [("due", "2026-11-27T17:00:00Z")]
+    new_due = london(2026, 12, 4, 17, 0)  # the following Friday
+    with clock.frozen_at(DUE + timedelta(hours=1)):
+        discussions.change_action(left, owner_id=officer.id, due_at=new_due, reason="School visit rearranged",
+                                  actor=sd.chair, expected_version=left.version)
+    sweep(DUE + timedelta(hours=2))  # not overdue any more: nothing new about it
+    assert len(_levels_for(left)) == 1
+    sweep(new_due - timedelta(hours=23))
+    sweep(new_due)
+    sweep(new_due)  # and still only once for the new time
+    assert _levels_for(left) == [("due", "2026-11-27T17:00:00Z"), ("before", "2026-12-04T17:00:00Z"),
+                                 ("due", "2026-12-04T17:00:00Z")]

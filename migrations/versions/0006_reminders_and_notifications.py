@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('object_id', sa.Integer(), nullable=False),
     sa.Column('level', sa.String(length=20), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('due_key', sa.String(length=25), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('url', sa.String(length=300), nullable=False),
@@ -69,7 +70,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_notification_owner_id_user_account')),
     sa.ForeignKeyConstraint(['recipient_id'], ['user_account.id'], name=op.f('fk_notification_recipient_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
-    sa.UniqueConstraint('object_type', 'object_id', 'rule', 'level', 'recipient_id', name='uq_notification_once')
+    sa.UniqueConstraint('object_type', 'object_id', 'rule', 'level', 'recipient_id', 'due_key', name='uq_notification_once')
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_delivery', ['email_state', 'next_attempt_at'], unique=False)

@@ -44,7 +44,7 @@ class ReminderRule(db.Model):
 class Notification(db.Model):
     """One reminder to one person: shown in the app until acknowledged, and sent by email once.
 
-    The unique key (rule, object, level, recipient) is what makes the sweep safe to repeat, overlap or crash:
+    The unique key (rule, object, level, recipient, due time) is what makes the sweep safe to repeat, overlap or crash:
     a second insert of the same reminder does nothing. Email delivery is a separate step that claims rows by
     pushing `next_attempt_at` forward, so two deliverers never send the same row at the same time.
     """
@@ -52,7 +52,8 @@ class Notification(db.Model):
     __tablename__ = "notification"
     __table_args__ = (
         # Object first, so the sweep can also look up what already exists for the deadlines it found.
-        UniqueConstraint("object_type", "object_id", "rule", "level", "recipient_id", name="uq_notification_once"),
+        UniqueConstraint("object_type", "object_id", "rule", "level", "recipient_id", "due_key",
+                         name="uq_notification_once"),
         #: the delivery pass: pending rows whose attempt is due
         Index("ix_notification_delivery", "email_state", "next_attempt_at"),
         #: the header's unread count and the notifications page
@@ -68,6 +69,9 @@ class Notification(db.Model):
     #: before, due, escalation or digest
     level: Mapped[str] = mapped_column(String(20))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: the due time the reminder was about (UTC, ISO seconds; "" for summaries and notices): part of the key, so a
+    #: deadline moved to a new time is chased again at the new time, and never twice for the same time
+    due_key: Mapped[str] = mapped_column(String(25), default="")
     #: the deadline's kind, for counting in emails ("2 overdue agreed actions")
     kind: Mapped[str] = mapped_column(String(40))
     #: shown in the app only (may name a child); never put in an email

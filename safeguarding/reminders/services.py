@@ -49,7 +49,8 @@ def notify(recipient_ids, *, kind: str, object_type: str, object_id: int, title:
 
     at = clock.now()
     rows = [{"rule": kind, "object_type": object_type, "object_id": object_id, "level": NOTICE,
-             "recipient_id": recipient_id, "kind": kind, "title": title[:300], "url": url[:300], "due_at": None,
+             "recipient_id": recipient_id, "due_key": "", "kind": kind, "title": title[:300], "url": url[:300],
+             "due_at": None,
              "owner_id": None, "created_at": at, "email_state": PENDING, "attempts": 0, "next_attempt_at": at}
             for recipient_id in dict.fromkeys(recipient_ids)]
     return len(insert_once(Notification, rows, KEY))

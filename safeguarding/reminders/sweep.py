@@ -2,7 +2,7 @@
 
 `sweep(now)` asks the features (safeguarding/deadlines.py) for open deadlines due within the longest reminder
 lead, works out which reminder levels are true at `now` (rules.py), and inserts one row per (rule, object, level,
-recipient) with INSERT .. ON CONFLICT DO NOTHING. Running it twice, in two processes at once, or again after a
+recipient, due time) with INSERT .. ON CONFLICT DO NOTHING. Running it twice, in two processes at once, or again after a
 crash inserts nothing twice and misses nothing: the database's unique key decides, not the sweep's memory.
 Its cost grows with the number of due deadlines, never with the size of the database.
 """
@@ -28,7 +28,7 @@ from .rules import BEFORE, DIGEST, DUE, ESCALATION, RuleSettings
 
 log = logging.getLogger("safeguarding.reminders")
 
-KEY = ("object_type", "object_id", "rule", "level", "recipient_id")
+KEY = ("object_type", "object_id", "rule", "level", "recipient_id", "due_key")
 CHUNK = 500
 HEARTBEAT_ID = 1
 
@@ -65,6 +65,10 @@ def insert_once(model, rows: list[dict], key: tuple[str, ...]) -> list:
     stmt = (_dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=key)
             .returning(model.__table__.c.id))
     return list(db.session.connection().execute(stmt, rows).scalars())
+
+
+def due_key(due_at: datetime) -> str:
+    return clock.ensure_utc(due_at).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _existing(rows: list[dict]) -> set[tuple]:
@@ -211,7 +215,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
             for recipient_id in dict.fromkeys(targets):
                 rows.append({
                     "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
-                    "recipient_id": recipient_id, "kind": d.kind, "title": _title(d, level, recipients),
+                    "recipient_id": recipient_id, "due_key": due_key(d.due_at), "kind": d.kind,
+                    "title": _title(d, level, recipients),
                     "url": d.url[:300], "due_at": d.due_at, "owner_id": d.owner_id, "created_at": now,
                     "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
                 })
@@ -268,6 +273,7 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
             continue
         rows.append({
             "rule": DIGEST, "object_type": "day", "object_id": stamp, "level": DIGEST, "recipient_id": user_id,
+            "due_key": "",
             "kind": DIGEST, "title": digest_summary(c), "url": "/my-work", "due_at": None, "owner_id": None,
             "created_at": now, "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
         })
