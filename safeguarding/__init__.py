@@ -89,31 +89,29 @@ def _import_models() -> None:
     """Import every feature's models so metadata (and migrations) see all tables."""
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
-
-    for name in ("children", "discussions", "reminders", "missing", "differences"):
-        try:
-            __import__(f"safeguarding.{name}.models")
-        except ModuleNotFoundError as err:
-            if err.name != f"safeguarding.{name}" and err.name != f"safeguarding.{name}.models":
-                raise
+    from .children import models as _children  # noqa: F401
+    from .differences import models as _differences  # noqa: F401
+    from .discussions import models as _discussions  # noqa: F401
+    from .missing import models as _missing  # noqa: F401
+    from .reminders import models as _reminders  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .children.views import bp as children_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .differences.views import bp as differences_bp
+    from .discussions.views import bp as discussions_bp
     from .main.views import bp as main_bp
+    from .missing.views import bp as missing_bp
+    from .reminders.views import bp as reminders_bp
+    from .reports.views import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp):
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp, children_bp, discussions_bp, dashboard_bp, reminders_bp,
+               missing_bp, differences_bp, reports_bp):
         app.register_blueprint(bp)
-    for name in ("children", "discussions", "dashboard", "reminders", "missing", "differences", "reports"):
-        try:
-            module = __import__(f"safeguarding.{name}.views", fromlist=["bp"])
-        except ModuleNotFoundError as err:
-            if err.name in (f"safeguarding.{name}", f"safeguarding.{name}.views"):
-                continue
-            raise
-        app.register_blueprint(module.bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .auth import services
-from .auth.models import Agency, Role, User
+from .auth.models import Agency, AgencyKind, Role, User
 from .extensions import db
 
 
@@ -35,9 +35,7 @@ def create_user_command(name, email, agency_name, role, job_title, password):
 
 @click.command("create-agency")
 @click.option("--name", required=True)
-@click.option("--kind", type=click.Choice([k.value for k in __import__("safeguarding.auth.models",
-                                                                       fromlist=["AgencyKind"]).AgencyKind]),
-              required=True)
+@click.option("--kind", type=click.Choice([k.value for k in AgencyKind]), required=True)
 @click.option("--mailbox", default=None)
 @with_appcontext
 def create_agency_command(name, kind, mailbox):
@@ -64,14 +62,8 @@ def seed_demo_command(if_empty):
 
 
 def register(app) -> None:
+    from .reminders import cli as reminders_cli
+
     for command in (create_user_command, create_agency_command, seed_demo_command):
         app.cli.add_command(command)
-    # Feature packages with commands of their own (scheduler, reminders) register them here.
-    for name in ("reminders",):
-        try:
-            module = __import__(f"safeguarding.{name}.cli", fromlist=["register"])
-        except ModuleNotFoundError as err:
-            if err.name in (f"safeguarding.{name}", f"safeguarding.{name}.cli"):
-                continue
-            raise
-        module.register(app)
+    reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`

@@ -291,18 +291,13 @@ def test_one_click_turns_the_prompt_into_a_draft_discussion(people, signed_in):
     prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
     page = mash.post_form(f"/missing/prompts/{prompt.id}/convene", {}, form_url=f"/children/{child.id}")
     prompt = db.session.get(DiscussionPrompt, prompt.id)
-    if services.can_create_drafts():
-        from safeguarding.discussions.models import StrategyDiscussion
+    from safeguarding.discussions.models import StrategyDiscussion
 
-        draft = db.session.execute(db.select(StrategyDiscussion)).scalar_one()
-        assert page.response.headers["Location"] == f"/discussions/{draft.id}"
-        assert draft.status == "draft" and draft.reason.count("- Missing from home") == 3
-        assert [c.child_id for c in draft.children] == [child.id]
-        assert prompt.closed_at == NOW and prompt.discussion_id == draft.id
-    else:
-        # without the discussions feature the click says so and leads to recording how it was dealt with
-        assert page.response.headers["Location"] == f"/missing/prompts/{prompt.id}/close"
-        assert prompt.closed_at is None
+    draft = db.session.execute(db.select(StrategyDiscussion)).scalar_one()
+    assert page.response.headers["Location"] == f"/discussions/{draft.id}"
+    assert draft.status == "draft" and draft.reason.count("- Missing from home") == 3
+    assert [c.child_id for c in draft.children] == [child.id]
+    assert prompt.closed_at == NOW and prompt.discussion_id == draft.id
 
 
 def test_three_episodes_in_thirty_one_days_do_not_prompt(people):

@@ -415,30 +415,14 @@ def prompt_note(prompt: DiscussionPrompt) -> str:
     return "\n".join(lines)
 
 
-def _draft_creator():
-    """The discussions feature's draft-maker, when that feature is installed."""
-    try:
-        from ..discussions import services as discussion_services
-    except ModuleNotFoundError as err:
-        if err.name not in ("safeguarding.discussions", "safeguarding.discussions.services"):
-            raise
-        return None
-    return getattr(discussion_services, "create_draft_discussion", None)
-
-
-def can_create_drafts() -> bool:
-    return _draft_creator() is not None
-
-
 def convene_from_prompt(prompt: DiscussionPrompt, *, actor) -> int:
     """One click: a draft strategy discussion for the child, pre-filled with why and the episodes behind it.
     Closes the prompt with a link to the draft. Returns the draft's id."""
     if prompt.closed_at is not None:
         raise RuleError("This prompt has already been dealt with")
-    create = _draft_creator()
-    if create is None:
-        raise RuleError("Strategy discussions are not available in this installation")
-    draft = create([prompt.child_id], prompt_note(prompt), actor=actor,
+    from ..discussions import services as discussions
+
+    draft = discussions.create_draft_discussion([prompt.child_id], prompt_note(prompt), actor=actor,
                    linked_note=f"Raised by the missing children feature: {prompt.label.lower()} "
                                f"(/children/{prompt.child_id}#missing)")
     close_prompt(prompt, actor=actor, note="Draft strategy discussion created", discussion_id=draft.id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -484,16 +484,9 @@ def convene(prompt_id: int):
     if prompt.closed_at is not None:
         flash("This prompt has already been dealt with", "error")
         return redirect(url_for("children.show", child_id=prompt.child_id))
-    if services.can_create_drafts() and "discussions.show" in current_app.view_functions:
-        discussion_id = services.convene_from_prompt(prompt, actor=current_user)
-        flash("Draft strategy discussion created with the episodes: add the date, chair and invitations",
-              "success")
-        return redirect(url_for("discussions.show", discussion_id=discussion_id))
-    if "discussions.new" in current_app.view_functions:
-        return redirect(url_for("discussions.new", child=prompt.child_id))
-    flash("Strategy discussions are not available in this installation yet: arrange the discussion as you do now, "
-          "then mark this prompt as dealt with", "error")
-    return redirect(url_for("missing.close_prompt", prompt_id=prompt.id))
+    discussion_id = services.convene_from_prompt(prompt, actor=current_user)
+    flash("Draft strategy discussion created with the episodes: add the date, chair and invitations", "success")
+    return redirect(url_for("discussions.show", discussion_id=discussion_id))
 
 
 @bp.route("/prompts/<int:prompt_id>/close", methods=["GET", "POST"])
