@@ -59,7 +59,8 @@ def _navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     endpoint = request.endpoint or ""
-    items = [("Home", "main.home", None)]
+    # The service name in the header leads home; the menu is for the work itself.
+    items = []
     candidates = [
         ("My work", "dashboard.my_work", "case.view"),
         ("Children", "children.index", "case.view"),
@@ -78,10 +79,13 @@ def _navigation() -> list[dict]:
             items.append((text, ep, action))
     result = []
     own_entries = {ep for _, ep, _ in items}
+    # Pages without an entry of their own light up their feature's first entry (Discussions, not My actions).
+    feature_entry: dict[str, str] = {}
+    for _, ep, _ in items:
+        feature_entry.setdefault(ep.split(".")[0], ep)
     for text, ep, _ in items:
         prefix = ep.split(".")[0]
-        # A page that has its own entry (e.g. My actions) does not also light up its feature's entry.
-        active = endpoint == ep or (prefix not in ("main",) and endpoint.startswith(prefix + ".")
+        active = endpoint == ep or (feature_entry[prefix] == ep and endpoint.startswith(prefix + ".")
                                     and endpoint not in own_entries)
         item = {"text": text, "href": url_for(ep), "active": active}
         badge = NAV_BADGES.get(ep)
