@@ -180,7 +180,7 @@ def test_deadlines_actions_circulation_and_icpc(signed_in, agencies, make_user):
 
 
 def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_the_enquiry(signed_in, agencies):
-    _, mash = signed_in(Role.MASH)
+    client, mash = signed_in(Role.MASH)
     amy = make_child()
     first = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]],
                     scheduled_at=clock.london_datetime(date(2026, 12, 15), 11))
@@ -192,6 +192,8 @@ def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_th
     decision = services.record_decision(review, amy.id, decision_data(outcome="s47_joint"), actor=mash)
     assert not decision.starts_enquiry and decision.icpc_due_on == date(2027, 1, 8)
     assert decision.icpc_status == "inherited"
+    page = client.get(f"/discussions/{review.id}")
+    assert f'<a class="govuk-link" href="/discussions/{first.id}">the discussion of 15 December 2026</a>' in page.html
     assert len([d for d in open_deadlines(due_before=clock.london_datetime(date(2027, 2, 1)))
                 if d.kind == "icpc"]) == 1
 
