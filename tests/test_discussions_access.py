@@ -5,7 +5,7 @@ from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
-from safeguarding.auth.models import Role
+from safeguarding.auth.models import Role, User
 from safeguarding.discussions import services
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import StrategyDiscussion
@@ -57,7 +57,7 @@ def test_not_invited_agency_does_not_get_access(signed_in, agencies):
     teacher.get(f"/discussions/{sd.id}", expected=404)
 
 
-def _count_statements(client, url):
+def _statements(client, url) -> list[str]:
     engine = db.engine
     statements = []
 
@@ -69,7 +69,11 @@ def _count_statements(client, url):
         client.get(url)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return statements
+
+
+def _count_statements(client, url):
+    return len(_statements(client, url))
 
 
 def _many(n, mash, agencies):
@@ -88,6 +92,40 @@ def test_list_issues_the_same_number_of_queries_for_5_and_50_rows(signed_in, age
     assert "50 in total" in page and "page 1 of 2" in page
     many = _count_statements(client, "/discussions/?view=upcoming")
     assert few == many
+
+
+def test_discussion_page_costs_the_same_with_1_and_10_agreed_actions(signed_in, agencies, make_user):
+    """Each action's owner, owner's agency and child come with the discussion, not one query per row."""
+    client, mash = signed_in(Role.MASH)
+    amy, ben = make_child("Amy"), make_child("Ben")
+    sd = convene(mash, [amy, ben], [agencies["csc"], agencies["police"], agencies["health"]])
+    kinds = ["csc", "police", "health", "education", "other_police"]
+    owners = [make_user(Role.PRACTITIONER, kinds[i % len(kinds)], name=f"Owner {i}").id for i in range(10)]
+    ids = {"sd": sd.id, "mash": mash.id, "children": (amy.id, ben.id), "csc": agencies["csc"].id}
+
+    def add(n, start):
+        sd, mash = db.session.get(StrategyDiscussion, ids["sd"]), db.session.get(User, ids["mash"])
+        for i in range(start, start + n):
+            services.add_action(sd, {"description": f"Action {i}", "owner_id": owners[i],
+                                     "child_id": ids["children"][i % 2],
+                                     "due_at": clock.now() + timedelta(days=1, hours=i)}, actor=mash)
+            if i:  # moved to another agency since: the action stays with the agency that agreed to it
+                db.session.get(User, owners[i]).agency_id = ids["csc"]
+        db.session.commit()
+        # The test shares the app's session: start the page from an empty one, as a real request does.
+        db.session.expunge_all()
+
+    url = f"/discussions/{ids['sd']}"
+    add(1, 0)
+    one = _count_statements(client, url)
+    add(9, 1)
+    page = client.get(url)
+    assert "Owner 9" in page and "Neighbouring Police" in page and "For Ben Example" in page
+    db.session.expunge_all()
+    statements = _statements(client, url)
+    assert len(statements) == one
+    # Recording the view does not throw away what was loaded: the actions are read once, not again after it.
+    assert len([s for s in statements if s.lstrip().startswith("SELECT agreed_action.")]) == 1
 
 
 def test_list_filters_by_view_agency_and_date(signed_in, agencies):
