@@ -1,6 +1,7 @@
 """Who sees a discussion, its children and its actions; lists that stay fast; deadlines; drafts from other features."""
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from safeguarding import clock
@@ -269,10 +270,33 @@ def test_demo_story_loads_every_state(app):
     from safeguarding.discussions.models import AgreedAction, ThresholdDecision
 
     summary = seed("lantern-violet-orchard")
-    assert "5 strategy discussions" in summary
+    assert "5 strategy discussions" in summary and "5 finished last quarter" in summary
     statuses = sorted(sd.status for sd in db.session.execute(db.select(StrategyDiscussion)).scalars())
-    assert statuses == ["convened", "decided", "decided", "decided", "draft"]
+    assert statuses == ["convened"] + ["decided"] * 8 + ["draft"]
     overdue = [a for a in db.session.execute(db.select(AgreedAction)).scalars() if a.is_overdue(clock.now())]
     assert len(overdue) >= 2
+    # The finished discussions of last quarter leave nothing overdue on anyone's work.
+    assert {a.child.first_name for a in overdue} <= {"Mia", "Ella"}
     assert any(d.agencies_absent == "Police" for d in db.session.execute(db.select(ThresholdDecision)).scalars())
     assert seed("lantern-violet-orchard").endswith("users")  # a second run adds no discussions
+    assert db.session.execute(db.select(db.func.count(StrategyDiscussion.id))).scalar_one() == 10
+
+
+# Today, and the first working day of a quarter (the quarter before runs over Christmas): the demo's older
+# discussions, conferences and actions all fall inside the quarter Reports opens on, and all in the past.
+@pytest.mark.parametrize("today", [None, date(2027, 1, 4)])
+def test_demo_gives_the_default_report_figures_in_every_section(app, today):
+    from safeguarding.demo import seed
+    from safeguarding.reports import figures
+    from safeguarding.reports.period import last_full_quarter
+
+    with clock.frozen_at(clock.london_datetime(today, 9) if today else clock.now()):
+        seed("lantern-violet-orchard")
+        manager = db.session.execute(db.select(User).where(User.email == "csc.manager@example.org")).scalar_one()
+        report = figures.compute(*last_full_quarter(clock.london_today()), user=manager, at=clock.now(),
+                                 today=clock.london_today())
+    assert report.held >= 5
+    assert report.police.absent >= 2 and report.gap_decisions >= 2 and len(report.gap_list) >= 2
+    assert len([n for _, n in report.outcomes if n]) >= 5
+    assert report.icpc_counts["on_time"] >= 1 and report.icpc_counts["late"] >= 1
+    assert sum(a.done_late for a in report.actions) >= 3 and sum(a.cancelled for a in report.actions) >= 1
