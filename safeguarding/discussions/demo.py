@@ -182,12 +182,12 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
     tyler = _child("Tyler", "Brooks", date(2012, 4, 21), mash, gender="male", ref="NS-10177")
     services.create_draft_discussion([tyler.id], "Missing from home three times in 30 days", actor=mash,
                                      linked_note="3 missing episodes in 30 days")
-    finished = _last_quarter(users, agencies, today)
+    finished = _finished_last_quarter(users, agencies, today)
     return ("5 strategy discussions (upcoming, minutes in draft, s47 with overdue actions, police absent, a draft)"
             f" and {finished} finished last quarter for the reports")
 
 
-def _last_quarter(users: dict[str, User], agencies: list[Agency], today: date) -> int:
+def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today: date) -> int:
     """Finished discussions in the quarter Reports opens on, worked through at the times they happened."""
     mash, manager = users["mash@example.org"], users["csc.manager@example.org"]
     police, health, school = users["police@example.org"], users["health@example.org"], users["school@example.org"]
