@@ -9,9 +9,8 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# keep the application's loggers working after a migration run in the same process
+# Interpret the config file for Python logging, leaving the app's own loggers working: `flask db upgrade` runs in
+# the same process as the app (and the tests), and disabling them would silence its log lines afterwards.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 

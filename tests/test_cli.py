@@ -2,13 +2,18 @@ from safeguarding.auth.models import Agency, User
 from safeguarding.extensions import db
 
 
-def test_seed_demo_then_create_user(runner, monkeypatch):
+def test_seed_demo_then_create_user(runner, client, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "demo-lantern-harbour-3")
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Demo data loaded" in result.output
     roles = set(db.session.execute(db.select(User.role)).scalars())
     assert roles == {"admin", "mash", "practitioner", "manager"}
+    # A visitor signed in as the demo manager opens Reports on last quarter and sees figures, not an empty page.
+    client.sign_in("csc.manager@example.org", "demo-lantern-harbour-3")
+    report = client.get("/reports/")
+    assert "No strategy discussions were held in this period" not in report
+    assert "Police were not present at" in report and "Later than the due date" in report
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already loaded" in again.output
 

@@ -135,6 +135,7 @@ def test_attendance_without_health_is_shown_and_a_decision_needs_a_reason(signed
             "family_told_when": "Tomorrow, by the social worker"}
     refused = client.post_form(url, form, expected=200)
     assert "Enter the reasons for the decision" in refused
+    assert "conference due by <strong>" in refused.html and "&lt;strong&gt;" not in refused.html
     assert "Enter why the decision is made without Health" in refused
     client.post_form(url, {**form, "rationale": "Bruising on the cheek of a 4 month old",
                            "minimum_agency_reason": "Health visitor unavailable; GP records sent"})
@@ -178,9 +179,12 @@ def test_child_voice(signed_in, agencies):
     refused = client.post_form(url, {"child_seen": "no", "seen_alone": "unknown"}, expected=200)
     assert "Enter why the child has not been seen" in refused
     client.post_form(url, {"child_seen": "yes", "seen_alone": "yes", "seen_on": date_parts(clock.london_today()),
-                           "seen_by": "Jo Williams, social worker", "child_said": "Daddy shouts and the door bangs"})
+                           "seen_by": "Jo Williams, social worker",
+                           "child_said": "Daddy shouts <and> the door bangs"})
     page = client.get(f"/discussions/{sd.id}")
-    assert "Daddy shouts and the door bangs" in page
+    # The child's words are shown in the verbatim style, and only what they typed is escaped.
+    assert '<span class="app-verbatim">Daddy shouts &lt;and&gt; the door bangs</span>' in page.html
+    assert "&lt;span" not in page.html
     assert _events("discussion_child", "update")[0].changes["child_said"] == {"changed": True}
 
 

@@ -1,11 +1,12 @@
 """Who sees a discussion, its children and its actions; lists that stay fast; deadlines; drafts from other features."""
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
-from safeguarding.auth.models import Role
+from safeguarding.auth.models import Role, User
 from safeguarding.discussions import services
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import StrategyDiscussion
@@ -57,7 +58,7 @@ def test_not_invited_agency_does_not_get_access(signed_in, agencies):
     teacher.get(f"/discussions/{sd.id}", expected=404)
 
 
-def _count_statements(client, url):
+def _statements(client, url) -> list[str]:
     engine = db.engine
     statements = []
 
@@ -69,7 +70,11 @@ def _count_statements(client, url):
         client.get(url)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return statements
+
+
+def _count_statements(client, url):
+    return len(_statements(client, url))
 
 
 def _many(n, mash, agencies):
@@ -88,6 +93,40 @@ def test_list_issues_the_same_number_of_queries_for_5_and_50_rows(signed_in, age
     assert "50 in total" in page and "page 1 of 2" in page
     many = _count_statements(client, "/discussions/?view=upcoming")
     assert few == many
+
+
+def test_discussion_page_costs_the_same_with_1_and_10_agreed_actions(signed_in, agencies, make_user):
+    """Each action's owner, owner's agency and child come with the discussion, not one query per row."""
+    client, mash = signed_in(Role.MASH)
+    amy, ben = make_child("Amy"), make_child("Ben")
+    sd = convene(mash, [amy, ben], [agencies["csc"], agencies["police"], agencies["health"]])
+    kinds = ["csc", "police", "health", "education", "other_police"]
+    owners = [make_user(Role.PRACTITIONER, kinds[i % len(kinds)], name=f"Owner {i}").id for i in range(10)]
+    ids = {"sd": sd.id, "mash": mash.id, "children": (amy.id, ben.id), "csc": agencies["csc"].id}
+
+    def add(n, start):
+        sd, mash = db.session.get(StrategyDiscussion, ids["sd"]), db.session.get(User, ids["mash"])
+        for i in range(start, start + n):
+            services.add_action(sd, {"description": f"Action {i}", "owner_id": owners[i],
+                                     "child_id": ids["children"][i % 2],
+                                     "due_at": clock.now() + timedelta(days=1, hours=i)}, actor=mash)
+            if i:  # moved to another agency since: the action stays with the agency that agreed to it
+                db.session.get(User, owners[i]).agency_id = ids["csc"]
+        db.session.commit()
+        # The test shares the app's session: start the page from an empty one, as a real request does.
+        db.session.expunge_all()
+
+    url = f"/discussions/{ids['sd']}"
+    add(1, 0)
+    one = _count_statements(client, url)
+    add(9, 1)
+    page = client.get(url)
+    assert "Owner 9" in page and "Neighbouring Police" in page and "For Ben Example" in page
+    db.session.expunge_all()
+    statements = _statements(client, url)
+    assert len(statements) == one
+    # Recording the view does not throw away what was loaded: the actions are read once, not again after it.
+    assert len([s for s in statements if s.lstrip().startswith("SELECT agreed_action.")]) == 1
 
 
 def test_list_filters_by_view_agency_and_date(signed_in, agencies):
@@ -180,7 +219,7 @@ def test_deadlines_actions_circulation_and_icpc(signed_in, agencies, make_user):
 
 
 def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_the_enquiry(signed_in, agencies):
-    _, mash = signed_in(Role.MASH)
+    client, mash = signed_in(Role.MASH)
     amy = make_child()
     first = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]],
                     scheduled_at=clock.london_datetime(date(2026, 12, 15), 11))
@@ -192,6 +231,8 @@ def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_th
     decision = services.record_decision(review, amy.id, decision_data(outcome="s47_joint"), actor=mash)
     assert not decision.starts_enquiry and decision.icpc_due_on == date(2027, 1, 8)
     assert decision.icpc_status == "inherited"
+    page = client.get(f"/discussions/{review.id}")
+    assert f'<a class="govuk-link" href="/discussions/{first.id}">the discussion of 15 December 2026</a>' in page.html
     assert len([d for d in open_deadlines(due_before=clock.london_datetime(date(2027, 2, 1)))
                 if d.kind == "icpc"]) == 1
 
@@ -229,10 +270,33 @@ def test_demo_story_loads_every_state(app):
     from safeguarding.discussions.models import AgreedAction, ThresholdDecision
 
     summary = seed("lantern-violet-orchard")
-    assert "5 strategy discussions" in summary
+    assert "5 strategy discussions" in summary and "5 finished last quarter" in summary
     statuses = sorted(sd.status for sd in db.session.execute(db.select(StrategyDiscussion)).scalars())
-    assert statuses == ["convened", "decided", "decided", "decided", "draft"]
+    assert statuses == ["convened"] + ["decided"] * 8 + ["draft"]
     overdue = [a for a in db.session.execute(db.select(AgreedAction)).scalars() if a.is_overdue(clock.now())]
     assert len(overdue) >= 2
+    # The finished discussions of last quarter leave nothing overdue on anyone's work.
+    assert {a.child.first_name for a in overdue} <= {"Mia", "Ella"}
     assert any(d.agencies_absent == "Police" for d in db.session.execute(db.select(ThresholdDecision)).scalars())
     assert seed("lantern-violet-orchard").endswith("users")  # a second run adds no discussions
+    assert db.session.execute(db.select(db.func.count(StrategyDiscussion.id))).scalar_one() == 10
+
+
+# Today, and the first working day of a quarter (the quarter before runs over Christmas): the demo's older
+# discussions, conferences and actions all fall inside the quarter Reports opens on, and all in the past.
+@pytest.mark.parametrize("today", [None, date(2027, 1, 4)])
+def test_demo_gives_the_default_report_figures_in_every_section(app, today):
+    from safeguarding.demo import seed
+    from safeguarding.reports import figures
+    from safeguarding.reports.period import last_full_quarter
+
+    with clock.frozen_at(clock.london_datetime(today, 9) if today else clock.now()):
+        seed("lantern-violet-orchard")
+        manager = db.session.execute(db.select(User).where(User.email == "csc.manager@example.org")).scalar_one()
+        report = figures.compute(*last_full_quarter(clock.london_today()), user=manager, at=clock.now(),
+                                 today=clock.london_today())
+    assert report.held >= 5
+    assert report.police.absent >= 2 and report.gap_decisions >= 2 and len(report.gap_list) >= 2
+    assert len([n for _, n in report.outcomes if n]) >= 5
+    assert report.icpc_counts["on_time"] >= 1 and report.icpc_counts["late"] >= 1
+    assert sum(a.done_late for a in report.actions) >= 3 and sum(a.cancelled for a in report.actions) >= 1

@@ -71,6 +71,16 @@ def record(action: str, object_type: str | None = None, object_id: int | None = 
 
 
 def record_view(object_type: str, object_id: int) -> None:
-    """A view of case data: recorded and committed at once, since a GET changes nothing else."""
+    """A view of case data: recorded and committed at once, since a GET changes nothing else.
+
+    The commit keeps what the page has already loaded: expiring it would make the template load every row again,
+    one query per related object, and undo the view's eager loading. Nothing else changed in this transaction, so
+    the loaded rows are still what the page should show."""
     record("view", object_type, object_id)
-    db.session.commit()
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep

@@ -5,6 +5,10 @@
 - Mia Thompson (a baby): section 47 joint enquiry decided a week ago, ICPC due, two actions overdue, minutes circulated.
 - Ella Hughes: police sent apologies; decided with a recorded reason; minutes agreed, not yet circulated.
 - Tyler Brooks: a draft opened after repeat missing episodes, waiting for MASH to convene it.
+
+And five finished discussions held in the last full quarter, so that Reports (which opens on that quarter) has
+figures in every section: police absent from two, a section 47 enquiry whose conference was on time and one whose
+conference was late, five different decisions, and actions done on time, done late and cancelled.
 """
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ from .. import clock
 from ..auth.models import Agency, User
 from ..children import services as child_services
 from ..extensions import db
+from ..reports.period import last_full_quarter
 from ..workdays import add_working_days
-from . import services
+from . import services, thresholds
 from .models import StrategyDiscussion
 
 
@@ -177,4 +182,103 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
     tyler = _child("Tyler", "Brooks", date(2012, 4, 21), mash, gender="male", ref="NS-10177")
     services.create_draft_discussion([tyler.id], "Missing from home three times in 30 days", actor=mash,
                                      linked_note="3 missing episodes in 30 days")
-    return "5 strategy discussions (upcoming, minutes in draft, s47 with overdue actions, police absent, a draft)"
+    finished = _finished_last_quarter(users, agencies, today)
+    return ("5 strategy discussions (upcoming, minutes in draft, s47 with overdue actions, police absent, a draft)"
+            f" and {finished} finished last quarter for the reports")
+
+
+def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today: date) -> int:
+    """Finished discussions in the quarter Reports opens on, worked through at the times they happened."""
+    mash, manager = users["mash@example.org"], users["csc.manager@example.org"]
+    police, health, school = users["police@example.org"], users["health@example.org"], users["school@example.org"]
+    social_worker = users["social.worker@example.org"]
+    csc, police_agency, health_agency, education = agencies[0], agencies[1], agencies[2], agencies[3]
+    core = [csc.id, police_agency.id, health_agency.id]
+    start, _ = last_full_quarter(today)
+    # Working days from the quarter's start: even the latest step (day 45 plus a week) ends inside the quarter.
+    stories = [
+        # child: first name, last name, age in years at the discussion, gender, local authority reference
+        {"day": 3, "chair": manager, "child": ("Poppy", "Harris", 2.5, "female", "NS-09702"),
+         "agencies": core, "harm": "physical", "source": "Nursery",
+         "reason": "Bruise to the cheek of a two-year-old; mother's explanation changed twice.",
+         "decision": _decision(outcome="s47_single", rationale="Facial bruising in a toddler with changing "
+                               "explanations: reasonable cause to suspect significant harm. No crime alleged.",
+                               medical_examination="yes", medical_details="Child protection medical the same day"),
+         "icpc": -2,  # booked two working days before it was due
+         "actions": [("Arrange the child protection medical", mash, 6, 2),
+                     ("Police checks on mother's new partner", police, 24, 48)]},
+        {"day": 8, "chair": manager, "child": ("Leo", "Bennett", 12.4, "male", "NS-09755"),
+         "agencies": core + [education.id], "harm": "sexual", "source": "Riverside Academy",
+         "reason": "Leo told a teacher that an older cousin touches him when he stays over.",
+         "decision": _decision(outcome="s47_joint", rationale="Disclosure of sexual abuse by a family member: joint "
+                               "enquiry with the police child abuse investigation team.",
+                               abe_planned="yes", abe_joint=True, abe_lead_interviewer="DC Chris Evans"),
+         "icpc": 3,  # held three working days after it was due: no chair free sooner
+         "actions": [("Achieving Best Evidence interview", police, 48, -4),
+                     ("Paediatric assessment and sexual health referral", health, 72, 96)]},
+        {"day": 15, "chair": mash, "child": ("Oliver", "Grant", 7.3, "male", "NS-09811"),
+         "agencies": core + [education.id], "harm": "neglect", "source": "Health visitor",
+         "reason": "Oliver arrives at school hungry and in the same clothes most days.",
+         "police": ("apologies", "Officer called to an urgent incident"),
+         "gap_reason": "Police gave apologies; checks requested as an action.",
+         "decision": _decision(outcome="s17", rationale="Chronic low-level neglect; mother is depressed and asks "
+                               "for help. No injury or disclosure."),
+         "actions": [("Police intelligence check on the household", police, 24, 72),
+                     ("Breakfast club place and a daily check-in", school, 72, -24)]},
+        {"day": 30, "chair": mash, "child": ("Freya", "Clarke", 15.6, "female", "NS-09866"),
+         "agencies": core, "harm": "domestic_abuse", "source": "Northshire Police", "mode": "phone",
+         "reason": "Police called to a loud argument between Freya's parents; Freya was upstairs.",
+         "police": ("information_sent", "Incident log sent; no MASH officer on duty"),
+         "gap_reason": "Police sent the incident log instead of attending.",
+         "decision": _decision(outcome="nfa", rationale="A single verbal argument, no violence or history; Freya "
+                               "says she feels safe. Parents accepted advice."),
+         "actions": [("Send the family details of local relationship support", social_worker, 48, -24)]},
+        {"day": 45, "chair": mash, "child": ("Evie", "Marsh", 8.6, "female", "NS-09902"),
+         "agencies": core + [education.id], "harm": "neglect", "source": "Riverside Academy",
+         "reason": "Attendance 78% and head lice untreated for months; family recently homeless.",
+         "decision": _decision(outcome="early_help", rationale="Needs are about housing and routine, not harm; "
+                               "the family want support from the early help team."),
+         "actions": [("Early help assessment with the family", school, 120, -48),
+                     ("Housing referral", social_worker, 72, "Housing had already accepted the family's application")]},
+    ]
+    for story in stories:
+        _finished(story, add_working_days(start, story["day"]), mash)
+    return len(stories)
+
+
+def _finished(story: dict, day: date, mash: User) -> None:
+    """One discussion from convening to circulated minutes, conference date and actions closed."""
+    chair = story["chair"]
+    held = clock.london_datetime(day, 10)
+    first, last, age, gender, ref = story["child"]
+    born = day - timedelta(days=round(age * 365.25))  # the age they were then, whenever the demo is loaded
+    with clock.frozen_at(held - timedelta(hours=2)):
+        child = _child(first, last, born, mash, gender=gender, ref=ref)
+        sd = services.convene({**_details(chair, held, mode=story.get("mode", "video"),
+                                          referral_source=story["source"], referral_received_on=day,
+                                          harm_category=story["harm"], reason=story["reason"]),
+                               "child_ids": [child.id], "agency_ids": story["agencies"]}, actor=chair)
+    with clock.frozen_at(held + timedelta(minutes=50)):
+        _attend(sd, chair, **({"police": story["police"]} if "police" in story else {}))
+        decision = services.record_decision(sd, child.id, story["decision"], actor=chair,
+                                            minimum_agency_reason=story.get("gap_reason", ""))
+        actions = [(services.add_action(sd, {"description": text, "owner_id": owner.id, "child_id": child.id,
+                                             "due_at": held + timedelta(hours=due)}, actor=chair), owner, late)
+                   for text, owner, due, late in story["actions"]]
+        services.save_minutes(sd, f"{story['reason']} Decision: {thresholds.OUTCOMES[decision.outcome]}.",
+                              actor=chair, based_on_id=0, based_on_revision=0)
+        services.agree_minutes(sd, actor=chair)
+    with clock.frozen_at(clock.london_datetime(add_working_days(day, 1), 9)):
+        services.circulate_minutes(sd, actor=chair, referrer_told="yes", referrer_told_how="By phone")
+    if "icpc" in story:
+        with clock.frozen_at(clock.london_datetime(add_working_days(day, 4), 12)):
+            services.record_icpc_date(decision, add_working_days(decision.icpc_due_on, story["icpc"]), actor=chair)
+    for action, owner, late in actions:
+        # `late`: hours after the due time it was done (negative: early), or why it was cancelled.
+        if isinstance(late, str):
+            with clock.frozen_at(action.due_at - timedelta(hours=2)):
+                services.cancel_action(action, late, actor=chair, expected_version=action.version)
+            continue
+        with clock.frozen_at(action.due_at + timedelta(hours=late)):
+            services.complete_action(action, "Done, later than agreed" if late > 0 else "Done", actor=owner,
+                                     expected_version=action.version)

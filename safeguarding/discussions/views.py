@@ -60,7 +60,8 @@ def _full(discussion_id: int) -> StrategyDiscussion:
         selectinload(StrategyDiscussion.invitations).joinedload(Invitation.user),
         selectinload(StrategyDiscussion.information).joinedload(InformationShared.child),
         selectinload(StrategyDiscussion.decisions),
-        selectinload(StrategyDiscussion.actions).joinedload(AgreedAction.owner),
+        selectinload(StrategyDiscussion.actions).options(
+            joinedload(AgreedAction.owner), joinedload(AgreedAction.owner_agency), joinedload(AgreedAction.child)),
         selectinload(StrategyDiscussion.minutes_versions),
         selectinload(StrategyDiscussion.circulations),
         selectinload(StrategyDiscussion.dissents),

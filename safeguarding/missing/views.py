@@ -14,6 +14,7 @@ from ..auth.models import User
 from ..clock import LONDON, london_today, now
 from ..extensions import db
 from ..pagination import paginate
+from ..reports.period import last_full_quarter
 from ..templating import london
 from . import services
 from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
@@ -506,18 +507,12 @@ def close_prompt(prompt_id: int):
 # --- Figures --------------------------------------------------------------------------------------------------
 
 
-def _last_quarter(today: date) -> tuple[date, date]:
-    first_of_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    end = first_of_quarter - timedelta(days=1)
-    return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
-
-
 @bp.route("/figures")
 @require("reports.view")
 def figures():
     form = FiguresForm(request.args)
     today = london_today()
-    quarter = _last_quarter(today)
+    quarter = last_full_quarter(today)
     months = total = None
     if request.args and form.validate():
         start, end = form.start.data or quarter[0], form.end.data or quarter[1]
