@@ -305,34 +305,32 @@ def visible_discussion_or_404(discussion_id: int, *options):
     return discussion
 
 
-def visible_decision_or_404(decision_id: int, *options):
-    """A threshold decision, if the signed-in user may see its discussion; otherwise 404 (audited)."""
-    from ..discussions.models import StrategyDiscussion, ThresholdDecision
+def _in_visible_discussion_or_404(model, object_type: str, object_id: int, options):
+    """A row that belongs to a strategy discussion (via `discussion_id`), if the signed-in user may see that
+    discussion; otherwise 404 (audited)."""
+    from ..discussions.models import StrategyDiscussion
     from ..extensions import db
 
-    decision = db.session.execute(
-        db.select(ThresholdDecision).options(*options)
-        .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
-        .where(ThresholdDecision.id == decision_id, discussion_scope(current_user))
+    row = db.session.execute(
+        db.select(model).options(*options)
+        .join(StrategyDiscussion, StrategyDiscussion.id == model.discussion_id)
+        .where(model.id == object_id, discussion_scope(current_user))
     ).scalar_one_or_none()
-    if decision is None:
-        deny(404, "threshold_decision", decision_id)
-    return decision
+    if row is None:
+        deny(404, object_type, object_id)
+    return row
+
+
+def visible_decision_or_404(decision_id: int, *options):
+    from ..discussions.models import ThresholdDecision
+
+    return _in_visible_discussion_or_404(ThresholdDecision, "threshold_decision", decision_id, options)
 
 
 def visible_action_or_404(action_id: int, *options):
-    """An agreed action, if the signed-in user may see its discussion; otherwise 404 (audited)."""
-    from ..discussions.models import AgreedAction, StrategyDiscussion
-    from ..extensions import db
+    from ..discussions.models import AgreedAction
 
-    action = db.session.execute(
-        db.select(AgreedAction).options(*options)
-        .join(StrategyDiscussion, StrategyDiscussion.id == AgreedAction.discussion_id)
-        .where(AgreedAction.id == action_id, discussion_scope(current_user))
-    ).scalar_one_or_none()
-    if action is None:
-        deny(404, "agreed_action", action_id)
-    return action
+    return _in_visible_discussion_or_404(AgreedAction, "agreed_action", action_id, options)
 
 
 def can_change_action(user, action) -> bool:
