@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from .. import input_guard
 from ..extensions import limiter
 from . import services
 from .access import public
@@ -35,6 +36,8 @@ def _login_limit() -> str:
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    if input_guard.sign_in_has_unusual_characters():
+        return input_guard.sign_in_refused()
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
