@@ -20,8 +20,8 @@ log = logging.getLogger("safeguarding.input")
 
 #: C0 controls except tab, line feed and carriage return (which text areas legitimately carry)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-#: names of hidden fields that carry a row's version, or the id that version belongs to
-VERSION_KEY_RE = re.compile(r"(^|_)(version|revision)$|^based_on_id$")
+#: names of hidden fields that carry a row's version, or the id that version belongs to (prefixed forms: a-version)
+VERSION_KEY_RE = re.compile(r"(^|[_-])(version|revision|based_on_id)$")
 #: a version as this service writes it; 9 digits stays inside a 32-bit integer column
 VERSION_VALUE_RE = re.compile(r"^[0-9]{1,9}$")
 
@@ -81,7 +81,23 @@ def sign_in_has_unusual_characters() -> bool:
     return bool(g.get("refuse_sign_in"))
 
 
+#: the largest id any table holds (32-bit integer keys on PostgreSQL); larger ones overflow the database driver
+MAX_ID = 2**31 - 1
+
+
+def _bound_url_integers(app) -> None:
+    """An id too large for the database is a page that does not exist (404), not a driver overflow (500)."""
+    from werkzeug.routing import IntegerConverter
+
+    for rule in app.url_map.iter_rules():
+        for converter in (rule._converters or {}).values():
+            if isinstance(converter, IntegerConverter) and converter.max is None:
+                converter.max = MAX_ID
+
+
 def register(app) -> None:
+    _bound_url_integers(app)
+
     @app.before_request
     def refuse_unusable_input():
         from .errors import page

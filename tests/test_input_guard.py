@@ -57,7 +57,7 @@ def test_tabs_and_line_breaks_are_ordinary_text(signed_in):
 
 @pytest.mark.parametrize("key,value", [("version", "abc"), ("version", "1e3"), ("version", "9" * 30),
                                        ("minutes_version", "-1"), ("based_on_revision", "x"),
-                                       ("based_on_id", "1.5")])
+                                       ("based_on_id", "1.5"), ("complete-version", "true")])
 def test_a_version_that_is_not_a_whole_number_gets_a_reload_page(signed_in, key, value):
     client, _ = signed_in(Role.MASH)
     page = client.post_form("/account/password", {key: value, "current_password": "x"}, expected=400)
@@ -130,3 +130,9 @@ def test_unusual_characters_are_no_way_round_the_sign_in_rate_limit(app_factory)
                                                       "email": "a\x00@example.org", "password": "p"}).status_code
              for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("url", ["/children/2147483648", "/children/100000000000000000000000000000/edit"])
+def test_an_id_too_large_for_the_database_is_not_found(signed_in, url):
+    client, _ = signed_in(Role.MASH)
+    client.get(url, expected=404)
