@@ -32,6 +32,11 @@ from safeguarding.extensions import db
 from .conftest import PASSWORD
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+# Derandomized: CI runs the same requests every time. No shrinking: server errors are gathered, not raised, so one
+# run lists every one of them; no example database: nothing is replayed from a previous run.
+settings.register_profile("fuzz-forms", max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+                          print_blob=False, phases=[Phase.explicit, Phase.generate],
+                          suppress_health_check=list(HealthCheck))
 #: pages each role's walk may fetch looking for forms
 CRAWL_PAGES = int(os.environ.get("FUZZ_CRAWL_PAGES", "60"))
 
@@ -358,9 +363,7 @@ def test_no_input_gives_a_server_error(fuzzer):
     query_names = sorted({"page", "q", "view", "show", "start", "end", "date_from", "date_to", "raised_from",
                           "raised_to", "status", "kind", "agency_id", "child_id", "next"} | set(JUNK_NAMES[:6]))
 
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(settings.get_profile("fuzz-forms"))
     @given(st.data())
     def example(data):
         role = data.draw(st.sampled_from(roles), label="role")

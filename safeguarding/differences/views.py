@@ -16,7 +16,7 @@ from ..pagination import paginate
 from ..service import RuleError, StaleEdit, expect_version, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
-from . import services
+from . import services, stages
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
 from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status
@@ -357,6 +357,12 @@ def _lead_choices(form: EscalateForm, difference: ProfessionalDifference) -> Non
         .order_by(User.name)).scalars().all()
     form.raising_lead_id.label.text = f"Who will lead for {difference.raised_by_agency.name}?"
     form.responding_lead_id.label.text = f"Who will answer for {difference.against_agency.name}?"
+    ranks = stages.lead_ranks(difference.policy.as_rules())
+    needs = [f"stage {number}: {stages.RANK_WORDS[rank]}" for number, rank in sorted(ranks.items())
+             if number > (difference.current_stage or 0) and rank > stages.ANYONE]
+    if needs:
+        form.raising_lead_id.description = form.responding_lead_id.description = (
+            "Each side is led by someone senior enough for the stage (" + "; ".join(needs) + ")")
     form.raising_lead_id.choices = [(0, "Select a person")] + [
         (u.id, _person(u)) for u in people if u.agency_id == difference.raised_by_agency_id]
     form.responding_lead_id.choices = [(0, "Select a person")] + [
