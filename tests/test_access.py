@@ -7,6 +7,8 @@ from safeguarding.audit.models import AuditEvent
 from safeguarding.auth.models import Role
 from safeguarding.extensions import db
 
+from .pages import PageClient
+
 PUBLIC = {"static", "main.index", "main.healthz", "auth.sign_in"}
 
 
@@ -69,7 +71,11 @@ def test_security_headers_on_pages(signed_in, path):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_unexpected_error_shows_a_page_without_a_stack_trace(app, client):
+def test_unexpected_error_shows_a_page_without_a_stack_trace(app_factory):
+    # an app of its own: a route cannot be added to the run's app once it has served requests
+    app = app_factory(PROPAGATE_EXCEPTIONS=False)
+    client = PageClient(app.test_client())
+
     @app.route("/boom-for-test")
     def boom():
         raise RuntimeError("secret internals")

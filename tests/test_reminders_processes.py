@@ -24,6 +24,7 @@ from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
 from .smtp_server import smtp_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # real processes: run in CI (`make test`); skip locally with -m "not slow"
 NOW = london(2026, 12, 1, 17, 0)
 
 
