@@ -39,9 +39,15 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 
 
 def _connect_features() -> None:
-    """Subscribe reminders to the events features announce (minutes circulated -> notices to attendees)."""
+    """Features register with the core (how they link people to children) and subscribe to each other's events
+    (minutes circulated -> notices to attendees); the core itself imports no feature."""
+    from .differences import access as differences_access
+    from .discussions import access as discussions_access
+    from .missing import access as missing_access
     from .reminders import hooks
 
+    for feature in (missing_access, differences_access, discussions_access):
+        feature.register()
     hooks.connect()
 
 

@@ -8,8 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import (can, can_change_action, child_scope, deny, discussion_scope, require,
-                           visible_discussion_or_404)
+from ..auth.access import can, child_scope, deny, require
 from ..auth.models import Agency, User
 from ..children import services as child_services
 from ..children.models import Child
@@ -17,6 +16,7 @@ from ..clock import now, to_london
 from ..extensions import db
 from ..forms import london_instant
 from ..pagination import paginate
+from .access import can_change_action, discussion_scope, visible_discussion_or_404
 from . import services, thresholds
 from .forms import (ActionForm, CancelActionForm, ChangeActionForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm,
                     CompleteActionForm, ConfirmForm, ConveneForm, DecisionForm, DissentForm, FilterForm,

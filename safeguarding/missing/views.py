@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import can, deny, missing_scope, require, visible_child_or_404
+from ..auth.access import can, deny, require, visible_child_or_404
 from ..auth.models import User
 from ..clock import LONDON, london_today, now
 from ..extensions import db
 from ..pagination import paginate
 from ..reports.period import last_full_quarter
 from ..templating import london
+from .access import missing_scope
 from . import services
 from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
                     FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm,

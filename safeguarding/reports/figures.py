@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from ..auth.access import discussion_scope
+from ..discussions.access import discussion_scope
 from ..auth.models import Agency
 from ..clock import london_datetime
 from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion, ThresholdDecision
