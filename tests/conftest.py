@@ -16,7 +16,9 @@ from safeguarding.auth import passwords
 from safeguarding.auth.models import Agency, AgencyKind, Role, User
 from safeguarding.extensions import db, limiter
 
+from . import reminder_provider
 from .pages import PageClient
+from .smtp_server import SmtpServer
 
 PASSWORD = "correct-badger-lantern-42"
 USING_POSTGRES = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgres")
@@ -57,7 +59,8 @@ _RUNTIME_SETTINGS = {"LOGIN_RATE_LIMIT", "SEARCH_RATE_LIMIT", "RATELIMIT_ENABLED
 
 
 def _build_app(database_url: str, **overrides) -> Flask:
-    overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {} if database_url.startswith("sqlite") else {"pool_pre_ping": True})
+    sqlite = database_url.startswith("sqlite")
+    overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {} if sqlite else {"pool_pre_ping": True})
     application = create_app(make_config(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
     application.jinja_env.bytecode_cache = _BYTECODE
     with application.app_context():
@@ -227,3 +230,28 @@ def browser_page(browser_app):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a loopback port; `.messages` holds what it received."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chase(app, monkeypatch):
+    """A test deadline provider installed beside the real ones, with its table created for this test."""
+    reminder_provider.install(monkeypatch)
+    reminder_provider.create_table()
+    yield reminder_provider
+    reminder_provider.drop_table()
+
+
+@pytest.fixture
+def team(make_user):
+    """A practitioner (the owner) and their line manager."""
+    manager = make_user(Role.MANAGER, "csc", name="Morgan Manager")
+    owner = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
+    return owner, manager

@@ -50,7 +50,7 @@ def test_admin_pages_are_refused_to_other_roles_and_audited(app, signed_in):
     assert admin_routes
     for role in (Role.MASH, Role.PRACTITIONER, Role.MANAGER):
         client, user = signed_in(role)
-        for endpoint, url in admin_routes:
+        for _, url in admin_routes:
             client.get(url, expected=403)
         fails = db.session.execute(db.select(AuditEvent).where(
             AuditEvent.action == "authz_fail", AuditEvent.user_id == user.id)).scalars().all()

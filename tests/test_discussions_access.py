@@ -288,7 +288,7 @@ def test_demo_story_loads_every_state(app):
 def test_demo_gives_the_default_report_figures_in_every_section(app, today):
     from safeguarding.demo import seed
     from safeguarding.reports import figures
-    from safeguarding.reports.period import last_full_quarter
+    from safeguarding.periods import last_full_quarter
 
     with clock.frozen_at(clock.london_datetime(today, 9) if today else clock.now()):
         seed("lantern-violet-orchard")

@@ -16,8 +16,8 @@ from safeguarding.reminders.models import FAILED, PENDING, SENT, Notification, S
 from safeguarding.reminders.rules import backoff
 from safeguarding.reminders.sweep import sweep
 
-from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
-from .smtp_server import Authenticator, SmtpServer, free_port, self_signed_cert, smtp_server  # noqa: F401
+from .reminder_provider import london
+from .smtp_server import Authenticator, SmtpServer, free_port, self_signed_cert
 
 NOW = london(2026, 12, 1, 17, 0)  # Tuesday
 

@@ -14,7 +14,7 @@ from ..auth.models import User
 from ..clock import LONDON, london_today, now
 from ..extensions import db
 from ..pagination import paginate
-from ..reports.period import last_full_quarter
+from ..periods import last_full_quarter
 from ..templating import london
 from .access import missing_scope
 from . import services

@@ -119,7 +119,8 @@ class NotifyTransport:
             self.client.send_email_notification(email.to, self.template_id,
                                                 personalisation={"subject": email.subject, "body": email.body})
         except HTTPError as err:
-            if err.status_code in (400, 403):  # bad address or template, or a key Notify refuses: sending again won't help
+            # a bad address or template, or a key Notify refuses: sending again won't help
+            if err.status_code in (400, 403):
                 raise PermanentError(f"Notify {err.status_code}: {err.message}") from err
             raise RelayUnavailable(f"Notify {err.status_code}: {err.message}") from err
         except RequestException as err:
