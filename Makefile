@@ -53,7 +53,7 @@ test: dev-venv
 	    echo "== $$pass"; cat $$logs/$$pass; [ "$$(cat $$logs/$$pass.rc)" = 0 ] || status=1; \
 	  done; rm -rf $$logs; exit $$status; \
 	else \
-	  TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider; \
+	  TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
 	  echo "TEST_DATABASE_URL not set: PostgreSQL pass skipped (.ci/run sets it)"; \
 	fi
 
