@@ -95,6 +95,8 @@ class Notification(db.Model):
     #: the deliverer that holds the lease, so it marks only rows it claimed
     claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the Message-ID of the email carrying this row, recorded before sending (see delivery.py)
+    message_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
 
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
