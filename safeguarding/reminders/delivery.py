@@ -31,7 +31,7 @@ from sqlalchemy.orm import joinedload
 from .. import clock, deadlines
 from ..extensions import db
 from . import rules
-from .models import FAILED, PENDING, SENT, Notification
+from .models import FAILED, PENDING, SENT, Notification, OutboundEmail
 from .rules import BEFORE, DIGEST, DUE, ESCALATION, NOTICE
 from .sweep import touch
 
@@ -67,6 +67,9 @@ class Email:
     body: str
     #: recorded on the rows before sending, so a repeat after a crash is recognisably the same message
     message_id: str = ""
+    #: an iCalendar invitation sent as text/calendar with its METHOD, which calendar programs act on
+    calendar: str | None = None
+    calendar_method: str | None = None
 
 
 class SmtpTransport:
@@ -102,6 +105,9 @@ class SmtpTransport:
         if email.message_id:
             msg["Message-ID"] = email.message_id
         msg.set_content(email.body)
+        if email.calendar:
+            msg.add_attachment(email.calendar.encode("utf-8"), maintype="text", subtype="calendar",
+                               params={"method": email.calendar_method or "REQUEST"}, filename="invitation.ics")
         try:
             self.connection.send_message(msg)
         except smtplib.SMTPRecipientsRefused as err:
@@ -290,6 +296,9 @@ def deliver(now: datetime | None = None) -> DeliveryResult:
                     log.info("reminders email sent recipient=%s notifications=%s", recipient_id,
                              ",".join(str(r.id) for r in rows))
             db.session.commit()  # each recipient's outcome is kept even if a later one crashes the pass
+        if not relay_down:
+            transport = transport or make_transport(config)
+            relay_down = _deliver_outbound(now, token, transport, result, config)
     finally:
         if transport is not None:
             transport.close()
@@ -304,6 +313,57 @@ def deliver(now: datetime | None = None) -> DeliveryResult:
     touch(**fields)
     db.session.commit()
     return result
+
+
+def _deliver_outbound(now: datetime, token: str, transport, result: DeliveryResult, config) -> str | None:
+    """Invitations and mailbox notices: each row is its own email. Returns why the relay is down, if it is."""
+    ids = list(db.session.execute(
+        select(OutboundEmail.id).where(OutboundEmail.state == PENDING, OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id).limit(BATCH)).scalars())
+    if not ids:
+        return None
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids), OutboundEmail.state == PENDING, OutboundEmail.next_attempt_at <= now)
+        .values(claim_token=token, next_attempt_at=now + LEASE))
+    db.session.commit()
+    claimed = db.session.execute(
+        select(OutboundEmail).where(OutboundEmail.claim_token == token, OutboundEmail.state == PENDING)
+        .order_by(OutboundEmail.id)).scalars().all()
+    domain = (config.get("MAIL_FROM") or "localhost").rpartition("@")[2] or "localhost"
+    for row in claimed:
+        if row.message_id is None:
+            row.message_id = f"<outbox.{row.id}.{secrets.token_hex(6)}@{domain}>"
+            db.session.commit()
+        email = Email(to=row.to_address, subject=row.subject, body=row.body, message_id=row.message_id,
+                      calendar=row.calendar, calendar_method=row.calendar_method)
+        try:
+            transport.send(email)
+        except PermanentError as err:
+            row.state, row.last_error, row.claim_token = FAILED, str(err)[:2000], None
+            row.attempts += 1
+            result.failed += 1
+        except RelayUnavailable as err:
+            for waiting in claimed[claimed.index(row):]:
+                waiting.claim_token, waiting.last_error = None, str(err)[:2000]
+                waited = now - clock.ensure_utc(waiting.created_at)
+                if waited >= GIVE_UP_AFTER:
+                    waiting.state = FAILED
+                    result.failed += 1
+                else:
+                    waiting.next_attempt_at = now + min(max(waited / 2, timedelta(minutes=1)), timedelta(hours=1))
+                    result.retrying += 1
+            db.session.commit()
+            log.warning("reminders: %s; outbox emails will be tried again", err)
+            return str(err)
+        else:
+            row.state, row.sent_at, row.last_error, row.claim_token = SENT, clock.now(), None, None
+            row.attempts += 1
+            db.session.commit()
+            result.emails += 1
+            log.info("outbox email sent id=%s purpose=%s", row.id, row.purpose)
+        db.session.commit()
+    return None
 
 
 def _record_message_id(rows: list[Notification], config) -> str:
