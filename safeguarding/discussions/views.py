@@ -352,7 +352,7 @@ def edit(discussion_id: int):
         if sd.status == "draft":
             form.agency_ids.data = [i.agency_id for i in sd.invitations] or _default_agencies()
             # A draft opened by another feature's rule has the columns' defaults, not anyone's answers.
-            form.kind.data = form.urgency.data = form.mode.data = None
+            form.kind.data = form.urgency.data = form.mode.data = form.harm_category.data = None
         if not sd.chair_id and current_user.role in ("mash", "manager"):
             form.chair_id.data = current_user.id
         form.alleged_perpetrator.data = sd.children[0].alleged_perpetrator if sd.children else ""
