@@ -12,7 +12,7 @@ from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
 
-from .discussion_data import attend, convene, decision_data, make_child
+from .discussion_data import submit, attend, convene, decision_data, make_child
 
 
 def test_police_from_an_agency_not_invited_gets_404_on_discussion_child_and_actions(signed_in, agencies, make_user):
@@ -160,7 +160,7 @@ def test_draft_from_another_feature_is_convened_by_mash(signed_in, agencies):
     form = client.get(f"/discussions/{draft.id}/edit")
     assert "Missing three times in 30 days" in form.html
     day = clock.london_today() + timedelta(days=1)
-    client.post_form(f"/discussions/{draft.id}/edit", {
+    submit(client, f"/discussions/{draft.id}/edit", {
         "version": str(draft.version), "kind": "initial", "urgency": "standard",
         "scheduled_date": [str(day.day), str(day.month), str(day.year)], "scheduled_time": "09:00", "mode": "phone",
         "chair_id": str(mash.id), "referral_source": "Police missing person unit",
@@ -240,9 +240,9 @@ def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_th
 def test_cancel_a_draft(signed_in, agencies):
     client, mash = signed_in(Role.MASH)
     draft = services.create_draft_discussion([make_child().id], "Arrested", actor=mash)
-    refused = client.post_form(f"/discussions/{draft.id}/cancel", {"reason": ""}, expected=200)
+    refused = submit(client, f"/discussions/{draft.id}/cancel", {"reason": ""}, expected=200)
     assert "Enter why the discussion is cancelled" in refused
-    client.post_form(f"/discussions/{draft.id}/cancel", {"reason": "Discussed at yesterday's meeting instead"})
+    submit(client, f"/discussions/{draft.id}/cancel", {"reason": "Discussed at yesterday's meeting instead"})
     db.session.refresh(draft)
     assert draft.status == "cancelled"
     assert "Discussed at yesterday" in client.get(f"/discussions/{draft.id}")
@@ -252,12 +252,12 @@ def test_vague_phrase_list_is_editable_by_admins(signed_in, agencies):
     admin, _ = signed_in(Role.ADMIN)
     page = admin.get("/discussions/vague-phrases")
     assert "poor home conditions" in page
-    admin.post_form("/discussions/vague-phrases", {"phrase": "  Frankly   GRIM "})
-    admin.post_form("/discussions/vague-phrases/remove", {"phrase": "no concerns"},
+    submit(admin, "/discussions/vague-phrases", {"phrase": "  Frankly   GRIM "})
+    submit(admin, "/discussions/vague-phrases/remove", {"phrase": "no concerns"},
                     form_url="/discussions/vague-phrases")
     phrases = services.current_phrases()
     assert "frankly grim" in phrases and "no concerns" not in phrases and "appeared fine" in phrases
-    duplicate = admin.post_form("/discussions/vague-phrases", {"phrase": "frankly grim"}, expected=200)
+    duplicate = submit(admin, "/discussions/vague-phrases", {"phrase": "frankly grim"}, expected=200)
     assert "is already on the list" in duplicate
     assert "Phrases flagged as vague" in admin.get("/admin/")
     practitioner, _ = signed_in(Role.PRACTITIONER)

@@ -11,7 +11,10 @@ log = logging.getLogger("safeguarding.reminders")
 
 
 def minutes_circulated(circulation) -> None:
-    """Everyone named on the discussion (invited users and the chair) is told the agreed minutes are ready."""
+    """Everyone named on the discussion (invited users and the chair) is told the agreed minutes are ready.
+
+    Runs inside the circulation's unit of work and only flushes: the notices are committed with the circulation
+    or not at all (a second transaction after it could be lost to a crash in between)."""
     sd = circulation.discussion
     people = [inv.user_id for inv in sd.invitations if inv.user_id and inv.status != "not_invited"]
     if sd.chair_id:
@@ -21,7 +24,7 @@ def minutes_circulated(circulation) -> None:
         recipients, kind="minutes_circulated", object_type="minutes_circulation", object_id=circulation.id,
         title=f"Agreed minutes circulated (version {circulation.version.number}) for a strategy discussion "
               "you were part of", url=f"/discussions/{sd.id}#minutes")
-    db.session.commit()
+    db.session.flush()
     log.info("minutes circulation notices discussion=%s created=%d", sd.id, created)
 
 
