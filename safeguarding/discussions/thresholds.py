@@ -82,14 +82,13 @@ def enquiry_start(outcome: str, discussion_on: date, open_enquiry_started_on: da
 
 
 def circulation_due_at(held_at: datetime, working_days: int = 1) -> datetime:
-    """The record is circulated to attendees within `working_days` working days of the discussion.
+    """The record is due to attendees by 17:00 London on the `working_days`-th working day after the London date
+    of the discussion.
 
-    Due at the same London time of day on that working day: a discussion at 14:00 on Friday is due to be
-    circulated by 14:00 on Monday (or Tuesday after a bank holiday).
+    Every working-day clock ends at close of business, whatever the hour it started: a discussion held out of
+    hours at 01:30 on a Saturday is due 17:00 on Monday, not 01:30 on Monday (overdue before anyone is at work).
     """
-    local = held_at.astimezone(LONDON)
-    day = add_working_days(local.date(), working_days)
-    return _london_instant(day, local.time().replace(second=0, microsecond=0))
+    return _london_instant(add_working_days(london_date_of(held_at), working_days), CLOSE_OF_BUSINESS)
 
 
 def latest_start_on(decided_on: date, *, urgent: bool, working_days: int = 1) -> date:
@@ -118,3 +117,75 @@ def follow_up_meeting_due_at(held_at: datetime, working_days: int = FOLLOW_UP_ME
     """The strategy meeting asked for after a phone discussion is due by close of business on the
     `working_days`-th working day after the discussion."""
     return _london_instant(add_working_days(london_date_of(held_at), working_days), CLOSE_OF_BUSINESS)
+
+
+#: Modes that count as the strategy meeting a phone discussion asked for: another phone call is not a meeting.
+#: A video call counts, as partnerships have held strategy meetings by video since 2020.
+FOLLOW_UP_MEETING_MODES = frozenset({"meeting", "video"})
+
+#: what the follow-up meeting clock says, given the meetings convened for it
+FOLLOW_UP_STATES = {
+    "open": "Not yet convened",
+    "booked": "Convened in time, not yet held",
+    "met": "Held in time",
+    "booked_late": "Convened for after the due date",
+    "overdue": "Overdue: not held",
+    "late": "Held late",
+}
+#: states in which the chair is still chased: nothing held, and nothing set to be held in time
+FOLLOW_UP_CHASED = frozenset({"open", "booked_late", "overdue"})
+
+
+def follow_up_meeting_state(due_at: datetime, meetings_at: Iterable[datetime], now: datetime) -> str:
+    """Where the follow-up strategy meeting clock stands at `now`.
+
+    `meetings_at` are the times of the (not cancelled) strategy meetings convened to follow the phone discussion.
+    Only a meeting held by the due time meets the clock. One held after it closes the clock as late, so a
+    review set three weeks after the discussion no longer counts as on time. A meeting set within the time
+    stops the chasing (the chair has done what was asked) without meeting the clock until it is held.
+    """
+    times = sorted(meetings_at)
+    held = [t for t in times if t <= now]
+    if held:
+        return "met" if held[0] <= due_at else "late"
+    if any(t <= due_at for t in times):
+        return "booked"
+    if times:
+        return "booked_late"
+    return "overdue" if now >= due_at else "open"
+
+
+#: Working Together 2023: the child and family assessment is completed within 45 working days of the referral
+ASSESSMENT_WORKING_DAYS = 45
+#: outcomes that start a child and family assessment (section 17 or section 47)
+ASSESSMENT_OUTCOMES = frozenset({"s17"}) | SECTION_47
+
+
+def starts_assessment(outcome: str | None) -> bool:
+    return outcome in ASSESSMENT_OUTCOMES
+
+
+def assessment_due_on(referral_received_on: date) -> date:
+    """The last date for the child and family assessment: 45 working days after the referral was received."""
+    return add_working_days(referral_received_on, ASSESSMENT_WORKING_DAYS)
+
+
+def assessment_due_at(referral_received_on: date) -> datetime:
+    return _london_instant(assessment_due_on(referral_received_on), CLOSE_OF_BUSINESS)
+
+
+#: The ICPC must be booked well before its 15th working day: a reminder at the due date itself comes too late
+#: to find a chair and a room. Local practice: the conference is requested within 1 working day of the
+#: decision, and a conference still not booked at 10 working days is chased (5 working days left to hold it).
+#: kind -> working days after the enquiry started
+ICPC_CHECKPOINTS: dict[str, int] = {
+    "icpc_request": 1,
+    "icpc_booking": 10,
+}
+
+
+def icpc_checkpoints(enquiry_started_on: date) -> list[tuple[str, datetime]]:
+    """(kind, instant) for each booking reminder, then ("icpc", the due time), earliest first."""
+    points = [(kind, _london_instant(add_working_days(enquiry_started_on, days), CLOSE_OF_BUSINESS))
+              for kind, days in sorted(ICPC_CHECKPOINTS.items(), key=lambda item: item[1])]
+    return points + [("icpc", icpc_due_at(enquiry_started_on))]
