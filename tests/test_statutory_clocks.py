@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from safeguarding.discussions import thresholds
+from safeguarding.missing import rules
 
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
@@ -99,3 +102,123 @@ def test_a_meeting_held_by_the_due_time_meets_the_follow_up_clock():
     # the first meeting held is the one that counts
     assert thresholds.follow_up_meeting_state(due, [london(2026, 12, 20), in_time], london(2026, 12, 21)) == "met"
     assert set(thresholds.FOLLOW_UP_STATES) >= {"open", "booked", "met", "booked_late", "overdue", "late"}
+
+
+# --- Missing children and emergency powers -------------------------------------------------------------------
+
+
+def test_a_late_entry_for_10_november_between_1_and_20_november_prompts_a_discussion():
+    first, third = london(2026, 11, 1, 22, 0), london(2026, 11, 20, 23, 0)
+    late_entry = london(2026, 11, 10, 19, 0)
+    times = [first, third, late_entry]  # in order of entry
+    assert rules.is_repeat_missing(times, late_entry)
+    assert rules.repeat_missing_window(times, late_entry) == [first, late_entry, third]
+    # the entries made before it had no prompt, and none is invented for them
+    assert not rules.is_repeat_missing([first, third], third)
+
+
+def test_repeat_missing_window_holds_the_episode_and_spans_30_london_days():
+    times = [london(2026, 11, 1, 9), london(2026, 11, 30, 21), london(2026, 12, 1, 9)]
+    # 1 Nov to 30 Nov is 30 days; 1 Dec is the 31st
+    assert rules.repeat_missing_window(times, times[1]) == []
+    assert rules.repeat_missing_window(times + [london(2026, 11, 15)], times[1]) == sorted(
+        times[:2] + [london(2026, 11, 15)])
+    # a window that does not contain the episode does not count for it
+    assert not rules.is_repeat_missing(times + [london(2026, 11, 2), london(2026, 11, 3)], london(2026, 12, 20))
+
+
+def test_police_protection_beyond_72_hours_is_recorded_as_a_breach_with_a_reason():
+    start = london(2026, 11, 27, 10, 0)
+    end = start + timedelta(hours=75)
+    now = london(2026, 12, 1, 9, 0)
+    assert rules.police_protection_breached(start, end)
+    assert not rules.police_protection_breached(start, start + timedelta(hours=72))
+    assert rules.check_police_protection_end(start, end, now, breach_reason="No placement found until Monday")
+    with pytest.raises(rules.RuleError, match="enter why"):
+        rules.check_police_protection_end(start, end, now, breach_reason="  ")
+
+
+def test_return_home_interview_reaches_a_manager_at_48_hours_if_nothing_is_offered():
+    returned = london(2026, 10, 23, 18, 0)  # BST; the clocks go back on the 25th: 48 real hours
+    assert rules.rhi_escalation_at(returned) == london(2026, 10, 25, 17, 0)
+    assert rules.rhi_escalation_at(returned) < rules.rhi_due_at(returned)
+    at_48 = rules.rhi_escalation_at(returned)
+    assert not rules.rhi_needs_escalation(returned, [], at_48 - timedelta(minutes=1))
+    assert rules.rhi_needs_escalation(returned, [], at_48)
+    declined = london(2026, 10, 24, 10, 0)
+    assert not rules.rhi_needs_escalation(returned, [declined], at_48)
+    assert rules.rhi_needs_escalation(returned, [at_48 + timedelta(hours=1)], at_48 + timedelta(hours=2))
+
+
+def test_a_lapsed_emergency_protection_order_cannot_be_extended():
+    expired = london(2026, 11, 28, 10, 0)
+    with pytest.raises(rules.RuleError, match="lapsed .* only be extended while it is in force"):
+        rules.epo_extension_latest_end(expired, london(2026, 12, 1, 9, 0))
+    with pytest.raises(rules.RuleError, match="lapsed"):
+        rules.epo_extension_latest_end(expired, expired)
+    assert rules.epo_extension_latest_end(expired, expired - timedelta(minutes=1)) == london(2026, 12, 5, 10, 0)
+
+
+def test_an_extension_is_at_most_7_days_from_the_stated_end_and_once():
+    ends = london(2026, 10, 22, 15, 0)  # BST; 7 days later is GMT, same wall time
+    at = london(2026, 10, 21, 9, 0)
+    assert rules.epo_extension_latest_end(ends, at) == london(2026, 10, 29, 15, 0)
+    rules.check_epo_extension_end(ends, london(2026, 10, 29, 15, 0), at, already_extended=False)
+    with pytest.raises(rules.RuleError, match="at most 7 days"):
+        rules.check_epo_extension_end(ends, london(2026, 10, 29, 15, 1), at, already_extended=False)
+    with pytest.raises(rules.RuleError, match="after the order's current end"):
+        rules.check_epo_extension_end(ends, ends, at, already_extended=False)
+    with pytest.raises(rules.RuleError, match="only once"):
+        rules.check_epo_extension_end(ends, london(2026, 10, 25, 15, 0), at, already_extended=True)
+
+
+def test_a_court_specified_3_day_order_is_accepted_and_expires_when_the_court_said():
+    granted = london(2026, 12, 1, 15, 0)
+    three_days = london(2026, 12, 4, 15, 0)
+    rules.check_epo_end(granted, three_days)
+    with pytest.raises(rules.RuleError, match="at most 8 days: the end must be no later than 9 December 2026 15:00"):
+        rules.check_epo_end(granted, london(2026, 12, 9, 15, 1))
+    with pytest.raises(rules.RuleError, match="after it was granted"):
+        rules.check_epo_end(granted, granted)
+
+
+def test_epo_latest_end_is_8_days_on_the_wall_clock():
+    assert rules.epo_latest_end(london(2026, 12, 1, 15, 0)) == london(2026, 12, 9, 15, 0)
+    assert rules.epo_latest_end(london(2026, 10, 20, 10, 0)) == london(2026, 10, 28, 10, 0)  # across the change
+
+
+def test_epo_noon_rule_when_the_eighth_day_is_a_public_holiday():
+    # 8th day Sunday 6 Dec 2026: noon on Monday 7 Dec
+    assert rules.epo_latest_end(london(2026, 11, 28, 15, 0)) == london(2026, 12, 7, 12, 0)
+    # 8th day Christmas Day (Friday): Saturday 26th is not a public holiday in s45(2), so noon on the 26th
+    assert rules.epo_latest_end(london(2026, 12, 17, 9, 0)) == london(2026, 12, 26, 12, 0)
+    # 8th day Sunday 27 Dec, then the substitute bank holiday on Monday 28th: noon on Tuesday 29th
+    assert rules.epo_latest_end(london(2026, 12, 19, 18, 0)) == london(2026, 12, 29, 12, 0)
+    # 8th day Good Friday 26 March 2027: Saturday is not a holiday, so noon on Saturday 27th
+    assert rules.epo_latest_end(london(2027, 3, 18, 11, 0)) == london(2027, 3, 27, 12, 0)
+    # a Saturday 8th day is not a public holiday: no noon rule
+    assert rules.epo_latest_end(london(2026, 11, 27, 15, 0)) == london(2026, 12, 5, 15, 0)
+
+
+def test_epo_after_police_protection_runs_8_days_from_its_first_day():
+    protected = london(2026, 11, 27, 22, 0)  # Friday night: day 1
+    granted = london(2026, 11, 30, 11, 0)  # Monday
+    # days 27 Nov to 4 Dec: ends at the end of Friday 4 December, not 8 days after the grant
+    assert rules.epo_latest_end(granted, police_protection_started_at=protected) == london(2026, 12, 5, 0, 0)
+    assert rules.epo_latest_end(granted) == london(2026, 12, 8, 11, 0)
+    # the 8th day a Sunday: noon on Monday
+    assert rules.epo_latest_end(london(2026, 12, 1, 10), police_protection_started_at=london(2026, 11, 29, 3)) == \
+        london(2026, 12, 7, 12, 0)
+    with pytest.raises(rules.RuleError, match="must have begun before"):
+        rules.epo_latest_end(granted, police_protection_started_at=granted + timedelta(hours=1))
+    with pytest.raises(rules.RuleError, match="ended before the order was granted"):
+        rules.epo_latest_end(london(2026, 12, 10, 9), police_protection_started_at=protected)
+
+
+def test_an_arrest_asks_about_exploitation_with_no_answer_set():
+    now = london(2026, 12, 1, 9, 0)
+    rules.check_arrest(now - timedelta(hours=2), "not_known", now)
+    with pytest.raises(rules.RuleError, match="signs that the child is being exploited"):
+        rules.check_arrest(now - timedelta(hours=2), None, now)
+    with pytest.raises(rules.RuleError, match="in the past"):
+        rules.check_arrest(now + timedelta(hours=2), "no", now)
