@@ -1,0 +1,112 @@
+"""Issue 11: the clocks on My work and in reminders start, give way and stop with the facts (deadline providers)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from safeguarding import clock
+from safeguarding.auth.models import Role
+from safeguarding.discussions import deadlines as discussion_deadlines
+from safeguarding.discussions import services, thresholds
+from safeguarding.discussions.deadlines import open_deadlines
+from safeguarding.extensions import db
+from safeguarding.reminders import sweep as reminder_sweep
+from safeguarding.reminders.models import Notification
+
+from .discussion_data import attend, convene, decision_data, make_child
+
+
+def london(*args) -> datetime:
+    return clock.london_datetime(date(*args[:3]), *args[3:])
+
+
+def _kinds(at: datetime, due_before: datetime, prefix: str) -> dict[str, datetime]:
+    with clock.frozen_at(at):
+        return {d.kind: d.due_at for d in open_deadlines(due_before=due_before) if d.kind.startswith(prefix)}
+
+
+def _section_47(mash, agencies, child, held_at, **overrides):
+    with clock.frozen_at(held_at):
+        sd = convene(mash, [child], [agencies["csc"], agencies["police"], agencies["health"]], scheduled_at=held_at,
+                     referral_received_on=clock.london_today(), **overrides)
+        attend(sd, mash)
+    return sd
+
+
+def test_icpc_booking_checkpoints_give_way_to_each_other_and_close_when_booked(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    horizon = london(2027, 1, 31)
+    assert _kinds(london(2026, 12, 1, 12), horizon, "icpc") == {
+        "icpc_request": london(2026, 12, 2, 17), "icpc_booking": london(2026, 12, 15, 17),
+        "icpc": london(2026, 12, 22, 17)}
+    # once the 10-working-day checkpoint is due, the request reminder gives way to it
+    assert _kinds(london(2026, 12, 15, 17), horizon, "icpc") == {"icpc_booking": london(2026, 12, 15, 17),
+                                                                  "icpc": london(2026, 12, 22, 17)}
+    assert _kinds(london(2026, 12, 22, 17), horizon, "icpc") == {"icpc": london(2026, 12, 22, 17)}
+    # the reminder to request it reaches the chair the day after the decision, not three days before it is due
+    with clock.frozen_at(london(2026, 12, 2, 17)):
+        reminder_sweep.sweep(london(2026, 12, 2, 17))
+    requested = db.session.execute(sa.select(Notification).where(Notification.rule == "icpc_request")).scalars().all()
+    assert [(n.level, n.recipient_id) for n in requested] == [("due", mash.id)]
+    with clock.frozen_at(london(2026, 12, 3, 9)):
+        services.record_icpc_date(decision, date(2026, 12, 18), actor=mash)
+    assert _kinds(london(2026, 12, 3, 9), horizon, "icpc") == {}
+
+
+def test_a_strategy_meeting_set_three_weeks_late_does_not_stop_the_follow_up_clock(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10), mode="phone")
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(), actor=mash, follow_up_meeting=True)
+    due = london(2026, 12, 8, 17)
+    assert sd.follow_up_meeting_due_at == due
+    invited = [agencies["csc"], agencies["police"], agencies["health"]]
+    with clock.frozen_at(london(2026, 12, 2, 9)):
+        # another phone call is not the strategy meeting asked for
+        convene(mash, [amy], invited, kind="review", previous_id=sd.id, mode="phone",
+                scheduled_at=london(2026, 12, 3, 10))
+        convene(mash, [amy], invited, kind="review", previous_id=sd.id, mode="meeting",
+                scheduled_at=london(2026, 12, 22, 10))
+    after_due = london(2026, 12, 31)
+    assert _kinds(london(2026, 12, 2, 9), after_due, "follow_up") == {"follow_up_meeting": due}
+    assert _kinds(london(2026, 12, 21, 9), after_due, "follow_up") == {"follow_up_meeting": due}
+    # held, late: the clock closes, and says so
+    assert _kinds(london(2026, 12, 22, 11), after_due, "follow_up") == {}
+    assert thresholds.follow_up_meeting_state(due, [london(2026, 12, 22, 10)], london(2026, 12, 22, 11)) == "late"
+
+
+def test_a_strategy_meeting_convened_within_the_time_stops_the_chase(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10), mode="phone")
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(), actor=mash, follow_up_meeting=True)
+        convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]], kind="review",
+                previous_id=sd.id, mode="video", scheduled_at=london(2026, 12, 7, 14))
+    assert _kinds(london(2026, 12, 1, 12), london(2026, 12, 31), "follow_up") == {}
+
+
+def test_assessment_clock_waits_for_a_completion_field(signed_in, agencies, monkeypatch):
+    _, mash = signed_in(Role.MASH)
+    amy, ben = make_child(), make_child("Ben")
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
+    other = _section_47(mash, agencies, ben, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash)
+        services.record_decision(other, ben.id, decision_data(outcome="nfa"), actor=mash)
+    after_due = london(2027, 2, 6)
+    # no completion can be recorded yet, so no clock that could never stop
+    assert _kinds(london(2026, 12, 1, 12), after_due, "assessment") == {}
+    # once the model records completion (still empty here), the clock runs 45 working days from the referral
+    monkeypatch.setattr(discussion_deadlines, "_assessment_completion", lambda: sa.null())
+    assert _kinds(london(2026, 12, 1, 12), after_due, "assessment") == {"assessment": london(2027, 2, 5, 17)}
+    assert _kinds(london(2026, 12, 1, 12), london(2027, 2, 5, 17), "assessment") == {}
+    with clock.frozen_at(london(2026, 12, 1, 12)):
+        [found] = [d for d in open_deadlines(due_before=after_due, owner_ids=[mash.id]) if d.kind == "assessment"]
+    assert found.child_id == amy.id and found.owner_id == mash.id
