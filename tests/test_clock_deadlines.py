@@ -1,7 +1,7 @@
 """Issue 11: the clocks on My work and in reminders start, give way and stop with the facts (deadline providers)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -11,6 +11,9 @@ from safeguarding.discussions import deadlines as discussion_deadlines
 from safeguarding.discussions import services, thresholds
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.extensions import db
+from safeguarding.missing import deadlines as missing_deadlines
+from safeguarding.missing import rules as missing_rules
+from safeguarding.missing.models import MissingEpisode, ReturnInterview, RhiOffer
 from safeguarding.reminders import sweep as reminder_sweep
 from safeguarding.reminders.models import Notification
 
@@ -110,3 +113,52 @@ def test_assessment_clock_waits_for_a_completion_field(signed_in, agencies, monk
     with clock.frozen_at(london(2026, 12, 1, 12)):
         [found] = [d for d in open_deadlines(due_before=after_due, owner_ids=[mash.id]) if d.kind == "assessment"]
     assert found.child_id == amy.id and found.owner_id == mash.id
+
+
+# --- Return home interview: a manager hears at 48 hours if nothing is offered ----------------------------------
+
+
+def _returned(child, police, csc, returned_at, worker=None):
+    episode = MissingEpisode(child_id=child.id, reported_missing_at=returned_at - timedelta(hours=6),
+                             missing_from="home", risk_level="medium", recorded_by_id=police.id,
+                             recorded_by_agency_id=police.agency_id, returned_at=returned_at)
+    db.session.add(episode)
+    db.session.flush()
+    rhi = ReturnInterview(episode_id=episode.id, child_id=child.id, local_authority_id=csc.agency_id,
+                          returned_at=returned_at, due_at=missing_rules.rhi_due_at(returned_at),
+                          assigned_to_id=worker.id if worker else None)
+    db.session.add(rhi)
+    db.session.commit()
+    return rhi
+
+
+def test_return_interview_not_offered_reaches_the_manager_at_48_hours_not_after_72(make_user):
+    manager = make_user(Role.MANAGER, "csc")
+    worker = make_user(Role.PRACTITIONER, "csc", manager=manager)
+    police = make_user(Role.PRACTITIONER, "police")
+    returned = london(2026, 11, 27, 18)  # Friday evening: 48 hours is Sunday evening, 72 Monday evening
+    rhi = _returned(make_child(), police, worker, returned, worker)
+    kinds = _missing_kinds(london(2026, 11, 28), london(2026, 12, 7))
+    assert kinds == {"return_interview_48h": london(2026, 11, 29, 18), "return_interview": london(2026, 11, 30, 18)}
+    with clock.frozen_at(london(2026, 11, 29, 18)):
+        reminder_sweep.sweep(london(2026, 11, 29, 18))
+    sent = db.session.execute(sa.select(Notification.rule, Notification.level, Notification.recipient_id)
+                              .where(Notification.level.in_(("due", "escalation")))).all()
+    assert set(sent) == {("return_interview_48h", "due", worker.id),
+                         ("return_interview_48h", "escalation", manager.id)}
+    # at the end of the 72 hours the manager hears again at once, not a working day later
+    with clock.frozen_at(london(2026, 11, 30, 18)):
+        reminder_sweep.sweep(london(2026, 11, 30, 18))
+    assert ("return_interview", "escalation", manager.id) in set(db.session.execute(
+        sa.select(Notification.rule, Notification.level, Notification.recipient_id)).all())
+    # an offer, even one the child refuses, ends the 48-hour escalation; the 72-hour clock runs on
+    db.session.add(RhiOffer(return_interview_id=rhi.id, offered_at=london(2026, 11, 28, 10), offered_by_id=worker.id,
+                            method="phone", response="declined"))
+    db.session.commit()
+    assert _missing_kinds(london(2026, 11, 28, 11), london(2026, 12, 7)) == {
+        "return_interview": london(2026, 11, 30, 18)}
+
+
+def _missing_kinds(at: datetime, due_before: datetime) -> dict[str, datetime]:
+    with clock.frozen_at(at):
+        return {d.kind: d.due_at for d in missing_deadlines.open_deadlines(due_before=due_before)}
