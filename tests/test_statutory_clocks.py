@@ -222,3 +222,78 @@ def test_an_arrest_asks_about_exploitation_with_no_answer_set():
         rules.check_arrest(now - timedelta(hours=2), None, now)
     with pytest.raises(rules.RuleError, match="in the past"):
         rules.check_arrest(now + timedelta(hours=2), "no", now)
+
+
+# --- Section 47 enquiry: a life of its own --------------------------------------------------------------------
+
+
+def test_a_new_initial_discussion_after_an_unclosed_enquiry_gets_its_own_clock():
+    september = date(2026, 9, 1)
+    # old behaviour, kept for reviews: the enquiry under way is continued
+    review = thresholds.enquiry_start("s47_single", date(2026, 11, 30), september)
+    assert not review.starts_here and review.started_on == september
+    new = thresholds.enquiry_start("s47_single", date(2026, 11, 30), september, initial=True)
+    assert new.starts_here and new.started_on == date(2026, 11, 30)
+    assert thresholds.icpc_due_on(new.started_on) == date(2026, 12, 21)
+
+
+def test_an_enquiry_with_a_recorded_outcome_is_not_continued():
+    september = date(2026, 9, 1)
+    start = thresholds.enquiry_start("s47_joint", date(2026, 11, 30), september,
+                                     open_enquiry_ended_on=date(2026, 9, 20))
+    assert start.starts_here and start.started_on == date(2026, 11, 30)
+
+
+def test_an_outcome_other_than_a_conference_ends_the_icpc_clock():
+    assert thresholds.icpc_still_needed(None) and thresholds.icpc_still_needed("icpc")
+    for outcome in ("child_in_need", "no_further_action", "not_substantiated"):
+        assert not thresholds.icpc_still_needed(outcome)
+    today = date(2026, 11, 30)
+    thresholds.check_enquiry_outcome("not_substantiated", "Accidental injury, explained", date(2026, 9, 20),
+                                     date(2026, 9, 1), today)
+    with pytest.raises(thresholds.RuleError, match="Select the outcome"):
+        thresholds.check_enquiry_outcome(None, "x", today, date(2026, 9, 1), today)
+    with pytest.raises(thresholds.RuleError, match="Enter the reasons"):
+        thresholds.check_enquiry_outcome("no_further_action", " ", today, date(2026, 9, 1), today)
+    with pytest.raises(thresholds.RuleError, match="on or after the enquiry started"):
+        thresholds.check_enquiry_outcome("no_further_action", "x", date(2026, 8, 31), date(2026, 9, 1), today)
+    with pytest.raises(thresholds.RuleError, match="today or in the past"):
+        thresholds.check_enquiry_outcome("no_further_action", "x", date(2026, 12, 1), date(2026, 9, 1), today)
+
+
+def test_conference_dates_are_checked():
+    started = date(2026, 12, 1)
+    with pytest.raises(thresholds.RuleError, match="on or after the strategy discussion") as refused:
+        thresholds.check_conference_booking(date(2020, 1, 1), started)
+    assert refused.value.field == "icpc_date"
+    thresholds.check_conference_booking(date(2026, 12, 22), started)  # the due date itself is on time
+    with pytest.raises(thresholds.RuleError, match=r"after its due date \(22 December 2026\)"):
+        thresholds.check_conference_booking(date(2026, 12, 23), started)
+    thresholds.check_conference_booking(date(2026, 12, 23), started, late_reason="Chair unavailable")
+    assert thresholds.conference_is_late(date(2026, 12, 23), started)
+    # booked is followed by held: confirmed on or after its date, chased from 17:00 that day
+    with pytest.raises(thresholds.RuleError, match="confirm it was held on or after"):
+        thresholds.check_conference_held(date(2026, 12, 18), date(2026, 12, 17))
+    thresholds.check_conference_held(date(2026, 12, 18), date(2026, 12, 18))
+    assert thresholds.conference_held_due_at(date(2026, 12, 18)) == london(2026, 12, 18, 17, 0)
+
+
+def test_correcting_the_discussion_date_moves_every_clock_it_drives():
+    before = thresholds.discussion_clocks(london(2026, 12, 1, 10, 0), follow_up_asked=True, starts_enquiry=True)
+    assert before.icpc_due_on == date(2026, 12, 22)
+    after = thresholds.discussion_clocks(london(2026, 11, 20, 10, 0), follow_up_asked=True, starts_enquiry=True)
+    assert after.icpc_due_on == date(2026, 12, 11) and after.icpc_due_at == london(2026, 12, 11, 17, 0)
+    assert after.circulation_due_at == london(2026, 11, 23, 17, 0)
+    assert after.follow_up_meeting_due_at == london(2026, 11, 27, 17, 0)
+    plain = thresholds.discussion_clocks(london(2026, 11, 20, 10, 0))
+    assert plain.follow_up_meeting_due_at is None and plain.icpc_due_on is None
+
+
+def test_decision_to_convene_and_end_time_are_checked():
+    decided, held = london(2026, 12, 1, 9, 0), london(2026, 12, 1, 11, 0)
+    thresholds.check_discussion_times(decided, held, held + timedelta(hours=1))
+    thresholds.check_discussion_times(decided, held, None)
+    with pytest.raises(thresholds.RuleError, match="after the decision to convene"):
+        thresholds.check_discussion_times(held, decided, None)
+    with pytest.raises(thresholds.RuleError, match="ended must be after it started"):
+        thresholds.check_discussion_times(decided, held, held)

@@ -14,6 +14,16 @@ from ..workdays import add_working_days
 
 LONDON = ZoneInfo("Europe/London")
 
+
+class RuleError(ValueError):
+    """Input that the law or the facts make impossible; same shape as `safeguarding.service.RuleError` (message,
+    form field), which a service raises in its place: this module stays free of Flask and the database."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
 #: threshold outcome -> words a social worker would use
 OUTCOMES: dict[str, str] = {
     "nfa": "No further action",
@@ -66,17 +76,25 @@ class EnquiryStart:
     started_on: date
 
 
-def enquiry_start(outcome: str, discussion_on: date, open_enquiry_started_on: date | None) -> EnquiryStart | None:
+def enquiry_start(outcome: str, discussion_on: date, open_enquiry_started_on: date | None, *,
+                  initial: bool = False, open_enquiry_ended_on: date | None = None) -> EnquiryStart | None:
     """When the child's section 47 enquiry started, for a decision made at a discussion held on `discussion_on`.
 
     `open_enquiry_started_on` is the start of an enquiry already under way for this child (decided at an
     earlier discussion in the same chain of initial and review discussions). A review discussion that keeps
     the child in section 47 does not restart the ICPC clock: the ICPC stays due 15 working days after the
     discussion that started the enquiry. Not a section 47 outcome: None.
+
+    An `initial` discussion is about a new concern and starts its own enquiry and its own clock: it never takes
+    over the ICPC date of an earlier, unrelated enquiry (one started in September and never closed would
+    otherwise make a November enquiry "overdue" from its first day). Nor does anything continue an enquiry
+    whose outcome was recorded (`open_enquiry_ended_on`) on or before this discussion.
     """
     if not is_section_47(outcome):
         return None
-    if open_enquiry_started_on is not None and open_enquiry_started_on <= discussion_on:
+    ended = open_enquiry_ended_on is not None and open_enquiry_ended_on <= discussion_on
+    if (open_enquiry_started_on is not None and open_enquiry_started_on <= discussion_on and not initial
+            and not ended):
         return EnquiryStart(starts_here=False, started_on=open_enquiry_started_on)
     return EnquiryStart(starts_here=True, started_on=discussion_on)
 
@@ -189,3 +207,101 @@ def icpc_checkpoints(enquiry_started_on: date) -> list[tuple[str, datetime]]:
     points = [(kind, _london_instant(add_working_days(enquiry_started_on, days), CLOSE_OF_BUSINESS))
               for kind, days in sorted(ICPC_CHECKPOINTS.items(), key=lambda item: item[1])]
     return points + [("icpc", icpc_due_at(enquiry_started_on))]
+
+
+# --- Section 47 enquiry outcome and the conference ------------------------------------------------------------
+
+#: how a section 47 enquiry ends (Working Together 2023): who decided and when are recorded with the reason
+ENQUIRY_OUTCOMES: dict[str, str] = {
+    "icpc": "Concerns substantiated, child likely to suffer significant harm: initial child protection conference",
+    "child_in_need": "Concerns substantiated, no continuing risk of significant harm: child in need plan",
+    "no_further_action": "Concerns substantiated, no continuing risk: no further action",
+    "not_substantiated": "Concerns not substantiated",
+}
+
+
+def icpc_still_needed(enquiry_outcome: str | None) -> bool:
+    """Whether the ICPC clock runs on after the enquiry's outcome: only when a conference was asked for. Any other
+    outcome ends it, so an enquiry that ended without a conference is not chased as overdue for ever."""
+    return enquiry_outcome is None or enquiry_outcome == "icpc"
+
+
+def check_enquiry_outcome(outcome: str | None, reason: str, decided_on: date, enquiry_started_on: date,
+                          today: date) -> None:
+    if outcome not in ENQUIRY_OUTCOMES:
+        raise RuleError("Select the outcome of the section 47 enquiry", "enquiry_outcome")
+    if not (reason or "").strip():
+        raise RuleError("Enter the reasons for the outcome", "enquiry_outcome_reason")
+    if decided_on > today:
+        raise RuleError("Date of the outcome must be today or in the past", "enquiry_outcome_on")
+    if decided_on < enquiry_started_on:
+        raise RuleError("Date of the outcome must be on or after the enquiry started "
+                        f"({enquiry_started_on.strftime('%-d %B %Y')})", "enquiry_outcome_on")
+
+
+def conference_is_late(conference_on: date, enquiry_started_on: date) -> bool:
+    return conference_on > icpc_due_on(enquiry_started_on)
+
+
+def check_conference_booking(conference_on: date, enquiry_started_on: date, late_reason: str = "") -> None:
+    """A booked conference date: not before the discussion that started the enquiry (1 January 2020 is a typing
+    slip, not a conference within 15 working days), and a date after the due date needs the reason."""
+    if conference_on < enquiry_started_on:
+        raise RuleError("Date of the conference must be on or after the strategy discussion that started the "
+                        f"enquiry ({enquiry_started_on.strftime('%-d %B %Y')})", "icpc_date")
+    if conference_is_late(conference_on, enquiry_started_on) and not (late_reason or "").strip():
+        due = icpc_due_on(enquiry_started_on)
+        raise RuleError(f"Enter why the conference is after its due date ({due.strftime('%-d %B %Y')})",
+                        "icpc_late_reason")
+
+
+def check_conference_held(conference_on: date, today: date) -> None:
+    """A booked conference is confirmed as held on or after its date, never before it happens."""
+    if today < conference_on:
+        raise RuleError(f"The conference is booked for {conference_on.strftime('%-d %B %Y')}: confirm it was held "
+                        "on or after that date", "icpc_held")
+
+
+def conference_held_due_at(conference_on: date) -> datetime:
+    """A booked conference not confirmed as held is chased from close of business on its date."""
+    return _london_instant(conference_on, CLOSE_OF_BUSINESS)
+
+
+# --- Every derived date from its inputs ----------------------------------------------------------------------
+
+
+def check_discussion_times(convene_decided_at: datetime, held_at: datetime, ended_at: datetime | None) -> None:
+    """The decision to convene is entered, not assumed to be when the record was typed, and comes first; the
+    discussion ends after it starts."""
+    if held_at < convene_decided_at:
+        raise RuleError("The discussion must be held after the decision to convene it", "scheduled_at")
+    if ended_at is not None and ended_at <= held_at:
+        raise RuleError("Time the discussion ended must be after it started", "ended_at")
+
+
+@dataclass(frozen=True)
+class DiscussionClocks:
+    circulation_due_at: datetime
+    follow_up_meeting_due_at: datetime | None
+    #: the ICPC due date when this discussion started the enquiry, else None (a review inherits, never restarts)
+    icpc_due_on: date | None
+    icpc_due_at: datetime | None
+
+
+def discussion_clocks(held_at: datetime, *, circulation_working_days: int = 1, follow_up_asked: bool = False,
+                      follow_up_working_days: int = FOLLOW_UP_MEETING_WORKING_DAYS,
+                      starts_enquiry: bool = False) -> DiscussionClocks:
+    """Every date a discussion's time drives, from that time alone.
+
+    Call it whenever the discussion's date is set or corrected and store all of it: a date corrected from
+    1 December to 20 November moves the minutes, the follow-up meeting and the ICPC (22 December to
+    11 December) together, rather than only the clock someone remembered to move.
+    """
+    started_on = london_date_of(held_at)
+    return DiscussionClocks(
+        circulation_due_at=circulation_due_at(held_at, circulation_working_days),
+        follow_up_meeting_due_at=follow_up_meeting_due_at(held_at, follow_up_working_days) if follow_up_asked
+        else None,
+        icpc_due_on=icpc_due_on(started_on) if starts_enquiry else None,
+        icpc_due_at=icpc_due_at(started_on) if starts_enquiry else None,
+    )
