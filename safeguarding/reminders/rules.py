@@ -51,7 +51,7 @@ DEFAULTS: dict[str, RuleSettings] = {
     "icpc_booking": RuleSettings(None, True, 0, True),
     "icpc": RuleSettings(72, True, 1, True),
     "follow_up_meeting": RuleSettings(24, True, 1, True),
-    "assessment": RuleSettings(120, True, 2, True),
+    "assessment": RuleSettings(72, True, 2, True),
     # the manager hears while the 72 hours still run (48 hours, nothing offered) and again at the end, not days later
     "return_interview_48h": RuleSettings(None, True, 0, True),
     "return_interview": RuleSettings(24, True, 0, True),
