@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from safeguarding import clock
 from safeguarding.auth.models import Role
@@ -17,7 +18,9 @@ from safeguarding.missing.models import MissingEpisode, ReturnInterview, RhiOffe
 from safeguarding.reminders import sweep as reminder_sweep
 from safeguarding.reminders.models import Notification
 
+from .conftest import PASSWORD
 from .discussion_data import attend, convene, decision_data, make_child
+from .pages import PageClient
 
 
 def london(*args) -> datetime:
@@ -162,3 +165,26 @@ def test_return_interview_not_offered_reaches_the_manager_at_48_hours_not_after_
 def _missing_kinds(at: datetime, due_before: datetime) -> dict[str, datetime]:
     with clock.frozen_at(at):
         return {d.kind: d.due_at for d in missing_deadlines.open_deadlines(due_before=due_before)}
+
+
+def test_my_work_shows_the_booking_checkpoint_and_the_unoffered_interview(signed_in, agencies, make_user):
+    # signed in at the moment looked at: a session does not outlive a jump of days
+    with clock.frozen_at(london(2026, 12, 1, 9)):
+        _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    with clock.frozen_at(london(2026, 12, 3, 9)):
+        client = PageClient(current_app.test_client())
+        client.sign_in(mash.email, PASSWORD)
+        page = client.get("/my-work")
+    assert "Request the initial child protection conference for Amy Example" in page.text
+    assert "Book the initial child protection conference" not in page.text  # not within 7 days yet
+
+    police = make_user(Role.PRACTITIONER, "police")
+    with clock.frozen_at(london(2026, 12, 2, 19)):
+        worker_client, worker = signed_in(Role.PRACTITIONER, "csc")
+        _returned(make_child("Kai"), police, worker, london(2026, 11, 30, 18), worker)
+        page = worker_client.get("/my-work")
+    assert "not offered 48 hours after the return" in page.text and "Overdue (1)" in page.text
