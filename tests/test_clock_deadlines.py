@@ -188,3 +188,15 @@ def test_my_work_shows_the_booking_checkpoint_and_the_unoffered_interview(signed
         _returned(make_child("Kai"), police, worker, london(2026, 11, 30, 18), worker)
         page = worker_client.get("/my-work")
     assert "not offered 48 hours after the return" in page.text and "Overdue (1)" in page.text
+
+
+def test_a_sweep_run_as_if_later_sees_the_checkpoints_as_they_stand_then(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    with clock.frozen_at(london(2026, 12, 1, 12)):
+        reminder_sweep.sweep(london(2026, 12, 16, 9))  # by hand, as if on the 16th
+    rules = set(db.session.execute(sa.select(Notification.rule)).scalars())
+    assert "icpc_booking" in rules and "icpc_request" not in rules  # given way by the 16th
