@@ -200,3 +200,30 @@ def test_a_sweep_run_as_if_later_sees_the_checkpoints_as_they_stand_then(signed_
         reminder_sweep.sweep(london(2026, 12, 16, 9))  # by hand, as if on the 16th
     rules = set(db.session.execute(sa.select(Notification.rule)).scalars())
     assert "icpc_booking" in rules and "icpc_request" not in rules  # given way by the 16th
+
+
+# --- Repeat missing, through the service that records an episode ---------------------------------------------
+
+
+def test_a_late_entry_completing_three_in_thirty_days_raises_the_prompt(make_user):
+    from safeguarding.missing import services as missing_services
+    from safeguarding.missing.models import DiscussionPrompt
+
+    police = make_user(Role.PRACTITIONER, "police")
+    kai = make_child("Kai")
+
+    def episode(at):
+        return missing_services.record_episode(kai, {
+            "reported_missing_at": at, "missing_from": "home", "missing_from_detail": "", "police_reference": "",
+            "risk_level": "medium", "indicators": [], "arrested": False, "circumstances": ""}, actor=police)
+
+    def prompts():
+        return db.session.execute(sa.select(DiscussionPrompt.reason).where(DiscussionPrompt.child_id == kai.id)
+                                  ).scalars().all()
+
+    with clock.frozen_at(london(2026, 11, 25, 9)):
+        episode(london(2026, 11, 1, 22))
+        episode(london(2026, 11, 20, 23))
+        assert prompts() == []
+        episode(london(2026, 11, 10, 19))  # entered last, happened in between: three in 20 days
+    assert prompts() == ["repeat_missing"]
