@@ -227,3 +227,18 @@ def test_a_late_entry_completing_three_in_thirty_days_raises_the_prompt(make_use
         assert prompts() == []
         episode(london(2026, 11, 10, 19))  # entered last, happened in between: three in 20 days
     assert prompts() == ["repeat_missing"]
+
+
+def test_a_booked_conference_whose_date_passed_unconfirmed_is_chased_once_held_can_be_recorded(
+        signed_in, agencies, monkeypatch):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+        services.record_icpc_date(decision, date(2026, 12, 18), actor=mash)
+    horizon = london(2027, 1, 31)
+    assert _kinds(london(2026, 12, 21, 9), horizon, "icpc") == {}  # no "held" to record yet: nothing to chase
+    monkeypatch.setattr(discussion_deadlines, "_conference_held", lambda: sa.null())
+    assert _kinds(london(2026, 12, 18, 9), london(2026, 12, 18, 17), "icpc") == {}
+    assert _kinds(london(2026, 12, 21, 9), horizon, "icpc") == {"icpc_held": london(2026, 12, 18, 17)}

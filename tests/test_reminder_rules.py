@@ -157,6 +157,7 @@ def test_return_interview_reaches_the_manager_while_the_72_hours_still_run():
 
 
 def test_icpc_booking_checkpoints_have_rules_and_words():
-    for kind in ("icpc_request", "icpc_booking", "follow_up_meeting", "assessment", "return_interview_48h"):
+    for kind in ("icpc_request", "icpc_booking", "icpc_held", "follow_up_meeting", "assessment",
+                 "return_interview_48h"):
         assert kind in rules.DEFAULTS and kind in rules.NOUNS
     assert rules.counted("icpc_booking", 2) == "2 initial child protection conferences not yet booked"

@@ -12,6 +12,8 @@
   5 working days (local setting) after the discussion; open until a strategy meeting (not another phone call)
   linked to it is held, or is convened for a time by the due date. One convened for after the due date does
   not stop the chase: the clock is met only by a meeting held in time (thresholds.follow_up_meeting_state).
+- icpc_held: a booked conference whose date has come, until it is confirmed as held; owned by the chair. Live
+  once the model records that (see `_conference_held`).
 - assessment: the child and family assessment, due 45 working days after the referral; started by a section 17
   or 47 decision; owned by that discussion's chair; open until its completion is recorded. Live once the model
   records completion (see `_assessment_completion`).
@@ -40,6 +42,7 @@ KINDS = {
     "icpc_request": "Initial child protection conference: request it",
     "icpc_booking": "Initial child protection conference: not yet booked",
     "assessment": "Child and family assessment",
+    "icpc_held": "Initial child protection conference: confirm it was held",
 }
 
 _ICPC_TITLES = {
@@ -150,6 +153,40 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
+def _conference_held():
+    """The column recording that a booked conference was held, or None while the model has none: "booked" must
+    be followed by "held", and a booked date that passes unconfirmed is chased from 17:00 that day."""
+    return getattr(ThresholdDecision, "icpc_held_on", None)
+
+
+def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    held = _conference_held()
+    if held is None:
+        return []
+    query = (db.select(ThresholdDecision)
+             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(ThresholdDecision.icpc_status == "booked", ThresholdDecision.icpc_date.is_not(None),
+                    held.is_(None), ThresholdDecision.icpc_date <= clock.to_london(due_before).date()))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found = []
+    for d in db.session.execute(query).unique().scalars():
+        due = thresholds.conference_held_due_at(d.icpc_date)
+        if due >= due_before:
+            continue
+        chair = d.discussion.chair
+        found.append(Deadline(kind="icpc_held", object_type="threshold_decision", object_id=d.id,
+                              title=f"Confirm the initial child protection conference for {d.child.display_name} "
+                                    f"was held on {d.icpc_date.strftime('%-d %B %Y')}",
+                              due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              owner_id=chair.id if chair else None,
+                              owner_agency_id=chair.agency_id if chair else None,
+                              child_id=d.child_id, child_name=d.child.display_name))
+    return found
+
+
 def _assessment_completion():
     """The column recording that the child and family assessment was completed, or None while the model has
     none. Without it the clock could never stop, and a clock that never stops chases people for ever: so the
@@ -203,4 +240,4 @@ def _short(text: str, size: int = 80) -> str:
 def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
     return (_action_deadlines(due_before, owner_ids) + _circulation_deadlines(due_before, owner_ids)
             + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids)
-            + _assessment_deadlines(due_before, owner_ids))
+            + _conference_held_deadlines(due_before, owner_ids) + _assessment_deadlines(due_before, owner_ids))

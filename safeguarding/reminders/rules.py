@@ -50,6 +50,7 @@ DEFAULTS: dict[str, RuleSettings] = {
     "icpc_request": RuleSettings(None, True, 1, True),
     "icpc_booking": RuleSettings(None, True, 0, True),
     "icpc": RuleSettings(72, True, 1, True),
+    "icpc_held": RuleSettings(None, True, 1, True),
     "follow_up_meeting": RuleSettings(24, True, 1, True),
     "assessment": RuleSettings(72, True, 2, True),
     # the manager hears while the 72 hours still run (48 hours, nothing offered) and again at the end, not days later
@@ -77,6 +78,8 @@ NOUNS: dict[str, tuple[str, str]] = {
                      "initial child protection conferences to request"),
     "icpc_booking": ("initial child protection conference not yet booked",
                      "initial child protection conferences not yet booked"),
+    "icpc_held": ("initial child protection conference to confirm as held",
+                  "initial child protection conferences to confirm as held"),
     "follow_up_meeting": ("strategy meeting to convene", "strategy meetings to convene"),
     "assessment": ("child and family assessment to complete", "child and family assessments to complete"),
     "return_interview_48h": ("return home interview not yet offered", "return home interviews not yet offered"),
