@@ -103,3 +103,11 @@ def test_repeat_missing_counts_every_episode_in_a_window_around_the_episode_and_
     assert rules.is_repeat_missing(times, london(2026, 3, 4, 12), threshold=4, window_days=7)
     assert not rules.is_repeat_missing(times, london(2026, 3, 4, 12), threshold=5, window_days=7)
     assert not rules.is_repeat_missing(times, london(2026, 3, 4, 12), threshold=3, window_days=1)
+
+
+def test_repeat_missing_window_around_an_episode_not_yet_in_the_list():
+    later = [london(2026, 11, d, 12) for d in (5, 6)]
+    assert rules.repeat_missing_window(later + [london(2026, 11, 4, 9)], london(2026, 11, 4, 9)) == \
+        [london(2026, 11, 4, 9)] + later
+    assert rules.repeat_missing_window(later + [london(2026, 11, 7, 9)], london(2026, 11, 4, 9)) == \
+        later + [london(2026, 11, 7, 9)]

@@ -160,8 +160,9 @@ def repeat_missing_window(episode_times: Iterable[datetime], episode_at: datetim
     anchor = _aware(episode_at).astimezone(LONDON).date()
     span = timedelta(days=window_days - 1)
     best: list[datetime] = []
-    # A fullest window can always be slid to start on an episode's date, so those are the only starts to try.
-    for start in sorted({d for d, _ in days if anchor - span <= d <= anchor}):
+    # A fullest window can always be slid to start on an episode's date (or on the episode's own day), so those
+    # are the only starts to try.
+    for start in sorted({d for d, _ in days if anchor - span <= d <= anchor} | {anchor}):
         inside = [t for d, t in days if start <= d <= start + span]
         if len(inside) >= threshold and len(inside) > len(best):
             best = inside
