@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from ..rule_error import RuleError
+
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
 
@@ -23,10 +25,6 @@ POLICE_PROTECTION_CHECKPOINTS = (48, 66)
 #: Children Act 1989 s45(1) and s45(5)-(6): at most 8 days, extendable once by at most 7
 EPO_DAYS = 8
 EPO_MAX_EXTENSION_DAYS = 7
-
-
-class RuleError(ValueError):
-    """Input that the law or the facts make impossible; the message is fit to show to the user."""
 
 
 def _aware(value: datetime) -> datetime:
