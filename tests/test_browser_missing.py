@@ -43,6 +43,8 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     page.locator("#date_of_birth-day").fill("3")
     page.locator("#date_of_birth-month").fill("4")
     page.locator("#date_of_birth-year").fill("2011")
+    page.locator('input[name="gender"][value="unknown"]').check()
+    page.locator('input[name="looked_after"][value="no"]').check()
     page.get_by_role("button", name="Save child").click()
     page.get_by_role("link", name="Record a missing episode").click()
     assert_accessible(page)
@@ -78,7 +80,7 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     expect(page.locator("body")).to_contain_text("Due by")
     assert_accessible(page)
 
-    fill_moment(page, "offer-offered", now - timedelta(hours=2))
+    fill_moment(page, "offered", now - timedelta(hours=2))
     page.get_by_label("Phone call").check()
     page.get_by_label("Declined").check()
     page.get_by_label("What the child said (optional)").fill("Not today")
@@ -87,7 +89,7 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     expect(page.locator("body")).to_contain_text("ideally by Jo Williams again")
     assert_accessible(page)
 
-    fill_moment(page, "offer-offered", now - timedelta(hours=1))
+    fill_moment(page, "offered", now - timedelta(hours=1))
     page.get_by_label("In person").check()
     page.get_by_label("Accepted").check()
     page.get_by_role("button", name="Record the offer").click()

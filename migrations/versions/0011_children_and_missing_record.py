@@ -1,4 +1,5 @@
-"""children and missing record: one NHS number, one child; each adversity report its own entry
+"""children and missing record: one NHS number, one child; each adversity report its own entry; prompts carry a
+version
 
 Revision ID: 0011
 Revises: 0009
@@ -57,12 +58,17 @@ def upgrade():
         batch_op.add_column(sa.Column('recorded_by_agency_id', sa.Integer(), nullable=True))
         batch_op.drop_constraint(batch_op.f('uq_family_adversity_child_id_adversity'), type_='unique')
         batch_op.create_foreign_key(batch_op.f('fk_family_adversity_recorded_by_agency_id_agency'), 'agency', ['recorded_by_agency_id'], ['id'])
+    # Existing prompts start at version 1, as new ones do.
+    with op.batch_alter_table('missing_discussion_prompt', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
     # Reports made before this column existed belong to the agency their author is in now: the best we know.
     op.execute("UPDATE family_adversity SET recorded_by_agency_id = (SELECT agency_id FROM user_account "
                "WHERE user_account.id = family_adversity.recorded_by_id) WHERE recorded_by_id IS NOT NULL")
 
 
 def downgrade():
+    with op.batch_alter_table('missing_discussion_prompt', schema=None) as batch_op:
+        batch_op.drop_column('version')
     with op.batch_alter_table('family_adversity', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_family_adversity_recorded_by_agency_id_agency'), type_='foreignkey')
         batch_op.drop_column('recorded_by_agency_id')

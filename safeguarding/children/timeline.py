@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
