@@ -2,7 +2,7 @@
 version the person saw (issue 10's examples, through the pages)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +12,13 @@ from safeguarding.auth.models import Role
 from safeguarding.children import services as child_services
 from safeguarding.extensions import db
 from safeguarding.missing import services
-from safeguarding.missing.models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
-                                         PoliceProtection, RiskGrading)
+from safeguarding.missing.models import (
+    DiscussionPrompt,
+    EmergencyProtectionOrder,
+    MissingEpisode,
+    PoliceProtection,
+    RiskGrading,
+)
 
 from .once_forms import form_fields, post_new
 
