@@ -26,6 +26,10 @@ def frozen():
         yield
 
 
+def london(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
 def _episode(child, actor, reported, returned):
     episode = missing.record_episode(child, {
         "reported_missing_at": reported, "missing_from": "home", "missing_from_detail": "", "police_reference": "",
@@ -46,10 +50,10 @@ def story(make_user, agencies):
     child_services.record_adversity(amy, "domestic_abuse", "Police call-out in March", actor=mash)
     child_services.record_adversity(amy, "domestic_abuse", "Mother disclosed at clinic", actor=nurse)
     child_services.record_adversity(amy, "substance_misuse", "", actor=nurse)
-    recent = _episode(amy, police, datetime(2026, 10, 20, 22, 0, tzinfo=LONDON), datetime(2026, 10, 21, 2, 0, tzinfo=LONDON))
+    recent = _episode(amy, police, london(2026, 10, 20, 22, 0), london(2026, 10, 21, 2, 0))
     # 90 London days back from 27 October is 30 July: 29 July is out, 30 July is in
-    edge = _episode(amy, police, datetime(2026, 7, 30, 0, 30, tzinfo=LONDON), datetime(2026, 7, 30, 5, 0, tzinfo=LONDON))
-    _episode(amy, police, datetime(2026, 7, 29, 23, 30, tzinfo=LONDON), datetime(2026, 7, 29, 23, 45, tzinfo=LONDON))
+    edge = _episode(amy, police, london(2026, 7, 30, 0, 30), london(2026, 7, 30, 5, 0))
+    _episode(amy, police, london(2026, 7, 29, 23, 30), london(2026, 7, 29, 23, 45))
     db.session.commit()
     return {"mash": mash, "amy": amy, "ben": ben, "recent": recent, "edge": edge}
 
@@ -58,7 +62,8 @@ def test_each_child_gets_every_adversity_report_and_the_last_90_days_of_missing(
     harm = cumulative_harm([story["amy"].id, story["ben"].id], story["mash"])
     amy = harm[story["amy"].id]
     assert [(a.adversity, a.recorded_by.name) for a in amy.adversities] == [
-        ("domestic_abuse", "Sam Patel"), ("domestic_abuse", "Nurse Ruth Green"), ("substance_misuse", "Nurse Ruth Green")]
+        ("domestic_abuse", "Sam Patel"), ("domestic_abuse", "Nurse Ruth Green"),
+        ("substance_misuse", "Nurse Ruth Green")]
     assert amy.adversity_kinds == 2
     assert [e.id for e in amy.missing_episodes] == [story["recent"].id, story["edge"].id]
     assert amy.consider_together

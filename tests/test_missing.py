@@ -398,7 +398,8 @@ def test_return_interview_deadline_owners(people, make_user):
     assert unassigned.owner_id == manager.id and unassigned.kind == "return_interview"
     assert "not yet assigned" in unassigned.title and unassigned.url.endswith(f"/{episode.return_interview.id}")
     assert deadlines.open_deadlines(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []
-    services.assign(episode.return_interview, csc_user, actor=manager, expected_version=episode.return_interview.version)
+    services.assign(episode.return_interview, csc_user, actor=manager,
+                    expected_version=episode.return_interview.version)
     db.session.commit()
     assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon)] == [csc_user.id]
     assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon, owner_ids=[csc_user.id])] == [csc_user.id]

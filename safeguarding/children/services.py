@@ -101,8 +101,8 @@ def _flush_unique(child: Child, user) -> None:
             db.session.flush()
     except IntegrityError:
         if child.nhs_number:
+            # the other record was committed while this one was being saved: say so as if it had been found first
             _check_nhs_number_unique(child.nhs_number, user, exclude_id=child.id)
-            raise RuleError(HIDDEN_RECORD, "nhs_number") from None
         raise
 
 
