@@ -258,3 +258,25 @@ def test_a_bad_hidden_version_is_a_gov_uk_error_not_a_server_error(police, bad):
                     {**episode_form(london(2026, 10, 26, 9, 0)), "version": bad}, expected=200)
     assert "This page is out of date" in edit
     assert db.session.get(MissingEpisode, episode.id).returned_at is None
+
+
+def test_back_and_resubmit_a_return_or_a_regrade_saves_it_once(police):
+    from safeguarding.missing.models import ReturnInterview
+
+    client, user = police
+    child = make_child(user)
+    post_new(client, f"/missing/children/{child.id}/episodes/new", episode_form(london(2026, 10, 26, 9, 0)))
+    episode = _episodes()[0]
+    url = f"/missing/episodes/{episode.id}/return"
+    fields = form_fields(client, url)
+    data = {**when("returned", london(2026, 10, 26, 13, 0)), "found_where": "Park", "returned_by": "Mother"}
+    client.post(url, {**fields, **data})
+    again = client.post(url, {**fields, **data})
+    assert "This was already saved" in client.get(again.response.headers["Location"])
+    assert len(db.session.execute(db.select(ReturnInterview)).all()) == 1
+
+    page_url = f"/missing/episodes/{episode.id}"
+    fields = form_fields(client, page_url)
+    for _ in range(2):
+        client.post(f"{page_url}/risk", {**fields, "level": "high", "reason": "Seen with dealer"})
+    assert len(db.session.execute(db.select(RiskGrading)).all()) == 2  # the first grading and one change

@@ -174,13 +174,13 @@ class EpisodeEditForm(RecordVersion, EpisodeForm):
         return data
 
 
-class RiskForm(RecordVersion, FlaskForm):
+class RiskForm(OnceForm, RecordVersion, FlaskForm):
     level = _radio("New risk grading", RISK_LEVELS, "Select the new risk grading")
     reason = _area("Why the grading changed", 2000, "Enter why the risk grading changed")
     submit = SubmitField("Change risk grading", widget=GovSubmitInput())
 
 
-class ReturnForm(RecordVersion, MomentForm):
+class ReturnForm(OnceForm, RecordVersion, MomentForm):
     returned_date = GovDateField("Date found or returned")
     returned_time = TimeOfDayField("Time found or returned")
     found_where = _area("Where the child was found", 500, "Enter where the child was found or returned to")
@@ -200,7 +200,7 @@ class ReturnForm(RecordVersion, MomentForm):
                 "out_of_area": bool(self.out_of_area.data), "abroad": bool(self.abroad.data)}
 
 
-class PreventionForm(RecordVersion, MomentForm):
+class PreventionForm(OnceForm, RecordVersion, MomentForm):
     conducted_date = GovDateField("Date of the prevention interview")
     conducted_time = TimeOfDayField("Time of the prevention interview")
     officer_name = _text("Officer who held it", 200, "Enter the name of the officer who held the interview")

@@ -91,7 +91,8 @@ def _save(form, default_field: str, change: Callable[[], object]) -> str:
 
 def _create_once(form, default_field: str, create: Callable[[], str]):
     """Run a create once per submission (see safeguarding.submissions): the URL of what was created, a response
-    showing what an earlier identical submission saved, or None when a rule refused it."""
+    showing what an earlier identical submission saved, or None when a rule refused it. A create that also changes
+    a versioned record raises StaleEdit when that record changed since the form was shown."""
     try:
         return once(form.submission_key.data, current_user.id, create)
     except AlreadySaved as err:
@@ -208,14 +209,21 @@ def regrade(episode_id: int):
     ep = _visible(MissingEpisode, "missing_episode", episode_id)
     form = RiskForm()
     if form.validate_on_submit():
-        outcome = _save(form, "level", lambda: services.regrade_risk(
-            ep, form.level.data, form.reason.data.strip(), actor=current_user, expected_version=form.version_number))
-        if outcome == SAVED:
-            flash(f"Risk grading changed to {ep.risk_label.lower()}", "success")
-            return redirect(url_for("missing.episode", episode_id=ep.id) + "#risk")
-        if outcome == STALE:
+        def create() -> str:
+            services.regrade_risk(ep, form.level.data, form.reason.data.strip(), actor=current_user,
+                                  expected_version=form.version_number)
+            return url_for("missing.episode", episode_id=ep.id) + "#risk"
+
+        try:
+            saved = _create_once(form, "level", create)
+        except StaleEdit:
             form.version.data = ep.version
             return episode(episode_id, risk_form=form, conflict=True)
+        if isinstance(saved, str):
+            flash(f"Risk grading changed to {ep.risk_label.lower()}", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return episode(episode_id, risk_form=form)
 
 
@@ -230,20 +238,29 @@ def record_return(episode_id: int):
         if ep.returned_at:
             form.returned_date.data = ep.returned_at.astimezone(LONDON).date()
             form.returned_time.data = ep.returned_at.astimezone(LONDON).strftime("%H:%M")
-    outcome = None
+    conflict = False
     if form.validate_on_submit():
-        saved = []
-        outcome = _save(form, "returned_date", lambda: saved.append(services.record_return(
-            ep, form.data_for_service(), actor=current_user, expected_version=form.version_number)))
-        if outcome == SAVED:
-            flash(f"Return recorded. The return home interview is due by {london(saved[0].due_at)}", "success")
-            return redirect(url_for("missing.episode", episode_id=ep.id))
-        if outcome == STALE:
+        recorded = []
+
+        def create() -> str:
+            recorded.append(services.record_return(ep, form.data_for_service(), actor=current_user,
+                                                   expected_version=form.version_number))
+            return url_for("missing.episode", episode_id=ep.id)
+
+        try:
+            saved = _create_once(form, "returned_date", create)
+        except StaleEdit:
+            conflict, saved = True, None
             form.version.data = ep.version
+        if isinstance(saved, str):
+            flash(f"Return recorded. The return home interview is due by {london(recorded[0].due_at)}", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=ep.child,
                            title="Correct the return" if ep.returned_at else "Record that the child was found or "
                                                                              "returned",
-                           back=url_for("missing.episode", episode_id=ep.id), conflict=outcome == STALE)
+                           back=url_for("missing.episode", episode_id=ep.id), conflict=conflict)
 
 
 @bp.route("/episodes/<int:episode_id>/prevention-interview", methods=["GET", "POST"])
@@ -263,17 +280,25 @@ def prevention_interview(episode_id: int):
             form.conducted_time.data = existing.conducted_at.astimezone(LONDON).strftime("%H:%M")
         else:
             form.officer_name.data = current_user.name
-    outcome = None
+    conflict = False
     if form.validate_on_submit():
-        outcome = _save(form, "conducted_date", lambda: services.record_prevention_interview(
-            ep, form.data_for_service(), actor=current_user, expected_version=form.version_number))
-        if outcome == SAVED:
-            flash("Prevention interview recorded", "success")
-            return redirect(url_for("missing.episode", episode_id=ep.id))
-        if outcome == STALE:
+        def create() -> str:
+            services.record_prevention_interview(ep, form.data_for_service(), actor=current_user,
+                                                 expected_version=form.version_number)
+            return url_for("missing.episode", episode_id=ep.id)
+
+        try:
+            saved = _create_once(form, "conducted_date", create)
+        except StaleEdit:
+            conflict, saved = True, None
             form.version.data = ep.version
+        if isinstance(saved, str):
+            flash("Prevention interview recorded", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=ep.child, title="Police prevention interview",
-                           back=url_for("missing.episode", episode_id=ep.id), conflict=outcome == STALE,
+                           back=url_for("missing.episode", episode_id=ep.id), conflict=conflict,
                            intro="The police prevention interview (formerly the safe and well check) is not the "
                                  "return home interview, which children's social care offers separately.")
 
