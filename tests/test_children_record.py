@@ -126,3 +126,16 @@ def test_a_tampered_version_field_is_an_error_not_a_crash(signed_in):
     for bad in ("abc", "", "1e9", "99999999999999999999", "1\x00"):
         page = client.post_form(url, {**_child_form(), "version": bad}, expected=200)
         assert "This page is out of date. Reload the page" in page
+
+
+def test_changing_a_childs_nhs_number_to_another_childs_is_refused(signed_in):
+    client, _ = signed_in(Role.MASH)
+    post_new(client, "/children/new", _child_form())
+    post_new(client, "/children/new", _child_form(first_name="Bea", last_name="Other", date_of_birth=["1", "1", "2018"],
+                                                  nhs_number="401 023 2137"))
+    bea = _children()[1]
+    url = f"/children/{bea.id}/edit"
+    page = client.post_form(url, {**_child_form(first_name="Bea", last_name="Other", date_of_birth=["1", "1", "2018"],
+                                                nhs_number="943-476-5919"), "version": bea.version}, expected=200)
+    assert "NHS number 943 476 5919 is already recorded for Amy Example" in page
+    assert db.session.get(Child, bea.id).nhs_number == "4010232137"
