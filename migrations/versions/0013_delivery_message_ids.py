@@ -1,7 +1,7 @@
 """delivery message ids
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 10:16:59.709448
 
 """
@@ -12,7 +12,7 @@ import safeguarding.types
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,9 @@ def _providers():
 def timeline(child, user) -> list[TimelineEntry]:
     entries = [TimelineEntry(at=child.created_at, kind="Record", title="Child's record created")]
     for adversity in child.adversities:
-        entries.append(TimelineEntry(at=adversity.recorded_at, kind="Family adversity", title=adversity.label))
+        by = f"Reported by {adversity.recorded_by.name}" if adversity.recorded_by else ""
+        entries.append(TimelineEntry(at=adversity.recorded_at, kind="Family adversity", title=adversity.label,
+                                     detail=by))
     for provider in _providers():
         entries.extend(provider.entries(child, user))
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -11,6 +11,7 @@ from .. import audit
 from ..auth.access import can, child_scope, deny, require
 from ..auth.models import Agency, User
 from ..children import services as child_services
+from ..children.harm import cumulative_harm
 from ..children.models import Child
 from ..clock import now, to_london
 from ..extensions import db
@@ -497,7 +498,8 @@ def show(discussion_id: int):
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
         can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
-        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [])
+        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [],
+        cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))
 
 
 # --- Attendance ----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from ..rule_error import RuleError
 from ..workdays import is_public_holiday
 
 LONDON = ZoneInfo("Europe/London")
@@ -28,10 +29,6 @@ POLICE_PROTECTION_CHECKPOINTS = (48, 66)
 #: Children Act 1989 s45(1) and s45(5)-(6): at most 8 days, extendable once by at most 7
 EPO_DAYS = 8
 EPO_MAX_EXTENSION_DAYS = 7
-
-
-class RuleError(ValueError):
-    """Input that the law or the facts make impossible; the message is fit to show to the user."""
 
 
 def _aware(value: datetime) -> datetime:
@@ -78,7 +75,7 @@ def police_protection_checkpoints(started_at: datetime) -> list[tuple[int, datet
 def epo_expires_at(granted_at: datetime, extension_days: int = 0) -> datetime:
     """When an emergency protection order ends: 8 calendar days after it was granted, plus any one extension."""
     if extension_days < 0 or extension_days > EPO_MAX_EXTENSION_DAYS:
-        raise RuleError(f"An extension must be between 1 and {EPO_MAX_EXTENSION_DAYS} days")
+        raise RuleError(f"An extension must be between 1 and {EPO_MAX_EXTENSION_DAYS} days", "days")
     local = _aware(granted_at).astimezone(LONDON).replace(tzinfo=None)
     ends = local + timedelta(days=EPO_DAYS + extension_days)
     return ends.replace(tzinfo=LONDON).astimezone(UTC)
@@ -88,23 +85,29 @@ def check_epo_extension(already_extended: bool, extension_days: int) -> None:
     """An EPO may be extended once only, by at most 7 days (s45(5)-(6))."""
     if already_extended:
         raise RuleError("This order has already been extended: an emergency protection order can be extended "
-                        "only once")
+                        "only once", "days")
     if extension_days < 1 or extension_days > EPO_MAX_EXTENSION_DAYS:
-        raise RuleError(f"Extension must be between 1 and {EPO_MAX_EXTENSION_DAYS} days")
+        raise RuleError(f"Extension must be between 1 and {EPO_MAX_EXTENSION_DAYS} days", "days")
 
 
 def check_return(reported_missing_at: datetime, returned_at: datetime, now: datetime) -> None:
     if _aware(returned_at) > _aware(now):
-        raise RuleError("Time found or returned must be in the past")
+        raise RuleError("Time found or returned must be in the past", "returned_time")
     if _aware(returned_at) < _aware(reported_missing_at):
-        raise RuleError("Time found or returned must be after the child was reported missing")
+        raise RuleError("Date found or returned must be after the child was reported missing, "
+                        f"{_when(reported_missing_at)}", "returned_date")
+
+
+def _when(value: datetime) -> str:
+    local = _aware(value).astimezone(LONDON)
+    return f"{local:%H:%M} on {_day(local.date())}"
 
 
 def check_offer(returned_at: datetime, offered_at: datetime, now: datetime) -> None:
     if _aware(offered_at) > _aware(now):
-        raise RuleError("Time of the offer must be in the past")
+        raise RuleError("Time of the offer must be in the past", "offered_time")
     if _aware(offered_at) < _aware(returned_at):
-        raise RuleError("Time of the offer must be after the child was found or returned")
+        raise RuleError("Date of the offer must be after the child was found or returned", "offered_date")
 
 
 def police_protection_breached(started_at: datetime, ended_at: datetime) -> bool:
@@ -124,12 +127,13 @@ def check_police_protection_end(started_at: datetime, ended_at: datetime, now: d
     is for); without one it is refused, so a breach is never recorded silently.
     """
     if _aware(ended_at) > _aware(now):
-        raise RuleError("Time police protection ended must be in the past")
+        raise RuleError("Time police protection ended must be in the past", "ended_time")
     if _aware(ended_at) < _aware(started_at):
-        raise RuleError("Time police protection ended must be after it began")
+        raise RuleError("Time police protection ended must be after it began", "ended_date")
     breached = police_protection_breached(started_at, ended_at)
     if breached and not (breach_reason or "").strip():
-        raise RuleError("Police protection lasted more than 72 hours: enter why, so the breach is recorded")
+        raise RuleError("Police protection lasted more than 72 hours: enter why, so the breach is recorded",
+                        "breach_reason")
     return breached
 
 
@@ -268,3 +272,35 @@ def check_arrest(arrested_at: datetime, exploitation: str | None, now: datetime)
     if exploitation not in EXPLOITATION_ANSWERS:
         raise RuleError("Select whether there are signs that the child is being exploited")
 
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def check_after_birth(moment: datetime, date_of_birth: date | None, is_unborn: bool, what: str,
+                      field: str | None = None) -> None:
+    """Nothing happens to a child before they are born: a report "in 1066", or before the date of birth, is a
+    typing mistake that would otherwise spread into counts, clocks and reports.
+
+    `what` names the date in the user's words ("Date reported missing"); the message names the other date."""
+    if is_unborn:
+        raise RuleError(f"{what} cannot be before the child is born: this child is recorded as unborn. Add their "
+                        "date of birth to their record first", field)
+    if date_of_birth is not None and _aware(moment).astimezone(LONDON).date() < date_of_birth:
+        raise RuleError(f"{what} must be the same as or after the child's date of birth, {_day(date_of_birth)}",
+                        field)
+
+
+def check_not_future(moment: datetime, now: datetime, what: str, field: str | None = None) -> None:
+    if _aware(moment) > _aware(now):
+        raise RuleError(f"{what} must be in the past", field)
+
+
+def overlapping(start: datetime, periods: Iterable[tuple[datetime, datetime | None]]) -> tuple | None:
+    """The first (start, end) period that `start` falls in; an open period (end None) covers everything after
+    its start."""
+    moment = _aware(start)
+    for began, ended in periods:
+        if ended is None or _aware(began) <= moment < _aware(ended):
+            return began, ended
+    return None

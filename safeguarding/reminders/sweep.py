@@ -24,7 +24,7 @@ from ..auth.models import Role, User
 from ..extensions import db
 from . import rules
 from .models import PENDING, Notification, ReminderRule, SchedulerHeartbeat
-from .rules import BEFORE, DIGEST, DUE, ESCALATION, RuleSettings
+from .rules import BEFORE, DIGEST, ESCALATION, RuleSettings
 
 log = logging.getLogger("safeguarding.reminders")
 
