@@ -101,18 +101,23 @@ class PageClient:
     """Wraps Flask's test client. get/post check the page; post_form fetches the form first for its token.
 
     Each request runs as in production: in a context of its own (its own `g`, its own database session and
-    connection), so it sees only what the test committed. Afterwards the test's session forgets what it had loaded,
-    so the test reads what the request saved.
+    connection), so it sees only what was committed. What the test set up before the request is its own unit of
+    work, committed first (services only flush), unless `commit_setup=False`, as in the test that proves a request
+    cannot see uncommitted rows. Afterwards the test's session forgets what it had loaded, so it reads what the
+    request saved.
     """
 
-    def __init__(self, client):
+    def __init__(self, client, commit_setup: bool = True):
         self.client = client
+        self.commit_setup = commit_setup
 
     def request(self, method: str, url: str, **kwargs):
         from flask import has_app_context
 
         from safeguarding.extensions import db
 
+        if self.commit_setup and has_app_context():
+            db.session.commit()
         # A new, empty context: the test's pushed app context (and its session) is not the request's.
         response = contextvars.Context().run(self.client.open, url, method=method, **kwargs)
         if has_app_context():

@@ -213,9 +213,12 @@ def test_a_late_entry_completing_three_in_thirty_days_raises_the_prompt(make_use
     kai = make_child("Kai")
 
     def episode(at):
-        return missing_services.record_episode(kai, {
+        recorded = missing_services.record_episode(kai, {
             "reported_missing_at": at, "missing_from": "home", "missing_from_detail": "", "police_reference": "",
             "risk_level": "medium", "indicators": [], "arrested": False, "circumstances": ""}, actor=police)
+        recorded.returned_at = at + timedelta(hours=3)  # each came home before the next was entered
+        db.session.flush()
+        return recorded
 
     def prompts():
         return db.session.execute(sa.select(DiscussionPrompt.reason).where(DiscussionPrompt.child_id == kai.id)

@@ -7,9 +7,12 @@ from safeguarding.auth.models import Role
 from safeguarding.children.models import Child
 from safeguarding.extensions import db
 
+from .pages import PageClient
+
 
 def test_a_request_sees_only_what_the_test_committed(signed_in):
-    client, mash = signed_in(Role.MASH)
+    signed, mash = signed_in(Role.MASH)
+    client = PageClient(signed.client, commit_setup=False)
     child = Child(id=4242, first_name="Uncommitted", last_name="Child", date_of_birth=date(2018, 5, 1),
                   created_by_id=mash.id, created_by_agency_id=mash.agency_id)
     db.session.add(child)

@@ -45,5 +45,25 @@ def missing_scope(user, child_id_column):
     return child_id_column.in_(select(Child.id).where(child_scope(user)))
 
 
+def recent_episodes(child_ids, user, since, until) -> dict[int, list]:
+    """Episodes of these children reported between `since` and `until` that `user` may see, newest first
+    (for the cumulative harm beside a decision: children.harm)."""
+    from ..extensions import db
+
+    found: dict[int, list] = {}
+    episodes = db.session.execute(
+        select(MissingEpisode).where(MissingEpisode.child_id.in_(list(child_ids)),
+                                     MissingEpisode.reported_missing_at >= since,
+                                     MissingEpisode.reported_missing_at <= until,
+                                     missing_scope(user, MissingEpisode.child_id))
+        .order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())).scalars()
+    for episode in episodes:
+        found.setdefault(episode.child_id, []).append(episode)
+    return found
+
+
 def register() -> None:
+    from ..children.harm import register_missing_episodes
+
     register_child_link(_missing_child_link)
+    register_missing_episodes(recent_episodes)
