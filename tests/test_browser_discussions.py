@@ -46,6 +46,10 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.get_by_role("button", name="Find child").click()
     page.get_by_label(re.compile("Max Walker")).check()
     assert page.get_by_label(re.compile("Sophie Walker")).is_checked()
+    # nothing is answered for the person: initial or review, urgency and how it is held are chosen
+    page.get_by_role("radio", name="Initial", exact=True).check()
+    page.get_by_role("radio", name=re.compile("^Not urgent")).check()
+    page.get_by_role("radio", name="Phone", exact=True).check()
     tomorrow = clock.london_today() + timedelta(days=1)
     _fill_date(page, "scheduled_date", tomorrow)
     page.get_by_label("Start time").fill("10:30")
@@ -84,6 +88,8 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     # Vague words are pointed out while typing, and saving is never blocked.
     page.get_by_role("link", name="Record information shared").click()
     page.get_by_label("Agency sharing the information").select_option(label="Northshire Police")
+    page.get_by_label("About").select_option(label="Other information")
+    page.get_by_label("Which child").select_option(label="All the children")
     page.get_by_label("What was shared").fill("Father known to police. Home conditions were poor.")
     expect(page.locator(".app-vague-hint")).to_contain_text("“Home conditions were poor”")
     assert_accessible(page)
@@ -98,6 +104,11 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     assert "Enter the reasons for the decision" in page.locator(".govuk-error-summary").inner_text()
     assert_accessible(page)
     page.get_by_label("Reasons for the decision").fill("Fire hazard and no food; Sophie has a burn on her hand")
+    # every safeguarding question is answered by the chair; none starts answered
+    for question, answer in (("Achieving Best Evidence", "No"), ("Intermediary considered", "No"),
+                             ("Medical examination needed", "Not decided yet"), ("Legal action", "None"),
+                             ("What the family is told", "Will be told")):
+        page.get_by_role("group", name=re.compile(question)).get_by_label(answer, exact=True).check()
     page.get_by_label("Why the decision is made without every required agency").fill(
         "Health visitor unavailable; records sent by email")
     page.get_by_label("When, and by whom").fill("Today, by the social worker")
@@ -110,6 +121,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
                                ("Share the children's health records", "Nurse Ruth Green")):
         page.get_by_role("link", name="Add an agreed action").click()
         page.get_by_label("What needs to be done").fill(description)
+        page.get_by_label("Which child").select_option(label="All the children")
         labels = page.locator("#owner_id option").all_inner_texts()
         page.get_by_label("Owner").select_option(label=next(o for o in labels if o.startswith(owner)))
         _fill_date(page, "due_date", tomorrow)
