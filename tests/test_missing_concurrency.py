@@ -2,6 +2,7 @@
 request is told why, and none gets a server error."""
 from __future__ import annotations
 
+import os
 import threading
 from datetime import date, timedelta
 
@@ -12,7 +13,7 @@ from safeguarding.children.models import Child
 from safeguarding.extensions import db
 from safeguarding.missing.models import DiscussionPrompt, MissingEpisode
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, USING_POSTGRES
 from .once_forms import form_fields
 from .pages import PageClient
 
@@ -20,7 +21,9 @@ WRITERS = 20
 
 
 def test_twenty_simultaneous_reports_make_one_open_episode(app_factory, tmp_path):
-    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'concurrent.sqlite'}",
+    # a file, not memory, on SQLite: each writer needs its own connection, as in production
+    url = os.environ["TEST_DATABASE_URL"] if USING_POSTGRES else f"sqlite:///{tmp_path / 'concurrent.sqlite'}"
+    app = app_factory(SQLALCHEMY_DATABASE_URI=url,
                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": WRITERS + 5},
                       LOGIN_RATE_LIMIT="1000 per minute")
     police = Agency(name="Testshire Police", kind="police")
