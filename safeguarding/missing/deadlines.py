@@ -22,12 +22,7 @@ from ..auth.models import Role, User
 from ..deadlines import Deadline
 from ..extensions import db
 from . import rules
-from .models import (
-    EmergencyProtectionOrder,
-    PoliceProtection,
-    ReturnInterview,
-    RhiStatus,
-)
+from .models import EmergencyProtectionOrder, PoliceProtection, ReturnInterview, RhiStatus
 
 KINDS = {
     "return_interview": "Return home interview",

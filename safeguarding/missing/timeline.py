@@ -8,12 +8,7 @@ from ..auth.access import can, missing_scope
 from ..children.timeline import TimelineEntry
 from ..extensions import db
 from ..templating import london
-from .models import (
-    EmergencyProtectionOrder,
-    MissingEpisode,
-    PoliceProtection,
-    ReturnInterview,
-)
+from .models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
 
 
 def entries(child, user) -> list[TimelineEntry]:

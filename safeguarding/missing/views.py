@@ -21,34 +21,11 @@ from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from . import services
-from .forms import (
-    AssignForm,
-    CompleteForm,
-    EpisodeEditForm,
-    EpisodeForm,
-    EpoEndForm,
-    EpoExtendForm,
-    EpoForm,
-    FiguresForm,
-    NotHeldForm,
-    OfferForm,
-    PoliceProtectionEndForm,
-    PoliceProtectionForm,
-    PreventionForm,
-    PromptCloseForm,
-    ReturnForm,
-    RiskForm,
-)
-from .models import (
-    DiscussionPrompt,
-    EmergencyProtectionOrder,
-    MissingEpisode,
-    PoliceProtection,
-    ReturnInterview,
-    RhiOffer,
-    RhiStatus,
-    RiskGrading,
-)
+from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
+                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm, PreventionForm,
+                    PromptCloseForm, ReturnForm, RiskForm)
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview,
+                     RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
