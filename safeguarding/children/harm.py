@@ -26,6 +26,7 @@ CONSIDER_TOGETHER = 3
 
 @dataclass
 class CumulativeHarm:
+    child_id: int
     adversities: list[FamilyAdversity] = field(default_factory=list)
     #: reported in the last WINDOW_DAYS London days, newest first
     missing_episodes: list = field(default_factory=list)
@@ -54,7 +55,7 @@ def cumulative_harm(child_ids: Iterable[int], user, at: datetime | None = None) 
     from ..missing.models import MissingEpisode
 
     ids = list(dict.fromkeys(child_ids))
-    found = {child_id: CumulativeHarm() for child_id in ids}
+    found = {child_id: CumulativeHarm(child_id) for child_id in ids}
     if not ids:
         return found
     at = at or now()
