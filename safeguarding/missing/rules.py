@@ -33,6 +33,44 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _when(value: datetime) -> str:
+    local = _aware(value).astimezone(LONDON)
+    return f"{local:%H:%M} on {_day(local.date())}"
+
+
+def check_after_birth(moment: datetime, date_of_birth: date | None, is_unborn: bool, what: str,
+                      field: str | None = None) -> None:
+    """Nothing happens to a child before they are born: a report "in 1066", or before the date of birth, is a
+    typing mistake that would otherwise spread into counts, clocks and reports.
+
+    `what` names the date in the user's words ("Date reported missing"); the message names the other date."""
+    if is_unborn:
+        raise RuleError(f"{what} cannot be before the child is born: this child is recorded as unborn. Add their "
+                        "date of birth to their record first", field)
+    if date_of_birth is not None and _aware(moment).astimezone(LONDON).date() < date_of_birth:
+        raise RuleError(f"{what} must be the same as or after the child's date of birth, {_day(date_of_birth)}",
+                        field)
+
+
+def check_not_future(moment: datetime, now: datetime, what: str, field: str | None = None) -> None:
+    if _aware(moment) > _aware(now):
+        raise RuleError(f"{what} must be in the past", field)
+
+
+def overlapping(start: datetime, periods: Iterable[tuple[datetime, datetime | None]]) -> tuple | None:
+    """The first (start, end) period that `start` falls in; an open period (end None) covers everything after
+    its start."""
+    moment = _aware(start)
+    for began, ended in periods:
+        if ended is None or _aware(began) <= moment < _aware(ended):
+            return began, ended
+    return None
+
+
 def rhi_due_at(returned_at: datetime) -> datetime:
     """When the return home interview must have happened: 72 clock hours after the child was found or returned."""
     return _aware(returned_at) + timedelta(hours=RHI_HOURS)
@@ -80,11 +118,6 @@ def check_return(reported_missing_at: datetime, returned_at: datetime, now: date
                         f"{_when(reported_missing_at)}", "returned_date")
 
 
-def _when(value: datetime) -> str:
-    local = _aware(value).astimezone(LONDON)
-    return f"{local:%H:%M} on {_day(local.date())}"
-
-
 def check_offer(returned_at: datetime, offered_at: datetime, now: datetime) -> None:
     if _aware(offered_at) > _aware(now):
         raise RuleError("Time of the offer must be in the past", "offered_time")
@@ -94,12 +127,12 @@ def check_offer(returned_at: datetime, offered_at: datetime, now: datetime) -> N
 
 def check_police_protection_end(started_at: datetime, ended_at: datetime, now: datetime) -> None:
     if _aware(ended_at) > _aware(now):
-        raise RuleError("Time police protection ended must be in the past", "ended_time")
+        raise RuleError("Time police protection ended must be in the past")
     if _aware(ended_at) < _aware(started_at):
-        raise RuleError("Time police protection ended must be after it began", "ended_date")
+        raise RuleError("Time police protection ended must be after it began")
     if _aware(ended_at) > police_protection_ends_at(started_at):
         raise RuleError("Police protection cannot last more than 72 hours: the time it ended must be no later "
-                        "than 72 hours after it began", "ended_date")
+                        "than 72 hours after it began")
 
 
 def _window_start(now: datetime, window_days: int) -> date:
@@ -120,36 +153,3 @@ def is_repeat_missing(episode_times: Iterable[datetime], now: datetime, threshol
     """Whether the child has gone missing `threshold` or more times in the last `window_days` days: the local
     trigger for a strategy discussion (3 in 30 by default)."""
     return len(episodes_in_window(episode_times, now, window_days)) >= threshold
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def check_after_birth(moment: datetime, date_of_birth: date | None, is_unborn: bool, what: str,
-                      field: str | None = None) -> None:
-    """Nothing happens to a child before they are born: a report "in 1066", or before the date of birth, is a
-    typing mistake that would otherwise spread into counts, clocks and reports.
-
-    `what` names the date in the user's words ("Date reported missing"); the message names the other date."""
-    if is_unborn:
-        raise RuleError(f"{what} cannot be before the child is born: this child is recorded as unborn. Add their "
-                        "date of birth to their record first", field)
-    if date_of_birth is not None and _aware(moment).astimezone(LONDON).date() < date_of_birth:
-        raise RuleError(f"{what} must be the same as or after the child's date of birth, {_day(date_of_birth)}",
-                        field)
-
-
-def check_not_future(moment: datetime, now: datetime, what: str, field: str | None = None) -> None:
-    if _aware(moment) > _aware(now):
-        raise RuleError(f"{what} must be in the past", field)
-
-
-def overlapping(start: datetime, periods: Iterable[tuple[datetime, datetime | None]]) -> tuple | None:
-    """The first (start, end) period that `start` falls in; an open period (end None) covers everything after
-    its start."""
-    moment = _aware(start)
-    for began, ended in periods:
-        if ended is None or _aware(began) <= moment < _aware(ended):
-            return began, ended
-    return None
