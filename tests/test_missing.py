@@ -386,6 +386,10 @@ def test_emergency_protection_order_extension_rules(people, signed_in):
     assert deadline.kind == "epo_expiry" and deadline.owner_id == csc_user.id
 
 
+def _interviews(**kwargs):
+    return [d for d in deadlines.open_deadlines(**kwargs) if d.kind == "return_interview"]
+
+
 def test_return_interview_deadline_owners(people, make_user):
     _, police_user, _, csc_user = people
     manager = make_user(Role.MANAGER, "csc")
@@ -394,18 +398,19 @@ def test_return_interview_deadline_owners(people, make_user):
     child = make_child(police_user)
     episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
     horizon = NOW + timedelta(days=7)
-    [unassigned] = deadlines.open_deadlines(due_before=horizon)
+    [unassigned] = _interviews(due_before=horizon)
     assert unassigned.owner_id == manager.id and unassigned.kind == "return_interview"
     assert "not yet assigned" in unassigned.title and unassigned.url.endswith(f"/{episode.return_interview.id}")
-    assert deadlines.open_deadlines(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []
+    assert _interviews(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []
     services.assign(episode.return_interview, csc_user, actor=manager,
                     expected_version=episode.return_interview.version)
     db.session.commit()
-    assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon)] == [csc_user.id]
-    assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon, owner_ids=[csc_user.id])] == [csc_user.id]
-    assert deadlines.open_deadlines(due_before=horizon, owner_ids=[manager.id]) == []
-    assert deadlines.open_deadlines(due_before=london(2026, 10, 29, 9, 0)) == []  # due 10:00 GMT on the 29th
-    assert [d.kind for d in all_open_deadlines(due_before=horizon)] == ["return_interview"]
+    assert [d.owner_id for d in _interviews(due_before=horizon)] == [csc_user.id]
+    assert [d.owner_id for d in _interviews(due_before=horizon, owner_ids=[csc_user.id])] == [csc_user.id]
+    assert _interviews(due_before=horizon, owner_ids=[manager.id]) == []
+    assert _interviews(due_before=london(2026, 10, 29, 9, 0)) == []  # due 10:00 GMT on the 29th
+    # nothing offered yet: the 48-hour escalation runs beside the 72-hour clock
+    assert [d.kind for d in all_open_deadlines(due_before=horizon)] == ["return_interview_48h", "return_interview"]
     assert "return_interview" in deadlines.KINDS
 
 

@@ -253,15 +253,15 @@ def test_a_bad_hidden_version_is_a_gov_uk_error_not_a_server_error(police, bad):
     post_new(client, f"/missing/children/{child.id}/episodes/new", episode_form(london(2026, 10, 26, 9, 0)))
     episode = _episodes()[0]
     url = f"/missing/episodes/{episode.id}/return"
-    # refused by the form, or before any view sees it (safeguarding/input_guard.py, where present)
-    for target, data in ((url, {**when("returned", london(2026, 10, 26, 13, 0)), "found_where": "Park",
-                                "returned_by": "Mother"}),
-                         (f"/missing/episodes/{episode.id}/edit", episode_form(london(2026, 10, 26, 9, 0)))):
-        response = client.request("POST", target, data={**form_fields(client, target), **data, "version": bad})
-        assert response.status_code in (200, 400), (target, response.status_code)
-        if response.status_code == 200:
-            assert "This page is out of date. Reload the page and make your change again" in response.get_data(
-                as_text=True)
+    # a non-numeric version is refused before any view (input_guard); an empty one by the view itself
+    status, message = ((200, "This page is out of date. Reload the page and make your change again") if bad == ""
+                       else (400, "This page was changed before it was sent"))
+    page = post_new(client, url, {**when("returned", london(2026, 10, 26, 13, 0)), "found_where": "Park",
+                                  "returned_by": "Mother", "version": bad}, expected=status)
+    assert message in page
+    edit = post_new(client, f"/missing/episodes/{episode.id}/edit",
+                    {**episode_form(london(2026, 10, 26, 9, 0)), "version": bad}, expected=status)
+    assert message.split(".")[0] in edit
     assert db.session.get(MissingEpisode, episode.id).returned_at is None
 
 

@@ -2,7 +2,7 @@
 version
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 10:09:46.456708
 
 """
@@ -15,7 +15,7 @@ import safeguarding.types
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

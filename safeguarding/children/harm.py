@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..auth.access import missing_scope
 from ..clock import LONDON, now
 from ..extensions import db
 from .models import FamilyAdversity
@@ -42,6 +41,16 @@ class CumulativeHarm:
             self.adversity_kinds > 0 and len(self.missing_episodes) > 0)
 
 
+#: the missing feature registers a function (child_ids, user, window_start, at) -> {child_id: [episodes]} here at
+#: app creation, so children (lower in the house) never imports missing
+_MISSING_EPISODES: list[Callable] = []
+
+
+def register_missing_episodes(source: Callable) -> None:
+    if source not in _MISSING_EPISODES:
+        _MISSING_EPISODES.append(source)
+
+
 def _window_start(at: datetime) -> datetime:
     """Midnight (London) at the start of the window: "90 days" counts days as the child's page does, today
     included (see missing.rules.episodes_in_window)."""
@@ -52,8 +61,6 @@ def _window_start(at: datetime) -> datetime:
 def cumulative_harm(child_ids: Iterable[int], user, at: datetime | None = None) -> dict[int, CumulativeHarm]:
     """For each child, what `user` may see of their adversities and recent missing episodes. Two queries for
     any number of children, so the discussion page loads in a fixed number of queries."""
-    from ..missing.models import MissingEpisode
-
     ids = list(dict.fromkeys(child_ids))
     found = {child_id: CumulativeHarm(child_id) for child_id in ids}
     if not ids:
@@ -65,12 +72,7 @@ def cumulative_harm(child_ids: Iterable[int], user, at: datetime | None = None) 
         .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id)).scalars()
     for report in reports:
         found[report.child_id].adversities.append(report)
-    episodes = db.session.execute(
-        select(MissingEpisode).where(MissingEpisode.child_id.in_(ids),
-                                     MissingEpisode.reported_missing_at >= _window_start(at),
-                                     MissingEpisode.reported_missing_at <= at,
-                                     missing_scope(user, MissingEpisode.child_id))
-        .order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())).scalars()
-    for episode in episodes:
-        found[episode.child_id].missing_episodes.append(episode)
+    for source in _MISSING_EPISODES:
+        for child_id, episodes in source(ids, user, _window_start(at), at).items():
+            found[child_id].missing_episodes.extend(episodes)
     return found

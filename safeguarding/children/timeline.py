@@ -1,7 +1,7 @@
 """A child's timeline: what every feature knows about the child, newest first.
 
-Each feature with something to show provides `safeguarding/<feature>/timeline.py` (listed in `_providers()`) with
-`entries(child, user) -> list[TimelineEntry]`, itself scoped to what `user` may see.
+Each feature with something to show provides `safeguarding/<feature>/timeline.py`, registered when the app is created
+(`register_timeline`), with `entries(child, user) -> list[TimelineEntry]`, itself scoped to what `user` may see.
 """
 from __future__ import annotations
 
@@ -18,12 +18,16 @@ class TimelineEntry:
     url: str | None = None
 
 
-def _providers():
-    from ..differences import timeline as differences
-    from ..discussions import timeline as discussions
-    from ..missing import timeline as missing
+_PROVIDERS: list = []
 
-    return (discussions, missing, differences)
+
+def register_timeline(module) -> None:
+    if module not in _PROVIDERS:
+        _PROVIDERS.append(module)
+
+
+def _providers():
+    return tuple(_PROVIDERS)
 
 
 def timeline(child, user) -> list[TimelineEntry]:

@@ -10,16 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import can, deny, missing_scope, require, visible_child_or_404
+from ..auth.access import can, deny, require, visible_child_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
 from ..clock import LONDON, london_today, now
 from ..extensions import db
 from ..pagination import paginate
-from ..reports.period import last_full_quarter
+from ..periods import last_full_quarter
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
+from .access import missing_scope
 from . import services
 from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
                     FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm, PreventionForm,
