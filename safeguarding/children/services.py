@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -126,18 +127,18 @@ def create_child(data: dict, *, actor, confirmed_new: bool = True) -> Child:
     return child
 
 
-def _first_recorded_event(child_id: int) -> tuple[datetime, str] | None:
-    """The earliest thing recorded as having happened to the child (a missing episode, police protection or an
-    emergency protection order), which their date of birth cannot come after."""
-    from ..missing.models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection
+#: features that record what happened to a child register a function child_id -> (when, what) | None giving the
+#: earliest such event, which a corrected date of birth cannot come after (children never imports them)
+_FIRST_EVENTS: list[Callable[[int], tuple[datetime, str] | None]] = []
 
-    found = []
-    for column, what in ((MissingEpisode.reported_missing_at, "reported missing"),
-                         (PoliceProtection.started_at, "taken into police protection"),
-                         (EmergencyProtectionOrder.granted_at, "made subject to an emergency protection order")):
-        first = db.session.execute(db.select(func.min(column)).where(column.class_.child_id == child_id)).scalar()
-        if first is not None:
-            found.append((first, what))
+
+def register_first_event(source: Callable[[int], tuple[datetime, str] | None]) -> None:
+    if source not in _FIRST_EVENTS:
+        _FIRST_EVENTS.append(source)
+
+
+def _first_recorded_event(child_id: int) -> tuple[datetime, str] | None:
+    found = [event for event in (source(child_id) for source in _FIRST_EVENTS) if event is not None]
     return min(found, key=lambda pair: pair[0]) if found else None
 
 
