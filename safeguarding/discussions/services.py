@@ -426,7 +426,8 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     decision.agencies_absent = ", ".join(missing)
 
     start = thresholds.enquiry_start(decision.outcome, held_on(sd), None)
-    open_enquiry = _open_enquiry_for(sd, child_id) if start else None
+    with db.session.no_autoflush:  # the new decision is flushed below, where a concurrent one is caught
+        open_enquiry = _open_enquiry_for(sd, child_id) if start else None
     start = thresholds.enquiry_start(decision.outcome, held_on(sd),
                                      open_enquiry.enquiry_started_on if open_enquiry else None)
     if start is None:
