@@ -118,6 +118,17 @@ def test_a_decision_saved_without_touching_the_questions_is_refused_not_recorded
     shown = client.get(f"/discussions/{sd.id}")
     assert "Still to decide for Amy: ABE interview, Medical examination, What the family is told." in shown
     assert "Not decided yet" in shown
+    from safeguarding.discussions.deadlines import open_deadlines
+
+    due = [d for d in open_deadlines(due_before=clock.now() + timedelta(days=7), owner_ids=[mash.id])
+           if d.kind == "still_to_decide"]
+    assert [d.object_id for d in due] == [decision.id]
+    assert due[0].title == "Still to decide for Amy Example: ABE interview, Medical examination, What the family is told"
+    # answering them closes the deadline
+    submit(client, url, {"outcome": "s17", "rationale": "Needs support", "abe_planned": "no",
+                         "intermediary_considered": "no", "medical_examination": "no", "legal_action": "none",
+                         "family_told": "will_tell", "family_told_when": "Today, by the social worker"})
+    assert [d for d in open_deadlines(due_before=clock.now() + timedelta(days=7)) if d.kind == "still_to_decide"] == []
 
 
 # --- Children in a discussion -----------------------------------------------------------------------------

@@ -8,6 +8,9 @@
   that discussion; open until a conference date is recorded as booked or held.
 - follow_up_meeting: owned by the chair of a phone discussion who asked for a strategy meeting to follow; due
   5 working days (local setting) after the discussion; open until a review discussion linked to it is convened.
+- still_to_decide: owned by the chair; a decision left an answer "not decided yet" (ABE interview, intermediary,
+  medical examination, legal action, what the family is told); due by the end of the next working day (local
+  setting); open until every answer is given.
 Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ KINDS = {
     "minutes_circulation": "Minutes to circulate",
     "icpc": "Initial child protection conference",
     "follow_up_meeting": "Strategy meeting to follow a phone discussion",
+    "still_to_decide": "Decision with answers still to decide",
 }
 
 
@@ -107,6 +111,26 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
+def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    query = (db.select(ThresholdDecision)
+             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(ThresholdDecision.undecided_due_at < due_before, StrategyDiscussion.status != "cancelled"))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found = []
+    for d in db.session.execute(query).unique().scalars():
+        chair = d.discussion.chair
+        found.append(Deadline(kind="still_to_decide", object_type="threshold_decision", object_id=d.id,
+                              title=f"Still to decide for {d.child.display_name}: {', '.join(d.still_to_decide)}",
+                              due_at=d.undecided_due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              owner_id=chair.id if chair else None,
+                              owner_agency_id=chair.agency_id if chair else None,
+                              child_id=d.child_id, child_name=d.child.display_name))
+    return found
+
+
 def _short(text: str, size: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
@@ -114,4 +138,5 @@ def _short(text: str, size: int = 80) -> str:
 
 def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
     return (_action_deadlines(due_before, owner_ids) + _circulation_deadlines(due_before, owner_ids)
-            + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids))
+            + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids)
+            + _still_to_decide_deadlines(due_before, owner_ids))
