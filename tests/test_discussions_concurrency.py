@@ -116,7 +116,7 @@ def test_writers_at_once_on_one_discussion_each_land_or_get_a_conflict(app, agen
     assert not [r[3] for r in results if r[3] >= 500]
 
     def outcome(result):
-        kind, which, data, status, body = result
+        kind, _, _, status, body = result
         if status == 302:
             return "landed"
         assert status == 200 and CONFLICT in body, (kind, status, __import__("re").findall(r'href="#[^"]*">([^<]*)<', body))

@@ -18,9 +18,21 @@ from ..clock import now
 from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from . import dates, thresholds
-from .models import (UNDECIDED_QUESTIONS, AgreedAction, AgreedActionChange, ChildRemoval, DiscussionChild, Dissent, InformationShared,
-                     Invitation, MinutesCirculation, MinutesVersion, StrategyDiscussion, ThresholdDecision,
-                     VaguePhrase)
+from .models import (
+    UNDECIDED_QUESTIONS,
+    AgreedAction,
+    AgreedActionChange,
+    ChildRemoval,
+    DiscussionChild,
+    Dissent,
+    InformationShared,
+    Invitation,
+    MinutesCirculation,
+    MinutesVersion,
+    StrategyDiscussion,
+    ThresholdDecision,
+    VaguePhrase,
+)
 from .vague_language import DEFAULT_PHRASES, normalise
 
 log = logging.getLogger("safeguarding.discussions")
