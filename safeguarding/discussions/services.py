@@ -175,8 +175,10 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     expect_version(sd, expected_version)
     _check_details(data)
     merged = {k: data.get(k, getattr(sd, k)) for k in ("scheduled_at", "referral_received_on")}
-    # A draft's decision to convene was made when it was opened; a discussion cannot be held before that.
-    _check_dates(merged, [link.child for link in sd.children], sd.convene_decided_at if sd.status == "draft" else None)
+    # A discussion cannot be held before the decision to convene it (for a draft, when it was opened). Only a
+    # moved date is held to that: discussions recorded after they were held, before this rule, keep their date.
+    moved = sd.status == "draft" or merged["scheduled_at"] != sd.scheduled_at
+    _check_dates(merged, [link.child for link in sd.children], sd.convene_decided_at if moved else None)
     if sd.referrer_words.strip() and data.get("referrer_words", sd.referrer_words) != sd.referrer_words:
         raise RuleError("The referrer's words cannot be changed once recorded: add a summary beside them instead",
                         "referrer_words")
