@@ -378,6 +378,8 @@ def test_a_decision_form_opened_before_anyone_decided_does_not_replace_a_decisio
     first.post(url, {**opened_first, **answers, "outcome": "s47_joint"})
     page = second.post(url, {**opened_second, **answers, "outcome": "nfa"}, expected=200)
     assert "Someone else changed this decision while you were editing it" in page
+    assert "The decision saved meanwhile" in page and "Section 47" in page  # theirs, beside the person's own
+    assert 'value="nfa" checked' in page.html
     db.session.expire_all()
     assert db.session.execute(select(ThresholdDecision.outcome)).scalar_one() == "s47_joint"
 
