@@ -9,8 +9,9 @@
 - follow_up_meeting: owned by the chair of a phone discussion who asked for a strategy meeting to follow; due
   5 working days (local setting) after the discussion; open until a review discussion linked to it is convened.
 - still_to_decide: owned by the chair; a decision left an answer "not decided yet" (ABE interview, intermediary,
-  medical examination, legal action, what the family is told); due by the end of the next working day (local
-  setting); open until every answer is given.
+  medical examination, legal action, what the family is told); due by the end of the working day after the
+  decision; open until every answer is given. (Scanned by its answers, not an indexed due time: an indexed
+  column needs a migration after 0014.)
 Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
@@ -18,11 +19,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Collection
 
+from sqlalchemy import or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..deadlines import Deadline
 from ..extensions import db
-from .models import AgreedAction, DiscussionChild, StrategyDiscussion, ThresholdDecision
+from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
+                     ThresholdDecision)
+from .thresholds import circulation_due_at
 
 KINDS = {
     "agreed_action": "Agreed action",
@@ -112,23 +116,33 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
 
 
 def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    # Due by the end of the working day after the decision, so only decisions made before `due_before` can be due.
+    undecided = or_(*(getattr(ThresholdDecision, name) == NOT_DECIDED for name in UNDECIDED_QUESTIONS))
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(joinedload(ThresholdDecision.child),
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
-             .where(ThresholdDecision.undecided_due_at < due_before, StrategyDiscussion.status != "cancelled"))
+             .where(undecided, ThresholdDecision.decided_at < due_before, StrategyDiscussion.status != "cancelled"))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
     for d in db.session.execute(query).unique().scalars():
+        due_at = still_to_decide_due_at(d)
+        if due_at >= due_before:
+            continue
         chair = d.discussion.chair
         found.append(Deadline(kind="still_to_decide", object_type="threshold_decision", object_id=d.id,
                               title=f"Still to decide for {d.child.display_name}: {', '.join(d.still_to_decide)}",
-                              due_at=d.undecided_due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              due_at=due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
                               owner_id=chair.id if chair else None,
                               owner_agency_id=chair.agency_id if chair else None,
                               child_id=d.child_id, child_name=d.child.display_name))
     return found
+
+
+def still_to_decide_due_at(decision: ThresholdDecision) -> datetime:
+    """"Not decided yet" is settled by the end of the next working day after the decision was recorded."""
+    return circulation_due_at(decision.decided_at, 1)
 
 
 def _short(text: str, size: int = 80) -> str:

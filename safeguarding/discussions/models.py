@@ -310,8 +310,6 @@ class ThresholdDecision(db.Model):
     icpc_status: Mapped[str] = mapped_column(String(12), default="not_needed")
     icpc_date: Mapped[date | None] = mapped_column(Date)
     icpc_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    #: set while any answer is "not decided yet": the chair's deadline to settle it (the sweep scans this)
-    undecided_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: minimum agencies absent when the decision was made (comma-separated labels), for reporting the gap
     agencies_absent: Mapped[str] = mapped_column(String(200), default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -459,13 +459,6 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
             # The ICPC clock belongs to the discussion that started the enquiry; it is not restarted here.
             decision.icpc_due_at, decision.icpc_status = None, "inherited"
 
-    if not decision.still_to_decide:
-        decision.undecided_due_at = None
-    elif decision.undecided_due_at is None:
-        # "Not decided yet" is work still to do: settled by the end of the next working day (local setting).
-        decision.undecided_due_at = thresholds.circulation_due_at(
-            now(), setting("UNDECIDED_ANSWERS_WORKING_DAYS", 1))
-
     if missing and minimum_agency_reason.strip():
         sd.minimum_agency_reason = minimum_agency_reason.strip()
     follow_up = _set_follow_up_meeting(sd, follow_up_meeting)
