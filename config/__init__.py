@@ -58,6 +58,10 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    #: The longest answer is 50,000 characters (minutes); even written entirely in 4-byte characters and
+    #: percent-encoded that fits. Anything larger is refused with the friendly 413 page before a view parses it.
+    MAX_CONTENT_LENGTH = 768 * 1024
+    MAX_FORM_MEMORY_SIZE = 768 * 1024
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY")

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from .auth import services
 from .auth.models import Agency, AgencyKind, Role, User
 from .extensions import db
+from .service import RuleError, transaction
 
 
 @click.command("create-user")
@@ -24,11 +25,12 @@ def create_user_command(name, email, agency_name, role, job_title, password):
     if agency is None:
         raise click.ClickException(f"No agency called {agency_name!r}. Run `flask create-agency` first.")
     try:
-        user = services.create_user(
-            {"name": name, "email": email, "agency_id": agency.id, "job_title": job_title, "role": role},
-            password,
-        )
-    except services.PolicyError as err:
+        with transaction():
+            user = services.create_user(
+                {"name": name, "email": email, "agency_id": agency.id, "job_title": job_title, "role": role},
+                password,
+            )
+    except RuleError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Created user {user.id} <{user.email}> ({user.role}) in {agency.name}")
 
@@ -41,8 +43,10 @@ def create_user_command(name, email, agency_name, role, job_title, password):
 def create_agency_command(name, kind, mailbox):
     """Create an agency."""
     try:
-        agency = services.create_agency({"name": name, "kind": kind, "shared_mailbox": mailbox, "is_active": True})
-    except services.PolicyError as err:
+        with transaction():
+            agency = services.create_agency({"name": name, "kind": kind, "shared_mailbox": mailbox,
+                                             "is_active": True})
+    except RuleError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Created agency {agency.id} {agency.name}")
 

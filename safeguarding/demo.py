@@ -74,6 +74,7 @@ def seed(password: str) -> str:
                 password,
             )
         users[email] = user
+    db.session.commit()  # the people exist before each feature's part of the story refers to them
     story = _seed_story(users, agencies)
     return f"Demo data loaded: {len(agencies)} agencies, {len(users)} users{story}"
 

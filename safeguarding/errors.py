@@ -17,13 +17,15 @@ MESSAGES = {
     403: ("You do not have permission to see this page", "If you think you should, ask your manager or administrator."),
     404: ("Page not found", "If you typed the web address, check it is correct. The page may also be one you cannot see."),
     405: ("There is a problem with your request", "That page cannot be used in this way."),
-    413: ("What you sent is too large", "Go back and try with less."),
+    413: ("What you sent is too large", "Go back, shorten the longest answers (a summary, with the full text kept "
+                                        "in your agency's own records) and try again."),
     429: ("Too many attempts", "Wait a minute, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved before this page was lost."),
 }
 
 
-def _page(status: int, title: str | None = None, body: str | None = None):
+def page(status: int, title: str | None = None, body: str | None = None):
+    """The error page for `status`, with its own title and body when the default would not say enough."""
     default_title, default_body = MESSAGES.get(status, MESSAGES[500])
     return render_template("errors/error.html", status=status, title=title or default_title,
                            body=body or default_body), status
@@ -38,7 +40,7 @@ def register_error_handlers(app) -> None:
             db.session.commit()
         except Exception:  # pragma: no cover - never let auditing hide the page
             db.session.rollback()
-        return _page(400, "Your form has expired",
+        return page(400, "Your form has expired",
                      "For your security, forms stop working after a while or when you sign out. "
                      "Go back, reload the page and try again. What you typed may need to be entered again.")
 
@@ -46,10 +48,10 @@ def register_error_handlers(app) -> None:
     def http_error(err: HTTPException):
         if err.code is None or err.code < 400:
             return err
-        return _page(err.code)
+        return page(err.code)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        return _page(500)
+        return page(500)

@@ -26,7 +26,10 @@ __all__ = [
     "limit", "not_in_future",
 ]
 
-TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+TIME_RE = re.compile(r"^\s*([0-9]{1,2})[:.]([0-9]{2})\s*$")
+#: Dates anyone in a child's record could have: a grandparent's birth to a review decades ahead. Years outside
+#: would overflow the date arithmetic downstream (working days, time zones) and are never what was meant.
+MIN_YEAR, MAX_YEAR = 1000, 2199
 
 
 class GovDateField(DateField):
@@ -50,11 +53,13 @@ class GovDateField(DateField):
             self.data = None
             raise ValueError(f"{name} must include a {' and '.join(missing) or 'day, month and year'}")
         try:
+            if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+                raise ValueError
             day, month, year = (int(p) for p in parts)
-            if year < 1000:
+            if not MIN_YEAR <= year <= MAX_YEAR:
                 raise ValueError
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.data = None
             raise ValueError(f"{name} must be a real date") from None
 
@@ -89,7 +94,10 @@ def london_instant(day: date | None, at: time | None) -> datetime | None:
     """The UTC instant of a London wall-clock date and time (BST or GMT as it was on that day)."""
     if day is None or at is None:
         return None
-    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+    try:
+        return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+    except (OverflowError, ValueError):  # only at the ends of the calendar, which GovDateField refuses
+        return None
 
 
 def limit(name: str, maximum: int) -> Length:

@@ -16,6 +16,8 @@ def csp_nonce() -> str:
 
 
 def register_security(app) -> None:
+    from . import input_guard
+
     @app.before_request
     def require_sign_in():
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
@@ -24,6 +26,8 @@ def register_security(app) -> None:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
         return None
+
+    input_guard.register(app)
 
     @app.after_request
     def headers(response):

@@ -75,3 +75,15 @@ def test_admin_sees_no_case_navigation(signed_in):
     admin, _ = signed_in(Role.ADMIN)
     home = admin.get("/home")
     assert "You do not see case records" in home
+
+
+def test_editing_a_user_without_an_agency_or_with_a_vanished_manager_is_an_error(signed_in, make_user):
+    admin, _ = signed_in(Role.ADMIN)
+    worker = make_user(Role.PRACTITIONER)
+    db.session.commit()
+    base = {"name": worker.name, "email": worker.email, "role": "practitioner", "job_title": ""}
+    page = admin.post_form(f"/admin/users/{worker.id}", {**base, "agency_id": "0", "line_manager_id": "0"},
+                           expected=200)
+    assert "Select an agency" in page
+    db.session.expire_all()
+    assert db.session.get(type(worker), worker.id).agency_id == worker.agency_id

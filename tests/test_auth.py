@@ -132,6 +132,7 @@ def test_deactivation_ends_sessions(app, client, make_user):
     client.sign_in(user.email, PASSWORD)
     client.get("/home")
     services.set_user_active(user, False)
+    db.session.commit()
     client.get("/home", expected=302)
 
 

@@ -89,3 +89,12 @@ def test_starting_after_stage_one():
     assert check_start(policy, 2, urgent=True, reason="Decision-maker unreachable").number == 2
     with pytest.raises(StageRuleError, match="no stage 9"):
         check_start(policy, 9, urgent=True, reason="x")
+
+
+def test_each_stage_names_how_senior_its_leads_must_be():
+    ranks = {key: stages.lead_ranks(policy) for key, policy in stages.PRESETS.items()}
+    A, M, S = stages.ANYONE, stages.MANAGER, stages.SENIOR_MANAGER
+    assert ranks["london"] == {1: A, 2: M, 3: S, 4: S}
+    assert ranks["lincolnshire"] == {1: A, 2: M, 3: S}
+    # "Inter-agency meeting" names nobody: it keeps the seniority of the stage before it.
+    assert ranks["darlington"] == {1: A, 2: M, 3: M, 4: S}

@@ -1,4 +1,5 @@
 """Resolving professional differences end to end: raising, every stage, bad input, deadlines, access, figures."""
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from safeguarding.clock import LONDON, UTC, frozen_at
 from safeguarding.differences import deadlines, services
 from safeguarding.differences.models import DifferenceNotice, DifferenceStage, ProfessionalDifference
 from safeguarding.extensions import db
+from safeguarding.service import RuleError
 
 from .conftest import PASSWORD
 from .pages import PageClient
@@ -53,6 +55,20 @@ def cast(app, make_user, agencies):
     return people
 
 
+HIDDEN_RE = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+
+
+def post_hidden(client, url, data, expected=302, **kwargs):
+    """Post as the browser does: with the hidden fields the form carried (one-time key, stage and version)."""
+    page = client.get(kwargs.get("form_url") or url)
+    hidden = {}
+    for tag in HIDDEN_RE.findall(page.html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and name.group(1) != "csrf_token":
+            hidden[name.group(1)] = value.group(1) if value else ""
+    return client.post_form(url, {**hidden, **data}, expected, **kwargs)
+
+
 def client_for(app, user) -> PageClient:
     page_client = PageClient(app.test_client())
     page_client.sign_in(user.email, PASSWORD)
@@ -86,7 +102,7 @@ def test_the_whole_flow_through_every_stage(app, cast, agencies):
     page = officer.get(f"/children/{child.id}")
     assert "Raise a professional difference" in page
     with frozen_at(MONDAY):
-        done = officer.post_form(f"/differences/new/child/{child.id}", raise_form(cast, agencies))
+        done = post_hidden(officer, f"/differences/new/child/{child.id}", raise_form(cast, agencies))
     difference = the_difference()
     assert done.response.headers["Location"] == f"/differences/{difference.id}"
     stage1 = difference.open_stage
@@ -112,12 +128,12 @@ def test_the_whole_flow_through_every_stage(app, cast, agencies):
     assert f'value="{cast["police_ds"].id}" selected' in form_page.html
     assert f'value="{cast["csc_tm"].id}" selected' in form_page.html
     with frozen_at(MONDAY + timedelta(days=2)):
-        officer.post_form(f"/differences/{difference.id}/escalate",
+        post_hidden(officer, f"/differences/{difference.id}/escalate",
                           escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="2"))
     # Stage 2 -> 3 by the first-line manager; the partnership business unit is told at stage 3.
     ds = client_for(app, cast["police_ds"])
     with frozen_at(MONDAY + timedelta(days=3)):
-        ds.post_form(f"/differences/{difference.id}/escalate",
+        post_hidden(ds, f"/differences/{difference.id}/escalate",
                      escalate_form(cast["police_senior"], cast["csc_head"], target_stage="3"))
     unit_notices = db.session.execute(db.select(DifferenceNotice).where(
         DifferenceNotice.reason == "partnership")).scalars().all()
@@ -125,13 +141,13 @@ def test_the_whole_flow_through_every_stage(app, cast, agencies):
     # Stage 3 -> 4 by a senior manager, then the partnership stage resolves it.
     senior = client_for(app, cast["police_senior"])
     with frozen_at(MONDAY + timedelta(days=4)):
-        senior.post_form(f"/differences/{difference.id}/escalate",
+        post_hidden(senior, f"/differences/{difference.id}/escalate",
                          escalate_form(cast["police_senior"], cast["csc_head"], target_stage="4"))
     head = client_for(app, cast["csc_head"])
     last = head.get(f"/differences/{difference.id}")
     assert "Escalate to stage" not in last  # stage 4 is the last
     with frozen_at(MONDAY + timedelta(days=7)):
-        head.post_form(f"/differences/{difference.id}/outcome", {
+        post_hidden(head, f"/differences/{difference.id}/outcome", {
             "outcome": "resolved", "discussion": "Partnership chair met both agencies.",
             "agreed_plan": "Strategy discussion to be held", "plan_due_date": ["12", "11", "2026"],
             "plan_due_time": "10:00"})
@@ -170,89 +186,89 @@ def test_bad_input_is_refused_with_clear_messages(app, cast, agencies):
     officer = client_for(app, cast["officer"])
     child = cast["child"]
     url = f"/differences/new/child/{child.id}"
-    empty = officer.post_form(url, raise_form(cast, agencies, concern="", theme="", against_agency_id="0"),
+    empty = post_hidden(officer, url, raise_form(cast, agencies, concern="", theme="", against_agency_id="0"),
                               expected=200)
     assert empty.title.startswith("Error:")
     for message in ("Enter why you disagree", "Select what the disagreement is about",
                     "Select the agency whose decision you disagree with"):
         assert message in empty
     assert "The decision on 2 November to take no further action" in empty.html  # kept what was typed
-    own = officer.post_form(url, raise_form(cast, agencies, against_agency_id=str(agencies["police"].id),
+    own = post_hidden(officer, url, raise_form(cast, agencies, against_agency_id=str(agencies["police"].id),
                                             responding_lead_id=str(cast["bystander"].id)), expected=200)
     assert "Select the agency whose decision you disagree with from the list" in own  # not offered
-    with pytest.raises(services.DifferenceError, match="disagreements within your own agency"):
+    with pytest.raises(RuleError, match="disagreements within your own agency"):
         services.raise_difference(child, {**raise_form(cast, agencies), "against_agency_id": agencies["police"].id,
                                           "responding_lead_id": cast["bystander"].id}, actor=cast["officer"])
-    wrong = officer.post_form(url, raise_form(cast, agencies, responding_lead_id=str(cast["nurse"].id)),
+    wrong = post_hidden(officer, url, raise_form(cast, agencies, responding_lead_id=str(cast["nurse"].id)),
                               expected=200)
     assert "Select the person who made the decision, or who will answer for their agency: they must work for " \
            "Testshire Children's Social Care" in wrong
-    skip = officer.post_form(url, raise_form(cast, agencies, start_stage="2"), expected=200)
+    skip = post_hidden(officer, url, raise_form(cast, agencies, start_stage="2"), expected=200)
     assert "Stages can only be skipped when the child is at immediate risk" in skip
-    no_reason = officer.post_form(url, raise_form(cast, agencies, start_stage="2", immediate_risk="yes"),
+    no_reason = post_hidden(officer, url, raise_form(cast, agencies, start_stage="2", immediate_risk="yes"),
                                   expected=200)
     assert "Give the reason for skipping stage 1" in no_reason
     assert db.session.execute(db.select(ProfessionalDifference)).first() is None
 
-    officer.post_form(url, raise_form(cast, agencies))
+    post_hidden(officer, url, raise_form(cast, agencies))
     difference = the_difference()
     escalate_url = f"/differences/{difference.id}/escalate"
-    no_notes = officer.post_form(escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], discussion="",
+    no_notes = post_hidden(officer, escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], discussion="",
                                                              target_stage="2"), expected=200)
     assert "Enter what was discussed at this stage" in no_notes
-    skipped = officer.post_form(escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="3"),
+    skipped = post_hidden(officer, escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="3"),
                                 expected=200)
     assert "Stages can only be skipped when the child is at immediate risk" in skipped
-    risky = officer.post_form(escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="3",
+    risky = post_hidden(officer, escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="3",
                                                           immediate_risk="y"), expected=200)
     assert "Give the reason for skipping stage 2" in risky
     assert "Spoke by phone; still disagree." in risky.html
     outcome_url = f"/differences/{difference.id}/outcome"
-    silent = officer.post_form(outcome_url, {"outcome": "resolved", "discussion": "  "}, expected=200)
+    silent = post_hidden(officer, outcome_url, {"outcome": "resolved", "discussion": "  "}, expected=200)
     assert "Enter what was discussed at this stage" in silent
-    with pytest.raises(services.DifferenceError, match="Enter what was discussed at stage 1"):
+    with pytest.raises(RuleError, match="Enter what was discussed at stage 1"):
         services.close(difference, {"outcome": "resolved", "discussion": ""}, actor=cast["officer"])
-    half_time = officer.post_form(outcome_url, {"outcome": "resolved", "discussion": "Agreed.",
+    half_time = post_hidden(officer, outcome_url, {"outcome": "resolved", "discussion": "Agreed.",
                                                 "plan_due_date": ["12", "11", "2030"]}, expected=200)
     assert "Enter the time the plan is due" in half_time
     assert the_difference().open_stage.number == 1 and the_difference().is_open
 
-    officer.post_form(outcome_url, {"outcome": "resolved", "discussion": "Agreed on the phone."})
+    post_hidden(officer, outcome_url, {"outcome": "resolved", "discussion": "Agreed on the phone."})
     difference = the_difference()
     refused = officer.get(escalate_url, expected=302)
     assert refused.response.headers["Location"] == f"/differences/{difference.id}"
     shown = officer.get(f"/differences/{difference.id}")
     assert "was resolved on" in shown and "cannot be escalated. If you still disagree, raise a new one." in shown
-    late = officer.post_form(escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="2"),
+    late = post_hidden(officer, escalate_url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="2"),
                              form_url=f"/differences/{difference.id}", expected=302)
     assert late.response.headers["Location"] == f"/differences/{difference.id}"
-    with pytest.raises(services.DifferenceError, match="cannot be escalated"):
+    with pytest.raises(RuleError, match="cannot be escalated"):
         services.escalate(difference, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="2"),
                           actor=cast["officer"])
     assert len(the_difference().stages) == 1
 
 
 def test_only_the_raising_side_can_withdraw_and_only_people_involved_can_act(app, cast, agencies):
-    client_for(app, cast["officer"]).post_form(f"/differences/new/child/{cast['child'].id}",
+    post_hidden(client_for(app, cast["officer"]), f"/differences/new/child/{cast['child'].id}",
                                                raise_form(cast, agencies))
     difference = the_difference()
     social_worker = client_for(app, cast["social_worker"])
     page = social_worker.get(f"/differences/{difference.id}/outcome")
     assert "Withdrawn" not in page
-    with pytest.raises(services.DifferenceError, match="Only the side that raised"):
+    with pytest.raises(RuleError, match="Only the side that raised"):
         services.close(difference, {"outcome": "withdrawn", "discussion": "x"}, actor=cast["social_worker"])
     # MASH staff see every difference but only the people involved record what happens.
     mash = client_for(app, cast["mash_health"])
     mash.get(f"/differences/{difference.id}")
     mash.get(f"/differences/{difference.id}/outcome", expected=403)
-    client_for(app, cast["officer"]).post_form(f"/differences/{difference.id}/outcome",
+    post_hidden(client_for(app, cast["officer"]), f"/differences/{difference.id}/outcome",
                                                {"outcome": "withdrawn", "discussion": "New information."})
     assert the_difference().status == "withdrawn"
 
 
 def test_deadlines_name_who_must_act_and_who_is_told(app, cast, agencies):
     with frozen_at(MONDAY):
-        client_for(app, cast["officer"]).post_form(f"/differences/new/child/{cast['child'].id}",
+        post_hidden(client_for(app, cast["officer"]), f"/differences/new/child/{cast['child'].id}",
                                                    raise_form(cast, agencies))
     difference = the_difference()
     stage = difference.open_stage
@@ -299,12 +315,15 @@ def test_deadlines_name_who_must_act_and_who_is_told(app, cast, agencies):
 def test_urgent_difference_runs_in_hours_and_may_skip_with_a_reason(app, cast, agencies):
     officer = client_for(app, cast["officer"])
     with frozen_at(MONDAY):
-        officer.post_form(f"/differences/new/child/{cast['child'].id}", raise_form(
-            cast, agencies, immediate_risk="yes", start_stage="2",
+        post_hidden(officer, f"/differences/new/child/{cast['child'].id}", raise_form(
+            cast, agencies, immediate_risk="yes", start_stage="2", responding_lead_id=str(cast["csc_tm"].id),
             skip_reason="Amy is due home tonight; the social worker is on leave"))
     difference = the_difference()
     stage = difference.open_stage
     assert (stage.number, stage.urgent, stage.due_at) == (2, True, MONDAY.astimezone(UTC) + timedelta(hours=24))
+    # Stage 2 is for first-line managers: the officer's sergeant leads for police, the officer still raised it.
+    assert (stage.raising_lead_id, stage.responding_lead_id) == (cast["police_ds"].id, cast["csc_tm"].id)
+    assert difference.raised_by_id == cast["officer"].id
     assert "Amy is due home tonight" in officer.get(f"/differences/{difference.id}")
     with frozen_at(MONDAY + timedelta(hours=3)):
         services.escalate(difference, escalate_form(cast["police_senior"], cast["csc_head"], target_stage="4",
@@ -319,7 +338,7 @@ def test_urgent_difference_runs_in_hours_and_may_skip_with_a_reason(app, cast, a
 
 
 def test_only_people_involved_their_managers_mash_and_the_partnership_see_a_difference(app, cast, agencies):
-    client_for(app, cast["officer"]).post_form(f"/differences/new/child/{cast['child'].id}",
+    post_hidden(client_for(app, cast["officer"]), f"/differences/new/child/{cast['child'].id}",
                                                raise_form(cast, agencies))
     difference = the_difference()
     url = f"/differences/{difference.id}"
@@ -405,20 +424,20 @@ def test_admin_chooses_and_adjusts_the_procedure(app, cast, agencies):
     assert "Procedure for resolving professional differences" in admin.get("/admin/")
     darlington = next(p for p in services.ensure_policies() if p.key == "darlington")
     assert f'href="/differences/policy/{darlington.id}/stages/1">Change' in page.html
-    admin.post_form("/differences/policy", {"policy_id": str(darlington.id)})
+    post_hidden(admin, "/differences/policy", {"policy_id": str(darlington.id)})
     assert "Darlington professional challenge procedure (in use)" in admin.get("/differences/policy")
     stage_url = f"/differences/policy/{darlington.id}/stages/1"
-    bad = admin.post_form(stage_url, {"name": "", "involved": "x", "timescale": "0", "unit": "working_days",
+    bad = post_hidden(admin, stage_url, {"name": "", "involved": "x", "timescale": "0", "unit": "working_days",
                                       "urgent_hours": "4"}, expected=200)
     assert "Enter the stage name" in bad and "Timescale must be between 1 and 60" in bad
-    admin.post_form(stage_url, {"name": "Call the decision-maker", "involved": "Both practitioners",
+    post_hidden(admin, stage_url, {"name": "Call the decision-maker", "involved": "Both practitioners",
                                 "timescale": "48", "unit": "hours", "urgent_hours": "4"})
     events = db.session.execute(db.select(AuditEvent).where(
         AuditEvent.object_type.in_(["difference_policy", "difference_policy_stage"]))).scalars().all()
     assert {e.action for e in events} == {"update"} and len(events) == 2
 
     with frozen_at(MONDAY):
-        client_for(app, cast["officer"]).post_form(f"/differences/new/child/{cast['child'].id}",
+        post_hidden(client_for(app, cast["officer"]), f"/differences/new/child/{cast['child'].id}",
                                                    raise_form(cast, agencies))
     stage = the_difference().open_stage
     assert (stage.name, stage.timescale_words) == ("Call the decision-maker", "48 hours")
@@ -445,3 +464,77 @@ def test_demo_story_has_a_difference_waiting_at_stage_two(app):
     page = PageClient(app.test_client())
     page.sign_in(unit.email, "lantern-violet-orchard")
     assert open_one.reference in page.get("/differences/")
+
+
+def test_stage_leads_must_hold_the_seniority_the_policy_names(app, cast, agencies):
+    """Issue 12: "Stage 2: first-line managers" accepted a detective constable and a social worker as leads."""
+    officer = client_for(app, cast["officer"])
+    post_hidden(officer, f"/differences/new/child/{cast['child'].id}", raise_form(cast, agencies))
+    difference = the_difference()
+    url = f"/differences/{difference.id}/escalate"
+    juniors = post_hidden(officer, url, escalate_form(cast["bystander"], cast["social_worker"], target_stage="2"),
+                          expected=200)
+    assert ("Select a manager to lead for Testshire Police: stage 2 (First-line managers) is led by a manager on "
+            "each side, and Other Officer is a practitioner") in juniors
+    junior_responder = post_hidden(officer, url, escalate_form(cast["police_ds"], cast["social_worker"],
+                                                               target_stage="2"), expected=200)
+    assert "Select a manager to answer for Testshire Children's Social Care" in junior_responder
+    assert len(the_difference().stages) == 1
+
+    post_hidden(officer, url, escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="2"))
+    ds = client_for(app, cast["police_ds"])
+    # The team manager manages no managers and has a head of service above them: not a senior manager.
+    first_line = post_hidden(ds, url, escalate_form(cast["police_senior"], cast["csc_tm"], target_stage="3"),
+                             expected=200)
+    assert "Select a senior manager to answer for" in first_line
+    post_hidden(ds, url, escalate_form(cast["police_senior"], cast["csc_head"], target_stage="3"))
+    assert the_difference().open_stage.number == 3
+
+
+def test_the_suggested_next_leads_are_senior_enough(app, cast, agencies):
+    post_hidden(client_for(app, cast["officer"]), f"/differences/new/child/{cast['child'].id}",
+                raise_form(cast, agencies))
+    difference = the_difference()
+    assert services.suggested_leads(difference, 2) == (cast["police_ds"].id, cast["csc_tm"].id)
+    assert services.suggested_leads(difference, 3) == (cast["police_senior"].id, cast["csc_head"].id)
+
+
+def test_raising_twice_with_one_form_makes_one_difference(app, cast, agencies):
+    """Back and submit again, or a double click: the second submission shows what the first saved."""
+    officer = client_for(app, cast["officer"])
+    url = f"/differences/new/child/{cast['child'].id}"
+    page = officer.get(url)
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page.html).group(1)
+    first = officer.post_form(url, {**raise_form(cast, agencies), "submission_key": key})
+    again = officer.post_form(url, {**raise_form(cast, agencies), "submission_key": key})
+    difference = the_difference()
+    assert first.response.headers["Location"] == again.response.headers["Location"] == f"/differences/{difference.id}"
+    assert "This was already saved" in officer.get(f"/differences/{difference.id}")
+    assert db.session.execute(db.select(db.func.count(ProfessionalDifference.id))).scalar_one() == 1
+
+
+def test_a_form_with_a_key_this_service_did_not_issue_is_refused(app, cast, agencies):
+    officer = client_for(app, cast["officer"])
+    page = officer.post_form(f"/differences/new/child/{cast['child'].id}",
+                             {**raise_form(cast, agencies), "submission_key": "not ours!"}, expected=200)
+    assert "This form has expired. Reload the page and try again" in page
+    assert db.session.execute(db.select(ProfessionalDifference)).first() is None
+
+
+def test_an_outcome_recorded_meanwhile_wins_over_an_older_form(app, cast, agencies):
+    officer = client_for(app, cast["officer"])
+    post_hidden(officer, f"/differences/new/child/{cast['child'].id}", raise_form(cast, agencies))
+    difference = the_difference()
+    social_worker = client_for(app, cast["social_worker"])
+    old_form = social_worker.get(f"/differences/{difference.id}/outcome")
+    hidden = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', old_form.html).group(1)
+              for name in ("stage_id", "version")}
+    # Meanwhile the officer escalates: stage 1 is closed and stage 2 is open.
+    post_hidden(officer, f"/differences/{difference.id}/escalate",
+                escalate_form(cast["police_ds"], cast["csc_tm"], target_stage="2"))
+    stale = client_for(app, cast["csc_tm"]).post_form(
+        f"/differences/{difference.id}/outcome",
+        {**hidden, "outcome": "resolved", "discussion": "We agreed on the phone."}, expected=200)
+    assert "Someone else changed this professional difference after you opened this page" in stale
+    assert "We agreed on the phone." in stale.html  # what they typed is kept
+    assert the_difference().is_open and the_difference().open_stage.number == 2

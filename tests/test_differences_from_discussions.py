@@ -19,9 +19,10 @@ from safeguarding.differences import services
 from safeguarding.differences.models import ProfessionalDifference
 from safeguarding.discussions import services as discussions
 from safeguarding.extensions import db
+from safeguarding.service import RuleError
 
 from .discussion_data import attend, decision_data, details
-from .test_differences import app, cast, client_for  # noqa: F401 (fixtures shared with the child-record tests)
+from .test_differences import app, cast, client_for, post_hidden  # noqa: F401 (fixtures shared with the child-record tests)
 
 HELD = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
 
@@ -52,6 +53,7 @@ def discussion(cast, agencies):
         check = discussions.add_action(sd, {"description": "Police check on the mother's partner", "owner_id":
                                             cast["officer"].id, "child_id": None,
                                             "due_at": HELD + timedelta(days=1)}, actor=chair)
+    db.session.commit()  # services flush; the test's unit of work ends here, as a request's would
     return {"sd": sd, "decision": decision, "visit": visit, "check": check, "ben": ben}
 
 
@@ -124,14 +126,14 @@ def test_police_officer_disagrees_with_no_further_action_from_the_discussion_pag
     assert start["theme"] == "threshold"
 
     # The officer leaves out why they disagree: told so, and the pre-filled decision is still there.
-    empty = officer.post_form(f"/differences/new/decision/{decision.id}", disagreement(
+    empty = post_hidden(officer, f"/differences/new/decision/{decision.id}", disagreement(
         concern="", against_agency_id=start["against_agency_id"], responding_lead_id=start["responding_lead_id"],
         about=start["about"], theme="threshold"), expected=200)
     assert empty.title.startswith("Error:") and "Enter why you disagree" in empty
     assert "Bruise explained by play" in empty.html
 
     with frozen_at(HELD + timedelta(days=1)):
-        done = officer.post_form(f"/differences/new/decision/{decision.id}", disagreement(
+        done = post_hidden(officer, f"/differences/new/decision/{decision.id}", disagreement(
             against_agency_id=start["against_agency_id"], responding_lead_id=start["responding_lead_id"],
             about=start["about"], theme="threshold"))
     difference = db.session.execute(db.select(ProfessionalDifference)).scalar_one()
@@ -176,7 +178,7 @@ def test_raising_about_an_agreed_action_names_its_owner_and_asks_which_child_whe
     assert start["about"].startswith("The action agreed at the strategy discussion of 2 November 2026 for Nurse "
                                      "(Testshire NHS) to complete by 7 Nov 2026 10:00: Health visitor to visit")
     assert "Which child is this professional difference about?" not in form  # the action is for Amy
-    officer.post_form(f"/differences/new/action/{visit.id}", disagreement(**start))
+    post_hidden(officer, f"/differences/new/action/{visit.id}", disagreement(**start))
     about_visit = db.session.execute(db.select(ProfessionalDifference)).scalar_one()
     assert (about_visit.child_id, about_visit.action_id, about_visit.decision_id) == (cast["child"].id, visit.id,
                                                                                      None)
@@ -188,12 +190,12 @@ def test_raising_about_an_agreed_action_names_its_owner_and_asks_which_child_whe
     assert "Which child is this professional difference about?" in shared
     start = form_values(shared, "against_agency_id", "responding_lead_id", "about", "theme")
     assert start["against_agency_id"] == str(agencies["police"].id)
-    missing = nurse.post_form(url, disagreement(**start), expected=200)
+    missing = post_hidden(nurse, url, disagreement(**start), expected=200)
     assert "Select which child the professional difference is about" in missing
     assert "Police hold intelligence of domestic abuse" in missing.html  # nothing typed is lost
-    tampered = nurse.post_form(url, disagreement(child_id="abc", **start), expected=200)
+    tampered = post_hidden(nurse, url, disagreement(child_id="abc", **start), expected=200)
     assert "Select which child the professional difference is about" in tampered
-    nurse.post_form(url, disagreement(child_id=str(ben.id), **start))
+    post_hidden(nurse, url, disagreement(child_id=str(ben.id), **start))
     about_check = db.session.execute(db.select(ProfessionalDifference).where(
         ProfessionalDifference.action_id == check.id)).scalar_one()
     assert about_check.child_id == ben.id and about_check.against_agency_id == agencies["police"].id
@@ -207,9 +209,9 @@ def test_a_difference_must_be_about_the_child_the_decision_or_action_was_for(app
     data = {"against_agency_id": agencies["csc"].id, "responding_lead_id": cast["social_worker"].id,
             "about": "a", "concern": "b", "outcome_sought": "c", "theme": "threshold", "immediate_risk": False,
             "start_stage": 1, "skip_reason": ""}
-    with pytest.raises(services.DifferenceError, match="This decision was about another child"):
+    with pytest.raises(RuleError, match="This decision was about another child"):
         services.raise_difference(discussion["ben"], data, actor=cast["officer"], decision=discussion["decision"])
-    with pytest.raises(services.DifferenceError, match="Select a child this action is for"):
+    with pytest.raises(RuleError, match="Select a child this action is for"):
         services.raise_difference(discussion["ben"], {**data, "against_agency_id": agencies["health"].id,
                                                       "responding_lead_id": cast["nurse"].id},
                                   actor=cast["officer"], action=discussion["visit"])

@@ -207,10 +207,12 @@ def test_deadlines_actions_circulation_and_icpc(signed_in, agencies, make_user):
     horizon = clock.london_datetime(date(2027, 2, 1))
     found = open_deadlines(due_before=horizon)
     by_kind = {d.kind: d for d in found}
-    assert set(by_kind) == {"agreed_action", "minutes_circulation", "icpc"}  # no meeting was asked for
+    # no meeting was asked for; the ICPC comes with its booking checkpoints (1 and 10 working days)
+    assert set(by_kind) == {"agreed_action", "minutes_circulation", "icpc_request", "icpc_booking", "icpc"}
+    assert by_kind["icpc_request"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
     assert by_kind["agreed_action"].owner_id == officer.id and by_kind["agreed_action"].object_id == action.id
     assert by_kind["minutes_circulation"].owner_id == mash.id
-    assert by_kind["minutes_circulation"].due_at == clock.london_datetime(date(2026, 12, 16), 11)
+    assert by_kind["minutes_circulation"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
     assert by_kind["icpc"].due_at == clock.london_datetime(date(2027, 1, 8), 17)
     assert by_kind["icpc"].child_name == "Amy Example"
     assert [d.kind for d in open_deadlines(due_before=horizon, owner_ids=[officer.id])] == ["agreed_action"]
@@ -290,7 +292,7 @@ def test_demo_story_loads_every_state(app):
 def test_demo_gives_the_default_report_figures_in_every_section(app, today):
     from safeguarding.demo import seed
     from safeguarding.reports import figures
-    from safeguarding.reports.period import last_full_quarter
+    from safeguarding.periods import last_full_quarter
 
     with clock.frozen_at(clock.london_datetime(today, 9) if today else clock.now()):
         seed("lantern-violet-orchard")

@@ -57,14 +57,17 @@ def test_minutes_lifecycle_draft_agreed_circulated_then_a_new_version(signed_in,
     refused = submit(client, f"/discussions/{sd.id}/minutes/circulate", {"referrer_told": "no"}, expected=200)
     assert "Enter why the referrer has not been told the outcome" in refused
     calls = []
-    services.MINUTES_CIRCULATED_HOOKS.append(calls.append)
+    def hook(circulation):
+        calls.append(circulation.id)
+
+    services.MINUTES_CIRCULATED_HOOKS.append(hook)
     try:
         submit(client, f"/discussions/{sd.id}/minutes/circulate",
                          {"referrer_told": "yes", "referrer_told_how": "Phoned the ambulance service"})
     finally:
-        services.MINUTES_CIRCULATED_HOOKS.remove(calls.append)
+        services.MINUTES_CIRCULATED_HOOKS.remove(hook)
     circulation = db.session.execute(db.select(MinutesCirculation)).scalar_one()
-    assert calls == [circulation]
+    assert calls == [circulation.id]  # the hook ran in the request's own session
     assert circulation.circulated_by_id == mash.id and circulation.version.number == 1
     assert "DC Chris Evans, DC (Testshire Police)" in circulation.recipients
     assert "police@agency.example.org" in circulation.recipients  # the agency mailbox when no named person

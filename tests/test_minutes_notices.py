@@ -7,7 +7,6 @@ from safeguarding.extensions import db
 from safeguarding.reminders import delivery
 from safeguarding.reminders.models import Notification
 
-from .smtp_server import smtp_server  # noqa: F401 (fixture)
 from .test_discussions_minutes import _decided
 
 

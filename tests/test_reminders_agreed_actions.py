@@ -17,7 +17,6 @@ from .conftest import PASSWORD
 from .discussion_data import convene, make_child
 from .pages import PageClient
 from .reminder_provider import london
-from .smtp_server import smtp_server  # noqa: F401 (fixture)
 
 CONVENED = london(2026, 11, 23, 9, 0)  # Monday
 DUE = london(2026, 11, 27, 17, 0)  # Friday

@@ -8,6 +8,7 @@ from ..auth.access import require
 from ..auth.models import Agency, User
 from ..extensions import db
 from ..pagination import paginate
+from ..service import RuleError, transaction
 from .forms import AgencyForm, ConfirmForm, NewUserForm, PasswordResetForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -31,12 +32,12 @@ def _fill_choices(form: UserForm, user: User | None = None) -> None:
     ]
 
 
-def _apply_policy_error(form, err: services.PolicyError) -> None:
+def _apply_rule_error(form, err: RuleError) -> None:
     field = getattr(form, err.field or "", None)
     if field is not None:
-        field.errors = list(field.errors) + [str(err)]
+        field.errors = list(field.errors) + [err.message]
     else:
-        form.form_errors.append(str(err))
+        form.form_errors.append(err.message)
 
 
 @bp.route("/")
@@ -63,9 +64,10 @@ def new_user():
             form.agency_id.errors = ["Select an agency"]
         else:
             try:
-                user = services.create_user(form.data_for_service(), form.password.data, actor=current_user)
-            except services.PolicyError as err:
-                _apply_policy_error(form, err)
+                with transaction():
+                    user = services.create_user(form.data_for_service(), form.password.data, actor=current_user)
+            except RuleError as err:
+                _apply_rule_error(form, err)
             else:
                 flash(f"User {user.name} created", "success")
                 return redirect(url_for("admin.users"))
@@ -82,9 +84,10 @@ def edit_user(user_id: int):
         form.line_manager_id.data = user.line_manager_id or 0
     if form.validate_on_submit():
         try:
-            services.update_user(user, form.data_for_service(), actor=current_user)
-        except services.PolicyError as err:
-            _apply_policy_error(form, err)
+            with transaction():
+                services.update_user(user, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            _apply_rule_error(form, err)
         else:
             flash(f"Changes to {user.name} saved", "success")
             return redirect(url_for("admin.users"))
@@ -100,7 +103,8 @@ def toggle_user(user_id: int):
         return redirect(url_for("admin.users"))
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.set_user_active(user, not user.is_active_user, actor=current_user)
+        with transaction():
+            services.set_user_active(user, not user.is_active_user, actor=current_user)
         flash(f"{user.name} {'reactivated' if user.is_active_user else 'deactivated and signed out'}", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/confirm_user_active.html", form=form, user=user)
@@ -113,9 +117,10 @@ def reset_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(user, form.password.data, actor=current_user)
-        except services.PolicyError as err:
-            _apply_policy_error(form, err)
+            with transaction():
+                services.reset_password(user, form.password.data, actor=current_user)
+        except RuleError as err:
+            _apply_rule_error(form, err)
         else:
             flash(f"Password for {user.name} set; they have been signed out everywhere", "success")
             return redirect(url_for("admin.users"))
@@ -135,9 +140,10 @@ def new_agency():
     form = AgencyForm()
     if form.validate_on_submit():
         try:
-            agency = services.create_agency(form.data_for_service(), actor=current_user)
-        except services.PolicyError as err:
-            _apply_policy_error(form, err)
+            with transaction():
+                agency = services.create_agency(form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            _apply_rule_error(form, err)
         else:
             flash(f"Agency {agency.name} created", "success")
             return redirect(url_for("admin.agencies"))
@@ -151,9 +157,10 @@ def edit_agency(agency_id: int):
     form = AgencyForm(obj=agency)
     if form.validate_on_submit():
         try:
-            services.update_agency(agency, form.data_for_service(), actor=current_user)
-        except services.PolicyError as err:
-            _apply_policy_error(form, err)
+            with transaction():
+                services.update_agency(agency, form.data_for_service(), actor=current_user)
+        except RuleError as err:
+            _apply_rule_error(form, err)
         else:
             flash(f"Changes to {agency.name} saved", "success")
             return redirect(url_for("admin.agencies"))

@@ -1,4 +1,7 @@
-"""Every write about people, agencies and sign-in: validates, changes, audits, logs one line."""
+"""Every write about people, agencies and sign-in: validates, changes, audits, logs one line.
+
+Services flush and never commit: the caller's `transaction()` commits the change with its audit events.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,6 +11,7 @@ from sqlalchemy import func
 from .. import audit
 from ..clock import now
 from ..extensions import db
+from ..service import RuleError
 from . import passwords, sessions
 from .models import Agency, Role, User
 
@@ -15,14 +19,6 @@ log = logging.getLogger("safeguarding.auth")
 
 USER_FIELDS = ("name", "email", "agency_id", "job_title", "role", "line_manager_id", "is_active_user")
 AGENCY_FIELDS = ("name", "kind", "shared_mailbox", "is_active")
-
-
-class PolicyError(ValueError):
-    """A rule was broken; the message is fit to show the user. `field` says which input it is about."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -34,21 +30,21 @@ def find_user_by_email(email: str) -> User | None:
 def sign_in(email: str, password: str) -> User | None:
     """The user if the email and password match an active account; audited either way.
 
-    The caller shows one message for every failure, so nobody can learn which emails have accounts.
+    The caller shows one message for every failure, so nobody can learn which emails have accounts, and commits
+    either way: a failed attempt is audited even though nothing else changes.
     """
     user = find_user_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         audit.record("sign_in_failed", "user", user.id if user else None, user=user,
                      detail=("inactive account" if ok and user else "bad email or password"))
-        db.session.commit()
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_sign_in_at = now()
     sessions.start(user)
     audit.record("sign_in", "user", user.id, user=user)
-    db.session.commit()
+    db.session.flush()
     log.info("sign-in user=%s", user.id)
     return user
 
@@ -56,39 +52,45 @@ def sign_in(email: str, password: str) -> User | None:
 def sign_out(user: User) -> None:
     sessions.end_current("signed_out")
     audit.record("sign_out", "user", user.id, user=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        raise PolicyError("Your current password is not right", "current_password")
+        raise RuleError("Your current password is not right", "current_password")
     problem = passwords.password_problem(new, email=user.email, name=user.name)
     if problem:
-        raise PolicyError(problem, "new_password")
+        raise RuleError(problem, "new_password")
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now()
     ended = sessions.end_all_for(user.id, "password_changed")
     audit.record("password_changed", "user", user.id, user=user, detail=f"{ended} session(s) ended")
     sessions.start(user)  # keep this browser signed in with a fresh session
-    db.session.commit()
+    db.session.flush()
 
 
 def _check_user_rules(data: dict, user: User | None = None) -> None:
     email = data["email"].strip().lower()
     other = find_user_by_email(email)
     if other is not None and (user is None or other.id != user.id):
-        raise PolicyError("A user with this email address already exists", "email")
+        raise RuleError("A user with this email address already exists", "email")
     if data.get("line_manager_id") and user is not None and data["line_manager_id"] == user.id:
-        raise PolicyError("A user cannot be their own line manager", "line_manager_id")
+        raise RuleError("A user cannot be their own line manager", "line_manager_id")
     if data["role"] not in {r.value for r in Role}:
-        raise PolicyError("Select a role", "role")
+        raise RuleError("Select a role", "role")
+    # The form offers only existing agencies and people, but a stale or altered page can still send others.
+    if db.session.get(Agency, data.get("agency_id") or 0) is None:
+        raise RuleError("Select an agency", "agency_id")
+    manager_id = data.get("line_manager_id")
+    if manager_id and db.session.get(User, manager_id) is None:
+        raise RuleError("Select a line manager from the list", "line_manager_id")
 
 
 def create_user(data: dict, password: str, *, actor=None) -> User:
     _check_user_rules(data)
     problem = passwords.password_problem(password, email=data["email"], name=data["name"])
     if problem:
-        raise PolicyError(problem, "password")
+        raise RuleError(problem, "password")
     user = User(**{k: v for k, v in data.items() if k in USER_FIELDS})
     user.email = user.email.strip().lower()
     user.password_hash = passwords.hash_password(password)
@@ -97,7 +99,7 @@ def create_user(data: dict, password: str, *, actor=None) -> User:
     db.session.flush()
     audit.record("create", "user", user.id, user=actor,
                  changes=audit.changes_between({}, audit.snapshot(user, USER_FIELDS)))
-    db.session.commit()
+    db.session.flush()
     log.info("user created id=%s", user.id)
     return user
 
@@ -114,7 +116,7 @@ def update_user(user: User, data: dict, *, actor=None) -> dict:
         if "is_active_user" in changes and not user.is_active_user:
             sessions.end_all_for(user.id, "deactivated")
         audit.record("update", "user", user.id, user=actor, changes=changes)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -127,12 +129,12 @@ def set_user_active(user: User, active: bool, *, actor=None) -> None:
 def reset_password(user: User, password: str, *, actor=None) -> None:
     problem = passwords.password_problem(password, email=user.email, name=user.name)
     if problem:
-        raise PolicyError(problem, "password")
+        raise RuleError(problem, "password")
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = now()
     ended = sessions.end_all_for(user.id, "password_changed")
     audit.record("password_reset", "user", user.id, user=actor, detail=f"{ended} session(s) ended")
-    db.session.commit()
+    db.session.flush()
 
 
 def _check_agency_rules(data: dict, agency: Agency | None = None) -> None:
@@ -140,7 +142,7 @@ def _check_agency_rules(data: dict, agency: Agency | None = None) -> None:
         db.select(Agency).where(func.lower(Agency.name) == data["name"].strip().lower())
     ).scalar_one_or_none()
     if other is not None and (agency is None or other.id != agency.id):
-        raise PolicyError("An agency with this name already exists", "name")
+        raise RuleError("An agency with this name already exists", "name")
 
 
 def create_agency(data: dict, *, actor=None) -> Agency:
@@ -151,7 +153,7 @@ def create_agency(data: dict, *, actor=None) -> Agency:
     db.session.flush()
     audit.record("create", "agency", agency.id, user=actor,
                  changes=audit.changes_between({}, audit.snapshot(agency, AGENCY_FIELDS)))
-    db.session.commit()
+    db.session.flush()
     return agency
 
 
@@ -165,5 +167,5 @@ def update_agency(agency: Agency, data: dict, *, actor=None) -> dict:
     changes = audit.changes_between(before, audit.snapshot(agency, AGENCY_FIELDS))
     if changes:
         audit.record("update", "agency", agency.id, user=actor, changes=changes)
-    db.session.commit()
+    db.session.flush()
     return changes

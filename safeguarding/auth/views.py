@@ -5,7 +5,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from .. import input_guard
 from ..extensions import limiter
+from ..service import RuleError, transaction
 from . import services
 from .access import public
 from .forms import ChangePasswordForm, SignInForm
@@ -35,10 +37,13 @@ def _login_limit() -> str:
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    if input_guard.sign_in_has_unusual_characters():
+        return input_guard.sign_in_refused()
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
-        user = services.sign_in(form.email.data, form.password.data)
+        with transaction():
+            user = services.sign_in(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
@@ -50,7 +55,8 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    services.sign_out(current_user)
+    with transaction():
+        services.sign_out(current_user)
     flash("You have been signed out", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -67,9 +73,10 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except services.PolicyError as err:
-            getattr(form, err.field).errors.append(str(err))
+            with transaction():
+                services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except RuleError as err:
+            getattr(form, err.field).errors.append(err.message)
         else:
             login_user(current_user)
             flash("Your password has been changed. You have been signed out everywhere else.", "success")

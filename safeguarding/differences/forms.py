@@ -6,6 +6,7 @@ from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, Select
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation, ValidationError
 
 from ..clock import london_today
+from ..submissions.services import OnceForm
 from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
                      GovTextInput, TimeOfDayField, limit, london_instant)
 from . import stages
@@ -32,7 +33,7 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
-class RaiseForm(FlaskForm):
+class RaiseForm(OnceForm, FlaskForm):
     against_agency_id = ChoiceField("Which agency made the decision you disagree with?",
                                     invalid="Select the agency whose decision you disagree with from the list",
                                     validators=[InputRequired("Select the agency whose decision you disagree with")])
@@ -129,6 +130,8 @@ def _plan_deadline(form) -> None:
 
 
 class CloseForm(FlaskForm):
+    #: the open stage the form was shown for, and its version: an escalation or outcome recorded meanwhile wins
+    stage_id = HiddenField()
     version = HiddenField()
     outcome = RadioField("Outcome", widget=GovRadioInput(), choices=[
         ("resolved", "Resolved: we agree a way forward"),
@@ -157,6 +160,8 @@ class CloseForm(FlaskForm):
 
 
 class EscalateForm(FlaskForm):
+    #: the open stage the form was shown for, and its version: an escalation or outcome recorded meanwhile wins
+    stage_id = HiddenField()
     version = HiddenField()
     discussion = TextAreaField("What was discussed at this stage", widget=GovTextArea(),
                                description="Who spoke to whom, when, and why it could not be resolved",

@@ -2,19 +2,21 @@
 
 History is append-only: a stage is opened once and closed once, never edited or reopened afterwards, and a
 resolved or withdrawn difference stays closed (disagreeing again means raising a new one).
+
+The shared service contract (`safeguarding/service.py`): a refused change is a `RuleError`, services flush and the
+view's `transaction()` commits, so a stage that someone else closed meanwhile surfaces there as `StaleEdit`.
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from .. import audit
 from ..auth.access import is_partnership_business_unit
-from ..auth.models import Agency, AgencyKind, User
+from ..auth.models import Agency, AgencyKind, Role, User
 from ..clock import now, to_london
 from ..extensions import db
+from ..service import RuleError
 from . import stages
 from .models import (DifferenceNotice, DifferenceStage, Outcome, PolicyStage, ProfessionalDifference, Status,
                      StagePolicy, THEME_LABELS)
@@ -28,14 +30,6 @@ STAGE_FIELDS = ("number", "name", "urgent", "due_at", "raising_lead_id", "respon
 #: free text about a child or family: the audit log says it changed, not what it says
 PERSONAL = ("about", "concern", "outcome_sought", "skip_reason", "discussion", "agreed_plan")
 POLICY_STAGE_FIELDS = ("name", "involved", "timescale", "unit", "urgent_hours", "notify_partnership")
-
-
-class DifferenceError(Exception):
-    """A change the procedure refuses; the message is shown to the user, against `field` when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- Policy ------------------------------------------------------------------------------------------------
@@ -57,7 +51,7 @@ def ensure_policies() -> list[StagePolicy]:
         existing[key] = policy
         created = True
     if created:
-        db.session.commit()
+        db.session.flush()
     return sorted(existing.values(), key=lambda p: list(stages.PRESETS).index(p.key)
                   if p.key in stages.PRESETS else 99)
 
@@ -76,7 +70,7 @@ def choose_policy(policy: StagePolicy, *, actor) -> None:
     policy.updated_by_id = actor.id
     audit.record("update", "difference_policy", policy.id, user=actor,
                  changes={"in_use": {"from": before.key, "to": policy.key}})
-    db.session.commit()
+    db.session.flush()
     log.info("difference policy chosen key=%s", policy.key)
 
 
@@ -90,7 +84,7 @@ def update_policy_stage(stage: PolicyStage, data: dict, *, actor) -> dict:
     stage.policy.updated_by_id = actor.id
     stage.policy.updated_at = now()
     audit.record("update", "difference_policy_stage", stage.id, user=actor, changes=changes)
-    db.session.commit()
+    db.session.flush()
     log.info("difference policy stage updated id=%s", stage.id)
     return changes
 
@@ -115,12 +109,46 @@ def can_withdraw(difference: ProfessionalDifference, user) -> bool:
 def _active_user_of(user_id: int | None, agency_id: int, field: str, who: str) -> User:
     user = db.session.get(User, user_id) if user_id else None
     if user is None or not user.is_active_user:
-        raise DifferenceError(f"Select {who}", field)
+        raise RuleError(f"Select {who}", field)
     if user.agency_id != agency_id:
         agency = db.session.get(Agency, agency_id)
-        raise DifferenceError(f"Select {who}: they must work for {agency.name if agency else 'that agency'}",
+        raise RuleError(f"Select {who}: they must work for {agency.name if agency else 'that agency'}",
                               field)
     return user
+
+
+def lead_rank(user: User) -> int:
+    """How senior `user` is, as far as roles and line management show (see `stages.lead_ranks`)."""
+    if user.role != Role.MANAGER.value:
+        return stages.ANYONE
+    above = user.line_manager
+    if above is None or not above.is_active_user or above.agency_id != user.agency_id:
+        return stages.SENIOR_MANAGER
+    manages_managers = db.session.execute(db.select(User.id).where(
+        User.line_manager_id == user.id, User.role == Role.MANAGER.value, User.is_active_user.is_(True)
+    ).limit(1)).first()
+    return stages.SENIOR_MANAGER if manages_managers else stages.MANAGER
+
+
+def _senior_enough(user: User, needed: int) -> User | None:
+    """`user`, or the nearest active line manager above them in their agency, who is senior enough to lead."""
+    person, seen = user, set()
+    while lead_rank(person) < needed:
+        seen.add(person.id)
+        above = person.line_manager
+        if above is None or above.id in seen or not above.is_active_user or above.agency_id != user.agency_id:
+            return None
+        person = above
+    return person
+
+
+def _check_lead_rank(user: User, rule: stages.StageRule, ranks: dict[int, int], field: str, side: str) -> None:
+    needed = ranks.get(rule.number, stages.ANYONE)
+    held = lead_rank(user)
+    if held < needed:
+        raise RuleError(f"Select {stages.RANK_WORDS[needed]} {side}: stage {rule.number} ({rule.name}) is led by "
+                        f"{stages.RANK_WORDS[needed]} on each side, and {user.name} is {stages.RANK_WORDS[held]}",
+                        field)
 
 
 def _closed_message(difference: ProfessionalDifference, doing: str) -> str:
@@ -137,12 +165,12 @@ def _check_source(child, decision, action) -> None:
     if decision is not None and action is not None:
         raise ValueError("a difference is about a decision or an action, not both")
     if decision is not None and decision.child_id != child.id:
-        raise DifferenceError("This decision was about another child: raise the difference from their decision",
+        raise RuleError("This decision was about another child: raise the difference from their decision",
                               "child_id")
     if action is not None:
         discussed = {link.child_id for link in action.discussion.children}
         if child.id not in discussed or action.child_id not in (None, child.id):
-            raise DifferenceError("Select a child this action is for", "child_id")
+            raise RuleError("Select a child this action is for", "child_id")
 
 
 def raise_difference(child, data: dict, *, actor, decision=None, action=None) -> ProfessionalDifference:
@@ -153,12 +181,12 @@ def raise_difference(child, data: dict, *, actor, decision=None, action=None) ->
     _check_source(child, decision, action)
     against = db.session.get(Agency, data.get("against_agency_id") or 0)
     if against is None or not against.is_active:
-        raise DifferenceError("Select the agency whose decision you disagree with", "against_agency_id")
+        raise RuleError("Select the agency whose decision you disagree with", "against_agency_id")
     if against.id == actor.agency_id:
-        raise DifferenceError("Select another agency: disagreements within your own agency go through your own "
+        raise RuleError("Select another agency: disagreements within your own agency go through your own "
                               "line management", "against_agency_id")
     if data.get("theme") not in THEME_LABELS:
-        raise DifferenceError("Select what the disagreement is about", "theme")
+        raise RuleError("Select what the disagreement is about", "theme")
     responder = _active_user_of(data.get("responding_lead_id"), against.id, "responding_lead_id",
                                 "the person who made the decision, or who will answer for their agency")
     policy = policy_in_use()
@@ -167,7 +195,15 @@ def raise_difference(child, data: dict, *, actor, decision=None, action=None) ->
         rule = stages.check_start(policy.as_rules(), int(data.get("start_stage") or 1), urgent=urgent,
                                   reason=data.get("skip_reason", ""))
     except stages.StageRuleError as err:
-        raise DifferenceError(str(err), "start_stage" if err.field == "target_stage" else err.field) from None
+        raise RuleError(str(err), "start_stage" if err.field == "target_stage" else err.field) from None
+    ranks = stages.lead_ranks(policy.as_rules())
+    _check_lead_rank(responder, rule, ranks, "responding_lead_id", f"to answer for {against.name}")
+    raising_lead = _senior_enough(actor, ranks.get(rule.number, stages.ANYONE))
+    if raising_lead is None:
+        needed = stages.RANK_WORDS[ranks[rule.number]]
+        raise RuleError(f"Start at stage 1, or ask {needed} in your agency to raise it: stage {rule.number} "
+                        f"({rule.name}) is led by {needed} on each side, and nobody above you is recorded",
+                        "start_stage")
     difference = ProfessionalDifference(
         child_id=child.id, decision_id=decision.id if decision is not None else None,
         action_id=action.id if action is not None else None, raised_by_id=actor.id, raised_by_agency_id=actor.agency_id, against_agency_id=against.id,
@@ -178,9 +214,9 @@ def raise_difference(child, data: dict, *, actor, decision=None, action=None) ->
     db.session.flush()
     audit.record("create", "professional_difference", difference.id, user=actor,
                  changes=audit.changes_between({}, audit.snapshot(difference, DIFFERENCE_FIELDS), PERSONAL))
-    _open_stage(difference, rule, raising_lead=actor, responding_lead=responder, actor=actor,
+    _open_stage(difference, rule, raising_lead=raising_lead, responding_lead=responder, actor=actor,
                 skip_reason=data.get("skip_reason", "") if rule.number > 1 else "")
-    db.session.commit()
+    db.session.flush()
     log.info("difference raised id=%s child=%s decision=%s action=%s stage=%s urgent=%s", difference.id, child.id,
              difference.decision_id, difference.action_id, rule.number, urgent)
     return difference
@@ -236,7 +272,7 @@ def acknowledge_notices(difference: ProfessionalDifference, user) -> int:
         notice.acknowledged_by_id = user.id
         audit.record("acknowledge", "difference_notice", notice.id, user=user)
     if notices:
-        db.session.commit()
+        db.session.flush()
     return len(notices)
 
 
@@ -246,13 +282,13 @@ def acknowledge_notices(difference: ProfessionalDifference, user) -> int:
 def _require_open(difference: ProfessionalDifference, doing: str) -> DifferenceStage:
     stage = difference.open_stage
     if not difference.is_open or stage is None:
-        raise DifferenceError(_closed_message(difference, doing))
+        raise RuleError(_closed_message(difference, doing))
     return stage
 
 
 def _require_notes(data: dict, number: int) -> None:
     if not (data.get("discussion") or "").strip():
-        raise DifferenceError(f"Enter what was discussed at stage {number}", "discussion")
+        raise RuleError(f"Enter what was discussed at stage {number}", "discussion")
 
 
 def _close_stage(stage: DifferenceStage, outcome: Outcome, data: dict, *, actor) -> None:
@@ -267,20 +303,11 @@ def _close_stage(stage: DifferenceStage, outcome: Outcome, data: dict, *, actor)
                  changes=audit.changes_between(before, audit.snapshot(stage, STAGE_FIELDS), PERSONAL))
 
 
-def _commit(difference) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise DifferenceError("Someone else recorded an outcome for this stage while you were writing. "
-                              "Your notes have not been saved: check the difference and try again.") from None
-
-
 def escalate(difference: ProfessionalDifference, data: dict, *, actor) -> DifferenceStage:
     """Close the open stage as escalated and open the next (or a later one, for a child at immediate risk)."""
     current = _require_open(difference, "escalated")
     if not can_act(difference, actor):
-        raise DifferenceError("Only the people leading this stage, or who raised the difference, can escalate it")
+        raise RuleError("Only the people leading this stage, or who raised the difference, can escalate it")
     _require_notes(data, current.number)
     if data.get("immediate_risk") and not difference.immediate_risk:
         difference.immediate_risk = True  # risk can rise during a difference; it is never lowered here
@@ -289,12 +316,16 @@ def escalate(difference: ProfessionalDifference, data: dict, *, actor) -> Differ
         rule = stages.check_move(difference.policy.as_rules(), current.number, target,
                                  urgent=difference.immediate_risk, reason=data.get("skip_reason", ""))
     except stages.StageRuleError as err:
-        raise DifferenceError(str(err), err.field) from None
+        raise RuleError(str(err), err.field) from None
     raising = _active_user_of(data.get("raising_lead_id"), difference.raised_by_agency_id, "raising_lead_id",
                               f"who will lead for {difference.raised_by_agency.name} at stage {rule.number}")
     responding = _active_user_of(data.get("responding_lead_id"), difference.against_agency_id,
                                  "responding_lead_id",
                                  f"who will answer for {difference.against_agency.name} at stage {rule.number}")
+    ranks = stages.lead_ranks(difference.policy.as_rules())
+    _check_lead_rank(raising, rule, ranks, "raising_lead_id", f"to lead for {difference.raised_by_agency.name}")
+    _check_lead_rank(responding, rule, ranks, "responding_lead_id",
+                     f"to answer for {difference.against_agency.name}")
     before = audit.snapshot(difference, DIFFERENCE_FIELDS)
     _close_stage(current, Outcome.ESCALATED, data, actor=actor)
     difference.current_stage = rule.number
@@ -303,7 +334,7 @@ def escalate(difference: ProfessionalDifference, data: dict, *, actor) -> Differ
                         skip_reason=(data.get("skip_reason") or "").strip() if skipped else "")
     audit.record("escalate", "professional_difference", difference.id, user=actor,
                  changes=audit.changes_between(before, audit.snapshot(difference, DIFFERENCE_FIELDS), PERSONAL))
-    _commit(difference)
+    db.session.flush()
     log.info("difference escalated id=%s from=%s to=%s", difference.id, current.number, rule.number)
     return stage
 
@@ -313,24 +344,24 @@ def close(difference: ProfessionalDifference, data: dict, *, actor) -> None:
     outcome = Outcome(data["outcome"]) if data.get("outcome") in (Outcome.RESOLVED.value,
                                                                   Outcome.WITHDRAWN.value) else None
     if outcome is None:
-        raise DifferenceError("Select whether the difference is resolved or withdrawn", "outcome")
+        raise RuleError("Select whether the difference is resolved or withdrawn", "outcome")
     current = _require_open(difference, outcome.value)
     if not can_act(difference, actor):
-        raise DifferenceError("Only the people leading this stage, or who raised the difference, can record "
+        raise RuleError("Only the people leading this stage, or who raised the difference, can record "
                               "its outcome")
     if outcome is Outcome.WITHDRAWN and not can_withdraw(difference, actor):
-        raise DifferenceError("Only the side that raised the difference can withdraw it", "outcome")
+        raise RuleError("Only the side that raised the difference can withdraw it", "outcome")
     _require_notes(data, current.number)
     plan_due_at: datetime | None = data.get("plan_due_at")
     if plan_due_at is not None and not (data.get("agreed_plan") or "").strip():
-        raise DifferenceError("Enter the agreed plan, or leave its deadline blank", "agreed_plan")
+        raise RuleError("Enter the agreed plan, or leave its deadline blank", "agreed_plan")
     before = audit.snapshot(difference, DIFFERENCE_FIELDS)
     _close_stage(current, outcome, data, actor=actor)
     difference.status = Status.RESOLVED.value if outcome is Outcome.RESOLVED else Status.WITHDRAWN.value
     difference.closed_at = current.closed_at
     audit.record(outcome.value, "professional_difference", difference.id, user=actor,
                  changes=audit.changes_between(before, audit.snapshot(difference, DIFFERENCE_FIELDS), PERSONAL))
-    _commit(difference)
+    db.session.flush()
     log.info("difference %s id=%s at stage=%s", outcome.value, difference.id, current.number)
 
 
@@ -341,14 +372,22 @@ def suggested_leads(difference: ProfessionalDifference, target: int) -> tuple[in
     if stage is None:
         return None, None
 
+    try:
+        needed = stages.lead_ranks(difference.policy.as_rules()).get(target, stages.ANYONE)
+    except stages.StageRuleError:
+        needed = stages.ANYONE
+
     def up(user: User, agency_id: int) -> int | None:
-        person = user
-        for _ in range(max(1, target - stage.number)):
+        person, steps = user, 0
+        # One level up per stage moved, and further while the person is not senior enough for the stage.
+        while steps < max(1, target - stage.number) or lead_rank(person) < needed:
             manager = person.line_manager
-            if manager is None or not manager.is_active_user or manager.agency_id != agency_id:
+            if manager is None or not manager.is_active_user or manager.agency_id != agency_id or steps > 10:
                 break
-            person = manager
-        return person.id if person.id != user.id else None
+            person, steps = manager, steps + 1
+        if person.id == user.id or lead_rank(person) < needed:
+            return None
+        return person.id
 
     return (up(stage.raising_lead, difference.raised_by_agency_id),
             up(stage.responding_lead, difference.against_agency_id))

@@ -9,6 +9,7 @@ and stages may be skipped, always with a recorded reason.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -168,6 +169,41 @@ def check_start(policy: Policy, start: int, *, urgent: bool, reason: str) -> Sta
     if start < first:
         policy.stage(start)  # raises: no such stage
     return check_move(policy, first - 1, start, urgent=urgent, reason=reason)
+
+
+#: How senior a stage's leads must be, least to most. The service knows seniority only from roles and line
+#: management: a manager is a user with the manager role; a senior manager is a manager who manages other managers
+#: or has nobody above them in their agency.
+ANYONE, MANAGER, SENIOR_MANAGER = 0, 1, 2
+RANK_WORDS = {ANYONE: "a practitioner", MANAGER: "a manager", SENIOR_MANAGER: "a senior manager"}
+_SENIOR = re.compile(r"\bsenior\b")
+_MANAGERS = re.compile(r"\b(managers?|supervisors?|sergeants?)\b")
+
+
+def lead_ranks(policy: Policy) -> dict[int, int]:
+    """The seniority each stage's leads must hold, in the policy's own words for the stage.
+
+    The first stage is practitioner to practitioner. A stage named or described for senior people, or named for
+    the partnership (whose members are each agency's senior leaders), needs senior managers; one for managers,
+    supervisors or sergeants needs managers; any other stage needs at least what the stage before it did, so an
+    escalation never hands a difference to someone less senior than who had it (issue 12: a detective constable
+    was accepted as a "first-line manager").
+    """
+    ranks: dict[int, int] = {}
+    floor = ANYONE
+    for index, rule in enumerate(policy.stages):
+        words = f"{rule.name} {rule.involved}".lower()
+        if index == 0:
+            rank = ANYONE
+        elif _SENIOR.search(words) or "partnership" in rule.name.lower():
+            rank = SENIOR_MANAGER
+        elif _MANAGERS.search(words):
+            rank = MANAGER
+        else:
+            rank = floor
+        floor = max(floor, rank)
+        ranks[rule.number] = max(rank, floor)
+    return ranks
 
 
 def within_timescale(due_at: datetime, closed_at: datetime) -> bool:

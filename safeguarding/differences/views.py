@@ -5,16 +5,19 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import (can, deny, difference_scope, discussion_scope, require, visible_action_or_404,
-                           visible_child_or_404, visible_decision_or_404, visible_difference_or_404)
+from ..auth.access import can, deny, require, visible_child_or_404
 from ..auth.models import Agency, AgencyKind, Role, User
 from ..children.models import Child
 from ..clock import now
+from ..discussions.access import discussion_scope, visible_action_or_404, visible_decision_or_404
 from ..discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
 from ..extensions import db
 from ..pagination import paginate
+from ..service import RuleError, StaleEdit, expect_version, transaction
+from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
 from . import services
+from .access import difference_scope, visible_difference_or_404
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
 from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status
@@ -104,9 +107,32 @@ def _stage_choices(field, policy: StagePolicy, after: int) -> None:
     field.choices = [(s.number, f"Stage {s.number}: {s.name}") for s in policy.stages if s.number > after]
 
 
-def _apply_error(form, err: services.DifferenceError, fallback: str) -> None:
+def _apply_error(form, err: RuleError, fallback: str) -> None:
     field = getattr(form, err.field or fallback, None) or getattr(form, fallback)
-    field.errors = list(field.errors) + [str(err)]
+    field.errors = list(field.errors) + [err.message]
+
+
+#: what a person whose form was overtaken is told; what they typed stays in the form
+STALE = ("Someone else changed this professional difference after you opened this page, so nothing was saved. "
+         "Check the difference, then record this again if it still applies.")
+
+
+def _stage_form(form, stage: DifferenceStage) -> None:
+    """The open stage the form was shown for, and the difference's version then, travel with the form."""
+    if request.method == "GET":
+        form.stage_id.data, form.version.data = stage.id, stage.difference.version
+
+
+def _expect_stage(form, stage: DifferenceStage) -> None:
+    """Refuse a form shown for another stage (one escalated meanwhile) or an older version of the difference."""
+    try:
+        shown = int(form.stage_id.data or 0)
+        version = int(form.version.data or 0)
+    except ValueError:
+        raise StaleEdit(stage.difference) from None
+    if shown != stage.id:
+        raise StaleEdit(stage.difference)
+    expect_version(stage.difference, version)
 
 
 @bp.route("/new/child/<int:child_id>", methods=["GET", "POST"])
@@ -210,19 +236,29 @@ ABOUT_LIMIT = 2000
 
 def _raise_page(form: RaiseForm, child: Child | None, *, back: tuple[str, str], decision=None, action=None,
                 discussion: StrategyDiscussion | None = None):
-    policy = services.policy_in_use()
+    with transaction():
+        policy = services.policy_in_use()
     _stage_choices(form.start_stage, policy, 0)
     if form.validate_on_submit() and child is not None:
-        try:
+        raised = []
+
+        def create() -> str:
             difference = services.raise_difference(child, form.data_for_service(), actor=current_user,
                                                    decision=decision, action=action)
-        except services.DifferenceError as err:
-            db.session.rollback()
+            raised.append(difference)
+            return url_for("differences.show", difference_id=difference.id)
+
+        try:
+            url = once(form.submission_key.data, current_user.id, create)
+        except AlreadySaved as err:
+            return show_already_saved(err)
+        except RuleError as err:
             _apply_error(form, err, "about")
         else:
+            difference = raised[0]
             flash(f"Professional difference {difference.reference} raised. {difference.open_stage.responding_lead.name} "
                   f"has been told and must respond by {_due(difference.open_stage)}.", "success")
-            return redirect(url_for("differences.show", difference_id=difference.id))
+            return redirect(url)
     if discussion is not None:
         audit.record_view("strategy_discussion", discussion.id)
     if child is not None:
@@ -242,7 +278,8 @@ def _due(stage: DifferenceStage) -> str:
 def show(difference_id: int):
     difference = visible_difference_or_404(difference_id)
     audit.record_view("professional_difference", difference.id)
-    services.acknowledge_notices(difference, current_user)
+    with transaction():
+        services.acknowledge_notices(difference, current_user)
     notices = db.session.execute(
         db.select(DifferenceNotice).where(DifferenceNotice.difference_id == difference.id)
         .order_by(DifferenceNotice.created_at, DifferenceNotice.id)).scalars().all()
@@ -291,6 +328,7 @@ def escalate(difference_id: int):
               "reaches instead.", "error")
         return redirect(url_for("differences.show", difference_id=difference.id))
     _lead_choices(form, difference)
+    _stage_form(form, stage)
     if request.method == "GET":
         form.target_stage.data = stage.number + 1
         form.immediate_risk.data = difference.immediate_risk
@@ -299,10 +337,13 @@ def escalate(difference_id: int):
         form.responding_lead_id.data = responding or 0
     if form.validate_on_submit():
         try:
-            new_stage = services.escalate(difference, form.data_for_service(), actor=current_user)
-        except services.DifferenceError as err:
-            db.session.rollback()
+            with transaction():
+                _expect_stage(form, stage)
+                new_stage = services.escalate(difference, form.data_for_service(), actor=current_user)
+        except RuleError as err:
             _apply_error(form, err, "discussion")
+        except StaleEdit:
+            _apply_error(form, RuleError(STALE), "discussion")
         else:
             flash(f"Escalated to stage {new_stage.number} ({new_stage.name}). {new_stage.raising_lead.name} and "
                   f"{new_stage.responding_lead.name} have been told; the stage ends {_due(new_stage)}.", "success")
@@ -331,14 +372,18 @@ def outcome(difference_id: int):
     if stage is None:
         return redirect(url_for("differences.show", difference_id=difference.id))
     form = CloseForm()
+    _stage_form(form, stage)
     if not services.can_withdraw(difference, current_user):
         form.outcome.choices = [c for c in form.outcome.choices if c[0] != "withdrawn"]
     if form.validate_on_submit():
         try:
-            services.close(difference, form.data_for_service(), actor=current_user)
-        except services.DifferenceError as err:
-            db.session.rollback()
+            with transaction():
+                _expect_stage(form, stage)
+                services.close(difference, form.data_for_service(), actor=current_user)
+        except RuleError as err:
             _apply_error(form, err, "discussion")
+        except StaleEdit:
+            _apply_error(form, RuleError(STALE), "discussion")
         else:
             flash(f"Professional difference {difference.reference} {difference.status} at stage {stage.number}",
                   "success")
@@ -365,14 +410,16 @@ def figures():
 @bp.route("/policy", methods=["GET", "POST"])
 @require("admin.manage")
 def policy():
-    policies = services.ensure_policies()
+    with transaction():
+        policies = services.ensure_policies()
     form = PolicyChoiceForm()
     form.policy_id.choices = [(p.id, p.name) for p in policies]
     if request.method == "GET":
         form.policy_id.data = services.policy_in_use().id
     if form.validate_on_submit():
         chosen = next(p for p in policies if p.id == form.policy_id.data)
-        services.choose_policy(chosen, actor=current_user)
+        with transaction():
+            services.choose_policy(chosen, actor=current_user)
         flash(f"New professional differences will follow {chosen.name}. Open ones keep the procedure they "
               "were raised under.", "success")
         return redirect(url_for("differences.policy"))
@@ -388,7 +435,8 @@ def policy_stage(policy_id: int, number: int):
         abort(404)
     form = PolicyStageForm(obj=stage)
     if form.validate_on_submit():
-        changes = services.update_policy_stage(stage, form.data_for_service(), actor=current_user)
+        with transaction():
+            changes = services.update_policy_stage(stage, form.data_for_service(), actor=current_user)
         flash(f"Stage {stage.number} of {stage.policy.name} saved" if changes else "No changes to save", "success")
         return redirect(url_for("differences.policy"))
     return render_template("differences/policy_stage.html", form=form, stage=stage)

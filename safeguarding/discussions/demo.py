@@ -18,7 +18,7 @@ from .. import clock
 from ..auth.models import Agency, User
 from ..children import services as child_services
 from ..extensions import db
-from ..reports.period import last_full_quarter
+from ..periods import last_full_quarter
 from ..workdays import add_working_days
 from . import services, thresholds
 from .models import StrategyDiscussion

@@ -8,17 +8,10 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import (
-    can,
-    can_change_action,
-    child_scope,
-    deny,
-    discussion_scope,
-    require,
-    visible_discussion_or_404,
-)
+from ..auth.access import can, child_scope, deny, require
 from ..auth.models import Agency, User
 from ..children import services as child_services
+from ..children.harm import cumulative_harm
 from ..children.models import Child
 from ..clock import now, to_london
 from ..extensions import db
@@ -27,46 +20,14 @@ from ..pagination import paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import services, thresholds
-from .forms import (
-    ActionForm,
-    AddChildForm,
-    AgreeMinutesForm,
-    CancelActionForm,
-    CancelDiscussionForm,
-    ChangeActionForm,
-    ChildVoiceForm,
-    CirculateForm,
-    CompleteActionForm,
-    ConveneForm,
-    DecisionForm,
-    DissentForm,
-    FilterForm,
-    IcpcForm,
-    InformationForm,
-    InviteForm,
-    MinutesForm,
-    PhraseForm,
-    RemoveChildForm,
-    RemovePhraseForm,
-    attendance_form,
-)
-from .models import (
-    FAMILY_TOLD,
-    HARM_CATEGORIES,
-    INFORMATION_PROMPTS,
-    LEGAL_ACTIONS,
-    MODES,
-    TOPICS,
-    YES_NO_UNKNOWN,
-    AgreedAction,
-    AgreedActionChange,
-    DiscussionChild,
-    InformationShared,
-    Invitation,
-    MinutesVersion,
-    StrategyDiscussion,
-    ThresholdDecision,
-)
+from .access import can_change_action, discussion_scope, visible_discussion_or_404
+from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm, ChangeActionForm,
+                    CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm, ConveneForm,
+                    DecisionForm, DissentForm, FilterForm, IcpcForm, InformationForm, InviteForm, MinutesForm,
+                    PhraseForm, RemoveChildForm, RemovePhraseForm, attendance_form)
+from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
+                     YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
+                     MinutesVersion, StrategyDiscussion, ThresholdDecision)
 from .vague_language import HINT, phrases_found
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
@@ -537,7 +498,8 @@ def show(discussion_id: int):
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
         can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
-        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [])
+        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [],
+        cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))
 
 
 # --- Attendance ----------------------------------------------------------------------------------------------

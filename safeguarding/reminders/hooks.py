@@ -28,6 +28,63 @@ def minutes_circulated(circulation) -> None:
     log.info("minutes circulation notices discussion=%s created=%d", sd.id, created)
 
 
+def _invitees(sd) -> list[tuple[str, int | None, int | None]]:
+    """(address, person, agency) for everyone asked to the discussion: the named person where there is one,
+    otherwise the agency's shared mailbox; and the chair."""
+    found: dict[str, tuple[str, int | None, int | None]] = {}
+    for inv in sd.invitations:
+        if inv.status == "not_invited":
+            continue
+        if inv.user is not None and inv.user.is_active_user:
+            found.setdefault(inv.user.email.lower(), (inv.user.email, inv.user.id, None))
+        elif inv.agency is not None and inv.agency.shared_mailbox:
+            found.setdefault(inv.agency.shared_mailbox.lower(), (inv.agency.shared_mailbox, None, inv.agency.id))
+    if sd.chair is not None:
+        found.setdefault(sd.chair.email.lower(), (sd.chair.email, sd.chair.id, None))
+    return list(found.values())
+
+
+def discussion_scheduled(sd, method: str = "REQUEST") -> int:
+    """A calendar invitation (or its update or cancellation) to each invitee, in the caller's transaction.
+
+    SEQUENCE is the discussion's version, which only ever rises, so each change replaces the entry in calendars."""
+    from flask import current_app
+
+    from .. import clock
+    from ..discussions import calendar
+    from ..discussions.models import MODES
+    from . import outbox
+
+    if sd.scheduled_at is None:
+        return 0
+    base = current_app.config["BASE_URL"].rstrip("/")
+    mail_from = current_app.config["MAIL_FROM"]
+    domain = mail_from.rpartition("@")[2] or "localhost"
+    meeting = calendar.Meeting(
+        uid=calendar.uid_for(sd.id, domain), sequence=sd.version or 0, starts_at=sd.scheduled_at,
+        ends_at=sd.ended_at, how=MODES.get(sd.mode, "Strategy discussion"), url=f"{base}/discussions/{sd.id}",
+        organizer_name=sd.chair.name if sd.chair else "MASH", organizer_email=sd.chair.email if sd.chair else mail_from)
+    people = _invitees(sd)
+    ics = calendar.invitation(meeting, [address for address, _, _ in people], method, now=clock.now())
+    when = clock.to_london(sd.scheduled_at).strftime("%A %-d %B %Y at %H:%M")
+    cancelled = method == calendar.CANCEL
+    subject = "Cancelled: strategy discussion" if cancelled else "Invitation: strategy discussion"
+    body = (f"The strategy discussion on {when} (London time) has been cancelled.\n" if cancelled else
+            f"You are invited to a strategy discussion on {when} (London time), by {meeting.how.lower()}.\n")
+    body += (f"\nDetails, for those who may see them: {meeting.url}\n\n"
+             "This email has no case details because email is not a secure channel.\nStrategy Discussion Coordinator\n")
+    created = 0
+    for address, person_id, agency_id in people:
+        created += outbox.enqueue(
+            key=f"{'cancel' if cancelled else 'invitation'}:{sd.id}:{meeting.sequence}:{address.lower()}",
+            purpose="cancellation" if cancelled else "invitation", object_type="strategy_discussion",
+            object_id=sd.id, to_address=address, recipient_id=person_id, agency_id=agency_id, subject=subject,
+            body=body, calendar=ics, calendar_method=method)
+    log.info("discussion invitations discussion=%s method=%s sequence=%s created=%d", sd.id, method,
+             meeting.sequence, created)
+    return created
+
+
 def connect() -> None:
     from ..discussions import services as discussions
 
