@@ -6,6 +6,7 @@ Runs on a SQLite file (so each thread has its own connection), or on PostgreSQL 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from safeguarding import clock
 from safeguarding.auth.models import Role
 from safeguarding.discussions import services
-from safeguarding.discussions.models import AgreedAction, Invitation, ThresholdDecision
+from safeguarding.discussions.models import AgreedAction, Invitation, StrategyDiscussion, ThresholdDecision
 from safeguarding.extensions import db
 from safeguarding.service import transaction
 
@@ -62,7 +63,7 @@ def test_writers_at_once_on_one_discussion_each_land_or_get_a_conflict(app, agen
     # (kind, which row, what they post): people on different attendance rows, more racing half of those rows,
     # agreed actions (the last one the first one's submission sent twice), and decisions for the same child.
     writers = []
-    for n, inv_id in enumerate(invitations):
+    for inv_id in invitations:
         writers.append(("attendance", inv_id, {f"status_{inv_id}": "attended"}))
     for inv_id in invitations[:racers]:
         writers.append(("attendance", inv_id, {f"status_{inv_id}": "apologies", f"reason_{inv_id}": "Leave"}))
@@ -119,7 +120,8 @@ def test_writers_at_once_on_one_discussion_each_land_or_get_a_conflict(app, agen
         kind, _, _, status, body = result
         if status == 302:
             return "landed"
-        assert status == 200 and CONFLICT in body, (kind, status, __import__("re").findall(r'href="#[^"]*">([^<]*)<', body))
+        errors_shown = re.findall(r'href="#[^"]*">([^<]*)<', body)
+        assert status == 200 and CONFLICT in body, (kind, status, errors_shown)
         return "conflict"
 
     db.session.expire_all()
@@ -146,3 +148,52 @@ def test_writers_at_once_on_one_discussion_each_land_or_get_a_conflict(app, agen
     assert (stored.outcome, stored.rationale) == (decided[0][2]["outcome"], decided[0][2]["rationale"])
     conflicts = [r for r in results if r[0] == "decision" and outcome(r) == "conflict"]
     assert len(conflicts) == decisions - 1
+
+
+def test_identical_convene_posts_at_the_same_moment_make_one_discussion(app, agencies, make_user):
+    mash = make_user(Role.MASH)
+    amy = make_child("Amy")
+    db.session.commit()
+    prepared, email, amy_id, mash_id = {}, mash.email, amy.id, mash.id
+
+    def prepare():  # in a thread of its own, as a browser's requests are: no app context (or `g`) is shared
+        prepared["client"] = _signed_in_client(app, email)
+        prepared["page"] = prepared["client"].get(f"/discussions/new?child={amy_id}").get_data(as_text=True)
+
+    preparing = threading.Thread(target=prepare)
+    preparing.start()
+    preparing.join(timeout=60)
+    client, opened = prepared["client"], hidden_fields(prepared["page"])
+    data = {**opened, "child_ids": [str(amy_id)], "kind": "initial", "urgency": "urgent", "mode": "phone",
+            "scheduled_date": date_parts(clock.london_today()), "scheduled_time": "23:30", "chair_id": str(mash_id),
+            "referral_source": "School", "referral_received_on": date_parts(clock.london_today()),
+            "harm_category": "physical", "reason": "Bruising", "referrer_words": "A bruise on her cheek",
+            "agency_ids": [str(agencies["csc"].id)]}
+    # One person's browser sending the same form several times at once: the same signed-in cookie each time.
+    clients = [client]
+    for _ in range(4):
+        twin = app.test_client()
+        for cookie in client._cookies.values():
+            twin.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+        clients.append(twin)
+    ready = threading.Barrier(len(clients))
+    answers, errors = [], []
+
+    def post(each):
+        try:
+            ready.wait(timeout=60)
+            response = each.post("/discussions/new", data=data)
+            answers.append((response.status_code, response.headers.get("Location")))
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    db.session.expire_all()
+    ids = db.session.execute(select(StrategyDiscussion.id)).scalars().all()
+    assert len(ids) == 1, answers
+    assert answers == [(302, f"/discussions/{ids[0]}")] * len(clients)

@@ -136,7 +136,8 @@ def test_a_decision_saved_without_touching_the_questions_is_refused_not_recorded
     due = [d for d in open_deadlines(due_before=clock.now() + timedelta(days=7), owner_ids=[mash.id])
            if d.kind == "still_to_decide"]
     assert [d.object_id for d in due] == [decision.id]
-    assert due[0].title == "Still to decide for Amy Example: ABE interview, Medical examination, What the family is told"
+    assert due[0].title == ("Still to decide for Amy Example: ABE interview, Medical examination, "
+                            "What the family is told")
     # answering them closes the deadline
     submit(client, url, {"outcome": "s17", "rationale": "Needs support", "abe_planned": "no",
                          "intermediary_considered": "no", "medical_examination": "no", "legal_action": "none",
