@@ -463,3 +463,10 @@ def test_ids_too_large_for_a_row_are_errors_not_500s(signed_in, agencies):
     add = f"/discussions/{sd.id}/children/add"
     page = client.post(add, {**hidden_fields(client.get(add).html), "child_id": huge}, expected=200)
     assert "Find the child, then select them" in page
+
+
+def test_links_with_ids_too_large_for_a_row_open_an_empty_form(signed_in, agencies):
+    client, _ = signed_in(Role.MASH)
+    huge = "9" * 19
+    page = client.get(f"/discussions/new?child={huge}&child=abc&review_of={huge}")
+    assert "Convene a strategy discussion" in page

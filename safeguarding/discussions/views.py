@@ -293,11 +293,11 @@ def new():
     form = ConveneForm()
     found = None
     if request.method == "GET":
-        child_ids = request.args.getlist("child", type=int)
+        child_ids = _ids(",".join(request.args.getlist("child")))
         form.child_ids.data = child_ids
         form.agency_ids.data = _default_agencies()
         form.chair_id.data = current_user.id if current_user.role in ("mash", "manager") else 0
-        _prefill_review(form, request.args.get("review_of", type=int), child_ids)
+        _prefill_review(form, next(iter(_ids(request.args.get("review_of"))), None), child_ids)
     else:
         child_ids = _ids(",".join(request.form.getlist("child_ids")))
         if form.find_child.data:
