@@ -198,6 +198,12 @@ def test_a_child_is_added_after_convening_and_removed_before_their_decision_with
         services.record_decision(sd, amy.id, decision_data(), actor=mash)
     refused = submit(client, f"/discussions/{sd.id}/children/{amy.id}/remove", {"reason": "Typed"}, expected=200)
     assert "Amy Example already has a decision: it stays on the record" in refused
+    with transaction():
+        services.record_child_voice(sd.children[1], {"child_seen": "yes", "seen_alone": "yes", "seen_on": None,
+                                                     "seen_by": "", "child_said": "I am scared", "not_seen_reason": ""},
+                                    actor=mash)
+    kept = submit(client, f"/discussions/{sd.id}/children/{ben.id}/remove", {"reason": "Typed"}, expected=200)
+    assert "Ben Example's voice is recorded on this discussion: it stays on the record" in kept
     no_reason = submit(client, f"/discussions/{sd.id}/children/{cousin.id}/remove", {"reason": ""}, expected=200)
     assert "Enter why this child is being removed from the discussion" in no_reason
     submit(client, f"/discussions/{sd.id}/children/{cousin.id}/remove", {"reason": "A cousin, not a sibling"})

@@ -252,6 +252,10 @@ def remove_child(sd: StrategyDiscussion, child_id: int, reason: str, *, actor,
         raise RuleError("Select a child from this discussion", "reason")
     if sd.decision_for(child_id) is not None:
         raise RuleError(f"{link.child.display_name} already has a decision: it stays on the record", "reason")
+    if link.voice_recorded_at is not None:
+        # What the child said is evidence; removing them would delete it with their place in the discussion.
+        raise RuleError(f"{link.child.display_name}'s voice is recorded on this discussion: it stays on the record",
+                        "reason")
     if len(sd.children) == 1:
         raise RuleError("A discussion needs at least one child: cancel the discussion instead", "reason")
     reason = (reason or "").strip()
