@@ -50,7 +50,7 @@ def no_further_action_yesterday():
         discussions.record_decision(sd, ruby.id, decision_data(
             outcome="nfa", rationale="Ruby's bruise was explained by a fall at the park; her mother is engaging.",
             medical_examination="no", medical_details=""), actor=chair)
-    db.session.commit()  # services flush; the browser's requests see only what is committed
+    db.session.commit()  # discussions services only flush: the browser's server thread reads the committed file
     return sd, ruby
 
 

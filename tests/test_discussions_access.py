@@ -11,6 +11,7 @@ from safeguarding.discussions import services
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
+from safeguarding.service import transaction
 
 from .discussion_data import submit, attend, convene, decision_data, make_child
 
@@ -178,7 +179,8 @@ def test_stale_details_form_shows_conflict(signed_in, agencies):
     url = f"/discussions/{sd.id}/edit"
     token = client.get(url).csrf()
     stale = sd.version
-    services.update_details(sd, {"reason": "Changed by a colleague"}, stale, actor=mash)
+    with transaction():
+        services.update_details(sd, {"reason": "Changed by a colleague"}, stale, actor=mash)
     day = clock.london_today() + timedelta(days=1)
     page = client.post(url, {"csrf_token": token, "version": str(stale), "kind": "initial", "urgency": "urgent",
                              "scheduled_date": [str(day.day), str(day.month), str(day.year)],

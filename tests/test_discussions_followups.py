@@ -11,6 +11,7 @@ from safeguarding.discussions import services, thresholds
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import AgreedActionChange, DiscussionChild, StrategyDiscussion
 from safeguarding.extensions import db
+from safeguarding.service import transaction
 
 from .discussion_data import submit, attend, convene, date_parts, decision_data, make_child
 
@@ -24,8 +25,9 @@ def _events(object_type, action):
 
 def _action(mash, agencies, owner, hours=24):
     sd = convene(mash, [make_child()], [agencies["csc"], agencies["police"], agencies["health"]])
-    return sd, services.add_action(sd, {"description": "Check PNC and intelligence", "owner_id": owner.id,
-                                        "due_at": clock.now() + timedelta(hours=hours)}, actor=mash)
+    with transaction():
+        return sd, services.add_action(sd, {"description": "Check PNC and intelligence", "owner_id": owner.id,
+                                            "due_at": clock.now() + timedelta(hours=hours)}, actor=mash)
 
 
 def _change_form(action, owner_id, day, at="16:00", reason="Officer on leave until Monday"):
@@ -125,8 +127,9 @@ def test_stale_change_form_shows_a_conflict_and_loses_nothing(signed_in, agencie
     _, action = _action(mash, agencies, mash)
     url = f"/discussions/actions/{action.id}/change"
     stale = _change_form(action, mash.id, clock.london_today() + timedelta(days=3), reason="My careful reason")
-    services.change_action(action, owner_id=mash.id, due_at=action.due_at + timedelta(days=1),
-                           reason="Colleague's change", actor=mash, expected_version=action.version)
+    with transaction():
+        services.change_action(action, owner_id=mash.id, due_at=action.due_at + timedelta(days=1),
+                               reason="Colleague's change", actor=mash, expected_version=action.version)
     page = submit(client, url, stale, expected=200)
     assert "Someone else changed this action" in page and "My careful reason" in page.html
     assert db.session.execute(db.select(db.func.count(AgreedActionChange.id))).scalar_one() == 1
@@ -161,8 +164,9 @@ def test_action_page_costs_the_same_with_1_and_10_changes(signed_in, agencies, m
 
     def move(n):
         for i in range(n):
-            services.change_action(action, owner_id=people[i % 3].id, due_at=action.due_at + timedelta(hours=1),
-                                   reason=f"Change {i}", actor=mash, expected_version=action.version)
+            with transaction():
+                services.change_action(action, owner_id=people[i % 3].id, due_at=action.due_at + timedelta(hours=1),
+                                       reason=f"Change {i}", actor=mash, expected_version=action.version)
 
     move(1)
     few = _count_statements(client, f"/discussions/actions/{action.id}")

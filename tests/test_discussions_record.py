@@ -4,7 +4,6 @@ Each test here is an example from the issue that the code before it got wrong.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
@@ -15,15 +14,29 @@ from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
 from safeguarding.auth.models import Role
 from safeguarding.discussions import services
-from safeguarding.discussions.models import (AgreedAction, ChildRemoval, DiscussionChild, Dissent,
-                                             InformationShared, MinutesCirculation, StrategyDiscussion,
-                                             ThresholdDecision)
+from safeguarding.discussions.models import (
+    AgreedAction,
+    ChildRemoval,
+    DiscussionChild,
+    Dissent,
+    InformationShared,
+    MinutesCirculation,
+    StrategyDiscussion,
+    ThresholdDecision,
+)
 from safeguarding.extensions import db
 from safeguarding.reminders.models import Notification
 from safeguarding.service import transaction
 
-from .discussion_data import (attend, convene, date_parts, decision_data, hidden_fields, make_child, submit)
-
+from .discussion_data import (
+    attend,
+    convene,
+    date_parts,
+    decision_data,
+    hidden_fields,
+    make_child,
+    submit,
+)
 
 # --- Nothing pre-answered ----------------------------------------------------------------------------------
 
@@ -118,6 +131,18 @@ def test_a_decision_saved_without_touching_the_questions_is_refused_not_recorded
     shown = client.get(f"/discussions/{sd.id}")
     assert "Still to decide for Amy: ABE interview, Medical examination, What the family is told." in shown
     assert "Not decided yet" in shown
+    from safeguarding.discussions.deadlines import open_deadlines
+
+    due = [d for d in open_deadlines(due_before=clock.now() + timedelta(days=7), owner_ids=[mash.id])
+           if d.kind == "still_to_decide"]
+    assert [d.object_id for d in due] == [decision.id]
+    assert due[0].title == ("Still to decide for Amy Example: ABE interview, Medical examination, "
+                            "What the family is told")
+    # answering them closes the deadline
+    submit(client, url, {"outcome": "s17", "rationale": "Needs support", "abe_planned": "no",
+                         "intermediary_considered": "no", "medical_examination": "no", "legal_action": "none",
+                         "family_told": "will_tell", "family_told_when": "Today, by the social worker"})
+    assert [d for d in open_deadlines(due_before=clock.now() + timedelta(days=7)) if d.kind == "still_to_decide"] == []
 
 
 # --- Children in a discussion -----------------------------------------------------------------------------
@@ -173,6 +198,12 @@ def test_a_child_is_added_after_convening_and_removed_before_their_decision_with
         services.record_decision(sd, amy.id, decision_data(), actor=mash)
     refused = submit(client, f"/discussions/{sd.id}/children/{amy.id}/remove", {"reason": "Typed"}, expected=200)
     assert "Amy Example already has a decision: it stays on the record" in refused
+    with transaction():
+        services.record_child_voice(sd.children[1], {"child_seen": "yes", "seen_alone": "yes", "seen_on": None,
+                                                     "seen_by": "", "child_said": "I am scared", "not_seen_reason": ""},
+                                    actor=mash)
+    kept = submit(client, f"/discussions/{sd.id}/children/{ben.id}/remove", {"reason": "Typed"}, expected=200)
+    assert "Ben Example's voice is recorded on this discussion: it stays on the record" in kept
     no_reason = submit(client, f"/discussions/{sd.id}/children/{cousin.id}/remove", {"reason": ""}, expected=200)
     assert "Enter why this child is being removed from the discussion" in no_reason
     submit(client, f"/discussions/{sd.id}/children/{cousin.id}/remove", {"reason": "A cousin, not a sibling"})
@@ -304,16 +335,19 @@ def test_a_hidden_version_that_is_not_a_whole_number_is_an_error_not_a_500(signe
                                                "done-version": version}),
         (f"/discussions/{sd.id}/edit", {"version": version}),
     ]
-    # refused before any view runs (safeguarding/input_guard.py): a browser never sends such a version
-    for url, data in posts:
-        page = submit(client, url, data, expected=400)
-        assert "This page was changed before it was sent" in page, url
     attendance = f"/discussions/{sd.id}/attendance"
-    opened = hidden_fields(client.get(attendance).html)
     inv = sd.invitations[0]
-    page = client.post(attendance, {**opened, f"status_{inv.id}": "apologies", f"reason_{inv.id}": "Ill",
-                                    f"version_{inv.id}": version}, expected=200)
-    assert "This form has expired. Reload the page and try again" in page
+    posts.append((attendance, {f"status_{inv.id}": "apologies", f"reason_{inv.id}": "Ill",
+                               f"version_{inv.id}": version}))
+    for url, data in posts:
+        opened = hidden_fields(client.get(url).html)
+        response = client.request("POST", url, data={**opened, **data})
+        body = response.get_data(as_text=True)
+        # the form's own error, or the app-wide refusal of a page changed before it was sent: never a 500
+        assert response.status_code < 500, url
+        assert ("This form has expired. Reload the page and try again" in body
+                or "This page was changed before it was sent" in body), url
+    assert db.session.execute(select(func.count()).select_from(ThresholdDecision)).scalar_one() == 0
 
 
 def test_attendance_recorded_on_a_stale_page_is_a_conflict_not_an_overwrite(signed_in, agencies):
@@ -351,6 +385,8 @@ def test_a_decision_form_opened_before_anyone_decided_does_not_replace_a_decisio
     first.post(url, {**opened_first, **answers, "outcome": "s47_joint"})
     page = second.post(url, {**opened_second, **answers, "outcome": "nfa"}, expected=200)
     assert "Someone else changed this decision while you were editing it" in page
+    assert "The decision saved meanwhile" in page and "Section 47" in page  # theirs, beside the person's own
+    assert 'value="nfa" checked' in page.html
     db.session.expire_all()
     assert db.session.execute(select(ThresholdDecision.outcome)).scalar_one() == "s47_joint"
 
@@ -407,9 +443,8 @@ def test_circulation_and_its_notices_are_saved_together_or_not_at_all(signed_in,
         raise RuntimeError("the process died after the notices were written")
 
     monkeypatch.setattr(services, "MINUTES_CIRCULATED_HOOKS", services.MINUTES_CIRCULATED_HOOKS + [crash])
-    with pytest.raises(RuntimeError):
-        with transaction():
-            services.circulate_minutes(sd, actor=chair, referrer_told="yes", referrer_told_how="Phoned")
+    with pytest.raises(RuntimeError), transaction():
+        services.circulate_minutes(sd, actor=chair, referrer_told="yes", referrer_told_how="Phoned")
     assert db.session.execute(select(func.count()).select_from(MinutesCirculation)).scalar_one() == 0
     assert db.session.execute(select(func.count()).select_from(Notification)).scalar_one() == 0
 
@@ -417,3 +452,27 @@ def test_circulation_and_its_notices_are_saved_together_or_not_at_all(signed_in,
     submit(client, f"/discussions/{sd.id}/minutes/circulate", {"referrer_told": "yes", "referrer_told_how": "Phoned"})
     assert db.session.execute(select(func.count()).select_from(MinutesCirculation)).scalar_one() == 1
     assert db.session.execute(select(Notification.recipient_id)).scalars().all() == [officer.id]
+
+
+def test_ids_too_large_for_a_row_are_errors_not_500s(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"]])
+    huge = "9" * 19
+    page = submit(client, "/discussions/new", _convene_form(mash.id, [huge], [huge], found_ids=f"{huge},1"),
+                  expected=200)
+    assert "Select children to discuss from the list" in page and "Select agencies to invite from the list" in page
+    page = submit(client, f"/discussions/{sd.id}/actions/new", {
+        "description": "Visit", "child_id": huge, "owner_id": huge,
+        "due_date": date_parts(clock.london_today() + timedelta(days=1)), "due_time": "10:00"}, expected=200)
+    assert "Select who owns the action" in page
+    add = f"/discussions/{sd.id}/children/add"
+    page = client.post(add, {**hidden_fields(client.get(add).html), "child_id": huge}, expected=200)
+    assert "Find the child, then select them" in page
+
+
+def test_links_with_ids_too_large_for_a_row_open_an_empty_form(signed_in, agencies):
+    client, _ = signed_in(Role.MASH)
+    huge = "9" * 19
+    page = client.get(f"/discussions/new?child={huge}&child=abc&review_of={huge}")
+    assert "Convene a strategy discussion" in page

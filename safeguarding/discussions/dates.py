@@ -36,20 +36,20 @@ def discussion_date_problems(held_on: date | None, referral_on: date | None, con
     if held_on is None:
         return problems
     if referral_on is not None and held_on < referral_on:
-        problems.append(("scheduled_date", "Date of the discussion must be the same as or after the date the "
-                                           f"referral was received ({long_date(referral_on)})"))
+        problems.append(("scheduled_date", ("Date of the discussion must be the same as or after the date the "
+                                           f"referral was received ({long_date(referral_on)})")))
     if convene_decided_on is not None and held_on < convene_decided_on:
-        problems.append(("scheduled_date", "Date of the discussion must be the same as or after the decision to "
-                                           f"convene it ({long_date(convene_decided_on)})"))
+        problems.append(("scheduled_date", ("Date of the discussion must be the same as or after the decision to "
+                                           f"convene it ({long_date(convene_decided_on)})")))
     for child in children:
         if child.is_unborn and child.expected_on is not None:
             earliest = child.expected_on - PREGNANCY
             if held_on < earliest:
-                problems.append(("scheduled_date", f"Date of the discussion must be during the pregnancy: "
-                                                   f"{child.name} is expected on {long_date(child.expected_on)}"))
+                problems.append(("scheduled_date", (f"Date of the discussion must be during the pregnancy: "
+                                                   f"{child.name} is expected on {long_date(child.expected_on)}")))
         elif child.born_on is not None and held_on < child.born_on:
-            problems.append(("scheduled_date", f"Date of the discussion must be the same as or after "
-                                               f"{child.name}'s date of birth ({long_date(child.born_on)})"))
+            problems.append(("scheduled_date", (f"Date of the discussion must be the same as or after "
+                                               f"{child.name}'s date of birth ({long_date(child.born_on)})")))
     return problems
 
 

@@ -17,6 +17,10 @@
 - assessment: the child and family assessment, due 45 working days after the referral; started by a section 17
   or 47 decision; owned by that discussion's chair; open until its completion is recorded. Live once the model
   records completion (see `_assessment_completion`).
+- still_to_decide: owned by the chair; a decision left an answer "not decided yet" (ABE interview, intermediary,
+  medical examination, legal action, what the family is told); due by the end of the working day after the
+  decision; open until every answer is given. Found by its answers (no indexed due time: that column needs a
+  migration after 0014).
 Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
@@ -32,7 +36,8 @@ from ..deadlines import Deadline
 from ..extensions import db
 from ..workdays import add_working_days
 from . import thresholds
-from .models import AgreedAction, DiscussionChild, StrategyDiscussion, ThresholdDecision
+from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
+                     ThresholdDecision)
 
 KINDS = {
     "agreed_action": "Agreed action",
@@ -43,6 +48,7 @@ KINDS = {
     "icpc_booking": "Initial child protection conference: not yet booked",
     "assessment": "Child and family assessment",
     "icpc_held": "Initial child protection conference: confirm it was held",
+    "still_to_decide": "Decision with answers still to decide",
 }
 
 _ICPC_TITLES = {
@@ -232,6 +238,36 @@ def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
+def still_to_decide_due_at(decision: ThresholdDecision) -> datetime:
+    """"Not decided yet" is settled by the end of the working day after the decision was recorded."""
+    return thresholds.circulation_due_at(decision.decided_at, 1)
+
+
+def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    # Due after the decision was recorded, so only decisions made before `due_before` can be due by then.
+    undecided = or_(*(getattr(ThresholdDecision, name) == NOT_DECIDED for name in UNDECIDED_QUESTIONS))
+    query = (db.select(ThresholdDecision)
+             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(undecided, ThresholdDecision.decided_at < due_before, StrategyDiscussion.status != "cancelled"))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found = []
+    for d in db.session.execute(query).unique().scalars():
+        due_at = still_to_decide_due_at(d)
+        if due_at >= due_before:
+            continue
+        chair = d.discussion.chair
+        found.append(Deadline(kind="still_to_decide", object_type="threshold_decision", object_id=d.id,
+                              title=f"Still to decide for {d.child.display_name}: {', '.join(d.still_to_decide)}",
+                              due_at=due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              owner_id=chair.id if chair else None,
+                              owner_agency_id=chair.agency_id if chair else None,
+                              child_id=d.child_id, child_name=d.child.display_name))
+    return found
+
+
 def _short(text: str, size: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
@@ -240,4 +276,5 @@ def _short(text: str, size: int = 80) -> str:
 def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
     return (_action_deadlines(due_before, owner_ids) + _circulation_deadlines(due_before, owner_ids)
             + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids)
-            + _conference_held_deadlines(due_before, owner_ids) + _assessment_deadlines(due_before, owner_ids))
+            + _conference_held_deadlines(due_before, owner_ids) + _assessment_deadlines(due_before, owner_ids)
+            + _still_to_decide_deadlines(due_before, owner_ids))

@@ -2,16 +2,43 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
-from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
-                     GovTextArea, GovTextInput, TimeOfDayField, limit)
+from ..forms import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateField,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+    TimeOfDayField,
+    limit,
+)
 from ..submissions.services import OnceForm
-from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNDECIDED,
-                     YES_NO_UNKNOWN)
+from .models import (
+    FAMILY_TOLD,
+    HARM_CATEGORIES,
+    KINDS,
+    LEGAL_ACTIONS,
+    MODES,
+    TOPICS,
+    URGENCY,
+    YES_NO_UNDECIDED,
+    YES_NO_UNKNOWN,
+)
 from .thresholds import OUTCOMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -36,11 +63,35 @@ class VersionField(HiddenField):
         return "" if self.data is None else str(self.data)
 
 
+#: ids are 32-bit integer columns: a larger number cannot name a row, and PostgreSQL refuses to compare with it
+MAX_ID = 2**31 - 1
+
+
 def _int_or_none(value):
     try:
-        return int(value) if value not in (None, "", "None") else None
+        number = int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or 0 <= number <= MAX_ID else None
+
+
+def _id(value):
+    """Coerce for a list of ids: anything that cannot be a row's id is an invalid choice, never a query."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
+
+
+class ChoiceOfRows(SelectMultipleField):
+    """Ticked rows (children, agencies): a value that cannot be one is a GOV.UK error naming the list."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError(f"Select {self.label.text.lower()} from the list") from None
 
 
 def _int_or_zero(value):
@@ -58,7 +109,7 @@ class ConveneForm(OnceForm, FlaskForm):
     #: children found by "Find child" (so convening without ticking one is a choice made, not an accident)
     found_ids = HiddenField()
     without_found = BooleanField("Convene without the children found but not ticked", widget=GovCheckboxInput())
-    child_ids = SelectMultipleField("Children to discuss", coerce=int, widget=GovCheckboxesInput(),
+    child_ids = ChoiceOfRows("Children to discuss", coerce=_id, widget=GovCheckboxesInput(),
                                     description="Siblings are discussed together; each child gets their own decision")
     find = StringField("Find a brother or sister to add", widget=GovTextInput(),
                        description="Name, date of birth (for example 14/02/2016) or reference",
@@ -96,7 +147,7 @@ class ConveneForm(OnceForm, FlaskForm):
         description="Name, age and relationship to the child. If the alleged perpetrator is a child, they may be at "
                     "risk themselves: convene a separate strategy discussion about them.",
         validators=[Optional(), limit("Alleged perpetrator", 500)])
-    agency_ids = SelectMultipleField("Agencies to invite", coerce=int, widget=GovCheckboxesInput(),
+    agency_ids = ChoiceOfRows("Agencies to invite", coerce=_id, widget=GovCheckboxesInput(),
                                      description="Children's social care, police and health must take part in every "
                                                  "strategy discussion")
     submit = SubmitField("Convene the discussion", widget=GovSubmitInput())

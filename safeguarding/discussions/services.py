@@ -18,9 +18,21 @@ from ..clock import now
 from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from . import dates, thresholds
-from .models import (UNDECIDED_QUESTIONS, AgreedAction, AgreedActionChange, ChildRemoval, DiscussionChild, Dissent, InformationShared,
-                     Invitation, MinutesCirculation, MinutesVersion, StrategyDiscussion, ThresholdDecision,
-                     VaguePhrase)
+from .models import (
+    UNDECIDED_QUESTIONS,
+    AgreedAction,
+    AgreedActionChange,
+    ChildRemoval,
+    DiscussionChild,
+    Dissent,
+    InformationShared,
+    Invitation,
+    MinutesCirculation,
+    MinutesVersion,
+    StrategyDiscussion,
+    ThresholdDecision,
+    VaguePhrase,
+)
 from .vague_language import DEFAULT_PHRASES, normalise
 
 log = logging.getLogger("safeguarding.discussions")
@@ -180,8 +192,10 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     expect_version(sd, expected_version)
     _check_details(data)
     merged = {k: data.get(k, getattr(sd, k)) for k in ("scheduled_at", "referral_received_on")}
-    # A draft's decision to convene was made when it was opened; a discussion cannot be held before that.
-    _check_dates(merged, [link.child for link in sd.children], sd.convene_decided_at if sd.status == "draft" else None)
+    # A discussion cannot be held before the decision to convene it (for a draft, when it was opened). Only a
+    # moved date is held to that: discussions recorded after they were held, before this rule, keep their date.
+    moved = sd.status == "draft" or merged["scheduled_at"] != sd.scheduled_at
+    _check_dates(merged, [link.child for link in sd.children], sd.convene_decided_at if moved else None)
     if sd.referrer_words.strip() and data.get("referrer_words", sd.referrer_words) != sd.referrer_words:
         raise RuleError("The referrer's words cannot be changed once recorded: add a summary beside them instead",
                         "referrer_words")
@@ -260,6 +274,10 @@ def remove_child(sd: StrategyDiscussion, child_id: int, reason: str, *, actor,
         raise RuleError("Select a child from this discussion", "reason")
     if sd.decision_for(child_id) is not None:
         raise RuleError(f"{link.child.display_name} already has a decision: it stays on the record", "reason")
+    if link.voice_recorded_at is not None:
+        # What the child said is evidence; removing them would delete it with their place in the discussion.
+        raise RuleError(f"{link.child.display_name}'s voice is recorded on this discussion: it stays on the record",
+                        "reason")
     if len(sd.children) == 1:
         raise RuleError("A discussion needs at least one child: cancel the discussion instead", "reason")
     reason = (reason or "").strip()
@@ -448,7 +466,8 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     decision.agencies_absent = ", ".join(missing)
 
     start = thresholds.enquiry_start(decision.outcome, held_on(sd), None)
-    open_enquiry = _open_enquiry_for(sd, child_id) if start else None
+    with db.session.no_autoflush:  # the new decision is flushed below, where a concurrent one is caught
+        open_enquiry = _open_enquiry_for(sd, child_id) if start else None
     start = thresholds.enquiry_start(decision.outcome, held_on(sd),
                                      open_enquiry.enquiry_started_on if open_enquiry else None)
     if start is None:

@@ -81,7 +81,7 @@ def _create(form, create, fallback: str, saved: str):
 
 
 def _ids(text: str | None) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in (text or "").split(",") if v.isdigit() and len(v) < 10))
+    return list(dict.fromkeys(int(v) for v in (text or "").split(",") if v.isascii() and v.isdigit() and len(v) < 10))
 
 
 def _ids_text(ids: list[int]) -> str:
@@ -293,13 +293,13 @@ def new():
     form = ConveneForm()
     found = None
     if request.method == "GET":
-        child_ids = request.args.getlist("child", type=int)
+        child_ids = _ids(",".join(request.args.getlist("child")))
         form.child_ids.data = child_ids
         form.agency_ids.data = _default_agencies()
         form.chair_id.data = current_user.id if current_user.role in ("mash", "manager") else 0
-        _prefill_review(form, request.args.get("review_of", type=int), child_ids)
+        _prefill_review(form, next(iter(_ids(request.args.get("review_of"))), None), child_ids)
     else:
-        child_ids = [int(v) for v in request.form.getlist("child_ids") if v.isdigit() and len(v) < 10]
+        child_ids = _ids(",".join(request.form.getlist("child_ids")))
         if form.find_child.data:
             if (form.find.data or "").strip():
                 found = child_services.search(current_user, form.find.data)
@@ -314,9 +314,9 @@ def new():
         if left_out and not form.without_found.data:
             # Convening without a brother or sister someone went looking for is a choice, never an accident.
             names = " and ".join(c.display_name for c in left_out)
-            form.child_ids.errors = list(form.child_ids.errors) + [
+            form.child_ids.errors = [*form.child_ids.errors, (
                 f"You found {names} but did not select them: select them to discuss the children together, "
-                "or confirm you are convening without them"]
+                "or confirm you are convening without them")]
         else:
             data = _details_from(form)
             data["child_ids"] = form.child_ids.data
@@ -745,10 +745,10 @@ def action(action_id: int):
         form = complete_form if which == "done" else cancel_form
         if form.validate_on_submit():
             if which == "done":
-                work = lambda: services.complete_action(item, form.completion_note.data, actor=current_user,  # noqa: E731
+                work = lambda: services.complete_action(item, form.completion_note.data, actor=current_user,
                                                         expected_version=form.version.data)
             else:
-                work = lambda: services.cancel_action(item, form.cancel_reason.data, actor=current_user,  # noqa: E731
+                work = lambda: services.cancel_action(item, form.cancel_reason.data, actor=current_user,
                                                       expected_version=form.version.data)
             saved, conflict = _save(form, work)
             if saved:
