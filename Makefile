@@ -38,14 +38,24 @@ run: seed
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-# Every test on SQLite; then, when TEST_DATABASE_URL points at PostgreSQL, every database test again there.
+# Every test on SQLite (browser tests included); when TEST_DATABASE_URL points at PostgreSQL, every database test
+# there too. The two passes run side by side (one core each); each prints its own report when both are done.
 test: dev-venv
+	$(BIN)/ruff check -q .
 	$(BIN)/bandit -q -c pyproject.toml -r safeguarding app.py config
-	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-	  $(BIN)/pytest -q -p no:cacheprovider -m "not browser"; \
-	else echo "TEST_DATABASE_URL not set: PostgreSQL pass skipped (.ci/run sets it)"; fi
+	  echo "== SQLite and PostgreSQL ($$TEST_DATABASE_URL) passes side by side"; \
+	  logs=$$(mktemp -d); \
+	  ( TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider >$$logs/sqlite 2>&1; echo $$? >$$logs/sqlite.rc ) & \
+	  ( $(BIN)/pytest -q -p no:cacheprovider -m "not browser" >$$logs/postgresql 2>&1; echo $$? >$$logs/postgresql.rc ); \
+	  wait; status=0; \
+	  for pass in sqlite postgresql; do \
+	    echo "== $$pass"; cat $$logs/$$pass; [ "$$(cat $$logs/$$pass.rc)" = 0 ] || status=1; \
+	  done; rm -rf $$logs; exit $$status; \
+	else \
+	  TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
+	  echo "TEST_DATABASE_URL not set: PostgreSQL pass skipped (.ci/run sets it)"; \
+	fi
 
 # Rebuild static/govuk from govuk-frontend's Sass (needs Node; the output is committed).
 assets:

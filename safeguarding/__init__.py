@@ -39,9 +39,27 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 
 
 def _connect_features() -> None:
-    """Subscribe reminders to the events features announce (minutes circulated -> notices to attendees)."""
+    """Features register with the core (how they link people to children) and subscribe to each other's events
+    (minutes circulated -> notices to attendees); the core itself imports no feature."""
+    from .children.timeline import register_timeline
+    from .deadlines import register_provider
+    from .differences import access as differences_access
+    from .differences import deadlines as differences_deadlines
+    from .differences import timeline as differences_timeline
+    from .discussions import access as discussions_access
+    from .discussions import deadlines as discussions_deadlines
+    from .discussions import timeline as discussions_timeline
+    from .missing import access as missing_access
+    from .missing import deadlines as missing_deadlines
+    from .missing import timeline as missing_timeline
     from .reminders import hooks
 
+    for feature in (missing_access, differences_access, discussions_access):
+        feature.register()
+    for provider in (discussions_deadlines, missing_deadlines, differences_deadlines):
+        register_provider(provider)
+    for entries in (discussions_timeline, missing_timeline, differences_timeline):
+        register_timeline(entries)
     hooks.connect()
 
 

@@ -1,6 +1,7 @@
 """One shape for every clock in the product, and the one question the dashboard and the reminder sweep ask.
 
-Each feature with clocks provides `safeguarding/<feature>/deadlines.py` (listed in `providers()`) with:
+Each feature with clocks provides `safeguarding/<feature>/deadlines.py`, registered when the app is created
+(`register_provider`, from `safeguarding/__init__.py`), with:
 
     KINDS: dict[str, str]   # kind -> label a person would use, e.g. {"agreed_action": "Agreed action"}
     def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]
@@ -43,13 +44,17 @@ class Deadline:
         return self.due_at <= at
 
 
-def providers() -> Iterator:
-    """The features with clocks, each answering "which of my deadlines are open and due before X?"."""
-    from .differences import deadlines as differences
-    from .discussions import deadlines as discussions
-    from .missing import deadlines as missing
+#: the features with clocks, each answering "which of my deadlines are open and due before X?"
+_PROVIDERS: list = []
 
-    yield from (discussions, missing, differences)
+
+def register_provider(module) -> None:
+    if module not in _PROVIDERS:
+        _PROVIDERS.append(module)
+
+
+def providers() -> Iterator:
+    yield from _PROVIDERS
 
 
 def kinds() -> dict[str, str]:

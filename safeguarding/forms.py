@@ -29,7 +29,7 @@ __all__ = [
 TIME_RE = re.compile(r"^\s*([0-9]{1,2})[:.]([0-9]{2})\s*$")
 #: Dates anyone in a child's record could have: a grandparent's birth to a review decades ahead. Years outside
 #: would overflow the date arithmetic downstream (working days, time zones) and are never what was meant.
-MIN_YEAR, MAX_YEAR = 1900, 2199
+MIN_YEAR, MAX_YEAR = 1000, 2199
 
 
 class GovDateField(DateField):

@@ -14,18 +14,9 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
+from .rule_error import RuleError
 
-
-class RuleError(ValueError):
-    """Input that the law, the process or the facts make impossible; the message is fit to show the user.
-
-    `field` names the form field the message belongs beside (None: a summary error for the whole form).
-    """
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+__all__ = ["RuleError", "StaleEdit", "expect_version", "transaction"]
 
 
 class StaleEdit(Exception):

@@ -53,3 +53,16 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def is_public_holiday(day: date) -> bool:
+    """A public holiday as the Children Act 1989 s45(2) defines it: Christmas Day, Good Friday, a bank holiday or
+    a Sunday.
+
+    Not the same as a day off work: a Saturday Christmas Day counts (it is Christmas Day), but a Saturday Boxing
+    Day or New Year's Day does not, because the bank holiday is the substitute Monday.
+    """
+    if day.weekday() == 6 or (day.month, day.day) == (12, 25):
+        return True
+    # Good Friday is always a Friday, so the weekday test keeps it and drops Saturday "holidays"
+    return day.weekday() < 5 and is_bank_holiday(day)

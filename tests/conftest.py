@@ -6,19 +6,22 @@ import os
 
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
+from jinja2 import BytecodeCache
 from sqlalchemy import text
 
 from config import TestConfig
 from safeguarding import create_app
 from safeguarding.auth import passwords
 from safeguarding.auth.models import Agency, AgencyKind, Role, User
-from safeguarding.extensions import db
+from safeguarding.extensions import db, limiter
 
+from . import reminder_provider
 from .pages import PageClient
+from .smtp_server import SmtpServer
 
 PASSWORD = "correct-badger-lantern-42"
 USING_POSTGRES = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgres")
-_schema_ready = False
 
 
 @pytest.fixture(autouse=True)
@@ -35,38 +38,103 @@ def make_config(**overrides) -> TestConfig:
     return cfg
 
 
-def _reset_schema() -> None:
-    global _schema_ready
-    if USING_POSTGRES:
-        if not _schema_ready:
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept for the whole run, so an app built with its own settings compiles nothing again."""
+
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+#: settings read on every request, so a test may change them on the run's app (restored afterwards)
+_RUNTIME_SETTINGS = {"LOGIN_RATE_LIMIT", "SEARCH_RATE_LIMIT", "RATELIMIT_ENABLED"}
+
+
+def _build_app(database_url: str, **overrides) -> Flask:
+    sqlite = database_url.startswith("sqlite")
+    overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {} if sqlite else {"pool_pre_ping": True})
+    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
+    application.jinja_env.bytecode_cache = _BYTECODE
+    with application.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        else:
             db.drop_all()
             db.create_all()
-            _schema_ready = True
+    return application
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL when TEST_DATABASE_URL says so; otherwise a SQLite file, so that each request (and the test
+    itself) uses its own connection and sees only what was committed, as in production."""
+    if USING_POSTGRES:
+        return TestConfig().SQLALCHEMY_DATABASE_URI
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def run_app(database_url) -> Flask:
+    """One app for the whole run: templates compile once, the schema is made once."""
+    return _build_app(database_url)
+
+
+def _empty_database() -> None:
+    db.session.remove()
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            db.session.commit()
-    else:
-        db.create_all()
+            for table in reversed(tables):
+                conn.execute(table.delete())
 
 
 @pytest.fixture
-def app_factory():
-    """Build an app with config overrides; its database is fresh and its context pushed."""
+def app_factory(run_app, database_url):
+    """The run's app with its context pushed; settings overridden for this test only. Settings that are read once
+    at start-up (a different database, say) get an app of their own. Every table is emptied afterwards."""
     contexts = []
+    saved_config = dict(run_app.config)
+    built: list[Flask] = []
 
     def build(**overrides):
-        application = create_app(make_config(**overrides))
+        if set(overrides) <= _RUNTIME_SETTINGS:
+            application = run_app
+            application.config.update(overrides)
+            limiter.enabled = application.config["RATELIMIT_ENABLED"]
+        else:
+            application = _build_app(overrides.pop("SQLALCHEMY_DATABASE_URI", database_url), **overrides)
+            built.append(application)
         ctx = application.app_context()
         ctx.push()
         contexts.append(ctx)
-        _reset_schema()
         return application
 
     yield build
     for ctx in reversed(contexts):
         db.session.remove()
         ctx.pop()
+    for application in built:
+        with application.app_context():
+            db.engine.dispose()
+    run_app.config.clear()
+    run_app.config.update(saved_config)
+    with run_app.app_context():
+        if built:
+            limiter.init_app(run_app)  # an app built above re-bound the one limiter to itself
+        limiter.enabled = run_app.config["RATELIMIT_ENABLED"]
+        limiter.reset()  # every test starts with no sign-in attempts counted
+        _empty_database()
 
 
 @pytest.fixture
@@ -141,10 +209,9 @@ def signed_in(app, make_user):
 
 
 @pytest.fixture
-def browser_app(app_factory, tmp_path):
-    """An app on a SQLite file (shared by the server thread and the test), for browser tests."""
-    return app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'browser.sqlite'}",
-                       SQLALCHEMY_ENGINE_OPTIONS={})
+def browser_app(app):
+    """The run's app: its database is a file (or PostgreSQL) that the server thread opens on its own connections."""
+    return app
 
 
 @pytest.fixture
@@ -163,3 +230,28 @@ def browser_page(browser_app):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a loopback port; `.messages` holds what it received."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chase(app, monkeypatch):
+    """A test deadline provider installed beside the real ones, with its table created for this test."""
+    reminder_provider.install(monkeypatch)
+    reminder_provider.create_table()
+    yield reminder_provider
+    reminder_provider.drop_table()
+
+
+@pytest.fixture
+def team(make_user):
+    """A practitioner (the owner) and their line manager."""
+    manager = make_user(Role.MANAGER, "csc", name="Morgan Manager")
+    owner = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
+    return owner, manager

@@ -1,12 +1,15 @@
 """Building blocks for the strategy discussion tests: children, a convened discussion, form data."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
+from html import unescape
 
 from safeguarding import clock
 from safeguarding.children.models import Child
 from safeguarding.discussions import services
 from safeguarding.extensions import db
+from safeguarding.service import transaction
 
 
 def make_child(first="Amy", last="Example", born=date(2016, 2, 14), agency=None) -> Child:
@@ -25,6 +28,9 @@ def details(**overrides) -> dict:
             "referrer_words": "The flat was unsanitary with a foul smell and a fire hazard.",
             "referrer_summary": ""}
     data.update(overrides)
+    if "referral_received_on" not in overrides and data["scheduled_at"] is not None:
+        # a referral comes before the discussion about it
+        data["referral_received_on"] = min(clock.london_today(), clock.to_london(data["scheduled_at"]).date())
     return data
 
 
@@ -32,7 +38,8 @@ def convene(chair, children, agencies_to_invite, **overrides):
     data = details(chair_id=chair.id, **overrides)
     data["child_ids"] = [c.id for c in children]
     data["agency_ids"] = [a.id for a in agencies_to_invite]
-    return services.convene(data, actor=chair)
+    with transaction():
+        return services.convene(data, actor=chair)
 
 
 def attend(sd, actor, **statuses):
@@ -41,7 +48,8 @@ def attend(sd, actor, **statuses):
     for inv in sd.invitations:
         status = statuses.get(inv.agency.kind, "attended")
         answers[inv.id] = (status, "On leave" if status in ("apologies", "not_invited") else "")
-    services.record_attendance(sd, answers, actor=actor)
+    with transaction():
+        services.record_attendance(sd, answers, actor=actor)
 
 
 def decision_data(**overrides) -> dict:
@@ -61,3 +69,24 @@ def date_parts(day: date) -> list[str]:
 
 def at_london(year, month, day, hour=10, minute=0) -> datetime:
     return clock.london_datetime(date(year, month, day), hour, minute)
+
+
+_HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+_ATTR = re.compile(r'(name|value)="([^"]*)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs a page's forms carry (CSRF token, one-time submission key, versions), as a browser
+    would post them back."""
+    fields = {}
+    for tag in _HIDDEN.findall(html):
+        attrs = dict(_ATTR.findall(tag))
+        if "name" in attrs:
+            fields.setdefault(attrs["name"], unescape(attrs.get("value", "")))
+    return fields
+
+
+def submit(client, url: str, data: dict, expected: int = 302, form_url: str | None = None):
+    """Open the form as a person would (keeping its hidden fields) and submit it with `data` filled in."""
+    page = client.get(form_url or url)
+    return client.post(url, {**hidden_fields(page.html), **data}, expected)

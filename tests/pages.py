@@ -2,6 +2,7 @@
 status, a <title>, well-formed HTML, unique ids, and a CSP nonce on every script."""
 from __future__ import annotations
 
+import contextvars
 import re
 from html.parser import HTMLParser
 
@@ -99,24 +100,27 @@ class Page:
 class PageClient:
     """Wraps Flask's test client. get/post check the page; post_form fetches the form first for its token.
 
-    The test keeps an application context pushed (so it can use the database), and Flask reuses it for
-    requests; each request gets a fresh `g` as in production, since `g` holds the CSRF token and CSP nonce.
+    Each request runs as in production: in a context of its own (its own `g`, its own database session and
+    connection), so it sees only what was committed. What the test set up before the request is its own unit of
+    work, committed first (services only flush), unless `commit_setup=False`, as in the test that proves a request
+    cannot see uncommitted rows. Afterwards the test's session forgets what it had loaded, so it reads what the
+    request saved.
     """
 
-    def __init__(self, client):
+    def __init__(self, client, commit_setup: bool = True):
         self.client = client
+        self.commit_setup = commit_setup
 
     def request(self, method: str, url: str, **kwargs):
-        from flask.globals import _cv_app
+        from flask import has_app_context
 
         from safeguarding.extensions import db
 
-        ctx = _cv_app.get(None)
-        if ctx is not None:
-            db.session.commit()  # what the test set up is visible to, and not locked against, the request
-            ctx.g = ctx.app.app_ctx_globals_class()
-        response = self.client.open(url, method=method, **kwargs)
-        if ctx is not None:
+        if self.commit_setup and has_app_context():
+            db.session.commit()
+        # A new, empty context: the test's pushed app context (and its session) is not the request's.
+        response = contextvars.Context().run(self.client.open, url, method=method, **kwargs)
+        if has_app_context():
             db.session.expire_all()
         return response
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, select
 
 from safeguarding import deadlines
-from safeguarding.auth.models import Role
 from safeguarding.clock import LONDON
 from safeguarding.deadlines import Deadline
 from safeguarding.extensions import db
@@ -96,20 +94,3 @@ def install(monkeypatch=None) -> None:
 def london(*args) -> datetime:
     """A London wall-clock time as an aware UTC instant."""
     return datetime(*args, tzinfo=LONDON).astimezone(timezone.utc)
-
-
-@pytest.fixture
-def chase(app, monkeypatch):
-    """The test provider installed beside the real ones, with its table created for this test."""
-    install(monkeypatch)
-    create_table()
-    yield sys.modules[__name__]
-    drop_table()
-
-
-@pytest.fixture
-def team(make_user):
-    """A practitioner (the owner) and their line manager."""
-    manager = make_user(Role.MANAGER, "csc", name="Morgan Manager")
-    owner = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
-    return owner, manager

@@ -7,7 +7,6 @@ import time
 from email import message_from_bytes
 from email.policy import default
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -55,20 +54,14 @@ class SmtpServer:
             self.controller = None
 
     def config(self) -> dict:
-        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port, "SMTP_TIMEOUT": 5, "MAIL_FROM": "reminders@test.example"}
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port, "SMTP_TIMEOUT": 5,
+                "MAIL_FROM": "reminders@test.example"}
 
     def wait_for(self, count: int, seconds: float = 10.0) -> list:
         deadline = time.monotonic() + seconds
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.messages
-
-
-@pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def self_signed_cert(directory) -> tuple[str, str]:

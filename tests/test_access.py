@@ -7,6 +7,8 @@ from safeguarding.audit.models import AuditEvent
 from safeguarding.auth.models import Role
 from safeguarding.extensions import db
 
+from .pages import PageClient
+
 PUBLIC = {"static", "main.index", "main.healthz", "auth.sign_in"}
 
 
@@ -48,7 +50,7 @@ def test_admin_pages_are_refused_to_other_roles_and_audited(app, signed_in):
     assert admin_routes
     for role in (Role.MASH, Role.PRACTITIONER, Role.MANAGER):
         client, user = signed_in(role)
-        for endpoint, url in admin_routes:
+        for _, url in admin_routes:
             client.get(url, expected=403)
         fails = db.session.execute(db.select(AuditEvent).where(
             AuditEvent.action == "authz_fail", AuditEvent.user_id == user.id)).scalars().all()
@@ -69,7 +71,11 @@ def test_security_headers_on_pages(signed_in, path):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_unexpected_error_shows_a_page_without_a_stack_trace(app, client):
+def test_unexpected_error_shows_a_page_without_a_stack_trace(app_factory):
+    # an app of its own: a route cannot be added to the run's app once it has served requests
+    app = app_factory(PROPAGATE_EXCEPTIONS=False)
+    client = PageClient(app.test_client())
+
     @app.route("/boom-for-test")
     def boom():
         raise RuntimeError("secret internals")

@@ -50,6 +50,7 @@ def no_further_action_yesterday():
         discussions.record_decision(sd, ruby.id, decision_data(
             outcome="nfa", rationale="Ruby's bruise was explained by a fall at the park; her mother is engaging.",
             medical_examination="no", medical_details=""), actor=chair)
+    db.session.commit()  # discussions services only flush: the browser's server thread reads the committed file
     return sd, ruby
 
 
@@ -90,7 +91,8 @@ def test_police_officer_disagrees_with_no_further_action_manager_responds_at_sta
     page.get_by_role("button", name="Raise the difference").click()
     expect(page).to_have_title(re.compile("^" + re.escape("Professional difference PD-")))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Sam Patel has been told")
-    expect(page.locator("body")).to_contain_text("The decision \u201cNo further action\u201d at the strategy discussion of")
+    expect(page.locator("body")).to_contain_text(
+        "The decision \u201cNo further action\u201d at the strategy discussion of")
     assert_accessible(page)
     difference_url = page.url
 

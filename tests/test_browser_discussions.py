@@ -47,6 +47,11 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.get_by_label(re.compile("Max Walker")).check()
     assert page.get_by_label(re.compile("Sophie Walker")).is_checked()
     tomorrow = clock.london_today() + timedelta(days=1)
+    # Nothing is answered for the person: initial or review, urgency and how it is held are chosen.
+    assert not page.get_by_label("Initial", exact=True).is_checked()
+    page.get_by_label("Initial", exact=True).check()
+    page.get_by_label(re.compile("Not urgent")).check()
+    page.get_by_label("Video call").check()
     _fill_date(page, "scheduled_date", tomorrow)
     page.get_by_label("Start time").fill("10:30")
     page.get_by_label("Who referred").fill("Ambulance crew")
@@ -84,6 +89,8 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     # Vague words are pointed out while typing, and saving is never blocked.
     page.get_by_role("link", name="Record information shared").click()
     page.get_by_label("Agency sharing the information").select_option(label="Northshire Police")
+    page.get_by_label("About").select_option(label="Other information")
+    page.get_by_label("Which child").select_option(label="All the children")
     page.get_by_label("What was shared").fill("Father known to police. Home conditions were poor.")
     expect(page.locator(".app-vague-hint")).to_contain_text("“Home conditions were poor”")
     assert_accessible(page)
@@ -100,6 +107,13 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.get_by_label("Reasons for the decision").fill("Fire hazard and no food; Sophie has a burn on her hand")
     page.get_by_label("Why the decision is made without every required agency").fill(
         "Health visitor unavailable; records sent by email")
+    assert "Select whether a medical examination is needed" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_role("group", name=re.compile("ABE")).get_by_label("No", exact=True).check()
+    page.get_by_role("group", name="Intermediary considered?").get_by_label("Not decided yet").check()
+    page.get_by_role("group", name="Medical examination needed?").get_by_label("Yes").check()
+    page.get_by_label("Medical examination: who, where and when").fill("Paediatrician at 3pm today")
+    page.get_by_role("group", name="Legal action").get_by_label("None").check()
+    page.get_by_role("group", name="What the family is told").get_by_label("Will be told").check()
     page.get_by_label("When, and by whom").fill("Today, by the social worker")
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_url(re.compile(r"#decision-\d+$"))
@@ -110,6 +124,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
                                ("Share the children's health records", "Nurse Ruth Green")):
         page.get_by_role("link", name="Add an agreed action").click()
         page.get_by_label("What needs to be done").fill(description)
+        page.get_by_label("For which child").select_option(label="All the children")
         labels = page.locator("#owner_id option").all_inner_texts()
         page.get_by_label("Owner").select_option(label=next(o for o in labels if o.startswith(owner)))
         _fill_date(page, "due_date", tomorrow)
@@ -118,6 +133,12 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
             assert_accessible(page)
         page.get_by_role("button", name="Add action").click()
         page.wait_for_url(re.compile(r"#actions$"))
+    assert page.locator("#actions + table tbody tr").count() == 2
+    # Back to the form just saved, and submit it again: nothing new is added, and the person is told so.
+    page.go_back()
+    page.get_by_role("button", name="Add action").click()
+    page.wait_for_url(re.compile(r"#actions$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("This was already saved")
     assert page.locator("#actions + table tbody tr").count() == 2
     assert_accessible(page)
 

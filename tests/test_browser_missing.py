@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from safeguarding import clock
 from safeguarding.demo import seed
+from safeguarding.extensions import db
 
 from .browser import assert_accessible
 
@@ -33,6 +34,7 @@ def sign_in(page, email: str) -> None:
 
 def test_missing_episode_return_and_return_home_interview(browser_app, browser_page):
     seed(DEMO)
+    db.session.commit()  # the demo's services flush; the server thread must see (and not wait for) it
     page = browser_page
     now = clock.now()
     sign_in(page, "police@example.org")
@@ -43,6 +45,8 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     page.locator("#date_of_birth-day").fill("3")
     page.locator("#date_of_birth-month").fill("4")
     page.locator("#date_of_birth-year").fill("2011")
+    page.locator('input[name="gender"][value="unknown"]').check()
+    page.locator('input[name="looked_after"][value="no"]').check()
     page.get_by_role("button", name="Save child").click()
     page.get_by_role("link", name="Record a missing episode").click()
     assert_accessible(page)
@@ -78,7 +82,7 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     expect(page.locator("body")).to_contain_text("Due by")
     assert_accessible(page)
 
-    fill_moment(page, "offer-offered", now - timedelta(hours=2))
+    fill_moment(page, "offered", now - timedelta(hours=2))
     page.get_by_label("Phone call").check()
     page.get_by_label("Declined").check()
     page.get_by_label("What the child said (optional)").fill("Not today")
@@ -87,7 +91,7 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     expect(page.locator("body")).to_contain_text("ideally by Jo Williams again")
     assert_accessible(page)
 
-    fill_moment(page, "offer-offered", now - timedelta(hours=1))
+    fill_moment(page, "offered", now - timedelta(hours=1))
     page.get_by_label("In person").check()
     page.get_by_label("Accepted").check()
     page.get_by_role("button", name="Record the offer").click()
@@ -106,3 +110,44 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     expect(page.locator("body")).to_contain_text("Return home interview completed within 72 hours")
     expect(page.locator("body")).to_contain_text("Threatened if he did not carry a bag")
     assert_accessible(page)
+
+
+def test_back_and_save_again_records_one_missing_episode(browser_app, browser_page):
+    from safeguarding.missing.models import DiscussionPrompt, MissingEpisode
+
+    seed(DEMO)
+    db.session.commit()  # the demo's services flush; the server thread must see (and not wait for) it
+    page = browser_page
+    now = clock.now()
+    sign_in(page, "police@example.org")
+    page.goto("/children/new")
+    page.get_by_label("First name").fill("Robin")
+    page.get_by_label("Last name").fill("Twice")
+    page.locator("#date_of_birth-day").fill("9")
+    page.locator("#date_of_birth-month").fill("9")
+    page.locator("#date_of_birth-year").fill("2012")
+    page.locator('input[name="gender"][value="unknown"]').check()
+    page.locator('input[name="looked_after"][value="no"]').check()
+    page.get_by_role("button", name="Save child").click()
+    page.get_by_role("link", name="Record a missing episode").click()
+    fill_moment(page, "reported", now - timedelta(hours=2))
+    page.get_by_label("Home", exact=True).check()
+    page.get_by_label("Medium").check()
+    page.get_by_role("button", name="Save episode").click()
+    expect(page.locator("body")).to_contain_text("Missing episode recorded")
+
+    page.go_back()
+    if not page.locator("#reported_time").input_value():  # the browser did not keep what was typed
+        fill_moment(page, "reported", now - timedelta(hours=2))
+        page.get_by_label("Home", exact=True).check()
+        page.get_by_label("Medium").check()
+    page.get_by_role("button", name="Save episode").click()
+    expect(page.locator("body")).to_contain_text("This was already saved. Nothing new was added.")
+    assert_accessible(page)
+    db.session.expire_all()
+    child_episodes = db.session.execute(db.select(MissingEpisode).where(
+        MissingEpisode.child.has(first_name="Robin"))).scalars().all()
+    assert len(child_episodes) == 1
+    prompts = db.session.execute(db.select(DiscussionPrompt).where(
+        DiscussionPrompt.child_id == child_episodes[0].child_id)).scalars().all()
+    assert prompts == []

@@ -8,6 +8,8 @@ from safeguarding.children.models import Child
 from safeguarding.children.nhs import is_valid_nhs_number
 from safeguarding.extensions import db
 
+from .once_forms import post_new
+
 
 def _child_form(**overrides):
     data = {"first_name": "Amy", "last_name": "Example", "date_of_birth": ["14", "2", "2016"],
@@ -24,7 +26,7 @@ def test_nhs_number_check_digit(number, valid):
 
 def test_create_find_and_view_child_is_audited(signed_in):
     client, user = signed_in(Role.MASH)
-    page = client.post_form("/children/new", _child_form())
+    page = post_new(client, "/children/new", _child_form())
     child = db.session.execute(db.select(Child)).scalar_one()
     assert page.response.headers["Location"] == f"/children/{child.id}"
     assert child.nhs_number == "9434765919" and child.created_by_agency_id == user.agency_id
@@ -43,30 +45,30 @@ def test_create_find_and_view_child_is_audited(signed_in):
 
 def test_bad_input_gets_gov_uk_errors_and_keeps_what_was_typed(signed_in):
     client, _ = signed_in(Role.MASH)
-    page = client.post_form("/children/new", _child_form(
+    page = post_new(client, "/children/new", _child_form(
         first_name="", date_of_birth=["31", "2", "2016"], nhs_number="9434765918", address="1 Keep Street"),
         expected=200)
     for message in ("Enter the child's first name", "Date of birth must be a real date",
                     "Enter a valid NHS number"):
         assert message in page
     assert "1 Keep Street" in page.html and 'value="9434765918"' in page.html
-    future = client.post_form("/children/new", _child_form(date_of_birth=["1", "1", "2099"]), expected=200)
+    future = post_new(client, "/children/new", _child_form(date_of_birth=["1", "1", "2099"]), expected=200)
     assert "Date of birth must be today or in the past" in future
-    long_name = client.post_form("/children/new", _child_form(first_name="x" * 101), expected=200)
+    long_name = post_new(client, "/children/new", _child_form(first_name="x" * 101), expected=200)
     assert "First name must be 100 characters or fewer" in long_name
-    unborn = client.post_form("/children/new", _child_form(is_unborn="y", date_of_birth=["", "", ""]),
+    unborn = post_new(client, "/children/new", _child_form(is_unborn="y", date_of_birth=["", "", ""]),
                               expected=200)
     assert "Enter the expected date of delivery" in unborn
-    no_dob = client.post_form("/children/new", _child_form(date_of_birth=["", "", ""]), expected=200)
+    no_dob = post_new(client, "/children/new", _child_form(date_of_birth=["", "", ""]), expected=200)
     assert "Enter the child's date of birth" in no_dob
-    partial = client.post_form("/children/new", _child_form(date_of_birth=["12", "", "2016"]), expected=200)
+    partial = post_new(client, "/children/new", _child_form(date_of_birth=["12", "", "2016"]), expected=200)
     assert "Date of birth must include a month" in partial
     assert db.session.execute(db.select(Child)).first() is None
 
 
 def test_unborn_child(signed_in):
     client, _ = signed_in(Role.MASH)
-    client.post_form("/children/new", _child_form(is_unborn="y", date_of_birth=["", "", ""],
+    post_new(client, "/children/new", _child_form(is_unborn="y", date_of_birth=["", "", ""],
                                                    expected_date=["1", "3", "2027"], nhs_number=""))
     child = db.session.execute(db.select(Child)).scalar_one()
     assert child.is_unborn and child.expected_date == date(2027, 3, 1) and child.date_of_birth is None
@@ -74,7 +76,7 @@ def test_unborn_child(signed_in):
 
 def test_practitioner_of_another_agency_cannot_see_the_child(signed_in):
     mash, _ = signed_in(Role.MASH)
-    mash.post_form("/children/new", _child_form())
+    post_new(mash, "/children/new", _child_form())
     child = db.session.execute(db.select(Child)).scalar_one()
     police, police_user = signed_in(Role.PRACTITIONER, "police")
     police.get(f"/children/{child.id}", expected=404)
@@ -86,7 +88,7 @@ def test_practitioner_of_another_agency_cannot_see_the_child(signed_in):
 
 def test_stale_edit_shows_conflict_and_loses_nothing(signed_in):
     client, _ = signed_in(Role.MASH)
-    client.post_form("/children/new", _child_form())
+    post_new(client, "/children/new", _child_form())
     child = db.session.execute(db.select(Child)).scalar_one()
     url = f"/children/{child.id}/edit"
     token = client.get(url).csrf()
@@ -102,18 +104,18 @@ def test_stale_edit_shows_conflict_and_loses_nothing(signed_in):
 
 def test_adversities_are_counted(signed_in):
     client, _ = signed_in(Role.MASH)
-    client.post_form("/children/new", _child_form())
+    post_new(client, "/children/new", _child_form())
     child = db.session.execute(db.select(Child)).scalar_one()
     for adversity in ("domestic_abuse", "substance_misuse", "poverty"):
-        client.post_form(f"/children/{child.id}/adversities", {"adversity": adversity, "note": "seen"},
-                         form_url=f"/children/{child.id}")
+        post_new(client, f"/children/{child.id}/adversities", {"adversity": adversity, "note": "seen"},
+                 form_url=f"/children/{child.id}")
     page = client.get(f"/children/{child.id}")
     assert "(3 of 9)" in page and "consider the cumulative harm" in page
 
 
 def test_manager_sees_who_looked_at_a_child(signed_in):
     mash, mash_user = signed_in(Role.MASH)
-    mash.post_form("/children/new", _child_form())
+    post_new(mash, "/children/new", _child_form())
     child = db.session.execute(db.select(Child)).scalar_one()
     mash.get(f"/children/{child.id}")
     mash.get(f"/audit/children/{child.id}", expected=403)

@@ -10,7 +10,7 @@ from safeguarding import clock
 from safeguarding.auth.models import Role
 from safeguarding.extensions import db
 
-from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
+from .reminder_provider import london
 
 NOW = london(2026, 12, 1, 10, 0)  # Tuesday 10:00
 

@@ -53,6 +53,7 @@ def discussion(cast, agencies):
         check = discussions.add_action(sd, {"description": "Police check on the mother's partner", "owner_id":
                                             cast["officer"].id, "child_id": None,
                                             "due_at": HELD + timedelta(days=1)}, actor=chair)
+    db.session.commit()  # services flush; the test's unit of work ends here, as a request's would
     return {"sd": sd, "decision": decision, "visit": visit, "check": check, "ben": ben}
 
 

@@ -8,7 +8,7 @@ from safeguarding.discussions.models import AgreedAction, StrategyDiscussion, Th
 from safeguarding.discussions import services
 from safeguarding.extensions import db
 
-from .discussion_data import attend, convene, date_parts, decision_data, make_child
+from .discussion_data import submit, attend, convene, date_parts, decision_data, make_child
 
 
 def _events(object_type, action=None):
@@ -36,11 +36,11 @@ def test_convene_for_two_siblings_with_default_agencies(signed_in, agencies):
     form_page = client.get(f"/discussions/new?child={amy.id}")
     assert "Amy Example" in form_page and "Ben Example" not in form_page
     # Find the sibling without losing what was typed.
-    found = client.post_form(f"/discussions/new?child={amy.id}", {
+    found = submit(client, f"/discussions/new?child={amy.id}", {
         "child_ids": [str(amy.id)], "find": "Ben", "find_child": "y", "reason": "Typed before searching"},
         expected=200)
     assert "Ben Example" in found and "Typed before searching" in found.html
-    page = client.post_form("/discussions/new", _convene_form(
+    page = submit(client, "/discussions/new", _convene_form(
         mash.id, [amy.id, ben.id], [agencies["csc"].id, agencies["police"].id, agencies["health"].id]))
     sd = db.session.execute(db.select(StrategyDiscussion)).scalar_one()
     assert page.response.headers["Location"] == f"/discussions/{sd.id}"
@@ -69,7 +69,7 @@ def test_convene_defaults_tick_csc_police_and_health(signed_in, agencies):
 def test_convene_bad_input_keeps_what_was_typed(signed_in, agencies):
     client, mash = signed_in(Role.MASH)
     amy = make_child()
-    page = client.post_form("/discussions/new", _convene_form(
+    page = submit(client, "/discussions/new", _convene_form(
         0, [amy.id], [agencies["csc"].id], scheduled_date=["31", "2", "2027"], scheduled_time="25:00",
         referral_received_on=date_parts(clock.london_today() + timedelta(days=3)), referrer_words="",
         reason="x" * 5001, referral_source="A neighbour, Mrs Jones"), expected=200)
@@ -81,9 +81,9 @@ def test_convene_bad_input_keeps_what_was_typed(signed_in, agencies):
     assert page.title.startswith("Error:")
     assert "A neighbour, Mrs Jones" in page.html
     assert db.session.execute(db.select(StrategyDiscussion)).first() is None
-    no_child = client.post_form("/discussions/new", _convene_form(mash.id, [], [agencies["csc"].id]), expected=200)
+    no_child = submit(client, "/discussions/new", _convene_form(mash.id, [], [agencies["csc"].id]), expected=200)
     assert "Select at least one child" in no_child
-    review = client.post_form("/discussions/new", _convene_form(mash.id, [amy.id], [], kind="review"), expected=200)
+    review = submit(client, "/discussions/new", _convene_form(mash.id, [amy.id], [], kind="review"), expected=200)
     assert "Select the discussion this one reviews" in review
 
 
@@ -99,7 +99,7 @@ def test_referrer_words_are_kept_verbatim_and_a_summary_sits_beside_them(signed_
     form = client.get(url)
     assert 'name="referrer_words"' not in form.html  # cannot be edited once recorded
     day = clock.london_today() + timedelta(days=1)
-    client.post_form(url, {"version": str(sd.version), "kind": "initial", "urgency": "standard",
+    submit(client, url, {"version": str(sd.version), "kind": "initial", "urgency": "standard",
                            "scheduled_date": date_parts(day), "scheduled_time": "11:00", "mode": "phone",
                            "chair_id": str(mash.id), "referral_source": "Ambulance crew",
                            "referral_received_on": date_parts(clock.london_today()), "harm_category": "neglect",
@@ -117,11 +117,11 @@ def test_attendance_without_health_is_shown_and_a_decision_needs_a_reason(signed
     amy = make_child()
     sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
     ids = {i.agency.kind: i.id for i in sd.invitations}
-    bad = client.post_form(f"/discussions/{sd.id}/attendance", {
+    bad = submit(client, f"/discussions/{sd.id}/attendance", {
         f"status_{ids['childrens_social_care']}": "attended", f"status_{ids['police']}": "attended",
         f"status_{ids['health']}": "apologies", f"reason_{ids['health']}": ""}, expected=200)
     assert "Enter the reason for apologies (Testshire NHS)" in bad
-    client.post_form(f"/discussions/{sd.id}/attendance", {
+    submit(client, f"/discussions/{sd.id}/attendance", {
         f"status_{ids['childrens_social_care']}": "attended", f"status_{ids['police']}": "attended",
         f"status_{ids['health']}": "apologies", f"reason_{ids['health']}": "Health visitor on a home visit"})
     page = client.get(f"/discussions/{sd.id}")
@@ -133,11 +133,11 @@ def test_attendance_without_health_is_shown_and_a_decision_needs_a_reason(signed
     form = {"outcome": "s47_single", "rationale": "", "abe_planned": "no", "intermediary_considered": "no",
             "medical_examination": "no", "legal_action": "none", "family_told": "will_tell",
             "family_told_when": "Tomorrow, by the social worker"}
-    refused = client.post_form(url, form, expected=200)
+    refused = submit(client, url, form, expected=200)
     assert "Enter the reasons for the decision" in refused
     assert "conference due by <strong>" in refused.html and "&lt;strong&gt;" not in refused.html
     assert "Enter why the decision is made without Health" in refused
-    client.post_form(url, {**form, "rationale": "Bruising on the cheek of a 4 month old",
+    submit(client, url, {**form, "rationale": "Bruising on the cheek of a 4 month old",
                            "minimum_agency_reason": "Health visitor unavailable; GP records sent"})
     decision = db.session.execute(db.select(ThresholdDecision)).scalar_one()
     assert decision.agencies_absent == "Health" and decision.outcome == "s47_single"
@@ -158,7 +158,7 @@ def test_information_prompts_and_vague_language_flag(signed_in, agencies):
     sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
     page = client.get(f"/discussions/{sd.id}")
     assert "Previous convictions" in page and "Missed appointments" in page
-    client.post_form(f"/discussions/{sd.id}/information", {
+    submit(client, f"/discussions/{sd.id}/information", {
         "agency_id": str(agencies["police"].id), "topic": "police_convictions", "child_id": "0",
         "text": "Mother's partner: two convictions for assault. Home conditions were poor.",
         "shared_by": "DC Evans"})
@@ -166,7 +166,7 @@ def test_information_prompts_and_vague_language_flag(signed_in, agencies):
     assert "two convictions for assault" in page
     assert "Check the wording" in page and "Home conditions were poor" in page
     assert "Previous convictions" not in page.text.split("Not asked about yet")[1]
-    refused = client.post_form(f"/discussions/{sd.id}/information", {
+    refused = submit(client, f"/discussions/{sd.id}/information", {
         "agency_id": str(agencies["education"].id), "topic": "other", "text": "x"}, expected=200)
     assert "Not a valid choice" in refused or "Select an agency invited" in refused
 
@@ -176,9 +176,9 @@ def test_child_voice(signed_in, agencies):
     amy = make_child()
     sd = convene(mash, [amy], [agencies["csc"]])
     url = f"/discussions/{sd.id}/children/{amy.id}/voice"
-    refused = client.post_form(url, {"child_seen": "no", "seen_alone": "unknown"}, expected=200)
+    refused = submit(client, url, {"child_seen": "no", "seen_alone": "unknown"}, expected=200)
     assert "Enter why the child has not been seen" in refused
-    client.post_form(url, {"child_seen": "yes", "seen_alone": "yes", "seen_on": date_parts(clock.london_today()),
+    submit(client, url, {"child_seen": "yes", "seen_alone": "yes", "seen_on": date_parts(clock.london_today()),
                            "seen_by": "Jo Williams, social worker",
                            "child_said": "Daddy shouts <and> the door bangs"})
     page = client.get(f"/discussions/{sd.id}")
@@ -195,16 +195,16 @@ def test_actions_owner_due_date_and_my_actions(signed_in, make_user, agencies):
     sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
     url = f"/discussions/{sd.id}/actions/new"
     yesterday = clock.london_today() - timedelta(days=1)
-    refused = client.post_form(url, {"description": "Check PNC", "owner_id": str(officer.id),
+    refused = submit(client, url, {"description": "Check PNC", "owner_id": str(officer.id),
                                      "due_date": date_parts(yesterday), "due_time": "17:00"}, expected=200)
     assert "Due date must be today or in the future" in refused
     assert "Check PNC" in refused.html
-    missing = client.post_form(url, {"description": "", "owner_id": "0", "due_date": ["", "", ""]}, expected=200)
+    missing = submit(client, url, {"description": "", "owner_id": "0", "due_date": ["", "", ""]}, expected=200)
     for message in ("Enter what needs to be done", "Select who owns the action", "Enter the due date",
                     "Enter the due time"):
         assert message in missing
     tomorrow = clock.london_today() + timedelta(days=1)
-    client.post_form(url, {"description": "Check PNC and intelligence on the mother's partner",
+    submit(client, url, {"description": "Check PNC and intelligence on the mother's partner",
                            "owner_id": str(officer.id), "child_id": str(amy.id), "due_date": date_parts(tomorrow),
                            "due_time": "17:00"})
     action = db.session.execute(db.select(AgreedAction)).scalar_one()
@@ -270,12 +270,12 @@ def test_invite_a_named_person(signed_in, make_user, agencies):
     sd = convene(mash, [make_child()], [agencies["csc"]])
     gp = make_user(Role.PRACTITIONER, "health", name="Dr Asha Rao")
     url = f"/discussions/{sd.id}/invite"
-    empty = client.post_form(url, {"agency_id": "0", "user_id": "0", "person_name": ""}, expected=200)
+    empty = submit(client, url, {"agency_id": "0", "user_id": "0", "person_name": ""}, expected=200)
     assert "Select the agency" in empty and "Select a person or enter their name" in empty
-    wrong = client.post_form(url, {"agency_id": str(agencies["police"].id), "user_id": str(gp.id)}, expected=200)
+    wrong = submit(client, url, {"agency_id": str(agencies["police"].id), "user_id": str(gp.id)}, expected=200)
     assert "Dr Asha Rao works for Testshire NHS" in wrong
-    client.post_form(url, {"agency_id": str(agencies["health"].id), "user_id": str(gp.id), "role": "GP"})
-    client.post_form(url, {"agency_id": str(agencies["education"].id), "user_id": "0",
+    submit(client, url, {"agency_id": str(agencies["health"].id), "user_id": str(gp.id), "role": "GP"})
+    submit(client, url, {"agency_id": str(agencies["education"].id), "user_id": "0",
                            "person_name": "Mrs Khan", "role": "Class teacher"})
     page = client.get(f"/discussions/{sd.id}")
     assert "Dr Asha Rao, GP" in page and "Mrs Khan, Class teacher" in page
@@ -289,9 +289,9 @@ def test_icpc_conference_date_closes_the_clock(signed_in, agencies):
     decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
     url = f"/discussions/{sd.id}/decisions/{decision.id}/icpc"
     assert "15 working days after the discussion" in client.get(url)
-    refused = client.post_form(url, {"icpc_date": ["30", "2", "2027"]}, expected=200)
+    refused = submit(client, url, {"icpc_date": ["30", "2", "2027"]}, expected=200)
     assert "Date of the initial child protection conference must be a real date" in refused
-    client.post_form(url, {"icpc_date": date_parts(decision.icpc_due_on)})
+    submit(client, url, {"icpc_date": date_parts(decision.icpc_due_on)})
     db.session.refresh(decision)
     assert decision.icpc_status == "booked" and decision.icpc_date == decision.icpc_due_on
     assert "Booked for" in client.get(f"/discussions/{sd.id}")
@@ -302,7 +302,7 @@ def test_decision_asks_for_abe_and_family_details(signed_in, agencies):
     amy = make_child()
     sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
     attend(sd, mash)
-    page = client.post_form(f"/discussions/{sd.id}/children/{amy.id}/decision", {
+    page = submit(client, f"/discussions/{sd.id}/children/{amy.id}/decision", {
         "outcome": "s47_joint", "rationale": "Disclosure of sexual abuse", "abe_planned": "yes",
         "intermediary_considered": "no", "medical_examination": "yes", "legal_action": "epo",
         "family_told": "not_told", "next_review_on": ["1", "1", "2020"]}, expected=200)

@@ -11,8 +11,9 @@ from safeguarding.discussions import services
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
+from safeguarding.service import transaction
 
-from .discussion_data import attend, convene, decision_data, make_child
+from .discussion_data import submit, attend, convene, decision_data, make_child
 
 
 def test_police_from_an_agency_not_invited_gets_404_on_discussion_child_and_actions(signed_in, agencies, make_user):
@@ -160,7 +161,7 @@ def test_draft_from_another_feature_is_convened_by_mash(signed_in, agencies):
     form = client.get(f"/discussions/{draft.id}/edit")
     assert "Missing three times in 30 days" in form.html
     day = clock.london_today() + timedelta(days=1)
-    client.post_form(f"/discussions/{draft.id}/edit", {
+    submit(client, f"/discussions/{draft.id}/edit", {
         "version": str(draft.version), "kind": "initial", "urgency": "standard",
         "scheduled_date": [str(day.day), str(day.month), str(day.year)], "scheduled_time": "09:00", "mode": "phone",
         "chair_id": str(mash.id), "referral_source": "Police missing person unit",
@@ -178,7 +179,8 @@ def test_stale_details_form_shows_conflict(signed_in, agencies):
     url = f"/discussions/{sd.id}/edit"
     token = client.get(url).csrf()
     stale = sd.version
-    services.update_details(sd, {"reason": "Changed by a colleague"}, stale, actor=mash)
+    with transaction():
+        services.update_details(sd, {"reason": "Changed by a colleague"}, stale, actor=mash)
     day = clock.london_today() + timedelta(days=1)
     page = client.post(url, {"csrf_token": token, "version": str(stale), "kind": "initial", "urgency": "urgent",
                              "scheduled_date": [str(day.day), str(day.month), str(day.year)],
@@ -205,10 +207,12 @@ def test_deadlines_actions_circulation_and_icpc(signed_in, agencies, make_user):
     horizon = clock.london_datetime(date(2027, 2, 1))
     found = open_deadlines(due_before=horizon)
     by_kind = {d.kind: d for d in found}
-    assert set(by_kind) == {"agreed_action", "minutes_circulation", "icpc"}  # no meeting was asked for
+    # no meeting was asked for; the ICPC comes with its booking checkpoints (1 and 10 working days)
+    assert set(by_kind) == {"agreed_action", "minutes_circulation", "icpc_request", "icpc_booking", "icpc"}
+    assert by_kind["icpc_request"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
     assert by_kind["agreed_action"].owner_id == officer.id and by_kind["agreed_action"].object_id == action.id
     assert by_kind["minutes_circulation"].owner_id == mash.id
-    assert by_kind["minutes_circulation"].due_at == clock.london_datetime(date(2026, 12, 16), 11)
+    assert by_kind["minutes_circulation"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
     assert by_kind["icpc"].due_at == clock.london_datetime(date(2027, 1, 8), 17)
     assert by_kind["icpc"].child_name == "Amy Example"
     assert [d.kind for d in open_deadlines(due_before=horizon, owner_ids=[officer.id])] == ["agreed_action"]
@@ -240,9 +244,9 @@ def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_th
 def test_cancel_a_draft(signed_in, agencies):
     client, mash = signed_in(Role.MASH)
     draft = services.create_draft_discussion([make_child().id], "Arrested", actor=mash)
-    refused = client.post_form(f"/discussions/{draft.id}/cancel", {"reason": ""}, expected=200)
+    refused = submit(client, f"/discussions/{draft.id}/cancel", {"reason": ""}, expected=200)
     assert "Enter why the discussion is cancelled" in refused
-    client.post_form(f"/discussions/{draft.id}/cancel", {"reason": "Discussed at yesterday's meeting instead"})
+    submit(client, f"/discussions/{draft.id}/cancel", {"reason": "Discussed at yesterday's meeting instead"})
     db.session.refresh(draft)
     assert draft.status == "cancelled"
     assert "Discussed at yesterday" in client.get(f"/discussions/{draft.id}")
@@ -252,12 +256,12 @@ def test_vague_phrase_list_is_editable_by_admins(signed_in, agencies):
     admin, _ = signed_in(Role.ADMIN)
     page = admin.get("/discussions/vague-phrases")
     assert "poor home conditions" in page
-    admin.post_form("/discussions/vague-phrases", {"phrase": "  Frankly   GRIM "})
-    admin.post_form("/discussions/vague-phrases/remove", {"phrase": "no concerns"},
+    submit(admin, "/discussions/vague-phrases", {"phrase": "  Frankly   GRIM "})
+    submit(admin, "/discussions/vague-phrases/remove", {"phrase": "no concerns"},
                     form_url="/discussions/vague-phrases")
     phrases = services.current_phrases()
     assert "frankly grim" in phrases and "no concerns" not in phrases and "appeared fine" in phrases
-    duplicate = admin.post_form("/discussions/vague-phrases", {"phrase": "frankly grim"}, expected=200)
+    duplicate = submit(admin, "/discussions/vague-phrases", {"phrase": "frankly grim"}, expected=200)
     assert "is already on the list" in duplicate
     assert "Phrases flagged as vague" in admin.get("/admin/")
     practitioner, _ = signed_in(Role.PRACTITIONER)
@@ -288,7 +292,7 @@ def test_demo_story_loads_every_state(app):
 def test_demo_gives_the_default_report_figures_in_every_section(app, today):
     from safeguarding.demo import seed
     from safeguarding.reports import figures
-    from safeguarding.reports.period import last_full_quarter
+    from safeguarding.periods import last_full_quarter
 
     with clock.frozen_at(clock.london_datetime(today, 9) if today else clock.now()):
         seed("lantern-violet-orchard")

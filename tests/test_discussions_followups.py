@@ -11,8 +11,9 @@ from safeguarding.discussions import services, thresholds
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.discussions.models import AgreedActionChange, DiscussionChild, StrategyDiscussion
 from safeguarding.extensions import db
+from safeguarding.service import transaction
 
-from .discussion_data import attend, convene, date_parts, decision_data, make_child
+from .discussion_data import submit, attend, convene, date_parts, decision_data, make_child
 
 GMT = clock.UTC
 
@@ -24,8 +25,9 @@ def _events(object_type, action):
 
 def _action(mash, agencies, owner, hours=24):
     sd = convene(mash, [make_child()], [agencies["csc"], agencies["police"], agencies["health"]])
-    return sd, services.add_action(sd, {"description": "Check PNC and intelligence", "owner_id": owner.id,
-                                        "due_at": clock.now() + timedelta(hours=hours)}, actor=mash)
+    with transaction():
+        return sd, services.add_action(sd, {"description": "Check PNC and intelligence", "owner_id": owner.id,
+                                            "due_at": clock.now() + timedelta(hours=hours)}, actor=mash)
 
 
 def _change_form(action, owner_id, day, at="16:00", reason="Officer on leave until Monday"):
@@ -44,7 +46,7 @@ def test_owner_moves_the_due_date_with_a_reason(signed_in, agencies, make_user):
     new_day = clock.london_today() + timedelta(days=5)
     url = f"/discussions/actions/{action.id}/change"
     assert "Change the owner or due date" in client.get(f"/discussions/actions/{action.id}")
-    client.post_form(url, _change_form(action, officer.id, new_day))
+    submit(client, url, _change_form(action, officer.id, new_day))
     db.session.refresh(action)
     assert action.due_at == clock.london_datetime(new_day, 16) and action.owner_id == officer.id
     change = db.session.execute(db.select(AgreedActionChange)).scalar_one()
@@ -67,7 +69,7 @@ def test_mash_hands_an_action_to_someone_in_another_agency(signed_in, agencies, 
     nurse = make_user(Role.PRACTITIONER, "health", name="Nurse Nadia")
     _, action = _action(mash, agencies, officer)
     due = clock.to_london(action.due_at)
-    client.post_form(f"/discussions/actions/{action.id}/change",
+    submit(client, f"/discussions/actions/{action.id}/change",
                      _change_form(action, nurse.id, due.date(), due.strftime("%H:%M"), "Health hold the records"))
     db.session.refresh(action)
     assert action.owner_id == nurse.id and action.owner_agency_id == agencies["health"].id
@@ -102,19 +104,19 @@ def test_bad_input_keeps_what_was_typed(signed_in, agencies, make_user):
     client, mash = signed_in(Role.MASH)
     _, action = _action(mash, agencies, mash)
     url = f"/discussions/actions/{action.id}/change"
-    page = client.post_form(url, {**_change_form(action, 0, clock.london_today(), reason=""),
+    page = submit(client, url, {**_change_form(action, 0, clock.london_today(), reason=""),
                                   "due_date": ["30", "2", "2027"], "due_time": "25:61"}, expected=200)
     for message in ("Select who owns the action", "Due date must be a real date", "Due time must be a real time",
                     "Enter why the action is changing"):
         assert message in page, message
     assert 'value="30"' in page.html
     yesterday = clock.london_today() - timedelta(days=1)
-    past = client.post_form(url, _change_form(action, mash.id, yesterday, reason="Typed reason"), expected=200)
+    past = submit(client, url, _change_form(action, mash.id, yesterday, reason="Typed reason"), expected=200)
     assert "Due date and time must be in the future" in past and "Typed reason" in past.html
     due = clock.to_london(action.due_at)
-    same = client.post_form(url, _change_form(action, mash.id, due.date(), due.strftime("%H:%M")), expected=200)
+    same = submit(client, url, _change_form(action, mash.id, due.date(), due.strftime("%H:%M")), expected=200)
     assert "Choose a different owner or a different due date and time" in same
-    long = client.post_form(url, _change_form(action, mash.id, yesterday + timedelta(days=9), reason="x" * 2001),
+    long = submit(client, url, _change_form(action, mash.id, yesterday + timedelta(days=9), reason="x" * 2001),
                             expected=200)
     assert "Why the action is changing must be 2,000 characters or fewer" in long
     assert db.session.execute(db.select(AgreedActionChange)).first() is None
@@ -125,9 +127,10 @@ def test_stale_change_form_shows_a_conflict_and_loses_nothing(signed_in, agencie
     _, action = _action(mash, agencies, mash)
     url = f"/discussions/actions/{action.id}/change"
     stale = _change_form(action, mash.id, clock.london_today() + timedelta(days=3), reason="My careful reason")
-    services.change_action(action, owner_id=mash.id, due_at=action.due_at + timedelta(days=1),
-                           reason="Colleague's change", actor=mash, expected_version=action.version)
-    page = client.post_form(url, stale, expected=200)
+    with transaction():
+        services.change_action(action, owner_id=mash.id, due_at=action.due_at + timedelta(days=1),
+                               reason="Colleague's change", actor=mash, expected_version=action.version)
+    page = submit(client, url, stale, expected=200)
     assert "Someone else changed this action" in page and "My careful reason" in page.html
     assert db.session.execute(db.select(db.func.count(AgreedActionChange.id))).scalar_one() == 1
 
@@ -161,8 +164,9 @@ def test_action_page_costs_the_same_with_1_and_10_changes(signed_in, agencies, m
 
     def move(n):
         for i in range(n):
-            services.change_action(action, owner_id=people[i % 3].id, due_at=action.due_at + timedelta(hours=1),
-                                   reason=f"Change {i}", actor=mash, expected_version=action.version)
+            with transaction():
+                services.change_action(action, owner_id=people[i % 3].id, due_at=action.due_at + timedelta(hours=1),
+                                       reason=f"Change {i}", actor=mash, expected_version=action.version)
 
     move(1)
     few = _count_statements(client, f"/discussions/actions/{action.id}")
@@ -196,7 +200,7 @@ def test_chair_asks_for_a_strategy_meeting_after_a_phone_discussion(signed_in, a
     url = f"/discussions/{sd.id}/children/{amy.id}/decision"
     form_page = client.get(url)
     assert "The chair asks for a strategy meeting to follow this phone discussion" in form_page
-    client.post_form(url, _decision_form(follow_up_meeting="y"))
+    submit(client, url, _decision_form(follow_up_meeting="y"))
     db.session.refresh(sd)
     due = thresholds.follow_up_meeting_due_at(sd.scheduled_at)
     assert sd.follow_up_meeting_due_at == due
@@ -219,7 +223,7 @@ def test_chair_asks_for_a_strategy_meeting_after_a_phone_discussion(signed_in, a
     assert "Convened: meeting (face to face) on" in page and f'href="/discussions/{review.id}"' in page.html
 
     # The chair can withdraw the request by correcting the decision.
-    client.post_form(url, {**_decision_form(), "version": str(sd.decision_for(amy.id).version)})
+    submit(client, url, {**_decision_form(), "version": str(sd.decision_for(amy.id).version)})
     db.session.refresh(sd)
     assert sd.follow_up_meeting_due_at is None
 
@@ -231,7 +235,7 @@ def test_no_follow_up_meeting_question_for_a_face_to_face_meeting(signed_in, age
     attend(sd, mash)
     url = f"/discussions/{sd.id}/children/{amy.id}/decision"
     assert "strategy meeting to follow" not in client.get(url)
-    client.post_form(url, _decision_form(follow_up_meeting="y"))
+    submit(client, url, _decision_form(follow_up_meeting="y"))
     db.session.refresh(sd)
     assert sd.follow_up_meeting_due_at is None and "Strategy meeting to follow" not in client.get(f"/discussions/{sd.id}")
 
@@ -250,9 +254,9 @@ def test_alleged_perpetrator_recorded_when_convening_and_changed_later(signed_in
             "referral_source": "School", "referral_received_on": date_parts(clock.london_today()),
             "harm_category": "physical", "reason": "Bruising", "referrer_words": "She said her stepdad hit her",
             "alleged_perpetrator": "x" * 501, "agency_ids": [str(agencies["csc"].id)]}
-    too_long = client.post_form("/discussions/new", data, expected=200)
+    too_long = submit(client, "/discussions/new", data, expected=200)
     assert "Alleged perpetrator must be 500 characters or fewer" in too_long
-    client.post_form("/discussions/new", {**data, "alleged_perpetrator": "Stepfather, Mark, 34"})
+    submit(client, "/discussions/new", {**data, "alleged_perpetrator": "Stepfather, Mark, 34"})
     sd = db.session.execute(db.select(StrategyDiscussion)).scalar_one()
     assert [c.alleged_perpetrator for c in sd.children] == ["Stepfather, Mark, 34"] * 2
     assert _events("strategy_discussion", "convene")[0].changes["alleged_perpetrator"] == {"changed": True}
@@ -260,7 +264,7 @@ def test_alleged_perpetrator_recorded_when_convening_and_changed_later(signed_in
 
     edit = client.get(f"/discussions/{sd.id}/edit")
     assert 'value="Stepfather, Mark, 34"' in edit.html
-    client.post_form(f"/discussions/{sd.id}/edit", {
+    submit(client, f"/discussions/{sd.id}/edit", {
         **{k: v for k, v in data.items() if k not in ("child_ids", "agency_ids")}, "version": str(sd.version),
         "alleged_perpetrator": "Brother, aged 15"})
     links = db.session.execute(db.select(DiscussionChild).where(DiscussionChild.discussion_id == sd.id)).scalars()

@@ -8,7 +8,7 @@ from safeguarding.discussions import services
 from safeguarding.discussions.models import MinutesCirculation, MinutesVersion
 from safeguarding.extensions import db
 
-from .discussion_data import attend, convene, decision_data, make_child
+from .discussion_data import submit, attend, convene, decision_data, make_child
 
 
 def _decided(mash, agencies, make_user):
@@ -54,17 +54,20 @@ def test_minutes_lifecycle_draft_agreed_circulated_then_a_new_version(signed_in,
     db.session.refresh(sd)
     assert sd.minutes_status == "agreed" and sd.latest_minutes.agreed_by_id == mash.id
 
-    refused = client.post_form(f"/discussions/{sd.id}/minutes/circulate", {"referrer_told": "no"}, expected=200)
+    refused = submit(client, f"/discussions/{sd.id}/minutes/circulate", {"referrer_told": "no"}, expected=200)
     assert "Enter why the referrer has not been told the outcome" in refused
     calls = []
-    services.MINUTES_CIRCULATED_HOOKS.append(calls.append)
+    def hook(circulation):
+        calls.append(circulation.id)
+
+    services.MINUTES_CIRCULATED_HOOKS.append(hook)
     try:
-        client.post_form(f"/discussions/{sd.id}/minutes/circulate",
+        submit(client, f"/discussions/{sd.id}/minutes/circulate",
                          {"referrer_told": "yes", "referrer_told_how": "Phoned the ambulance service"})
     finally:
-        services.MINUTES_CIRCULATED_HOOKS.remove(calls.append)
+        services.MINUTES_CIRCULATED_HOOKS.remove(hook)
     circulation = db.session.execute(db.select(MinutesCirculation)).scalar_one()
-    assert calls == [circulation]
+    assert calls == [circulation.id]  # the hook ran in the request's own session
     assert circulation.circulated_by_id == mash.id and circulation.version.number == 1
     assert "DC Chris Evans, DC (Testshire Police)" in circulation.recipients
     assert "police@agency.example.org" in circulation.recipients  # the agency mailbox when no named person
@@ -138,7 +141,7 @@ def test_practitioners_read_minutes_but_cannot_write(signed_in, agencies, make_u
 def test_dissent_is_recorded_and_attributed(signed_in, agencies, make_user):
     client, mash = signed_in(Role.MASH)
     sd = _decided(mash, agencies, make_user)
-    client.post_form(f"/discussions/{sd.id}/dissent", {
+    submit(client, f"/discussions/{sd.id}/dissent", {
         "agency_id": str(agencies["health"].id), "person_name": "Ruth Green, health visitor",
         "text": "Disagrees with section 17: the baby has had three injuries"})
     page = client.get(f"/discussions/{sd.id}")
@@ -148,7 +151,7 @@ def test_dissent_is_recorded_and_attributed(signed_in, agencies, make_user):
 def test_dissent_requires_every_field(signed_in, agencies, make_user):
     client, mash = signed_in(Role.MASH)
     sd = _decided(mash, agencies, make_user)
-    page = client.post_form(f"/discussions/{sd.id}/dissent", {"agency_id": "0", "person_name": "", "text": ""},
+    page = submit(client, f"/discussions/{sd.id}/dissent", {"agency_id": "0", "person_name": "", "text": ""},
                             expected=200)
     for message in ("Select the agency of the person who disagrees", "Enter the name and role",
                     "Enter what they disagree with"):

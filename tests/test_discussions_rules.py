@@ -29,11 +29,11 @@ def test_initiating_discussion_starts_the_enquiry_and_a_review_does_not_restart_
     assert thresholds.enquiry_start("s17", date(2027, 1, 4), initial.started_on) is None
 
 
-def test_circulation_is_due_one_working_day_later_at_the_same_time():
+def test_circulation_is_due_by_17_00_on_the_next_working_day():
     friday_2pm_bst = datetime(2026, 10, 23, 13, 0, tzinfo=UTC)
-    assert thresholds.circulation_due_at(friday_2pm_bst) == datetime(2026, 10, 26, 14, 0, tzinfo=UTC)  # GMT now
+    assert thresholds.circulation_due_at(friday_2pm_bst) == datetime(2026, 10, 26, 17, 0, tzinfo=UTC)  # GMT now
     christmas_eve = datetime(2026, 12, 24, 10, 0, tzinfo=UTC)
-    assert thresholds.circulation_due_at(christmas_eve) == datetime(2026, 12, 29, 10, 0, tzinfo=UTC)
+    assert thresholds.circulation_due_at(christmas_eve) == datetime(2026, 12, 29, 17, 0, tzinfo=UTC)
 
 
 def test_timescale_for_holding_the_discussion():

@@ -15,6 +15,8 @@ from safeguarding.missing import deadlines, services
 from safeguarding.missing.models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
                                          PoliceProtection, ReturnInterview, RhiOffer)
 
+from .once_forms import post_new
+
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
 #: Tuesday 27 October 2026, 09:00 GMT: just after the clocks went back
@@ -40,11 +42,13 @@ def when(prefix: str, moment: datetime) -> dict:
 def make_child(user, first="Kai", last="Example") -> Child:
     from datetime import date
 
-    return child_services.create_child({
+    child = child_services.create_child({
         "first_name": first, "last_name": last, "is_unborn": False, "date_of_birth": date(2011, 5, 4),
         "expected_date": None, "gender": "male", "ethnicity": "", "disability": "", "address": "",
         "la_reference": None, "nhs_number": None, "looked_after": "yes", "responsible_authority": "Testshire",
     }, actor=user)
+    db.session.commit()
+    return child
 
 
 def episode_form(reported: datetime, **overrides) -> dict:
@@ -68,7 +72,9 @@ def record_episode(actor, child, reported: datetime, returned: datetime | None =
         "risk_level": "medium", "indicators": [], "arrested": False, "circumstances": ""}, actor=actor)
     if returned:
         services.record_return(episode, {"returned_at": returned, "found_where": "Home", "returned_by": "Mother",
-                                         "out_of_area": False, "abroad": False}, actor=actor)
+                                         "out_of_area": False, "abroad": False}, actor=actor,
+                               expected_version=episode.version)
+    db.session.commit()
     return episode
 
 
@@ -82,7 +88,7 @@ def people(signed_in):
 def test_police_record_episode_and_return_opening_an_rhi_due_72_hours_later(people):
     police, police_user, csc, _ = people
     child = make_child(police_user)
-    page = police.post_form(f"/missing/children/{child.id}/episodes/new", episode_form(london(2026, 10, 23, 16, 0)))
+    page = post_new(police, f"/missing/children/{child.id}/episodes/new", episode_form(london(2026, 10, 23, 16, 0)))
     episode = db.session.execute(db.select(MissingEpisode)).scalar_one()
     assert page.response.headers["Location"] == f"/missing/episodes/{episode.id}"
     assert episode.reported_missing_at == datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # 16:00 BST
@@ -90,14 +96,14 @@ def test_police_record_episode_and_return_opening_an_rhi_due_72_hours_later(peop
     shown = police.get(f"/missing/episodes/{episode.id}")
     assert "Still missing" in shown and "Known to older males" in shown
 
-    police.post_form(f"/missing/episodes/{episode.id}/return", return_form(london(2026, 10, 23, 18, 0)))
+    post_new(police, f"/missing/episodes/{episode.id}/return", return_form(london(2026, 10, 23, 18, 0)))
     rhi = db.session.execute(db.select(ReturnInterview)).scalar_one()
     assert rhi.due_at == datetime(2026, 10, 26, 17, 0, tzinfo=UTC)  # 17:00 GMT, 72 real hours
     episode_page = police.get(f"/missing/episodes/{episode.id}")
     assert "Return recorded. The return home interview is due by 26 Oct 2026 17:00" in episode_page
     assert "No police prevention interview has been recorded for this return" in episode_page
 
-    police.post_form(f"/missing/episodes/{episode.id}/prevention-interview",
+    post_new(police, f"/missing/episodes/{episode.id}/prevention-interview",
                      {**when("conducted", london(2026, 10, 23, 20, 0)), "officer_name": "PC Dana Reed",
                       "outcome": "concerns_shared", "note": "Would not say where"})
     assert "Seen: concerns found and shared" in police.get(f"/missing/episodes/{episode.id}")
@@ -118,12 +124,12 @@ def test_risk_grading_changes_are_kept_as_history(people):
     police, police_user, _, _ = people
     child = make_child(police_user)
     episode = record_episode(police_user, child, london(2026, 10, 26, 10, 0))
-    police.post_form(f"/missing/episodes/{episode.id}/risk", {"level": "high", "reason": "Seen with known dealer"},
+    post_new(police, f"/missing/episodes/{episode.id}/risk", {"level": "high", "reason": "Seen with known dealer"},
                      form_url=f"/missing/episodes/{episode.id}")
     page = police.get(f"/missing/episodes/{episode.id}")
     assert db.session.get(MissingEpisode, episode.id).risk_level == "high"
     assert "Seen with known dealer" in page and "Medium" in page and "High risk" in page
-    error = police.post_form(f"/missing/episodes/{episode.id}/risk", {"level": "low", "reason": ""}, expected=200,
+    error = post_new(police, f"/missing/episodes/{episode.id}/risk", {"level": "low", "reason": ""}, expected=200,
                              form_url=f"/missing/episodes/{episode.id}")
     assert "Enter why the risk grading changed" in error and error.title.startswith("Error:")
 
@@ -131,20 +137,20 @@ def test_risk_grading_changes_are_kept_as_history(people):
 def test_bad_dates_get_gov_uk_errors_and_keep_what_was_typed(people):
     police, police_user, _, _ = people
     child = make_child(police_user)
-    future = police.post_form(f"/missing/children/{child.id}/episodes/new",
+    future = post_new(police, f"/missing/children/{child.id}/episodes/new",
                               episode_form(london(2026, 10, 28, 10, 0), circumstances="Typed words stay"),
                               expected=200)
     assert "Date reported missing must be today or in the past" in future and "Typed words stay" in future.html
-    later_today = police.post_form(f"/missing/children/{child.id}/episodes/new",
+    later_today = post_new(police, f"/missing/children/{child.id}/episodes/new",
                                    episode_form(london(2026, 10, 27, 23, 0)), expected=200)
     assert "Time reported missing must be in the past" in later_today
-    missing_time = police.post_form(f"/missing/children/{child.id}/episodes/new",
+    missing_time = post_new(police, f"/missing/children/{child.id}/episodes/new",
                                     episode_form(london(2026, 10, 26, 9, 0), reported_time=""), expected=200)
     assert "Enter the time the child was reported missing" in missing_time
     assert db.session.execute(db.select(MissingEpisode)).first() is None
 
     episode = record_episode(police_user, child, london(2026, 10, 26, 10, 0))
-    before = police.post_form(f"/missing/episodes/{episode.id}/return",
+    before = post_new(police, f"/missing/episodes/{episode.id}/return",
                               return_form(london(2026, 10, 26, 9, 0), found_where="Outside the library"),
                               expected=200)
     assert "Date found or returned must be after the child was reported missing" in before
@@ -159,28 +165,28 @@ def test_offer_declined_then_completed_within_72_hours(people):
     rhi = episode.return_interview
     url = f"/missing/return-interviews/{rhi.id}"
 
-    early = csc.post_form(f"{url}/offers", {**when("offer-offered", london(2026, 10, 25, 19, 0)),
-                                            "offer-method": "phone", "offer-response": "accepted"},
+    early = post_new(csc, f"{url}/offers", {**when("offered", london(2026, 10, 25, 19, 0)),
+                                            "method": "phone", "response": "accepted"},
                           expected=200, form_url=url)
     assert "Date of the offer must be after the child was found or returned" in early
 
-    csc.post_form(f"{url}/offers", {**when("offer-offered", london(2026, 10, 26, 10, 0)), "offer-method": "in_person",
-                                    "offer-response": "declined", "offer-note": "Said leave me alone"}, form_url=url)
+    post_new(csc, f"{url}/offers", {**when("offered", london(2026, 10, 26, 10, 0)), "method": "in_person",
+                                    "response": "declined", "note": "Said leave me alone"}, form_url=url)
     page = csc.get(url)
     assert db.session.get(ReturnInterview, rhi.id).is_open
     assert "offer again, ideally by Jo Worker again" in page and "Said leave me alone" in page
     assert db.session.get(ReturnInterview, rhi.id).assigned_to_id == csc_user.id  # first offerer becomes the worker
 
-    csc.post_form(f"{url}/offers", {**when("offer-offered", london(2026, 10, 26, 16, 0)), "offer-method": "in_person",
-                                    "offer-response": "accepted"}, form_url=url)
+    post_new(csc, f"{url}/offers", {**when("offered", london(2026, 10, 26, 16, 0)), "method": "in_person",
+                                    "response": "accepted"}, form_url=url)
     completion = {**when("completed", london(2026, 10, 27, 8, 30)), "interviewer_name": "Jo Worker",
                   "interviewer_organisation": "Missing children team", "interviewer_independent": "no",
                   "interview_location": "Cafe", "why_left": "Arguments at home", "where_and_with_whom": "Friends",
                   "harm": "None disclosed", "support_and_referrals": "Youth worker", "information_sharing_consent": "yes"}
-    refused = csc.post_form(f"{url}/complete", completion, expected=200)
+    refused = post_new(csc, f"{url}/complete", completion, expected=200)
     assert "The interviewer must be independent of the child's placement" in refused
     assert "Arguments at home" in refused.html
-    csc.post_form(f"{url}/complete", {**completion, "interviewer_independent": "yes"})
+    post_new(csc, f"{url}/complete", {**completion, "interviewer_independent": "yes"})
     done = db.session.get(ReturnInterview, rhi.id)
     assert done.status == "completed" and done.completed_in_time is True
     assert "Return home interview completed within 72 hours" in csc.get(url)
@@ -197,7 +203,7 @@ def test_interview_after_72_hours_is_completed_late(people):
     child = make_child(police_user)
     episode = record_episode(police_user, child, london(2026, 10, 20, 8, 0), returned=london(2026, 10, 20, 12, 0))
     url = f"/missing/return-interviews/{episode.return_interview.id}"
-    csc.post_form(f"{url}/complete", {
+    post_new(csc, f"{url}/complete", {
         **when("completed", london(2026, 10, 23, 12, 1)), "interviewer_name": "Jo", "interviewer_organisation": "Team",
         "interviewer_independent": "yes", "interview_location": "School", "why_left": "x", "where_and_with_whom": "x",
         "harm": "x", "support_and_referrals": "x", "information_sharing_consent": "no"})
@@ -211,13 +217,14 @@ def test_manager_can_close_an_interview_the_child_refused(people, signed_in):
     child = make_child(police_user)
     episode = record_episode(police_user, child, london(2026, 10, 25, 8, 0), returned=london(2026, 10, 25, 20, 0))
     rhi_id = episode.return_interview.id
-    too_soon = manager.post_form(f"/missing/return-interviews/{rhi_id}/not-held", {"reason": "Refused"},
+    too_soon = post_new(manager, f"/missing/return-interviews/{rhi_id}/not-held", {"reason": "Refused"},
                                  expected=200)
     assert "Record at least one offer before deciding not to hold the interview" in too_soon
     services.record_offer(db.session.get(ReturnInterview, rhi_id), {
         "offered_at": london(2026, 10, 26, 9, 0), "method": "phone", "response": "declined"}, actor=csc_user)
+    db.session.commit()
     csc.get(f"/missing/return-interviews/{rhi_id}/not-held", expected=403)  # practitioners cannot close it
-    manager.post_form(f"/missing/return-interviews/{rhi_id}/not-held", {"reason": "Refused three offers"})
+    post_new(manager, f"/missing/return-interviews/{rhi_id}/not-held", {"reason": "Refused three offers"})
     assert db.session.get(ReturnInterview, rhi_id).status == "not_held"
 
 
@@ -238,7 +245,7 @@ def test_who_may_do_what(people, signed_in):
         assert "Kai Example" in client.get("/missing/?show=episodes")
         client.get(f"/missing/episodes/{episode.id}")
     csc.get(f"/missing/children/{child.id}/episodes/new", expected=403)  # social care does not record episodes
-    police.post_form(f"/missing/return-interviews/{rhi_id}/offers", {}, expected=403,
+    post_new(police, f"/missing/return-interviews/{rhi_id}/offers", {}, expected=403,
                      form_url=f"/missing/return-interviews/{rhi_id}")
     school.get(f"/missing/children/{child.id}/episodes/new", expected=403)
     fails = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "authz_fail")).scalars().all()
@@ -252,7 +259,7 @@ def test_worker_assigned_to_an_rhi_can_see_the_child(people, signed_in, make_use
     episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
     rhi = episode.return_interview
     url = f"/missing/return-interviews/{rhi.id}"
-    csc.post_form(f"{url}/assign", {"assign-worker": str(other_la_worker.id)}, form_url=url)
+    post_new(csc, f"{url}/assign", {"assign-worker": str(other_la_worker.id)}, form_url=url)
     assert db.session.get(ReturnInterview, rhi.id).assigned_to_id == other_la_worker.id
     assert "Assigned to" in csc.get(url)
 
@@ -277,7 +284,7 @@ def test_repeat_missing_prompts_mash_at_three_in_thirty_days(people, signed_in):
     note = services.prompt_note(prompt)
     assert note.count("- Missing from home") == 3
 
-    mash.post_form(f"/missing/prompts/{prompt.id}/close", {"note": "Discussion booked for 10:00 tomorrow"})
+    post_new(mash, f"/missing/prompts/{prompt.id}/close", {"note": "Discussion booked for 10:00 tomorrow"})
     assert db.session.get(DiscussionPrompt, prompt.id).closed_at == NOW
     assert "Repeatedly missing" not in mash.get(f"/children/{child.id}")
 
@@ -289,7 +296,7 @@ def test_one_click_turns_the_prompt_into_a_draft_discussion(people, signed_in):
     for day in (2, 9, 16):
         record_episode(police_user, child, london(2026, 10, day, 22, 0), returned=london(2026, 10, day + 1, 1, 0))
     prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
-    page = mash.post_form(f"/missing/prompts/{prompt.id}/convene", {}, form_url=f"/children/{child.id}")
+    page = post_new(mash, f"/missing/prompts/{prompt.id}/convene", {}, form_url=f"/children/{child.id}")
     prompt = db.session.get(DiscussionPrompt, prompt.id)
     from safeguarding.discussions.models import StrategyDiscussion
 
@@ -304,14 +311,14 @@ def test_three_episodes_in_thirty_one_days_do_not_prompt(people):
     _, police_user, _, _ = people
     child = make_child(police_user)
     for when_ in (london(2026, 9, 26, 10, 0), london(2026, 10, 10, 10, 0), london(2026, 10, 26, 10, 0)):
-        record_episode(police_user, child, when_)
+        record_episode(police_user, child, when_, returned=when_ + timedelta(hours=3))
     assert db.session.execute(db.select(DiscussionPrompt)).first() is None
 
 
 def test_arrest_with_exploitation_indicators_prompts(people):
     police, police_user, _, _ = people
     child = make_child(police_user)
-    police.post_form(f"/missing/children/{child.id}/episodes/new",
+    post_new(police, f"/missing/children/{child.id}/episodes/new",
                      episode_form(london(2026, 10, 26, 10, 0), arrested="y", indicators=["criminal_exploitation"]))
     prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
     assert prompt.reason == "arrest_exploitation"
@@ -321,7 +328,7 @@ def test_police_protection_clocks_and_end(people, signed_in):
     police, police_user, csc, _ = people
     child = make_child(police_user)
     start = london(2026, 10, 24, 20, 0)  # BST; 72 real hours later is 19:00 GMT on the 27th
-    police.post_form(f"/missing/children/{child.id}/police-protection/new",
+    post_new(police, f"/missing/children/{child.id}/police-protection/new",
                      {**when("started", start), "designated_officer": "Insp Shah", "place_of_safety": "Foster home",
                       "reason": "Found alone at 2am"})
     pp = db.session.execute(db.select(PoliceProtection)).scalar_one()
@@ -338,10 +345,10 @@ def test_police_protection_clocks_and_end(people, signed_in):
     assert "must end by 27 Oct 2026 19:00" in page
 
     url = f"/missing/police-protection/{pp.id}/end"
-    future = police.post_form(url, {**when("ended", london(2026, 10, 27, 19, 0)), "end_outcome": "returned_home"},
+    future = post_new(police, url, {**when("ended", london(2026, 10, 27, 19, 0)), "end_outcome": "returned_home"},
                               expected=200)
     assert "Time police protection ended must be in the past" in future
-    police.post_form(url, {**when("ended", london(2026, 10, 27, 8, 0)), "end_outcome": "accommodated"})
+    post_new(police, url, {**when("ended", london(2026, 10, 27, 8, 0)), "end_outcome": "accommodated"})
     assert db.session.get(PoliceProtection, pp.id).ended_at is not None
     assert deadlines.open_deadlines(due_before=NOW + timedelta(days=7)) == []
 
@@ -349,8 +356,9 @@ def test_police_protection_clocks_and_end(people, signed_in):
     earlier = services.start_police_protection(child, {
         "started_at": london(2026, 10, 24, 8, 0), "designated_officer": "Insp Shah", "place_of_safety": "Home",
         "reason": "x"}, actor=police_user)
+    db.session.commit()
     assert earlier.ends_at.astimezone(LONDON) == london(2026, 10, 27, 7, 0)
-    too_long = police.post_form(f"/missing/police-protection/{earlier.id}/end",
+    too_long = post_new(police, f"/missing/police-protection/{earlier.id}/end",
                                 {**when("ended", london(2026, 10, 27, 7, 1)), "end_outcome": "returned_home",
                                  "end_note": "Typed note"}, expected=200)
     assert "Police protection cannot last more than 72 hours" in too_long and "Typed note" in too_long.html
@@ -360,22 +368,26 @@ def test_police_protection_clocks_and_end(people, signed_in):
 def test_emergency_protection_order_extension_rules(people, signed_in):
     _, police_user, csc, csc_user = people
     child = make_child(csc_user)
-    csc.post_form(f"/missing/children/{child.id}/epo/new", {**when("granted", london(2026, 10, 22, 15, 0)),
+    post_new(csc, f"/missing/children/{child.id}/epo/new", {**when("granted", london(2026, 10, 22, 15, 0)),
                                                           "court": "Testshire Family Court"})
     epo = db.session.execute(db.select(EmergencyProtectionOrder)).scalar_one()
     assert epo.expires_at.astimezone(LONDON) == london(2026, 10, 30, 15, 0)
     url = f"/missing/epo/{epo.id}"
-    too_long = csc.post_form(f"{url}/extend", {"extend-days": "8"}, expected=200, form_url=url)
+    too_long = post_new(csc, f"{url}/extend", {"extend-days": "8"}, expected=200, form_url=url)
     assert "Extension must be between 1 and 7 days" in too_long and 'value="8"' in too_long.html
-    not_number = csc.post_form(f"{url}/extend", {"extend-days": "a week"}, expected=200, form_url=url)
+    not_number = post_new(csc, f"{url}/extend", {"extend-days": "a week"}, expected=200, form_url=url)
     assert "Extension in days must be a whole number" in not_number
-    csc.post_form(f"{url}/extend", {"extend-days": "7"}, form_url=url)
+    post_new(csc, f"{url}/extend", {"extend-days": "7"}, form_url=url)
     assert db.session.get(EmergencyProtectionOrder, epo.id).expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
-    second = csc.post_form(f"{url}/extend", {"extend-days": "2"}, expected=200, form_url=url)
+    second = post_new(csc, f"{url}/extend", {"extend-days": "2"}, expected=200, form_url=url)
     assert "already been extended: an emergency protection order can be extended only once" in second
     assert db.session.get(EmergencyProtectionOrder, epo.id).extension_days == 7
     [deadline] = deadlines.open_deadlines(due_before=NOW + timedelta(days=14))
     assert deadline.kind == "epo_expiry" and deadline.owner_id == csc_user.id
+
+
+def _interviews(**kwargs):
+    return [d for d in deadlines.open_deadlines(**kwargs) if d.kind == "return_interview"]
 
 
 def test_return_interview_deadline_owners(people, make_user):
@@ -386,16 +398,19 @@ def test_return_interview_deadline_owners(people, make_user):
     child = make_child(police_user)
     episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
     horizon = NOW + timedelta(days=7)
-    [unassigned] = deadlines.open_deadlines(due_before=horizon)
+    [unassigned] = _interviews(due_before=horizon)
     assert unassigned.owner_id == manager.id and unassigned.kind == "return_interview"
     assert "not yet assigned" in unassigned.title and unassigned.url.endswith(f"/{episode.return_interview.id}")
-    assert deadlines.open_deadlines(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []
-    services.assign(episode.return_interview, csc_user, actor=manager)
-    assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon)] == [csc_user.id]
-    assert [d.owner_id for d in deadlines.open_deadlines(due_before=horizon, owner_ids=[csc_user.id])] == [csc_user.id]
-    assert deadlines.open_deadlines(due_before=horizon, owner_ids=[manager.id]) == []
-    assert deadlines.open_deadlines(due_before=london(2026, 10, 29, 9, 0)) == []  # due 10:00 GMT on the 29th
-    assert [d.kind for d in all_open_deadlines(due_before=horizon)] == ["return_interview"]
+    assert _interviews(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []
+    services.assign(episode.return_interview, csc_user, actor=manager,
+                    expected_version=episode.return_interview.version)
+    db.session.commit()
+    assert [d.owner_id for d in _interviews(due_before=horizon)] == [csc_user.id]
+    assert [d.owner_id for d in _interviews(due_before=horizon, owner_ids=[csc_user.id])] == [csc_user.id]
+    assert _interviews(due_before=horizon, owner_ids=[manager.id]) == []
+    assert _interviews(due_before=london(2026, 10, 29, 9, 0)) == []  # due 10:00 GMT on the 29th
+    # nothing offered yet: the 48-hour escalation runs beside the 72-hour clock
+    assert [d.kind for d in all_open_deadlines(due_before=horizon)] == ["return_interview_48h", "return_interview"]
     assert "return_interview" in deadlines.KINDS
 
 
@@ -415,7 +430,8 @@ def test_figures_for_a_quarter(people, signed_in):
                 "completed_at": at + completed, "interviewer_name": "Jo", "interviewer_organisation": "Team",
                 "interviewer_independent": True, "interview_location": "Home", "why_left": "x",
                 "where_and_with_whom": "x", "harm": "x", "health_needs": "", "support_and_referrals": "x",
-                "information_sharing_consent": "yes"}, actor=csc_user)
+                "information_sharing_consent": "yes"}, actor=csc_user, expected_version=rhi.version)
+        db.session.commit()
 
     returned(london(2026, 7, 3, 12, 0), ["declined", "accepted"], timedelta(hours=30))
     returned(london(2026, 7, 20, 12, 0), ["accepted"], timedelta(hours=80))
@@ -458,7 +474,7 @@ def test_stale_episode_edit_is_refused(people, signed_in):
     url = f"/missing/episodes/{episode.id}/edit"
     token = police.get(url).csrf()
     stale = episode.version
-    colleague.post_form(url, {**episode_form(london(2026, 10, 26, 8, 0), police_reference="MP/999"),
+    post_new(colleague, url, {**episode_form(london(2026, 10, 26, 8, 0), police_reference="MP/999"),
                               "version": stale})
     page = police.post(url, {**episode_form(london(2026, 10, 26, 8, 0), police_reference="MP/111"),
                              "version": stale, "csrf_token": token}, expected=200)

@@ -54,8 +54,8 @@ def test_police_protection_ends_72_real_hours_later_with_clocks_at_48_and_66():
 def test_police_protection_end_checks():
     start = london(2026, 5, 1, 10, 0)
     now = london(2026, 5, 10, 10, 0)
-    rules.check_police_protection_end(start, start + timedelta(hours=72), now)
-    with pytest.raises(rules.RuleError, match="cannot last more than 72 hours"):
+    assert rules.check_police_protection_end(start, start + timedelta(hours=72), now) is False
+    with pytest.raises(rules.RuleError, match="lasted more than 72 hours: enter why"):
         rules.check_police_protection_end(start, start + timedelta(hours=72, minutes=1), now)
     with pytest.raises(rules.RuleError, match="after it began"):
         rules.check_police_protection_end(start, start - timedelta(minutes=1), now)
@@ -95,8 +95,19 @@ def test_repeat_missing_at_exactly_three_in_thirty_days_and_not_three_in_thirty_
     assert not rules.is_repeat_missing([first, second], london(2026, 1, 20))
 
 
-def test_repeat_missing_ignores_episodes_after_now_and_respects_local_settings():
+def test_repeat_missing_counts_every_episode_in_a_window_around_the_episode_and_respects_local_settings():
     times = [london(2026, 3, d, 12) for d in (1, 2, 3, 4)]
-    assert not rules.is_repeat_missing(times, london(2026, 3, 2, 13))
-    assert rules.is_repeat_missing(times, london(2026, 3, 4, 13), threshold=4, window_days=7)
-    assert not rules.is_repeat_missing(times, london(2026, 3, 4, 13), threshold=5, window_days=7)
+    # the window of 1 to 30 March contains the episode of the 2nd and all four episodes
+    assert rules.is_repeat_missing(times, london(2026, 3, 2, 12))
+    assert not rules.is_repeat_missing(times[:2], london(2026, 3, 2, 12))
+    assert rules.is_repeat_missing(times, london(2026, 3, 4, 12), threshold=4, window_days=7)
+    assert not rules.is_repeat_missing(times, london(2026, 3, 4, 12), threshold=5, window_days=7)
+    assert not rules.is_repeat_missing(times, london(2026, 3, 4, 12), threshold=3, window_days=1)
+
+
+def test_repeat_missing_window_around_an_episode_not_yet_in_the_list():
+    later = [london(2026, 11, d, 12) for d in (5, 6)]
+    assert rules.repeat_missing_window(later + [london(2026, 11, 4, 9)], london(2026, 11, 4, 9)) == \
+        [london(2026, 11, 4, 9)] + later
+    assert rules.repeat_missing_window(later + [london(2026, 11, 7, 9)], london(2026, 11, 4, 9)) == \
+        later + [london(2026, 11, 7, 9)]

@@ -12,7 +12,7 @@ from safeguarding.extensions import db
 from safeguarding.reminders.models import Notification
 from safeguarding.reminders.sweep import record_error, sweep
 
-from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
+from .reminder_provider import london
 
 NOW = london(2026, 12, 1, 17, 0)
 

@@ -110,3 +110,54 @@ def test_police_protection_and_epo_reach_the_manager_when_they_end_not_days_late
     rule = rules.default_for("police_protection")
     assert rules.fire_instants(ends, rule)[ESCALATION] == ends
     assert rules.levels_true_at(ends, rule, ends) == [DUE, ESCALATION]
+
+
+# --- Issue 11: escalations on UTC instants, never before the due time ----------------------------------------
+
+
+def test_escalation_in_the_repeated_october_hour_is_not_an_hour_early():
+    due = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # the second 01:30 in London (GMT)
+    assert rules.escalation_at(due, 0) == due
+    rule = rules.default_for("police_protection")
+    assert rules.fire_instants(due, rule)[ESCALATION] == due
+    assert rules.levels_true_at(due, rule, due - timedelta(minutes=30)) == [BEFORE]
+
+
+def test_escalation_from_the_repeated_hour_keeps_the_wall_time_a_working_day_later():
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 01:30 GMT
+    assert rules.escalation_at(first, 1) == rules.escalation_at(second, 1) == datetime(2026, 10, 26, 1, 30,
+                                                                                         tzinfo=UTC)
+
+
+def test_escalation_is_never_before_the_due_time_across_both_clock_changes():
+    for start in (datetime(2026, 3, 27, 0, 0, tzinfo=UTC), datetime(2026, 10, 23, 0, 0, tzinfo=UTC)):
+        for quarter in range(4 * 24 * 5):
+            due = start + timedelta(minutes=15 * quarter)
+            for days in (0, 1, 2):
+                escalates = rules.escalation_at(due, days)
+                assert escalates >= due, (due, days)
+                if days:
+                    assert to_wall(escalates) == to_wall(due), (due, days)
+
+
+def to_wall(instant: datetime) -> tuple[int, int]:
+    local = instant.astimezone(LONDON)
+    return local.hour, local.minute
+
+
+def test_return_interview_reaches_the_manager_while_the_72_hours_still_run():
+    returned = london(2026, 11, 27, 18, 0)  # Friday evening
+    unoffered = rules.default_for("return_interview_48h")
+    at_48 = returned + timedelta(hours=48)
+    assert rules.fire_instants(at_48, unoffered)[ESCALATION] == at_48  # Sunday 18:00, not Tuesday
+    due = returned + timedelta(hours=72)
+    # at the end of the 72 hours the manager hears at once, not a working day (or two) later
+    assert rules.fire_instants(due, rules.default_for("return_interview"))[ESCALATION] == due
+
+
+def test_icpc_booking_checkpoints_have_rules_and_words():
+    for kind in ("icpc_request", "icpc_booking", "icpc_held", "follow_up_meeting", "assessment",
+                 "return_interview_48h"):
+        assert kind in rules.DEFAULTS and kind in rules.NOUNS
+    assert rules.counted("icpc_booking", 2) == "2 initial child protection conferences not yet booked"

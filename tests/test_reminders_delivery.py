@@ -8,7 +8,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safeguarding.extensions import db
 from safeguarding.reminders import delivery
@@ -16,8 +16,8 @@ from safeguarding.reminders.models import FAILED, PENDING, SENT, Notification, S
 from safeguarding.reminders.rules import backoff
 from safeguarding.reminders.sweep import sweep
 
-from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
-from .smtp_server import Authenticator, SmtpServer, free_port, self_signed_cert, smtp_server  # noqa: F401
+from .reminder_provider import london
+from .smtp_server import Authenticator, SmtpServer, free_port, self_signed_cert
 
 NOW = london(2026, 12, 1, 17, 0)  # Tuesday
 
@@ -77,7 +77,7 @@ def test_smtp_down_keeps_rows_pending_with_back_off_then_delivers_when_it_is_bac
     result = delivery.deliver(NOW)
     assert (result.sent, result.retrying) == (0, 3)
     rows = db.session.execute(select(Notification)).scalars().all()
-    assert {(r.email_state, r.attempts) for r in rows} == {(PENDING, 1)}
+    assert {(r.email_state, r.attempts) for r in rows} == {(PENDING, 0)}  # the outage is not the message's fault
     assert {r.next_attempt_at for r in rows} == {NOW + backoff(1)}
     assert "ConnectionRefusedError" in rows[0].last_error
     assert "deliver: SMTP 127.0.0.1" in db.session.get(SchedulerHeartbeat, 1).last_error
@@ -166,6 +166,79 @@ def test_a_crash_after_the_outbox_write_sends_each_reminder_exactly_once(app, ov
     assert delivery.deliver(NOW + delivery.LEASE * 3).emails == 0
     assert sorted(m["To"] for m in smtp_server.messages) == sorted({m["To"] for m in smtp_server.messages})
     assert len(smtp_server.messages) == 2
+
+
+def _until_due(at):
+    """The next instant any pending row may be tried."""
+    return db.session.execute(select(func.min(Notification.next_attempt_at))
+                              .where(Notification.email_state == PENDING)).scalar_one()
+
+
+def test_a_relay_down_for_a_day_loses_nothing_and_each_message_arrives_once(app, overdue):
+    server = SmtpServer(free_port())
+    app.config.update(server.config())
+    at, passes = NOW, 0
+    while at < NOW + timedelta(hours=24):
+        result = delivery.deliver(at)
+        assert result.failed == 0 and result.sent == 0
+        passes += 1
+        at = max(_until_due(at), at + timedelta(minutes=5))  # the scheduler runs about every minute or five
+    assert states() == [PENDING] * 3
+    assert passes <= 24 * 12 + 1
+    rows = db.session.execute(select(Notification)).scalars().all()
+    # backing off with the time waited: at most an hour apart by now, never once a minute all day
+    assert all(r.next_attempt_at - at <= timedelta(hours=1) for r in rows)
+
+    server.start()
+    try:
+        back_at = _until_due(at)
+        assert delivery.deliver(back_at).emails == 2
+        assert delivery.deliver(back_at + timedelta(hours=2)).emails == 0
+        assert states() == [SENT] * 3
+        assert len(server.messages) == 2
+    finally:
+        server.stop()
+
+
+def test_after_72_hours_of_outage_rows_fail_loudly_to_administrators(app, overdue, make_user):
+    admin = make_user("admin", "csc")
+    server = SmtpServer(free_port())
+    app.config.update(server.config())
+    at = NOW
+    while True:
+        result = delivery.deliver(at)
+        if result.failed:
+            break
+        assert at < NOW + delivery.GIVE_UP_AFTER + timedelta(hours=1)
+        at = _until_due(at)
+    assert at >= NOW + delivery.GIVE_UP_AFTER  # never before 72 hours
+    assert states()[:3] == [FAILED] * 3
+    notice = db.session.execute(select(Notification).where(Notification.recipient_id == admin.id)).scalar_one()
+    assert notice.title == "3 reminder emails could not be delivered; see Operations"
+    assert notice.url == "/admin/reminders"
+    assert "3 emails failed for good" in db.session.get(SchedulerHeartbeat, 1).last_error
+
+
+def test_a_crash_after_the_relay_accepted_repeats_the_same_message_not_a_new_one(app, overdue, smtp_server,
+                                                                                 monkeypatch):
+    app.config.update(smtp_server.config())
+    real_send = delivery.SmtpTransport.send
+
+    def accepted_then_killed(self, email):
+        real_send(self, email)
+        raise SystemExit("killed after the relay accepted the message, before it was marked sent")
+
+    with monkeypatch.context() as m:
+        m.setattr(delivery.SmtpTransport, "send", accepted_then_killed)
+        with pytest.raises(SystemExit):
+            delivery.deliver(NOW)
+    db.session.rollback()
+    assert len(smtp_server.messages) == 1
+    assert delivery.deliver(NOW + delivery.LEASE).emails == 2
+    assert delivery.deliver(NOW + delivery.LEASE * 3).emails == 0
+    assert len(smtp_server.messages) == 3  # one repeat on the wire...
+    assert len({m["Message-ID"] for m in smtp_server.messages}) == 2  # ...carrying the same Message-ID: one message
+    assert states() == [SENT] * 3
 
 
 class NotifyStandIn(BaseHTTPRequestHandler):

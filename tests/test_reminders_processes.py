@@ -20,10 +20,10 @@ from safeguarding.reminders import cli
 from safeguarding.reminders.models import SENT, Notification, SchedulerHeartbeat
 
 from .conftest import USING_POSTGRES, make_config
-from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
-from .smtp_server import smtp_server  # noqa: F401
+from .reminder_provider import london
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # real processes: run in CI (`make test`); skip locally with -m "not slow"
 NOW = london(2026, 12, 1, 17, 0)
 
 
@@ -46,7 +46,7 @@ def test_two_processes_sweeping_and_delivering_at_once_send_each_reminder_once(a
     processes = [subprocess.Popen(worker, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in processes]
-    for process, (out, err) in zip(processes, outputs):
+    for process, (_, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err[-3000:]
     created = [int(out.split("created=")[1].split()[0]) for out, _ in outputs]
     assert sum(created) == 80  # 40 overdue + 40 escalations, however the two processes divided them

@@ -10,7 +10,7 @@ from safeguarding.extensions import db
 from safeguarding.reminders.models import Notification, ReminderRule
 from safeguarding.reminders.sweep import digest, sweep
 
-from .reminder_provider import chase, london, team  # noqa: F401 (fixtures)
+from .reminder_provider import london
 
 UTC = timezone.utc
 

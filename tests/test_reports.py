@@ -7,12 +7,12 @@ from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
-from safeguarding.auth.models import Agency, Role
+from safeguarding.auth.models import Role
 from safeguarding.discussions import services
 from safeguarding.exports import csv_text, safe_cell
 from safeguarding.extensions import db
 from safeguarding.reports import figures
-from safeguarding.reports.period import last_full_quarter
+from safeguarding.periods import last_full_quarter
 
 from .discussion_data import attend, convene, decision_data, make_child
 
@@ -58,7 +58,8 @@ def test_attendance_by_agency_and_police_presence(signed_in, agencies, make_user
     assert (police.held, police.attended, police.invited, police.absent, police.not_invited) == (4, 1, 2, 3, 2)
     rows = {a.name: a for a in report.agencies}
     force = rows["Testshire Police"]
-    assert (force.invited, force.attended, force.apologies, force.not_invited, force.attended_percent) == (2, 1, 1, 1, 50)
+    assert ((force.invited, force.attended, force.apologies, force.not_invited, force.attended_percent)
+            == (2, 1, 1, 1, 50))
     assert rows["Testshire NHS"].information_sent == 1 and rows["Testshire NHS"].attended == 3
     # A police force with no invitations is still listed: the zero is the finding.
     assert rows["Neighbouring Police"].invited == 0

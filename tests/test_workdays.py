@@ -37,3 +37,15 @@ def test_negative_and_empty_ranges():
     assert add_working_days(date(2026, 11, 30), -1) == date(2026, 11, 27)
     assert working_days_between(date(2026, 11, 30), date(2026, 11, 30)) == 0
     assert working_days_between(date(2026, 12, 1), date(2026, 11, 30)) == 0
+
+
+def test_public_holidays_for_the_emergency_protection_order_noon_rule():
+    from safeguarding.workdays import is_public_holiday
+
+    assert is_public_holiday(date(2026, 12, 25))  # Friday Christmas Day
+    assert not is_public_holiday(date(2026, 12, 26))  # Saturday Boxing Day: the bank holiday is Monday 28th
+    assert is_public_holiday(date(2026, 12, 27)) and is_public_holiday(date(2026, 12, 28))  # Sunday, substitute
+    assert is_public_holiday(date(2027, 12, 25))  # Saturday Christmas Day is still Christmas Day
+    assert is_public_holiday(date(2027, 3, 26))  # Good Friday
+    assert not is_public_holiday(date(2027, 1, 2))  # a Saturday
+    assert not is_public_holiday(date(2022, 1, 1))  # Saturday New Year's Day: Monday 3rd is the bank holiday

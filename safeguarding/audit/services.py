@@ -14,9 +14,6 @@ from .models import AuditEvent
 
 log = logging.getLogger("safeguarding.audit")
 
-#: Values of these fields are free text about a child or family; the audit log says they changed, not to what.
-REDACTED = "(text changed)"
-
 
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):

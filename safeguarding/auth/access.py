@@ -101,7 +101,7 @@ def require(action: str) -> Callable:
     return decorator
 
 
-def _sees_all_cases(user) -> bool:
+def sees_all_cases(user) -> bool:
     """MASH staff and managers have oversight of the partnership's case records."""
     return user.role in (MASH, MANAGER)
 
@@ -109,8 +109,8 @@ def _sees_all_cases(user) -> bool:
 # --- Row scope: children -------------------------------------------------------------------------------------
 # A practitioner sees a child their agency recorded, or one linked to them by a feature (invited to a discussion
 # about the child, owner of an action, involved in a missing episode or a professional difference). Each feature
-# adds its link below as a function returning an SQL clause on Child; keep them here so this file stays the one
-# place that answers "who may see this child?".
+# registers its link (`register_child_link`) from its own `access.py` when the app is created, so the core never
+# imports a feature; `flask access-rules`-style questions are answered by reading those modules.
 
 
 def child_scope(user):
@@ -119,7 +119,7 @@ def child_scope(user):
 
     if not can(user, "case.view"):
         return false()
-    if _sees_all_cases(user):
+    if sees_all_cases(user):
         return true()
     clauses = [Child.created_by_agency_id == user.agency_id]
     clauses.extend(link(user) for link in CHILD_LINKS)
@@ -130,221 +130,35 @@ def child_scope(user):
 CHILD_LINKS: list[Callable] = []
 
 
-def visible_child_or_404(child_id: int):
-    """The child if the signed-in user may see them; otherwise 404 (and an audited refusal)."""
-    from ..children.models import Child
+def register_child_link(link: Callable) -> None:
+    """A feature says how it links a user to children (an SQL clause on Child); registered once."""
+    if link not in CHILD_LINKS:
+        CHILD_LINKS.append(link)
+
+
+def visible_or_404(model, object_type: str, object_id: int, scope_clause, *options, join=None):
+    """The row of `model` with this id if `scope_clause` lets the signed-in user see it; otherwise 404 (audited)."""
     from ..extensions import db
 
-    child = db.session.execute(
-        db.select(Child).where(Child.id == child_id, child_scope(current_user))
-    ).scalar_one_or_none()
-    if child is None:
-        deny(404, "child", child_id)
-    return child
-
-
-# --- Missing children and emergency powers ----------------------------------------------------------------------
-# The police record episodes and police protection; children's social care must offer every missing child a
-# return home interview and is told of every police protection (s46(3)(a)), so it sees every child with either.
-# Anyone else sees the episodes of a child they may already see: an education or health practitioner who is not
-# involved sees none.
-
-
-def _missing_child_link(user):
-    from sqlalchemy import select
-
-    from ..children.models import Child
-    from ..missing.models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview, RhiOffer
-
-    clauses = [
-        Child.id.in_(select(MissingEpisode.child_id).where(MissingEpisode.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(PoliceProtection.child_id).where(
-            PoliceProtection.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(EmergencyProtectionOrder.child_id).where(
-            EmergencyProtectionOrder.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(ReturnInterview.child_id).where(ReturnInterview.assigned_to_id == user.id)),
-        Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(RhiOffer.offered_by_id == user.id)),
-    ]
-    if user.agency is not None and user.agency.kind == "childrens_social_care":
-        clauses.append(Child.id.in_(select(MissingEpisode.child_id)))
-        clauses.append(Child.id.in_(select(PoliceProtection.child_id)))
-    return or_(*clauses)
-
-
-CHILD_LINKS.append(_missing_child_link)
-
-
-def missing_scope(user, child_id_column):
-    """SQL clause on any missing-feature row (by its child_id column): visible when its child is."""
-    from sqlalchemy import select
-
-    from ..children.models import Child
-
-    if not can(user, "case.view"):
-        return false()
-    if _sees_all_cases(user):
-        return true()
-    return child_id_column.in_(select(Child.id).where(child_scope(user)))
-
-# --- Row scope: professional differences -------------------------------------------------------------------
-# A disagreement between professionals is sensitive to them as well as to the child: only the people involved
-# (who raised it, who leads or answers at any stage), their line managers, MASH staff and the safeguarding
-# partnership business unit (users of an agency whose kind is "safeguarding_partnership") see it.
-
-
-def is_partnership_business_unit(user) -> bool:
-    from .models import AgencyKind
-
-    agency = getattr(user, "agency", None)
-    return agency is not None and agency.kind == AgencyKind.SAFEGUARDING_PARTNERSHIP.value
-
-
-def _involved_difference_ids(user):
-    """Ids of differences in which `user`, or someone they line-manage, raised it or leads a stage."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import aliased
-
-    from ..differences.models import DifferenceStage, ProfessionalDifference
-    from .models import User
-
-    raiser = aliased(User)
-    raising, responding = aliased(User), aliased(User)
-    raised = (select(ProfessionalDifference.id)
-              .join(raiser, raiser.id == ProfessionalDifference.raised_by_id)
-              .where(or_(raiser.id == user.id, raiser.line_manager_id == user.id)))
-    staged = (select(DifferenceStage.difference_id)
-              .join(raising, raising.id == DifferenceStage.raising_lead_id)
-              .join(responding, responding.id == DifferenceStage.responding_lead_id)
-              .where(or_(raising.id == user.id, responding.id == user.id,
-                         raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
-    return raised.union(staged)
-
-
-def difference_scope(user):
-    """SQL clause restricting `ProfessionalDifference` rows to those `user` may see."""
-    from ..differences.models import ProfessionalDifference
-
-    if not can(user, "difference.view"):
-        return false()
-    if user.role == MASH or is_partnership_business_unit(user):
-        return true()
-    return ProfessionalDifference.id.in_(_involved_difference_ids(user))
-
-
-def _children_in_my_differences(user):
-    """A practitioner involved in a difference about a child (as raiser, lead or their manager) sees the child."""
-    from sqlalchemy import select
-
-    from ..children.models import Child
-    from ..differences.models import ProfessionalDifference
-
-    return Child.id.in_(select(ProfessionalDifference.child_id).where(difference_scope(user)))
-
-
-CHILD_LINKS.append(_children_in_my_differences)
-
-
-def visible_difference_or_404(difference_id: int):
-    from ..differences.models import ProfessionalDifference
-    from ..extensions import db
-
-    difference = db.session.execute(
-        db.select(ProfessionalDifference).where(ProfessionalDifference.id == difference_id,
-                                                difference_scope(current_user))
-    ).scalar_one_or_none()
-    if difference is None:
-        deny(404, "professional_difference", difference_id)
-    return difference
-
-
-# --- Row scope: strategy discussions -------------------------------------------------------------------------
-
-
-def discussion_scope(user):
-    """SQL clause on StrategyDiscussion: MASH staff and managers see all; others if their agency was invited
-    (not merely recorded as "not invited") or they own one of its agreed actions."""
-    from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion
-    from ..extensions import db
-
-    if not can(user, "case.view"):
-        return false()
-    if _sees_all_cases(user):
-        return true()
-    invited = db.select(Invitation.discussion_id).where(
-        Invitation.agency_id == user.agency_id, Invitation.status != "not_invited")
-    owns_action = db.select(AgreedAction.discussion_id).where(AgreedAction.owner_id == user.id)
-    return or_(StrategyDiscussion.id.in_(invited), StrategyDiscussion.id.in_(owns_action))
-
-
-def _child_in_visible_discussion(user):
-    """A child is visible to anyone who may see a discussion about them."""
-    from ..children.models import Child
-    from ..discussions.models import DiscussionChild, StrategyDiscussion
-    from ..extensions import db
-
-    visible = (db.select(DiscussionChild.child_id)
-               .join(StrategyDiscussion, StrategyDiscussion.id == DiscussionChild.discussion_id)
-               .where(discussion_scope(user)))
-    return Child.id.in_(visible)
-
-
-CHILD_LINKS.append(_child_in_visible_discussion)
-
-
-def visible_discussion_or_404(discussion_id: int, *options):
-    """The discussion if the signed-in user may see it; otherwise 404 (and an audited refusal)."""
-    from ..discussions.models import StrategyDiscussion
-    from ..extensions import db
-
-    discussion = db.session.execute(
-        db.select(StrategyDiscussion).options(*options)
-        .where(StrategyDiscussion.id == discussion_id, discussion_scope(current_user))
-    ).scalar_one_or_none()
-    if discussion is None:
-        deny(404, "strategy_discussion", discussion_id)
-    return discussion
-
-
-def _in_visible_discussion_or_404(model, object_type: str, object_id: int, options):
-    """A row that belongs to a strategy discussion (via `discussion_id`), if the signed-in user may see that
-    discussion; otherwise 404 (audited)."""
-    from ..discussions.models import StrategyDiscussion
-    from ..extensions import db
-
-    row = db.session.execute(
-        db.select(model).options(*options)
-        .join(StrategyDiscussion, StrategyDiscussion.id == model.discussion_id)
-        .where(model.id == object_id, discussion_scope(current_user))
-    ).scalar_one_or_none()
+    query = db.select(model).options(*options)
+    if join is not None:
+        query = query.join(*join)
+    row = db.session.execute(query.where(model.id == object_id, scope_clause)).scalar_one_or_none()
     if row is None:
         deny(404, object_type, object_id)
     return row
 
 
-def visible_decision_or_404(decision_id: int, *options):
-    from ..discussions.models import ThresholdDecision
+def visible_child_or_404(child_id: int):
+    """The child if the signed-in user may see them; otherwise 404 (and an audited refusal)."""
+    from ..children.models import Child
 
-    return _in_visible_discussion_or_404(ThresholdDecision, "threshold_decision", decision_id, options)
-
-
-def visible_action_or_404(action_id: int, *options):
-    from ..discussions.models import AgreedAction
-
-    return _in_visible_discussion_or_404(AgreedAction, "agreed_action", action_id, options)
+    return visible_or_404(Child, "child", child_id, child_scope(current_user))
 
 
-def can_change_action(user, action) -> bool:
-    """Only the owner, the discussion's chair, MASH staff and managers may change an agreed action."""
-    if not can(user, "case.view"):
-        return False
-    return (user.id == action.owner_id or user.id == action.discussion.chair_id or _sees_all_cases(user))
+def is_partnership_business_unit(user) -> bool:
+    """Staff of the safeguarding partnership's business unit (an agency of that kind)."""
+    from .models import AgencyKind
 
-
-# --- Row scope: notifications -----------------------------------------------------------------------------------
-def notification_scope(user):
-    """A notification is its recipient's alone: not their manager's, not an admin's."""
-    from ..reminders.models import Notification
-
-    if not can(user, "notifications.view"):
-        return false()
-    return Notification.recipient_id == user.id
+    agency = getattr(user, "agency", None)
+    return agency is not None and agency.kind == AgencyKind.SAFEGUARDING_PARTNERSHIP.value

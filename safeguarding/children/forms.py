@@ -1,18 +1,40 @@
+"""Children: who they are, their family adversities, and their timeline across every feature."""
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
 from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
                      GovTextInput, limit)
+from ..rule_error import RuleError
+from ..submissions.services import OnceForm
 from .models import ADVERSITY_LABELS, GENDERS, LOOKED_AFTER
-from .nhs import is_valid_nhs_number, normalise
+from .nhs import check_nhs_number, normalise
+
+_VERSION_RE = re.compile(r"^\d{1,9}$")
 
 
-class ChildForm(FlaskForm):
+class RecordVersion:
+    """Mixin for forms that change a shared record: the version the person saw, so a change made on an older one
+    is refused (the conflict page) rather than silently overwriting someone else's."""
+
     version = HiddenField()
+
+    def validate_version(self, field):
+        # A tampered or truncated hidden field is the person's problem to fix by reloading, never a server error.
+        if not _VERSION_RE.match((field.data or "").strip()):
+            raise ValidationError("This page is out of date. Reload the page and make your change again")
+
+    @property
+    def version_number(self) -> int:
+        return int(self.version.data.strip())
+
+
+class ChildForm(OnceForm, FlaskForm):
     first_name = StringField("First name", widget=GovTextInput(),
                              validators=[DataRequired("Enter the child's first name"), limit("First name", 100)])
     last_name = StringField("Last name", widget=GovTextInput(),
@@ -20,7 +42,7 @@ class ChildForm(FlaskForm):
     is_unborn = BooleanField("This is an unborn child", widget=GovCheckboxInput())
     date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2015")
     expected_date = GovDateField("Expected date of delivery (unborn child)")
-    gender = RadioField("Gender", choices=GENDERS, default="unknown", widget=GovRadioInput(),
+    gender = RadioField("Gender", choices=GENDERS, widget=GovRadioInput(),
                         validators=[InputRequired("Select the child's gender, or Not known")])
     ethnicity = StringField("Ethnicity", widget=GovTextInput(), validators=[Optional(), limit("Ethnicity", 100)])
     disability = StringField("Disability or communication needs", widget=GovTextInput(),
@@ -31,16 +53,21 @@ class ChildForm(FlaskForm):
                                validators=[Optional(), limit("Local authority case reference", 50)])
     nhs_number = StringField("NHS number", widget=GovTextInput(), description="10 digits, for example 943 476 5919",
                              validators=[Optional()])
-    looked_after = RadioField("Looked-after status", choices=LOOKED_AFTER, default="no", widget=GovRadioInput(),
+    looked_after = RadioField("Looked-after status", choices=LOOKED_AFTER, widget=GovRadioInput(),
                               validators=[InputRequired("Select the child's looked-after status")])
     responsible_authority = StringField("Responsible local authority (if looked after)", widget=GovTextInput(),
                                         validators=[Optional(), limit("Responsible local authority", 200)])
+    #: asked only when a child with the same date of birth and first or last name is already recorded
+    confirmed_new = BooleanField("I have checked: this is a different child, not one already recorded",
+                                 widget=GovCheckboxInput())
     submit = SubmitField("Save child", widget=GovSubmitInput())
 
     def validate_nhs_number(self, field):
         if field.data and field.data.strip():
-            if not is_valid_nhs_number(field.data):
-                raise ValidationError("Enter a valid NHS number: 10 digits with a correct check digit")
+            try:
+                check_nhs_number(field.data)
+            except RuleError as err:
+                raise ValidationError(err.message) from None
 
     def validate_date_of_birth(self, field):
         if self.is_unborn.data:
@@ -83,6 +110,10 @@ class ChildForm(FlaskForm):
         }
 
 
+class ChildEditForm(RecordVersion, ChildForm):
+    confirmed_new = None
+
+
 class SearchForm(FlaskForm):
     """Sent by POST so a child's name never appears in a URL, a server log or a Referer header."""
 
@@ -93,7 +124,7 @@ class SearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-class AdversityForm(FlaskForm):
+class AdversityForm(OnceForm, FlaskForm):
     adversity = SelectField("Adversity", choices=[("", "Select an adversity")] + [
         (a.value, label) for a, label in ADVERSITY_LABELS.items()], widget=GovSelect(),
         validators=[DataRequired("Select the family adversity")])
@@ -101,3 +132,14 @@ class AdversityForm(FlaskForm):
                          description="Describe what was actually seen or said, and by whom",
                          validators=[Optional(), limit("What was seen or reported", 2000)])
     submit = SubmitField("Record adversity", widget=GovSubmitInput())
+
+
+def show_rule_error(form, err: RuleError, default_field: str) -> None:
+    """A rule the service checked (the facts may have changed since the form was shown), shown beside its field
+    GOV.UK style; the person keeps everything they typed."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is None or not hasattr(field, "errors"):
+        field = getattr(form, default_field)
+    if isinstance(field.errors, tuple):
+        field.errors = list(field.errors)
+    field.errors.append(err.message)

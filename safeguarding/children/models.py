@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -62,7 +62,9 @@ class Child(db.Model):
     address: Mapped[str] = mapped_column(String(500), default="")
     #: the local authority's own case reference (e.g. from Mosaic or LiquidLogic)
     la_reference: Mapped[str | None] = mapped_column(String(50), index=True)
-    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    #: 10 digits, unique across the partnership: one child, one record (empty when not known, for any number of
+    #: children)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
     looked_after: Mapped[str] = mapped_column(String(10), default="no")
     responsible_authority: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -73,7 +75,8 @@ class Child(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     adversities: Mapped[list["FamilyAdversity"]] = relationship(
-        back_populates="child", cascade="all, delete-orphan", order_by="FamilyAdversity.id")
+        back_populates="child", cascade="all, delete-orphan",
+        order_by="[FamilyAdversity.recorded_at, FamilyAdversity.id]")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -85,6 +88,11 @@ class Child(db.Model):
     def display_name(self) -> str:
         return f"{self.full_name} (unborn)" if self.is_unborn else self.full_name
 
+    @property
+    def adversity_kinds(self) -> list[str]:
+        """The distinct adversities reported, however many times each was reported."""
+        return sorted({a.adversity for a in self.adversities})
+
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None
@@ -93,8 +101,10 @@ class Child(db.Model):
 
 
 class FamilyAdversity(db.Model):
+    """One report of a family adversity, by one person on one day: a second report of the same adversity is its
+    own entry, so the record shows who said what and when, and how often it has come up."""
+
     __tablename__ = "family_adversity"
-    __table_args__ = (UniqueConstraint("child_id", "adversity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
@@ -103,8 +113,12 @@ class FamilyAdversity(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: the reporter's agency when they reported it (people move agencies; the report stays theirs)
+    recorded_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
 
     child: Mapped[Child] = relationship(back_populates="adversities")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    recorded_by_agency = relationship("Agency", foreign_keys=[recorded_by_agency_id])
 
     @property
     def label(self) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..auth.access import difference_scope
+from .access import difference_scope
 from ..children.timeline import TimelineEntry
 from ..discussions.models import AgreedAction, ThresholdDecision
 from ..extensions import db

@@ -5,11 +5,11 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import (can, deny, difference_scope, discussion_scope, require, visible_action_or_404,
-                           visible_child_or_404, visible_decision_or_404, visible_difference_or_404)
+from ..auth.access import can, deny, require, visible_child_or_404
 from ..auth.models import Agency, AgencyKind, Role, User
 from ..children.models import Child
 from ..clock import now
+from ..discussions.access import discussion_scope, visible_action_or_404, visible_decision_or_404
 from ..discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
 from ..extensions import db
 from ..pagination import paginate
@@ -17,6 +17,7 @@ from ..service import RuleError, StaleEdit, expect_version, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
 from . import services, stages
+from .access import difference_scope, visible_difference_or_404
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
 from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status

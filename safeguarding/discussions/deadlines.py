@@ -5,28 +5,60 @@
   the minutes are circulated.
 - icpc: owned by the chair of the discussion that started the section 47 enquiry (the chair made the decision
   and is always a named person; the allocated social worker may not be known yet); due 15 working days after
-  that discussion; open until a conference date is recorded as booked or held.
+  that discussion; open until a conference date is recorded as booked or held. Two booking checkpoints come
+  first (thresholds.ICPC_CHECKPOINTS): request it (1 working day) and, still not booked, book it (10 working
+  days); each gives way to the next once that is due, so My work shows where the booking stands, once.
 - follow_up_meeting: owned by the chair of a phone discussion who asked for a strategy meeting to follow; due
-  5 working days (local setting) after the discussion; open until a review discussion linked to it is convened.
+  5 working days (local setting) after the discussion; open until a strategy meeting (not another phone call)
+  linked to it is held, or is convened for a time by the due date. One convened for after the due date does
+  not stop the chase: the clock is met only by a meeting held in time (thresholds.follow_up_meeting_state).
+- icpc_held: a booked conference whose date has come, until it is confirmed as held; owned by the chair. Live
+  once the model records that (see `_conference_held`).
+- assessment: the child and family assessment, due 45 working days after the referral; started by a section 17
+  or 47 decision; owned by that discussion's chair; open until its completion is recorded. Live once the model
+  records completion (see `_assessment_completion`).
+- still_to_decide: owned by the chair; a decision left an answer "not decided yet" (ABE interview, intermediary,
+  medical examination, legal action, what the family is told); due by the end of the working day after the
+  decision; open until every answer is given. Found by its answers (no indexed due time: that column needs a
+  migration after 0014).
 Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Collection
 
+from sqlalchemy import or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from .. import clock
 from ..deadlines import Deadline
 from ..extensions import db
-from .models import AgreedAction, DiscussionChild, StrategyDiscussion, ThresholdDecision
+from ..workdays import add_working_days
+from . import thresholds
+from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
+                     ThresholdDecision)
 
 KINDS = {
     "agreed_action": "Agreed action",
     "minutes_circulation": "Minutes to circulate",
     "icpc": "Initial child protection conference",
     "follow_up_meeting": "Strategy meeting to follow a phone discussion",
+    "icpc_request": "Initial child protection conference: request it",
+    "icpc_booking": "Initial child protection conference: not yet booked",
+    "assessment": "Child and family assessment",
+    "icpc_held": "Initial child protection conference: confirm it was held",
+    "still_to_decide": "Decision with answers still to decide",
 }
+
+_ICPC_TITLES = {
+    "icpc_request": "Request the initial child protection conference for {name}",
+    "icpc_booking": "Book the initial child protection conference for {name}: 5 working days left",
+    "icpc": "Initial child protection conference for {name}",
+}
+#: The first booking checkpoint falls 14 working days before the ICPC is due; 31 calendar days covers that even
+#: across Christmas and Easter, so the query can stay a range scan on the indexed due time.
+_ICPC_LOOKAHEAD = timedelta(days=31)
 
 
 def _action_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
@@ -69,30 +101,50 @@ def _icpc_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(joinedload(ThresholdDecision.child),
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
-             .where(ThresholdDecision.icpc_status == "due", ThresholdDecision.icpc_due_at < due_before))
+             .where(ThresholdDecision.icpc_status == "due",
+                    ThresholdDecision.icpc_due_at < due_before + _ICPC_LOOKAHEAD))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    now = clock.now()
     found = []
     for d in db.session.execute(query).unique().scalars():
         chair = d.discussion.chair
-        found.append(Deadline(kind="icpc", object_type="threshold_decision", object_id=d.id,
-                              title=f"Initial child protection conference for {d.child.display_name}",
-                              due_at=d.icpc_due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
-                              owner_id=chair.id if chair else None,
-                              owner_agency_id=chair.agency_id if chair else None,
-                              child_id=d.child_id, child_name=d.child.display_name))
+        if d.enquiry_started_on is not None:
+            points = thresholds.icpc_checkpoints(d.enquiry_started_on)
+            # the stored due time is the one the chair was told; the checkpoints are counted from the same start
+            points[-1] = ("icpc", d.icpc_due_at)
+        else:
+            points = [("icpc", d.icpc_due_at)]
+        for index, (kind, due) in enumerate(points):
+            if due >= due_before:
+                continue
+            superseded = kind != "icpc" and points[index + 1][1] <= now
+            if superseded:
+                continue
+            found.append(Deadline(kind=kind, object_type="threshold_decision", object_id=d.id,
+                                  title=_ICPC_TITLES[kind].format(name=d.child.display_name),
+                                  due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                                  owner_id=chair.id if chair else None,
+                                  owner_agency_id=chair.agency_id if chair else None,
+                                  child_id=d.child_id, child_name=d.child.display_name))
     return found
 
 
 def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     review = aliased(StrategyDiscussion)
-    convened_review = (db.select(review.id).where(review.previous_id == StrategyDiscussion.id,
-                                                  review.status.in_(("convened", "decided"))).exists())
+    # Stops the chase: a strategy meeting already held, or convened for a time by the due date. A meeting set
+    # for after the due date leaves the chair chased until it is held (and then the clock closes as late).
+    in_time_or_held = (db.select(review.id)
+                       .where(review.previous_id == StrategyDiscussion.id, review.status.in_(("convened", "decided")),
+                              review.mode.in_(sorted(thresholds.FOLLOW_UP_MEETING_MODES)),
+                              or_(review.scheduled_at <= StrategyDiscussion.follow_up_meeting_due_at,
+                                  review.scheduled_at <= clock.now()))
+                       .exists())
     query = (db.select(StrategyDiscussion)
              .options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
                       joinedload(StrategyDiscussion.chair))
              .where(StrategyDiscussion.follow_up_meeting_due_at < due_before,
-                    StrategyDiscussion.status.in_(("convened", "decided")), ~convened_review))
+                    StrategyDiscussion.status.in_(("convened", "decided")), ~in_time_or_held))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
@@ -107,6 +159,115 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
+def _conference_held():
+    """The column recording that a booked conference was held, or None while the model has none: "booked" must
+    be followed by "held", and a booked date that passes unconfirmed is chased from 17:00 that day."""
+    return getattr(ThresholdDecision, "icpc_held_on", None)
+
+
+def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    held = _conference_held()
+    if held is None:
+        return []
+    query = (db.select(ThresholdDecision)
+             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(ThresholdDecision.icpc_status == "booked", ThresholdDecision.icpc_date.is_not(None),
+                    held.is_(None), ThresholdDecision.icpc_date <= clock.to_london(due_before).date()))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found = []
+    for d in db.session.execute(query).unique().scalars():
+        due = thresholds.conference_held_due_at(d.icpc_date)
+        if due >= due_before:
+            continue
+        chair = d.discussion.chair
+        found.append(Deadline(kind="icpc_held", object_type="threshold_decision", object_id=d.id,
+                              title=f"Confirm the initial child protection conference for {d.child.display_name} "
+                                    f"was held on {d.icpc_date.strftime('%-d %B %Y')}",
+                              due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              owner_id=chair.id if chair else None,
+                              owner_agency_id=chair.agency_id if chair else None,
+                              child_id=d.child_id, child_name=d.child.display_name))
+    return found
+
+
+def _assessment_completion():
+    """The column recording that the child and family assessment was completed, or None while the model has
+    none. Without it the clock could never stop, and a clock that never stops chases people for ever: so the
+    assessment deadlines stay off until `ThresholdDecision.assessment_completed_at` exists."""
+    return getattr(ThresholdDecision, "assessment_completed_at", None)
+
+
+def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    completed = _assessment_completion()
+    if completed is None:
+        return []
+    # Due is 45 working days after the referral: every referral due before `due_before` was received on or
+    # before this day (one day of slack for the 17:00 close), the rest is filtered exactly below.
+    latest_referral = add_working_days(clock.to_london(due_before).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
+        + timedelta(days=1)
+    query = (db.select(ThresholdDecision)
+             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)), completed.is_(None),
+                    StrategyDiscussion.referral_received_on.is_not(None),
+                    StrategyDiscussion.referral_received_on <= latest_referral)
+             .order_by(ThresholdDecision.decided_at, ThresholdDecision.id))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found, seen = [], set()
+    for d in db.session.execute(query).unique().scalars():
+        referral = d.discussion.referral_received_on
+        # one assessment per referral: a review that keeps the child in section 47 does not start another
+        if (d.child_id, referral) in seen:
+            continue
+        seen.add((d.child_id, referral))
+        due = thresholds.assessment_due_at(referral)
+        if due >= due_before:
+            continue
+        chair = d.discussion.chair
+        found.append(Deadline(kind="assessment", object_type="threshold_decision", object_id=d.id,
+                              title=f"Child and family assessment for {d.child.display_name}",
+                              due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              owner_id=chair.id if chair else None,
+                              owner_agency_id=chair.agency_id if chair else None,
+                              child_id=d.child_id, child_name=d.child.display_name))
+    return found
+
+
+def still_to_decide_due_at(decision: ThresholdDecision) -> datetime:
+    """"Not decided yet" is settled by the end of the working day after the decision was recorded."""
+    return thresholds.circulation_due_at(decision.decided_at, 1)
+
+
+def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+    # Due after the decision was recorded, so only decisions made before `due_before` can be due by then.
+    undecided = or_(*(getattr(ThresholdDecision, name) == NOT_DECIDED for name in UNDECIDED_QUESTIONS))
+    query = (db.select(ThresholdDecision)
+             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(undecided, ThresholdDecision.decided_at < due_before, StrategyDiscussion.status != "cancelled"))
+    if owner_ids is not None:
+        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    found = []
+    for d in db.session.execute(query).unique().scalars():
+        due_at = still_to_decide_due_at(d)
+        if due_at >= due_before:
+            continue
+        chair = d.discussion.chair
+        found.append(Deadline(kind="still_to_decide", object_type="threshold_decision", object_id=d.id,
+                              title=f"Still to decide for {d.child.display_name}: {', '.join(d.still_to_decide)}",
+                              due_at=due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              owner_id=chair.id if chair else None,
+                              owner_agency_id=chair.agency_id if chair else None,
+                              child_id=d.child_id, child_name=d.child.display_name))
+    return found
+
+
 def _short(text: str, size: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
@@ -114,4 +275,6 @@ def _short(text: str, size: int = 80) -> str:
 
 def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
     return (_action_deadlines(due_before, owner_ids) + _circulation_deadlines(due_before, owner_ids)
-            + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids))
+            + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids)
+            + _conference_held_deadlines(due_before, owner_ids) + _assessment_deadlines(due_before, owner_ids)
+            + _still_to_decide_deadlines(due_before, owner_ids))

@@ -18,7 +18,7 @@ from .. import clock
 from ..auth.models import Agency, User
 from ..children import services as child_services
 from ..extensions import db
-from ..reports.period import last_full_quarter
+from ..periods import last_full_quarter
 from ..workdays import add_working_days
 from . import services, thresholds
 from .models import StrategyDiscussion
@@ -183,6 +183,7 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
     services.create_draft_discussion([tyler.id], "Missing from home three times in 30 days", actor=mash,
                                      linked_note="3 missing episodes in 30 days")
     finished = _finished_last_quarter(users, agencies, today)
+    db.session.commit()  # services only flush: the demo story is one unit of work, saved here
     return ("5 strategy discussions (upcoming, minutes in draft, s47 with overdue actions, police absent, a draft)"
             f" and {finished} finished last quarter for the reports")
 

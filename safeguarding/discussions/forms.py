@@ -2,24 +2,96 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
-from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
-                     GovTextArea, GovTextInput, TimeOfDayField, limit)
-from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNKNOWN)
+from ..forms import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateField,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+    TimeOfDayField,
+    limit,
+)
+from ..submissions.services import OnceForm
+from .models import (
+    FAMILY_TOLD,
+    HARM_CATEGORIES,
+    KINDS,
+    LEGAL_ACTIONS,
+    MODES,
+    TOPICS,
+    URGENCY,
+    YES_NO_UNDECIDED,
+    YES_NO_UNKNOWN,
+)
 from .thresholds import OUTCOMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+EXPIRED = "This form has expired. Reload the page and try again"
+
+
+class VersionField(HiddenField):
+    """The version of the record the form was opened on; anything but a whole number is refused, never a 500."""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not raw:
+            self.data = None
+            return
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+            self.data = None
+            raise ValueError(EXPIRED)
+        self.data = int(raw)
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+
+#: ids are 32-bit integer columns: a larger number cannot name a row, and PostgreSQL refuses to compare with it
+MAX_ID = 2**31 - 1
 
 
 def _int_or_none(value):
     try:
-        return int(value) if value not in (None, "", "None") else None
+        number = int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or 0 <= number <= MAX_ID else None
+
+
+def _id(value):
+    """Coerce for a list of ids: anything that cannot be a row's id is an invalid choice, never a query."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
+
+
+class ChoiceOfRows(SelectMultipleField):
+    """Ticked rows (children, agencies): a value that cannot be one is a GOV.UK error naming the list."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError(f"Select {self.label.text.lower()} from the list") from None
 
 
 def _int_or_zero(value):
@@ -30,24 +102,27 @@ def _text(field) -> str:
     return (field.data or "").strip()
 
 
-class ConveneForm(FlaskForm):
+class ConveneForm(OnceForm, FlaskForm):
     """Convene a discussion (or a draft another feature opened): children, meeting details, the referral."""
 
-    version = HiddenField()
-    child_ids = SelectMultipleField("Children to discuss", coerce=int, widget=GovCheckboxesInput(),
+    version = VersionField()
+    #: children found by "Find child" (so convening without ticking one is a choice made, not an accident)
+    found_ids = HiddenField()
+    without_found = BooleanField("Convene without the children found but not ticked", widget=GovCheckboxInput())
+    child_ids = ChoiceOfRows("Children to discuss", coerce=_id, widget=GovCheckboxesInput(),
                                     description="Siblings are discussed together; each child gets their own decision")
     find = StringField("Find a brother or sister to add", widget=GovTextInput(),
                        description="Name, date of birth (for example 14/02/2016) or reference",
                        validators=[Optional(), limit("Find a brother or sister", 100)])
     find_child = SubmitField("Find child", widget=GovSubmitInput())
-    kind = RadioField("Initial or review", choices=list(KINDS.items()), default="initial", widget=GovRadioInput(),
+    kind = RadioField("Initial or review", choices=list(KINDS.items()), widget=GovRadioInput(),
                       validators=[InputRequired("Select whether this is an initial or a review discussion")])
     previous_id = SelectField("Discussion this one reviews", coerce=_int_or_none, widget=GovSelect())
-    urgency = RadioField("Urgency", choices=list(URGENCY.items()), default="standard", widget=GovRadioInput(),
+    urgency = RadioField("Urgency", choices=list(URGENCY.items()), widget=GovRadioInput(),
                          validators=[InputRequired("Select the urgency")])
     scheduled_date = GovDateField("Date of the discussion", description="For example, 27 3 2026")
     scheduled_time = TimeOfDayField("Start time")
-    mode = RadioField("How it is held", choices=list(MODES.items()), default="phone", widget=GovRadioInput(),
+    mode = RadioField("How it is held", choices=list(MODES.items()), widget=GovRadioInput(),
                       validators=[InputRequired("Select how the discussion is held")])
     out_of_hours = BooleanField("Held out of hours (emergency duty team)", widget=GovCheckboxInput())
     chair_id = SelectField("Chair", coerce=_int_or_zero, widget=GovSelect(),
@@ -72,7 +147,7 @@ class ConveneForm(FlaskForm):
         description="Name, age and relationship to the child. If the alleged perpetrator is a child, they may be at "
                     "risk themselves: convene a separate strategy discussion about them.",
         validators=[Optional(), limit("Alleged perpetrator", 500)])
-    agency_ids = SelectMultipleField("Agencies to invite", coerce=int, widget=GovCheckboxesInput(),
+    agency_ids = ChoiceOfRows("Agencies to invite", coerce=_id, widget=GovCheckboxesInput(),
                                      description="Children's social care, police and health must take part in every "
                                                  "strategy discussion")
     submit = SubmitField("Convene the discussion", widget=GovSubmitInput())
@@ -107,7 +182,7 @@ class ConveneForm(FlaskForm):
             raise ValidationError("Enter the referrer's concern in their own words")
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceForm, FlaskForm):
     agency_id = SelectField("Agency", coerce=_int_or_zero, widget=GovSelect(),
                             validators=[DataRequired("Select the agency")])
     user_id = SelectField("Person (if they use this service)", coerce=_int_or_zero, widget=GovSelect(),
@@ -123,12 +198,14 @@ class InviteForm(FlaskForm):
             raise ValidationError("Select a person or enter their name")
 
 
-class InformationForm(FlaskForm):
+class InformationForm(OnceForm, FlaskForm):
     agency_id = SelectField("Agency sharing the information", coerce=_int_or_zero, widget=GovSelect(),
                             validators=[DataRequired("Select the agency sharing the information")])
-    topic = SelectField("About", choices=list(TOPICS.items()), default="other", widget=GovSelect(),
+    topic = SelectField("About", choices=[("", "Select what it is about")] + list(TOPICS.items()), widget=GovSelect(),
                         validators=[DataRequired("Select what the information is about")])
-    child_id = SelectField("Which child", coerce=_int_or_zero, widget=GovSelect(), validators=[Optional()])
+    #: 0 is "all the children": an answer someone gives, so the placeholder (None) is not it
+    child_id = SelectField("Which child", coerce=_int_or_none, widget=GovSelect(),
+                           validators=[InputRequired("Select which child the information is about")])
     text = TextAreaField("What was shared", widget=GovTextArea(),
                          description="Describe what was seen, heard or found, by whom and when",
                          validators=[DataRequired("Enter what was shared"), limit("What was shared", 10000)])
@@ -138,9 +215,10 @@ class InformationForm(FlaskForm):
 
 
 class ChildVoiceForm(FlaskForm):
-    child_seen = RadioField("Has the child been seen?", choices=list(YES_NO_UNKNOWN.items()), default="unknown",
+    version = VersionField()
+    child_seen = RadioField("Has the child been seen?", choices=list(YES_NO_UNKNOWN.items()),
                             widget=GovRadioInput(), validators=[InputRequired("Select whether the child has been seen")])
-    seen_alone = RadioField("Was the child seen alone?", choices=list(YES_NO_UNKNOWN.items()), default="unknown",
+    seen_alone = RadioField("Was the child seen alone?", choices=list(YES_NO_UNKNOWN.items()),
                             widget=GovRadioInput(), validators=[InputRequired("Select whether the child was seen alone")])
     seen_on = GovDateField("Date the child was seen")
     seen_by = StringField("Seen by (name and role)", widget=GovTextInput(), validators=[Optional(), limit("Seen by", 200)])
@@ -165,7 +243,7 @@ class ChildVoiceForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     outcome = RadioField("Decision", choices=list(OUTCOMES.items()), widget=GovRadioInput(),
                          validators=[InputRequired("Select the decision")])
     rationale = TextAreaField("Reasons for the decision", widget=GovTextArea(),
@@ -175,25 +253,26 @@ class DecisionForm(FlaskForm):
     minimum_agency_reason = TextAreaField("Why the decision is made without every required agency",
                                           widget=GovTextArea(),
                                           validators=[limit("Why without every required agency", 2000)])
-    abe_planned = RadioField("Achieving Best Evidence (ABE) interview planned?", choices=YES_NO, default="no",
+    # No answer starts selected: a decision saved untouched must not say "No" to what nobody decided.
+    abe_planned = RadioField("Achieving Best Evidence (ABE) interview planned?", choices=list(YES_NO_UNDECIDED.items()),
                              widget=GovRadioInput(), validators=[InputRequired("Select whether an ABE interview is planned")])
     abe_joint = BooleanField("Joint police and social care interview", widget=GovCheckboxInput())
     abe_lead_interviewer = StringField("Lead interviewer", widget=GovTextInput(),
                                        validators=[limit("Lead interviewer", 200)])
-    intermediary_considered = RadioField("Intermediary considered?", choices=YES_NO, default="no",
+    intermediary_considered = RadioField("Intermediary considered?", choices=list(YES_NO_UNDECIDED.items()),
                                          widget=GovRadioInput(),
                                          validators=[InputRequired("Select whether an intermediary was considered")])
     intermediary_reason = TextAreaField("Intermediary: decision and reason", widget=GovTextArea(),
                                         description="Needed for a child with communication needs; say why if not used",
                                         validators=[limit("Intermediary reason", 2000)])
-    medical_examination = RadioField("Medical examination needed?", choices=YES_NO, default="no",
+    medical_examination = RadioField("Medical examination needed?", choices=list(YES_NO_UNDECIDED.items()),
                                      widget=GovRadioInput(),
                                      validators=[InputRequired("Select whether a medical examination is needed")])
     medical_details = TextAreaField("Medical examination: who, where and when", widget=GovTextArea(),
                                     validators=[limit("Medical examination details", 2000)])
-    legal_action = RadioField("Legal action", choices=list(LEGAL_ACTIONS.items()), default="none",
+    legal_action = RadioField("Legal action", choices=list(LEGAL_ACTIONS.items()),
                               widget=GovRadioInput(), validators=[InputRequired("Select the legal action")])
-    family_told = RadioField("What the family is told", choices=list(FAMILY_TOLD.items()), default="will_tell",
+    family_told = RadioField("What the family is told", choices=list(FAMILY_TOLD.items()),
                              widget=GovRadioInput(), validators=[InputRequired("Select what the family is told")])
     family_told_when = StringField("When, and by whom", widget=GovTextInput(),
                                    validators=[limit("When, and by whom", 200)])
@@ -260,16 +339,18 @@ class IcpcForm(FlaskForm):
             raise ValidationError("Enter the date of the initial child protection conference")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(OnceForm, FlaskForm):
     description = TextAreaField("What needs to be done", widget=GovTextArea(),
                                 validators=[DataRequired("Enter what needs to be done"),
                                             limit("What needs to be done", 2000)])
-    child_id = SelectField("For which child", coerce=_int_or_zero, widget=GovSelect(), validators=[Optional()])
+    child_id = SelectField("For which child", coerce=_int_or_none, widget=GovSelect(),
+                           validators=[InputRequired("Select which child the action is for")])
     owner_id = SelectField("Owner", coerce=_int_or_zero, widget=GovSelect(),
                            description="A named person; their agency is recorded with the action",
                            validators=[DataRequired("Select who owns the action")])
     due_date = GovDateField("Due date")
     due_time = TimeOfDayField("Due time")
+    far_ahead = BooleanField("The due date is more than a year ahead, and that is right", widget=GovCheckboxInput())
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
     def validate_due_date(self, field):
@@ -286,11 +367,12 @@ class ActionForm(FlaskForm):
 class ChangeActionForm(FlaskForm):
     """A new owner or due date for an open action; the reason is kept with the action."""
 
-    version = HiddenField()
+    version = VersionField()
     owner_id = SelectField("Owner", coerce=_int_or_zero, widget=GovSelect(),
                            validators=[DataRequired("Select who owns the action")])
     due_date = GovDateField("Due date")
     due_time = TimeOfDayField("Due time")
+    far_ahead = BooleanField("The due date is more than a year ahead, and that is right", widget=GovCheckboxInput())
     reason = TextAreaField("Why the action is changing", widget=GovTextArea(),
                            description="For example: the officer is on leave; the school is closed until Monday",
                            validators=[DataRequired("Enter why the action is changing"),
@@ -307,14 +389,14 @@ class ChangeActionForm(FlaskForm):
 
 
 class CompleteActionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     completion_note = TextAreaField("What was done", widget=GovTextArea(),
                                     validators=[DataRequired("Enter what was done"), limit("What was done", 5000)])
     submit = SubmitField("Mark as done", widget=GovSubmitInput())
 
 
 class CancelActionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     cancel_reason = TextAreaField("Why the action is cancelled", widget=GovTextArea(),
                                   validators=[DataRequired("Enter why the action is cancelled"),
                                               limit("Why the action is cancelled", 2000)])
@@ -322,8 +404,8 @@ class CancelActionForm(FlaskForm):
 
 
 class MinutesForm(FlaskForm):
-    based_on_id = HiddenField()
-    based_on_revision = HiddenField()
+    based_on_id = VersionField()
+    based_on_revision = VersionField()
     text = TextAreaField("Minutes", widget=GovTextArea(),
                          validators=[DataRequired("Enter the minutes"), limit("Minutes", 50000)])
     change_note = StringField("What changed and why (needed once the chair has agreed a version)",
@@ -335,7 +417,36 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class AgreeMinutesForm(FlaskForm):
+    """The chair agrees exactly the version and revision they read."""
+
+    version_id = VersionField()
+    revision = VersionField()
+    submit = SubmitField("Agree", widget=GovSubmitInput())
+
+
+class AddChildForm(FlaskForm):
+    version = VersionField()
+    find = StringField("Find a brother or sister to add", widget=GovTextInput(),
+                       description="Name, date of birth (for example 14/02/2016) or reference",
+                       validators=[Optional(), limit("Find a brother or sister", 100)])
+    find_child = SubmitField("Find child", widget=GovSubmitInput())
+    child_id = RadioField("Child to add", coerce=_int_or_zero, widget=GovRadioInput(), validate_choice=False)
+    submit = SubmitField("Add to the discussion", widget=GovSubmitInput())
+
+
+class RemoveChildForm(FlaskForm):
+    version = VersionField()
+    reason = TextAreaField("Why this child is being removed from the discussion", widget=GovTextArea(),
+                           description="For example: not a sibling, a cousin who was visiting",
+                           validators=[DataRequired("Enter why this child is being removed from the discussion"),
+                                       limit("Why this child is being removed", 2000)])
+    submit = SubmitField("Remove from the discussion", widget=GovSubmitInput())
+
+
 class CirculateForm(FlaskForm):
+    #: the discussion's version: circulating twice at once records one circulation
+    version = VersionField()
     referrer_told = RadioField("Has the referrer been told the outcome?", choices=YES_NO, widget=GovRadioInput(),
                                validators=[InputRequired("Select whether the referrer has been told the outcome")])
     referrer_told_how = TextAreaField("How and when they were told, or why not", widget=GovTextArea(),
@@ -347,7 +458,7 @@ class CirculateForm(FlaskForm):
             raise ValidationError("Enter why the referrer has not been told the outcome")
 
 
-class DissentForm(FlaskForm):
+class DissentForm(OnceForm, FlaskForm):
     agency_id = SelectField("Agency", coerce=_int_or_zero, widget=GovSelect(),
                             validators=[DataRequired("Select the agency of the person who disagrees")])
     person_name = StringField("Name and role of the person who disagrees", widget=GovTextInput(),
@@ -408,9 +519,12 @@ def attendance_form(invitations, formdata=None):
         submit = SubmitField("Save attendance", widget=GovSubmitInput())
 
     for inv in invitations:
+        # Only an answer someone recorded starts selected; an unanswered row left alone stays "not known yet".
         setattr(AttendanceForm, f"status_{inv.id}", RadioField(
-            f"{inv.agency.name}: {inv.who}", choices=ATTENDANCE_CHOICES, default=inv.status, widget=GovRadioInput(),
-            validators=[InputRequired(f"Select whether {inv.agency.name} attended")]))
+            f"{inv.agency.name}: {inv.who}", choices=ATTENDANCE_CHOICES,
+            default=inv.status if inv.status != "invited" else None, widget=GovRadioInput(),
+            validators=[Optional()]))
+        setattr(AttendanceForm, f"version_{inv.id}", VersionField(default=inv.version))
         setattr(AttendanceForm, f"reason_{inv.id}", StringField(
             f"Reason ({inv.agency.name})", default=inv.reason, widget=GovTextInput(),
             description="Needed for apologies or for not inviting them",

@@ -55,9 +55,19 @@ TOPICS["other"] = "Other information"
 
 ACTION_STATUSES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
+#: An answer the discussion did not reach. It is stored as such (never as "No") and shows as still to do.
+NOT_DECIDED = "not_decided"
+NOT_DECIDED_LABEL = "Not decided yet"
+YES_NO_UNDECIDED = {"yes": "Yes", "no": "No", NOT_DECIDED: NOT_DECIDED_LABEL}
 LEGAL_ACTIONS = {"none": "None", "police_protection": "Police protection (section 46)",
-                 "epo": "Emergency protection order application", "other": "Other legal action"}
-FAMILY_TOLD = {"told": "Told already", "will_tell": "Will be told", "not_told": "Not to be told yet"}
+                 "epo": "Emergency protection order application", "other": "Other legal action",
+                 NOT_DECIDED: NOT_DECIDED_LABEL}
+FAMILY_TOLD = {"told": "Told already", "will_tell": "Will be told", "not_told": "Not to be told yet",
+               NOT_DECIDED: NOT_DECIDED_LABEL}
+#: the questions on a decision that may be left "not decided yet"; each then shows as still to do
+UNDECIDED_QUESTIONS = {"abe_planned": "ABE interview", "intermediary_considered": "Intermediary",
+                       "medical_examination": "Medical examination", "legal_action": "Legal action",
+                       "family_told": "What the family is told"}
 
 
 class StrategyDiscussion(db.Model):
@@ -126,6 +136,8 @@ class StrategyDiscussion(db.Model):
         back_populates="discussion", cascade="all, delete-orphan", order_by="MinutesCirculation.id")
     dissents: Mapped[list["Dissent"]] = relationship(
         back_populates="discussion", cascade="all, delete-orphan", order_by="Dissent.id")
+    removed_children: Mapped[list["ChildRemoval"]] = relationship(
+        back_populates="discussion", cascade="all, delete-orphan", order_by="ChildRemoval.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -174,9 +186,31 @@ class DiscussionChild(db.Model):
     child_said: Mapped[str] = mapped_column(Text, default="")
     not_seen_reason: Mapped[str] = mapped_column(Text, default="")
     voice_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: optimistic locking: two people recording the child's voice at once never overwrite each other silently
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     discussion: Mapped[StrategyDiscussion] = relationship(back_populates="children")
     child: Mapped[Child] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ChildRemoval(db.Model):
+    """A child taken off a discussion before their decision, and why: the record keeps that they were there."""
+
+    __tablename__ = "discussion_child_removal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussion.id"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    #: in the words of the person who removed them (e.g. "not a sibling: a cousin visiting")
+    reason: Mapped[str] = mapped_column(Text)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    discussion: Mapped[StrategyDiscussion] = relationship(back_populates="removed_children")
+    child: Mapped[Child] = relationship()
+    removed_by: Mapped[User | None] = relationship()
 
 
 class Invitation(db.Model):
@@ -197,10 +231,14 @@ class Invitation(db.Model):
     #: reason for apologies or for not inviting
     reason: Mapped[str] = mapped_column(String(500), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: optimistic locking: attendance feeds the minimum-agency check, so a stale answer must never overwrite
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     discussion: Mapped[StrategyDiscussion] = relationship(back_populates="invitations")
     agency: Mapped[Agency] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def status_label(self) -> str:
@@ -249,15 +287,16 @@ class ThresholdDecision(db.Model):
     outcome: Mapped[str] = mapped_column(String(20))
     rationale: Mapped[str] = mapped_column(Text)
     # Achieving Best Evidence interview
-    abe_planned: Mapped[str] = mapped_column(String(10), default="no")
+    # Each answer starts "not decided yet" rather than "no": the record never says what nobody decided.
+    abe_planned: Mapped[str] = mapped_column(String(20), default=NOT_DECIDED)
     abe_joint: Mapped[bool] = mapped_column(Boolean, default=False)
     abe_lead_interviewer: Mapped[str] = mapped_column(String(200), default="")
-    intermediary_considered: Mapped[str] = mapped_column(String(10), default="no")
+    intermediary_considered: Mapped[str] = mapped_column(String(20), default=NOT_DECIDED)
     intermediary_reason: Mapped[str] = mapped_column(Text, default="")
-    medical_examination: Mapped[str] = mapped_column(String(10), default="no")
+    medical_examination: Mapped[str] = mapped_column(String(20), default=NOT_DECIDED)
     medical_details: Mapped[str] = mapped_column(Text, default="")
-    legal_action: Mapped[str] = mapped_column(String(20), default="none")
-    family_told: Mapped[str] = mapped_column(String(10), default="will_tell")
+    legal_action: Mapped[str] = mapped_column(String(20), default=NOT_DECIDED)
+    family_told: Mapped[str] = mapped_column(String(20), default=NOT_DECIDED)
     family_told_when: Mapped[str] = mapped_column(String(200), default="")
     family_not_told_reason: Mapped[str] = mapped_column(Text, default="")
     interim_safety_plan: Mapped[str] = mapped_column(Text, default="")
@@ -285,6 +324,11 @@ class ThresholdDecision(db.Model):
     @property
     def outcome_label(self) -> str:
         return OUTCOMES.get(self.outcome, self.outcome)
+
+    @property
+    def still_to_decide(self) -> list[str]:
+        """The questions this decision left "not decided yet": work still to do for this child."""
+        return [label for name, label in UNDECIDED_QUESTIONS.items() if getattr(self, name) == NOT_DECIDED]
 
 
 class AgreedAction(db.Model):

@@ -1,5 +1,6 @@
 """Every write about a strategy discussion: validates the rules, changes rows, audits the fields changed,
-commits, and logs one line with identifiers only."""
+flushes, and logs one line with identifiers only. The view commits (or rolls back) the whole unit of work with
+`safeguarding.service.transaction()`, so a change, its audit events and its notices land together or not at all."""
 from __future__ import annotations
 
 import logging
@@ -8,16 +9,30 @@ from typing import Callable, Iterable
 
 from flask import current_app, has_app_context
 from sqlalchemy import false, or_
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..auth.models import Agency, User
 from ..children.models import Child
 from ..clock import now
 from ..extensions import db
-from . import thresholds
-from .models import (AgreedAction, AgreedActionChange, DiscussionChild, Dissent, InformationShared, Invitation, MinutesCirculation,
-                     MinutesVersion, StrategyDiscussion, ThresholdDecision, VaguePhrase)
+from ..service import RuleError, StaleEdit, expect_version
+from . import dates, thresholds
+from .models import (
+    UNDECIDED_QUESTIONS,
+    AgreedAction,
+    AgreedActionChange,
+    ChildRemoval,
+    DiscussionChild,
+    Dissent,
+    InformationShared,
+    Invitation,
+    MinutesCirculation,
+    MinutesVersion,
+    StrategyDiscussion,
+    ThresholdDecision,
+    VaguePhrase,
+)
 from .vague_language import DEFAULT_PHRASES, normalise
 
 log = logging.getLogger("safeguarding.discussions")
@@ -36,44 +51,34 @@ DECISION_PERSONAL = ("rationale", "abe_lead_interviewer", "intermediary_reason",
 VOICE_FIELDS = ("child_seen", "seen_alone", "seen_on", "seen_by", "child_said", "not_seen_reason")
 VOICE_PERSONAL = ("seen_by", "child_said", "not_seen_reason")
 
-#: Called with the MinutesCirculation after it is committed. The reminders feature adds a function here to
-#: put the "minutes are ready" email (no child's name or details) in its outbox; circulation is fully
-#: recorded whether or not anything is registered.
+#: Called with the flushed MinutesCirculation inside the circulation's own transaction. The reminders feature adds
+#: a function here to put the "minutes are ready" notices in its outbox; hooks flush and never commit, so the
+#: circulation and its notices are saved together or not at all.
 MINUTES_CIRCULATED_HOOKS: list[Callable[[MinutesCirculation], None]] = []
+#: Called with (discussion, "REQUEST" or "CANCEL") after a discussion is convened, moved or cancelled, in the same
+#: unit of work; the reminders feature writes each invitee's calendar invitation to its outbox.
+SCHEDULE_HOOKS: list[Callable[[StrategyDiscussion, str], None]] = []
+#: Called with (action, actor) when an agreed action gets an owner (new, or handed to someone else), so the owner
+#: is told, in the same unit of work.
+ACTION_ASSIGNED_HOOKS: list[Callable[[AgreedAction, object], None]] = []
 
 
-class RuleError(Exception):
-    """A rule of the strategy discussion process was broken; `field` names the form field to show it on."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+def _announce_schedule(sd: StrategyDiscussion, method: str) -> None:
+    for hook in SCHEDULE_HOOKS:
+        hook(sd, method)
 
 
-class StaleEdit(Exception):
-    """Someone else saved this record after the form was opened."""
+def _announce_owner(action: AgreedAction, actor) -> None:
+    for hook in ACTION_ASSIGNED_HOOKS:
+        hook(action, actor)
 
-
-class MinutesConflict(StaleEdit):
-    """The minutes were saved by someone else after this editor opened them."""
-
-    def __init__(self, current: MinutesVersion | None):
-        super().__init__()
-        self.current = current
+__all__ = ["RuleError", "StaleEdit"]
 
 
 def setting(name: str, default: int) -> int:
     if has_app_context():
         return int(current_app.config.get(name, default))
     return default
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit() from None
 
 
 def _circulation_due(discussion: StrategyDiscussion) -> datetime | None:
@@ -110,9 +115,24 @@ def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor, lin
     audit.record("create", "strategy_discussion", sd.id, user=actor,
                  changes={"status": {"to": "draft"}, "child_ids": {"to": [c.id for c in children]},
                           "reason": {"changed": True}})
-    db.session.commit()
+    db.session.flush()
     log.info("discussion draft created id=%s children=%s", sd.id, len(children))
     return sd
+
+
+def child_dates(child: Child) -> dates.ChildDates:
+    return dates.ChildDates(child.display_name, child.date_of_birth, bool(child.is_unborn), child.expected_date)
+
+
+def _check_dates(data: dict, children: list[Child], convene_decided_at: datetime | None) -> None:
+    held = data.get("scheduled_at")
+    problems = dates.discussion_date_problems(
+        thresholds.london_date_of(held) if held else None, data.get("referral_received_on"),
+        thresholds.london_date_of(convene_decided_at) if convene_decided_at else None,
+        [child_dates(c) for c in children], thresholds.london_date_of(now()))
+    if problems:
+        field, message = problems[0]
+        raise RuleError(message, field)
 
 
 def _check_details(data: dict) -> None:
@@ -143,7 +163,10 @@ def convene(data: dict, *, actor) -> StrategyDiscussion:
     """Convene a new discussion: children, details, and the agencies invited (CSC, police and health by default)."""
     children = _load_children(data["child_ids"])
     _check_details(data)
-    sd = StrategyDiscussion(status="convened", created_by_id=actor.id, convene_decided_at=now(),
+    # A discussion recorded after it was held was decided on before it was held, not when it was typed in.
+    decided_at = min(now(), data["scheduled_at"]) if data.get("scheduled_at") else now()
+    _check_dates(data, children, None)
+    sd = StrategyDiscussion(status="convened", created_by_id=actor.id, convene_decided_at=decided_at,
                             **{k: data[k] for k in DETAIL_FIELDS})
     perpetrator = (data.get("alleged_perpetrator") or "").strip()[:500]
     sd.children = [DiscussionChild(child=c, alleged_perpetrator=perpetrator) for c in children]
@@ -157,7 +180,8 @@ def convene(data: dict, *, actor) -> StrategyDiscussion:
     changes["child_ids"] = {"to": [c.id for c in children]}
     changes["invited_agency_ids"] = {"to": [i.agency_id for i in sd.invitations]}
     audit.record("convene", "strategy_discussion", sd.id, user=actor, changes=changes)
-    db.session.commit()
+    db.session.flush()
+    _announce_schedule(sd, "REQUEST")
     log.info("discussion convened id=%s children=%s", sd.id, len(children))
     return sd
 
@@ -165,9 +189,13 @@ def convene(data: dict, *, actor) -> StrategyDiscussion:
 def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *, actor,
                    agency_ids: Iterable[int] = ()) -> dict:
     """Change a discussion's details; convenes a draft. The referrer's words, once given, never change."""
-    if sd.version != expected_version:
-        raise StaleEdit()
+    expect_version(sd, expected_version)
     _check_details(data)
+    merged = {k: data.get(k, getattr(sd, k)) for k in ("scheduled_at", "referral_received_on")}
+    # A discussion cannot be held before the decision to convene it (for a draft, when it was opened). Only a
+    # moved date is held to that: discussions recorded after they were held, before this rule, keep their date.
+    moved = sd.status == "draft" or merged["scheduled_at"] != sd.scheduled_at
+    _check_dates(merged, [link.child for link in sd.children], sd.convene_decided_at if moved else None)
     if sd.referrer_words.strip() and data.get("referrer_words", sd.referrer_words) != sd.referrer_words:
         raise RuleError("The referrer's words cannot be changed once recorded: add a summary beside them instead",
                         "referrer_words")
@@ -189,10 +217,11 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
                 link.alleged_perpetrator = perpetrator
                 changes["alleged_perpetrator"] = {"changed": True}
     if not changes:
-        db.session.rollback()
         return {}
     audit.record("update", "strategy_discussion", sd.id, user=actor, changes=changes)
-    _commit()
+    db.session.flush()
+    if {"scheduled_at", "status", "invited_agency_ids", "mode", "chair_id"} & set(changes):
+        _announce_schedule(sd, "REQUEST")  # convened from a draft, moved, or someone new asked
     return changes
 
 
@@ -201,11 +230,79 @@ def cancel_discussion(sd: StrategyDiscussion, reason: str, *, actor) -> None:
         raise RuleError("Only a discussion that has not reached a decision can be cancelled", "reason")
     if not reason.strip():
         raise RuleError("Enter why the discussion is cancelled", "reason")
+    was_convened = sd.status == "convened"
     sd.status = "cancelled"
     sd.cancelled_reason = reason.strip()[:500]
     audit.record("cancel", "strategy_discussion", sd.id, user=actor,
                  changes={"status": {"to": "cancelled"}, "cancelled_reason": {"changed": True}})
-    _commit()
+    db.session.flush()
+    if was_convened:
+        _announce_schedule(sd, "CANCEL")
+
+
+# --- Children in a convened discussion ---------------------------------------------------------------------
+
+
+def add_child(sd: StrategyDiscussion, child: Child, *, actor, expected_version: int | None) -> DiscussionChild:
+    """A brother or sister found after convening joins the discussion and will get their own decision."""
+    expect_version(sd, expected_version)
+    if sd.status not in ("draft", "convened"):
+        raise RuleError("A child can only be added before every decision is recorded", "child_id")
+    if any(link.child_id == child.id for link in sd.children):
+        raise RuleError(f"{child.display_name} is already in this discussion", "child_id")
+    if sd.scheduled_at is not None:
+        _check_dates({"scheduled_at": sd.scheduled_at}, [child], None)
+    perpetrator = sd.children[0].alleged_perpetrator if sd.children else ""
+    link = DiscussionChild(discussion=sd, child=child, alleged_perpetrator=perpetrator)
+    sd.children.append(link)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise StaleEdit() from None
+    _touch(sd)
+    audit.record("add_child", "strategy_discussion", sd.id, user=actor, changes={"child_id": {"to": child.id}})
+    log.info("child added discussion=%s child=%s", sd.id, child.id)
+    return link
+
+
+def remove_child(sd: StrategyDiscussion, child_id: int, reason: str, *, actor,
+                 expected_version: int | None) -> ChildRemoval:
+    """Take a child off the discussion before their decision; the reason stays on the record."""
+    expect_version(sd, expected_version)
+    link = next((c for c in sd.children if c.child_id == child_id), None)
+    if link is None:
+        raise RuleError("Select a child from this discussion", "reason")
+    if sd.decision_for(child_id) is not None:
+        raise RuleError(f"{link.child.display_name} already has a decision: it stays on the record", "reason")
+    if link.voice_recorded_at is not None:
+        # What the child said is evidence; removing them would delete it with their place in the discussion.
+        raise RuleError(f"{link.child.display_name}'s voice is recorded on this discussion: it stays on the record",
+                        "reason")
+    if len(sd.children) == 1:
+        raise RuleError("A discussion needs at least one child: cancel the discussion instead", "reason")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(f"Enter why {link.child.display_name} is being removed from the discussion", "reason")
+    removal = ChildRemoval(discussion=sd, child_id=child_id, reason=reason[:2000], removed_by_id=actor.id)
+    db.session.add(removal)
+    sd.children.remove(link)
+    _touch(sd)
+    decided = {d.child_id for d in sd.decisions}
+    if sd.status == "convened" and decided and decided >= {c.child_id for c in sd.children}:
+        sd.status, sd.decided_at = "decided", now()
+        sd.circulation_due_at = sd.circulation_due_at or _circulation_due(sd)
+    db.session.flush()
+    audit.record("remove_child", "strategy_discussion", sd.id, user=actor,
+                 changes={"child_id": {"from": child_id}, "reason": {"changed": True}})
+    log.info("child removed discussion=%s child=%s", sd.id, child_id)
+    return removal
+
+
+def _touch(sd: StrategyDiscussion) -> None:
+    """Move the discussion's version: its list of children changed, so pages opened before are stale."""
+    from sqlalchemy.orm import attributes
+
+    attributes.flag_modified(sd, "status")
 
 
 # --- Attendance ----------------------------------------------------------------------------------------------
@@ -227,12 +324,17 @@ def add_invitation(sd: StrategyDiscussion, data: dict, *, actor) -> Invitation:
     audit.record("create", "discussion_invitation", inv.id, user=actor,
                  changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": agency.id},
                           "user_id": {"to": getattr(user, "id", None)}})
-    db.session.commit()
+    db.session.flush()
     return inv
 
 
-def record_attendance(sd: StrategyDiscussion, answers: dict[int, tuple[str, str]], *, actor) -> dict:
-    """answers: invitation id -> (status, reason). Apologies and "not invited" need a reason."""
+def record_attendance(sd: StrategyDiscussion, answers: dict[int, tuple[str, str]], *, actor,
+                      versions: dict[int, int | None] | None = None) -> dict:
+    """answers: invitation id -> (status, reason). Apologies and "not invited" need a reason.
+
+    `versions` (invitation id -> the version the form showed) makes a changed answer on an invitation someone else
+    has since recorded a StaleEdit: attendance feeds the minimum-agency check, so it is never silently overwritten.
+    """
     changes = {}
     by_id = {i.id: i for i in sd.invitations}
     for inv_id, (status, reason) in answers.items():
@@ -240,6 +342,8 @@ def record_attendance(sd: StrategyDiscussion, answers: dict[int, tuple[str, str]
         if inv is None:
             continue
         reason = (reason or "").strip()
+        if versions is not None and (inv.status, inv.reason) != (status, reason[:500]):
+            expect_version(inv, versions.get(inv_id))
         if status in ("apologies", "not_invited") and not reason:
             label = "apologies" if status == "apologies" else "not inviting them"
             raise RuleError(f"Enter the reason for {label} ({inv.agency.name})", f"reason_{inv_id}")
@@ -248,7 +352,7 @@ def record_attendance(sd: StrategyDiscussion, answers: dict[int, tuple[str, str]
             inv.status, inv.reason, inv.recorded_at = status, reason[:500], now()
     if changes:
         audit.record("attendance", "strategy_discussion", sd.id, user=actor, changes=changes)
-        _commit()
+        db.session.flush()
     return changes
 
 
@@ -273,11 +377,17 @@ def record_information(sd: StrategyDiscussion, data: dict, *, actor) -> Informat
     audit.record("create", "discussion_information", row.id, user=actor,
                  changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": row.agency_id},
                           "topic": {"to": row.topic}, "text": {"changed": True}})
-    db.session.commit()
+    db.session.flush()
     return row
 
 
-def record_child_voice(link: DiscussionChild, data: dict, *, actor) -> dict:
+def record_child_voice(link: DiscussionChild, data: dict, *, actor, expected_version: int | None = None) -> dict:
+    """What the child said and whether they were seen; refused on a version someone else has since saved."""
+    if expected_version is not None or link.voice_recorded_at is not None:
+        expect_version(link, expected_version)
+    problem = dates.seen_date_problem(data.get("seen_on"), child_dates(link.child), thresholds.london_date_of(now()))
+    if problem:
+        raise RuleError(problem, "seen_on")
     before = audit.snapshot(link, VOICE_FIELDS)
     for key in VOICE_FIELDS:
         setattr(link, key, data[key])
@@ -285,7 +395,7 @@ def record_child_voice(link: DiscussionChild, data: dict, *, actor) -> dict:
     if changes:
         link.voice_recorded_at = now()
         audit.record("update", "discussion_child", link.id, user=actor, changes=changes)
-        _commit()
+        db.session.flush()
     return changes
 
 
@@ -337,9 +447,14 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     if missing and not reason:
         raise RuleError(f"Enter why the decision is made without {' and '.join(missing)}", "minimum_agency_reason")
 
+    for name, label in UNDECIDED_QUESTIONS.items():
+        if not data.get(name):
+            raise RuleError(f"Select an answer for {label.lower()}", name)
+
     decision = sd.decision_for(child_id)
-    if decision is not None and expected_version is not None and decision.version != expected_version:
-        raise StaleEdit()
+    if decision is not None:
+        # A form opened before anyone decided (no version) must not replace a decision saved since.
+        expect_version(decision, expected_version)
     is_new = decision is None
     if is_new:
         decision = ThresholdDecision(discussion=sd, child_id=child_id, decided_by_id=actor.id)
@@ -351,7 +466,8 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     decision.agencies_absent = ", ".join(missing)
 
     start = thresholds.enquiry_start(decision.outcome, held_on(sd), None)
-    open_enquiry = _open_enquiry_for(sd, child_id) if start else None
+    with db.session.no_autoflush:  # the new decision is flushed below, where a concurrent one is caught
+        open_enquiry = _open_enquiry_for(sd, child_id) if start else None
     start = thresholds.enquiry_start(decision.outcome, held_on(sd),
                                      open_enquiry.enquiry_started_on if open_enquiry else None)
     if start is None:
@@ -376,7 +492,11 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     if sd.status == "convened" and decided_children >= {c.child_id for c in sd.children}:
         sd.status, sd.decided_at = "decided", now()
         sd.circulation_due_at = sd.circulation_due_at or _circulation_due(sd)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Someone else recorded this child's first decision at the same moment (one decision per child).
+        raise StaleEdit() from None
     changes = audit.changes_between(before, audit.snapshot(decision, DECISION_FIELDS + ("icpc_due_on",)),
                                     DECISION_PERSONAL)
     changes["child_id"] = {"to": child_id}
@@ -386,7 +506,7 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     audit.record("decide" if is_new else "update", "threshold_decision", decision.id, user=actor, changes=changes)
     if follow_up:
         audit.record("update", "strategy_discussion", sd.id, user=actor, changes=follow_up)
-    _commit()
+    db.session.flush()
     log.info("decision recorded discussion=%s child=%s outcome=%s", sd.id, child_id, decision.outcome)
     return decision
 
@@ -421,7 +541,7 @@ def record_icpc_date(decision: ThresholdDecision, when: date, *, actor) -> None:
     decision.icpc_date, decision.icpc_status, decision.icpc_recorded_by_id = when, "booked", actor.id
     audit.record("update", "threshold_decision", decision.id, user=actor,
                  changes=audit.changes_between(before, audit.snapshot(decision, ("icpc_date", "icpc_status"))))
-    _commit()
+    db.session.flush()
 
 
 # --- Agreed actions ------------------------------------------------------------------------------------------
@@ -429,12 +549,22 @@ def record_icpc_date(decision: ThresholdDecision, when: date, *, actor) -> None:
 ACTION_FIELDS = ("description", "child_id", "owner_id", "owner_agency_id", "due_at", "status")
 
 
+def _check_far_ahead(due_at: datetime, confirmed: bool) -> None:
+    if not confirmed and dates.due_date_needs_confirming(thresholds.london_date_of(due_at),
+                                                         thresholds.london_date_of(now())):
+        raise RuleError(f"Due date is more than a year ahead ({dates.long_date(thresholds.london_date_of(due_at))}): "
+                        "check the year, or confirm the date is right", "due_date")
+
+
 def add_action(sd: StrategyDiscussion, data: dict, *, actor) -> AgreedAction:
     owner = db.session.get(User, data["owner_id"]) if data.get("owner_id") else None
     if owner is None or not owner.is_active_user or owner.role == "admin":
         raise RuleError("Select who owns the action", "owner_id")
+    if data["due_at"] is None:
+        raise RuleError("Enter the due date", "due_date")
     if data["due_at"] <= now():
         raise RuleError("Due date and time must be in the future", "due_date")
+    _check_far_ahead(data["due_at"], bool(data.get("far_ahead_confirmed")))
     if data.get("child_id") and data["child_id"] not in {c.child_id for c in sd.children}:
         raise RuleError("Select a child from this discussion", "child_id")
     action = AgreedAction(discussion=sd, description=data["description"], child_id=data.get("child_id") or None,
@@ -444,14 +574,14 @@ def add_action(sd: StrategyDiscussion, data: dict, *, actor) -> AgreedAction:
     db.session.flush()
     changes = audit.changes_between({}, audit.snapshot(action, ACTION_FIELDS), ("description",))
     audit.record("create", "agreed_action", action.id, user=actor, changes=changes)
-    db.session.commit()
+    db.session.flush()
+    _announce_owner(action, actor)
     log.info("action added id=%s discussion=%s owner=%s", action.id, sd.id, owner.id)
     return action
 
 
 def _change_action(action: AgreedAction, expected_version: int, actor, status: str, **fields) -> dict:
-    if action.version != expected_version:
-        raise StaleEdit()
+    expect_version(action, expected_version)
     if action.status != "open":
         raise RuleError(f"This action is already {action.status_label.lower()}", "status")
     tracked = ("status", "completion_note", "cancel_reason", "completed_at", "completed_by_id")
@@ -461,16 +591,15 @@ def _change_action(action: AgreedAction, expected_version: int, actor, status: s
         setattr(action, key, value)
     changes = audit.changes_between(before, audit.snapshot(action, tracked), ("completion_note", "cancel_reason"))
     audit.record("update", "agreed_action", action.id, user=actor, changes=changes)
-    _commit()
+    db.session.flush()
     return changes
 
 
 def change_action(action: AgreedAction, *, owner_id: int, due_at: datetime, reason: str, actor,
-                  expected_version: int) -> dict:
+                  expected_version: int, far_ahead_confirmed: bool = False) -> dict:
     """Give an open action a new owner or due date. The reason is kept beside the action, and the audit
     log says who moved what from what to what."""
-    if action.version != expected_version:
-        raise StaleEdit()
+    expect_version(action, expected_version)
     if action.status != "open":
         raise RuleError(f"This action is already {action.status_label.lower()}", "reason")
     owner = db.session.get(User, owner_id) if owner_id else None
@@ -484,6 +613,8 @@ def change_action(action: AgreedAction, *, owner_id: int, due_at: datetime, reas
         raise RuleError("Choose a different owner or a different due date and time", "owner_id")
     if due_at != action.due_at and due_at <= now():
         raise RuleError("Due date and time must be in the future", "due_date")
+    if due_at != action.due_at:
+        _check_far_ahead(due_at, far_ahead_confirmed)
     if not reason.strip():
         raise RuleError("Enter why the action is changing", "reason")
     tracked = ("owner_id", "owner_agency_id", "due_at")
@@ -495,7 +626,9 @@ def change_action(action: AgreedAction, *, owner_id: int, due_at: datetime, reas
     changes = audit.changes_between(before, audit.snapshot(action, tracked))
     changes["reason"] = {"changed": True}
     audit.record("reassign", "agreed_action", action.id, user=actor, changes=changes)
-    _commit()
+    db.session.flush()
+    if "owner_id" in changes:
+        _announce_owner(action, actor)
     log.info("action changed id=%s owner=%s", action.id, owner.id)
     return changes
 
@@ -523,11 +656,11 @@ def save_minutes(sd: StrategyDiscussion, text: str, *, actor, based_on_id: int, 
     it, saving makes a new version (every version is kept) that needs agreeing and circulating again.
 
     `based_on_id`/`based_on_revision` say which version the editor opened (0/0: none yet). If someone saved in
-    between, MinutesConflict is raised and nothing is written; the caller shows both texts.
+    between, StaleEdit (carrying the version saved since) is raised and nothing is written; the caller shows both.
     """
     latest = sd.latest_minutes
     if (latest.id if latest else 0) != based_on_id or (latest.revision if latest else 0) != based_on_revision:
-        raise MinutesConflict(latest)
+        raise StaleEdit(latest)
     text = text.strip()
     if not text:
         raise RuleError("Enter the minutes", "text")
@@ -555,23 +688,27 @@ def save_minutes(sd: StrategyDiscussion, text: str, *, actor, based_on_id: int, 
         action = "create"
     try:
         db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise MinutesConflict(db.session.get(StrategyDiscussion, sd.id).latest_minutes) from None
+    except IntegrityError:
+        # Two editors made the next version number at the same moment: the later one has a stale view.
+        raise StaleEdit() from None
     audit.record(action, "minutes_version", version.id, user=actor,
                  changes={"discussion_id": {"to": sd.id}, "number": {"to": version.number},
                           "text": {"changed": True}})
-    _commit()
+    db.session.flush()
     return version
 
 
-def agree_minutes(sd: StrategyDiscussion, *, actor) -> MinutesVersion:
-    """The chair signs the minutes off."""
+def agree_minutes(sd: StrategyDiscussion, *, actor, version_id: int | None = None,
+                  revision: int | None = None) -> MinutesVersion:
+    """The chair signs the minutes off: exactly the text they read (`version_id`/`revision`), never a text
+    someone saved after they opened the page."""
     if actor.id != sd.chair_id:
         raise RuleError("Only the chair can agree the minutes", "agree")
     latest = sd.latest_minutes
     if latest is None:
         raise RuleError("Write the minutes before agreeing them", "agree")
+    if version_id is not None and (latest.id != version_id or latest.revision != revision):
+        raise StaleEdit(latest)
     if latest.agreed_at is not None:
         raise RuleError("This version is already agreed", "agree")
     undecided = [c.child.display_name for c in sd.children if sd.decision_for(c.child_id) is None]
@@ -582,7 +719,7 @@ def agree_minutes(sd: StrategyDiscussion, *, actor) -> MinutesVersion:
     audit.record("agree", "minutes_version", latest.id, user=actor,
                  changes={"discussion_id": {"to": sd.id}, "number": {"to": latest.number},
                           "minutes_status": {"to": "agreed"}})
-    _commit()
+    db.session.flush()
     return latest
 
 
@@ -599,9 +736,13 @@ def circulation_recipients(sd: StrategyDiscussion) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def circulate_minutes(sd: StrategyDiscussion, *, actor, referrer_told: str, referrer_told_how: str = "") -> MinutesCirculation:
+def circulate_minutes(sd: StrategyDiscussion, *, actor, referrer_told: str, referrer_told_how: str = "",
+                      expected_version: int | None = None) -> MinutesCirculation:
     """Record that the agreed minutes went to the attendees (who, when, to whom), and whether the referrer
-    was told the outcome. Then call MINUTES_CIRCULATED_HOOKS (e.g. the email outbox)."""
+    was told the outcome. MINUTES_CIRCULATED_HOOKS (e.g. the notices and the email outbox) run in the same unit of
+    work, so a crash can never leave a circulation whose notices were lost."""
+    if expected_version is not None:
+        expect_version(sd, expected_version)
     latest = sd.latest_minutes
     if latest is None or latest.agreed_at is None:
         raise RuleError("The chair must agree the minutes before they are circulated", "referrer_told")
@@ -619,10 +760,10 @@ def circulate_minutes(sd: StrategyDiscussion, *, actor, referrer_told: str, refe
                  changes={"minutes_version": {"to": latest.number}, "minutes_status": {"to": "circulated"},
                           "recipients": {"to": len(circulation.recipients.splitlines())},
                           "referrer_told": {"to": referrer_told}})
-    _commit()
-    log.info("minutes circulated discussion=%s version=%s", sd.id, latest.number)
     for hook in MINUTES_CIRCULATED_HOOKS:
         hook(circulation)
+    db.session.flush()
+    log.info("minutes circulated discussion=%s version=%s", sd.id, latest.number)
     return circulation
 
 
@@ -636,7 +777,7 @@ def record_dissent(sd: StrategyDiscussion, data: dict, *, actor) -> Dissent:
     audit.record("create", "discussion_dissent", row.id, user=actor,
                  changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": row.agency_id},
                           "text": {"changed": True}})
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -671,7 +812,7 @@ def add_phrase(phrase: str, *, actor) -> str:
     row.is_active = True
     db.session.flush()
     audit.record("create", "vague_phrase", row.id, user=actor, changes={"phrase": {"to": phrase}})
-    db.session.commit()
+    db.session.flush()
     return phrase
 
 
@@ -682,5 +823,5 @@ def remove_phrase(phrase: str, *, actor) -> None:
         raise RuleError("That phrase is not on the list", "phrase")
     row.is_active = False
     audit.record("delete", "vague_phrase", row.id, user=actor, changes={"phrase": {"from": row.phrase}})
-    db.session.commit()
+    db.session.flush()
 

@@ -14,6 +14,16 @@ from ..workdays import add_working_days
 
 LONDON = ZoneInfo("Europe/London")
 
+
+class RuleError(ValueError):
+    """Input that the law or the facts make impossible; same shape as `safeguarding.service.RuleError` (message,
+    form field), which a service raises in its place: this module stays free of Flask and the database."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
 #: threshold outcome -> words a social worker would use
 OUTCOMES: dict[str, str] = {
     "nfa": "No further action",
@@ -66,30 +76,37 @@ class EnquiryStart:
     started_on: date
 
 
-def enquiry_start(outcome: str, discussion_on: date, open_enquiry_started_on: date | None) -> EnquiryStart | None:
+def enquiry_start(outcome: str, discussion_on: date, open_enquiry_started_on: date | None, *,
+                  initial: bool = False, open_enquiry_ended_on: date | None = None) -> EnquiryStart | None:
     """When the child's section 47 enquiry started, for a decision made at a discussion held on `discussion_on`.
 
     `open_enquiry_started_on` is the start of an enquiry already under way for this child (decided at an
     earlier discussion in the same chain of initial and review discussions). A review discussion that keeps
     the child in section 47 does not restart the ICPC clock: the ICPC stays due 15 working days after the
     discussion that started the enquiry. Not a section 47 outcome: None.
+
+    An `initial` discussion is about a new concern and starts its own enquiry and its own clock: it never takes
+    over the ICPC date of an earlier, unrelated enquiry (one started in September and never closed would
+    otherwise make a November enquiry "overdue" from its first day). Nor does anything continue an enquiry
+    whose outcome was recorded (`open_enquiry_ended_on`) on or before this discussion.
     """
     if not is_section_47(outcome):
         return None
-    if open_enquiry_started_on is not None and open_enquiry_started_on <= discussion_on:
+    ended = open_enquiry_ended_on is not None and open_enquiry_ended_on <= discussion_on
+    if (open_enquiry_started_on is not None and open_enquiry_started_on <= discussion_on and not initial
+            and not ended):
         return EnquiryStart(starts_here=False, started_on=open_enquiry_started_on)
     return EnquiryStart(starts_here=True, started_on=discussion_on)
 
 
 def circulation_due_at(held_at: datetime, working_days: int = 1) -> datetime:
-    """The record is circulated to attendees within `working_days` working days of the discussion.
+    """The record is due to attendees by 17:00 London on the `working_days`-th working day after the London date
+    of the discussion.
 
-    Due at the same London time of day on that working day: a discussion at 14:00 on Friday is due to be
-    circulated by 14:00 on Monday (or Tuesday after a bank holiday).
+    Every working-day clock ends at close of business, whatever the hour it started: a discussion held out of
+    hours at 01:30 on a Saturday is due 17:00 on Monday, not 01:30 on Monday (overdue before anyone is at work).
     """
-    local = held_at.astimezone(LONDON)
-    day = add_working_days(local.date(), working_days)
-    return _london_instant(day, local.time().replace(second=0, microsecond=0))
+    return _london_instant(add_working_days(london_date_of(held_at), working_days), CLOSE_OF_BUSINESS)
 
 
 def latest_start_on(decided_on: date, *, urgent: bool, working_days: int = 1) -> date:
@@ -118,3 +135,173 @@ def follow_up_meeting_due_at(held_at: datetime, working_days: int = FOLLOW_UP_ME
     """The strategy meeting asked for after a phone discussion is due by close of business on the
     `working_days`-th working day after the discussion."""
     return _london_instant(add_working_days(london_date_of(held_at), working_days), CLOSE_OF_BUSINESS)
+
+
+#: Modes that count as the strategy meeting a phone discussion asked for: another phone call is not a meeting.
+#: A video call counts, as partnerships have held strategy meetings by video since 2020.
+FOLLOW_UP_MEETING_MODES = frozenset({"meeting", "video"})
+
+#: what the follow-up meeting clock says, given the meetings convened for it
+FOLLOW_UP_STATES = {
+    "open": "Not yet convened",
+    "booked": "Convened in time, not yet held",
+    "met": "Held in time",
+    "booked_late": "Convened for after the due date",
+    "overdue": "Overdue: not held",
+    "late": "Held late",
+}
+#: states in which the chair is still chased: nothing held, and nothing set to be held in time
+FOLLOW_UP_CHASED = frozenset({"open", "booked_late", "overdue"})
+
+
+def follow_up_meeting_state(due_at: datetime, meetings_at: Iterable[datetime], now: datetime) -> str:
+    """Where the follow-up strategy meeting clock stands at `now`.
+
+    `meetings_at` are the times of the (not cancelled) strategy meetings convened to follow the phone discussion.
+    Only a meeting held by the due time meets the clock. One held after it closes the clock as late, so a
+    review set three weeks after the discussion no longer counts as on time. A meeting set within the time
+    stops the chasing (the chair has done what was asked) without meeting the clock until it is held.
+    """
+    times = sorted(meetings_at)
+    held = [t for t in times if t <= now]
+    if held:
+        return "met" if held[0] <= due_at else "late"
+    if any(t <= due_at for t in times):
+        return "booked"
+    if times:
+        return "booked_late"
+    return "overdue" if now >= due_at else "open"
+
+
+#: Working Together 2023: the child and family assessment is completed within 45 working days of the referral
+ASSESSMENT_WORKING_DAYS = 45
+#: outcomes that start a child and family assessment (section 17 or section 47)
+ASSESSMENT_OUTCOMES = frozenset({"s17"}) | SECTION_47
+
+
+def starts_assessment(outcome: str | None) -> bool:
+    return outcome in ASSESSMENT_OUTCOMES
+
+
+def assessment_due_on(referral_received_on: date) -> date:
+    """The last date for the child and family assessment: 45 working days after the referral was received."""
+    return add_working_days(referral_received_on, ASSESSMENT_WORKING_DAYS)
+
+
+def assessment_due_at(referral_received_on: date) -> datetime:
+    return _london_instant(assessment_due_on(referral_received_on), CLOSE_OF_BUSINESS)
+
+
+#: The ICPC must be booked well before its 15th working day: a reminder at the due date itself comes too late
+#: to find a chair and a room. Local practice: the conference is requested within 1 working day of the
+#: decision, and a conference still not booked at 10 working days is chased (5 working days left to hold it).
+#: kind -> working days after the enquiry started
+ICPC_CHECKPOINTS: dict[str, int] = {
+    "icpc_request": 1,
+    "icpc_booking": 10,
+}
+
+
+def icpc_checkpoints(enquiry_started_on: date) -> list[tuple[str, datetime]]:
+    """(kind, instant) for each booking reminder, then ("icpc", the due time), earliest first."""
+    points = [(kind, _london_instant(add_working_days(enquiry_started_on, days), CLOSE_OF_BUSINESS))
+              for kind, days in sorted(ICPC_CHECKPOINTS.items(), key=lambda item: item[1])]
+    return points + [("icpc", icpc_due_at(enquiry_started_on))]
+
+
+# --- Section 47 enquiry outcome and the conference ------------------------------------------------------------
+
+#: how a section 47 enquiry ends (Working Together 2023): who decided and when are recorded with the reason
+ENQUIRY_OUTCOMES: dict[str, str] = {
+    "icpc": "Concerns substantiated, child likely to suffer significant harm: initial child protection conference",
+    "child_in_need": "Concerns substantiated, no continuing risk of significant harm: child in need plan",
+    "no_further_action": "Concerns substantiated, no continuing risk: no further action",
+    "not_substantiated": "Concerns not substantiated",
+}
+
+
+def icpc_still_needed(enquiry_outcome: str | None) -> bool:
+    """Whether the ICPC clock runs on after the enquiry's outcome: only when a conference was asked for. Any other
+    outcome ends it, so an enquiry that ended without a conference is not chased as overdue for ever."""
+    return enquiry_outcome is None or enquiry_outcome == "icpc"
+
+
+def check_enquiry_outcome(outcome: str | None, reason: str, decided_on: date, enquiry_started_on: date,
+                          today: date) -> None:
+    if outcome not in ENQUIRY_OUTCOMES:
+        raise RuleError("Select the outcome of the section 47 enquiry", "enquiry_outcome")
+    if not (reason or "").strip():
+        raise RuleError("Enter the reasons for the outcome", "enquiry_outcome_reason")
+    if decided_on > today:
+        raise RuleError("Date of the outcome must be today or in the past", "enquiry_outcome_on")
+    if decided_on < enquiry_started_on:
+        raise RuleError("Date of the outcome must be on or after the enquiry started "
+                        f"({enquiry_started_on.strftime('%-d %B %Y')})", "enquiry_outcome_on")
+
+
+def conference_is_late(conference_on: date, enquiry_started_on: date) -> bool:
+    return conference_on > icpc_due_on(enquiry_started_on)
+
+
+def check_conference_booking(conference_on: date, enquiry_started_on: date, late_reason: str = "") -> None:
+    """A booked conference date: not before the discussion that started the enquiry (1 January 2020 is a typing
+    slip, not a conference within 15 working days), and a date after the due date needs the reason."""
+    if conference_on < enquiry_started_on:
+        raise RuleError("Date of the conference must be on or after the strategy discussion that started the "
+                        f"enquiry ({enquiry_started_on.strftime('%-d %B %Y')})", "icpc_date")
+    if conference_is_late(conference_on, enquiry_started_on) and not (late_reason or "").strip():
+        due = icpc_due_on(enquiry_started_on)
+        raise RuleError(f"Enter why the conference is after its due date ({due.strftime('%-d %B %Y')})",
+                        "icpc_late_reason")
+
+
+def check_conference_held(conference_on: date, today: date) -> None:
+    """A booked conference is confirmed as held on or after its date, never before it happens."""
+    if today < conference_on:
+        raise RuleError(f"The conference is booked for {conference_on.strftime('%-d %B %Y')}: confirm it was held "
+                        "on or after that date", "icpc_held")
+
+
+def conference_held_due_at(conference_on: date) -> datetime:
+    """A booked conference not confirmed as held is chased from close of business on its date."""
+    return _london_instant(conference_on, CLOSE_OF_BUSINESS)
+
+
+# --- Every derived date from its inputs ----------------------------------------------------------------------
+
+
+def check_discussion_times(convene_decided_at: datetime, held_at: datetime, ended_at: datetime | None) -> None:
+    """The decision to convene is entered, not assumed to be when the record was typed, and comes first; the
+    discussion ends after it starts."""
+    if held_at < convene_decided_at:
+        raise RuleError("The discussion must be held after the decision to convene it", "scheduled_at")
+    if ended_at is not None and ended_at <= held_at:
+        raise RuleError("Time the discussion ended must be after it started", "ended_at")
+
+
+@dataclass(frozen=True)
+class DiscussionClocks:
+    circulation_due_at: datetime
+    follow_up_meeting_due_at: datetime | None
+    #: the ICPC due date when this discussion started the enquiry, else None (a review inherits, never restarts)
+    icpc_due_on: date | None
+    icpc_due_at: datetime | None
+
+
+def discussion_clocks(held_at: datetime, *, circulation_working_days: int = 1, follow_up_asked: bool = False,
+                      follow_up_working_days: int = FOLLOW_UP_MEETING_WORKING_DAYS,
+                      starts_enquiry: bool = False) -> DiscussionClocks:
+    """Every date a discussion's time drives, from that time alone.
+
+    Call it whenever the discussion's date is set or corrected and store all of it: a date corrected from
+    1 December to 20 November moves the minutes, the follow-up meeting and the ICPC (22 December to
+    11 December) together, rather than only the clock someone remembered to move.
+    """
+    started_on = london_date_of(held_at)
+    return DiscussionClocks(
+        circulation_due_at=circulation_due_at(held_at, circulation_working_days),
+        follow_up_meeting_due_at=follow_up_meeting_due_at(held_at, follow_up_working_days) if follow_up_asked
+        else None,
+        icpc_due_on=icpc_due_on(started_on) if starts_enquiry else None,
+        icpc_due_at=icpc_due_at(started_on) if starts_enquiry else None,
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import joinedload
 
-from ..auth.access import discussion_scope
+from .access import discussion_scope
 from ..children.timeline import TimelineEntry
 from ..extensions import db
 from .models import AgreedAction, DiscussionChild, StrategyDiscussion, ThresholdDecision

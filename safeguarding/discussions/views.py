@@ -8,20 +8,23 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import (can, can_change_action, child_scope, deny, discussion_scope, require,
-                           visible_discussion_or_404)
+from ..auth.access import can, child_scope, deny, require
 from ..auth.models import Agency, User
 from ..children import services as child_services
+from ..children.harm import cumulative_harm
 from ..children.models import Child
 from ..clock import now, to_london
 from ..extensions import db
 from ..forms import london_instant
 from ..pagination import paginate
+from ..service import RuleError, StaleEdit, transaction
+from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import services, thresholds
-from .forms import (ActionForm, CancelActionForm, ChangeActionForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm,
-                    CompleteActionForm, ConfirmForm, ConveneForm, DecisionForm, DissentForm, FilterForm,
-                    IcpcForm, InformationForm, InviteForm, MinutesForm, PhraseForm, RemovePhraseForm,
-                    attendance_form)
+from .access import can_change_action, discussion_scope, visible_discussion_or_404
+from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm, ChangeActionForm,
+                    CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm, ConveneForm,
+                    DecisionForm, DissentForm, FilterForm, IcpcForm, InformationForm, InviteForm, MinutesForm,
+                    PhraseForm, RemoveChildForm, RemovePhraseForm, attendance_form)
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
                      YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
                      MinutesVersion, StrategyDiscussion, ThresholdDecision)
@@ -36,12 +39,61 @@ def labels():
             "family_told": FAMILY_TOLD}
 
 
-def _apply_rule_error(form, err: services.RuleError) -> None:
-    field = getattr(form, err.field or "", None) if err.field else None
-    if field is not None:
+def _apply_rule_error(form, err: RuleError) -> None:
+    field = form._fields.get(err.field) if err.field else None
+    if field is not None and field.type not in ("HiddenField", "VersionField"):
         field.errors = list(field.errors) + [str(err)]
     else:
+        # A hidden field's error (an expired form) has nowhere to show but the summary.
         form.form_errors.append(str(err))
+
+
+def _save(form, work) -> tuple[bool, bool]:
+    """Run `work` as the request's one unit of work: (saved, conflict). A broken rule is shown on its field and
+    a stale edit becomes the conflict page; either way what the person typed stays in the form."""
+    try:
+        with transaction():
+            work()
+    except RuleError as err:
+        _apply_rule_error(form, err)
+        return False, False
+    except StaleEdit:
+        return False, True
+    return True, False
+
+
+def _create(form, create, fallback: str, saved: str):
+    """Run a create once (Back-and-resubmit or a double POST shows what was saved, and adds nothing). Returns the
+    redirect to the record, or None to show the form again with the error and what was typed."""
+    try:
+        url = once(form.submission_key.data, current_user.id, create)
+    except AlreadySaved as err:
+        return show_already_saved(err, fallback)
+    except RuleError as err:
+        _apply_rule_error(form, err)
+        return None
+    except StaleEdit:
+        form.form_errors.append("Someone else changed this discussion while you were filling in the form. "
+                                "Check what you entered, then save again")
+        return None
+    flash(saved, "success")
+    return redirect(url)
+
+
+def _ids(text: str | None) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in (text or "").split(",") if v.isascii() and v.isdigit() and len(v) < 10))
+
+
+def _ids_text(ids: list[int]) -> str:
+    return ",".join(str(i) for i in dict.fromkeys(ids))
+
+
+def _visible_children(ids: list[int]) -> list[Child]:
+    if not ids:
+        return []
+    rows = {c.id: c for c in db.session.execute(
+        db.select(Child).where(Child.id.in_(ids), child_scope(current_user))).scalars()}
+    return [rows[i] for i in ids if i in rows]
 
 
 def _flag_vague(text: str, what: str) -> None:
@@ -65,6 +117,7 @@ def _full(discussion_id: int) -> StrategyDiscussion:
         selectinload(StrategyDiscussion.minutes_versions),
         selectinload(StrategyDiscussion.circulations),
         selectinload(StrategyDiscussion.dissents),
+        selectinload(StrategyDiscussion.removed_children),
     )
 
 
@@ -240,34 +293,44 @@ def new():
     form = ConveneForm()
     found = None
     if request.method == "GET":
-        child_ids = request.args.getlist("child", type=int)
+        child_ids = _ids(",".join(request.args.getlist("child")))
         form.child_ids.data = child_ids
         form.agency_ids.data = _default_agencies()
         form.chair_id.data = current_user.id if current_user.role in ("mash", "manager") else 0
-        _prefill_review(form, request.args.get("review_of", type=int), child_ids)
+        _prefill_review(form, next(iter(_ids(request.args.get("review_of"))), None), child_ids)
     else:
-        child_ids = [int(v) for v in request.form.getlist("child_ids") if v.isdigit()]
+        child_ids = _ids(",".join(request.form.getlist("child_ids")))
         if form.find_child.data:
             if (form.find.data or "").strip():
                 found = child_services.search(current_user, form.find.data)
-                audit.record("search", "child", None, detail=f"{len(found)} result(s)")
-                db.session.commit()
+                form.found_ids.data = _ids_text(_ids(form.found_ids.data) + [c.id for c in found])
             else:
                 form.find.errors = ["Enter a name, date of birth or reference to find a child"]
-    _fill_convene_choices(form, child_ids, found)
+    found_before = [c for c in _visible_children(_ids(form.found_ids.data)) if c not in (found or [])]
+    _fill_convene_choices(form, child_ids, (found or []) + found_before)
+    left_out = []
     if request.method == "POST" and not form.find_child.data and form.validate_on_submit():
-        data = _details_from(form)
-        data["child_ids"] = form.child_ids.data
-        data["agency_ids"] = form.agency_ids.data or []
-        try:
-            sd = services.convene(data, actor=current_user)
-        except services.RuleError as err:
-            _apply_rule_error(form, err)
+        left_out = [c for c in _visible_children(_ids(form.found_ids.data)) if c.id not in form.child_ids.data]
+        if left_out and not form.without_found.data:
+            # Convening without a brother or sister someone went looking for is a choice, never an accident.
+            names = " and ".join(c.display_name for c in left_out)
+            form.child_ids.errors = [*form.child_ids.errors, (
+                f"You found {names} but did not select them: select them to discuss the children together, "
+                "or confirm you are convening without them")]
         else:
-            flash("Strategy discussion convened", "success")
-            _flag_vague(sd.reason + "\n" + sd.referrer_summary, "reason or summary")
-            return redirect(url_for("discussions.show", discussion_id=sd.id))
-    return render_template("discussions/convene.html", form=form, discussion=None, found=found)
+            data = _details_from(form)
+            data["child_ids"] = form.child_ids.data
+            data["agency_ids"] = form.agency_ids.data or []
+
+            def create():
+                sd = services.convene(data, actor=current_user)
+                return url_for("discussions.show", discussion_id=sd.id)
+
+            done = _create(form, create, url_for("discussions.index"), "Strategy discussion convened")
+            if done is not None:
+                _flag_vague(data["reason"] + "\n" + data["referrer_summary"], "reason or summary")
+                return done
+    return render_template("discussions/convene.html", form=form, discussion=None, found=found, left_out=left_out)
 
 
 @bp.route("/<int:discussion_id>/edit", methods=["GET", "POST"])
@@ -279,7 +342,7 @@ def edit(discussion_id: int):
         return redirect(url_for("discussions.show", discussion_id=sd.id))
     form = ConveneForm(obj=sd)
     form.words_locked = bool(sd.referrer_words.strip())
-    del form.child_ids, form.find, form.find_child
+    del form.child_ids, form.find, form.find_child, form.found_ids, form.without_found, form.submission_key
     if sd.status != "draft":
         del form.agency_ids
     if request.method == "GET":
@@ -289,6 +352,8 @@ def edit(discussion_id: int):
             form.scheduled_date.data, form.scheduled_time.data = local.date(), local.strftime("%H:%M")
         if sd.status == "draft":
             form.agency_ids.data = [i.agency_id for i in sd.invitations] or _default_agencies()
+            # A draft opened by another feature's rule has the columns' defaults, not anyone's answers.
+            form.kind.data = form.urgency.data = form.mode.data = form.harm_category.data = None
         if not sd.chair_id and current_user.role in ("mash", "manager"):
             form.chair_id.data = current_user.id
         form.alleged_perpetrator.data = sd.children[0].alleged_perpetrator if sd.children else ""
@@ -296,20 +361,16 @@ def edit(discussion_id: int):
     conflict = False
     if form.validate_on_submit():
         was_draft = sd.status == "draft"
-        try:
-            services.update_details(sd, _details_from(form, sd), int(form.version.data or 0), actor=current_user,
-                                    agency_ids=form.agency_ids.data if "agency_ids" in form else ())
-        except services.StaleEdit:
-            db.session.rollback()
-            conflict = True
-            form.version.data = db.session.get(StrategyDiscussion, discussion_id).version
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
+        details = _details_from(form, sd)
+        saved, conflict = _save(form, lambda: services.update_details(
+            sd, details, form.version.data, actor=current_user,
+            agency_ids=form.agency_ids.data if "agency_ids" in form else ()))
+        if saved:
             flash("Strategy discussion convened" if was_draft else "Changes saved", "success")
-            _flag_vague(sd.reason + "\n" + sd.referrer_summary, "reason or summary")
-            return redirect(url_for("discussions.show", discussion_id=sd.id))
+            _flag_vague(details["reason"] + "\n" + details["referrer_summary"], "reason or summary")
+            return redirect(url_for("discussions.show", discussion_id=discussion_id))
+        if conflict:
+            form.version.data = db.session.get(StrategyDiscussion, discussion_id).version
     return render_template("discussions/convene.html", form=form, discussion=sd, conflict=conflict, found=None)
 
 
@@ -319,14 +380,76 @@ def cancel(discussion_id: int):
     sd = _full(discussion_id)
     form = CancelDiscussionForm()
     if form.validate_on_submit():
-        try:
-            services.cancel_discussion(sd, form.reason.data, actor=current_user)
-        except services.RuleError as err:
-            _apply_rule_error(form, err)
-        else:
+        saved, conflict = _save(form, lambda: services.cancel_discussion(sd, form.reason.data, actor=current_user))
+        if saved:
             flash("Strategy discussion cancelled", "success")
-            return redirect(url_for("discussions.show", discussion_id=sd.id))
+            return redirect(url_for("discussions.show", discussion_id=discussion_id))
+        if conflict:
+            form.form_errors.append("Someone else changed this discussion while you were cancelling it. "
+                                    "Check the discussion, then cancel it again if it is still needed")
     return render_template("discussions/cancel.html", form=form, discussion=sd)
+
+
+# --- Children in a convened discussion ---------------------------------------------------------------------
+
+
+@bp.route("/<int:discussion_id>/children/add", methods=["GET", "POST"])
+@require("discussion.convene")
+def add_child(discussion_id: int):
+    sd = _full(discussion_id)
+    form = AddChildForm()
+    if request.method == "GET":
+        form.version.data = sd.version
+    found = None
+    if form.find_child.data:
+        if (form.find.data or "").strip():
+            found = child_services.search(current_user, form.find.data)
+        else:
+            form.find.errors = ["Enter a name, date of birth or reference to find a child"]
+    already = {c.child_id for c in sd.children}
+    shown = [c for c in (found or _visible_children([form.child_id.data] if form.child_id.data else []))
+             if c.id not in already]
+    form.child_id.choices = [(c.id, _child_label(c)) for c in shown]
+    conflict = False
+    if request.method == "POST" and not form.find_child.data and form.validate_on_submit():
+        child = next((c for c in _visible_children([form.child_id.data or 0])), None)
+        if child is None:
+            form.child_id.errors = ["Find the child, then select them"]
+        else:
+            name = child.display_name
+            saved, conflict = _save(form, lambda: services.add_child(sd, child, actor=current_user,
+                                                                     expected_version=form.version.data))
+            if saved:
+                flash(f"{name} added to the discussion", "success")
+                return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#child-{child.id}")
+            sd = _full(discussion_id)
+            if conflict:
+                form.version.data = sd.version
+    return render_template("discussions/add_child.html", form=form, discussion=sd, found=found, conflict=conflict)
+
+
+@bp.route("/<int:discussion_id>/children/<int:child_id>/remove", methods=["GET", "POST"])
+@require("discussion.convene")
+def remove_child(discussion_id: int, child_id: int):
+    sd = _full(discussion_id)
+    link = _link_or_404(sd, child_id)
+    form = RemoveChildForm()
+    if request.method == "GET":
+        form.version.data = sd.version
+    conflict = False
+    if form.validate_on_submit():
+        name = link.child.display_name
+        saved, conflict = _save(form, lambda: services.remove_child(sd, child_id, form.reason.data,
+                                                                    actor=current_user,
+                                                                    expected_version=form.version.data))
+        if saved:
+            flash(f"{name} removed from the discussion", "success")
+            return redirect(url_for("discussions.show", discussion_id=discussion_id) + "#removed-children")
+        sd = _full(discussion_id)
+        link = _link_or_404(sd, child_id)
+        if conflict:
+            form.version.data = sd.version
+    return render_template("discussions/remove_child.html", form=form, discussion=sd, link=link, conflict=conflict)
 
 
 # --- The discussion page -------------------------------------------------------------------------------------
@@ -375,7 +498,8 @@ def show(discussion_id: int):
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
         can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
-        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [])
+        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [],
+        cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))
 
 
 # --- Attendance ----------------------------------------------------------------------------------------------
@@ -389,16 +513,16 @@ def invite(discussion_id: int):
     form.agency_id.choices = _agency_choices(_active_agencies(), "Select the agency")
     form.user_id.choices = [(0, "Not a user of this service")] + [(u.id, _person_label(u)) for u in _people()]
     if form.validate_on_submit():
-        try:
-            services.add_invitation(sd, {"agency_id": form.agency_id.data, "user_id": form.user_id.data or None,
-                                         "person_name": (form.person_name.data or "").strip(),
-                                         "role": (form.role.data or "").strip()}, actor=current_user)
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
-            flash("Invitation recorded", "success")
-            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#attendance")
+        answers = {"agency_id": form.agency_id.data, "user_id": form.user_id.data or None,
+                   "person_name": (form.person_name.data or "").strip(), "role": (form.role.data or "").strip()}
+
+        def create():
+            services.add_invitation(sd, answers, actor=current_user)
+            return url_for("discussions.show", discussion_id=discussion_id) + "#attendance"
+
+        done = _create(form, create, url_for("discussions.show", discussion_id=discussion_id), "Invitation recorded")
+        if done is not None:
+            return done
     return render_template("discussions/invite.html", form=form, discussion=sd)
 
 
@@ -407,22 +531,25 @@ def invite(discussion_id: int):
 def attendance(discussion_id: int):
     sd = _full(discussion_id)
     form = attendance_form(sd.invitations, request.form if request.method == "POST" else None)
+    conflict = False
     if request.method == "POST" and form.validate() & form.validate_reasons():
         answers = {inv.id: (form[f"status_{inv.id}"].data, form[f"reason_{inv.id}"].data or "")
-                   for inv in sd.invitations}
-        try:
-            services.record_attendance(sd, answers, actor=current_user)
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
+                   for inv in sd.invitations if form[f"status_{inv.id}"].data}
+        versions = {inv.id: form[f"version_{inv.id}"].data for inv in sd.invitations}
+        saved, conflict = _save(form, lambda: services.record_attendance(sd, answers, actor=current_user,
+                                                                          versions=versions))
+        if conflict:
+            sd = _full(discussion_id)
+            for inv in sd.invitations:
+                form[f"version_{inv.id}"].data = inv.version
+        if saved:
             missing = services.missing_minimum_agencies(sd)
             flash("Attendance saved", "success")
             if missing:
                 flash(f"{' and '.join(missing)} did not attend. A decision without them needs a recorded reason.",
                       "error")
             return redirect(url_for("discussions.show", discussion_id=sd.id) + "#attendance")
-    return render_template("discussions/attendance.html", form=form, discussion=sd,
+    return render_template("discussions/attendance.html", form=form, discussion=sd, conflict=conflict,
                            missing=services.missing_minimum_agencies(sd))
 
 
@@ -436,25 +563,32 @@ def information(discussion_id: int):
     form = InformationForm()
     invited = [i.agency for i in sd.invitations if i.status != "not_invited"]
     form.agency_id.choices = _agency_choices(list(dict.fromkeys(invited)), "Select the agency")
-    form.child_id.choices = [(0, "All the children")] + [(c.child_id, c.child.display_name) for c in sd.children]
+    form.child_id.choices = _which_child_choices(sd)
     if request.method == "GET" and request.args.get("topic") in TOPICS:
         form.topic.data = request.args["topic"]
         kind = next((k for k, prompts in INFORMATION_PROMPTS.items()
                      if any(key == form.topic.data for key, _ in prompts)), None)
         form.agency_id.data = next((a.id for a in invited if a.kind == kind), 0)
     if form.validate_on_submit():
-        try:
-            row = services.record_information(sd, {
-                "agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
-                "text": form.text.data.strip(), "shared_by": (form.shared_by.data or "").strip()}, actor=current_user)
-        except services.RuleError as err:
-            _apply_rule_error(form, err)
-        else:
-            flash("Information recorded", "success")
-            _flag_vague(row.text, "information")
-            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#information")
+        answers = {"agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
+                   "text": form.text.data.strip(), "shared_by": (form.shared_by.data or "").strip()}
+
+        def create():
+            services.record_information(sd, answers, actor=current_user)
+            return url_for("discussions.show", discussion_id=discussion_id) + "#information"
+
+        done = _create(form, create, url_for("discussions.show", discussion_id=discussion_id), "Information recorded")
+        if done is not None:
+            _flag_vague(answers["text"], "information")
+            return done
     return render_template("discussions/information.html", form=form, discussion=sd,
                            prompts=_prompts_not_covered(sd), phrases=services.current_phrases())
+
+
+def _which_child_choices(sd: StrategyDiscussion) -> list:
+    # "All the children" is an answer someone gives, so it is not where the list starts.
+    return [(None, "Select which child"), (0, "All the children")] + [
+        (c.child_id, c.child.display_name) for c in sd.children]
 
 
 def _link_or_404(sd: StrategyDiscussion, child_id: int) -> DiscussionChild:
@@ -469,12 +603,24 @@ def _link_or_404(sd: StrategyDiscussion, child_id: int) -> DiscussionChild:
 def child_voice(discussion_id: int, child_id: int):
     sd = _full(discussion_id)
     link = _link_or_404(sd, child_id)
-    form = ChildVoiceForm(obj=link)
+    # Until someone records the child's voice, the stored "not known" is nobody's answer: start unanswered.
+    recorded = link.voice_recorded_at is not None
+    form = ChildVoiceForm(obj=link if recorded else None)
+    if request.method == "GET":
+        form.version.data = link.version if recorded else None
+    conflict = False
     if form.validate_on_submit():
-        services.record_child_voice(link, form.data_for_service(), actor=current_user)
-        flash(f"{link.child.display_name}'s voice recorded", "success")
-        return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#child-{child_id}")
-    return render_template("discussions/child_voice.html", form=form, discussion=sd, link=link)
+        name = link.child.display_name
+        saved, conflict = _save(form, lambda: services.record_child_voice(
+            link, form.data_for_service(), actor=current_user, expected_version=form.version.data))
+        if saved:
+            flash(f"{name}'s voice recorded", "success")
+            return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#child-{child_id}")
+        if conflict:
+            sd = _full(discussion_id)
+            link = _link_or_404(sd, child_id)
+            form.version.data = link.version
+    return render_template("discussions/child_voice.html", form=form, discussion=sd, link=link, conflict=conflict)
 
 
 # --- Decisions -----------------------------------------------------------------------------------------------
@@ -499,23 +645,21 @@ def decision(discussion_id: int, child_id: int):
         return redirect(url_for("discussions.show", discussion_id=sd.id))
     conflict = False
     if form.validate_on_submit():
-        try:
-            services.record_decision(sd, child_id, form.data_for_service(), actor=current_user,
-                                     expected_version=int(form.version.data) if form.version.data else None,
-                                     minimum_agency_reason=form.minimum_agency_reason.data or "",
-                                     follow_up_meeting=bool(form.follow_up_meeting.data) if sd.mode == "phone" else None)
-        except services.StaleEdit:
-            db.session.rollback()
-            conflict = True
-            fresh = db.session.get(ThresholdDecision, existing.id) if existing else None
-            form.version.data = fresh.version if fresh else ""
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
-            flash(f"Decision for {link.child.display_name} recorded", "success")
+        name = link.child.display_name
+        saved, conflict = _save(form, lambda: services.record_decision(
+            sd, child_id, form.data_for_service(), actor=current_user, expected_version=form.version.data,
+            minimum_agency_reason=form.minimum_agency_reason.data or "",
+            follow_up_meeting=bool(form.follow_up_meeting.data) if sd.mode == "phone" else None))
+        if saved:
+            flash(f"Decision for {name} recorded", "success")
             _flag_vague(form.rationale.data, "reasons")
-            return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#decision-{child_id}")
+            return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#decision-{child_id}")
+        if conflict:
+            # Show the decision saved meanwhile beside the person's own answers, which stay in the form.
+            sd = _full(discussion_id)
+            link = _link_or_404(sd, child_id)
+            existing = sd.decision_for(child_id)
+            form.version.data = existing.version if existing else None
     held = services.held_on(sd)
     follow_up_days = services.setting("FOLLOW_UP_MEETING_WORKING_DAYS", thresholds.FOLLOW_UP_MEETING_WORKING_DAYS)
     follow_up_due = sd.follow_up_meeting_due_at or thresholds.follow_up_meeting_due_at(
@@ -535,13 +679,15 @@ def icpc(discussion_id: int, decision_id: int):
         deny(404, "threshold_decision", decision_id)
     form = IcpcForm(obj=found)
     if form.validate_on_submit():
-        try:
-            services.record_icpc_date(found, form.icpc_date.data, actor=current_user)
-        except services.RuleError as err:
-            _apply_rule_error(form, err)
-        else:
+        child_id = found.child_id
+        saved, conflict = _save(form, lambda: services.record_icpc_date(found, form.icpc_date.data,
+                                                                        actor=current_user))
+        if saved:
             flash("Conference date recorded", "success")
-            return redirect(url_for("discussions.show", discussion_id=sd.id) + f"#decision-{found.child_id}")
+            return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#decision-{child_id}")
+        if conflict:
+            form.form_errors.append("Someone else changed this decision while you were recording the conference. "
+                                    "Check the decision, then record the date again")
     return render_template("discussions/icpc.html", form=form, discussion=sd, decision=found)
 
 
@@ -553,20 +699,20 @@ def icpc(discussion_id: int, decision_id: int):
 def new_action(discussion_id: int):
     sd = _full(discussion_id)
     form = ActionForm()
-    form.child_id.choices = [(0, "All the children")] + [(c.child_id, c.child.display_name) for c in sd.children]
+    form.child_id.choices = _which_child_choices(sd)
     form.owner_id.choices = [(0, "Select the owner")] + [(u.id, _person_label(u)) for u in _people()]
     if form.validate_on_submit():
-        try:
-            services.add_action(sd, {"description": form.description.data.strip(),
-                                     "child_id": form.child_id.data or None, "owner_id": form.owner_id.data,
-                                     "due_at": london_instant(form.due_date.data, form.due_time.time)},
-                                actor=current_user)
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
-            flash("Action added", "success")
-            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#actions")
+        answers = {"description": form.description.data.strip(), "child_id": form.child_id.data or None,
+                   "owner_id": form.owner_id.data, "due_at": london_instant(form.due_date.data, form.due_time.time),
+                   "far_ahead_confirmed": bool(form.far_ahead.data)}
+
+        def create():
+            services.add_action(sd, answers, actor=current_user)
+            return url_for("discussions.show", discussion_id=discussion_id) + "#actions"
+
+        done = _create(form, create, url_for("discussions.show", discussion_id=discussion_id), "Action added")
+        if done is not None:
+            return done
     return render_template("discussions/action_form.html", form=form, discussion=sd)
 
 
@@ -598,24 +744,19 @@ def action(action_id: int):
         which = "done" if "done-submit" in request.form else "cancel"
         form = complete_form if which == "done" else cancel_form
         if form.validate_on_submit():
-            try:
-                if which == "done":
-                    services.complete_action(item, form.completion_note.data, actor=current_user,
-                                             expected_version=int(form.version.data or 0))
-                else:
-                    services.cancel_action(item, form.cancel_reason.data, actor=current_user,
-                                           expected_version=int(form.version.data or 0))
-            except services.StaleEdit:
-                db.session.rollback()
-                conflict = True
-                item = _action_or_404(action_id)
-                form.version.data = item.version
-            except services.RuleError as err:
-                db.session.rollback()
-                _apply_rule_error(form, err)
+            if which == "done":
+                work = lambda: services.complete_action(item, form.completion_note.data, actor=current_user,
+                                                        expected_version=form.version.data)
             else:
+                work = lambda: services.cancel_action(item, form.cancel_reason.data, actor=current_user,
+                                                      expected_version=form.version.data)
+            saved, conflict = _save(form, work)
+            if saved:
                 flash("Action marked as done" if which == "done" else "Action cancelled", "success")
-                return redirect(url_for("discussions.action", action_id=item.id))
+                return redirect(url_for("discussions.action", action_id=action_id))
+            item = _action_or_404(action_id)
+            if conflict:
+                form.version.data = item.version
     return render_template("discussions/action.html", item=item, complete_form=complete_form,
                            cancel_form=cancel_form, conflict=conflict, at=now(),
                            may_change=can_change_action(current_user, item),
@@ -640,22 +781,16 @@ def change_action(action_id: int):
         form.due_date.data, form.due_time.data = local.date(), local.strftime("%H:%M")
     conflict = False
     if form.validate_on_submit():
-        try:
-            services.change_action(item, owner_id=form.owner_id.data,
-                                   due_at=london_instant(form.due_date.data, form.due_time.time),
-                                   reason=form.reason.data, actor=current_user,
-                                   expected_version=int(form.version.data or 0))
-        except services.StaleEdit:
-            db.session.rollback()
-            conflict = True
-            item = _action_or_404(action_id)
-            form.version.data = item.version
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
+        saved, conflict = _save(form, lambda: services.change_action(
+            item, owner_id=form.owner_id.data, due_at=london_instant(form.due_date.data, form.due_time.time),
+            reason=form.reason.data, actor=current_user, expected_version=form.version.data,
+            far_ahead_confirmed=bool(form.far_ahead.data)))
+        if saved:
             flash("Action changed", "success")
-            return redirect(url_for("discussions.action", action_id=item.id))
+            return redirect(url_for("discussions.action", action_id=action_id))
+        item = _action_or_404(action_id)
+        if conflict:
+            form.version.data = item.version
     return render_template("discussions/action_change.html", form=form, item=item, conflict=conflict)
 
 
@@ -677,31 +812,39 @@ def minutes(discussion_id: int):
     elif not can(current_user, "discussion.record"):
         deny(403, "strategy_discussion", sd.id)
     elif form.validate_on_submit():
-        try:
-            saved = services.save_minutes(sd, form.text.data, actor=current_user,
-                                          based_on_id=int(form.based_on_id.data or 0),
-                                          based_on_revision=int(form.based_on_revision.data or 0),
-                                          change_note=form.change_note.data or "")
-        except services.MinutesConflict as err:
-            db.session.rollback()
+        result = {}
+
+        def work():
+            version = services.save_minutes(sd, form.text.data, actor=current_user,
+                                            based_on_id=form.based_on_id.data or 0,
+                                            based_on_revision=form.based_on_revision.data or 0,
+                                            change_note=form.change_note.data or "")
+            result.update(number=version.number, text=version.text)
+
+        saved, stale = _save(form, work)
+        if saved:
+            flash(f"Minutes saved (version {result['number']})", "success")
+            _flag_vague(result["text"], "minutes")
+            return redirect(url_for("discussions.minutes", discussion_id=discussion_id))
+        if stale:
             sd = _full(discussion_id)
             conflict = sd.latest_minutes
             form.based_on_id.data = conflict.id if conflict else 0
             form.based_on_revision.data = conflict.revision if conflict else 0
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
-            flash(f"Minutes saved (version {saved.number})", "success")
-            _flag_vague(saved.text, "minutes")
-            return redirect(url_for("discussions.minutes", discussion_id=sd.id))
     versions = list(reversed(sd.minutes_versions))
     return render_template("discussions/minutes.html", form=form, discussion=sd, latest=sd.latest_minutes,
                            versions=versions, conflict=conflict, diffs=_diffs(sd.minutes_versions),
                            flagged=phrases_found(sd.latest_minutes.text if sd.latest_minutes else "",
                                                  services.current_phrases()), hint=HINT,
-                           phrases=services.current_phrases(), recipients=services.circulation_recipients(sd), agree_form=ConfirmForm(prefix="agree"),
-                           can_record=can(current_user, "discussion.record"))
+                           phrases=services.current_phrases(), recipients=services.circulation_recipients(sd),
+                           agree_form=_agree_form(sd), can_record=can(current_user, "discussion.record"))
+
+
+def _agree_form(sd: StrategyDiscussion) -> AgreeMinutesForm:
+    form = AgreeMinutesForm(prefix="agree", formdata=None)
+    latest = sd.latest_minutes
+    form.version_id.data, form.revision.data = (latest.id, latest.revision) if latest else (None, None)
+    return form
 
 
 def _diffs(versions: list[MinutesVersion]) -> dict[int, list[str]]:
@@ -719,16 +862,25 @@ def _diffs(versions: list[MinutesVersion]) -> dict[int, list[str]]:
 @require("discussion.record")
 def agree_minutes(discussion_id: int):
     sd = _full(discussion_id)
-    form = ConfirmForm(prefix="agree")
+    form = AgreeMinutesForm(prefix="agree")
     if form.validate_on_submit():
-        try:
-            version = services.agree_minutes(sd, actor=current_user)
-        except services.RuleError as err:
-            db.session.rollback()
-            flash(str(err), "error")
+        agreed = {}
+
+        def work():
+            agreed["number"] = services.agree_minutes(sd, actor=current_user, version_id=form.version_id.data,
+                                                      revision=form.revision.data).number
+
+        saved, stale = _save(form, work)
+        if saved:
+            flash(f"Minutes agreed (version {agreed['number']})", "success")
+        elif stale:
+            flash("Someone saved the minutes after you opened them, so they were not agreed. Read the version "
+                  "below, then agree it if it is right.", "error")
         else:
-            flash(f"Minutes agreed (version {version.number})", "success")
-    return redirect(url_for("discussions.minutes", discussion_id=sd.id))
+            flash(" ".join(form.form_errors + [e for errs in form.errors.values() for e in errs]), "error")
+    elif form.errors:
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+    return redirect(url_for("discussions.minutes", discussion_id=discussion_id))
 
 
 @bp.route("/<int:discussion_id>/minutes/circulate", methods=["GET", "POST"])
@@ -736,16 +888,20 @@ def agree_minutes(discussion_id: int):
 def circulate(discussion_id: int):
     sd = _full(discussion_id)
     form = CirculateForm()
+    if request.method == "GET":
+        form.version.data = sd.version
     if form.validate_on_submit():
-        try:
-            services.circulate_minutes(sd, actor=current_user, referrer_told=form.referrer_told.data,
-                                       referrer_told_how=form.referrer_told_how.data or "")
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
+        saved, stale = _save(form, lambda: services.circulate_minutes(
+            sd, actor=current_user, referrer_told=form.referrer_told.data,
+            referrer_told_how=form.referrer_told_how.data or "", expected_version=form.version.data))
+        if saved:
             flash("Circulation of the minutes recorded", "success")
-            return redirect(url_for("discussions.minutes", discussion_id=sd.id))
+            return redirect(url_for("discussions.minutes", discussion_id=discussion_id))
+        sd = _full(discussion_id)
+        if stale:
+            form.version.data = sd.version
+            form.form_errors.append("Someone else changed this discussion or its minutes after you opened this "
+                                    "page. Check the minutes and who they go to, then record the circulation again")
     return render_template("discussions/circulate.html", form=form, discussion=sd,
                            recipients=services.circulation_recipients(sd))
 
@@ -758,14 +914,17 @@ def dissent(discussion_id: int):
     form.agency_id.choices = _agency_choices(list(dict.fromkeys(i.agency for i in sd.invitations)),
                                              "Select the agency")
     if form.validate_on_submit():
-        try:
-            services.record_dissent(sd, {"agency_id": form.agency_id.data, "person_name": form.person_name.data.strip(),
-                                         "text": form.text.data.strip()}, actor=current_user)
-        except services.RuleError as err:
-            _apply_rule_error(form, err)
-        else:
-            flash("Disagreement recorded", "success")
-            return redirect(url_for("discussions.show", discussion_id=sd.id) + "#dissent")
+        answers = {"agency_id": form.agency_id.data, "person_name": form.person_name.data.strip(),
+                   "text": form.text.data.strip()}
+
+        def create():
+            services.record_dissent(sd, answers, actor=current_user)
+            return url_for("discussions.show", discussion_id=discussion_id) + "#dissent"
+
+        done = _create(form, create, url_for("discussions.show", discussion_id=discussion_id),
+                       "Disagreement recorded")
+        if done is not None:
+            return done
     return render_template("discussions/dissent.html", form=form, discussion=sd)
 
 
@@ -777,13 +936,10 @@ def dissent(discussion_id: int):
 def vague_phrases():
     form = PhraseForm()
     if form.validate_on_submit():
-        try:
-            phrase = services.add_phrase(form.phrase.data, actor=current_user)
-        except services.RuleError as err:
-            db.session.rollback()
-            _apply_rule_error(form, err)
-        else:
-            flash(f"“{phrase}” will be flagged", "success")
+        added = {}
+        saved, _ = _save(form, lambda: added.update(phrase=services.add_phrase(form.phrase.data, actor=current_user)))
+        if saved:
+            flash(f"“{added['phrase']}” will be flagged", "success")
             return redirect(url_for("discussions.vague_phrases"))
     return render_template("discussions/vague_phrases.html", form=form, phrases=services.current_phrases(),
                            remove_form=RemovePhraseForm(), hint=HINT)
@@ -794,11 +950,9 @@ def vague_phrases():
 def remove_vague_phrase():
     form = RemovePhraseForm()
     if form.validate_on_submit():
-        try:
-            services.remove_phrase(form.phrase.data, actor=current_user)
-        except services.RuleError as err:
-            db.session.rollback()
-            flash(str(err), "error")
-        else:
+        saved, _ = _save(form, lambda: services.remove_phrase(form.phrase.data, actor=current_user))
+        if saved:
             flash(f"“{form.phrase.data}” will no longer be flagged", "success")
+        else:
+            flash(" ".join(form.form_errors + form.phrase.errors), "error")
     return redirect(url_for("discussions.vague_phrases"))

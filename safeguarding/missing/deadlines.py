@@ -4,6 +4,9 @@
   Owner: the assigned worker. An unassigned interview belongs to every active manager of the responsible
   children's social care agency (ReturnInterview.local_authority_id), one deadline each, until someone is
   assigned: allocating it is a manager's job, and none of them can miss it.
+- Return home interview not offered at 48 hours (`return_interview_48h`): same owners, due 48 clock hours after
+  the return while no offer has been recorded; its escalation reaches the owner's manager at once, while 24 of
+  the 72 hours remain. Closed by the first offer (refused or not), completion, or closing as not held.
 - Police protection (s46): three clocks while it lasts, at 48 hours (plan the end), 66 hours (six hours left)
   and the 72-hour end. Owner: the officer who recorded it; escalated to their line manager.
 - Emergency protection order: expiry (8 days, or the extended date). Owner: the social worker who recorded it.
@@ -15,17 +18,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Collection
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
 from ..deadlines import Deadline
 from ..extensions import db
 from . import rules
-from .models import EmergencyProtectionOrder, PoliceProtection, ReturnInterview, RhiStatus
+from .models import EmergencyProtectionOrder, PoliceProtection, ReturnInterview, RhiOffer, RhiStatus
 
 KINDS = {
     "return_interview": "Return home interview",
+    "return_interview_48h": "Return home interview not offered at 48 hours",
     "police_protection_48h": "Police protection: 48 hours",
     "police_protection_66h": "Police protection: 6 hours left",
     "police_protection": "Police protection ends",
@@ -39,14 +43,38 @@ _PP_TITLES = {48: "Police protection for {name}: 48 hours, plan the end",
 
 
 def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
-    return _return_interviews(due_before, owner_ids) + _police_protection(due_before, owner_ids) + \
-        _epos(due_before, owner_ids)
+    return _return_interviews(due_before, owner_ids) + _unoffered_return_interviews(due_before, owner_ids) + \
+        _police_protection(due_before, owner_ids) + _epos(due_before, owner_ids)
 
 
 def _return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
     query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
              .where(ReturnInterview.status == RhiStatus.OPEN.value, ReturnInterview.due_at < due_before)
              .order_by(ReturnInterview.due_at))
+    return [Deadline(kind="return_interview", object_type="return_interview", object_id=rhi.id,
+                     title=f"Return home interview for {rhi.child.full_name}"
+                           + ("" if rhi.assigned_to_id else " (not yet assigned)"),
+                     due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
+                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=rhi.child.full_name)
+            for rhi, owner in _with_owners(query, owner_ids)]
+
+
+def _unoffered_return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
+    offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
+    query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
+             .where(ReturnInterview.status == RhiStatus.OPEN.value, ~offered,
+                    ReturnInterview.returned_at < due_before - timedelta(hours=rules.RHI_ESCALATION_HOURS))
+             .order_by(ReturnInterview.returned_at))
+    return [Deadline(kind="return_interview_48h", object_type="return_interview", object_id=rhi.id,
+                     title=f"Return home interview for {rhi.child.full_name}: not offered 48 hours after the return",
+                     due_at=rules.rhi_escalation_at(rhi.returned_at), url=f"/missing/return-interviews/{rhi.id}",
+                     owner_id=owner, owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id,
+                     child_name=rhi.child.full_name)
+            for rhi, owner in _with_owners(query, owner_ids)]
+
+
+def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
+    """(interview, owner) pairs: the assigned worker, else each active manager of the responsible authority."""
     if owner_ids is not None:
         ids = list(owner_ids)
         managed_agencies = select(User.agency_id).where(User.id.in_(ids), User.role == Role.MANAGER.value)
@@ -65,15 +93,7 @@ def _return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
     found = []
     for rhi in rows:
         owners = [rhi.assigned_to_id] if rhi.assigned_to_id else managers.get(rhi.local_authority_id, [None])
-        for owner in owners:
-            if wanted is not None and owner not in wanted:
-                continue
-            name = rhi.child.full_name
-            found.append(Deadline(
-                kind="return_interview", object_type="return_interview", object_id=rhi.id,
-                title=f"Return home interview for {name}" + ("" if rhi.assigned_to_id else " (not yet assigned)"),
-                due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
-                owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=name))
+        found.extend((rhi, owner) for owner in owners if wanted is None or owner in wanted)
     return found
 
 

@@ -39,7 +39,7 @@ def _episode(actor, child, reported, returned=None, **extra):
     if returned is not None:
         services.record_return(episode, {"returned_at": returned, "found_where": extra.get("found", "Home address"),
                                          "returned_by": "Police", "out_of_area": False, "abroad": False},
-                               actor=actor)
+                               actor=actor, expected_version=episode.version)
     return episode
 
 
@@ -69,7 +69,8 @@ def seed(users: dict, agencies: list) -> str:
                                     "response": "declined" if outcome == "declined" else "accepted"}, actor=worker)
         if outcome != "declined":
             hours = 40 if outcome == "in_time" else 90
-            services.complete(rhi, {**_COMPLETION, "completed_at": returned + timedelta(hours=hours)}, actor=worker)
+            services.complete(rhi, {**_COMPLETION, "completed_at": returned + timedelta(hours=hours)}, actor=worker,
+                              expected_version=rhi.version)
 
     ellie = _child(mash, "Ellie", "Carter", date(2019, 6, 30))
     services.start_police_protection(ellie, {
@@ -79,4 +80,5 @@ def seed(users: dict, agencies: list) -> str:
     tyler = _child(worker, "Tyler", "Brooks", date(2023, 1, 12))
     services.record_epo(tyler, {"granted_at": at - timedelta(days=3), "court": "Northshire Family Court"},
                         actor=worker)
+    db.session.commit()
     return "missing episodes, return home interviews, police protection and an EPO"

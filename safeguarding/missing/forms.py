@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms import (BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, NumberRange, Optional, ValidationError)
 
+from ..children.forms import RecordVersion
 from ..clock import now, to_london
 from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
                      GovTextArea, GovTextInput, TimeOfDayField, limit, london_instant)
+from ..submissions.services import OnceForm
+from ..templating import london
 from . import rules
-from .models import (CONSENT, EPO_OUTCOMES, INDICATORS, MISSING_FROM, OFFER_METHODS, OFFER_RESPONSES,
-                     PP_OUTCOMES, PREVENTION_OUTCOMES, RISK_LEVELS)
+from .models import (CONSENT, EPO_OUTCOMES, INDICATORS, MISSING_FROM, OFFER_METHODS, OFFER_RESPONSES, PP_OUTCOMES,
+                     PREVENTION_OUTCOMES, RISK_LEVELS)
 
 
 def _text(label: str, maximum: int, required: str | None = None, **kwargs) -> StringField:
@@ -71,13 +74,12 @@ class MomentForm(FlaskForm):
                 continue
             floor = getattr(self, earliest, None) if earliest else None
             if floor is not None and value < floor:
-                day_field.errors.append(message)
+                day_field.errors.append(message.format(when=london(floor)))
                 valid = False
         return valid
 
 
-class EpisodeForm(MomentForm):
-    version = HiddenField()
+class EpisodeForm(OnceForm, MomentForm):
     reported_date = GovDateField("Date reported missing", description="For example, 27 10 2026")
     reported_time = TimeOfDayField("Time reported missing")
     missing_from = _radio("Missing from", MISSING_FROM, "Select where the child went missing from")
@@ -119,7 +121,7 @@ class EpisodeForm(MomentForm):
         }
 
 
-class EpisodeEditForm(EpisodeForm):
+class EpisodeEditForm(RecordVersion, EpisodeForm):
     """Correcting an episode: the grading is changed on its own form so its history is kept."""
 
     risk_level = None
@@ -138,13 +140,13 @@ class EpisodeEditForm(EpisodeForm):
         return data
 
 
-class RiskForm(FlaskForm):
+class RiskForm(OnceForm, RecordVersion, FlaskForm):
     level = _radio("New risk grading", RISK_LEVELS, "Select the new risk grading")
     reason = _area("Why the grading changed", 2000, "Enter why the risk grading changed")
     submit = SubmitField("Change risk grading", widget=GovSubmitInput())
 
 
-class ReturnForm(MomentForm):
+class ReturnForm(OnceForm, RecordVersion, MomentForm):
     returned_date = GovDateField("Date found or returned")
     returned_time = TimeOfDayField("Time found or returned")
     found_where = _area("Where the child was found", 500, "Enter where the child was found or returned to")
@@ -156,7 +158,7 @@ class ReturnForm(MomentForm):
 
     reported_missing_at: datetime | None = None
     moments = (("returned_date", "returned_time", "the child was found or returned", "reported_missing_at",
-                "Date found or returned must be after the child was reported missing"),)
+                "Date found or returned must be after the child was reported missing, {when}"),)
 
     def data_for_service(self) -> dict:
         return {"returned_at": self.instant("returned_date", "returned_time"),
@@ -164,7 +166,7 @@ class ReturnForm(MomentForm):
                 "out_of_area": bool(self.out_of_area.data), "abroad": bool(self.abroad.data)}
 
 
-class PreventionForm(MomentForm):
+class PreventionForm(OnceForm, RecordVersion, MomentForm):
     conducted_date = GovDateField("Date of the prevention interview")
     conducted_time = TimeOfDayField("Time of the prevention interview")
     officer_name = _text("Officer who held it", 200, "Enter the name of the officer who held the interview")
@@ -174,7 +176,7 @@ class PreventionForm(MomentForm):
 
     returned_at: datetime | None = None
     moments = (("conducted_date", "conducted_time", "of the prevention interview", "returned_at",
-                "Date of the prevention interview must be after the child was found or returned"),)
+                "Date of the prevention interview must be after the child was found or returned, {when}"),)
 
     def data_for_service(self) -> dict:
         return {"conducted_at": self.instant("conducted_date", "conducted_time"),
@@ -182,7 +184,7 @@ class PreventionForm(MomentForm):
                 "note": (self.note.data or "").strip()}
 
 
-class OfferForm(MomentForm):
+class OfferForm(OnceForm, MomentForm):
     offered_date = GovDateField("Date of the offer")
     offered_time = TimeOfDayField("Time of the offer")
     method = _radio("How it was offered", OFFER_METHODS, "Select how the interview was offered")
@@ -192,20 +194,20 @@ class OfferForm(MomentForm):
 
     returned_at: datetime | None = None
     moments = (("offered_date", "offered_time", "of the offer", "returned_at",
-                "Date of the offer must be after the child was found or returned"),)
+                "Date of the offer must be after the child was found or returned, {when}"),)
 
     def data_for_service(self) -> dict:
         return {"offered_at": self.instant("offered_date", "offered_time"), "method": self.method.data,
                 "response": self.response.data, "note": (self.note.data or "").strip()}
 
 
-class AssignForm(FlaskForm):
+class AssignForm(RecordVersion, FlaskForm):
     worker = SelectField("Worker", coerce=int, widget=GovSelect(),
                          validators=[InputRequired("Select the worker who will offer the interview")])
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
 
-class CompleteForm(MomentForm):
+class CompleteForm(RecordVersion, MomentForm):
     completed_date = GovDateField("Date of the interview")
     completed_time = TimeOfDayField("Time of the interview")
     interviewer_name = _text("Interviewer", 200, "Enter the interviewer's name")
@@ -231,7 +233,7 @@ class CompleteForm(MomentForm):
 
     returned_at: datetime | None = None
     moments = (("completed_date", "completed_time", "of the interview", "returned_at",
-                "Date of the interview must be after the child was found or returned"),)
+                "Date of the interview must be after the child was found or returned, {when}"),)
 
     def validate_interviewer_independent(self, field):
         if field.data == "no":
@@ -252,13 +254,13 @@ class CompleteForm(MomentForm):
                 "information_sharing_consent": self.information_sharing_consent.data}
 
 
-class NotHeldForm(FlaskForm):
+class NotHeldForm(RecordVersion, FlaskForm):
     reason = _area("Why no interview will be held", 2000, "Enter why no interview will be held",
                    description="Say what was offered, by whom, and what the child said")
     submit = SubmitField("Close without an interview", widget=GovSubmitInput())
 
 
-class PoliceProtectionForm(MomentForm):
+class PoliceProtectionForm(OnceForm, MomentForm):
     started_date = GovDateField("Date police protection began")
     started_time = TimeOfDayField("Time police protection began")
     designated_officer = _text("Designated officer", 200, "Enter the name of the designated officer")
@@ -275,7 +277,7 @@ class PoliceProtectionForm(MomentForm):
                 "place_of_safety": self.place_of_safety.data.strip(), "reason": self.reason.data.strip()}
 
 
-class PoliceProtectionEndForm(MomentForm):
+class PoliceProtectionEndForm(RecordVersion, MomentForm):
     ended_date = GovDateField("Date police protection ended")
     ended_time = TimeOfDayField("Time police protection ended")
     end_outcome = _radio("What happened", PP_OUTCOMES, "Select what happened when police protection ended")
@@ -284,7 +286,7 @@ class PoliceProtectionEndForm(MomentForm):
 
     started_at: datetime | None = None
     moments = (("ended_date", "ended_time", "police protection ended", "started_at",
-                "Date police protection ended must be after it began"),)
+                "Date police protection ended must be after it began, {when}"),)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -300,7 +302,7 @@ class PoliceProtectionEndForm(MomentForm):
                 "end_note": (self.end_note.data or "").strip()}
 
 
-class EpoForm(MomentForm):
+class EpoForm(OnceForm, MomentForm):
     granted_date = GovDateField("Date the order was granted")
     granted_time = TimeOfDayField("Time the order was granted")
     court = _text("Court", 200, "Enter the court that made the order")
@@ -320,7 +322,7 @@ class WholeNumberField(IntegerField):
             raise ValueError(f"{self.label.text} must be a whole number, like 7") from None
 
 
-class EpoExtendForm(FlaskForm):
+class EpoExtendForm(RecordVersion, FlaskForm):
     days = WholeNumberField("Extension in days", widget=GovTextInput(),
                         description=f"At most {rules.EPO_MAX_EXTENSION_DAYS} days; an order can be extended once",
                         validators=[InputRequired("Enter the number of days the court extended the order by"),
@@ -337,7 +339,7 @@ class EpoExtendForm(FlaskForm):
                                   "extended only once")
 
 
-class EpoEndForm(MomentForm):
+class EpoEndForm(RecordVersion, MomentForm):
     ended_date = GovDateField("Date the order ended")
     ended_time = TimeOfDayField("Time the order ended")
     end_outcome = _radio("What happened", EPO_OUTCOMES, "Select what happened when the order ended")
@@ -345,7 +347,7 @@ class EpoEndForm(MomentForm):
 
     granted_at: datetime | None = None
     moments = (("ended_date", "ended_time", "the order ended", "granted_at",
-                "Date the order ended must be after it was granted"),)
+                "Date the order ended must be after it was granted, {when}"),)
 
     def data_for_service(self) -> dict:
         return {"ended_at": self.instant("ended_date", "ended_time"), "end_outcome": self.end_outcome.data}

@@ -348,8 +348,12 @@ class DiscussionPrompt(db.Model):
     discussion_id: Mapped[int | None] = mapped_column(Integer)
     #: why no new discussion was needed (e.g. one is already arranged)
     close_note: Mapped[str] = mapped_column(Text, default="")
+    #: two people acting on one prompt at once: one closes it, the other is told, never both
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     child = relationship("Child")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def label(self) -> str:

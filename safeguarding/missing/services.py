@@ -1,5 +1,6 @@
 """Every write about missing episodes and emergency powers: checks the rules, changes rows, audits the fields
-that changed (free text only as "changed"), commits, and logs one line with identifiers only."""
+that changed (free text only as "changed"), and logs one line with identifiers only. Flushes only: the view's
+`transaction()` commits the change with its audit events and prompts, or none of them."""
 from __future__ import annotations
 
 import logging
@@ -8,16 +9,18 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
 from ..auth.models import Agency, AgencyKind, Role, User
+from ..children.models import Child
 from ..clock import LONDON, now
 from ..extensions import db
+from ..service import RuleError, StaleEdit, expect_version
+from ..templating import london
 from . import rules
-from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
-                     PreventionInterview, PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
-from .rules import RuleError
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, PreventionInterview,
+                     PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 
 log = logging.getLogger("safeguarding.missing")
 
@@ -37,33 +40,52 @@ FREE_TEXT = ("missing_from_detail", "circumstances", "found_where", "returned_by
 __all__ = ["RuleError", "StaleEdit"]
 
 
-class StaleEdit(Exception):
-    """Someone else saved this record after the form was opened."""
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit() from None
-
-
 def _settings() -> tuple[int, int]:
     cfg = current_app.config
     return int(cfg.get("MISSING_REPEAT_THRESHOLD", 3)), int(cfg.get("MISSING_REPEAT_WINDOW_DAYS", 30))
 
 
-def _not_future(value: datetime, label: str) -> None:
-    if value > now():
-        raise RuleError(f"{label} must be in the past")
+def _not_future(value: datetime, label: str, field: str | None = None) -> None:
+    rules.check_not_future(value, now(), label, field)
+
+
+def _lock_child(child_id: int) -> Child:
+    """Take the child's row for this transaction, so two people recording for one child at the same moment are
+    checked one after the other (PostgreSQL; SQLite serialises writers anyway)."""
+    return db.session.execute(select(Child).where(Child.id == child_id).with_for_update()).scalar_one()
+
+
+def _after_birth(child, moment: datetime, what: str, field: str) -> None:
+    rules.check_after_birth(moment, child.date_of_birth, child.is_unborn, what, field)
+
+
+def _check_no_overlapping_episode(child, reported_at: datetime, exclude_id: int | None = None) -> None:
+    """A child still missing cannot go missing again: a second open episode is a double entry, and would count
+    towards "repeatedly missing" as if the child had gone missing twice."""
+    query = select(MissingEpisode).where(MissingEpisode.child_id == child.id)
+    if exclude_id is not None:
+        query = query.where(MissingEpisode.id != exclude_id)
+    earlier = list(db.session.execute(query.order_by(MissingEpisode.reported_missing_at)).scalars())
+    still_missing = next((e for e in earlier if e.returned_at is None), None)
+    if still_missing is not None and exclude_id is None:
+        raise RuleError(f"{child.first_name} is already recorded as missing since "
+                        f"{london(still_missing.reported_missing_at)}: record their return on that episode before "
+                        "a new one", "reported_date")
+    clash = rules.overlapping(reported_at, [(e.reported_missing_at, e.returned_at) for e in earlier])
+    if clash is not None:
+        returned = f"returned {london(clash[1])}" if clash[1] else "still missing"
+        raise RuleError(f"Date reported missing falls within another episode: reported missing {london(clash[0])}, "
+                        f"{returned}", "reported_date")
 
 
 # --- Episodes -------------------------------------------------------------------------------------------------
 
 
 def record_episode(child, data: dict, *, actor) -> MissingEpisode:
-    _not_future(data["reported_missing_at"], "Time reported missing")
+    _lock_child(child.id)
+    _not_future(data["reported_missing_at"], "Time reported missing", "reported_time")
+    _after_birth(child, data["reported_missing_at"], "Date reported missing", "reported_date")
+    _check_no_overlapping_episode(child, data["reported_missing_at"])
     episode = MissingEpisode(child_id=child.id, recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
                              **{k: data[k] for k in EPISODE_FIELDS})
     db.session.add(episode)
@@ -74,18 +96,21 @@ def record_episode(child, data: dict, *, actor) -> MissingEpisode:
                  changes={"child_id": {"to": child.id},
                           **audit.changes_between({}, audit.snapshot(episode, EPISODE_FIELDS), FREE_TEXT)})
     _raise_prompts(episode, actor)
-    _commit()
     log.info("missing episode recorded id=%s child=%s", episode.id, child.id)
     return episode
 
 
-def update_episode(episode: MissingEpisode, data: dict, expected_version: int, *, actor) -> dict:
+def update_episode(episode: MissingEpisode, data: dict, expected_version: int | None, *, actor) -> dict:
     """Correct the episode's details. The risk grading changes through regrade_risk, so its history is kept."""
-    if episode.version != expected_version:
-        raise StaleEdit()
-    _not_future(data["reported_missing_at"], "Time reported missing")
+    expect_version(episode, expected_version)
+    _lock_child(episode.child_id)
+    _not_future(data["reported_missing_at"], "Time reported missing", "reported_time")
+    _after_birth(episode.child, data["reported_missing_at"], "Date reported missing", "reported_date")
     if episode.returned_at and data["reported_missing_at"] > episode.returned_at:
-        raise RuleError("Time reported missing must be before the child was found or returned")
+        raise RuleError(f"Date reported missing must be before the child was found or returned, "
+                        f"{london(episode.returned_at)}", "reported_date")
+    if data["reported_missing_at"] != episode.reported_missing_at:
+        _check_no_overlapping_episode(episode.child, data["reported_missing_at"], exclude_id=episode.id)
     fields = [f for f in EPISODE_FIELDS if f != "risk_level"]
     before = audit.snapshot(episode, fields)
     for key in fields:
@@ -95,12 +120,13 @@ def update_episode(episode: MissingEpisode, data: dict, expected_version: int, *
         return {}
     audit.record("update", "missing_episode", episode.id, user=actor, changes=changes)
     _raise_prompts(episode, actor)
-    _commit()
     log.info("missing episode updated id=%s", episode.id)
     return changes
 
 
-def regrade_risk(episode: MissingEpisode, level: str, reason: str, *, actor) -> RiskGrading:
+def regrade_risk(episode: MissingEpisode, level: str, reason: str, *, actor,
+                 expected_version: int | None) -> RiskGrading:
+    expect_version(episode, expected_version)
     previous = episode.risk_level
     grading = RiskGrading(episode_id=episode.id, level=level, graded_by_id=actor.id, graded_at=now(), reason=reason)
     episode.risk_level = level
@@ -108,7 +134,8 @@ def regrade_risk(episode: MissingEpisode, level: str, reason: str, *, actor) -> 
     db.session.flush()
     audit.record("update", "missing_episode", episode.id, user=actor,
                  changes={"risk_level": {"from": previous, "to": level}, "reason": {"changed": True}})
-    _commit()
+    if previous == level:
+        flag_modified(episode, "risk_level")  # a new reason for the same grade is still a change to the episode
     log.info("missing episode regraded id=%s", episode.id)
     return grading
 
@@ -130,14 +157,15 @@ def responsible_authority(child, worker: User | None = None) -> Agency:
         .order_by(Agency.id).limit(1)).scalar_one_or_none()
     if agency is None:
         raise RuleError("No children's social care agency is set up to hold the return home interview: ask "
-                        "your administrator to add one")
+                        "your administrator to add one", "returned_date")
     return agency
 
 
-def record_return(episode: MissingEpisode, data: dict, *, actor) -> ReturnInterview:
+def record_return(episode: MissingEpisode, data: dict, *, actor, expected_version: int | None) -> ReturnInterview:
     """Record that the child was found or returned; opens the return home interview with its 72-hour clock.
 
     Recording it again corrects the details; the interview's clock moves with a corrected return time."""
+    expect_version(episode, expected_version)
     rules.check_return(episode.reported_missing_at, data["returned_at"], now())
     before = audit.snapshot(episode, RETURN_FIELDS)
     for key in RETURN_FIELDS:
@@ -162,17 +190,23 @@ def record_return(episode: MissingEpisode, data: dict, *, actor) -> ReturnInterv
                      changes={"due_at": {"from": old_due.isoformat(), "to": rhi.due_at.isoformat()}})
     if changes:
         audit.record("update", "missing_episode", episode.id, user=actor, changes=changes)
-    _commit()
+    db.session.flush()
     log.info("missing episode return recorded id=%s rhi=%s", episode.id, rhi.id)
     return rhi
 
 
-def record_prevention_interview(episode: MissingEpisode, data: dict, *, actor) -> PreventionInterview:
+def record_prevention_interview(episode: MissingEpisode, data: dict, *, actor,
+                                expected_version: int | None) -> PreventionInterview:
+    """Record or correct the police prevention interview. It belongs to the episode, so it carries the episode's
+    version: two officers correcting it at once cannot overwrite each other."""
+    expect_version(episode, expected_version)
     if episode.returned_at is None:
-        raise RuleError("Record the child's return before the prevention interview")
-    _not_future(data["conducted_at"], "Time of the prevention interview")
+        raise RuleError("Record the child's return before the prevention interview", "conducted_date")
+    _not_future(data["conducted_at"], "Time of the prevention interview", "conducted_time")
     if data["conducted_at"] < episode.returned_at:
-        raise RuleError("Time of the prevention interview must be after the child was found or returned")
+        raise RuleError("Date of the prevention interview must be after the child was found or returned, "
+                        f"{london(episode.returned_at)}", "conducted_date")
+    flag_modified(episode, "returned_at")
     fields = ("conducted_at", "officer_name", "outcome", "note")
     row = episode.prevention_interview
     action = "update"
@@ -189,7 +223,6 @@ def record_prevention_interview(episode: MissingEpisode, data: dict, *, actor) -
     audit.record(action, "prevention_interview", row.id, user=actor,
                  changes={"episode_id": {"to": episode.id},
                           **audit.changes_between(before, audit.snapshot(row, fields), FREE_TEXT)})
-    _commit()
     log.info("prevention interview recorded id=%s episode=%s", row.id, episode.id)
     return row
 
@@ -202,15 +235,16 @@ def _check_open(rhi: ReturnInterview) -> None:
         raise RuleError("This return home interview is already closed")
 
 
-def assign(rhi: ReturnInterview, worker: User, *, actor) -> None:
-    if worker.agency.kind != AgencyKind.CHILDRENS_SOCIAL_CARE.value or not worker.is_active:
-        raise RuleError("Worker must be an active member of children's social care")
+def assign(rhi: ReturnInterview, worker: User | None, *, actor, expected_version: int | None) -> None:
+    expect_version(rhi, expected_version)
+    if worker is None or worker.agency.kind != AgencyKind.CHILDRENS_SOCIAL_CARE.value or not worker.is_active:
+        raise RuleError("Worker must be an active member of children's social care", "worker")
     before = rhi.assigned_to_id
     rhi.assigned_to_id = worker.id
     rhi.local_authority_id = worker.agency_id
     audit.record("update", "return_interview", rhi.id, user=actor,
                  changes={"assigned_to_id": {"from": before, "to": worker.id}})
-    _commit()
+    db.session.flush()
     log.info("return interview assigned id=%s", rhi.id)
 
 
@@ -228,19 +262,20 @@ def record_offer(rhi: ReturnInterview, data: dict, *, actor) -> RhiOffer:
     audit.record("create", "rhi_offer", offer.id, user=actor,
                  changes={"return_interview_id": {"to": rhi.id}, "method": {"to": offer.method},
                           "response": {"to": offer.response}, "offered_at": {"to": offer.offered_at.isoformat()}})
-    _commit()
     log.info("rhi offer recorded id=%s rhi=%s", offer.id, rhi.id)
     return offer
 
 
-def complete(rhi: ReturnInterview, data: dict, *, actor) -> None:
+def complete(rhi: ReturnInterview, data: dict, *, actor, expected_version: int | None) -> None:
+    expect_version(rhi, expected_version)
     _check_open(rhi)
     completed_at = data["completed_at"]
-    _not_future(completed_at, "Time of the interview")
+    _not_future(completed_at, "Time of the interview", "completed_time")
     if completed_at < rhi.returned_at:
-        raise RuleError("Time of the interview must be after the child was found or returned")
+        raise RuleError("Date of the interview must be after the child was found or returned, "
+                        f"{london(rhi.returned_at)}", "completed_date")
     if not data["interviewer_independent"]:
-        raise RuleError("The interviewer must be independent of the child's placement")
+        raise RuleError("The interviewer must be independent of the child's placement", "interviewer_independent")
     before = audit.snapshot(rhi, COMPLETION_FIELDS + ("status",))
     for key in COMPLETION_FIELDS:
         setattr(rhi, key, data[key])
@@ -250,22 +285,23 @@ def complete(rhi: ReturnInterview, data: dict, *, actor) -> None:
     changes = audit.changes_between(before, audit.snapshot(rhi, COMPLETION_FIELDS + ("status",)), FREE_TEXT)
     changes["completed_in_time"] = {"to": rhi.completed_in_time}
     audit.record("update", "return_interview", rhi.id, user=actor, changes=changes)
-    _commit()
+    db.session.flush()
     log.info("return interview completed id=%s in_time=%s", rhi.id, rhi.completed_in_time)
 
 
-def close_not_held(rhi: ReturnInterview, reason: str, *, actor) -> None:
+def close_not_held(rhi: ReturnInterview, reason: str, *, actor, expected_version: int | None) -> None:
     """A manager records that no interview will be held, after the child refused every offer."""
+    expect_version(rhi, expected_version)
     _check_open(rhi)
     if not rhi.offers:
-        raise RuleError("Record at least one offer before deciding not to hold the interview")
+        raise RuleError("Record at least one offer before deciding not to hold the interview", "reason")
     rhi.status = RhiStatus.NOT_HELD.value
     rhi.not_held_reason = reason
     rhi.closed_by_id = actor.id
     audit.record("update", "return_interview", rhi.id, user=actor,
                  changes={"status": {"from": RhiStatus.OPEN.value, "to": rhi.status},
                           "not_held_reason": {"changed": True}})
-    _commit()
+    db.session.flush()
     log.info("return interview closed without interview id=%s", rhi.id)
 
 
@@ -273,7 +309,11 @@ def close_not_held(rhi: ReturnInterview, reason: str, *, actor) -> None:
 
 
 def start_police_protection(child, data: dict, *, actor) -> PoliceProtection:
-    _not_future(data["started_at"], "Time police protection began")
+    _lock_child(child.id)
+    started = data["started_at"]
+    _not_future(started, "Time police protection began", "started_time")
+    _after_birth(child, started, "Date police protection began", "started_date")
+    _check_no_overlapping_police_protection(child, started)
     pp = PoliceProtection(child_id=child.id, ends_at=rules.police_protection_ends_at(data["started_at"]),
                           recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
                           **{k: data[k] for k in PP_FIELDS})
@@ -283,25 +323,41 @@ def start_police_protection(child, data: dict, *, actor) -> PoliceProtection:
                  changes={"child_id": {"to": child.id},
                           **audit.changes_between({}, audit.snapshot(pp, PP_FIELDS + ("ends_at",)), FREE_TEXT)})
     _open_prompt(child.id, PromptReason.POLICE_PROTECTION, "police_protection", pp.id, actor)
-    _commit()
     log.info("police protection recorded id=%s child=%s", pp.id, child.id)
     return pp
 
 
-def end_police_protection(pp: PoliceProtection, data: dict, *, actor) -> None:
+def _check_no_overlapping_police_protection(child, started: datetime) -> None:
+    """One police protection at a time: a second open one for the same child is a double entry (two 72-hour
+    clocks, two prompts) or a mistyped date."""
+    earlier = list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child.id)
+                                      .order_by(PoliceProtection.started_at)).scalars())
+    still_open = next((pp for pp in earlier if pp.ended_at is None), None)
+    if still_open is not None:
+        raise RuleError(f"{child.first_name} is already in police protection since {london(still_open.started_at)}: "
+                        "record the end of that police protection before a new one", "started_date")
+    clash = rules.overlapping(started, [(pp.started_at, pp.ended_at) for pp in earlier])
+    if clash is not None:
+        raise RuleError(f"Date police protection began falls within an earlier police protection, from "
+                        f"{london(clash[0])} to {london(clash[1])}", "started_date")
+
+
+def end_police_protection(pp: PoliceProtection, data: dict, *, actor, expected_version: int | None) -> None:
+    expect_version(pp, expected_version)
     if not pp.is_active:
-        raise RuleError("This police protection has already ended")
+        raise RuleError("This police protection has already ended", "ended_date")
     rules.check_police_protection_end(pp.started_at, data["ended_at"], now())
     pp.ended_at, pp.end_outcome, pp.end_note = data["ended_at"], data["end_outcome"], data.get("end_note", "")
     audit.record("update", "police_protection", pp.id, user=actor,
                  changes={"ended_at": {"to": pp.ended_at.isoformat()}, "end_outcome": {"to": pp.end_outcome},
                           "end_note": {"changed": True}})
-    _commit()
+    db.session.flush()
     log.info("police protection ended id=%s", pp.id)
 
 
 def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
-    _not_future(data["granted_at"], "Time the order was granted")
+    _not_future(data["granted_at"], "Time the order was granted", "granted_time")
+    _after_birth(child, data["granted_at"], "Date the order was granted", "granted_date")
     epo = EmergencyProtectionOrder(child_id=child.id, expires_at=rules.epo_expires_at(data["granted_at"]),
                                    recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
                                    **{k: data[k] for k in EPO_FIELDS})
@@ -310,14 +366,14 @@ def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
     audit.record("create", "emergency_protection_order", epo.id, user=actor,
                  changes={"child_id": {"to": child.id},
                           **audit.changes_between({}, audit.snapshot(epo, EPO_FIELDS + ("expires_at",)))})
-    _commit()
     log.info("epo recorded id=%s child=%s", epo.id, child.id)
     return epo
 
 
-def extend_epo(epo: EmergencyProtectionOrder, days: int, *, actor) -> None:
+def extend_epo(epo: EmergencyProtectionOrder, days: int, *, actor, expected_version: int | None) -> None:
+    expect_version(epo, expected_version)
     if epo.ended_at is not None:
-        raise RuleError("This order has ended and cannot be extended")
+        raise RuleError("This order has ended and cannot be extended", "days")
     rules.check_epo_extension(epo.is_extended, days)
     old = epo.expires_at
     epo.extension_days = days
@@ -326,22 +382,24 @@ def extend_epo(epo: EmergencyProtectionOrder, days: int, *, actor) -> None:
     audit.record("update", "emergency_protection_order", epo.id, user=actor,
                  changes={"extension_days": {"from": 0, "to": days},
                           "expires_at": {"from": old.isoformat(), "to": epo.expires_at.isoformat()}})
-    _commit()
+    db.session.flush()
     log.info("epo extended id=%s days=%s", epo.id, days)
 
 
-def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor) -> None:
+def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> None:
+    expect_version(epo, expected_version)
     if epo.ended_at is not None:
-        raise RuleError("This order has already ended")
-    _not_future(data["ended_at"], "Time the order ended")
+        raise RuleError("This order has already ended", "ended_date")
+    _not_future(data["ended_at"], "Time the order ended", "ended_time")
     if data["ended_at"] < epo.granted_at:
-        raise RuleError("Time the order ended must be after it was granted")
+        raise RuleError(f"Date the order ended must be after it was granted, {london(epo.granted_at)}", "ended_date")
     if data["ended_at"] > epo.expires_at:
-        raise RuleError("Time the order ended must be no later than its expiry")
+        raise RuleError(f"Date the order ended must be no later than its expiry, {london(epo.expires_at)}",
+                        "ended_date")
     epo.ended_at, epo.end_outcome = data["ended_at"], data["end_outcome"]
     audit.record("update", "emergency_protection_order", epo.id, user=actor,
                  changes={"ended_at": {"to": epo.ended_at.isoformat()}, "end_outcome": {"to": epo.end_outcome}})
-    _commit()
+    db.session.flush()
     log.info("epo ended id=%s", epo.id)
 
 
@@ -396,8 +454,6 @@ def prompt_note(prompt: DiscussionPrompt) -> str:
     """The words that pre-fill a draft strategy discussion: why it was prompted and the episodes behind it.
 
     Dates and facts only; the discussion record, not an email, is where this appears."""
-    from ..templating import london
-
     lines = [f"Prompted by: {prompt.label.lower()} (raised {london(prompt.raised_at)})."]
     if prompt.reason == PromptReason.POLICE_PROTECTION.value:
         pp = db.session.get(PoliceProtection, prompt.object_id)
@@ -419,7 +475,7 @@ def convene_from_prompt(prompt: DiscussionPrompt, *, actor) -> int:
     """One click: a draft strategy discussion for the child, pre-filled with why and the episodes behind it.
     Closes the prompt with a link to the draft. Returns the draft's id."""
     if prompt.closed_at is not None:
-        raise RuleError("This prompt has already been dealt with")
+        raise RuleError("This prompt has already been dealt with", "note")
     from ..discussions import services as discussions
 
     draft = discussions.create_draft_discussion([prompt.child_id], prompt_note(prompt), actor=actor,
@@ -431,7 +487,7 @@ def convene_from_prompt(prompt: DiscussionPrompt, *, actor) -> int:
 
 def close_prompt(prompt: DiscussionPrompt, *, actor, note: str = "", discussion_id: int | None = None) -> None:
     if prompt.closed_at is not None:
-        raise RuleError("This prompt has already been dealt with")
+        raise RuleError("This prompt has already been dealt with", "note")
     prompt.closed_at = now()
     prompt.closed_by_id = actor.id
     prompt.close_note = note
@@ -439,7 +495,7 @@ def close_prompt(prompt: DiscussionPrompt, *, actor, note: str = "", discussion_
     audit.record("update", "missing_discussion_prompt", prompt.id, user=actor,
                  changes={"closed_at": {"to": prompt.closed_at.isoformat()},
                           "discussion_id": {"to": discussion_id}, "close_note": {"changed": True}})
-    _commit()
+    db.session.flush()
     log.info("discussion prompt closed id=%s discussion=%s", prompt.id, discussion_id)
 
 

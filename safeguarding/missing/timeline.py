@@ -4,10 +4,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import can, missing_scope
+from ..auth.access import can
 from ..children.timeline import TimelineEntry
 from ..extensions import db
 from ..templating import london
+from .access import missing_scope
 from .models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
 
 

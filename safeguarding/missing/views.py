@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,20 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import can, deny, missing_scope, require, visible_child_or_404
+from ..auth.access import can, deny, require, visible_child_or_404
 from ..auth.models import User
+from ..children.forms import show_rule_error
 from ..clock import LONDON, london_today, now
 from ..extensions import db
 from ..pagination import paginate
-from ..reports.period import last_full_quarter
+from ..periods import last_full_quarter
+from ..service import RuleError, StaleEdit, transaction
+from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
+from .access import missing_scope
 from . import services
 from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
-                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm,
-                    PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
-from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
-                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
-from .rules import RuleError, police_protection_checkpoints
+                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm, PreventionForm,
+                    PromptCloseForm, ReturnForm, RiskForm)
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview,
+                     RhiOffer, RhiStatus, RiskGrading)
+from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
 
@@ -45,9 +50,34 @@ def _visible(model, object_type: str, object_id: int, *options):
     return row
 
 
-def _rule_error(form, field_name: str, err: RuleError):
-    """A rule the form could not check beforehand (the facts changed meanwhile): shown beside the field."""
-    getattr(form, field_name).errors.append(str(err))
+SAVED, REFUSED, STALE = "saved", "refused", "stale"
+
+
+def _save(form, default_field: str, change: Callable[[], object]) -> str:
+    """Run one change in one transaction. REFUSED: the rule's message is beside its field; STALE: someone saved
+    first, so the page shows the conflict banner. Either way the person keeps what they typed."""
+    try:
+        with transaction():
+            change()
+    except StaleEdit:
+        return STALE
+    except RuleError as err:
+        show_rule_error(form, err, default_field)
+        return REFUSED
+    return SAVED
+
+
+def _create_once(form, default_field: str, create: Callable[[], str]):
+    """Run a create once per submission (see safeguarding.submissions): the URL of what was created, a response
+    showing what an earlier identical submission saved, or None when a rule refused it. A create that also changes
+    a versioned record raises StaleEdit when that record changed since the form was shown."""
+    try:
+        return once(form.submission_key.data, current_user.id, create)
+    except AlreadySaved as err:
+        return show_already_saved(err)
+    except RuleError as err:
+        show_rule_error(form, err, default_field)
+        return None
 
 
 # --- Lists ----------------------------------------------------------------------------------------------------
@@ -105,26 +135,27 @@ def new_episode(child_id: int):
     child = visible_child_or_404(child_id)
     form = EpisodeForm()
     if form.validate_on_submit():
-        try:
-            episode = services.record_episode(child, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "reported_date", err)
-        else:
+        data = form.data_for_service()
+        saved = _create_once(form, "reported_date", lambda: url_for(
+            "missing.episode", episode_id=services.record_episode(child, data, actor=current_user).id))
+        if isinstance(saved, str):
             flash("Missing episode recorded", "success")
-            return redirect(url_for("missing.episode", episode_id=episode.id))
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=child, title="Record a missing episode",
                            back=url_for("children.show", child_id=child.id))
 
 
 @bp.route("/episodes/<int:episode_id>")
 @require("case.view")
-def episode(episode_id: int, risk_form=None):
+def episode(episode_id: int, risk_form=None, conflict=False):
     ep = _visible(MissingEpisode, "missing_episode", episode_id,
                   selectinload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
     audit.record_view("missing_episode", ep.id)
-    return render_template("missing/episode.html", episode=ep, child=ep.child, risk_form=risk_form or RiskForm(),
-                           form=risk_form, at=now())
+    return render_template("missing/episode.html", episode=ep, child=ep.child,
+                           risk_form=risk_form or RiskForm(version=ep.version), form=risk_form, at=now(),
+                           conflict=conflict)
 
 
 @bp.route("/episodes/<int:episode_id>/edit", methods=["GET", "POST"])
@@ -137,22 +168,17 @@ def edit_episode(episode_id: int):
         form.version.data = ep.version
         form.reported_date.data = ep.reported_missing_at.astimezone(LONDON).date()
         form.reported_time.data = ep.reported_missing_at.astimezone(LONDON).strftime("%H:%M")
-    conflict = False
+    outcome = None
     if form.validate_on_submit():
-        try:
-            services.update_episode(ep, form.data_for_service(), int(form.version.data or 0), actor=current_user)
-        except services.StaleEdit:
-            db.session.rollback()
-            conflict = True
-            form.version.data = db.session.get(MissingEpisode, episode_id).version
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "reported_date", err)
-        else:
+        outcome = _save(form, "reported_date", lambda: services.update_episode(
+            ep, form.data_for_service(), form.version_number, actor=current_user))
+        if outcome == SAVED:
             flash("Changes saved", "success")
             return redirect(url_for("missing.episode", episode_id=ep.id))
+        if outcome == STALE:
+            form.version.data = ep.version
     return render_template("missing/form.html", form=form, child=ep.child, title="Change the missing episode",
-                           back=url_for("missing.episode", episode_id=ep.id), conflict=conflict)
+                           back=url_for("missing.episode", episode_id=ep.id), conflict=outcome == STALE)
 
 
 @bp.route("/episodes/<int:episode_id>/risk", methods=["POST"])
@@ -161,9 +187,21 @@ def regrade(episode_id: int):
     ep = _visible(MissingEpisode, "missing_episode", episode_id)
     form = RiskForm()
     if form.validate_on_submit():
-        services.regrade_risk(ep, form.level.data, form.reason.data.strip(), actor=current_user)
-        flash(f"Risk grading changed to {ep.risk_label.lower()}", "success")
-        return redirect(url_for("missing.episode", episode_id=ep.id) + "#risk")
+        def create() -> str:
+            services.regrade_risk(ep, form.level.data, form.reason.data.strip(), actor=current_user,
+                                  expected_version=form.version_number)
+            return url_for("missing.episode", episode_id=ep.id) + "#risk"
+
+        try:
+            saved = _create_once(form, "level", create)
+        except StaleEdit:
+            form.version.data = ep.version
+            return episode(episode_id, risk_form=form, conflict=True)
+        if isinstance(saved, str):
+            flash(f"Risk grading changed to {ep.risk_label.lower()}", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return episode(episode_id, risk_form=form)
 
 
@@ -173,22 +211,34 @@ def record_return(episode_id: int):
     ep = _visible(MissingEpisode, "missing_episode", episode_id)
     form = ReturnForm(obj=ep)
     form.reported_missing_at = ep.reported_missing_at
-    if request.method == "GET" and ep.returned_at:
-        form.returned_date.data = ep.returned_at.astimezone(LONDON).date()
-        form.returned_time.data = ep.returned_at.astimezone(LONDON).strftime("%H:%M")
+    if request.method == "GET":
+        form.version.data = ep.version
+        if ep.returned_at:
+            form.returned_date.data = ep.returned_at.astimezone(LONDON).date()
+            form.returned_time.data = ep.returned_at.astimezone(LONDON).strftime("%H:%M")
+    conflict = False
     if form.validate_on_submit():
+        recorded = []
+
+        def create() -> str:
+            recorded.append(services.record_return(ep, form.data_for_service(), actor=current_user,
+                                                   expected_version=form.version_number))
+            return url_for("missing.episode", episode_id=ep.id)
+
         try:
-            rhi = services.record_return(ep, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "returned_date", err)
-        else:
-            flash(f"Return recorded. The return home interview is due by {london(rhi.due_at)}", "success")
-            return redirect(url_for("missing.episode", episode_id=ep.id))
+            saved = _create_once(form, "returned_date", create)
+        except StaleEdit:
+            conflict, saved = True, None
+            form.version.data = ep.version
+        if isinstance(saved, str):
+            flash(f"Return recorded. The return home interview is due by {london(recorded[0].due_at)}", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=ep.child,
                            title="Correct the return" if ep.returned_at else "Record that the child was found or "
                                                                              "returned",
-                           back=url_for("missing.episode", episode_id=ep.id))
+                           back=url_for("missing.episode", episode_id=ep.id), conflict=conflict)
 
 
 @bp.route("/episodes/<int:episode_id>/prevention-interview", methods=["GET", "POST"])
@@ -201,22 +251,32 @@ def prevention_interview(episode_id: int):
     existing = ep.prevention_interview
     form = PreventionForm(obj=existing)
     form.returned_at = ep.returned_at
-    if request.method == "GET" and existing:
-        form.conducted_date.data = existing.conducted_at.astimezone(LONDON).date()
-        form.conducted_time.data = existing.conducted_at.astimezone(LONDON).strftime("%H:%M")
-    if request.method == "GET" and not existing:
-        form.officer_name.data = current_user.name
-    if form.validate_on_submit():
-        try:
-            services.record_prevention_interview(ep, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "conducted_date", err)
+    if request.method == "GET":
+        form.version.data = ep.version
+        if existing:
+            form.conducted_date.data = existing.conducted_at.astimezone(LONDON).date()
+            form.conducted_time.data = existing.conducted_at.astimezone(LONDON).strftime("%H:%M")
         else:
+            form.officer_name.data = current_user.name
+    conflict = False
+    if form.validate_on_submit():
+        def create() -> str:
+            services.record_prevention_interview(ep, form.data_for_service(), actor=current_user,
+                                                 expected_version=form.version_number)
+            return url_for("missing.episode", episode_id=ep.id)
+
+        try:
+            saved = _create_once(form, "conducted_date", create)
+        except StaleEdit:
+            conflict, saved = True, None
+            form.version.data = ep.version
+        if isinstance(saved, str):
             flash("Prevention interview recorded", "success")
-            return redirect(url_for("missing.episode", episode_id=ep.id))
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=ep.child, title="Police prevention interview",
-                           back=url_for("missing.episode", episode_id=ep.id),
+                           back=url_for("missing.episode", episode_id=ep.id), conflict=conflict,
                            intro="The police prevention interview (formerly the safe and well check) is not the "
                                  "return home interview, which children's social care offers separately.")
 
@@ -231,20 +291,20 @@ def _rhi(rhi_id: int) -> ReturnInterview:
 
 
 def _assign_form(rhi: ReturnInterview, form: AssignForm | None = None) -> AssignForm:
-    form = form or AssignForm(prefix="assign")
+    form = form or AssignForm(prefix="assign", version=rhi.version)
     form.worker.choices = [(u.id, f"{u.name}, {u.agency.name}") for u in services.csc_workers()]
     if request.method == "GET" and rhi.assigned_to_id:
         form.worker.data = rhi.assigned_to_id
     return form
 
 
-def _show_rhi(rhi: ReturnInterview, offer_form=None, assign_form=None, status=200):
+def _show_rhi(rhi: ReturnInterview, offer_form=None, assign_form=None, status=200, conflict=False):
     audit.record_view("return_interview", rhi.id)
-    offer_form = offer_form or OfferForm(prefix="offer")
+    offer_form = offer_form or OfferForm()
     failed = offer_form if offer_form.errors else (assign_form if assign_form and assign_form.errors else None)
     return render_template("missing/return_interview.html", rhi=rhi, child=rhi.child, episode=rhi.episode,
                            offer_form=offer_form, assign_form=_assign_form(rhi, assign_form), form=failed,
-                           at=now()), status
+                           at=now(), conflict=conflict), status
 
 
 @bp.route("/return-interviews/<int:rhi_id>")
@@ -257,21 +317,25 @@ def return_interview(rhi_id: int):
 @require("missing.return_interview")
 def record_offer(rhi_id: int):
     rhi = _rhi(rhi_id)
-    form = OfferForm(prefix="offer")
+    form = OfferForm()
     form.returned_at = rhi.returned_at
     if form.validate_on_submit():
-        try:
-            offer = services.record_offer(rhi, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "offered_date", err)
-        else:
-            if offer.response == "declined":
+        recorded = []
+
+        def create() -> str:
+            recorded.append(services.record_offer(rhi, form.data_for_service(), actor=current_user))
+            return url_for("missing.return_interview", rhi_id=rhi.id)
+
+        saved = _create_once(form, "offered_date", create)
+        if isinstance(saved, str):
+            if recorded[0].response == "declined":
                 flash("Offer recorded as declined. The interview stays open: offer again, ideally yourself, "
                       "in a different way or at a different time.", "success")
             else:
-                flash(f"Offer recorded: {offer.response_label.lower()}", "success")
-            return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+                flash(f"Offer recorded: {recorded[0].response_label.lower()}", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return _show_rhi(rhi, offer_form=form)
 
 
@@ -282,14 +346,14 @@ def assign(rhi_id: int):
     form = _assign_form(rhi, AssignForm(prefix="assign"))
     if form.validate_on_submit():
         worker = db.session.get(User, form.worker.data)
-        try:
-            services.assign(rhi, worker, actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "worker", err)
-        else:
+        outcome = _save(form, "worker", lambda: services.assign(
+            rhi, worker, actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
             flash(f"Assigned to {worker.name}", "success")
             return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+        if outcome == STALE:
+            form.version.data = rhi.version
+            return _show_rhi(rhi, assign_form=form, conflict=True)
     return _show_rhi(rhi, assign_form=form)
 
 
@@ -303,22 +367,24 @@ def complete(rhi_id: int):
     form = CompleteForm()
     form.returned_at = rhi.returned_at
     if request.method == "GET":
+        form.version.data = rhi.version
         form.interviewer_name.data = current_user.name
         form.interviewer_organisation.data = current_user.agency.name
+    outcome = None
     if form.validate_on_submit():
-        try:
-            services.complete(rhi, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "completed_date", err)
-        else:
+        outcome = _save(form, "completed_date", lambda: services.complete(
+            rhi, form.data_for_service(), actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
             if rhi.completed_in_time:
                 flash("Return home interview completed within 72 hours", "success")
             else:
                 flash("Return home interview completed, later than 72 hours after the return", "success")
             return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+        if outcome == STALE:
+            form.version.data = rhi.version
     return render_template("missing/form.html", form=form, child=rhi.child, title="Complete the return home interview",
-                           back=url_for("missing.return_interview", rhi_id=rhi.id), due_at=rhi.due_at)
+                           back=url_for("missing.return_interview", rhi_id=rhi.id), due_at=rhi.due_at,
+                           conflict=outcome == STALE)
 
 
 @bp.route("/return-interviews/<int:rhi_id>/not-held", methods=["GET", "POST"])
@@ -326,17 +392,20 @@ def complete(rhi_id: int):
 def not_held(rhi_id: int):
     rhi = _rhi(rhi_id)
     form = NotHeldForm()
+    if request.method == "GET":
+        form.version.data = rhi.version
+    outcome = None
     if form.validate_on_submit():
-        try:
-            services.close_not_held(rhi, form.reason.data.strip(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "reason", err)
-        else:
+        outcome = _save(form, "reason", lambda: services.close_not_held(
+            rhi, form.reason.data.strip(), actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
             flash("Return home interview closed without an interview", "success")
             return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
+        if outcome == STALE:
+            form.version.data = rhi.version
     return render_template("missing/form.html", form=form, child=rhi.child,
                            title="Close without an interview", back=url_for("missing.return_interview", rhi_id=rhi.id),
+                           conflict=outcome == STALE,
                            intro="Only when the child has refused repeated offers. The decision and its reasons "
                                  "stay on the child's record.")
 
@@ -350,15 +419,19 @@ def new_police_protection(child_id: int):
     child = visible_child_or_404(child_id)
     form = PoliceProtectionForm()
     if form.validate_on_submit():
-        try:
-            pp = services.start_police_protection(child, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "started_date", err)
-        else:
-            flash(f"Police protection recorded. It must end by {london(pp.ends_at)}, and a strategy discussion "
-                  "must follow", "success")
-            return redirect(url_for("missing.police_protection", pp_id=pp.id))
+        recorded = []
+
+        def create() -> str:
+            recorded.append(services.start_police_protection(child, form.data_for_service(), actor=current_user))
+            return url_for("missing.police_protection", pp_id=recorded[0].id)
+
+        saved = _create_once(form, "started_date", create)
+        if isinstance(saved, str):
+            flash(f"Police protection recorded. It must end by {london(recorded[0].ends_at)}, and a strategy "
+                  "discussion must follow", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=child, title="Record police protection",
                            back=url_for("children.show", child_id=child.id),
                            intro="Section 46 of the Children Act 1989: at most 72 hours.")
@@ -382,17 +455,20 @@ def end_police_protection(pp_id: int):
         return redirect(url_for("missing.police_protection", pp_id=pp.id))
     form = PoliceProtectionEndForm()
     form.started_at = pp.started_at
+    if request.method == "GET":
+        form.version.data = pp.version
+    outcome = None
     if form.validate_on_submit():
-        try:
-            services.end_police_protection(pp, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "ended_date", err)
-        else:
+        outcome = _save(form, "ended_date", lambda: services.end_police_protection(
+            pp, form.data_for_service(), actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
             flash("End of police protection recorded. A strategy discussion must follow.", "success")
             return redirect(url_for("missing.police_protection", pp_id=pp.id))
+        if outcome == STALE:
+            form.version.data = pp.version
     return render_template("missing/form.html", form=form, child=pp.child,
                            title="Record the end of police protection", back=url_for("missing.police_protection", pp_id=pp.id),
+                           conflict=outcome == STALE,
                            intro=f"Police protection began {london(pp.started_at)} and must end by "
                                  f"{london(pp.ends_at)}.")
 
@@ -406,27 +482,31 @@ def new_epo(child_id: int):
     child = visible_child_or_404(child_id)
     form = EpoForm()
     if form.validate_on_submit():
-        try:
-            epo = services.record_epo(child, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "granted_date", err)
-        else:
-            flash(f"Emergency protection order recorded. It expires {london(epo.expires_at)}", "success")
-            return redirect(url_for("missing.epo", epo_id=epo.id))
+        recorded = []
+
+        def create() -> str:
+            recorded.append(services.record_epo(child, form.data_for_service(), actor=current_user))
+            return url_for("missing.epo", epo_id=recorded[0].id)
+
+        saved = _create_once(form, "granted_date", create)
+        if isinstance(saved, str):
+            flash(f"Emergency protection order recorded. It expires {london(recorded[0].expires_at)}", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
     return render_template("missing/form.html", form=form, child=child, title="Record an emergency protection order",
                            back=url_for("children.show", child_id=child.id),
                            intro="Sections 44 and 45 of the Children Act 1989: at most 8 days, extendable once by "
                                  "at most 7 days.")
 
 
-def _show_epo(epo, extend_form=None, end_form=None):
+def _show_epo(epo, extend_form=None, end_form=None, conflict=False):
     audit.record_view("emergency_protection_order", epo.id)
-    extend_form = extend_form or EpoExtendForm(prefix="extend")
-    end_form = end_form or EpoEndForm(prefix="end")
+    extend_form = extend_form or EpoExtendForm(prefix="extend", version=epo.version)
+    end_form = end_form or EpoEndForm(prefix="end", version=epo.version)
     failed = extend_form if extend_form.errors else (end_form if end_form.errors else None)
     return render_template("missing/epo.html", epo=epo, child=epo.child, extend_form=extend_form,
-                           end_form=end_form, form=failed, at=now())
+                           end_form=end_form, form=failed, at=now(), conflict=conflict)
 
 
 @bp.route("/epo/<int:epo_id>")
@@ -442,14 +522,14 @@ def extend_epo(epo_id: int):
     form = EpoExtendForm(prefix="extend")
     form.already_extended = order.is_extended
     if form.validate_on_submit():
-        try:
-            services.extend_epo(order, form.days.data, actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "days", err)
-        else:
+        outcome = _save(form, "days", lambda: services.extend_epo(
+            order, form.days.data, actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
             flash(f"Extension recorded. The order now expires {london(order.expires_at)}", "success")
             return redirect(url_for("missing.epo", epo_id=order.id))
+        if outcome == STALE:
+            form.version.data = order.version
+            return _show_epo(order, extend_form=form, conflict=True)
     return _show_epo(order, extend_form=form)
 
 
@@ -460,14 +540,14 @@ def end_epo(epo_id: int):
     form = EpoEndForm(prefix="end")
     form.granted_at = order.granted_at
     if form.validate_on_submit():
-        try:
-            services.end_epo(order, form.data_for_service(), actor=current_user)
-        except RuleError as err:
-            db.session.rollback()
-            _rule_error(form, "ended_date", err)
-        else:
+        outcome = _save(form, "ended_date", lambda: services.end_epo(
+            order, form.data_for_service(), actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
             flash("End of the order recorded", "success")
             return redirect(url_for("missing.epo", epo_id=order.id))
+        if outcome == STALE:
+            form.version.data = order.version
+            return _show_epo(order, end_form=form, conflict=True)
     return _show_epo(order, end_form=form)
 
 
@@ -482,12 +562,18 @@ def _prompt(prompt_id: int) -> DiscussionPrompt:
 @require("missing.prompt")
 def convene(prompt_id: int):
     prompt = _prompt(prompt_id)
-    if prompt.closed_at is not None:
+    if prompt.closed_at is not None and prompt.discussion_id:
+        # the button pressed twice, or Back and again: show the draft the first press made
+        return show_already_saved(AlreadySaved(url_for("discussions.show", discussion_id=prompt.discussion_id)))
+    made = []
+    try:
+        with transaction():
+            made.append(services.convene_from_prompt(prompt, actor=current_user))
+    except (RuleError, StaleEdit):
         flash("This prompt has already been dealt with", "error")
         return redirect(url_for("children.show", child_id=prompt.child_id))
-    discussion_id = services.convene_from_prompt(prompt, actor=current_user)
     flash("Draft strategy discussion created with the episodes: add the date, chair and invitations", "success")
-    return redirect(url_for("discussions.show", discussion_id=discussion_id))
+    return redirect(url_for("discussions.show", discussion_id=made[0]))
 
 
 @bp.route("/prompts/<int:prompt_id>/close", methods=["GET", "POST"])
@@ -495,12 +581,15 @@ def convene(prompt_id: int):
 def close_prompt(prompt_id: int):
     prompt = _prompt(prompt_id)
     form = PromptCloseForm()
+    outcome = None
     if prompt.closed_at is None and form.validate_on_submit():
-        services.close_prompt(prompt, actor=current_user, note=form.note.data.strip())
-        flash("Prompt marked as dealt with", "success")
-        return redirect(url_for("children.show", child_id=prompt.child_id))
+        outcome = _save(form, "note", lambda: services.close_prompt(prompt, actor=current_user,
+                                                                    note=form.note.data.strip()))
+        if outcome == SAVED:
+            flash("Prompt marked as dealt with", "success")
+            return redirect(url_for("children.show", child_id=prompt.child_id))
     return render_template("missing/form.html", form=form, child=prompt.child, title="Mark the prompt as dealt with",
-                           back=url_for("children.show", child_id=prompt.child_id),
+                           back=url_for("children.show", child_id=prompt.child_id), conflict=outcome == STALE,
                            intro=services.prompt_note(prompt), closed=prompt.closed_at is not None)
 
 
@@ -523,8 +612,8 @@ def figures():
         form.start.data, form.end.data = start, end
     if start and end:
         months, total = services.figures(start, end)
-        audit.record("view", "missing_figures", None, detail=f"{start.isoformat()} to {end.isoformat()}")
-        db.session.commit()
+        with transaction():
+            audit.record("view", "missing_figures", None, detail=f"{start.isoformat()} to {end.isoformat()}")
     this_year = date(today.year, 1, 1)
     return render_template("missing/figures.html", form=form if request.args else None, figures_form=form,
                            months=months, total=total, start=start, end=end,

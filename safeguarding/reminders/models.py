@@ -95,6 +95,8 @@ class Notification(db.Model):
     #: the deliverer that holds the lease, so it marks only rows it claimed
     claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the Message-ID of the email carrying this row, recorded before sending (see delivery.py)
+    message_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
 
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
@@ -104,6 +106,47 @@ class Notification(db.Model):
     @property
     def is_unread(self) -> bool:
         return self.acknowledged_at is None
+
+
+class OutboundEmail(db.Model):
+    """An email that is not a reminder: a calendar invitation or a notice to an agency's shared mailbox, which has
+    no account here and so no in-app inbox. Written in the same transaction as the change it tells of; delivered by
+    the same pass (and leases, back-off and Message-IDs) as reminders. The page that says "sent to the police
+    mailbox" lists these rows, so it says only what is true."""
+
+    __tablename__ = "outbound_email"
+    __table_args__ = (
+        Index("ix_outbound_email_delivery", "state", "next_attempt_at"),
+        Index("ix_outbound_email_object", "object_type", "object_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: what makes a repeated write harmless, e.g. "invitation:12:3:police-mash@force.example"
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    #: invitation, cancellation, minutes_circulated, ...
+    purpose: Mapped[str] = mapped_column(String(30))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    to_address: Mapped[str] = mapped_column(String(320))
+    #: a named person, or an agency's shared mailbox (one of the two)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    #: never a child's name or case details: email is not a secure channel
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: an iCalendar attachment (text/calendar; method REQUEST or CANCEL), when it is an invitation
+    calendar: Mapped[str | None] = mapped_column(Text)
+    calendar_method: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    state: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
 
 
 class SchedulerHeartbeat(db.Model):

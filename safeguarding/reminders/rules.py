@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..clock import london_datetime, to_london
+from ..clock import LONDON, UTC, ensure_utc, to_london
 from ..workdays import add_working_days, is_working_day
 
 BEFORE, DUE, ESCALATION, DIGEST = "before", "due", "escalation", "digest"
@@ -46,8 +46,16 @@ class RuleSettings:
 DEFAULTS: dict[str, RuleSettings] = {
     "agreed_action": RuleSettings(24, True, 2, True),
     "minutes_circulation": RuleSettings(4, True, 1, True),
+    # booking checkpoints do the early warning, so the due date itself needs no 3-day lead
+    "icpc_request": RuleSettings(None, True, 1, True),
+    "icpc_booking": RuleSettings(None, True, 0, True),
     "icpc": RuleSettings(72, True, 1, True),
-    "return_interview": RuleSettings(24, True, 1, True),
+    "icpc_held": RuleSettings(None, True, 1, True),
+    "follow_up_meeting": RuleSettings(24, True, 1, True),
+    "assessment": RuleSettings(72, True, 2, True),
+    # the manager hears while the 72 hours still run (48 hours, nothing offered) and again at the end, not days later
+    "return_interview_48h": RuleSettings(None, True, 0, True),
+    "return_interview": RuleSettings(24, True, 0, True),
     # the missing feature's own early warnings (48 hours in, 6 hours left): remind at once, no second lead
     "police_protection_48h": RuleSettings(None, True, None, True),
     "police_protection_66h": RuleSettings(None, True, 0, True),
@@ -66,6 +74,15 @@ NOUNS: dict[str, tuple[str, str]] = {
     "agreed_action": ("agreed action", "agreed actions"),
     "minutes_circulation": ("set of minutes to circulate", "sets of minutes to circulate"),
     "icpc": ("initial child protection conference to book", "initial child protection conferences to book"),
+    "icpc_request": ("initial child protection conference to request",
+                     "initial child protection conferences to request"),
+    "icpc_booking": ("initial child protection conference not yet booked",
+                     "initial child protection conferences not yet booked"),
+    "icpc_held": ("initial child protection conference to confirm as held",
+                  "initial child protection conferences to confirm as held"),
+    "follow_up_meeting": ("strategy meeting to convene", "strategy meetings to convene"),
+    "assessment": ("child and family assessment to complete", "child and family assessments to complete"),
+    "return_interview_48h": ("return home interview not yet offered", "return home interviews not yet offered"),
     "return_interview": ("return home interview", "return home interviews"),
     "police_protection": ("police protection ending", "police protections ending"),
     "epo_expiry": ("emergency protection order expiring", "emergency protection orders expiring"),
@@ -74,6 +91,8 @@ NOUNS: dict[str, tuple[str, str]] = {
     "difference_response": ("professional difference to respond to", "professional differences to respond to"),
     "difference_notice": ("professional difference to read", "professional differences to read"),
     "minutes_circulated": ("set of strategy discussion minutes", "sets of strategy discussion minutes"),
+    "action_assigned": ("agreed action now yours", "agreed actions now yours"),
+    "email_failed": ("delivery problem", "delivery problems"),
 }
 
 
@@ -86,14 +105,23 @@ def counted(kind: str, count: int, label: str | None = None) -> str:
 
 
 def escalation_at(due_at: datetime, working_days: int) -> datetime:
-    """The instant `working_days` working days after `due_at`, at the same London wall-clock time.
+    """The instant `working_days` working days after `due_at`, at the same London wall-clock time, never before
+    `due_at`.
 
     Due Friday 17:00 with 2 working days -> Tuesday 17:00 (Wednesday after a bank holiday Monday). The wall-clock
     time is kept across a clock change, so the manager hears at the hour the owner was due, not an hour off.
+    With 0 working days the due instant itself is returned: rebuilding the wall time would read the second
+    01:30 of an October night as the first, an hour before the owner was even due.
     """
-    local = to_london(due_at)
+    due = ensure_utc(due_at)
+    if working_days <= 0:
+        return due
+    local = to_london(due)
     day = add_working_days(local.date(), working_days)
-    return london_datetime(day, local.hour, local.minute)
+    # Of the readings of an ambiguous wall time, the earliest that is not before the due time.
+    wall = datetime(day.year, day.month, day.day, local.hour, local.minute, tzinfo=LONDON)
+    readings = sorted({wall.replace(fold=f).astimezone(UTC) for f in (0, 1)})
+    return next((r for r in readings if r >= due), max(readings[-1], due))
 
 
 def fire_instants(due_at: datetime, rule: RuleSettings) -> dict[str, datetime]:

@@ -24,7 +24,7 @@ from ..auth.models import Role, User
 from ..extensions import db
 from . import rules
 from .models import PENDING, Notification, ReminderRule, SchedulerHeartbeat
-from .rules import BEFORE, DIGEST, DUE, ESCALATION, RuleSettings
+from .rules import BEFORE, DIGEST, ESCALATION, RuleSettings
 
 log = logging.getLogger("safeguarding.reminders")
 
@@ -201,7 +201,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
     in_force = rules_in_force()
     lead_hours = max([r.remind_hours_before or 0 for r in in_force.values() if r.is_active] + [0])
     # Due before now + lead (inclusive of the boundary second): everything overdue, and all "due soon" candidates.
-    found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
+    # Providers whose clocks depend on what has already happened (a meeting held, a checkpoint passed) read
+    # clock.now(): a sweep run "as if" at a later instant must show them that instant too.
+    with clock.frozen_at(now):
+        found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
     recipients = _Recipients(found)
     rows: list[dict] = []
     nobody: list[str] = []
@@ -250,8 +253,9 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
     in_force = rules_in_force()
     end_of_today = clock.london_datetime(day + timedelta(days=1))
     week = now + timedelta(days=7)
-    found = [d for d in deadlines.open_deadlines(due_before=week)
-             if (in_force.get(d.kind) or rules.default_for(d.kind)).in_digest]
+    with clock.frozen_at(now):
+        found = [d for d in deadlines.open_deadlines(due_before=week)
+                 if (in_force.get(d.kind) or rules.default_for(d.kind)).in_digest]
     counts: dict[int, Counter] = defaultdict(Counter)
     owners = {d.owner_id for d in found if d.owner_id}
     people = _people(owners)

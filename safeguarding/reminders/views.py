@@ -8,9 +8,10 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from .. import clock, deadlines, templating
-from ..auth.access import can, deny, notification_scope, require
+from ..auth.access import can, deny, require
 from ..extensions import db
 from ..pagination import page_number, paginate
+from .access import notification_scope
 from . import services
 from .models import FAILED, PENDING, SENT, Notification, ReminderRule, SchedulerHeartbeat
 from .rules import LEVEL_LABELS, default_for

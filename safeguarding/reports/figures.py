@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from ..auth.access import discussion_scope
+from ..discussions.access import discussion_scope
 from ..auth.models import Agency
 from ..clock import london_datetime
 from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion, ThresholdDecision
@@ -132,10 +132,6 @@ class Report:
     def section_47(self) -> int:
         return sum(self.icpc_counts.values())
 
-    @property
-    def icpc_hidden(self) -> int:
-        return self.section_47 - len(self.icpc_list)
-
 
 def _in_period(start: date, end: date) -> list:
     return [StrategyDiscussion.status.in_(HELD),
@@ -205,7 +201,7 @@ def _gaps(report: Report, where: list, user) -> None:
         select(func.count(ThresholdDecision.id), func.count(func.distinct(ThresholdDecision.discussion_id)), *sums)
         .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id).where(*gap)).one()
     report.gap_decisions, report.gap_discussions = row[0], row[1]
-    report.gap_by_agency = dict(zip(MINIMUM_AGENCIES.values(), (int(n) for n in row[2:])))
+    report.gap_by_agency = dict(zip(MINIMUM_AGENCIES.values(), (int(n) for n in row[2:]), strict=True))
     listed = db.session.execute(
         select(StrategyDiscussion.id, StrategyDiscussion.scheduled_at, StrategyDiscussion.minimum_agency_reason,
                absent)

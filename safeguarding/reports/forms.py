@@ -6,7 +6,7 @@ from wtforms import ValidationError
 
 from ..clock import london_today
 from ..forms import GovDateField
-from .period import MAX_PERIOD_DAYS
+from ..periods import MAX_PERIOD_DAYS
 
 
 class PeriodForm(FlaskForm):

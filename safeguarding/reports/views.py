@@ -11,7 +11,7 @@ from ..exports import csv_response
 from ..extensions import db
 from . import figures
 from .forms import PeriodForm
-from .period import last_full_quarter
+from ..periods import last_full_quarter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

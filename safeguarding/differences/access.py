@@ -1,0 +1,60 @@
+"""Who may see a professional difference; registered with the core at app creation (`register`)."""
+from __future__ import annotations
+
+from flask_login import current_user
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from ..auth.access import (
+    MASH,
+    can,
+    is_partnership_business_unit,
+    register_child_link,
+    visible_or_404,
+)
+from ..auth.models import User
+from ..children.models import Child
+from .models import DifferenceStage, ProfessionalDifference
+
+# --- Row scope: professional differences -------------------------------------------------------------------
+# A disagreement between professionals is sensitive to them as well as to the child: only the people involved
+# (who raised it, who leads or answers at any stage), their line managers, MASH staff and the safeguarding
+# partnership business unit (users of an agency whose kind is "safeguarding_partnership") see it.
+
+
+def _involved_difference_ids(user):
+    """Ids of differences in which `user`, or someone they line-manage, raised it or leads a stage."""
+    raiser = aliased(User)
+    raising, responding = aliased(User), aliased(User)
+    raised = (select(ProfessionalDifference.id)
+              .join(raiser, raiser.id == ProfessionalDifference.raised_by_id)
+              .where(or_(raiser.id == user.id, raiser.line_manager_id == user.id)))
+    staged = (select(DifferenceStage.difference_id)
+              .join(raising, raising.id == DifferenceStage.raising_lead_id)
+              .join(responding, responding.id == DifferenceStage.responding_lead_id)
+              .where(or_(raising.id == user.id, responding.id == user.id,
+                         raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
+    return raised.union(staged)
+
+
+def difference_scope(user):
+    """SQL clause restricting `ProfessionalDifference` rows to those `user` may see."""
+    if not can(user, "difference.view"):
+        return false()
+    if user.role == MASH or is_partnership_business_unit(user):
+        return true()
+    return ProfessionalDifference.id.in_(_involved_difference_ids(user))
+
+
+def _children_in_my_differences(user):
+    """A practitioner involved in a difference about a child (as raiser, lead or their manager) sees the child."""
+    return Child.id.in_(select(ProfessionalDifference.child_id).where(difference_scope(user)))
+
+
+def visible_difference_or_404(difference_id: int):
+    return visible_or_404(ProfessionalDifference, "professional_difference", difference_id,
+                          difference_scope(current_user))
+
+
+def register() -> None:
+    register_child_link(_children_in_my_differences)

@@ -1,0 +1,86 @@
+"""Who may see missing children's records; registered with the core at app creation (`register`)."""
+from __future__ import annotations
+
+from sqlalchemy import false, func, or_, select, true
+
+from ..auth.access import can, child_scope, register_child_link, sees_all_cases
+from ..children.models import Child
+from .models import (
+    EmergencyProtectionOrder,
+    MissingEpisode,
+    PoliceProtection,
+    ReturnInterview,
+    RhiOffer,
+)
+
+# --- Missing children and emergency powers ----------------------------------------------------------------------
+# The police record episodes and police protection; children's social care must offer every missing child a
+# return home interview and is told of every police protection (s46(3)(a)), so it sees every child with either.
+# Anyone else sees the episodes of a child they may already see: an education or health practitioner who is not
+# involved sees none.
+
+
+def _missing_child_link(user):
+    clauses = [
+        Child.id.in_(select(MissingEpisode.child_id).where(MissingEpisode.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(PoliceProtection.child_id).where(
+            PoliceProtection.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(EmergencyProtectionOrder.child_id).where(
+            EmergencyProtectionOrder.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(ReturnInterview.child_id).where(ReturnInterview.assigned_to_id == user.id)),
+        Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(RhiOffer.offered_by_id == user.id)),
+    ]
+    if user.agency is not None and user.agency.kind == "childrens_social_care":
+        clauses.append(Child.id.in_(select(MissingEpisode.child_id)))
+        clauses.append(Child.id.in_(select(PoliceProtection.child_id)))
+    return or_(*clauses)
+
+
+def missing_scope(user, child_id_column):
+    """SQL clause on any missing-feature row (by its child_id column): visible when its child is."""
+    if not can(user, "case.view"):
+        return false()
+    if sees_all_cases(user):
+        return true()
+    return child_id_column.in_(select(Child.id).where(child_scope(user)))
+
+
+def recent_episodes(child_ids, user, since, until) -> dict[int, list]:
+    """Episodes of these children reported between `since` and `until` that `user` may see, newest first
+    (for the cumulative harm beside a decision: children.harm)."""
+    from ..extensions import db
+
+    found: dict[int, list] = {}
+    episodes = db.session.execute(
+        select(MissingEpisode).where(MissingEpisode.child_id.in_(list(child_ids)),
+                                     MissingEpisode.reported_missing_at >= since,
+                                     MissingEpisode.reported_missing_at <= until,
+                                     missing_scope(user, MissingEpisode.child_id))
+        .order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())).scalars()
+    for episode in episodes:
+        found.setdefault(episode.child_id, []).append(episode)
+    return found
+
+
+def first_recorded_event(child_id: int):
+    """(when, what) of the earliest episode, police protection or order recorded for the child, or None: a
+    corrected date of birth cannot come after it (children.services)."""
+    from ..extensions import db
+
+    found = []
+    for column, what in ((MissingEpisode.reported_missing_at, "reported missing"),
+                         (PoliceProtection.started_at, "taken into police protection"),
+                         (EmergencyProtectionOrder.granted_at, "made subject to an emergency protection order")):
+        first = db.session.execute(select(func.min(column)).where(column.class_.child_id == child_id)).scalar()
+        if first is not None:
+            found.append((first, what))
+    return min(found, key=lambda pair: pair[0]) if found else None
+
+
+def register() -> None:
+    from ..children.harm import register_missing_episodes
+    from ..children.services import register_first_event
+
+    register_child_link(_missing_child_link)
+    register_missing_episodes(recent_episodes)
+    register_first_event(first_recorded_event)

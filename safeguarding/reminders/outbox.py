@@ -1,0 +1,23 @@
+"""Write emails that are not reminders (invitations, notices to agency mailboxes) to the outbox, once.
+
+The caller's transaction commits them with the change they tell of; delivery.py sends them.
+"""
+from __future__ import annotations
+
+from .. import clock
+from .models import PENDING, OutboundEmail
+from .sweep import insert_once
+
+
+def enqueue(*, key: str, purpose: str, object_type: str, object_id: int, to_address: str, subject: str, body: str,
+            recipient_id: int | None = None, agency_id: int | None = None, calendar: bytes | str | None = None,
+            calendar_method: str | None = None) -> bool:
+    """Add one email unless one with this key exists; True when it was new."""
+    at = clock.now()
+    if isinstance(calendar, bytes):
+        calendar = calendar.decode("utf-8")
+    row = {"key": key[:400], "purpose": purpose, "object_type": object_type, "object_id": object_id,
+           "to_address": to_address, "recipient_id": recipient_id, "agency_id": agency_id,
+           "subject": subject[:200], "body": body, "calendar": calendar, "calendar_method": calendar_method,
+           "created_at": at, "state": PENDING, "attempts": 0, "next_attempt_at": at}
+    return bool(insert_once(OutboundEmail, [row], ("key",)))
