@@ -12,6 +12,7 @@ and FUZZ_REPORT=path writes the count of requests and server errors there.
 """
 from __future__ import annotations
 
+import contextvars
 import importlib
 import json
 import logging
@@ -152,17 +153,15 @@ class Fuzzer:
     def close(self):
         logging.getLogger("safeguarding.errors").removeHandler(self._handler)
 
-    # The test keeps an application context pushed, which Flask reuses for each request: give every request its
-    # own `g` (the CSRF token and CSP nonce live there), and let it see what the test committed.
+    # Each request runs as in production, in a context of its own (its own `g`, session and connection), after the
+    # test's setup is committed; afterwards the test's session forgets what it loaded (as tests/pages.py does).
     def open(self, role: str, method: str, url: str, **kwargs):
-        from flask.globals import _cv_app
+        from flask import has_app_context
 
-        ctx = _cv_app.get(None)
-        if ctx is not None:
+        if has_app_context():
             db.session.commit()
-            ctx.g = ctx.app.app_ctx_globals_class()
-        response = self.clients[role].open(url, method=method, **kwargs)
-        if ctx is not None:
+        response = contextvars.Context().run(self.clients[role].open, url, method=method, **kwargs)
+        if has_app_context():
             db.session.rollback()
             db.session.expire_all()
         return response
