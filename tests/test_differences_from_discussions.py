@@ -22,7 +22,11 @@ from safeguarding.extensions import db
 from safeguarding.service import RuleError
 
 from .discussion_data import attend, decision_data, details
-from .test_differences import app, cast, client_for, post_hidden  # noqa: F401 (fixtures shared with the child-record tests)
+from . import test_differences as shared
+from .test_differences import client_for, post_hidden
+
+# Fixtures shared with the child-record tests (assigned, so taking them as parameters is not a redefinition).
+app, cast = shared.app, shared.cast
 
 HELD = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
 

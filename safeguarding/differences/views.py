@@ -256,7 +256,8 @@ def _raise_page(form: RaiseForm, child: Child | None, *, back: tuple[str, str], 
             _apply_error(form, err, "about")
         else:
             difference = raised[0]
-            flash(f"Professional difference {difference.reference} raised. {difference.open_stage.responding_lead.name} "
+            flash(f"Professional difference {difference.reference} raised. "
+                  f"{difference.open_stage.responding_lead.name} "
                   f"has been told and must respond by {_due(difference.open_stage)}.", "success")
             return redirect(url)
     if discussion is not None:
@@ -291,7 +292,8 @@ def show(difference_id: int):
     source_visible = source is not None and db.session.execute(db.select(StrategyDiscussion.id).where(
         StrategyDiscussion.id == source.id, discussion_scope(current_user))).first() is not None
     return render_template("differences/show.html", difference=difference, notices=notices, names=names,
-                           agencies=agencies, source=source, source_visible=source_visible, can_act=services.can_act(difference, current_user),
+                           agencies=agencies, source=source, source_visible=source_visible,
+                           can_act=services.can_act(difference, current_user),
                            overdue=difference.open_stage is not None and difference.open_stage.due_at <= now(),
                            can_withdraw=services.can_withdraw(difference, current_user))
 
