@@ -867,8 +867,9 @@ def agree_minutes(discussion_id: int):
         agreed = {}
 
         def work():
-            agreed["number"] = services.agree_minutes(sd, actor=current_user, version_id=form.version_id.data,
-                                                      revision=form.revision.data).number
+            # A page without the version read (0) can never match: agreeing is always of a known text.
+            agreed["number"] = services.agree_minutes(sd, actor=current_user, version_id=form.version_id.data or 0,
+                                                      revision=form.revision.data or 0).number
 
         saved, stale = _save(form, work)
         if saved:
@@ -893,7 +894,7 @@ def circulate(discussion_id: int):
     if form.validate_on_submit():
         saved, stale = _save(form, lambda: services.circulate_minutes(
             sd, actor=current_user, referrer_told=form.referrer_told.data,
-            referrer_told_how=form.referrer_told_how.data or "", expected_version=form.version.data))
+            referrer_told_how=form.referrer_told_how.data or "", expected_version=form.version.data or 0))
         if saved:
             flash("Circulation of the minutes recorded", "success")
             return redirect(url_for("discussions.minutes", discussion_id=discussion_id))
