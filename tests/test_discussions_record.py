@@ -189,6 +189,9 @@ def test_a_child_is_added_after_convening_and_removed_before_their_decision_with
     found = client.post(url, {**hidden_fields(client.get(url).html), "find": "Ben", "find_child": "y"}, expected=200)
     assert "Ben Example" in found
     client.post(url, {**hidden_fields(found.html), "child_id": str(ben.id)})
+    # the same page sent again (Back, then another child) is stale: the list of children changed meanwhile
+    stale = client.post(url, {**hidden_fields(found.html), "child_id": str(cousin.id)}, expected=200)
+    assert "Someone else changed this discussion while you were editing it" in stale
     client.post(url, {**hidden_fields(client.get(url).html), "child_id": str(cousin.id)})
     db.session.expire_all()
     assert [c.child_id for c in sd.children] == [amy.id, ben.id, cousin.id]
