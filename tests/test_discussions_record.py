@@ -218,6 +218,7 @@ def test_a_child_is_added_after_convening_and_removed_before_their_decision_with
     assert event.changes == {"child_id": {"from": cousin.id}, "reason": {"changed": True}}
     shown = client.get(f"/discussions/{sd.id}")
     assert "A cousin, not a sibling" in shown and "Cara Other, removed" in shown
+    assert "Removed from a strategy discussion" in client.get(f"/children/{cousin.id}")
     # each child keeps their own decision: Ben still needs one, so the discussion is not decided
     assert sd.status == "convened" and sd.decision_for(ben.id) is None
 
