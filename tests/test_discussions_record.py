@@ -480,3 +480,22 @@ def test_links_with_ids_too_large_for_a_row_open_an_empty_form(signed_in, agenci
     huge = "9" * 19
     page = client.get(f"/discussions/new?child={huge}&child=abc&review_of={huge}")
     assert "Convene a strategy discussion" in page
+
+
+def test_which_child_is_an_answer_the_placeholder_is_not(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"], agencies["police"]])
+    for url, data, message in (
+            (f"/discussions/{sd.id}/information", {"agency_id": str(agencies["police"].id), "topic": "other",
+                                                   "text": "Two call-outs"},
+             "Select which child the information is about"),
+            (f"/discussions/{sd.id}/actions/new", {"description": "Visit", "owner_id": str(mash.id),
+                                                   "due_date": date_parts(clock.london_today() + timedelta(days=1)),
+                                                   "due_time": "10:00"},
+             "Select which child the action is for")):
+        for placeholder in ({}, {"child_id": "None"}, {"child_id": ""}):
+            page = submit(client, url, {**data, **placeholder}, expected=200)
+            assert message in page, (url, placeholder)
+    assert db.session.execute(select(func.count()).select_from(InformationShared)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(AgreedAction)).scalar_one() == 0

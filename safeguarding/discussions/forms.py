@@ -213,6 +213,10 @@ class InformationForm(OnceForm, FlaskForm):
                             validators=[Optional(), limit("Shared by", 200)])
     submit = SubmitField("Record information", widget=GovSubmitInput())
 
+    def validate_child_id(self, field):
+        if field.data is None:  # the placeholder, or no answer
+            raise ValidationError("Select which child the information is about")
+
 
 class ChildVoiceForm(FlaskForm):
     version = VersionField()
@@ -352,6 +356,10 @@ class ActionForm(OnceForm, FlaskForm):
     due_time = TimeOfDayField("Due time")
     far_ahead = BooleanField("The due date is more than a year ahead, and that is right", widget=GovCheckboxInput())
     submit = SubmitField("Add action", widget=GovSubmitInput())
+
+    def validate_child_id(self, field):
+        if field.data is None:  # the placeholder, or no answer
+            raise ValidationError("Select which child the action is for")
 
     def validate_due_date(self, field):
         if field.data is None and not field.errors:
