@@ -76,6 +76,7 @@ def seed(password: str) -> str:
         users[email] = user
     db.session.commit()  # the people exist before each feature's part of the story refers to them
     story = _seed_story(users, agencies)
+    db.session.commit()  # the story is one unit of work: features' services only flush
     return f"Demo data loaded: {len(agencies)} agencies, {len(users)} users{story}"
 
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from safeguarding import clock
 from safeguarding.demo import seed
+from safeguarding.extensions import db
 
 from .browser import assert_accessible
 
@@ -33,6 +34,7 @@ def sign_in(page, email: str) -> None:
 
 def test_missing_episode_return_and_return_home_interview(browser_app, browser_page):
     seed(DEMO)
+    db.session.commit()  # the demo's services flush; the server thread must see (and not wait for) it
     page = browser_page
     now = clock.now()
     sign_in(page, "police@example.org")
@@ -111,10 +113,10 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
 
 
 def test_back_and_save_again_records_one_missing_episode(browser_app, browser_page):
-    from safeguarding.extensions import db
     from safeguarding.missing.models import DiscussionPrompt, MissingEpisode
 
     seed(DEMO)
+    db.session.commit()  # the demo's services flush; the server thread must see (and not wait for) it
     page = browser_page
     now = clock.now()
     sign_in(page, "police@example.org")

@@ -90,7 +90,7 @@ class _DateForm(FlaskForm):
 
 
 @pytest.mark.parametrize("parts", [["1", "1", "0"], ["1", "1", "99999"], ["1", "1", "9" * 40],
-                                   ["31", "12", "9999"], ["1", "1", "1066"], ["1", "13", "2026"],
+                                   ["31", "12", "9999"], ["1", "1", "999"], ["1", "13", "2026"],
                                    ["-1", "1", "2026"], ["1", "1", "2026.0"], ["1", "1", "٢٠٢٦"]])
 def test_dates_outside_the_calendar_are_not_real_dates(app, parts):
     from werkzeug.datastructures import MultiDict

@@ -4,14 +4,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safeguarding import clock
 from safeguarding.auth.models import Role
-from safeguarding.discussions.calendar import CANCEL
+from safeguarding.discussions import services
 from safeguarding.extensions import db
 from safeguarding.reminders import delivery, hooks
 from safeguarding.reminders.models import SENT, OutboundEmail
+from safeguarding.service import transaction
 
 from .discussion_data import convene, make_child
 
@@ -31,9 +32,8 @@ def test_each_invitee_gets_a_calendar_invitation_with_the_london_time_and_no_cas
     summer = datetime(2027, 7, 1, 9, 30, tzinfo=timezone.utc)  # 10:30 in London (BST)
     with clock.frozen_at(datetime(2027, 6, 30, 12, tzinfo=timezone.utc)):
         sd = convene(chair, [child], [agencies["police"], agencies["health"], agencies["csc"]], scheduled_at=summer)
-        db.session.commit()
-        assert hooks.discussion_scheduled(sd) == 4  # three agency mailboxes and the chair
-        db.session.commit()
+        # convening wrote them, in its own transaction: three agency mailboxes and the chair
+        assert db.session.execute(select(func.count()).select_from(OutboundEmail)).scalar_one() == 4
         assert hooks.discussion_scheduled(sd) == 0  # written once, however often it is asked
         result = delivery.deliver(clock.now())
     assert result.emails == 4
@@ -60,15 +60,10 @@ def test_a_new_time_sends_an_update_with_a_higher_sequence_and_cancelling_sends_
     chair = make_user(Role.MASH, "csc")
     child = make_child()
     sd = convene(chair, [child], [agencies["police"]])
-    db.session.commit()
-    hooks.discussion_scheduled(sd)
-    db.session.commit()
-    sd.scheduled_at = sd.scheduled_at + timedelta(days=1)
-    db.session.commit()
-    hooks.discussion_scheduled(sd)
-    db.session.commit()
-    hooks.discussion_scheduled(sd, CANCEL)
-    db.session.commit()
+    with transaction():
+        services.update_details(sd, {"scheduled_at": sd.scheduled_at + timedelta(days=1)}, sd.version, actor=chair)
+    with transaction():
+        services.cancel_discussion(sd, "Held as part of another discussion", actor=chair)
     delivery.deliver(clock.now())
     police = [m for m in smtp_server.messages if m["To"] == "police@agency.example.org"]
     events = [_event(m) for m in police]

@@ -5,7 +5,7 @@ from safeguarding.auth.models import Role
 from safeguarding.discussions import services
 from safeguarding.extensions import db
 from safeguarding.reminders import delivery
-from safeguarding.reminders.models import Notification
+from safeguarding.reminders.models import Notification, OutboundEmail
 
 from .test_discussions_minutes import _decided
 
@@ -33,12 +33,49 @@ def test_named_attendees_get_a_notice_and_one_email_without_case_details(app, si
     hooks.minutes_circulated(sd.circulations[-1])
     assert db.session.execute(select(Notification)).scalars().all() == rows
 
+    # every invited agency's shared mailbox is sent the same case-free email, through the outbox
+    mailboxes = db.session.execute(select(OutboundEmail.to_address).where(
+        OutboundEmail.purpose == "minutes_circulated")).scalars().all()
+    assert sorted(mailboxes) == ["csc@agency.example.org", "health@agency.example.org", "police@agency.example.org"]
+
     app.config.update(smtp_server.config())
-    result = delivery.deliver()
-    assert result.emails == 1
-    message = smtp_server.messages[0]
-    assert message["To"] == officer.email
+    delivery.deliver()
+    minutes = [m for m in smtp_server.messages if "minutes" in m["Subject"]]
+    assert sorted(m["To"] for m in minutes) == sorted([officer.email, *mailboxes])
+    [message] = [m for m in minutes if m["To"] == officer.email]
     assert message["Subject"] == "You have 1 set of strategy discussion minutes to read"
-    body = message.get_body(("plain",)).get_content()
-    for secret in ("Amy", "Example", "bruising"):
-        assert secret not in body and secret not in message["Subject"]
+    for message in smtp_server.messages:  # the invitations sent when it was convened too
+        body = message.get_body(("plain",)).get_content()
+        for secret in ("Amy", "Example", "bruising"):
+            assert secret not in body and secret not in message["Subject"]
+
+
+def test_an_actions_owner_is_told_when_it_is_given_to_them_and_when_it_is_handed_on(app, agencies, make_user,
+                                                                                   smtp_server):
+    from datetime import timedelta
+
+    from safeguarding import clock
+    from safeguarding.service import transaction
+
+    from .discussion_data import convene, make_child
+
+    chair = make_user(Role.MASH, "csc")
+    officer = make_user(Role.PRACTITIONER, "police", name="DC Chris Evans")
+    nurse = make_user(Role.PRACTITIONER, "health", name="Nurse Nia")
+    sd = convene(chair, [make_child()], [agencies["csc"], agencies["police"], agencies["health"]])
+    with transaction():
+        action = services.add_action(sd, {"description": "Check PNC for the mother's partner Amy mentioned",
+                                          "owner_id": officer.id, "due_at": clock.now() + timedelta(days=2)},
+                                     actor=chair)
+    with transaction():
+        services.change_action(action, owner_id=nurse.id, due_at=action.due_at, reason="Health hold the record",
+                               actor=chair, expected_version=action.version)
+    told = db.session.execute(select(Notification.recipient_id).where(Notification.kind == "action_assigned")
+                              .order_by(Notification.id)).scalars().all()
+    assert told == [officer.id, nurse.id]
+    app.config.update(smtp_server.config())
+    delivery.deliver()
+    owners = [m for m in smtp_server.messages if m["To"] in (officer.email, nurse.email)]
+    assert len(owners) == 2
+    for message in owners:
+        assert "Amy" not in message.as_string() and "PNC" not in message.as_string()

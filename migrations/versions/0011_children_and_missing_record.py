@@ -54,9 +54,13 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_child_nhs_number'))
         batch_op.create_unique_constraint(batch_op.f('uq_child_nhs_number'), ['nhs_number'])
 
+    # A downgrade leaves the one-report-per-adversity constraint off (see downgrade), so only drop it if it is there.
+    one_per_kind = 'uq_family_adversity_child_id_adversity' in {
+        c['name'] for c in sa.inspect(conn).get_unique_constraints('family_adversity')}
     with op.batch_alter_table('family_adversity', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recorded_by_agency_id', sa.Integer(), nullable=True))
-        batch_op.drop_constraint(batch_op.f('uq_family_adversity_child_id_adversity'), type_='unique')
+        if one_per_kind:
+            batch_op.drop_constraint(batch_op.f('uq_family_adversity_child_id_adversity'), type_='unique')
         batch_op.create_foreign_key(batch_op.f('fk_family_adversity_recorded_by_agency_id_agency'), 'agency', ['recorded_by_agency_id'], ['id'])
     # Existing prompts start at version 1, as new ones do.
     with op.batch_alter_table('missing_discussion_prompt', schema=None) as batch_op:

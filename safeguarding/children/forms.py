@@ -4,28 +4,12 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import (BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
-from ..forms import (
-    GovCheckboxInput,
-    GovDateField,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-    limit,
-)
+from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
+                     GovTextInput, limit)
 from ..rule_error import RuleError
 from ..submissions.services import OnceForm
 from .models import ADVERSITY_LABELS, GENDERS, LOOKED_AFTER

@@ -25,6 +25,7 @@ CONSIDER_TOGETHER = 3
 
 @dataclass
 class CumulativeHarm:
+    child_id: int
     adversities: list[FamilyAdversity] = field(default_factory=list)
     #: reported in the last WINDOW_DAYS London days, newest first
     missing_episodes: list = field(default_factory=list)
@@ -61,7 +62,7 @@ def cumulative_harm(child_ids: Iterable[int], user, at: datetime | None = None) 
     """For each child, what `user` may see of their adversities and recent missing episodes. Two queries for
     any number of children, so the discussion page loads in a fixed number of queries."""
     ids = list(dict.fromkeys(child_ids))
-    found = {child_id: CumulativeHarm() for child_id in ids}
+    found = {child_id: CumulativeHarm(child_id) for child_id in ids}
     if not ids:
         return found
     at = at or now()

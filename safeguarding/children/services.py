@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..auth.access import child_scope
+from ..clock import to_london
 from ..extensions import db
 from ..service import RuleError, expect_version
 from ..templating import london_date
@@ -125,10 +127,40 @@ def create_child(data: dict, *, actor, confirmed_new: bool = True) -> Child:
     return child
 
 
+#: features that record what happened to a child register a function child_id -> (when, what) | None giving the
+#: earliest such event, which a corrected date of birth cannot come after (children never imports them)
+_FIRST_EVENTS: list[Callable[[int], tuple[datetime, str] | None]] = []
+
+
+def register_first_event(source: Callable[[int], tuple[datetime, str] | None]) -> None:
+    if source not in _FIRST_EVENTS:
+        _FIRST_EVENTS.append(source)
+
+
+def _first_recorded_event(child_id: int) -> tuple[datetime, str] | None:
+    found = [event for event in (source(child_id) for source in _FIRST_EVENTS) if event is not None]
+    return min(found, key=lambda pair: pair[0]) if found else None
+
+
+def _check_birth_before_events(child: Child, data: dict) -> None:
+    """A corrected date of birth must not put what is already recorded before the child was born."""
+    first = _first_recorded_event(child.id)
+    if first is None:
+        return
+    at, what = first
+    if data["is_unborn"]:
+        raise RuleError(f"This child cannot be recorded as unborn: they were {what} on {london_date(at)}",
+                        "is_unborn")
+    if data["date_of_birth"] and data["date_of_birth"] > to_london(at).date():
+        raise RuleError(f"Date of birth must be the same as or before {london_date(at)}, when the child was "
+                        f"{what}", "date_of_birth")
+
+
 def update_child(child: Child, data: dict, expected_version: int | None, *, actor) -> dict:
     expect_version(child, expected_version)
     data = _normalised(data)
     _check_nhs_number_unique(data["nhs_number"], actor, exclude_id=child.id)
+    _check_birth_before_events(child, data)
     before = audit.snapshot(child, CHILD_FIELDS)
     for key in CHILD_FIELDS:
         setattr(child, key, data[key])

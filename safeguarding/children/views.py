@@ -1,14 +1,6 @@
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user
 
 from .. import audit

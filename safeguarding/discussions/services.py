@@ -55,6 +55,22 @@ VOICE_PERSONAL = ("seen_by", "child_said", "not_seen_reason")
 #: a function here to put the "minutes are ready" notices in its outbox; hooks flush and never commit, so the
 #: circulation and its notices are saved together or not at all.
 MINUTES_CIRCULATED_HOOKS: list[Callable[[MinutesCirculation], None]] = []
+#: Called with (discussion, "REQUEST" or "CANCEL") after a discussion is convened, moved or cancelled, in the same
+#: unit of work; the reminders feature writes each invitee's calendar invitation to its outbox.
+SCHEDULE_HOOKS: list[Callable[[StrategyDiscussion, str], None]] = []
+#: Called with (action, actor) when an agreed action gets an owner (new, or handed to someone else), so the owner
+#: is told, in the same unit of work.
+ACTION_ASSIGNED_HOOKS: list[Callable[[AgreedAction, object], None]] = []
+
+
+def _announce_schedule(sd: StrategyDiscussion, method: str) -> None:
+    for hook in SCHEDULE_HOOKS:
+        hook(sd, method)
+
+
+def _announce_owner(action: AgreedAction, actor) -> None:
+    for hook in ACTION_ASSIGNED_HOOKS:
+        hook(action, actor)
 
 __all__ = ["RuleError", "StaleEdit"]
 
@@ -165,6 +181,7 @@ def convene(data: dict, *, actor) -> StrategyDiscussion:
     changes["invited_agency_ids"] = {"to": [i.agency_id for i in sd.invitations]}
     audit.record("convene", "strategy_discussion", sd.id, user=actor, changes=changes)
     db.session.flush()
+    _announce_schedule(sd, "REQUEST")
     log.info("discussion convened id=%s children=%s", sd.id, len(children))
     return sd
 
@@ -203,6 +220,8 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
         return {}
     audit.record("update", "strategy_discussion", sd.id, user=actor, changes=changes)
     db.session.flush()
+    if {"scheduled_at", "status", "invited_agency_ids", "mode", "chair_id"} & set(changes):
+        _announce_schedule(sd, "REQUEST")  # convened from a draft, moved, or someone new asked
     return changes
 
 
@@ -211,11 +230,14 @@ def cancel_discussion(sd: StrategyDiscussion, reason: str, *, actor) -> None:
         raise RuleError("Only a discussion that has not reached a decision can be cancelled", "reason")
     if not reason.strip():
         raise RuleError("Enter why the discussion is cancelled", "reason")
+    was_convened = sd.status == "convened"
     sd.status = "cancelled"
     sd.cancelled_reason = reason.strip()[:500]
     audit.record("cancel", "strategy_discussion", sd.id, user=actor,
                  changes={"status": {"to": "cancelled"}, "cancelled_reason": {"changed": True}})
     db.session.flush()
+    if was_convened:
+        _announce_schedule(sd, "CANCEL")
 
 
 # --- Children in a convened discussion ---------------------------------------------------------------------
@@ -553,6 +575,7 @@ def add_action(sd: StrategyDiscussion, data: dict, *, actor) -> AgreedAction:
     changes = audit.changes_between({}, audit.snapshot(action, ACTION_FIELDS), ("description",))
     audit.record("create", "agreed_action", action.id, user=actor, changes=changes)
     db.session.flush()
+    _announce_owner(action, actor)
     log.info("action added id=%s discussion=%s owner=%s", action.id, sd.id, owner.id)
     return action
 
@@ -604,6 +627,8 @@ def change_action(action: AgreedAction, *, owner_id: int, due_at: datetime, reas
     changes["reason"] = {"changed": True}
     audit.record("reassign", "agreed_action", action.id, user=actor, changes=changes)
     db.session.flush()
+    if "owner_id" in changes:
+        _announce_owner(action, actor)
     log.info("action changed id=%s owner=%s", action.id, owner.id)
     return changes
 

@@ -1,7 +1,7 @@
 """Who may see missing children's records; registered with the core at app creation (`register`)."""
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import false, func, or_, select, true
 
 from ..auth.access import can, child_scope, register_child_link, sees_all_cases
 from ..children.models import Child
@@ -62,8 +62,25 @@ def recent_episodes(child_ids, user, since, until) -> dict[int, list]:
     return found
 
 
+def first_recorded_event(child_id: int):
+    """(when, what) of the earliest episode, police protection or order recorded for the child, or None: a
+    corrected date of birth cannot come after it (children.services)."""
+    from ..extensions import db
+
+    found = []
+    for column, what in ((MissingEpisode.reported_missing_at, "reported missing"),
+                         (PoliceProtection.started_at, "taken into police protection"),
+                         (EmergencyProtectionOrder.granted_at, "made subject to an emergency protection order")):
+        first = db.session.execute(select(func.min(column)).where(column.class_.child_id == child_id)).scalar()
+        if first is not None:
+            found.append((first, what))
+    return min(found, key=lambda pair: pair[0]) if found else None
+
+
 def register() -> None:
     from ..children.harm import register_missing_episodes
+    from ..children.services import register_first_event
 
     register_child_link(_missing_child_link)
     register_missing_episodes(recent_episodes)
+    register_first_event(first_recorded_event)

@@ -9,53 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms import (BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, NumberRange, Optional, ValidationError)
 
 from ..children.forms import RecordVersion
 from ..clock import now, to_london
-from ..forms import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovDateField,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-    TimeOfDayField,
-    limit,
-    london_instant,
-)
+from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
+                     GovTextArea, GovTextInput, TimeOfDayField, limit, london_instant)
 from ..submissions.services import OnceForm
 from ..templating import london
 from . import rules
-from .models import (
-    CONSENT,
-    EPO_OUTCOMES,
-    INDICATORS,
-    MISSING_FROM,
-    OFFER_METHODS,
-    OFFER_RESPONSES,
-    PP_OUTCOMES,
-    PREVENTION_OUTCOMES,
-    RISK_LEVELS,
-)
+from .models import (CONSENT, EPO_OUTCOMES, INDICATORS, MISSING_FROM, OFFER_METHODS, OFFER_RESPONSES, PP_OUTCOMES,
+                     PREVENTION_OUTCOMES, RISK_LEVELS)
 
 
 def _text(label: str, maximum: int, required: str | None = None, **kwargs) -> StringField:

@@ -19,18 +19,8 @@ from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from ..templating import london
 from . import rules
-from .models import (
-    DiscussionPrompt,
-    EmergencyProtectionOrder,
-    MissingEpisode,
-    PoliceProtection,
-    PreventionInterview,
-    PromptReason,
-    ReturnInterview,
-    RhiOffer,
-    RhiStatus,
-    RiskGrading,
-)
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, PreventionInterview,
+                     PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 
 log = logging.getLogger("safeguarding.missing")
 

@@ -22,34 +22,11 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import missing_scope
 from . import services
-from .forms import (
-    AssignForm,
-    CompleteForm,
-    EpisodeEditForm,
-    EpisodeForm,
-    EpoEndForm,
-    EpoExtendForm,
-    EpoForm,
-    FiguresForm,
-    NotHeldForm,
-    OfferForm,
-    PoliceProtectionEndForm,
-    PoliceProtectionForm,
-    PreventionForm,
-    PromptCloseForm,
-    ReturnForm,
-    RiskForm,
-)
-from .models import (
-    DiscussionPrompt,
-    EmergencyProtectionOrder,
-    MissingEpisode,
-    PoliceProtection,
-    ReturnInterview,
-    RhiOffer,
-    RhiStatus,
-    RiskGrading,
-)
+from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
+                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm, PreventionForm,
+                    PromptCloseForm, ReturnForm, RiskForm)
+from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview,
+                     RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")

@@ -11,21 +11,42 @@ log = logging.getLogger("safeguarding.reminders")
 
 
 def minutes_circulated(circulation) -> None:
-    """Everyone named on the discussion (invited users and the chair) is told the agreed minutes are ready.
+    """Everyone named on the discussion (invited users, action owners and the chair) is told in the app and by a
+    case-free email that the agreed minutes are ready; every invited agency's shared mailbox gets the same email,
+    so an agency whose representative has no account here (or has left) still hears.
 
     Runs inside the circulation's unit of work and only flushes: the notices are committed with the circulation
     or not at all (a second transaction after it could be lost to a crash in between)."""
     sd = circulation.discussion
+    from flask import current_app
+
+    from . import outbox
+
     people = [inv.user_id for inv in sd.invitations if inv.user_id and inv.status != "not_invited"]
+    people += [action.owner_id for action in sd.actions if action.owner_id and action.status == "open"]
     if sd.chair_id:
         people.append(sd.chair_id)
     recipients = [p for p in people if p != circulation.circulated_by_id]
+    number = circulation.version.number
     created = services.notify(
         recipients, kind="minutes_circulated", object_type="minutes_circulation", object_id=circulation.id,
-        title=f"Agreed minutes circulated (version {circulation.version.number}) for a strategy discussion "
+        title=f"Agreed minutes circulated (version {number}) for a strategy discussion "
               "you were part of", url=f"/discussions/{sd.id}#minutes")
+    link = f"{current_app.config['BASE_URL'].rstrip('/')}/discussions/{sd.id}#minutes"
+    mailboxes = 0
+    for inv in sd.invitations:
+        mailbox = inv.agency.shared_mailbox if inv.agency is not None else None
+        if inv.status == "not_invited" or not mailbox:
+            continue
+        mailboxes += outbox.enqueue(
+            key=f"minutes:{circulation.id}:{mailbox.lower()}", purpose="minutes_circulated",
+            object_type="minutes_circulation", object_id=circulation.id, to_address=mailbox, agency_id=inv.agency_id,
+            subject="Agreed minutes of a strategy discussion are ready",
+            body=(f"The agreed minutes (version {number}) of a strategy discussion your agency was invited to are "
+                  f"ready.\n\nSign in to read them: {link}\n\nThis email has no case details because email is not "
+                  "a secure channel.\nStrategy Discussion Coordinator\n"))
     db.session.flush()
-    log.info("minutes circulation notices discussion=%s created=%d", sd.id, created)
+    log.info("minutes circulation notices discussion=%s people=%d mailboxes=%d", sd.id, created, mailboxes)
 
 
 def _invitees(sd) -> list[tuple[str, int | None, int | None]]:
@@ -85,8 +106,24 @@ def discussion_scheduled(sd, method: str = "REQUEST") -> int:
     return created
 
 
+def action_assigned(action, actor) -> int:
+    """The new owner of an agreed action is told: in the app, and by a case-free email (unless they gave it
+    to themselves)."""
+    if action.owner_id is None or action.owner_id == getattr(actor, "id", None):
+        return 0
+    created = services.notify(
+        [action.owner_id], kind="action_assigned", object_type="agreed_action", object_id=action.id,
+        title=f"You own an agreed action from a strategy discussion: {action.description[:200]}",
+        url=f"/discussions/actions/{action.id}")
+    log.info("action owner notice action=%s owner=%s created=%d", action.id, action.owner_id, created)
+    return created
+
+
 def connect() -> None:
     from ..discussions import services as discussions
 
-    if minutes_circulated not in discussions.MINUTES_CIRCULATED_HOOKS:
-        discussions.MINUTES_CIRCULATED_HOOKS.append(minutes_circulated)
+    for hooks, subscriber in ((discussions.MINUTES_CIRCULATED_HOOKS, minutes_circulated),
+                              (discussions.SCHEDULE_HOOKS, discussion_scheduled),
+                              (discussions.ACTION_ASSIGNED_HOOKS, action_assigned)):
+        if subscriber not in hooks:
+            hooks.append(subscriber)

@@ -91,6 +91,8 @@ NOUNS: dict[str, tuple[str, str]] = {
     "difference_response": ("professional difference to respond to", "professional differences to respond to"),
     "difference_notice": ("professional difference to read", "professional differences to read"),
     "minutes_circulated": ("set of strategy discussion minutes", "sets of strategy discussion minutes"),
+    "action_assigned": ("agreed action now yours", "agreed actions now yours"),
+    "email_failed": ("delivery problem", "delivery problems"),
 }
 
 

@@ -68,7 +68,9 @@ def once(key: str | None, user_id: int, create: Callable[[], str]) -> str:
     Raises AlreadySaved when this key, or the same answers from the same person, were saved already; RuleError when
     the form carries no valid key (it was not shown by this service).
     """
-    if not key or not KEY_RE.match(key):
+    # The key must be the one posted: a form without one would otherwise get a fresh default key, and be saved
+    # again on every resubmission.
+    if not key or not KEY_RE.match(key) or request.form.get("submission_key") != key:
         raise RuleError("This form has expired. Reload the page and try again", "submission_key")
     print_ = fingerprint()
     earlier = _previous(key, user_id, print_)
