@@ -2,43 +2,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import (BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
-from ..forms import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovDateField,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-    TimeOfDayField,
-    limit,
-)
+from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
+                     GovTextArea, GovTextInput, TimeOfDayField, limit)
 from ..submissions.services import OnceForm
-from .models import (
-    FAMILY_TOLD,
-    HARM_CATEGORIES,
-    KINDS,
-    LEGAL_ACTIONS,
-    MODES,
-    TOPICS,
-    URGENCY,
-    YES_NO_UNDECIDED,
-    YES_NO_UNKNOWN,
-)
+from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNDECIDED,
+                     YES_NO_UNKNOWN)
 from .thresholds import OUTCOMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]

@@ -18,21 +18,9 @@ from ..clock import now
 from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from . import dates, thresholds
-from .models import (
-    UNDECIDED_QUESTIONS,
-    AgreedAction,
-    AgreedActionChange,
-    ChildRemoval,
-    DiscussionChild,
-    Dissent,
-    InformationShared,
-    Invitation,
-    MinutesCirculation,
-    MinutesVersion,
-    StrategyDiscussion,
-    ThresholdDecision,
-    VaguePhrase,
-)
+from .models import (UNDECIDED_QUESTIONS, AgreedAction, AgreedActionChange, ChildRemoval, DiscussionChild, Dissent,
+                     InformationShared, Invitation, MinutesCirculation, MinutesVersion, StrategyDiscussion,
+                     ThresholdDecision, VaguePhrase)
 from .vague_language import DEFAULT_PHRASES, normalise
 
 log = logging.getLogger("safeguarding.discussions")
@@ -71,8 +59,6 @@ def _announce_schedule(sd: StrategyDiscussion, method: str) -> None:
 def _announce_owner(action: AgreedAction, actor) -> None:
     for hook in ACTION_ASSIGNED_HOOKS:
         hook(action, actor)
-
-__all__ = ["RuleError", "StaleEdit"]
 
 
 def setting(name: str, default: int) -> int:
