@@ -499,3 +499,21 @@ def test_which_child_is_an_answer_the_placeholder_is_not(signed_in, agencies):
             assert message in page, (url, placeholder)
     assert db.session.execute(select(func.count()).select_from(InformationShared)).scalar_one() == 0
     assert db.session.execute(select(func.count()).select_from(AgreedAction)).scalar_one() == 0
+
+
+def test_a_conference_date_recorded_on_a_stale_page_is_a_conflict(signed_in, agencies):
+    first, mash = signed_in(Role.MASH)
+    second, _ = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
+    attend(sd, mash)
+    with transaction():
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    url = f"/discussions/{sd.id}/decisions/{decision.id}/icpc"
+    opened_first, opened_second = hidden_fields(first.get(url).html), hidden_fields(second.get(url).html)
+    first.post(url, {**opened_first, "icpc_date": date_parts(decision.icpc_due_on)})
+    page = second.post(url, {**opened_second, "icpc_date": date_parts(decision.icpc_due_on - timedelta(days=1))},
+                       expected=200)
+    assert "Someone else changed this decision while you were recording the conference" in page
+    db.session.expire_all()
+    assert db.session.get(ThresholdDecision, decision.id).icpc_date == decision.icpc_due_on

@@ -308,6 +308,7 @@ class DecisionForm(FlaskForm):
 
 
 class IcpcForm(FlaskForm):
+    version = VersionField()
     icpc_date = GovDateField("Date of the initial child protection conference")
     submit = SubmitField("Record conference date", widget=GovSubmitInput())
 

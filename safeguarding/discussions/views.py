@@ -680,8 +680,8 @@ def icpc(discussion_id: int, decision_id: int):
     form = IcpcForm(obj=found)
     if form.validate_on_submit():
         child_id = found.child_id
-        saved, conflict = _save(form, lambda: services.record_icpc_date(found, form.icpc_date.data,
-                                                                        actor=current_user))
+        saved, conflict = _save(form, lambda: services.record_icpc_date(
+            found, form.icpc_date.data, actor=current_user, expected_version=form.version.data or 0))
         if saved:
             flash("Conference date recorded", "success")
             return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#decision-{child_id}")
@@ -744,12 +744,14 @@ def action(action_id: int):
         which = "done" if "done-submit" in request.form else "cancel"
         form = complete_form if which == "done" else cancel_form
         if form.validate_on_submit():
-            if which == "done":
-                work = lambda: services.complete_action(item, form.completion_note.data, actor=current_user,
-                                                        expected_version=form.version.data)
-            else:
-                work = lambda: services.cancel_action(item, form.cancel_reason.data, actor=current_user,
-                                                      expected_version=form.version.data)
+            def work():
+                if which == "done":
+                    services.complete_action(item, form.completion_note.data, actor=current_user,
+                                             expected_version=form.version.data)
+                else:
+                    services.cancel_action(item, form.cancel_reason.data, actor=current_user,
+                                           expected_version=form.version.data)
+
             saved, conflict = _save(form, work)
             if saved:
                 flash("Action marked as done" if which == "done" else "Action cancelled", "success")
