@@ -64,7 +64,7 @@ class ChoiceOfRows(SelectMultipleField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = []
-            raise ValueError(f"Select {self.label.text.lower()} from the list") from None
+            raise ValueError(f"Select {self.label.text.lower()} from the list") from None  # nosec B608
 
 
 def _int_or_zero(value):
