@@ -66,8 +66,10 @@ def seed_demo_command(if_empty):
 
 
 def register(app) -> None:
+    from .audit import cli as audit_cli
     from .reminders import cli as reminders_cli
 
     for command in (create_user_command, create_agency_command, seed_demo_command):
         app.cli.add_command(command)
-    reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
+    reminders_cli.register(app)
+    audit_cli.register(app)  # `flask audit seal|verify`  # `flask scheduler run`, `flask reminders sweep|deliver|digest`

@@ -64,11 +64,11 @@ def _build_app(database_url: str, **overrides) -> Flask:
     application = create_app(make_config(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
     application.jinja_env.bytecode_cache = _BYTECODE
     with application.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        else:
-            db.drop_all()
-            db.create_all()
+        if not sqlite:
+            # whatever an earlier run left (even an older schema): the run starts from nothing
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        db.create_all()
     return application
 
 
@@ -95,6 +95,7 @@ def _empty_database() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # agency and user refer to each other
             for table in reversed(tables):
                 conn.execute(table.delete())
 

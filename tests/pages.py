@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+KEY_RE = re.compile(r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"')
 
 
 class PageProblem(AssertionError):
@@ -96,6 +97,11 @@ class Page:
         assert match, "page has no CSRF token"
         return match.group(1) or match.group(2)
 
+    def submission_key(self) -> str | None:
+        """The one-time key a create form carries (safeguarding/submissions), as a browser would send it."""
+        match = KEY_RE.search(self.html)
+        return (match.group(1) or match.group(2)) if match else None
+
 
 class PageClient:
     """Wraps Flask's test client. get/post check the page; post_form fetches the form first for its token.
@@ -139,8 +145,11 @@ class PageClient:
 
     def post_form(self, url: str, data: dict | None = None, expected: int = 302, form_url: str | None = None,
                   **kwargs) -> Page:
-        token = self.get(form_url or url).csrf()
-        payload = {"csrf_token": token, **(data or {})}
+        form = self.get(form_url or url)
+        payload = {"csrf_token": form.csrf(), **(data or {})}
+        key = form.submission_key()
+        if key and "submission_key" not in payload:
+            payload["submission_key"] = key
         return self.post(url, payload, expected, **kwargs)
 
     def sign_in(self, email: str, password: str, expected: int = 302) -> Page:

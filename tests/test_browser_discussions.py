@@ -140,6 +140,22 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.wait_for_url(re.compile(r"#actions$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("This was already saved")
     assert page.locator("#actions + table tbody tr").count() == 2
+    # The same form sent twice at the same moment (a double click, a flaky connection): one action.
+    page.get_by_role("link", name="Add an agreed action").click()
+    page.get_by_label("What needs to be done").fill("Visit the school")
+    page.get_by_label("For which child").select_option(label="All the children")
+    labels = page.locator("#owner_id option").all_inner_texts()
+    page.get_by_label("Owner").select_option(label=next(o for o in labels if o.startswith("DC Chris Evans")))
+    _fill_date(page, "due_date", tomorrow)
+    page.get_by_label("Due time").fill("12:00")
+    statuses = page.evaluate("""async () => {
+        const form = document.querySelector('form[method="post"]:not([action])');
+        const send = () => fetch(location.href, {method: 'POST', body: new FormData(form), redirect: 'manual'});
+        return (await Promise.all([send(), send()])).map(r => r.type);
+    }""")
+    assert statuses == ["opaqueredirect", "opaqueredirect"]
+    page.goto(page.url.rsplit("/actions/new", 1)[0])
+    assert page.locator("#actions + table tbody tr").count() == 3
     assert_accessible(page)
 
     page.get_by_role("button", name="Sign out").click()

@@ -8,7 +8,7 @@ from safeguarding.discussions import services
 from safeguarding.discussions.models import MinutesCirculation, MinutesVersion
 from safeguarding.extensions import db
 
-from .discussion_data import submit, attend, convene, decision_data, make_child
+from .discussion_data import hidden_fields, submit, attend, convene, decision_data, make_child
 
 
 def _decided(mash, agencies, make_user):
@@ -47,10 +47,11 @@ def test_minutes_lifecycle_draft_agreed_circulated_then_a_new_version(signed_in,
     other, _ = signed_in(Role.MASH)
     other_page = other.get(url)
     token = other_page.csrf()
-    other.post(f"/discussions/{sd.id}/minutes/agree", {"csrf_token": token, "agree-submit": "y"})
+    other.post(f"/discussions/{sd.id}/minutes/agree", {**hidden_fields(other_page.html), "csrf_token": token,
+                                                       "agree-submit": "y"})
     assert versions[0].agreed_at is None  # only the chair agrees
     page = client.get(url)
-    client.post(f"/discussions/{sd.id}/minutes/agree", {"csrf_token": page.csrf(), "agree-submit": "y"})
+    client.post(f"/discussions/{sd.id}/minutes/agree", {**hidden_fields(page.html), "agree-submit": "y"})
     db.session.refresh(sd)
     assert sd.minutes_status == "agreed" and sd.latest_minutes.agreed_by_id == mash.id
 
@@ -98,7 +99,7 @@ def test_minutes_cannot_be_agreed_before_every_child_has_a_decision(signed_in, a
     services.record_decision(sd, amy.id, decision_data(), actor=mash)
     services.save_minutes(sd, "Notes", actor=mash, based_on_id=0, based_on_revision=0)
     page = client.get(f"/discussions/{sd.id}/minutes")
-    client.post(f"/discussions/{sd.id}/minutes/agree", {"csrf_token": page.csrf(), "agree-submit": "y"})
+    client.post(f"/discussions/{sd.id}/minutes/agree", {**hidden_fields(page.html), "agree-submit": "y"})
     assert "Record the decision for Ben Example before agreeing" in client.get(f"/discussions/{sd.id}/minutes")
     assert sd.latest_minutes.agreed_at is None
 

@@ -189,6 +189,9 @@ def test_a_child_is_added_after_convening_and_removed_before_their_decision_with
     found = client.post(url, {**hidden_fields(client.get(url).html), "find": "Ben", "find_child": "y"}, expected=200)
     assert "Ben Example" in found
     client.post(url, {**hidden_fields(found.html), "child_id": str(ben.id)})
+    # the same page sent again (Back, then another child) is stale: the list of children changed meanwhile
+    stale = client.post(url, {**hidden_fields(found.html), "child_id": str(cousin.id)}, expected=200)
+    assert "Someone else changed this discussion while you were editing it" in stale
     client.post(url, {**hidden_fields(client.get(url).html), "child_id": str(cousin.id)})
     db.session.expire_all()
     assert [c.child_id for c in sd.children] == [amy.id, ben.id, cousin.id]
@@ -215,6 +218,7 @@ def test_a_child_is_added_after_convening_and_removed_before_their_decision_with
     assert event.changes == {"child_id": {"from": cousin.id}, "reason": {"changed": True}}
     shown = client.get(f"/discussions/{sd.id}")
     assert "A cousin, not a sibling" in shown and "Cara Other, removed" in shown
+    assert "Removed from a strategy discussion" in client.get(f"/children/{cousin.id}")
     # each child keeps their own decision: Ben still needs one, so the discussion is not decided
     assert sd.status == "convened" and sd.decision_for(ben.id) is None
 
@@ -476,3 +480,40 @@ def test_links_with_ids_too_large_for_a_row_open_an_empty_form(signed_in, agenci
     huge = "9" * 19
     page = client.get(f"/discussions/new?child={huge}&child=abc&review_of={huge}")
     assert "Convene a strategy discussion" in page
+
+
+def test_which_child_is_an_answer_the_placeholder_is_not(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"], agencies["police"]])
+    for url, data, message in (
+            (f"/discussions/{sd.id}/information", {"agency_id": str(agencies["police"].id), "topic": "other",
+                                                   "text": "Two call-outs"},
+             "Select which child the information is about"),
+            (f"/discussions/{sd.id}/actions/new", {"description": "Visit", "owner_id": str(mash.id),
+                                                   "due_date": date_parts(clock.london_today() + timedelta(days=1)),
+                                                   "due_time": "10:00"},
+             "Select which child the action is for")):
+        for placeholder in ({}, {"child_id": "None"}, {"child_id": ""}):
+            page = submit(client, url, {**data, **placeholder}, expected=200)
+            assert message in page, (url, placeholder)
+    assert db.session.execute(select(func.count()).select_from(InformationShared)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(AgreedAction)).scalar_one() == 0
+
+
+def test_a_conference_date_recorded_on_a_stale_page_is_a_conflict(signed_in, agencies):
+    first, mash = signed_in(Role.MASH)
+    second, _ = signed_in(Role.MASH)
+    amy = make_child()
+    sd = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
+    attend(sd, mash)
+    with transaction():
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    url = f"/discussions/{sd.id}/decisions/{decision.id}/icpc"
+    opened_first, opened_second = hidden_fields(first.get(url).html), hidden_fields(second.get(url).html)
+    first.post(url, {**opened_first, "icpc_date": date_parts(decision.icpc_due_on)})
+    page = second.post(url, {**opened_second, "icpc_date": date_parts(decision.icpc_due_on - timedelta(days=1))},
+                       expected=200)
+    assert "Someone else changed this decision while you were recording the conference" in page
+    db.session.expire_all()
+    assert db.session.get(ThresholdDecision, decision.id).icpc_date == decision.icpc_due_on

@@ -50,7 +50,8 @@ def _assert_audit_is_append_only(conn):
     from sqlalchemy.exc import DBAPIError
 
     conn.execute(text("INSERT INTO audit_event (occurred_at, action) VALUES (now(), 'test')"))
-    for statement in ("UPDATE audit_event SET action = 'edited'", "DELETE FROM audit_event"):
+    for statement in ("UPDATE audit_event SET action = 'edited'", "DELETE FROM audit_event",
+                      "TRUNCATE audit_event CASCADE", "TRUNCATE audit_seal"):
         with pytest.raises(DBAPIError, match="append-only"):
             with conn.begin_nested():
                 conn.execute(text(statement))

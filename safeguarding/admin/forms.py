@@ -62,6 +62,10 @@ class AgencyForm(FlaskForm):
                                              Email("Enter the mailbox in the correct format, like mash@example.org",
                                                    check_deliverability=False),
                                              limit("Shared mailbox", 254)])
+    safeguarding_lead_id = SelectField(
+        "Safeguarding lead (optional)", coerce=lambda v: int(v) if str(v).isdigit() else None, widget=GovSelect(),
+        description="Told when a deadline of someone in this agency with no line manager here is overdue",
+        validate_choice=False)
     is_active = BooleanField("Agency is active", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
@@ -71,6 +75,7 @@ class AgencyForm(FlaskForm):
             "kind": self.kind.data,
             "shared_mailbox": (self.shared_mailbox.data or "").strip() or None,
             "is_active": bool(self.is_active.data),
+            "safeguarding_lead_id": self.safeguarding_lead_id.data or None,
         }
 
 

@@ -138,6 +138,7 @@ def agencies():
 @require("admin.manage")
 def new_agency():
     form = AgencyForm()
+    form.safeguarding_lead_id.choices = [("", "Add staff first, then choose a lead")]
     if form.validate_on_submit():
         try:
             with transaction():
@@ -155,6 +156,9 @@ def new_agency():
 def edit_agency(agency_id: int):
     agency = _get_or_404(Agency, agency_id)
     form = AgencyForm(obj=agency)
+    staff = db.session.execute(db.select(User).where(User.agency_id == agency.id, User.is_active_user.is_(True))
+                               .order_by(User.name)).scalars().all()
+    form.safeguarding_lead_id.choices = [("", "No safeguarding lead")] + [(u.id, u.name) for u in staff]
     if form.validate_on_submit():
         try:
             with transaction():

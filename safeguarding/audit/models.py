@@ -38,3 +38,20 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     #: anything else worth keeping that is not case content (e.g. the email typed at a failed sign-in)
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class AuditSeal(db.Model):
+    """The hash chain over the audit trail: each sealed event's hash covers its own content and the hash of the
+    event sealed before it, so changing, deleting or back-dating any sealed event breaks every later link.
+
+    Written only by `flask audit seal` (the scheduler runs it every minute), a little after events are written, in
+    event order; `flask audit verify` walks the chain. Insert-only, like the trail itself.
+    """
+
+    __tablename__ = "audit_seal"
+
+    #: one seal per event, never two: the primary key is the event's id
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

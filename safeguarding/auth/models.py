@@ -73,10 +73,14 @@ class Agency(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     #: shared mailbox for the agency's safeguarding team; used when no named person is known
     shared_mailbox: Mapped[str | None] = mapped_column(String(254))
+    #: the agency's safeguarding lead: told of an overdue deadline when its owner has no line manager here (a
+    #: team manager's own action, say), so no escalation has nowhere to go
+    safeguarding_lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    users: Mapped[list["User"]] = relationship(back_populates="agency")
+    users: Mapped[list["User"]] = relationship(back_populates="agency", foreign_keys="User.agency_id")
+    safeguarding_lead: Mapped["User | None"] = relationship(foreign_keys=[safeguarding_lead_id])
 
     @property
     def kind_label(self) -> str:
@@ -103,7 +107,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
+    agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined", foreign_keys=[agency_id])
     line_manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[line_manager_id])
 
     @property

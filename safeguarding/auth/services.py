@@ -18,7 +18,7 @@ from .models import Agency, Role, User
 log = logging.getLogger("safeguarding.auth")
 
 USER_FIELDS = ("name", "email", "agency_id", "job_title", "role", "line_manager_id", "is_active_user")
-AGENCY_FIELDS = ("name", "kind", "shared_mailbox", "is_active")
+AGENCY_FIELDS = ("name", "kind", "shared_mailbox", "is_active", "safeguarding_lead_id")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -143,6 +143,11 @@ def _check_agency_rules(data: dict, agency: Agency | None = None) -> None:
     ).scalar_one_or_none()
     if other is not None and (agency is None or other.id != agency.id):
         raise RuleError("An agency with this name already exists", "name")
+    lead_id = data.get("safeguarding_lead_id")
+    if lead_id is not None:
+        lead = db.session.get(User, lead_id)
+        if lead is None or not lead.is_active_user or agency is None or lead.agency_id != agency.id:
+            raise RuleError("Select a safeguarding lead from this agency's active staff", "safeguarding_lead_id")
 
 
 def create_agency(data: dict, *, actor=None) -> Agency:

@@ -2,43 +2,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import (BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
-from ..forms import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovDateField,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-    TimeOfDayField,
-    limit,
-)
+from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
+                     GovTextArea, GovTextInput, TimeOfDayField, limit)
 from ..submissions.services import OnceForm
-from .models import (
-    FAMILY_TOLD,
-    HARM_CATEGORIES,
-    KINDS,
-    LEGAL_ACTIONS,
-    MODES,
-    TOPICS,
-    URGENCY,
-    YES_NO_UNDECIDED,
-    YES_NO_UNKNOWN,
-)
+from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNDECIDED,
+                     YES_NO_UNKNOWN)
 from .thresholds import OUTCOMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -91,7 +64,7 @@ class ChoiceOfRows(SelectMultipleField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = []
-            raise ValueError(f"Select {self.label.text.lower()} from the list") from None
+            raise ValueError(f"Select {self.label.text.lower()} from the list") from None  # nosec B608
 
 
 def _int_or_zero(value):
@@ -213,6 +186,10 @@ class InformationForm(OnceForm, FlaskForm):
                             validators=[Optional(), limit("Shared by", 200)])
     submit = SubmitField("Record information", widget=GovSubmitInput())
 
+    def validate_child_id(self, field):
+        if field.data is None:  # the placeholder, or no answer
+            raise ValidationError("Select which child the information is about")
+
 
 class ChildVoiceForm(FlaskForm):
     version = VersionField()
@@ -331,6 +308,7 @@ class DecisionForm(FlaskForm):
 
 
 class IcpcForm(FlaskForm):
+    version = VersionField()
     icpc_date = GovDateField("Date of the initial child protection conference")
     submit = SubmitField("Record conference date", widget=GovSubmitInput())
 
@@ -352,6 +330,10 @@ class ActionForm(OnceForm, FlaskForm):
     due_time = TimeOfDayField("Due time")
     far_ahead = BooleanField("The due date is more than a year ahead, and that is right", widget=GovCheckboxInput())
     submit = SubmitField("Add action", widget=GovSubmitInput())
+
+    def validate_child_id(self, field):
+        if field.data is None:  # the placeholder, or no answer
+            raise ValidationError("Select which child the action is for")
 
     def validate_due_date(self, field):
         if field.data is None and not field.errors:

@@ -18,21 +18,9 @@ from ..clock import now
 from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from . import dates, thresholds
-from .models import (
-    UNDECIDED_QUESTIONS,
-    AgreedAction,
-    AgreedActionChange,
-    ChildRemoval,
-    DiscussionChild,
-    Dissent,
-    InformationShared,
-    Invitation,
-    MinutesCirculation,
-    MinutesVersion,
-    StrategyDiscussion,
-    ThresholdDecision,
-    VaguePhrase,
-)
+from .models import (UNDECIDED_QUESTIONS, AgreedAction, AgreedActionChange, ChildRemoval, DiscussionChild, Dissent,
+                     InformationShared, Invitation, MinutesCirculation, MinutesVersion, StrategyDiscussion,
+                     ThresholdDecision, VaguePhrase)
 from .vague_language import DEFAULT_PHRASES, normalise
 
 log = logging.getLogger("safeguarding.discussions")
@@ -71,8 +59,6 @@ def _announce_schedule(sd: StrategyDiscussion, method: str) -> None:
 def _announce_owner(action: AgreedAction, actor) -> None:
     for hook in ACTION_ASSIGNED_HOOKS:
         hook(action, actor)
-
-__all__ = ["RuleError", "StaleEdit"]
 
 
 def setting(name: str, default: int) -> int:
@@ -533,8 +519,12 @@ def follow_up_reviews(sd: StrategyDiscussion) -> list[StrategyDiscussion]:
         .order_by(StrategyDiscussion.scheduled_at)).scalars().all()
 
 
-def record_icpc_date(decision: ThresholdDecision, when: date, *, actor) -> None:
-    """A conference date booked or held closes the ICPC deadline."""
+def record_icpc_date(decision: ThresholdDecision, when: date, *, actor,
+                     expected_version: int | None = None) -> None:
+    """A conference date booked or held closes the ICPC deadline; refused on a decision someone has since changed
+    (two people booking different dates must not silently overwrite each other)."""
+    if expected_version is not None:
+        expect_version(decision, expected_version)
     if not decision.starts_enquiry:
         raise RuleError("Record the conference on the discussion that started the enquiry", "icpc_date")
     before = audit.snapshot(decision, ("icpc_date", "icpc_status"))

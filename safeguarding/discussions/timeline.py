@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from .access import discussion_scope
 from ..children.timeline import TimelineEntry
 from ..extensions import db
-from .models import AgreedAction, DiscussionChild, StrategyDiscussion, ThresholdDecision
+from .models import AgreedAction, ChildRemoval, DiscussionChild, StrategyDiscussion, ThresholdDecision
 
 
 def entries(child, user) -> list[TimelineEntry]:
@@ -23,6 +23,14 @@ def entries(child, user) -> list[TimelineEntry]:
         result.append(TimelineEntry(at=when, kind="Strategy discussion",
                                     title=f"{'Review' if sd.kind == 'review' else 'Initial'} strategy discussion",
                                     detail=detail, url=url))
+    # A child taken off a discussion keeps it on their timeline, with why (the reason is on the discussion page).
+    removed = (db.select(ChildRemoval).join(StrategyDiscussion, StrategyDiscussion.id == ChildRemoval.discussion_id)
+               .where(ChildRemoval.child_id == child.id, discussion_scope(user)))
+    for r in db.session.execute(removed).scalars():
+        result.append(TimelineEntry(at=r.removed_at, kind="Strategy discussion",
+                                    title="Removed from a strategy discussion",
+                                    detail="The reason is recorded on the discussion",
+                                    url=f"/discussions/{r.discussion_id}#removed-children"))
     ids = [sd.id for sd in discussions]
     if not ids:
         return result

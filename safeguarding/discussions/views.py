@@ -680,8 +680,8 @@ def icpc(discussion_id: int, decision_id: int):
     form = IcpcForm(obj=found)
     if form.validate_on_submit():
         child_id = found.child_id
-        saved, conflict = _save(form, lambda: services.record_icpc_date(found, form.icpc_date.data,
-                                                                        actor=current_user))
+        saved, conflict = _save(form, lambda: services.record_icpc_date(
+            found, form.icpc_date.data, actor=current_user, expected_version=form.version.data or 0))
         if saved:
             flash("Conference date recorded", "success")
             return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#decision-{child_id}")
@@ -744,12 +744,14 @@ def action(action_id: int):
         which = "done" if "done-submit" in request.form else "cancel"
         form = complete_form if which == "done" else cancel_form
         if form.validate_on_submit():
-            if which == "done":
-                work = lambda: services.complete_action(item, form.completion_note.data, actor=current_user,
-                                                        expected_version=form.version.data)
-            else:
-                work = lambda: services.cancel_action(item, form.cancel_reason.data, actor=current_user,
-                                                      expected_version=form.version.data)
+            def work():
+                if which == "done":
+                    services.complete_action(item, form.completion_note.data, actor=current_user,
+                                             expected_version=form.version.data)
+                else:
+                    services.cancel_action(item, form.cancel_reason.data, actor=current_user,
+                                           expected_version=form.version.data)
+
             saved, conflict = _save(form, work)
             if saved:
                 flash("Action marked as done" if which == "done" else "Action cancelled", "success")
@@ -867,8 +869,9 @@ def agree_minutes(discussion_id: int):
         agreed = {}
 
         def work():
-            agreed["number"] = services.agree_minutes(sd, actor=current_user, version_id=form.version_id.data,
-                                                      revision=form.revision.data).number
+            # A page without the version read (0) can never match: agreeing is always of a known text.
+            agreed["number"] = services.agree_minutes(sd, actor=current_user, version_id=form.version_id.data or 0,
+                                                      revision=form.revision.data or 0).number
 
         saved, stale = _save(form, work)
         if saved:
@@ -893,7 +896,7 @@ def circulate(discussion_id: int):
     if form.validate_on_submit():
         saved, stale = _save(form, lambda: services.circulate_minutes(
             sd, actor=current_user, referrer_told=form.referrer_told.data,
-            referrer_told_how=form.referrer_told_how.data or "", expected_version=form.version.data))
+            referrer_told_how=form.referrer_told_how.data or "", expected_version=form.version.data or 0))
         if saved:
             flash("Circulation of the minutes recorded", "success")
             return redirect(url_for("discussions.minutes", discussion_id=discussion_id))

@@ -42,6 +42,11 @@ def run_job(app, name: str) -> None:
                 outcome = sweep.sweep(clock.now()).line()
             elif name == "deliver":
                 outcome = delivery.deliver(clock.now()).line()
+            elif name == "audit_seal":
+                from ..audit import chain
+
+                outcome = f"Audit: {chain.seal(clock.now())} events sealed"
+                db.session.commit()
             else:
                 outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
             log.info("scheduler job %s: %s", name, outcome)
@@ -63,6 +68,8 @@ def build_scheduler(app) -> BlockingScheduler:
                       args=[app, "sweep"], id="sweep", name="Sweep deadlines into the outbox", next_run_time=start)
     scheduler.add_job(run_job, IntervalTrigger(seconds=cfg["DELIVER_INTERVAL_SECONDS"], timezone=clock.LONDON),
                       args=[app, "deliver"], id="deliver", name="Send pending notifications", next_run_time=start)
+    scheduler.add_job(run_job, IntervalTrigger(minutes=1, timezone=clock.LONDON), args=[app, "audit_seal"],
+                      id="audit_seal", name="Seal the audit trail's hash chain", next_run_time=start)
     # Also once at start: a scheduler that was down at 08:00 still writes today's summary (it is idempotent, and
     # writes nothing before the hour, at weekends or on bank holidays).
     scheduler.add_job(run_job, CronTrigger(day_of_week="mon-fri", hour=cfg["DIGEST_HOUR"], minute=0,

@@ -165,3 +165,6 @@ class SchedulerHeartbeat(db.Model):
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: reminders the last sweep could route to no one (no line manager, lead, manager or mailbox), for admins
+    unrouted_count: Mapped[int] = mapped_column(Integer, default=0)
+    unrouted_sample: Mapped[str | None] = mapped_column(Text)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from .. import clock, deadlines
 from ..auth.access import CASE_ROLES
-from ..auth.models import Role, User
+from ..auth.models import Agency, Role, User
 from ..extensions import db
 from . import rules
 from .models import PENDING, Notification, ReminderRule, SchedulerHeartbeat
@@ -126,6 +126,19 @@ def _people(ids: set[int]) -> dict[int, _Person]:
     return {r[0]: _Person(r[0], bool(r[1]), r[2], r[3], r[4], bool(r[5])) for r in rows}
 
 
+def _agency_fallbacks(agency_ids: set[int]) -> dict[int, tuple[int | None, str | None]]:
+    """Each agency's active safeguarding lead and shared mailbox: where an escalation goes when there is no line
+    manager to tell."""
+    if not agency_ids:
+        return {}
+    lead = aliased(User)
+    rows = db.session.execute(
+        select(Agency.id, lead.id, lead.is_active_user, Agency.shared_mailbox)
+        .outerjoin(lead, lead.id == Agency.safeguarding_lead_id).where(Agency.id.in_(agency_ids))).all()
+    return {agency_id: (lead_id if lead_active else None, mailbox or None)
+            for agency_id, lead_id, lead_active, mailbox in rows}
+
+
 def _agency_managers(agency_ids: set[int]) -> dict[int, list[int]]:
     if not agency_ids:
         return {}
@@ -144,7 +157,9 @@ class _Recipients:
 
     The owner is reminded; if the owner has left (inactive) or the deadline has no named owner, the reminder goes
     where an escalation would, so nothing waits on someone who will never see it. An escalation goes to the named
-    escalation contact, else the owner's line manager, else the managers of the owner's agency.
+    escalation contact, else the owner's line manager, else the agency's safeguarding lead, else the other managers
+    of the owner's agency, else (by email, through the outbox) the agency's shared mailbox. Only when none of those
+    exists is a reminder left unrouted, and the operations page says so.
     """
 
     def __init__(self, found: list[deadlines.Deadline]):
@@ -155,6 +170,16 @@ class _Recipients:
             if not self._named_escalation(d) and d.owner_agency_id:
                 need_agency.add(d.owner_agency_id)
         self.agency_managers = _agency_managers(need_agency)
+        self.agency_fallbacks = _agency_fallbacks(need_agency)
+
+    def _agency_of(self, d: deadlines.Deadline) -> int | None:
+        owner = self.people.get(d.owner_id) if d.owner_id else None
+        return owner.agency_id if owner else d.owner_agency_id
+
+    def mailbox(self, d: deadlines.Deadline) -> tuple[int, str] | None:
+        agency_id = self._agency_of(d)
+        mailbox = self.agency_fallbacks.get(agency_id, (None, None))[1]
+        return (agency_id, mailbox) if mailbox else None
 
     def _named_escalation(self, d: deadlines.Deadline) -> list[int]:
         if d.escalate_to_id:
@@ -170,8 +195,10 @@ class _Recipients:
         named = self._named_escalation(d)
         if named:
             return named
-        owner = self.people.get(d.owner_id) if d.owner_id else None
-        agency_id = owner.agency_id if owner else d.owner_agency_id
+        agency_id = self._agency_of(d)
+        lead = self.agency_fallbacks.get(agency_id, (None, None))[0]
+        if lead and lead != d.owner_id:
+            return [lead]
         return [m for m in self.agency_managers.get(agency_id, []) if m != d.owner_id]
 
     def owner(self, d: deadlines.Deadline) -> list[int]:
@@ -195,6 +222,26 @@ def _title(d: deadlines.Deadline, level: str, recipients: _Recipients) -> str:
     return text[:300]
 
 
+def _to_mailboxes(mailboxed: list[tuple]) -> int:
+    """Reminders with no person to go to, emailed (counts and a link, no case details) to the agency's mailbox."""
+    from flask import current_app
+
+    from .outbox import enqueue
+
+    base = current_app.config["BASE_URL"].rstrip("/")
+    created = 0
+    for d, level, agency_id, mailbox in mailboxed:
+        what = "is overdue and its owner has no manager here to tell" if level == ESCALATION else "is due"
+        created += enqueue(
+            key=f"reminder:{d.object_type}:{d.object_id}:{level}:{due_key(d.due_at)}:{mailbox.lower()}",
+            purpose=f"reminder_{level}", object_type=d.object_type, object_id=d.object_id, to_address=mailbox,
+            agency_id=agency_id, subject=f"A {rules.counted(d.kind, 1).split(' ', 1)[1]} {what}"[:200],
+            body=(f"Something your agency is responsible for {what}.\n\nSign in to see it: {base}{d.url}\n\n"
+                  "This email has no case details because email is not a secure channel.\n"
+                  "Strategy Discussion Coordinator\n"))
+    return created
+
+
 def sweep(now: datetime | None = None) -> SweepResult:
     """Write a notification for every reminder whose condition is true at `now` and not yet written."""
     now = clock.ensure_utc(now or clock.now())
@@ -208,13 +255,18 @@ def sweep(now: datetime | None = None) -> SweepResult:
     recipients = _Recipients(found)
     rows: list[dict] = []
     nobody: list[str] = []
+    mailboxed: list[tuple] = []
     # Send as soon as a deliverer runs, even for a sweep run by hand "as if" at a later instant.
     for d in found:
         rule = in_force.get(d.kind) or rules.default_for(d.kind)
         for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
             targets = recipients.escalation(d) if level == ESCALATION else recipients.owner(d)
             if not targets:
-                nobody.append(f"{d.object_type}:{d.object_id}/{level}")
+                mailbox = recipients.mailbox(d)
+                if mailbox is not None:
+                    mailboxed.append((d, level, *mailbox))
+                else:
+                    nobody.append(f"{d.object_type}:{d.object_id}/{level}")
             for recipient_id in dict.fromkeys(targets):
                 rows.append({
                     "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
@@ -232,13 +284,14 @@ def sweep(now: datetime | None = None) -> SweepResult:
     if new_ids:
         by_level = Counter(level for (level,) in db.session.execute(
             select(Notification.level).where(Notification.id.in_(new_ids))).all())
-    created = len(new_ids)
+    created = len(new_ids) + _to_mailboxes(mailboxed)
     if nobody:
-        # e.g. a manager's own overdue action: nobody above them in the app. One line per sweep, not per item.
-        log.warning("reminders: %d reminders have nobody to go to (owner without line manager or other agency "
-                    "manager): %s", len(nobody), ", ".join(nobody[:20]))
+        # e.g. a manager's own overdue action in an agency with no lead, other manager or mailbox
+        log.warning("reminders: %d reminders have nobody to go to (no line manager, safeguarding lead, other "
+                    "manager or shared mailbox): %s", len(nobody), ", ".join(nobody[:20]))
     result = SweepResult(now, len(found), created, by_level)
-    touch(last_sweep_at=clock.now(), last_sweep_result=result.line()[:300])
+    touch(last_sweep_at=clock.now(), last_sweep_result=result.line()[:300], unrouted_count=len(nobody),
+          unrouted_sample=", ".join(nobody[:20]) or None)
     db.session.commit()
     log.info("reminders sweep now=%s deadlines=%d created=%d", now.isoformat(), len(found), created)
     return result

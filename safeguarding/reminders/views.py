@@ -6,9 +6,11 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from .. import clock, deadlines, templating
 from ..auth.access import can, deny, require
+from ..auth.models import Agency
 from ..extensions import db
 from ..pagination import page_number, paginate
 from .access import notification_scope
@@ -70,9 +72,11 @@ def operations():
     # Kinds the sweep has not met yet are shown with the defaults they will get.
     rules = [(kind, labels.get(kind, kind), stored.get(kind) or default_for(kind), kind in stored)
              for kind in sorted(set(stored) | set(labels))]
+    agencies = db.session.execute(select(Agency).options(joinedload(Agency.safeguarding_lead))
+                                  .where(Agency.is_active.is_(True)).order_by(Agency.name)).scalars().all()
     return render_template("reminders/operations.html", beat=beat, pending=counts.get(PENDING, 0),
                            failed=counts.get(FAILED, 0), sent=counts.get(SENT, 0), oldest_pending=oldest_pending,
-                           rules=rules, stale=scheduler_stale(beat), config=current_app.config)
+                           rules=rules, stale=scheduler_stale(beat), config=current_app.config, agencies=agencies)
 
 
 def scheduler_stale(beat: SchedulerHeartbeat | None) -> bool:
