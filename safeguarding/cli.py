@@ -28,7 +28,7 @@ def create_user_command(name, email, agency_name, role, job_title, password):
         with transaction():
             user = services.create_user(
                 {"name": name, "email": email, "agency_id": agency.id, "job_title": job_title, "role": role},
-                password,
+                password, chosen_by_owner=True,  # typed at the prompt by the person it is for
             )
     except RuleError as err:
         raise click.ClickException(str(err)) from None
