@@ -71,5 +71,5 @@ def register(app) -> None:
 
     for command in (create_user_command, create_agency_command, seed_demo_command):
         app.cli.add_command(command)
-    reminders_cli.register(app)
-    audit_cli.register(app)  # `flask audit seal|verify`  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
+    reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
+    audit_cli.register(app)  # `flask audit seal|verify`
