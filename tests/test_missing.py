@@ -182,7 +182,8 @@ def test_offer_declined_then_completed_within_72_hours(people):
     completion = {**when("completed", london(2026, 10, 27, 8, 30)), "interviewer_name": "Jo Worker",
                   "interviewer_organisation": "Missing children team", "interviewer_independent": "no",
                   "interview_location": "Cafe", "why_left": "Arguments at home", "where_and_with_whom": "Friends",
-                  "harm": "None disclosed", "support_and_referrals": "Youth worker", "information_sharing_consent": "yes"}
+                  "harm": "None disclosed", "support_and_referrals": "Youth worker",
+                  "information_sharing_consent": "yes"}
     refused = post_new(csc, f"{url}/complete", completion, expected=200)
     assert "The interviewer must be independent of the child's placement" in refused
     assert "Arguments at home" in refused.html
@@ -361,7 +362,7 @@ def test_police_protection_clocks_and_end(people, signed_in):
     too_long = post_new(police, f"/missing/police-protection/{earlier.id}/end",
                                 {**when("ended", london(2026, 10, 27, 7, 1)), "end_outcome": "returned_home",
                                  "end_note": "Typed note"}, expected=200)
-    assert "Police protection cannot last more than 72 hours" in too_long and "Typed note" in too_long.html
+    assert "Police protection lasted more than 72 hours: enter why" in too_long and "Typed note" in too_long.html
     assert db.session.get(PoliceProtection, earlier.id).ended_at is None
 
 

@@ -52,8 +52,9 @@ def seed(users: dict, agencies: list) -> str:
     for days_ago in (24, 11):
         _episode(police, jordan, at - timedelta(days=days_ago, hours=6), at - timedelta(days=days_ago, hours=1),
                  missing_from="childrens_home", detail="Elm House", indicators=["county_lines"])
-    last = _episode(police, jordan, at - timedelta(hours=30), at - timedelta(hours=14), missing_from="childrens_home",
-                    detail="Elm House", ref="NP/2291", risk="high", indicators=["county_lines", "criminal_exploitation"],
+    last = _episode(police, jordan, at - timedelta(hours=30), at - timedelta(hours=14),
+                    missing_from="childrens_home", detail="Elm House", ref="NP/2291", risk="high",
+                    indicators=["county_lines", "criminal_exploitation"],
                     circumstances="Seen getting into a car with two older males", found="Train station, Leeds")
     services.record_offer(last.return_interview, {"offered_at": at - timedelta(hours=4), "method": "in_person",
                                                   "response": "declined", "note": "Said he was too tired to talk"},

@@ -282,6 +282,9 @@ class PoliceProtectionEndForm(RecordVersion, MomentForm):
     ended_time = TimeOfDayField("Time police protection ended")
     end_outcome = _radio("What happened", PP_OUTCOMES, "Select what happened when police protection ended")
     end_note = _area("Details (optional)", 2000)
+    breach_reason = _area("Why police protection lasted longer than 72 hours", 2000,
+                          description="Only if it ended more than 72 hours after it began: the law allows 72 hours "
+                                      "at most, so the record says what happened and why")
     submit = SubmitField("Record the end", widget=GovSubmitInput())
 
     started_at: datetime | None = None
@@ -290,16 +293,20 @@ class PoliceProtectionEndForm(RecordVersion, MomentForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        value = self.instant("ended_date", "ended_time")
-        if valid and self.started_at and value > rules.police_protection_ends_at(self.started_at):
-            self.ended_date.errors.append("Police protection cannot last more than 72 hours: the date and time it "
-                                          "ended must be no later than 72 hours after it began")
+        if not valid or self.started_at is None:
+            return valid
+        ended = self.instant("ended_date", "ended_time")
+        # an end after 72 hours is a fact to record, never refused; only its reason is required
+        if rules.police_protection_breached(self.started_at, ended) and not (self.breach_reason.data or "").strip():
+            self.breach_reason.errors.append("Police protection lasted more than 72 hours: enter why, so the "
+                                             "breach is recorded")
             return False
         return valid
 
     def data_for_service(self) -> dict:
         return {"ended_at": self.instant("ended_date", "ended_time"), "end_outcome": self.end_outcome.data,
-                "end_note": (self.end_note.data or "").strip()}
+                "end_note": (self.end_note.data or "").strip(),
+                "breach_reason": (self.breach_reason.data or "").strip()}
 
 
 class EpoForm(OnceForm, MomentForm):

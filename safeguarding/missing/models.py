@@ -273,6 +273,10 @@ class PoliceProtection(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_outcome: Mapped[str | None] = mapped_column(String(20))
     end_note: Mapped[str] = mapped_column(Text, default="")
+    #: ended after the 72 hours s46(6) allows: recorded as it happened, never refused, so the breach is counted
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: why it lasted longer; required for a breach, because explaining it is what the breach record is for
+    breach_reason: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -286,6 +290,10 @@ class PoliceProtection(db.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+    def overdue(self, at: datetime) -> bool:
+        """Still open after its 72 hours: a breach happening now, shown as one until the end is recorded."""
+        return self.ended_at is None and at > self.ends_at
 
     @property
     def outcome_label(self) -> str:

@@ -35,7 +35,7 @@ EPO_FIELDS = ("granted_at", "court")
 #: about the child and family, so the audit log says only that they changed
 FREE_TEXT = ("missing_from_detail", "circumstances", "found_where", "returned_by", "interview_location", "why_left",
              "where_and_with_whom", "harm", "health_needs", "support_and_referrals", "reason", "note",
-             "place_of_safety", "end_note", "not_held_reason", "close_note")
+             "place_of_safety", "end_note", "not_held_reason", "close_note", "breach_reason")
 
 __all__ = ["RuleError", "StaleEdit"]
 
@@ -343,16 +343,23 @@ def _check_no_overlapping_police_protection(child, started: datetime) -> None:
 
 
 def end_police_protection(pp: PoliceProtection, data: dict, *, actor, expected_version: int | None) -> None:
+    """Record the end as it happened: after 72 hours it is a breach, kept with its reason and counted."""
     expect_version(pp, expected_version)
     if not pp.is_active:
         raise RuleError("This police protection has already ended", "ended_date")
-    rules.check_police_protection_end(pp.started_at, data["ended_at"], now())
+    reason = (data.get("breach_reason") or "").strip()
+    breached = rules.check_police_protection_end(pp.started_at, data["ended_at"], now(), reason)
     pp.ended_at, pp.end_outcome, pp.end_note = data["ended_at"], data["end_outcome"], data.get("end_note", "")
-    audit.record("update", "police_protection", pp.id, user=actor,
-                 changes={"ended_at": {"to": pp.ended_at.isoformat()}, "end_outcome": {"to": pp.end_outcome},
-                          "end_note": {"changed": True}})
+    pp.breached = breached
+    # a reason typed for an end within 72 hours explains no breach: keeping it would suggest one
+    pp.breach_reason = reason if breached else ""
+    changes = {"ended_at": {"to": pp.ended_at.isoformat()}, "end_outcome": {"to": pp.end_outcome},
+               "end_note": {"changed": True}, "breached": {"to": breached}}
+    if breached:
+        changes["breach_reason"] = {"changed": True}
+    audit.record("update", "police_protection", pp.id, user=actor, changes=changes)
     db.session.flush()
-    log.info("police protection ended id=%s", pp.id)
+    log.info("police protection ended id=%s breached=%s", pp.id, breached)
 
 
 def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
@@ -513,6 +520,9 @@ class ChildSummary:
     epos: list[EmergencyProtectionOrder]
     threshold: int
     window_days: int
+    #: ended police protections that lasted beyond 72 hours: kept in view, not only in the timeline
+    breaches: list[PoliceProtection]
+    at: datetime
 
 
 def child_summary(child_id: int) -> ChildSummary:
@@ -533,8 +543,11 @@ def child_summary(child_id: int) -> ChildSummary:
         PoliceProtection.child_id == child_id, PoliceProtection.ended_at.is_(None))).scalars())
     epos = list(db.session.execute(select(EmergencyProtectionOrder).where(
         EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
+    breaches = list(db.session.execute(select(PoliceProtection).where(
+        PoliceProtection.child_id == child_id, PoliceProtection.breached.is_(True))
+        .order_by(PoliceProtection.started_at)).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
-                        missing_now, open_rhis, prompts, pps, epos, threshold, window)
+                        missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at)
 
 
 @dataclass
@@ -579,6 +592,39 @@ def figures(first_day: date, last_day: date) -> tuple[list[MonthFigures], MonthF
             bucket.accepted += bool(was_accepted)
             bucket.completed += status == RhiStatus.COMPLETED.value
             bucket.in_time += status == RhiStatus.COMPLETED.value and bool(in_time)
+    return list(months.values()), total
+
+
+@dataclass
+class ProtectionFigures:
+    month: date
+    began: int = 0
+    #: ended more than 72 hours after it began, or still open past its 72 hours
+    over_72_hours: int = 0
+
+
+def police_protection_figures(first_day: date, last_day: date, at: datetime | None = None,
+                              ) -> tuple[list[ProtectionFigures], ProtectionFigures]:
+    """Police protections that began between two London dates (inclusive), month by month and in total, and how
+    many lasted more than 72 hours. One still open past its 72 hours counts as a breach: an end not yet recorded
+    must not hide one."""
+    at = at or now()
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=LONDON)
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+    rows = db.session.execute(select(PoliceProtection.started_at, PoliceProtection.ends_at, PoliceProtection.ended_at,
+                                     PoliceProtection.breached)
+                              .where(PoliceProtection.started_at >= start, PoliceProtection.started_at < end)).all()
+    months: dict[date, ProtectionFigures] = {}
+    cursor = first_day.replace(day=1)
+    while cursor <= last_day:
+        months[cursor] = ProtectionFigures(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    total = ProtectionFigures(first_day)
+    for started_at, ends_at, ended_at, breached in rows:
+        over = bool(breached) or (ended_at is None and at > ends_at)
+        for bucket in (months[started_at.astimezone(LONDON).date().replace(day=1)], total):
+            bucket.began += 1
+            bucket.over_72_hours += over
     return list(months.values()), total
 
 

@@ -46,7 +46,12 @@ def entries(child, user) -> list[TimelineEntry]:
         url = f"/missing/police-protection/{pp.id}"
         found.append(TimelineEntry(at=pp.started_at, kind="Police protection", title="Taken into police protection",
                                    detail=f"Must end by {london(pp.ends_at)}", url=url))
-        if pp.ended_at:
+        if pp.ended_at and pp.breached:
+            found.append(TimelineEntry(at=pp.ended_at, kind="Police protection",
+                                       title=f"Police protection ended after more than 72 hours (breach): "
+                                             f"{pp.outcome_label.lower()}",
+                                       detail=f"Why it lasted longer: {pp.breach_reason}", url=url))
+        elif pp.ended_at:
             found.append(TimelineEntry(at=pp.ended_at, kind="Police protection",
                                        title=f"Police protection ended: {pp.outcome_label.lower()}", url=url))
     for epo in db.session.execute(select(EmergencyProtectionOrder).where(

@@ -462,15 +462,17 @@ def end_police_protection(pp_id: int):
         outcome = _save(form, "ended_date", lambda: services.end_police_protection(
             pp, form.data_for_service(), actor=current_user, expected_version=form.version_number))
         if outcome == SAVED:
-            flash("End of police protection recorded. A strategy discussion must follow.", "success")
+            flash("End of police protection recorded" + (", as lasting more than 72 hours" if pp.breached else "")
+                  + ". A strategy discussion must follow.", "success")
             return redirect(url_for("missing.police_protection", pp_id=pp.id))
         if outcome == STALE:
             form.version.data = pp.version
     return render_template("missing/form.html", form=form, child=pp.child,
-                           title="Record the end of police protection", back=url_for("missing.police_protection", pp_id=pp.id),
+                           title="Record the end of police protection",
+                           back=url_for("missing.police_protection", pp_id=pp.id),
                            conflict=outcome == STALE,
                            intro=f"Police protection began {london(pp.started_at)} and must end by "
-                                 f"{london(pp.ends_at)}.")
+                                 f"{london(pp.ends_at)}. If it ended later, record when it really ended and why.")
 
 
 # --- Emergency protection orders ------------------------------------------------------------------------------
@@ -602,7 +604,7 @@ def figures():
     form = FiguresForm(request.args)
     today = london_today()
     quarter = last_full_quarter(today)
-    months = total = None
+    months = total = pp_months = pp_total = None
     if request.args and form.validate():
         start, end = form.start.data or quarter[0], form.end.data or quarter[1]
     elif request.args:
@@ -612,10 +614,12 @@ def figures():
         form.start.data, form.end.data = start, end
     if start and end:
         months, total = services.figures(start, end)
+        pp_months, pp_total = services.police_protection_figures(start, end)
         with transaction():
             audit.record("view", "missing_figures", None, detail=f"{start.isoformat()} to {end.isoformat()}")
     this_year = date(today.year, 1, 1)
     return render_template("missing/figures.html", form=form if request.args else None, figures_form=form,
-                           months=months, total=total, start=start, end=end,
+                           months=months, total=total, start=start, end=end, pp_months=pp_months,
+                           pp_total=pp_total,
                            presets=[("Last quarter", *quarter), ("This year so far", this_year, today),
                                     ("Last 12 months", today - timedelta(days=365), today)])
