@@ -370,19 +370,29 @@ def test_emergency_protection_order_extension_rules(people, signed_in):
     _, police_user, csc, csc_user = people
     child = make_child(csc_user)
     post_new(csc, f"/missing/children/{child.id}/epo/new", {**when("granted", london(2026, 10, 22, 15, 0)),
+                                                          **when("ends", london(2026, 10, 30, 15, 0)),
                                                           "court": "Testshire Family Court"})
     epo = db.session.execute(db.select(EmergencyProtectionOrder)).scalar_one()
     assert epo.expires_at.astimezone(LONDON) == london(2026, 10, 30, 15, 0)
     url = f"/missing/epo/{epo.id}"
-    too_long = post_new(csc, f"{url}/extend", {"extend-days": "8"}, expected=200, form_url=url)
-    assert "Extension must be between 1 and 7 days" in too_long and 'value="8"' in too_long.html
-    not_number = post_new(csc, f"{url}/extend", {"extend-days": "a week"}, expected=200, form_url=url)
-    assert "Extension in days must be a whole number" in not_number
-    post_new(csc, f"{url}/extend", {"extend-days": "7"}, form_url=url)
-    assert db.session.get(EmergencyProtectionOrder, epo.id).expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
-    second = post_new(csc, f"{url}/extend", {"extend-days": "2"}, expected=200, form_url=url)
+    too_long = post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 26, 10, 0)),
+                                               **when("extend-new_end", london(2026, 11, 6, 15, 1))},
+                        expected=200, form_url=url)
+    assert "An extension can be at most 7 days: the end must be no later than 6 November 2026 15:00" in too_long
+    assert 'value="15:01"' in too_long.html
+    no_end = post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 26, 10, 0))}, expected=200,
+                      form_url=url)
+    assert "Enter the date the extended order ends" in no_end
+    post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 26, 10, 0)),
+                                    **when("extend-new_end", london(2026, 11, 6, 15, 0))}, form_url=url)
+    extended = db.session.get(EmergencyProtectionOrder, epo.id)
+    assert extended.expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
+    assert extended.extended_from.astimezone(LONDON) == london(2026, 10, 30, 15, 0)
+    second = post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 27, 8, 0)),
+                                             **when("extend-new_end", london(2026, 11, 7, 15, 0))},
+                      expected=200, form_url=url)
     assert "already been extended: an emergency protection order can be extended only once" in second
-    assert db.session.get(EmergencyProtectionOrder, epo.id).extension_days == 7
+    assert db.session.get(EmergencyProtectionOrder, epo.id).expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
     [deadline] = deadlines.open_deadlines(due_before=NOW + timedelta(days=14))
     assert deadline.kind == "epo_expiry" and deadline.owner_id == csc_user.id
 

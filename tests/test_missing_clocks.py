@@ -10,8 +10,8 @@ from safeguarding.auth.models import Role
 from safeguarding.children import services as child_services
 from safeguarding.children.models import Child
 from safeguarding.extensions import db
-from safeguarding.missing import services
-from safeguarding.missing.models import PoliceProtection
+from safeguarding.missing import deadlines, services
+from safeguarding.missing.models import EmergencyProtectionOrder, PoliceProtection
 
 from .once_forms import post_new
 
@@ -116,3 +116,86 @@ def test_figures_count_a_police_protection_still_open_after_72_hours(police, sig
     months, total = services.police_protection_figures(date(2026, 11, 1), date(2026, 11, 30))
     assert (total.began, total.over_72_hours) == (2, 1)
     assert "Total 2 1" in manager.get("/missing/figures?start=1&start=11&start=2026&end=30&end=11&end=2026")
+
+
+# --- Emergency protection orders: the court's period, s45(3), the noon rule, one extension while in force ---------
+
+
+def epo_form(granted: datetime, ends: datetime, **extra) -> dict:
+    return {**when("granted", granted), **when("ends", ends), "court": "Testshire Family Court", **extra}
+
+
+def only_order() -> EmergencyProtectionOrder:
+    return db.session.execute(db.select(EmergencyProtectionOrder)).scalar_one()
+
+
+def test_a_three_day_order_is_reminded_on_its_third_day_not_its_eighth(csc):
+    client, user = csc
+    child = make_child(user)
+    url = f"/missing/children/{child.id}/epo/new"
+    no_end = post_new(client, url, {**when("granted", london(2026, 11, 30, 10, 0)), "court": "Family Court"},
+                      expected=200)
+    assert "Enter the date the order ends" in no_end
+    too_long = post_new(client, url, epo_form(london(2026, 11, 30, 10, 0), london(2026, 12, 8, 10, 1)),
+                        expected=200)
+    assert "the end must be no later than 8 December 2026 10:00" in too_long and 'value="10:01"' in too_long.html
+    post_new(client, url, epo_form(london(2026, 11, 30, 10, 0), london(2026, 12, 3, 10, 0)))
+    order = only_order()
+    assert order.expires_at == london(2026, 12, 3, 10, 0)
+    [deadline] = [d for d in deadlines.open_deadlines(due_before=london(2026, 12, 20, 0, 0))
+                  if d.kind == "epo_expiry"]
+    assert deadline.due_at == london(2026, 12, 3, 10, 0)
+    assert "In force until 3 Dec 2026 10:00" in client.get(f"/missing/epo/{order.id}")
+
+
+def test_after_police_protection_the_8_days_begin_with_its_first_day(police, csc):
+    _, officer = police
+    client, user = csc
+    child = make_child(user)
+    pp = start_pp(officer, child, london(2026, 11, 24, 22, 0))  # day 1 is Tuesday 24 November
+    url = f"/missing/children/{child.id}/epo/new"
+    unanswered = post_new(client, url, epo_form(london(2026, 11, 26, 15, 0), london(2026, 12, 2, 0, 0)), expected=200)
+    assert "Select whether the order followed police protection" in unanswered
+    eight_from_grant = post_new(client, url, epo_form(london(2026, 11, 26, 15, 0), london(2026, 12, 4, 15, 0),
+                                                      after_police_protection=str(pp.id)), expected=200)
+    assert "the end must be no later than 2 December 2026 00:00" in eight_from_grant
+    post_new(client, url, epo_form(london(2026, 11, 26, 15, 0), london(2026, 12, 2, 0, 0),
+                                   after_police_protection=str(pp.id)))
+    order = only_order()
+    assert order.police_protection_id == pp.id and order.expires_at == london(2026, 12, 2, 0, 0)
+
+
+def test_an_order_whose_eighth_day_is_a_sunday_may_run_to_noon_on_monday(csc):
+    client, user = csc
+    child = make_child(user)
+    url = f"/missing/children/{child.id}/epo/new"
+    granted = london(2026, 11, 21, 10, 0)  # Saturday: the 8 days end on Sunday 29 November
+    past_noon = post_new(client, url, epo_form(granted, london(2026, 11, 30, 12, 1)), expected=200)
+    assert "no later than 30 November 2026 12:00" in past_noon
+    post_new(client, url, epo_form(granted, london(2026, 11, 30, 12, 0)))
+    assert only_order().expires_at == london(2026, 11, 30, 12, 0)
+
+
+def test_a_lapsed_order_cannot_be_extended(csc):
+    client, user = csc
+    child = make_child(user)
+    post_new(client, f"/missing/children/{child.id}/epo/new",
+             epo_form(london(2026, 11, 20, 10, 0), london(2026, 11, 28, 10, 0)))
+    order = only_order()
+    url = f"/missing/epo/{order.id}"
+    page = client.get(url)
+    assert "This order lapsed at 28 Nov 2026 10:00" in page and "In force until" not in page
+    refused = post_new(client, f"{url}/extend", {**when("extend-extended", london(2026, 12, 1, 9, 0)),
+                                                 **when("extend-new_end", london(2026, 12, 5, 10, 0))},
+                       expected=200, form_url=url)
+    assert "This order lapsed at 10:00 on 28 November 2026" in refused
+    assert "can only be extended while it is in force" in refused
+    order = db.session.get(EmergencyProtectionOrder, order.id)
+    assert order.expires_at == london(2026, 11, 28, 10, 0) and not order.is_extended
+    assert "in force until 5 Dec" not in client.get(f"/children/{child.id}")
+    # made while in force, it is recorded even when typed in later, to at most 7 days after the stated end
+    post_new(client, f"{url}/extend", {**when("extend-extended", london(2026, 11, 27, 15, 0)),
+                                       **when("extend-new_end", london(2026, 12, 5, 10, 0))}, form_url=url)
+    order = db.session.get(EmergencyProtectionOrder, order.id)
+    assert order.expires_at == london(2026, 12, 5, 10, 0) and order.extended_from == london(2026, 11, 28, 10, 0)
+    assert "Order extended to 5 Dec 2026 10:00" in client.get(f"/children/{child.id}")

@@ -79,7 +79,9 @@ def seed(users: dict, agencies: list) -> str:
         "place_of_safety": "Emergency foster placement", "reason": "Found alone at home at 2am, aged 7"},
         actor=police)
     tyler = _child(worker, "Tyler", "Brooks", date(2023, 1, 12))
-    services.record_epo(tyler, {"granted_at": at - timedelta(days=3), "court": "Northshire Family Court"},
-                        actor=worker)
+    granted = at - timedelta(days=3)
+    # the court specified 7 days, one fewer than the most s45(1) allows
+    services.record_epo(tyler, {"granted_at": granted, "ends_at": granted + timedelta(days=7),
+                                "court": "Northshire Family Court", "police_protection_id": None}, actor=worker)
     db.session.commit()
     return "missing episodes, return home interviews, police protection and an EPO"

@@ -301,7 +301,8 @@ class PoliceProtection(db.Model):
 
 
 class EmergencyProtectionOrder(db.Model):
-    """Sections 44-45: a court order of at most 8 days, extendable once by at most 7."""
+    """Sections 44-45: a court order for the period the court specifies, at most 8 days, extendable once by at
+    most 7 while it is in force."""
 
     __tablename__ = "emergency_protection_order"
     __table_args__ = (Index("ix_epo_open", "ended_at", "expires_at"),)
@@ -310,9 +311,15 @@ class EmergencyProtectionOrder(db.Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     court: Mapped[str] = mapped_column(String(200))
-    #: rules.epo_expires_at(granted_at, extension_days)
+    #: the end in force: the one the court specified (rules.check_epo_end), or the extended one. The expiry
+    #: reminder reads it, so a 3-day order is chased on its third day, not the eighth
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    #: made on the designated officer's application after this police protection (s46(7)): s45(3) then counts
+    #: the 8 days from its first day
+    police_protection_id: Mapped[int | None] = mapped_column(ForeignKey("police_protection.id"), index=True)
+    #: the end the court first specified; an extension runs at most 7 days from it (s45(5))
+    extended_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the court extended the order, which must be while it was still in force (s45(4))
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_outcome: Mapped[str | None] = mapped_column(String(20))
@@ -324,12 +331,20 @@ class EmergencyProtectionOrder(db.Model):
 
     child = relationship("Child")
     recorded_by = relationship("User")
+    police_protection = relationship("PoliceProtection")
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_extended(self) -> bool:
         return self.extended_at is not None
+
+    def in_force(self, at: datetime) -> bool:
+        return self.ended_at is None and at < self.expires_at
+
+    def lapsed(self, at: datetime) -> bool:
+        """Its end has passed but no one has recorded how it ended: never shown as in force."""
+        return self.ended_at is None and at >= self.expires_at
 
     @property
     def outcome_label(self) -> str:

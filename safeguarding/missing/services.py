@@ -362,35 +362,70 @@ def end_police_protection(pp: PoliceProtection, data: dict, *, actor, expected_v
     log.info("police protection ended id=%s breached=%s", pp.id, breached)
 
 
+def _police_protection_before(child, pp_id: int | None, granted_at: datetime) -> PoliceProtection | None:
+    if pp_id is None:
+        return None
+    pp = db.session.get(PoliceProtection, pp_id)
+    if pp is None or pp.child_id != child.id:
+        raise RuleError("Select whether the order followed police protection", "after_police_protection")
+    if pp.started_at > granted_at:
+        raise RuleError(f"The order must be granted after police protection began, {london(pp.started_at)}",
+                        "after_police_protection")
+    return pp
+
+
 def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
-    _not_future(data["granted_at"], "Time the order was granted", "granted_time")
-    _after_birth(child, data["granted_at"], "Date the order was granted", "granted_date")
-    epo = EmergencyProtectionOrder(child_id=child.id, expires_at=rules.epo_expires_at(data["granted_at"]),
+    """Record the order with the end the court specified, which may be no later than s45 allows."""
+    granted, ends = data["granted_at"], data["ends_at"]
+    _not_future(granted, "Time the order was granted", "granted_time")
+    _after_birth(child, granted, "Date the order was granted", "granted_date")
+    pp = _police_protection_before(child, data.get("police_protection_id"), granted)
+    try:
+        rules.check_epo_end(granted, ends, pp.started_at if pp else None)
+    except RuleError as err:
+        raise RuleError(err.message, "ends_date") from None
+    epo = EmergencyProtectionOrder(child_id=child.id, expires_at=ends, police_protection_id=pp.id if pp else None,
                                    recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
                                    **{k: data[k] for k in EPO_FIELDS})
     db.session.add(epo)
     db.session.flush()
     audit.record("create", "emergency_protection_order", epo.id, user=actor,
                  changes={"child_id": {"to": child.id},
-                          **audit.changes_between({}, audit.snapshot(epo, EPO_FIELDS + ("expires_at",)))})
+                          **audit.changes_between({}, audit.snapshot(
+                              epo, EPO_FIELDS + ("expires_at", "police_protection_id")))})
     log.info("epo recorded id=%s child=%s", epo.id, child.id)
     return epo
 
 
-def extend_epo(epo: EmergencyProtectionOrder, days: int, *, actor, expected_version: int | None) -> None:
+def extend_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> None:
+    """Record the court's one extension (s45(4)-(6)): made while the order was in force, to an end at most 7
+    days after its stated end. A lapsed order is refused, however soon after: it cannot be revived."""
     expect_version(epo, expected_version)
+    at, new_end = data["extended_at"], data["new_end"]
     if epo.ended_at is not None:
-        raise RuleError("This order has ended and cannot be extended", "days")
-    rules.check_epo_extension(epo.is_extended, days)
+        raise RuleError(f"This order ended {london(epo.ended_at)} and cannot be extended", "extended_date")
+    _not_future(at, "Time the court extended the order", "extended_time")
+    if at < epo.granted_at:
+        raise RuleError(f"Date the court extended the order must be after it was granted, {london(epo.granted_at)}",
+                        "extended_date")
+    if epo.is_extended:
+        raise RuleError("This order has already been extended: an emergency protection order can be extended "
+                        "only once", "extended_date")
+    try:
+        rules.epo_extension_latest_end(epo.expires_at, at)
+    except RuleError as err:
+        raise RuleError(err.message, "extended_date") from None
+    try:
+        rules.check_epo_extension_end(epo.expires_at, new_end, at, epo.is_extended)
+    except RuleError as err:
+        raise RuleError(err.message, "new_end_date") from None
     old = epo.expires_at
-    epo.extension_days = days
-    epo.extended_at = now()
-    epo.expires_at = rules.epo_expires_at(epo.granted_at, days)
+    epo.extended_from, epo.extended_at, epo.expires_at = old, at, new_end
     audit.record("update", "emergency_protection_order", epo.id, user=actor,
-                 changes={"extension_days": {"from": 0, "to": days},
-                          "expires_at": {"from": old.isoformat(), "to": epo.expires_at.isoformat()}})
+                 changes={"extended_at": {"to": at.isoformat()},
+                          "expires_at": {"from": old.isoformat(), "to": new_end.isoformat()}})
     db.session.flush()
-    log.info("epo extended id=%s days=%s", epo.id, days)
+    log.info("epo extended id=%s", epo.id)
 
 
 def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> None:
@@ -626,6 +661,12 @@ def police_protection_figures(first_day: date, last_day: date, at: datetime | No
             bucket.began += 1
             bucket.over_72_hours += over
     return list(months.values()), total
+
+
+def police_protections_of(child_id: int, limit: int = 5) -> list[PoliceProtection]:
+    """The child's latest police protections, newest first: those an order could have followed."""
+    return list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
+                                   .order_by(PoliceProtection.started_at.desc()).limit(limit)).scalars())
 
 
 def csc_workers() -> list[User]:

@@ -63,7 +63,9 @@ def entries(child, user) -> list[TimelineEntry]:
                                    url=url))
         if epo.extended_at:
             found.append(TimelineEntry(at=epo.extended_at, kind="Emergency protection order",
-                                       title=f"Order extended by {epo.extension_days} days", url=url))
+                                       title=f"Order extended to {london(epo.expires_at)}",
+                                       detail=f"It was due to end {london(epo.extended_from)}"
+                                       if epo.extended_from else "", url=url))
         if epo.ended_at:
             found.append(TimelineEntry(at=epo.ended_at, kind="Emergency protection order",
                                        title=f"Order ended: {epo.outcome_label.lower()}", url=url))

@@ -478,11 +478,24 @@ def end_police_protection(pp_id: int):
 # --- Emergency protection orders ------------------------------------------------------------------------------
 
 
+def _epo_form(child) -> EpoForm:
+    """The order form, asking whether it followed police protection only when the child has been in it."""
+    form = EpoForm()
+    protections = services.police_protections_of(child.id)
+    if protections:
+        form.after_police_protection.choices = [
+            (str(pp.id), f"Yes, after the police protection that began {london(pp.started_at)}")
+            for pp in protections] + [("no", "No")]
+    else:
+        del form.after_police_protection
+    return form
+
+
 @bp.route("/children/<int:child_id>/epo/new", methods=["GET", "POST"])
 @require("missing.epo")
 def new_epo(child_id: int):
     child = visible_child_or_404(child_id)
-    form = EpoForm()
+    form = _epo_form(child)
     if form.validate_on_submit():
         recorded = []
 
@@ -498,8 +511,8 @@ def new_epo(child_id: int):
             return saved
     return render_template("missing/form.html", form=form, child=child, title="Record an emergency protection order",
                            back=url_for("children.show", child_id=child.id),
-                           intro="Sections 44 and 45 of the Children Act 1989: at most 8 days, extendable once by "
-                                 "at most 7 days.")
+                           intro="Sections 44 and 45 of the Children Act 1989: the period the court specifies, at "
+                                 "most 8 days, extendable once by at most 7 days while the order is in force.")
 
 
 def _show_epo(epo, extend_form=None, end_form=None, conflict=False):
@@ -522,10 +535,11 @@ def epo(epo_id: int):
 def extend_epo(epo_id: int):
     order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
     form = EpoExtendForm(prefix="extend")
+    form.granted_at = order.granted_at
     form.already_extended = order.is_extended
     if form.validate_on_submit():
-        outcome = _save(form, "days", lambda: services.extend_epo(
-            order, form.days.data, actor=current_user, expected_version=form.version_number))
+        outcome = _save(form, "extended_date", lambda: services.extend_epo(
+            order, form.data_for_service(), actor=current_user, expected_version=form.version_number))
         if outcome == SAVED:
             flash(f"Extension recorded. The order now expires {london(order.expires_at)}", "success")
             return redirect(url_for("missing.epo", epo_id=order.id))
