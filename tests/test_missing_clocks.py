@@ -11,7 +11,7 @@ from safeguarding.children import services as child_services
 from safeguarding.children.models import Child
 from safeguarding.extensions import db
 from safeguarding.missing import deadlines, services
-from safeguarding.missing.models import EmergencyProtectionOrder, PoliceProtection
+from safeguarding.missing.models import DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection
 
 from .once_forms import post_new
 
@@ -199,3 +199,51 @@ def test_a_lapsed_order_cannot_be_extended(csc):
     order = db.session.get(EmergencyProtectionOrder, order.id)
     assert order.expires_at == london(2026, 12, 5, 10, 0) and order.extended_from == london(2026, 11, 28, 10, 0)
     assert "Order extended to 5 Dec 2026 10:00" in client.get(f"/children/{child.id}")
+
+
+# --- Repeat missing: every 30-day window that contains the episode, whatever the order of entry -----------------
+
+
+def record_episode(actor, child, reported: datetime, returned: datetime) -> MissingEpisode:
+    episode = services.record_episode(child, {
+        "reported_missing_at": reported, "missing_from": "home", "missing_from_detail": "", "police_reference": "",
+        "risk_level": "medium", "indicators": [], "arrested": False, "circumstances": ""}, actor=actor)
+    services.record_return(episode, {"returned_at": returned, "found_where": "Home", "returned_by": "Mother",
+                                     "out_of_area": False, "abroad": False}, actor=actor,
+                           expected_version=episode.version)
+    db.session.commit()
+    return episode
+
+
+def test_a_late_entry_that_makes_three_in_twenty_days_prompts(police, signed_in):
+    client, user = police
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(user)
+    for day in (1, 20):
+        record_episode(user, child, london(2026, 11, day, 22, 0), london(2026, 11, day, 23, 0))
+    # in a 30-day window with the 20th, not with the 1st
+    record_episode(user, child, london(2026, 12, 1, 8, 0), london(2026, 12, 1, 10, 0))
+    assert db.session.execute(db.select(DiscussionPrompt)).first() is None
+    post_new(client, f"/missing/children/{child.id}/episodes/new",
+             {**when("reported", london(2026, 11, 10, 21, 0)), "missing_from": "home", "risk_level": "medium"})
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    assert prompt.reason == "repeat_missing"
+    behind = [e.reported_missing_at.astimezone(LONDON).day for e in services.prompt_episodes(prompt)]
+    assert behind == [1, 10, 20]  # of the windows holding the late entry, the fullest and earliest
+    assert services.prompt_note(prompt).count("- Missing from home") == 3
+    page = mash.get(f"/children/{child.id}")
+    assert "Repeatedly missing. Missing 3 times from" in page
+
+
+def test_the_prompt_names_the_window_that_prompted_not_the_last_30_days(police, signed_in):
+    _, user = police
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(user)
+    for day in (1, 20):
+        record_episode(user, child, london(2026, 11, day, 22, 0), london(2026, 11, day, 23, 0))
+    record_episode(user, child, london(2026, 11, 10, 21, 0), london(2026, 11, 10, 23, 0))
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    assert [e.reported_missing_at.astimezone(LONDON).day for e in services.prompt_episodes(prompt)] == [1, 10, 20]
+    page = mash.get(f"/children/{child.id}")
+    # on 1 December only two of the three fall in the last 30 days; the prompt says which three prompted it
+    assert "Missing 3 times from 1 November 2026 to 20 November 2026" in page

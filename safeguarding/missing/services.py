@@ -476,20 +476,22 @@ def _raise_prompts(episode: MissingEpisode, actor) -> None:
 
 
 def prompt_episodes(prompt: DiscussionPrompt) -> list[MissingEpisode]:
-    """The episodes behind a prompt: those in the repeat window up to when it was raised, or the one episode."""
-    if prompt.reason == PromptReason.POLICE_PROTECTION.value:
+    """The episodes behind a prompt: for repeat missing, those of the fullest window that contains the episode
+    that raised it (rules.repeat_missing_window, the same test that raised it, so an episode entered late shows
+    with the later ones it completes); otherwise the one episode."""
+    if prompt.object_type != "missing_episode":
         return []
-    _, window = _settings()
-    trigger = db.session.get(MissingEpisode, prompt.object_id)
+    if prompt.reason != PromptReason.REPEAT_MISSING.value:
+        return list(db.session.execute(select(MissingEpisode).where(MissingEpisode.id == prompt.object_id))
+                    .scalars())
+    threshold, window = _settings()
+    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
+                                       .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)).scalars())
+    trigger = next((e for e in episodes if e.id == prompt.object_id), None)
     anchor = trigger.reported_missing_at if trigger is not None else prompt.raised_at
-    start = datetime.combine(anchor.astimezone(LONDON).date() - timedelta(days=window - 1),
-                             datetime.min.time(), tzinfo=LONDON)
-    query = select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
-    if prompt.reason == PromptReason.REPEAT_MISSING.value:
-        query = query.where(MissingEpisode.reported_missing_at >= start)
-    else:
-        query = query.where(MissingEpisode.id == prompt.object_id)
-    return list(db.session.execute(query.order_by(MissingEpisode.reported_missing_at)).scalars())
+    inside = set(rules.repeat_missing_window([e.reported_missing_at for e in episodes], anchor, threshold, window))
+    # a corrected date can leave the window short of the threshold: the episode that raised it still shows
+    return [e for e in episodes if e.reported_missing_at in inside] or ([trigger] if trigger else [])
 
 
 def prompt_note(prompt: DiscussionPrompt) -> str:
@@ -558,6 +560,8 @@ class ChildSummary:
     #: ended police protections that lasted beyond 72 hours: kept in view, not only in the timeline
     breaches: list[PoliceProtection]
     at: datetime
+    #: prompt id -> the episodes behind it, so the page names the window that prompted, not the last 30 days
+    behind: dict[int, list[MissingEpisode]]
 
 
 def child_summary(child_id: int) -> ChildSummary:
@@ -582,7 +586,8 @@ def child_summary(child_id: int) -> ChildSummary:
         PoliceProtection.child_id == child_id, PoliceProtection.breached.is_(True))
         .order_by(PoliceProtection.started_at)).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
-                        missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at)
+                        missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
+                        {p.id: prompt_episodes(p) for p in prompts})
 
 
 @dataclass
