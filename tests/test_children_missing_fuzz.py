@@ -69,7 +69,7 @@ def test_no_posted_value_gives_a_server_error(app, world):
             continue  # no fields: one button, covered by its own tests
         client = world["police"] if rule.endpoint.split(".")[1] in (
             "new_episode", "edit_episode", "regrade", "record_return", "prevention_interview",
-            "new_police_protection", "end_police_protection") else world["csc"]
+            "new_police_protection", "end_police_protection", "new_arrest") else world["csc"]
         form_url = {"missing.regrade": f"/missing/episodes/{ids['episode_id']}",
                     "missing.record_offer": f"/missing/return-interviews/{ids['rhi_id']}",
                     "missing.assign": f"/missing/return-interviews/{ids['rhi_id']}",

@@ -316,13 +316,13 @@ def test_three_episodes_in_thirty_one_days_do_not_prompt(people):
     assert db.session.execute(db.select(DiscussionPrompt)).first() is None
 
 
-def test_arrest_with_exploitation_indicators_prompts(people):
+def test_an_episode_with_an_arrest_prompts(people):
     police, police_user, _, _ = people
     child = make_child(police_user)
     post_new(police, f"/missing/children/{child.id}/episodes/new",
                      episode_form(london(2026, 10, 26, 10, 0), arrested="y", indicators=["criminal_exploitation"]))
     prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
-    assert prompt.reason == "arrest_exploitation"
+    assert prompt.reason == "arrest"
 
 
 def test_police_protection_clocks_and_end(people, signed_in):

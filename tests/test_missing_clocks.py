@@ -11,7 +11,8 @@ from safeguarding.children import services as child_services
 from safeguarding.children.models import Child
 from safeguarding.extensions import db
 from safeguarding.missing import deadlines, services
-from safeguarding.missing.models import DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection
+from safeguarding.missing.models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
+                                         PoliceProtection)
 
 from .once_forms import post_new
 
@@ -247,3 +248,70 @@ def test_the_prompt_names_the_window_that_prompted_not_the_last_30_days(police, 
     page = mash.get(f"/children/{child.id}")
     # on 1 December only two of the three fall in the last 30 days; the prompt says which three prompted it
     assert "Missing 3 times from 1 November 2026 to 20 November 2026" in page
+
+
+# --- Arrests: recorded on the child, and every one prompts ---------------------------------------------------
+
+
+def arrest_form(at: datetime, **extra) -> dict:
+    return {**when("arrested", at), "police_reference": "AR/77", "note": "Found with cash in Leeds", **extra}
+
+
+@pytest.mark.parametrize("answer", ["no", "not_known", "yes"])
+def test_every_arrest_outside_an_episode_prompts_whatever_the_exploitation_answer(police, signed_in, answer):
+    client, user = police
+    mash, _ = signed_in(Role.MASH, "csc")
+    csc, _ = signed_in(Role.PRACTITIONER, "csc")
+    child = make_child(user)
+    assert "Record an arrest" in client.get(f"/children/{child.id}")
+    url = f"/missing/children/{child.id}/arrests/new"
+    form = client.get(url)
+    assert "Are there signs that the child is being exploited?" in form and " checked" not in form.html
+    unanswered = post_new(client, url, arrest_form(london(2026, 11, 30, 18, 0)), expected=200)
+    assert "Select whether there are signs that the child is being exploited" in unanswered
+    assert "Found with cash in Leeds" in unanswered.html
+    page = post_new(client, url, arrest_form(london(2026, 11, 30, 18, 0), exploitation=answer))
+    arrest = db.session.execute(db.select(Arrest)).scalar_one()
+    assert page.response.headers["Location"] == f"/missing/arrests/{arrest.id}"
+    assert arrest.episode_id is None and arrest.exploitation == answer and arrest.version == 1
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    assert (prompt.reason, prompt.object_type, prompt.object_id) == ("arrest", "child_arrest", arrest.id)
+    assert "- Arrested 30 Nov 2026 18:00; signs of exploitation" in services.prompt_note(prompt)
+    child_page = mash.get(f"/children/{child.id}")
+    assert "Arrested. Arrested: whenever a child is arrested" in child_page
+    assert "Create a draft strategy discussion" in child_page
+    assert "Arrested" in csc.get(f"/missing/arrests/{arrest.id}")  # children's social care sees it too
+
+
+def test_an_arrest_during_an_episode_is_linked_to_it(police):
+    client, user = police
+    child = make_child(user)
+    episode = record_episode(user, child, london(2026, 11, 29, 20, 0), london(2026, 11, 30, 2, 0))
+    url = f"/missing/children/{child.id}/arrests/new"
+    unanswered = post_new(client, url, arrest_form(london(2026, 11, 30, 1, 0), exploitation="yes"), expected=200)
+    assert "Select whether the child was arrested during a missing episode" in unanswered
+    before = post_new(client, url, arrest_form(london(2026, 11, 29, 19, 0), exploitation="yes",
+                                               episode=str(episode.id)), expected=200)
+    assert "Date of the arrest must be after the child was reported missing, 29 Nov 2026 20:00" in before
+    post_new(client, url, arrest_form(london(2026, 11, 30, 1, 0), exploitation="yes", episode=str(episode.id)))
+    arrest = db.session.execute(db.select(Arrest)).scalar_one()
+    assert arrest.episode_id == episode.id
+    assert "Yes, reported missing 29 Nov 2026 20:00" in client.get(f"/missing/arrests/{arrest.id}")
+    assert "Signs of exploitation: yes" in client.get(f"/children/{child.id}")
+
+
+def test_the_old_arrested_box_on_an_episode_prompts_without_indicators(police):
+    client, user = police
+    child = make_child(user)
+    post_new(client, f"/missing/children/{child.id}/episodes/new",
+             {**when("reported", london(2026, 11, 30, 21, 0)), "missing_from": "home", "risk_level": "medium",
+              "arrested": "y"})
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    assert prompt.reason == "arrest" and prompt.object_type == "missing_episode"
+
+
+def test_only_the_police_record_arrests(csc, police):
+    client, _ = csc
+    _, officer = police
+    child = make_child(officer)
+    client.get(f"/missing/children/{child.id}/arrests/new", expected=403)

@@ -35,6 +35,35 @@ def _wall_clock_days(instant, days):
 
 
 def upgrade():
+    op.create_table('child_arrest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=False),
+    sa.Column('arrested_at', safeguarding.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('exploitation', sa.String(length=10), nullable=False),
+    sa.Column('episode_id', sa.Integer(), nullable=True),
+    sa.Column('police_reference', sa.String(length=50), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_by_agency_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', safeguarding.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['child_id'], ['child.id'], name=op.f('fk_child_arrest_child_id_child')),
+    sa.ForeignKeyConstraint(['episode_id'], ['missing_episode.id'],
+                            name=op.f('fk_child_arrest_episode_id_missing_episode')),
+    sa.ForeignKeyConstraint(['recorded_by_agency_id'], ['agency.id'],
+                            name=op.f('fk_child_arrest_recorded_by_agency_id_agency')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'],
+                            name=op.f('fk_child_arrest_recorded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child_arrest'))
+    )
+    with op.batch_alter_table('child_arrest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_child_arrest_arrested_at'), ['arrested_at'], unique=False)
+        batch_op.create_index('ix_child_arrest_child_arrested', ['child_id', 'arrested_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_arrest_episode_id'), ['episode_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_child_arrest_recorded_by_agency_id'), ['recorded_by_agency_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_child_arrest_recorded_by_id'), ['recorded_by_id'], unique=False)
+
     with op.batch_alter_table('emergency_protection_order', schema=None) as batch_op:
         batch_op.add_column(sa.Column('police_protection_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('extended_from', safeguarding.types.UTCDateTime(timezone=True), nullable=True))
@@ -79,3 +108,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_emergency_protection_order_police_protection_id'))
         batch_op.drop_column('extended_from')
         batch_op.drop_column('police_protection_id')
+
+    with op.batch_alter_table('child_arrest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_child_arrest_recorded_by_id'))
+        batch_op.drop_index(batch_op.f('ix_child_arrest_recorded_by_agency_id'))
+        batch_op.drop_index(batch_op.f('ix_child_arrest_episode_id'))
+        batch_op.drop_index('ix_child_arrest_child_arrested')
+        batch_op.drop_index(batch_op.f('ix_child_arrest_arrested_at'))
+
+    op.drop_table('child_arrest')

@@ -91,7 +91,9 @@ class EpisodeForm(OnceForm, MomentForm):
     indicators = SelectMultipleField("Harm or exploitation indicators", choices=INDICATORS,
                                      widget=GovCheckboxesInput(), validators=[Optional()],
                                      description="Select all that apply")
-    arrested = BooleanField("The child was arrested while missing or on return", widget=GovCheckboxInput())
+    arrested = BooleanField("The child was arrested while missing or on return", widget=GovCheckboxInput(),
+                            description="Record the arrest itself, with when and any signs of exploitation, from "
+                                        "the child's page")
     circumstances = _area("Circumstances", 5000, description="What is known about why and how the child went missing")
     submit = SubmitField("Save episode", widget=GovSubmitInput())
 
@@ -400,6 +402,36 @@ class EpoEndForm(RecordVersion, MomentForm):
 
     def data_for_service(self) -> dict:
         return {"ended_at": self.instant("ended_date", "ended_time"), "end_outcome": self.end_outcome.data}
+
+
+class ArrestForm(OnceForm, MomentForm):
+    arrested_date = GovDateField("Date of the arrest")
+    arrested_time = TimeOfDayField("Time of the arrest")
+    exploitation = _radio("Are there signs that the child is being exploited?",
+                          list(rules.EXPLOITATION_ANSWERS.items()),
+                          "Select whether there are signs that the child is being exploited",
+                          description="For example, found with drugs or cash far from home, with older people, or "
+                                      "in a place linked to county lines")
+    #: choices are the child's recent episodes and "no": set by the view, removed when there are none
+    episode = RadioField("Was the child arrested during a missing episode, or on return from one?",
+                         widget=GovRadioInput(),
+                         validators=[InputRequired("Select whether the child was arrested during a missing episode")])
+    police_reference = _text("Police reference (optional)", 50)
+    note = _area("What happened (optional)", 5000,
+                 description="The offence, where, and who the child was with, as far as is known")
+    submit = SubmitField("Record the arrest", widget=GovSubmitInput())
+
+    moments = (("arrested_date", "arrested_time", "of the arrest", None, ""),)
+
+    def episode_id(self) -> int | None:
+        field = getattr(self, "episode", None)
+        return int(field.data) if field is not None and field.data and field.data != "no" else None
+
+    def data_for_service(self) -> dict:
+        return {"arrested_at": self.instant("arrested_date", "arrested_time"),
+                "exploitation": self.exploitation.data, "episode_id": self.episode_id(),
+                "police_reference": (self.police_reference.data or "").strip(),
+                "note": (self.note.data or "").strip()}
 
 
 class PromptCloseForm(FlaskForm):

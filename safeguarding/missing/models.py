@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import now
 from ..extensions import db
 from ..types import UTCDateTime
+from .rules import EXPLOITATION_ANSWERS
 
 MISSING_FROM = [("home", "Home"), ("foster_care", "Foster care"), ("childrens_home", "Children's home"),
                 ("school", "School"), ("other", "Other")]
@@ -50,13 +51,17 @@ class RhiStatus(str, enum.Enum):
 
 class PromptReason(str, enum.Enum):
     REPEAT_MISSING = "repeat_missing"
+    #: raised only before every arrest prompted (ARREST); kept so those prompts still read as they were raised
     ARREST_EXPLOITATION = "arrest_exploitation"
+    #: every arrest of a child, whatever the exploitation answer (the briefing: "whenever a child is arrested")
+    ARREST = "arrest"
     POLICE_PROTECTION = "police_protection"
 
 
 PROMPT_LABELS = {
     PromptReason.REPEAT_MISSING.value: "Repeatedly missing",
     PromptReason.ARREST_EXPLOITATION.value: "Arrested with signs of exploitation",
+    PromptReason.ARREST.value: "Arrested",
     PromptReason.POLICE_PROTECTION.value: "Taken into police protection",
 }
 
@@ -81,7 +86,8 @@ class MissingEpisode(db.Model):
     risk_level: Mapped[str] = mapped_column(String(10))
     #: harm or exploitation indicators seen, a list of INDICATORS codes
     indicators: Mapped[list] = mapped_column(JSON, default=list)
-    #: arrested while missing or on return: with exploitation indicators this prompts a strategy discussion
+    #: arrested while missing or on return: prompts a strategy discussion, as every arrest does. The arrest
+    #: itself (when, exploitation) is an Arrest on the child, which can also happen outside any episode
     arrested: Mapped[bool] = mapped_column(Boolean, default=False)
     circumstances: Mapped[str] = mapped_column(Text, default="")
     #: found or returned; empty while the child is still missing
@@ -351,6 +357,40 @@ class EmergencyProtectionOrder(db.Model):
         return LABELS["epo_outcome"].get(self.end_outcome or "", "")
 
 
+class Arrest(db.Model):
+    """A child arrested, inside or outside a missing episode: every arrest prompts MASH to consider a strategy
+    discussion (adolescents are children first; arrest is a sign of vulnerability, often of exploitation)."""
+
+    __tablename__ = "child_arrest"
+    __table_args__ = (Index("ix_child_arrest_child_arrested", "child_id", "arrested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    arrested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: rules.EXPLOITATION_ANSWERS; asked every time with no answer set, never assumed "no"
+    exploitation: Mapped[str] = mapped_column(String(10))
+    #: the missing episode it happened in or on return from, if any
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("missing_episode.id"), index=True)
+    police_reference: Mapped[str] = mapped_column(String(50), default="")
+    #: what happened and what is known of who the child was with, in the officer's words
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the agency that recorded the arrest can always see the child
+    recorded_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    child = relationship("Child")
+    episode = relationship("MissingEpisode")
+    recorded_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def exploitation_label(self) -> str:
+        return EXPLOITATION_ANSWERS.get(self.exploitation, self.exploitation)
+
+
 class DiscussionPrompt(db.Model):
     """A prompt to MASH to convene a strategy discussion about a child, open until someone acts on it."""
 
@@ -361,7 +401,7 @@ class DiscussionPrompt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
     reason: Mapped[str] = mapped_column(String(30))
-    #: what raised it: an episode or a police protection
+    #: what raised it: an episode, an arrest or a police protection
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int] = mapped_column(Integer)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

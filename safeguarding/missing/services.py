@@ -19,8 +19,8 @@ from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from ..templating import london
 from . import rules
-from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, PreventionInterview,
-                     PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
+                     PreventionInterview, PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 
 log = logging.getLogger("safeguarding.missing")
 
@@ -119,7 +119,7 @@ def update_episode(episode: MissingEpisode, data: dict, expected_version: int | 
     if not changes:
         return {}
     audit.record("update", "missing_episode", episode.id, user=actor, changes=changes)
-    _raise_prompts(episode, actor)
+    _raise_prompts(episode, actor, repeat="reported_missing_at" in changes, arrest="arrested" in changes)
     log.info("missing episode updated id=%s", episode.id)
     return changes
 
@@ -445,6 +445,62 @@ def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_versio
     log.info("epo ended id=%s", epo.id)
 
 
+# --- Arrests ------------------------------------------------------------------------------------------------
+
+
+ARREST_FIELDS = ("arrested_at", "exploitation", "episode_id", "police_reference", "note")
+
+
+def record_arrest(child, data: dict, *, actor) -> Arrest:
+    """Record an arrest of the child, inside or outside a missing episode. Every arrest prompts MASH to consider
+    a strategy discussion, whatever the exploitation answer: the answer informs the discussion, it does not
+    decide whether there is one."""
+    _lock_child(child.id)
+    arrested = data["arrested_at"]
+    _not_future(arrested, "Time of the arrest", "arrested_time")
+    _after_birth(child, arrested, "Date of the arrest", "arrested_date")
+    try:
+        rules.check_arrest(arrested, data.get("exploitation"), now())
+    except RuleError as err:
+        raise RuleError(err.message, "exploitation") from None
+    episode_id = data.get("episode_id")
+    if episode_id is not None:
+        episode = db.session.get(MissingEpisode, episode_id)
+        if episode is None or episode.child_id != child.id:
+            raise RuleError("Select whether the child was arrested during a missing episode", "episode")
+        if arrested < episode.reported_missing_at:
+            raise RuleError("Date of the arrest must be after the child was reported missing, "
+                            f"{london(episode.reported_missing_at)}", "arrested_date")
+    arrest = Arrest(child_id=child.id, recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
+                    **{k: data.get(k) if k == "episode_id" else data[k] for k in ARREST_FIELDS})
+    db.session.add(arrest)
+    db.session.flush()
+    audit.record("create", "child_arrest", arrest.id, user=actor,
+                 changes={"child_id": {"to": child.id},
+                          **audit.changes_between({}, audit.snapshot(arrest, ARREST_FIELDS), FREE_TEXT)})
+    _open_prompt(child.id, PromptReason.ARREST, "child_arrest", arrest.id, actor)
+    log.info("arrest recorded id=%s child=%s", arrest.id, child.id)
+    return arrest
+
+
+def arrests_of(child_id: int) -> list[Arrest]:
+    return list(db.session.execute(select(Arrest).where(Arrest.child_id == child_id)
+                                   .order_by(Arrest.arrested_at.desc(), Arrest.id.desc())).scalars())
+
+
+def prompt_arrests(prompt: DiscussionPrompt) -> list[Arrest]:
+    """The arrests behind an arrest prompt: the one that raised it and any recorded while it waited (one prompt,
+    one decision, but every arrest in front of it)."""
+    if prompt.object_type != "child_arrest":
+        return []
+    query = select(Arrest).where(Arrest.child_id == prompt.child_id)
+    later = Arrest.created_at >= prompt.raised_at
+    if prompt.closed_at is not None:
+        later = and_(later, Arrest.created_at <= prompt.closed_at)
+    query = query.where((Arrest.id == prompt.object_id) | later)
+    return list(db.session.execute(query.order_by(Arrest.arrested_at, Arrest.id)).scalars())
+
+
 # --- Prompts to convene a strategy discussion ----------------------------------------------------------------
 
 
@@ -465,14 +521,16 @@ def _open_prompt(child_id: int, reason: PromptReason, object_type: str, object_i
     return prompt
 
 
-def _raise_prompts(episode: MissingEpisode, actor) -> None:
+def _raise_prompts(episode: MissingEpisode, actor, *, repeat: bool = True, arrest: bool = True) -> None:
+    """Prompts for what this episode's new facts show. A correction re-tests only what it changed, so fixing a
+    police reference does not re-open a prompt someone has already dealt with."""
     threshold, window = _settings()
     times = list(db.session.execute(select(MissingEpisode.reported_missing_at).where(
         MissingEpisode.child_id == episode.child_id)).scalars())
-    if rules.is_repeat_missing(times, episode.reported_missing_at, threshold, window):
+    if repeat and rules.is_repeat_missing(times, episode.reported_missing_at, threshold, window):
         _open_prompt(episode.child_id, PromptReason.REPEAT_MISSING, "missing_episode", episode.id, actor)
-    if episode.arrested and episode.indicators:
-        _open_prompt(episode.child_id, PromptReason.ARREST_EXPLOITATION, "missing_episode", episode.id, actor)
+    if arrest and episode.arrested:
+        _open_prompt(episode.child_id, PromptReason.ARREST, "missing_episode", episode.id, actor)
 
 
 def prompt_episodes(prompt: DiscussionPrompt) -> list[MissingEpisode]:
@@ -499,6 +557,12 @@ def prompt_note(prompt: DiscussionPrompt) -> str:
 
     Dates and facts only; the discussion record, not an email, is where this appears."""
     lines = [f"Prompted by: {prompt.label.lower()} (raised {london(prompt.raised_at)})."]
+    for arrest in prompt_arrests(prompt):
+        during = f"; during the missing episode reported {london(arrest.episode.reported_missing_at)}" \
+            if arrest.episode else ""
+        lines.append(f"- Arrested {london(arrest.arrested_at)}; signs of exploitation: "
+                     f"{arrest.exploitation_label.lower()}"
+                     f"{'; police reference ' + arrest.police_reference if arrest.police_reference else ''}{during}.")
     if prompt.reason == PromptReason.POLICE_PROTECTION.value:
         pp = db.session.get(PoliceProtection, prompt.object_id)
         if pp is not None:
@@ -562,6 +626,7 @@ class ChildSummary:
     at: datetime
     #: prompt id -> the episodes behind it, so the page names the window that prompted, not the last 30 days
     behind: dict[int, list[MissingEpisode]]
+    arrests: list[Arrest]
 
 
 def child_summary(child_id: int) -> ChildSummary:
@@ -587,7 +652,7 @@ def child_summary(child_id: int) -> ChildSummary:
         .order_by(PoliceProtection.started_at)).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
                         missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
-                        {p.id: prompt_episodes(p) for p in prompts})
+                        {p.id: prompt_episodes(p) for p in prompts}, arrests_of(child_id))
 
 
 @dataclass
@@ -666,6 +731,12 @@ def police_protection_figures(first_day: date, last_day: date, at: datetime | No
             bucket.began += 1
             bucket.over_72_hours += over
     return list(months.values()), total
+
+
+def recent_episodes_of(child_id: int, limit: int = 5) -> list[MissingEpisode]:
+    """The child's latest missing episodes, newest first: those an arrest could have happened in."""
+    return list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == child_id)
+                                   .order_by(MissingEpisode.reported_missing_at.desc()).limit(limit)).scalars())
 
 
 def police_protections_of(child_id: int, limit: int = 5) -> list[PoliceProtection]:

@@ -9,7 +9,7 @@ from ..children.timeline import TimelineEntry
 from ..extensions import db
 from ..templating import london
 from .access import missing_scope
-from .models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
+from .models import Arrest, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
 
 
 def entries(child, user) -> list[TimelineEntry]:
@@ -69,4 +69,9 @@ def entries(child, user) -> list[TimelineEntry]:
         if epo.ended_at:
             found.append(TimelineEntry(at=epo.ended_at, kind="Emergency protection order",
                                        title=f"Order ended: {epo.outcome_label.lower()}", url=url))
+    for arrest in db.session.execute(select(Arrest).where(
+            Arrest.child_id == child.id, missing_scope(user, Arrest.child_id))).scalars():
+        found.append(TimelineEntry(at=arrest.arrested_at, kind="Arrest", title="Arrested",
+                                   detail=f"Signs of exploitation: {arrest.exploitation_label.lower()}",
+                                   url=f"/missing/arrests/{arrest.id}"))
     return found

@@ -22,11 +22,11 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import missing_scope
 from . import services
-from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
-                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm, PreventionForm,
-                    PromptCloseForm, ReturnForm, RiskForm)
-from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview,
-                     RhiOffer, RhiStatus, RiskGrading)
+from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm,
+                    EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm,
+                    PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
+from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
+                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
@@ -565,6 +565,49 @@ def end_epo(epo_id: int):
             form.version.data = order.version
             return _show_epo(order, end_form=form, conflict=True)
     return _show_epo(order, end_form=form)
+
+
+# --- Arrests -------------------------------------------------------------------------------------------------
+
+
+def _arrest_form(child) -> ArrestForm:
+    """The arrest form, asking about a missing episode only when the child has had one."""
+    form = ArrestForm()
+    episodes = services.recent_episodes_of(child.id)
+    if episodes:
+        form.episode.choices = [(str(ep.id), f"Yes, during or on return from the episode reported "
+                                             f"{london(ep.reported_missing_at)}") for ep in episodes] + [("no", "No")]
+    else:
+        del form.episode
+    return form
+
+
+@bp.route("/children/<int:child_id>/arrests/new", methods=["GET", "POST"])
+@require("missing.arrest")
+def new_arrest(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = _arrest_form(child)
+    if form.validate_on_submit():
+        data = form.data_for_service()
+        saved = _create_once(form, "arrested_date", lambda: url_for(
+            "missing.arrest", arrest_id=services.record_arrest(child, data, actor=current_user).id))
+        if isinstance(saved, str):
+            flash("Arrest recorded. MASH has been prompted to consider a strategy discussion", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
+    return render_template("missing/form.html", form=form, child=child, title="Record an arrest",
+                           back=url_for("children.show", child_id=child.id) + "#missing",
+                           intro="Whenever a child is arrested, partners should engage early to consider a "
+                                 "strategy discussion: recording the arrest prompts MASH, whatever the answers.")
+
+
+@bp.route("/arrests/<int:arrest_id>")
+@require("case.view")
+def arrest(arrest_id: int):
+    row = _visible(Arrest, "child_arrest", arrest_id, joinedload(Arrest.episode), joinedload(Arrest.recorded_by))
+    audit.record_view("child_arrest", row.id)
+    return render_template("missing/arrest.html", arrest=row, child=row.child)
 
 
 # --- Prompts to convene a strategy discussion ----------------------------------------------------------------
