@@ -315,3 +315,20 @@ def test_only_the_police_record_arrests(csc, police):
     _, officer = police
     child = make_child(officer)
     client.get(f"/missing/children/{child.id}/arrests/new", expected=403)
+
+
+def test_a_second_arrest_while_the_prompt_waits_is_put_in_front_of_the_same_decision(police, signed_in):
+    client, user = police
+    mash, _ = signed_in(Role.MASH, "csc")
+    child = make_child(user)
+    url = f"/missing/children/{child.id}/arrests/new"
+    post_new(client, url, arrest_form(london(2026, 11, 28, 18, 0), exploitation="no"))
+    post_new(client, url, arrest_form(london(2026, 11, 30, 18, 0), exploitation="not_known"))
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
+    note = services.prompt_note(prompt)
+    assert "Arrested 28 Nov 2026 18:00" in note and "Arrested 30 Nov 2026 18:00" in note
+    post_new(mash, f"/missing/prompts/{prompt.id}/close", {"note": "Discussion booked"})
+    post_new(client, url, arrest_form(london(2026, 12, 1, 9, 0), exploitation="no"))
+    prompts = db.session.execute(db.select(DiscussionPrompt).order_by(DiscussionPrompt.id)).scalars().all()
+    assert len(prompts) == 2 and prompts[1].closed_at is None  # once dealt with, the next arrest prompts again
+    assert services.prompt_note(prompts[1]).count("- Arrested") == 1

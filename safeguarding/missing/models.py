@@ -345,9 +345,6 @@ class EmergencyProtectionOrder(db.Model):
     def is_extended(self) -> bool:
         return self.extended_at is not None
 
-    def in_force(self, at: datetime) -> bool:
-        return self.ended_at is None and at < self.expires_at
-
     def lapsed(self, at: datetime) -> bool:
         """Its end has passed but no one has recorded how it ended: never shown as in force."""
         return self.ended_at is None and at >= self.expires_at

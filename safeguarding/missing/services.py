@@ -489,15 +489,24 @@ def arrests_of(child_id: int) -> list[Arrest]:
 
 
 def prompt_arrests(prompt: DiscussionPrompt) -> list[Arrest]:
-    """The arrests behind an arrest prompt: the one that raised it and any recorded while it waited (one prompt,
-    one decision, but every arrest in front of it)."""
-    if prompt.object_type != "child_arrest":
+    """The arrests behind an arrest prompt: the one that raised it and those recorded after it until the next
+    arrest prompt (one prompt, one decision, but every arrest in front of it)."""
+    if prompt.reason != PromptReason.ARREST.value:
         return []
     query = select(Arrest).where(Arrest.child_id == prompt.child_id)
-    later = Arrest.created_at >= prompt.raised_at
-    if prompt.closed_at is not None:
-        later = and_(later, Arrest.created_at <= prompt.closed_at)
-    query = query.where((Arrest.id == prompt.object_id) | later)
+    if prompt.object_type == "child_arrest":
+        # ids, not times: two arrests recorded in the same second still fall to the right prompt
+        following = db.session.execute(select(func.min(DiscussionPrompt.object_id)).where(
+            DiscussionPrompt.child_id == prompt.child_id, DiscussionPrompt.reason == prompt.reason,
+            DiscussionPrompt.object_type == "child_arrest", DiscussionPrompt.object_id > prompt.object_id)).scalar()
+        query = query.where(Arrest.id >= prompt.object_id)
+        if following is not None:
+            query = query.where(Arrest.id < following)
+    else:
+        # raised by an episode's arrested box: the arrests recorded while it waited
+        waiting = Arrest.created_at >= prompt.raised_at
+        query = query.where(waiting if prompt.closed_at is None else and_(waiting,
+                                                                           Arrest.created_at <= prompt.closed_at))
     return list(db.session.execute(query.order_by(Arrest.arrested_at, Arrest.id)).scalars())
 
 
