@@ -332,3 +332,14 @@ def test_a_second_arrest_while_the_prompt_waits_is_put_in_front_of_the_same_deci
     prompts = db.session.execute(db.select(DiscussionPrompt).order_by(DiscussionPrompt.id)).scalars().all()
     assert len(prompts) == 2 and prompts[1].closed_at is None  # once dealt with, the next arrest prompts again
     assert services.prompt_note(prompts[1]).count("- Arrested") == 1
+
+
+def test_the_episode_page_links_the_arrests_made_during_it(police):
+    client, user = police
+    child = make_child(user)
+    episode = record_episode(user, child, london(2026, 11, 29, 20, 0), london(2026, 11, 30, 2, 0))
+    post_new(client, f"/missing/children/{child.id}/arrests/new",
+             arrest_form(london(2026, 11, 30, 1, 0), exploitation="yes", episode=str(episode.id)))
+    arrest = db.session.execute(db.select(Arrest)).scalar_one()
+    page = client.get(f"/missing/episodes/{episode.id}")
+    assert f'href="/missing/arrests/{arrest.id}"' in page.html and "Arrested 30 Nov 2026 01:00" in page

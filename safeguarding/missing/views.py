@@ -153,7 +153,9 @@ def episode(episode_id: int, risk_form=None, conflict=False):
     ep = _visible(MissingEpisode, "missing_episode", episode_id,
                   selectinload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
     audit.record_view("missing_episode", ep.id)
-    return render_template("missing/episode.html", episode=ep, child=ep.child,
+    arrests = list(db.session.execute(select(Arrest).where(Arrest.episode_id == ep.id)
+                                      .order_by(Arrest.arrested_at)).scalars())
+    return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=arrests,
                            risk_form=risk_form or RiskForm(version=ep.version), form=risk_form, at=now(),
                            conflict=conflict)
 
