@@ -343,3 +343,32 @@ def test_the_episode_page_links_the_arrests_made_during_it(police):
     arrest = db.session.execute(db.select(Arrest)).scalar_one()
     page = client.get(f"/missing/episodes/{episode.id}")
     assert f'href="/missing/arrests/{arrest.id}"' in page.html and "Arrested 30 Nov 2026 01:00" in page
+
+
+def test_correcting_the_courts_end_moves_the_reminder_and_rechecks_the_extension(csc):
+    client, user = csc
+    child = make_child(user)
+    post_new(client, f"/missing/children/{child.id}/epo/new",
+             epo_form(london(2026, 11, 27, 10, 0), london(2026, 11, 30, 10, 0)))
+    order = only_order()
+    url = f"/missing/epo/{order.id}/edit"
+    form = client.get(url)
+    assert 'value="10:00"' in form.html and "Testshire Family Court" in form.html
+    post_new(client, url, {**epo_form(london(2026, 11, 27, 10, 0), london(2026, 12, 3, 10, 0)),
+                           "version": order.version})
+    order = db.session.get(EmergencyProtectionOrder, order.id)
+    assert order.expires_at == london(2026, 12, 3, 10, 0)
+    [deadline] = [d for d in deadlines.open_deadlines(due_before=london(2026, 12, 20, 0, 0))
+                  if d.kind == "epo_expiry"]
+    assert deadline.due_at == london(2026, 12, 3, 10, 0)
+    extend_url = f"/missing/epo/{order.id}"
+    post_new(client, f"{extend_url}/extend", {**when("extend-extended", london(2026, 12, 1, 9, 0)),
+                                              **when("extend-new_end", london(2026, 12, 10, 10, 0))},
+             form_url=extend_url)
+    order = db.session.get(EmergencyProtectionOrder, order.id)
+    assert order.expires_at == london(2026, 12, 10, 10, 0)
+    # the court's first end was really 30 November: the extension made on 1 December came after it lapsed
+    refused = post_new(client, url, {**epo_form(london(2026, 11, 27, 10, 0), london(2026, 11, 30, 10, 0)),
+                                     "version": order.version}, expected=200)
+    assert "no longer fits: This order lapsed at 10:00 on 30 November 2026" in refused
+    assert db.session.get(EmergencyProtectionOrder, order.id).extended_from == london(2026, 12, 3, 10, 0)

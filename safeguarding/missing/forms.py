@@ -353,6 +353,13 @@ class EpoForm(OnceForm, MomentForm):
                 "police_protection_id": self.police_protection_id()}
 
 
+class EpoEditForm(RecordVersion, EpoForm):
+    """Correcting the order: the end is the one the court first specified; an extension keeps its own end."""
+
+    submission_key = None
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
 class EpoExtendForm(RecordVersion, MomentForm):
     extended_date = GovDateField("Date the court extended the order",
                                  description="An order can be extended only while it is in force")

@@ -397,6 +397,48 @@ def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
     return epo
 
 
+def correct_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> dict:
+    """Correct the grant, the court's end or whether it followed police protection. The end in force moves with
+    a corrected stated end, and a recorded extension is checked again against it (made while in force, at most
+    7 days on), so a correction cannot leave an order longer than s45 allows."""
+    expect_version(epo, expected_version)
+    granted, ends = data["granted_at"], data["ends_at"]
+    _not_future(granted, "Time the order was granted", "granted_time")
+    _after_birth(epo.child, granted, "Date the order was granted", "granted_date")
+    pp = _police_protection_before(epo.child, data.get("police_protection_id"), granted)
+    try:
+        rules.check_epo_end(granted, ends, pp.started_at if pp else None)
+    except RuleError as err:
+        raise RuleError(err.message, "ends_date") from None
+    if epo.is_extended:
+        if epo.extended_at < granted:
+            raise RuleError(f"Date the order was granted must be before it was extended, {london(epo.extended_at)}",
+                            "granted_date")
+        try:
+            rules.check_epo_extension_end(ends, epo.expires_at, epo.extended_at, already_extended=False)
+        except RuleError as err:
+            raise RuleError(f"The extension recorded {london(epo.extended_at)} to {london(epo.expires_at)} no "
+                            f"longer fits: {err.message}", "ends_date") from None
+    current_end = epo.expires_at if epo.is_extended else ends
+    if epo.ended_at is not None and not granted <= epo.ended_at <= current_end:
+        raise RuleError(f"The order is recorded as ended {london(epo.ended_at)}, which must be between its grant "
+                        "and its end", "ends_date")
+    fields = ("granted_at", "court", "police_protection_id", "expires_at", "extended_from")
+    before = audit.snapshot(epo, fields)
+    epo.granted_at, epo.court = granted, data["court"]
+    epo.police_protection_id = pp.id if pp else None
+    if epo.is_extended:
+        epo.extended_from = ends
+    else:
+        epo.expires_at = ends
+    changes = audit.changes_between(before, audit.snapshot(epo, fields))
+    if changes:
+        audit.record("update", "emergency_protection_order", epo.id, user=actor, changes=changes)
+        db.session.flush()
+        log.info("epo corrected id=%s", epo.id)
+    return changes
+
+
 def extend_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> None:
     """Record the court's one extension (s45(4)-(6)): made while the order was in force, to an end at most 7
     days after its stated end. A lapsed order is refused, however soon after: it cannot be revived."""

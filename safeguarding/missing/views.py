@@ -22,9 +22,9 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import missing_scope
 from . import services
-from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm,
-                    EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm,
-                    PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
+from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEditForm, EpoEndForm,
+                    EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
+                    PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
 from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
                      ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
@@ -480,9 +480,9 @@ def end_police_protection(pp_id: int):
 # --- Emergency protection orders ------------------------------------------------------------------------------
 
 
-def _epo_form(child) -> EpoForm:
+def _epo_form(child, form_class=EpoForm, **kwargs) -> EpoForm:
     """The order form, asking whether it followed police protection only when the child has been in it."""
-    form = EpoForm()
+    form = form_class(**kwargs)
     protections = services.police_protections_of(child.id)
     if protections:
         form.after_police_protection.choices = [
@@ -530,6 +530,39 @@ def _show_epo(epo, extend_form=None, end_form=None, conflict=False):
 @require("case.view")
 def epo(epo_id: int):
     return _show_epo(_visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id))
+
+
+@bp.route("/epo/<int:epo_id>/edit", methods=["GET", "POST"])
+@require("missing.epo")
+def edit_epo(epo_id: int):
+    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    form = _epo_form(order.child, EpoEditForm)
+    if request.method == "GET":
+        stated = order.extended_from if order.is_extended else order.expires_at
+        form.version.data = order.version
+        form.court.data = order.court
+        for prefix, value in (("granted", order.granted_at), ("ends", stated)):
+            getattr(form, f"{prefix}_date").data = value.astimezone(LONDON).date()
+            getattr(form, f"{prefix}_time").data = value.astimezone(LONDON).strftime("%H:%M")
+        if form.after_police_protection is not None:
+            # the answer given when the order was recorded, not a default: this form corrects it
+            form.after_police_protection.data = str(order.police_protection_id) if order.police_protection_id \
+                else "no"
+    outcome = None
+    if form.validate_on_submit():
+        outcome = _save(form, "granted_date", lambda: services.correct_epo(
+            order, form.data_for_service(), actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
+            flash(f"Changes saved. The order is in force until {london(order.expires_at)}", "success")
+            return redirect(url_for("missing.epo", epo_id=order.id))
+        if outcome == STALE:
+            form.version.data = order.version
+    return render_template("missing/form.html", form=form, child=order.child,
+                           title="Correct the emergency protection order",
+                           back=url_for("missing.epo", epo_id=order.id), conflict=outcome == STALE,
+                           intro="The end is the one the court first specified"
+                                 + (f"; the extension to {london(order.expires_at)} is kept and checked again."
+                                    if order.is_extended else "."))
 
 
 @bp.route("/epo/<int:epo_id>/extend", methods=["POST"])
