@@ -1,5 +1,5 @@
-"""Missing episodes, return home interviews, prevention interviews, police protection, EPOs and the prompts
-to convene a strategy discussion that they raise."""
+"""Missing episodes, return home interviews, prevention interviews, arrests, police protection, EPOs and the
+prompts to convene a strategy discussion that they raise."""
 from __future__ import annotations
 
 import enum

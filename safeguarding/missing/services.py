@@ -504,7 +504,8 @@ def record_arrest(child, data: dict, *, actor) -> Arrest:
     try:
         rules.check_arrest(arrested, data.get("exploitation"), now())
     except RuleError as err:
-        raise RuleError(err.message, "exploitation") from None
+        answered = data.get("exploitation") in rules.EXPLOITATION_ANSWERS
+        raise RuleError(err.message, "arrested_time" if answered else "exploitation") from None
     episode_id = data.get("episode_id")
     if episode_id is not None:
         episode = db.session.get(MissingEpisode, episode_id)
