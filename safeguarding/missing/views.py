@@ -480,10 +480,12 @@ def end_police_protection(pp_id: int):
 # --- Emergency protection orders ------------------------------------------------------------------------------
 
 
-def _epo_form(child, form_class=EpoForm, **kwargs) -> EpoForm:
+def _epo_form(child, form_class=EpoForm, order: EmergencyProtectionOrder | None = None) -> EpoForm:
     """The order form, asking whether it followed police protection only when the child has been in it."""
-    form = form_class(**kwargs)
+    form = form_class()
     protections = services.police_protections_of(child.id)
+    if order is not None and order.police_protection and order.police_protection not in protections:
+        protections.append(order.police_protection)  # an older one the order follows stays its answer
     if protections:
         form.after_police_protection.choices = [
             (str(pp.id), f"Yes, after the police protection that began {london(pp.started_at)}")
@@ -536,7 +538,7 @@ def epo(epo_id: int):
 @require("missing.epo")
 def edit_epo(epo_id: int):
     order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
-    form = _epo_form(order.child, EpoEditForm)
+    form = _epo_form(order.child, EpoEditForm, order)
     if request.method == "GET":
         stated = order.extended_from if order.is_extended else order.expires_at
         form.version.data = order.version
@@ -553,7 +555,7 @@ def edit_epo(epo_id: int):
         outcome = _save(form, "granted_date", lambda: services.correct_epo(
             order, form.data_for_service(), actor=current_user, expected_version=form.version_number))
         if outcome == SAVED:
-            flash(f"Changes saved. The order is in force until {london(order.expires_at)}", "success")
+            flash(f"Changes saved. The order ends {london(order.expires_at)}", "success")
             return redirect(url_for("missing.epo", epo_id=order.id))
         if outcome == STALE:
             form.version.data = order.version
