@@ -16,6 +16,7 @@ from ..children.models import Child
 from ..clock import now, to_london
 from ..extensions import db
 from ..forms import london_instant
+from ..deliveries import sent_about
 from ..pagination import paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
@@ -834,7 +835,9 @@ def minutes(discussion_id: int):
             form.based_on_id.data = conflict.id if conflict else 0
             form.based_on_revision.data = conflict.revision if conflict else 0
     versions = list(reversed(sd.minutes_versions))
-    return render_template("discussions/minutes.html", form=form, discussion=sd, latest=sd.latest_minutes,
+    # who was sent what, read from the outbox rows themselves (not from the list the page meant to send to)
+    sent = {c.id: sent_about("minutes_circulation", c.id) for c in sd.circulations}
+    return render_template("discussions/minutes.html", form=form, discussion=sd, latest=sd.latest_minutes, sent=sent,
                            versions=versions, conflict=conflict, diffs=_diffs(sd.minutes_versions),
                            flagged=phrases_found(sd.latest_minutes.text if sd.latest_minutes else "",
                                                  services.current_phrases()), hint=HINT,
