@@ -20,7 +20,7 @@ from ..deliveries import sent_about
 from ..pagination import paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
-from . import services, thresholds
+from . import minutes_draft, services, thresholds
 from .access import can_change_action, discussion_scope, visible_discussion_or_404
 from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm, ChangeActionForm,
                     CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm, ConveneForm,
@@ -812,6 +812,9 @@ def minutes(discussion_id: int):
         form.based_on_id.data = latest.id if latest else 0
         form.based_on_revision.data = latest.revision if latest else 0
         form.text.data = latest.text if latest else ""
+        if request.args.get("from") == "record":
+            # filled in the box only: nothing is saved until the chair has read it and pressed Save
+            form.text.data = minutes_draft.draft(sd)
     elif not can(current_user, "discussion.record"):
         deny(403, "strategy_discussion", sd.id)
     elif form.validate_on_submit():
