@@ -185,3 +185,18 @@ def test_minutes_drafted_from_the_record_name_who_attended_and_what_was_decided(
     assert "Reasons: Unexplained fracture in a non-mobile baby" in box
     assert "Medical examination needed: Yes (Paediatrician today)" in box
     assert db.session.execute(db.select(MinutesVersion)).first() is None  # shown, not saved
+
+
+def test_the_printable_record_is_marked_audited_and_holds_the_agreed_minutes(signed_in, agencies, make_user):
+    client, mash = signed_in(Role.MASH)
+    sd = _decided(mash, agencies, make_user)
+    db.session.commit()
+    page = client.get(f"/discussions/{sd.id}/record")
+    assert page.text.count("OFFICIAL-SENSITIVE") >= 2
+    assert "No version of the minutes has been agreed yet" in page
+    assert "DC Chris Evans, DC (Testshire Police)" in page
+    printed = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "view",
+                                                             AuditEvent.object_type == "strategy_discussion_print"))
+    assert [e.object_id for e in printed.scalars()] == [sd.id]
+    outsider, _ = signed_in(Role.PRACTITIONER, "education")
+    outsider.get(f"/discussions/{sd.id}/record", expected=404)

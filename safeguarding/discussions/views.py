@@ -965,3 +965,16 @@ def remove_vague_phrase():
         else:
             flash(" ".join(form.form_errors + form.phrase.errors), "error")
     return redirect(url_for("discussions.vague_phrases"))
+
+
+@bp.route("/<int:discussion_id>/record")
+@require("case.view")
+def printable(discussion_id: int):
+    """The whole record on paper (for a conference chair, a court bundle or a case review): what was recorded and
+    the minutes agreed, marked OFFICIAL-SENSITIVE. Opening it is audited as a print."""
+    sd = _full(discussion_id)
+    audit.record_view("strategy_discussion_print", sd.id)
+    agreed = next((v for v in reversed(sd.minutes_versions) if v.agreed_at), None)
+    sent = {c.id: sent_about("minutes_circulation", c.id) for c in sd.circulations}
+    return render_template("discussions/printable.html", sd=sd, agreed=agreed, sent=sent, printed_at=now(),
+                           draft=minutes_draft.draft(sd))
