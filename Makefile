@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv dev-venv migrate seed assets scan bench clean
+.PHONY: run test venv dev-venv migrate seed assets scan bench clean code
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ run: seed
 	@echo "  Strategy Discussion Coordinator: http://127.0.0.1:5000"
 	@if [ -n "$$DEMO_PASSWORD" ]; then echo "  Demo users (see README) sign in with the password in DEMO_PASSWORD"; \
 	  else echo "  Demo users (see README), e.g. mash@example.org, password: $$(cat instance/demo-password)"; fi
+	@echo "  Then the sign-in code: make code EMAIL=mash@example.org (demo users have no phone)"
 	@echo "  Ctrl-C stops the web server and the scheduler."
 	@echo ""
 	$(BIN)/honcho start -f Procfile
@@ -65,6 +66,10 @@ assets:
 	rm -rf static/govuk/assets/fonts
 	cp assets/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/
 	cp assets/node_modules/axe-core/axe.min.js tests/axe.min.js
+
+# The current sign-in code of a demo user (they are enrolled with no phone): make code EMAIL=mash@example.org
+code: venv
+	@$(BIN)/flask mfa-code $(EMAIL)
 
 clean:
 	rm -rf $(VENV) instance/safeguarding.sqlite*

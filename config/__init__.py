@@ -71,6 +71,8 @@ class BaseConfig:
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_LIFETIME_HOURS)
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        #: a code from an authenticator app after the password, for everyone (ASVS 2.7/2.8; NHS DSPT)
+        self.MFA_REQUIRED = _bool("MFA_REQUIRED", True)
         #: how many proxies (load balancer, reverse proxy) stand in front of the app and set X-Forwarded-For
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -137,6 +139,9 @@ class TestConfig(BaseConfig):
             from sqlalchemy.pool import StaticPool
 
             self.SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        # Tests sign in with a password only; the two-step sign-in is tested with it switched on
+        # (tests/test_mfa.py), as it is everywhere else unless MFA_REQUIRED=0.
+        self.MFA_REQUIRED = False
         self.SMTP_HOST = ""
         self.BASE_URL = "http://localhost"
 

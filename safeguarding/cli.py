@@ -65,11 +65,25 @@ def seed_demo_command(if_empty):
     click.echo(summary)
 
 
+@click.command("mfa-code")
+@click.argument("email")
+@with_appcontext
+def mfa_code_command(email):
+    """Print a user's current sign-in code (for the demo users, who have no phone; anyone who can run this
+    command can read the database anyway)."""
+    from .auth import mfa
+
+    user = services.find_user_by_email(email)
+    if user is None or not user.mfa_secret:
+        raise click.ClickException(f"No sign-in codes are set up for {email}")
+    click.echo(mfa.current_code(user.mfa_secret))
+
+
 def register(app) -> None:
     from .audit import cli as audit_cli
     from .reminders import cli as reminders_cli
 
-    for command in (create_user_command, create_agency_command, seed_demo_command):
+    for command in (create_user_command, create_agency_command, seed_demo_command, mfa_code_command):
         app.cli.add_command(command)
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`

@@ -55,7 +55,7 @@ class _SharedBytecode(BytecodeCache):
 
 _BYTECODE = _SharedBytecode()
 #: settings read on every request, so a test may change them on the run's app (restored afterwards)
-_RUNTIME_SETTINGS = {"LOGIN_RATE_LIMIT", "SEARCH_RATE_LIMIT", "RATELIMIT_ENABLED"}
+_RUNTIME_SETTINGS = {"LOGIN_RATE_LIMIT", "SEARCH_RATE_LIMIT", "RATELIMIT_ENABLED", "MFA_REQUIRED"}
 
 
 def _build_app(database_url: str, **overrides) -> Flask:

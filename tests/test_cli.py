@@ -32,3 +32,17 @@ def test_create_user_explains_a_weak_password(runner):
                                  "--agency", "Northshire Police", "--role", "practitioner", "--password", "short"])
     assert result.exit_code != 0
     assert "12 characters" in result.output
+
+
+def test_demo_users_sign_in_with_the_code_the_command_prints(app_factory, runner, monkeypatch):
+    from .pages import PageClient
+
+    app = app_factory(MFA_REQUIRED=True)
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-lantern-harbour-3")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    client = PageClient(app.test_client())
+    client.sign_in("mash@example.org", "demo-lantern-harbour-3")
+    code = runner.invoke(args=["mfa-code", "mash@example.org"]).output.strip()
+    assert len(code) == 6 and code.isdigit()
+    client.post_form("/sign-in/code", {"code": code})
+    assert client.get("/home").status == 200

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth import services
+from ..auth import mfa, services
 from ..auth.access import require
 from ..auth.models import Agency, User
 from ..extensions import db
@@ -108,6 +108,23 @@ def toggle_user(user_id: int):
         flash(f"{user.name} {'reactivated' if user.is_active_user else 'deactivated and signed out'}", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/confirm_user_active.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/sign-in-codes", methods=["GET", "POST"])
+@require("admin.manage")
+def reset_codes(user_id: int):
+    """A person who lost their phone and their recovery codes sets up sign-in codes again at next sign-in."""
+    user = _get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("Another administrator must reset your own sign-in codes", "error")
+        return redirect(url_for("admin.users"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with transaction():
+            mfa.reset(user, actor=current_user)
+        flash(f"Sign-in codes for {user.name} reset; they set them up again when they next sign in", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/confirm_reset_codes.html", form=form, user=user)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

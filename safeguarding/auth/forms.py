@@ -25,3 +25,18 @@ class ChangePasswordForm(FlaskForm):
                                      validators=[InputRequired("Confirm your new password"),
                                                  EqualTo("new_password", "Passwords must match")])
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", widget=GovTextInput(),
+                       description="The 6-digit code your authenticator app shows now, or one of your recovery codes",
+                       validators=[DataRequired("Enter the code from your authenticator app"), limit("Code", 40)])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetUpCodeForm(FlaskForm):
+    code = StringField("Code from the app", widget=GovTextInput(),
+                       description="The 6-digit code the app shows after you added this service",
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   limit("Code", 20)])
+    submit = SubmitField("Turn on sign-in codes", widget=GovSubmitInput())

@@ -115,6 +115,13 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: set when an administrator chose the password: the person must choose their own before doing anything else
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the authenticator app's shared secret (base32); set when set-up starts, in force once `mfa_enrolled_at` is
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the last 30-second step a code was accepted for: a code is good once, never twice
+    mfa_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    #: when an administrator last reset this person's codes (they are told at their next sign-in)
+    mfa_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined", foreign_keys=[agency_id])
     line_manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[line_manager_id])
@@ -153,3 +160,15 @@ class UserSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app (phone lost); stored hashed."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: SHA-256 of the code: the codes are long and random, so a slow hash adds nothing
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -35,11 +35,13 @@ LOCK_AFTER_FAILURES = 10
 LOCK_MINUTES = 15
 
 
-def sign_in(email: str, password: str) -> User | None:
+def sign_in(email: str, password: str, *, complete: bool = True) -> User | None:
     """The user if the email and password match an active, unlocked account; audited either way.
 
     The caller shows one message for every failure (locked included), so nobody can learn which emails have
     accounts, and commits either way: a failed attempt is audited and counted even though nothing else changes.
+    With `complete=False` (a second factor follows) nothing else happens yet: `complete_sign_in` does the rest once
+    the code is right, and the count of failures is not reset by the password alone.
     """
     user = find_user_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
@@ -52,12 +54,32 @@ def sign_in(email: str, password: str) -> User | None:
         audit.record("sign_in_failed", "user", user.id if user else None, user=user,
                      detail=("inactive account" if ok and user else "bad email or password"))
         return None
-    user.failed_sign_ins, user.locked_until = 0, None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    if not complete:
+        audit.record("sign_in_password_ok", "user", user.id, user=user, detail="second factor next")
+        db.session.flush()
+        return user
+    return complete_sign_in(user)
+
+
+def second_factor_failed(user: User, detail: str) -> None:
+    """A wrong authenticator or recovery code: audited, and counted towards the same lock as wrong passwords."""
+    _count_failure(user)
+    audit.record("sign_in_failed", "user", user.id, user=user, detail=detail)
+    db.session.flush()
+
+
+def locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > now()
+
+
+def complete_sign_in(user: User, method: str | None = None) -> User:
+    """Start the signed-in session (after the password, and the code when one is required)."""
+    user.failed_sign_ins, user.locked_until = 0, None
     user.last_sign_in_at = now()
     sessions.start(user)
-    audit.record("sign_in", "user", user.id, user=user)
+    audit.record("sign_in", "user", user.id, user=user, detail=method)
     db.session.flush()
     log.info("sign-in user=%s", user.id)
     return user

@@ -4,13 +4,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
 
 from .. import input_guard
 from ..extensions import limiter
 from ..service import RuleError, transaction
-from . import services
+from . import mfa, services
 from .access import public
-from .forms import ChangePasswordForm, SignInForm
+from .forms import ChangePasswordForm, CodeForm, SetUpCodeForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
@@ -42,14 +43,82 @@ def sign_in():
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
+        second_factor = mfa.required()
         with transaction():
-            user = services.sign_in(form.email.data, form.password.data)
+            user = services.sign_in(form.email.data, form.password.data, complete=not second_factor)
+        if user is not None and second_factor:
+            mfa.begin(user, _safe_next(request.args.get("next")))
+            return redirect(url_for("auth.code" if user.mfa_enrolled_at else "auth.set_up_code"))
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         failed = True
         form.password.data = ""
     return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=SIGN_IN_FAILED)
+
+
+def _finish(user, method: str):
+    next_url = mfa.pending_next()
+    with transaction():
+        services.complete_sign_in(user, method)
+    login_user(user)
+    return redirect(next_url or url_for("main.home"))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def code():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    user = mfa.pending_user()
+    if user is None or user.mfa_enrolled_at is None:
+        flash("Sign in again", "info")
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        typed = form.code.data.strip()
+        with transaction():
+            if services.locked(user):
+                accepted, method = False, ""
+            elif mfa.check_code(user, typed):
+                accepted, method = True, "authenticator code"
+            elif mfa.use_recovery_code(user, typed):
+                accepted, method = True, "recovery code"
+            else:
+                accepted, method = False, ""
+                services.second_factor_failed(user, "wrong sign-in code")
+        if accepted:
+            return _finish(user, method)
+        form.code.errors.append("Enter the code your authenticator app shows now, or an unused recovery code")
+    return render_template("auth/code.html", form=form)
+
+
+@bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def set_up_code():
+    """First sign-in (or after an administrator's reset): add this service to an authenticator app."""
+    user = mfa.pending_user()
+    if user is None or user.mfa_enrolled_at is not None:
+        flash("Sign in again", "info")
+        return redirect(url_for("auth.sign_in"))
+    with transaction():
+        mfa.start_setup(user)
+    form = SetUpCodeForm()
+    if form.validate_on_submit():
+        with transaction():
+            codes = mfa.confirm_setup(user, form.code.data)
+            if codes is None:
+                services.second_factor_failed(user, "wrong code while setting up sign-in codes")
+        if codes is not None:
+            next_url = mfa.pending_next()
+            with transaction():
+                services.complete_sign_in(user, "authenticator code (set up)")
+            login_user(user)
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url or url_for("main.home"))
+        form.code.errors.append("Enter the 6-digit code the app shows now")
+    return render_template("auth/set_up_code.html", form=form, qr=Markup(mfa.qr_svg(user)), key=user.mfa_secret,
+                           reset=user.mfa_reset_at is not None)
 
 
 @bp.route("/sign-out", methods=["POST"])
