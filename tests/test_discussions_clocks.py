@@ -1,0 +1,210 @@
+"""Issue 11: the statutory clocks of a strategy discussion start, move and stop with the facts (the examples of the
+issue's *Why*, through the services and the pages)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from safeguarding import clock
+from safeguarding.audit.models import AuditEvent
+from safeguarding.auth.models import Role
+from safeguarding.discussions import services
+from safeguarding.discussions.deadlines import open_deadlines
+from safeguarding.extensions import db
+from safeguarding.reminders.rules import NOUNS
+from safeguarding.service import RuleError, transaction
+
+from .discussion_data import attend, convene, decision_data, make_child
+
+
+def london(*args) -> datetime:
+    return clock.london_datetime(date(*args[:3]), *args[3:])
+
+
+def _held(mash, agencies, child, held_at, **overrides):
+    overrides.setdefault("referral_received_on", clock.to_london(held_at).date())
+    with clock.frozen_at(held_at):
+        sd = convene(mash, [child], [agencies["csc"], agencies["police"], agencies["health"]], scheduled_at=held_at,
+                     **overrides)
+        attend(sd, mash)
+    return sd
+
+
+def _icpc_kinds(at: datetime, due_before: datetime) -> dict[str, datetime]:
+    with clock.frozen_at(at):
+        return {d.kind: d.due_at for d in open_deadlines(due_before=due_before) if d.kind.startswith("icpc")}
+
+
+def _moved_to(sd, held_at: datetime, **extra) -> dict:
+    data = {"scheduled_at": held_at, "referral_received_on": clock.to_london(held_at).date(),
+            "convene_decided_at": held_at, **extra}
+    return services.update_details(sd, data, sd.version, actor=sd.chair)
+
+
+# --- A corrected date moves every clock it drives ------------------------------------------------------------
+
+
+def test_correcting_the_discussion_date_moves_the_icpc_minutes_and_follow_up_meeting(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10), mode="phone")
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash,
+                                            follow_up_meeting=True)
+    assert decision.icpc_due_on == date(2026, 12, 22)
+    assert sd.follow_up_meeting_due_at == london(2026, 12, 8, 17)
+    with clock.frozen_at(london(2026, 12, 1, 15)):
+        changes = _moved_to(sd, london(2026, 11, 20, 10))
+    assert (decision.enquiry_started_on, decision.icpc_due_on) == (date(2026, 11, 20), date(2026, 12, 11))
+    assert decision.icpc_due_at == london(2026, 12, 11, 17)
+    assert sd.circulation_due_at == london(2026, 11, 23, 17)
+    assert sd.follow_up_meeting_due_at == london(2026, 11, 27, 17)
+    assert {"scheduled_at", "circulation_due_at", "follow_up_meeting_due_at"} <= set(changes)
+    # the history shows the ICPC move on the decision, with the date that moved it
+    events = db.session.execute(sa.select(AuditEvent).where(AuditEvent.object_type == "threshold_decision",
+                                                            AuditEvent.action == "recompute")).scalars().all()
+    assert [e.changes["icpc_due_on"] for e in events] == [{"from": "2026-12-22", "to": "2026-12-11"}]
+    assert _icpc_kinds(london(2026, 12, 11, 18), london(2027, 1, 31))["icpc"] == london(2026, 12, 11, 17)
+
+
+def test_a_review_that_inherited_the_enquiry_moves_with_the_discussion_that_started_it(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    first = _held(mash, agencies, amy, london(2026, 12, 1, 10), referral_received_on=date(2026, 11, 19))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(first, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    review = _held(mash, agencies, amy, london(2026, 12, 3, 10), kind="review", previous_id=first.id,
+                   referral_received_on=date(2026, 11, 19))
+    with clock.frozen_at(london(2026, 12, 3, 11)):
+        kept = services.record_decision(review, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    assert (kept.icpc_status, kept.icpc_due_on) == ("inherited", date(2026, 12, 22))
+    with clock.frozen_at(london(2026, 12, 3, 15)):
+        _moved_to(first, london(2026, 11, 20, 10), referral_received_on=date(2026, 11, 19))
+    assert (kept.enquiry_started_on, kept.icpc_due_on) == (date(2026, 11, 20), date(2026, 12, 11))
+
+
+# --- The section 47 enquiry ends with its outcome ------------------------------------------------------------
+
+
+def test_an_enquiry_ended_without_a_conference_is_no_longer_chased_and_a_new_initial_discussion_gets_its_own_clock(
+        signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    september = _held(mash, agencies, amy, london(2026, 9, 1, 10))
+    with clock.frozen_at(london(2026, 9, 1, 11)):
+        started = services.record_decision(september, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    assert _icpc_kinds(london(2026, 11, 30, 9), london(2027, 1, 31))["icpc"] == london(2026, 9, 22, 17)
+    with clock.frozen_at(london(2026, 9, 15, 12)):
+        with pytest.raises(RuleError, match="Select the outcome"):
+            services.record_enquiry_outcome(started, {"enquiry_outcome": None, "enquiry_outcome_reason": "x",
+                                                      "enquiry_outcome_on": date(2026, 9, 15)},
+                                            actor=mash, expected_version=started.version)
+        services.record_enquiry_outcome(started, {"enquiry_outcome": "not_substantiated",
+                                                  "enquiry_outcome_reason": "Injury explained by the GP's records",
+                                                  "enquiry_outcome_on": date(2026, 9, 15)},
+                                        actor=mash, expected_version=started.version)
+    assert started.icpc_status == "ended" and started.enquiry_outcome_by_id == mash.id
+    assert _icpc_kinds(london(2026, 11, 30, 9), london(2027, 1, 31)) == {}
+    november = _held(mash, agencies, amy, london(2026, 11, 30, 10))
+    with clock.frozen_at(london(2026, 11, 30, 11)):
+        new = services.record_decision(november, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    assert (new.starts_enquiry, new.icpc_status, new.icpc_due_on) == (True, "due", date(2026, 12, 21))
+    assert _icpc_kinds(london(2026, 12, 22, 9), london(2027, 1, 31))["icpc"] == london(2026, 12, 21, 17)
+
+
+def test_a_new_initial_discussion_never_takes_over_an_unrelated_open_enquiry(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    september = _held(mash, agencies, amy, london(2026, 9, 1, 10))
+    with clock.frozen_at(london(2026, 9, 1, 11)):
+        services.record_decision(september, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    november = _held(mash, agencies, amy, london(2026, 11, 30, 10))
+    with clock.frozen_at(london(2026, 11, 30, 11)):
+        new = services.record_decision(november, amy.id, decision_data(outcome="s47_joint"), actor=mash)
+    assert (new.starts_enquiry, new.icpc_due_on) == (True, date(2026, 12, 21))
+
+
+def test_an_outcome_asking_for_a_conference_keeps_the_clock_running(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        started = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    with clock.frozen_at(london(2026, 12, 9, 11)):
+        services.record_enquiry_outcome(started, {"enquiry_outcome": "icpc", "enquiry_outcome_reason": "Likely harm",
+                                                  "enquiry_outcome_on": date(2026, 12, 9)},
+                                        actor=mash, expected_version=started.version)
+    assert started.icpc_status == "due"
+    assert _icpc_kinds(london(2026, 12, 9, 12), london(2027, 1, 31))["icpc"] == london(2026, 12, 22, 17)
+
+
+# --- The conference: booked on a possible date, then held -----------------------------------------------------
+
+
+def test_a_conference_date_before_the_enquiry_is_refused_and_a_late_one_needs_its_reason(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        started = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    with clock.frozen_at(london(2026, 12, 2, 11)):
+        with pytest.raises(RuleError, match="on or after the strategy discussion") as refused:
+            services.record_icpc_date(started, date(2020, 1, 1), actor=mash, expected_version=started.version)
+        assert refused.value.field == "icpc_date"
+        with pytest.raises(RuleError, match="Enter why the conference is after its due date") as refused:
+            services.record_icpc_date(started, date(2027, 1, 6), actor=mash, expected_version=started.version)
+        assert refused.value.field == "icpc_late_reason"
+        services.record_icpc_date(started, date(2027, 1, 6), actor=mash, expected_version=started.version,
+                                  late_reason="No chair free over Christmas")
+    assert (started.icpc_status, started.icpc_late_reason) == ("booked", "No chair free over Christmas")
+
+
+# --- Times entered, not assumed --------------------------------------------------------------------------------
+
+
+def test_the_decision_to_convene_and_the_end_time_are_entered_and_checked(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    invited = [agencies["csc"], agencies["police"], agencies["health"]]
+    with clock.frozen_at(london(2026, 12, 1, 15)):
+        with pytest.raises(RuleError, match="after the decision to convene"):
+            convene(mash, [amy], invited, scheduled_at=london(2026, 12, 1, 10),
+                    convene_decided_at=london(2026, 12, 1, 11))
+        with pytest.raises(RuleError, match="ended must be after it started") as refused:
+            convene(mash, [amy], invited, scheduled_at=london(2026, 12, 1, 10),
+                    convene_decided_at=london(2026, 11, 30, 16), ended_at=london(2026, 12, 1, 9))
+        assert refused.value.field == "ended_time"
+        sd = convene(mash, [amy], invited, scheduled_at=london(2026, 12, 1, 10),
+                     convene_decided_at=london(2026, 11, 30, 16), ended_at=london(2026, 12, 1, 11, 30))
+    assert (sd.convene_decided_at, sd.ended_at) == (london(2026, 11, 30, 16), london(2026, 12, 1, 11, 30))
+
+
+def test_answers_still_to_decide_have_an_indexed_due_time_and_a_reminder_wording(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 4, 10))
+    with clock.frozen_at(london(2026, 12, 4, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(abe_planned="not_decided"), actor=mash)
+    assert decision.still_to_decide_due_at == london(2026, 12, 7, 17)
+    with clock.frozen_at(london(2026, 12, 8, 9)):
+        assert [d.kind for d in open_deadlines(due_before=london(2026, 12, 8, 9))
+                if d.kind == "still_to_decide"] == ["still_to_decide"]
+        services.record_decision(sd, amy.id, decision_data(abe_planned="no"), actor=mash,
+                                 expected_version=decision.version)
+    assert decision.still_to_decide_due_at is None
+    assert "still_to_decide" in NOUNS
+
+
+def test_the_database_refuses_an_answer_outside_its_list(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 4, 10))
+    with clock.frozen_at(london(2026, 12, 4, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(), actor=mash)
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError):
+        with transaction():
+            decision.abe_planned = ""
+            db.session.flush()
