@@ -13,7 +13,7 @@ from safeguarding.discussions.models import AgreedActionChange, DiscussionChild,
 from safeguarding.extensions import db
 from safeguarding.service import transaction
 
-from .discussion_data import submit, attend, convene, date_parts, decision_data, make_child
+from .discussion_data import convene_decided, submit, attend, convene, date_parts, decision_data, make_child
 
 GMT = clock.UTC
 
@@ -251,6 +251,7 @@ def test_alleged_perpetrator_recorded_when_convening_and_changed_later(signed_in
     day = clock.london_today() + timedelta(days=1)
     data = {"child_ids": [str(amy.id), str(ben.id)], "kind": "initial", "urgency": "standard",
             "scheduled_date": date_parts(day), "scheduled_time": "10:30", "mode": "phone", "chair_id": str(mash.id),
+            **convene_decided(),
             "referral_source": "School", "referral_received_on": date_parts(clock.london_today()),
             "harm_category": "physical", "reason": "Bruising", "referrer_words": "She said her stepdad hit her",
             "alleged_perpetrator": "x" * 501, "agency_ids": [str(agencies["csc"].id)]}
