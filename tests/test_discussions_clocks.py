@@ -16,7 +16,9 @@ from safeguarding.extensions import db
 from safeguarding.reminders.rules import NOUNS
 from safeguarding.service import RuleError, transaction
 
-from .discussion_data import attend, convene, decision_data, make_child
+from .conftest import PASSWORD
+from .discussion_data import attend, convene, convene_decided, date_parts, decision_data, make_child, submit
+from .pages import PageClient
 
 
 def london(*args) -> datetime:
@@ -208,3 +210,142 @@ def test_the_database_refuses_an_answer_outside_its_list(signed_in, agencies):
         with transaction():
             decision.abe_planned = ""
             db.session.flush()
+
+
+# --- Through the pages -----------------------------------------------------------------------------------------
+
+
+def _signed(app, user) -> PageClient:
+    """A client signed in at the frozen time: a session does not survive weeks of travel."""
+    client = PageClient(app.test_client())
+    client.sign_in(user.email, PASSWORD)
+    return client
+
+
+def _edit_form(sd, held: date, at: str, decided: date, decided_at: str, **overrides) -> dict:
+    data = {"version": str(sd.version), "kind": sd.kind, "urgency": sd.urgency, "mode": sd.mode,
+            "scheduled_date": date_parts(held), "scheduled_time": at, "chair_id": str(sd.chair_id),
+            **convene_decided(decided, decided_at), "referral_source": sd.referral_source,
+            "referral_received_on": date_parts(sd.referral_received_on), "harm_category": sd.harm_category,
+            "reason": sd.reason}
+    data.update(overrides)
+    return data
+
+
+def test_the_page_shows_the_icpc_moved_by_a_corrected_date(app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10), referral_received_on=date(2026, 11, 19))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    with clock.frozen_at(london(2026, 12, 1, 15)):
+        client = _signed(app, mash)
+        page = client.get(f"/discussions/{sd.id}")
+        assert "Due by 22 December 2026" in page and "after the discussion of 1 December 2026" in page
+        submit(client, f"/discussions/{sd.id}/edit",
+               _edit_form(sd, date(2026, 11, 20), "10:00", date(2026, 11, 20), "09:00", ended_time="10:45"))
+        page = client.get(f"/discussions/{sd.id}")
+    assert "Due by 11 December 2026" in page and "after the discussion of 20 November 2026" in page
+    assert "22 December 2026" not in page
+    db.session.refresh(sd)
+    assert (sd.convene_decided_at, sd.ended_at) == (london(2026, 11, 20, 9), london(2026, 11, 20, 10, 45))
+
+
+def test_the_convene_form_refuses_an_end_before_the_start_beside_its_field(app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 15)):
+        client = _signed(app, mash)
+        page = submit(client, f"/discussions/{sd.id}/edit",
+                      _edit_form(sd, date(2026, 12, 1), "10:00", date(2026, 12, 1), "09:00", ended_time="09:30"),
+                      expected=200)
+        assert 'id="ended_time-error"' in page.html and "Time the discussion ended must be after it started" in page
+        assert 'value="09:30"' in page.html  # what was typed stays in the form
+        page = submit(client, f"/discussions/{sd.id}/edit",
+                      _edit_form(sd, date(2026, 12, 1), "10:00", date(2026, 12, 1), "11:00"), expected=200)
+        assert "The discussion must be held after the decision to convene it" in page
+
+
+def test_recording_the_enquiry_outcome_on_its_page_starts_with_nothing_selected_and_stops_the_clock(
+        app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 9, 1, 10))
+    with clock.frozen_at(london(2026, 9, 1, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    url = f"/discussions/{sd.id}/decisions/{decision.id}/enquiry-outcome"
+    with clock.frozen_at(london(2026, 11, 30, 9)):
+        client = _signed(app, mash)
+        form = client.get(url)
+        assert 'name="enquiry_outcome"' in form.html and "checked" not in form.html
+        page = submit(client, url, {"enquiry_outcome_reason": "Explained", "enquiry_outcome_on": date_parts(
+            date(2026, 9, 15))}, expected=200)
+        assert "Select the outcome of the section 47 enquiry" in page
+        submit(client, url, {"enquiry_outcome": "not_substantiated", "enquiry_outcome_reason": "Explained by the GP",
+                             "enquiry_outcome_on": date_parts(date(2026, 9, 15))})
+        page = client.get(f"/discussions/{sd.id}")
+    assert "Not needed: the enquiry ended without one" in page and "Concerns not substantiated" in page
+    assert _icpc_kinds(london(2026, 11, 30, 9), london(2027, 1, 31)) == {}
+
+
+def test_booking_and_confirming_the_conference_on_its_pages(app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    url = f"/discussions/{sd.id}/decisions/{decision.id}/icpc"
+    with clock.frozen_at(london(2026, 12, 2, 9)):
+        client = _signed(app, mash)
+        page = submit(client, url, {"icpc_date": date_parts(date(2020, 1, 1))}, expected=200)
+        assert 'id="icpc_date-error"' in page.html and "on or after the strategy discussion" in page
+        page = submit(client, url, {"icpc_date": date_parts(date(2027, 1, 6))}, expected=200)
+        assert 'id="icpc_late_reason-error"' in page.html and "after its due date (22 December 2026)" in page
+        submit(client, url, {"icpc_date": date_parts(date(2027, 1, 6)), "icpc_late_reason": "No chair free"})
+    held_url = f"/discussions/{sd.id}/decisions/{decision.id}/icpc-held"
+    with clock.frozen_at(london(2027, 1, 5, 9)):
+        client = _signed(app, mash)
+        page = submit(client, held_url, {"icpc_held_on": date_parts(date(2027, 1, 6))}, expected=200)
+        assert "confirm it was held on or after that date" in page
+    with clock.frozen_at(london(2027, 1, 7, 9)):
+        client = _signed(app, mash)
+        submit(client, held_url, {"icpc_held_on": date_parts(date(2027, 1, 6))})
+        page = client.get(f"/discussions/{sd.id}")
+    assert "Held on 6 January 2027" in page
+    assert _icpc_kinds(london(2027, 1, 7, 9), london(2027, 2, 28)) == {}
+
+
+def test_recording_the_assessment_completed_on_its_page(app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        client = _signed(app, mash)
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash)
+        assert "45 working days after the referral of 1 December 2026" in client.get(f"/discussions/{sd.id}")
+    url = f"/discussions/{sd.id}/decisions/{decision.id}/assessment"
+    with clock.frozen_at(london(2027, 1, 20, 12)):
+        client = _signed(app, mash)
+        page = submit(client, url, {"completed_date": date_parts(date(2027, 1, 21)), "completed_time": "10:00"},
+                      expected=200)
+        assert "Date the assessment was completed must be today or in the past" in page
+        submit(client, url, {"completed_date": date_parts(date(2027, 1, 20)), "completed_time": "11:00"})
+        with clock.frozen_at(london(2027, 2, 8, 9)):
+            assert not [d for d in open_deadlines(due_before=london(2027, 2, 8, 9)) if d.kind == "assessment"]
+        assert "Completed 20 Jan 2027 11:00" in client.get(f"/discussions/{sd.id}")
+
+
+def test_a_follow_up_meeting_held_after_its_due_date_shows_as_held_late(app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sd = _held(mash, agencies, amy, london(2026, 12, 1, 10), mode="phone")
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        client = _signed(app, mash)
+        services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash, follow_up_meeting=True)
+        assert "Not yet convened" in client.get(f"/discussions/{sd.id}")
+    _held(mash, agencies, amy, london(2026, 12, 22, 10), kind="review", previous_id=sd.id, mode="meeting",
+          referral_received_on=date(2026, 12, 1))
+    with clock.frozen_at(london(2026, 12, 23, 9)):
+        client = _signed(app, mash)
+        assert "Held late" in client.get(f"/discussions/{sd.id}")
