@@ -71,6 +71,8 @@ class BaseConfig:
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_LIFETIME_HOURS)
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        #: how many proxies (load balancer, reverse proxy) stand in front of the app and set X-Forwarded-For
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
         #: searches of children's records per user; bulk look-ups are not how this service is used

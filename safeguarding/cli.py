@@ -28,7 +28,7 @@ def create_user_command(name, email, agency_name, role, job_title, password):
         with transaction():
             user = services.create_user(
                 {"name": name, "email": email, "agency_id": agency.id, "job_title": job_title, "role": role},
-                password,
+                password, chosen_by_owner=True,  # typed at the prompt by the person it is for
             )
     except RuleError as err:
         raise click.ClickException(str(err)) from None
@@ -71,5 +71,5 @@ def register(app) -> None:
 
     for command in (create_user_command, create_agency_command, seed_demo_command):
         app.cli.add_command(command)
-    reminders_cli.register(app)
-    audit_cli.register(app)  # `flask audit seal|verify`  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
+    reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
+    audit_cli.register(app)  # `flask audit seal|verify`

@@ -71,7 +71,7 @@ def seed(password: str) -> str:
                 {"name": name, "email": email, "agency_id": agencies[agency_index].id, "job_title": title,
                  "role": role.value,
                  "line_manager_id": users[manager_email].id if manager_email else None},
-                password,
+                password, chosen_by_owner=True,  # demo users share the one demo password on purpose
             )
         users[email] = user
     db.session.commit()  # the people exist before each feature's part of the story refers to them

@@ -13,14 +13,18 @@ from .extensions import db
 log = logging.getLogger("safeguarding.errors")
 
 MESSAGES = {
-    400: ("There is a problem with your request", "The page could not understand what was sent. Go back and try again."),
-    403: ("You do not have permission to see this page", "If you think you should, ask your manager or administrator."),
-    404: ("Page not found", "If you typed the web address, check it is correct. The page may also be one you cannot see."),
+    400: ("There is a problem with your request",
+          "The page could not understand what was sent. Go back and try again."),
+    403: ("You do not have permission to see this page",
+          "If you think you should, ask your manager or administrator."),
+    404: ("Page not found",
+          "If you typed the web address, check it is correct. The page may also be one you cannot see."),
     405: ("There is a problem with your request", "That page cannot be used in this way."),
     413: ("What you sent is too large", "Go back, shorten the longest answers (a summary, with the full text kept "
                                         "in your agency's own records) and try again."),
     429: ("Too many attempts", "Wait a minute, then try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved before this page was lost."),
+    500: ("Sorry, there is a problem with the service",
+          "Try again later. Nothing you saved before this page was lost."),
 }
 
 

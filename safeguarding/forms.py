@@ -49,7 +49,7 @@ class GovDateField(DateField):
         parts = [v.strip() for v in valuelist]
         name = self.label.text
         if len(parts) != 3 or not all(parts):
-            missing = [n for n, v in zip(("day", "month", "year"), parts + [""] * 3) if not v]
+            missing = [n for n, v in zip(("day", "month", "year"), (parts + [""] * 3)[:3], strict=True) if not v]
             self.data = None
             raise ValueError(f"{name} must include a {' and '.join(missing) or 'day, month and year'}")
         try:

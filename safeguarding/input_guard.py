@@ -61,16 +61,15 @@ def sign_in_refused():
     from . import audit
     from .auth.forms import SignInForm
     from .auth.services import find_user_by_email
-    from .extensions import db
+    from .service import transaction
 
     email = CONTROL_RE.sub("", request.form.get("email", ""))[:254]
     try:
-        user = find_user_by_email(email) if email.strip() else None
-        audit.record("sign_in_failed", "user", user.id if user else None, user=user,
-                     detail="unusual characters in the email address or password")
-        db.session.commit()
+        with transaction():
+            user = find_user_by_email(email) if email.strip() else None
+            audit.record("sign_in_failed", "user", user.id if user else None, user=user,
+                         detail="unusual characters in the email address or password")
     except Exception:  # pragma: no cover - the refusal must be shown even if auditing fails
-        db.session.rollback()
         log.exception("could not audit a refused sign-in")
     form = SignInForm(formdata=None)
     form.email.data = email

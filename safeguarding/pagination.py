@@ -9,6 +9,9 @@ from sqlalchemy import func, select
 from .extensions import db
 
 PER_PAGE = 25
+#: lists count at most this many rows: an exact count of a partnership's whole history costs what the partnership
+#: holds, not what the page shows; past it the page says "more than 1,000" and still pages on with "Next"
+COUNT_CAP = 1000
 
 
 @dataclass
@@ -17,10 +20,15 @@ class Page:
     number: int
     per_page: int
     total: int
+    #: the count stopped at COUNT_CAP
+    capped: bool = False
+    #: a row exists after this page
+    more: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        counted = max(1, -(-min(self.total, COUNT_CAP) // self.per_page))
+        return max(counted, self.number + (1 if self.more else 0)) if self.capped else counted
 
     @property
     def has_previous(self) -> bool:
@@ -28,7 +36,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return self.more
 
 
 def page_number(raw: Any) -> int:
@@ -40,9 +48,12 @@ def page_number(raw: Any) -> int:
 
 
 def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True) -> Page:
-    """Run `query` for one page (LIMIT/OFFSET) plus one COUNT; two statements whatever the page size."""
+    """Run `query` for one page (LIMIT/OFFSET, one row more to know if there is a next) plus one COUNT of at most
+    COUNT_CAP + 1 rows; two statements whatever the page size, and neither grows with the whole table."""
     number = page_number(raw_page)
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    result = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
-    items = list(result.scalars() if scalars else result)
-    return Page(items=items, number=number, per_page=per_page, total=total)
+    total = db.session.execute(select(func.count()).select_from(
+        query.order_by(None).limit(COUNT_CAP + 1).subquery())).scalar_one()
+    result = db.session.execute(query.limit(per_page + 1).offset((number - 1) * per_page))
+    rows = list(result.scalars() if scalars else result)
+    return Page(items=rows[:per_page], number=number, per_page=per_page, total=total,
+                capped=total > COUNT_CAP, more=len(rows) > per_page)

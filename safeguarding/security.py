@@ -15,8 +15,26 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+#: what someone whose password an administrator set may still do
+_WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "auth.sign_out", "static"})
+
+
+def trust_proxies(app) -> None:
+    """Behind a load balancer or reverse proxy, the client's address and scheme come from X-Forwarded-For/-Proto,
+    set by exactly TRUSTED_PROXIES hops (0: none, the default, so a client cannot forge its address). Without this
+    every sign-in would appear to come from the proxy: one attacker would lock everyone out of the per-address
+    limit, and the audit trail would record only the proxy's address."""
+    hops = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_prefix=0)
+
+
 def register_security(app) -> None:
     from . import input_guard
+
+    trust_proxies(app)
 
     @app.before_request
     def require_sign_in():
@@ -25,6 +43,9 @@ def register_security(app) -> None:
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        if current_user.must_change_password and request.endpoint not in _WHILE_PASSWORD_MUST_CHANGE:
+            # an administrator chose this password: nothing else until the person has chosen their own
+            return redirect(url_for("auth.change_password"))
         return None
 
     input_guard.register(app)

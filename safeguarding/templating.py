@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from typing import Callable
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -108,9 +108,13 @@ def register(app) -> None:
 
     @app.context_processor
     def inject():
+        # Context processors run again for every imported macro (each GOV.UK form widget): the navigation, with its
+        # unread counts, is worked out once per request.
+        if "navigation" not in g:
+            g.navigation = _navigation()
         return {
             "cspNonce": csp_nonce(),
-            "navigation": _navigation(),
+            "navigation": g.navigation,
             "partnership_name": app.config.get("PARTNERSHIP_NAME"),
             "today": london_today(),
         }

@@ -60,7 +60,7 @@ def test_deactivated_user_cannot_sign_in(client, make_user):
 
 def test_sign_in_is_rate_limited(app_factory, make_user):
     app = app_factory(LOGIN_RATE_LIMIT="3 per minute")
-    from safeguarding.auth.models import Agency, User
+    from safeguarding.auth.models import Agency
 
     agency = Agency(name="A", kind="police")
     db.session.add(agency)

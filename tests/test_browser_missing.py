@@ -151,3 +151,50 @@ def test_back_and_save_again_records_one_missing_episode(browser_app, browser_pa
     prompts = db.session.execute(db.select(DiscussionPrompt).where(
         DiscussionPrompt.child_id == child_episodes[0].child_id)).scalars().all()
     assert prompts == []
+
+
+def test_arrest_and_police_protection_beyond_72_hours_pages_are_accessible(browser_app, browser_page):
+    seed(DEMO)
+    db.session.commit()
+    page = browser_page
+    now = clock.now()
+    sign_in(page, "police@example.org")
+    page.goto("/children/new")
+    page.get_by_label("First name").fill("Riley")
+    page.get_by_label("Last name").fill("Stone")
+    page.locator("#date_of_birth-day").fill("9")
+    page.locator("#date_of_birth-month").fill("9")
+    page.locator("#date_of_birth-year").fill("2010")
+    page.locator('input[name="gender"][value="unknown"]').check()
+    page.locator('input[name="looked_after"][value="no"]').check()
+    page.get_by_role("button", name="Save child").click()
+    child_url = page.url
+
+    page.get_by_role("link", name="Record an arrest").click()
+    fill_moment(page, "arrested", now - timedelta(hours=3))
+    page.get_by_role("button", name="Record the arrest").click()  # the exploitation question is unanswered
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select whether there are signs")
+    assert_accessible(page)
+    page.get_by_label("Not known").check()
+    page.get_by_role("button", name="Record the arrest").click()
+    expect(page.locator("body")).to_contain_text("Arrest recorded")
+    assert_accessible(page)
+
+    page.goto(child_url)
+    page.get_by_role("link", name="Record police protection").click()
+    fill_moment(page, "started", now - timedelta(hours=80))
+    page.get_by_label("Designated officer").fill("Insp Shah")
+    page.get_by_label("Place of safety").fill("Foster home")
+    page.get_by_label("Why the child was taken into police protection").fill("Found alone")
+    page.get_by_role("button", name="Record police protection").click()
+    expect(page.locator("body")).to_contain_text("The 72 hours ran out")
+    page.get_by_role("button", name="Record the end of police protection").click()
+    fill_moment(page, "ended", now - timedelta(hours=2))
+    page.get_by_label("Returned home").check()
+    page.get_by_role("button", name="Record the end").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("enter why")
+    assert_accessible(page)
+    page.get_by_label("Why police protection lasted longer than 72 hours").fill("No placement until the morning")
+    page.get_by_role("button", name="Record the end").click()
+    expect(page.locator("body")).to_contain_text("as lasting more than 72 hours")
+    assert_accessible(page)

@@ -19,7 +19,8 @@ def _child_form(**overrides):
 
 
 @pytest.mark.parametrize("number,valid", [("9434765919", True), ("943 476 5919", True), ("9434765918", False),
-                                          ("123", False), ("4857773456", False), ("4010232137", True), ("abcdefghij", False)])
+                                          ("123", False), ("4857773456", False), ("4010232137", True),
+                                          ("abcdefghij", False)])
 def test_nhs_number_check_digit(number, valid):
     assert is_valid_nhs_number(number) is valid
 

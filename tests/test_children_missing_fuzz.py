@@ -43,7 +43,8 @@ def world(signed_in):
                                 actor=officer, expected_version=episode.version)
     pp = missing.start_police_protection(child, {"started_at": now - timedelta(hours=5), "designated_officer": "Shah",
                                                  "place_of_safety": "Home", "reason": "x"}, actor=officer)
-    epo = missing.record_epo(child, {"granted_at": now - timedelta(hours=4), "court": "Court"}, actor=worker)
+    epo = missing.record_epo(child, {"granted_at": now - timedelta(hours=4), "ends_at": now + timedelta(days=3),
+                                     "court": "Court", "police_protection_id": None}, actor=worker)
     prompt_id = pp.id and db.session.execute(db.select(missing.DiscussionPrompt.id)).scalar_one()
     db.session.commit()
     ids = {"child_id": child.id, "episode_id": episode.id, "rhi_id": rhi.id, "pp_id": pp.id, "epo_id": epo.id,
@@ -68,7 +69,7 @@ def test_no_posted_value_gives_a_server_error(app, world):
             continue  # no fields: one button, covered by its own tests
         client = world["police"] if rule.endpoint.split(".")[1] in (
             "new_episode", "edit_episode", "regrade", "record_return", "prevention_interview",
-            "new_police_protection", "end_police_protection") else world["csc"]
+            "new_police_protection", "end_police_protection", "new_arrest") else world["csc"]
         form_url = {"missing.regrade": f"/missing/episodes/{ids['episode_id']}",
                     "missing.record_offer": f"/missing/return-interviews/{ids['rhi_id']}",
                     "missing.assign": f"/missing/return-interviews/{ids['rhi_id']}",

@@ -394,6 +394,7 @@ def test_figures_for_the_partnership(app, cast, agencies):
         services.close(slow, {"outcome": "resolved", "discussion": "ok"}, actor=cast["police_ds"])
     raise_one(cast["nurse"], "police", cast["officer"], "information_sharing", MONDAY + timedelta(days=1))
     raise_one(officer, "csc", cast["social_worker"], "threshold", datetime(2025, 1, 6, 9, tzinfo=UTC))
+    db.session.commit()  # services flush; the test is the unit of work here
 
     manager = client_for(app, cast["other_manager"])
     page = manager.get("/differences/figures")

@@ -22,7 +22,11 @@ from safeguarding.extensions import db
 from safeguarding.service import RuleError
 
 from .discussion_data import attend, decision_data, details
-from .test_differences import app, cast, client_for, post_hidden  # noqa: F401 (fixtures shared with the child-record tests)
+from . import test_differences as shared
+from .test_differences import client_for, post_hidden
+
+# Fixtures shared with the child-record tests (assigned, so taking them as parameters is not a redefinition).
+app, cast = shared.app, shared.cast
 
 HELD = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
 
@@ -245,6 +249,7 @@ def test_the_discussion_lists_only_differences_the_user_may_see_without_a_query_
             "about": "a", "concern": "b", "outcome_sought": "c", "theme": "threshold", "immediate_risk": False,
             "start_stage": 1, "skip_reason": ""}
     first = services.raise_difference(cast["child"], data, actor=cast["officer"], decision=decision)
+    db.session.commit()  # services flush; the test is the unit of work here
     officer = client_for(app, cast["officer"])
 
     def statements_for(url):
@@ -265,6 +270,7 @@ def test_the_discussion_lists_only_differences_the_user_may_see_without_a_query_
             services.raise_difference(cast["child"], {**data, "against_agency_id": agencies["health"].id,
                                                       "responding_lead_id": cast["nurse"].id},
                                       actor=cast["officer"], action=discussion["visit"])]
+    db.session.commit()
     page, with_three = statements_for(f"/discussions/{sd.id}")
     assert all(d.reference in page for d in [first] + more)
     assert with_three == with_one
@@ -275,6 +281,7 @@ def test_the_discussion_lists_only_differences_the_user_may_see_without_a_query_
     assert more[1].reference in nurse_page  # she answers for health in the third
     # A difference raised from a child's record is not listed on a discussion.
     unlinked = services.raise_difference(cast["child"], data, actor=cast["officer"])
+    db.session.commit()
     assert unlinked.reference not in officer.get(f"/discussions/{sd.id}")
 
 
@@ -284,6 +291,7 @@ def test_someone_who_sees_the_difference_but_not_the_discussion_is_not_sent_to_i
         "against_agency_id": agencies["csc"].id, "responding_lead_id": cast["social_worker"].id, "about": "a",
         "concern": "b", "outcome_sought": "c", "theme": "threshold", "immediate_risk": False, "start_stage": 1,
         "skip_reason": ""}, actor=cast["officer"], decision=discussion["decision"])
+    db.session.commit()
     # A practitioner in the partnership business unit sees every difference, but only discussions they join.
     unit = client_for(app, make_user(Role.PRACTITIONER, "partnership", name="Business Support"))
     unit.get(f"/discussions/{discussion['sd'].id}", expected=404)

@@ -12,6 +12,7 @@ and FUZZ_REPORT=path writes the count of requests and server errors there.
 """
 from __future__ import annotations
 
+import contextvars
 import importlib
 import json
 import logging
@@ -32,6 +33,11 @@ from safeguarding.extensions import db
 from .conftest import PASSWORD
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+# Derandomized: CI runs the same requests every time. No shrinking: server errors are gathered, not raised, so one
+# run lists every one of them; no example database: nothing is replayed from a previous run.
+settings.register_profile("fuzz-forms", max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+                          print_blob=False, phases=[Phase.explicit, Phase.generate],
+                          suppress_health_check=list(HealthCheck))
 #: pages each role's walk may fetch looking for forms
 CRAWL_PAGES = int(os.environ.get("FUZZ_CRAWL_PAGES", "60"))
 
@@ -147,17 +153,15 @@ class Fuzzer:
     def close(self):
         logging.getLogger("safeguarding.errors").removeHandler(self._handler)
 
-    # The test keeps an application context pushed, which Flask reuses for each request: give every request its
-    # own `g` (the CSRF token and CSP nonce live there), and let it see what the test committed.
+    # Each request runs as in production, in a context of its own (its own `g`, session and connection), after the
+    # test's setup is committed; afterwards the test's session forgets what it loaded (as tests/pages.py does).
     def open(self, role: str, method: str, url: str, **kwargs):
-        from flask.globals import _cv_app
+        from flask import has_app_context
 
-        ctx = _cv_app.get(None)
-        if ctx is not None:
+        if has_app_context():
             db.session.commit()
-            ctx.g = ctx.app.app_ctx_globals_class()
-        response = self.clients[role].open(url, method=method, **kwargs)
-        if ctx is not None:
+        response = contextvars.Context().run(self.clients[role].open, url, method=method, **kwargs)
+        if has_app_context():
             db.session.rollback()
             db.session.expire_all()
         return response
@@ -358,9 +362,7 @@ def test_no_input_gives_a_server_error(fuzzer):
     query_names = sorted({"page", "q", "view", "show", "start", "end", "date_from", "date_to", "raised_from",
                           "raised_to", "status", "kind", "agency_id", "child_id", "next"} | set(JUNK_NAMES[:6]))
 
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(settings.get_profile("fuzz-forms"))
     @given(st.data())
     def example(data):
         role = data.draw(st.sampled_from(roles), label="role")

@@ -136,3 +136,20 @@ def test_unusual_characters_are_no_way_round_the_sign_in_rate_limit(app_factory)
 def test_an_id_too_large_for_the_database_is_not_found(signed_in, url):
     client, _ = signed_in(Role.MASH)
     client.get(url, expected=404)
+
+
+def test_an_edit_posted_without_its_version_is_not_a_server_error(signed_in):
+    from datetime import date
+
+    from safeguarding.children import services as children
+
+    client, user = signed_in(Role.MASH)
+    child = children.create_child({
+        "first_name": "Amy", "last_name": "Example", "is_unborn": False, "date_of_birth": date(2016, 2, 14),
+        "expected_date": None, "gender": "female", "ethnicity": "", "disability": "", "address": "",
+        "la_reference": None, "nhs_number": None, "looked_after": "no", "responsible_authority": ""}, actor=user)
+    db.session.commit()
+    response = client.request("POST", f"/children/{child.id}/edit",
+                              data={"csrf_token": client.get(f"/children/{child.id}/edit").csrf()})
+    assert response.status_code == 200
+    assert "This page is out of date" in response.get_data(as_text=True)  # never saved on an unknown version

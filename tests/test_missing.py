@@ -182,7 +182,8 @@ def test_offer_declined_then_completed_within_72_hours(people):
     completion = {**when("completed", london(2026, 10, 27, 8, 30)), "interviewer_name": "Jo Worker",
                   "interviewer_organisation": "Missing children team", "interviewer_independent": "no",
                   "interview_location": "Cafe", "why_left": "Arguments at home", "where_and_with_whom": "Friends",
-                  "harm": "None disclosed", "support_and_referrals": "Youth worker", "information_sharing_consent": "yes"}
+                  "harm": "None disclosed", "support_and_referrals": "Youth worker",
+                  "information_sharing_consent": "yes"}
     refused = post_new(csc, f"{url}/complete", completion, expected=200)
     assert "The interviewer must be independent of the child's placement" in refused
     assert "Arguments at home" in refused.html
@@ -315,13 +316,13 @@ def test_three_episodes_in_thirty_one_days_do_not_prompt(people):
     assert db.session.execute(db.select(DiscussionPrompt)).first() is None
 
 
-def test_arrest_with_exploitation_indicators_prompts(people):
+def test_an_episode_with_an_arrest_prompts(people):
     police, police_user, _, _ = people
     child = make_child(police_user)
     post_new(police, f"/missing/children/{child.id}/episodes/new",
                      episode_form(london(2026, 10, 26, 10, 0), arrested="y", indicators=["criminal_exploitation"]))
     prompt = db.session.execute(db.select(DiscussionPrompt)).scalar_one()
-    assert prompt.reason == "arrest_exploitation"
+    assert prompt.reason == "arrest"
 
 
 def test_police_protection_clocks_and_end(people, signed_in):
@@ -361,7 +362,7 @@ def test_police_protection_clocks_and_end(people, signed_in):
     too_long = post_new(police, f"/missing/police-protection/{earlier.id}/end",
                                 {**when("ended", london(2026, 10, 27, 7, 1)), "end_outcome": "returned_home",
                                  "end_note": "Typed note"}, expected=200)
-    assert "Police protection cannot last more than 72 hours" in too_long and "Typed note" in too_long.html
+    assert "Police protection lasted more than 72 hours: enter why" in too_long and "Typed note" in too_long.html
     assert db.session.get(PoliceProtection, earlier.id).ended_at is None
 
 
@@ -369,19 +370,29 @@ def test_emergency_protection_order_extension_rules(people, signed_in):
     _, police_user, csc, csc_user = people
     child = make_child(csc_user)
     post_new(csc, f"/missing/children/{child.id}/epo/new", {**when("granted", london(2026, 10, 22, 15, 0)),
+                                                          **when("ends", london(2026, 10, 30, 15, 0)),
                                                           "court": "Testshire Family Court"})
     epo = db.session.execute(db.select(EmergencyProtectionOrder)).scalar_one()
     assert epo.expires_at.astimezone(LONDON) == london(2026, 10, 30, 15, 0)
     url = f"/missing/epo/{epo.id}"
-    too_long = post_new(csc, f"{url}/extend", {"extend-days": "8"}, expected=200, form_url=url)
-    assert "Extension must be between 1 and 7 days" in too_long and 'value="8"' in too_long.html
-    not_number = post_new(csc, f"{url}/extend", {"extend-days": "a week"}, expected=200, form_url=url)
-    assert "Extension in days must be a whole number" in not_number
-    post_new(csc, f"{url}/extend", {"extend-days": "7"}, form_url=url)
-    assert db.session.get(EmergencyProtectionOrder, epo.id).expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
-    second = post_new(csc, f"{url}/extend", {"extend-days": "2"}, expected=200, form_url=url)
+    too_long = post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 26, 10, 0)),
+                                               **when("extend-new_end", london(2026, 11, 6, 15, 1))},
+                        expected=200, form_url=url)
+    assert "An extension can be at most 7 days: the end must be no later than 6 November 2026 15:00" in too_long
+    assert 'value="15:01"' in too_long.html
+    no_end = post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 26, 10, 0))}, expected=200,
+                      form_url=url)
+    assert "Enter the date the extended order ends" in no_end
+    post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 26, 10, 0)),
+                                    **when("extend-new_end", london(2026, 11, 6, 15, 0))}, form_url=url)
+    extended = db.session.get(EmergencyProtectionOrder, epo.id)
+    assert extended.expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
+    assert extended.extended_from.astimezone(LONDON) == london(2026, 10, 30, 15, 0)
+    second = post_new(csc, f"{url}/extend", {**when("extend-extended", london(2026, 10, 27, 8, 0)),
+                                             **when("extend-new_end", london(2026, 11, 7, 15, 0))},
+                      expected=200, form_url=url)
     assert "already been extended: an emergency protection order can be extended only once" in second
-    assert db.session.get(EmergencyProtectionOrder, epo.id).extension_days == 7
+    assert db.session.get(EmergencyProtectionOrder, epo.id).expires_at.astimezone(LONDON) == london(2026, 11, 6, 15, 0)
     [deadline] = deadlines.open_deadlines(due_before=NOW + timedelta(days=14))
     assert deadline.kind == "epo_expiry" and deadline.owner_id == csc_user.id
 

@@ -110,7 +110,8 @@ def test_police_protection_and_orders_not_before_birth(police, csc):
     assert "Date police protection began must be the same as or after the child's date of birth, 1 June 2020" in page
     csc_client, _ = csc
     order = post_new(csc_client, f"/missing/children/{child.id}/epo/new",
-                     {**when("granted", london(1999, 1, 1, 10, 0)), "court": "Family Court"}, expected=200)
+                     {**when("granted", london(1999, 1, 1, 10, 0)), **when("ends", london(1999, 1, 5, 10, 0)),
+                      "court": "Family Court"}, expected=200)
     assert "Date the order was granted must be the same as or after the child's date of birth, 1 June 2020" in order
     assert db.session.execute(db.select(PoliceProtection)).first() is None
     assert db.session.execute(db.select(EmergencyProtectionOrder)).first() is None
@@ -197,7 +198,9 @@ def test_offers_police_protection_and_orders_are_created_once(police, csc):
     epo_url = f"/missing/children/{child.id}/epo/new"
     fields = form_fields(csc_client, epo_url)
     for _ in range(2):
-        csc_client.post(epo_url, {**fields, **when("granted", london(2026, 10, 26, 15, 0)), "court": "Family Court"})
+        csc_client.post(epo_url, {**fields, **when("granted", london(2026, 10, 26, 15, 0)),
+                                  **when("ends", london(2026, 10, 30, 15, 0)), "court": "Family Court",
+                                  "after_police_protection": "no"})
     assert len(db.session.execute(db.select(EmergencyProtectionOrder)).all()) == 1
 
 
@@ -235,15 +238,18 @@ def test_a_stale_regrade_or_extension_is_refused(police, csc, signed_in):
 
     csc_client, _ = csc
     post_new(csc_client, f"/missing/children/{child.id}/epo/new",
-             {**when("granted", london(2026, 10, 26, 15, 0)), "court": "Family Court"})
+             {**when("granted", london(2026, 10, 26, 15, 0)), **when("ends", london(2026, 10, 30, 15, 0)),
+              "court": "Family Court"})
     order = db.session.execute(db.select(EmergencyProtectionOrder)).scalar_one()
     order_url = f"/missing/epo/{order.id}"
     mine = form_fields(csc_client, order_url)
     post_new(csc_client, f"{order_url}/end", {**when("end-ended", london(2026, 10, 27, 8, 0)),
                                              "end-end_outcome": "discharged"}, form_url=order_url)
-    page = csc_client.post(f"{order_url}/extend", {**mine, "extend-days": "3"}, expected=200)
+    page = csc_client.post(f"{order_url}/extend", {**mine, **when("extend-extended", london(2026, 10, 27, 7, 0)),
+                                                   **when("extend-new_end", london(2026, 11, 2, 15, 0))},
+                           expected=200)
     assert "Someone else changed this record" in page
-    assert db.session.get(EmergencyProtectionOrder, order.id).extension_days == 0
+    assert not db.session.get(EmergencyProtectionOrder, order.id).is_extended
 
 
 @pytest.mark.parametrize("bad", ["abc", "", "1.5", "99999999999999999999", "-1"])

@@ -1,7 +1,7 @@
 """escalation fallbacks
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 10:45:31.197331
 
 """
@@ -12,7 +12,7 @@ import safeguarding.types
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "missing.return_interview": frozenset({PRACTITIONER, MANAGER, MASH}),
     "missing.close_return_interview": frozenset({MANAGER}),
     "missing.epo": frozenset({PRACTITIONER, MANAGER, MASH}),
+    "missing.arrest": frozenset({PRACTITIONER, MANAGER, MASH}),  # an arrest of a child, in or out of an episode
     "missing.prompt": frozenset({MASH, MANAGER}),
     "difference.raise": CASE_ROLES,
     "difference.view": CASE_ROLES,  # subject to difference_scope
@@ -50,6 +51,7 @@ AGENCY_ACTIONS: dict[str, frozenset[str]] = {
     "missing.return_interview": frozenset({"childrens_social_care"}),
     "missing.close_return_interview": frozenset({"childrens_social_care"}),
     "missing.epo": frozenset({"childrens_social_care"}),
+    "missing.arrest": frozenset({"police"}),
 }
 
 #: Flask's own static files; every other public view says so with @public

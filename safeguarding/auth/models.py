@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -106,6 +106,13 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: wrong passwords in a row for this account, from any address: kept in the database so every web process and
+    #: every attacker's address counts towards the same limit
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    #: no sign-in until then, however right the password (the page says the same as for a wrong one)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set when an administrator chose the password: the person must choose their own before doing anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined", foreign_keys=[agency_id])
     line_manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[line_manager_id])

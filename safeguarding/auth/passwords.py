@@ -47,6 +47,18 @@ def _core(password: str) -> str:
     return re.sub(r"^[\W\d_]+|[\W\d_]+$", "", password.lower())
 
 
+def _local_words() -> tuple[str, ...]:
+    """The partnership's own name ("Northshire-2026!" is the first thing an attacker here tries)."""
+    try:
+        from flask import current_app, has_app_context
+    except ImportError:  # pragma: no cover
+        return ()
+    if not has_app_context():
+        return ()
+    name = str(current_app.config.get("PARTNERSHIP_NAME", ""))
+    return tuple(w for w in re.findall(r"[a-z]+", name.lower()) if len(w) >= 4)
+
+
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """A GOV.UK-style error message if the password is not acceptable, otherwise None."""
     if len(password) < MIN_LENGTH:
@@ -58,7 +70,7 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     if lowered in common or _core(password) in common or len(set(lowered)) <= 3:
         return "Password is too easy to guess. Try three random words together"
     core = _core(password)
-    if core and any(core == word or core.replace(" ", "") == word for word in CONTEXT_WORDS):
+    if core and any(core == word or core.replace(" ", "") == word for word in CONTEXT_WORDS + _local_words()):
         return "Password must not be a word to do with this service. Try three random words together"
     local = email.split("@")[0].lower()
     if (local and len(local) >= 4 and local in lowered) or any(

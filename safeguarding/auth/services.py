@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func
+from datetime import timedelta
+
+from sqlalchemy import func, update
 
 from .. import audit
 from ..clock import now
@@ -27,18 +29,30 @@ def find_user_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def sign_in(email: str, password: str) -> User | None:
-    """The user if the email and password match an active account; audited either way.
+#: wrong passwords in a row, from any address, before an account is locked for LOCK_MINUTES (ASVS 2.2.1); the
+#: per-address limit (LOGIN_RATE_LIMIT) still applies on top
+LOCK_AFTER_FAILURES = 10
+LOCK_MINUTES = 15
 
-    The caller shows one message for every failure, so nobody can learn which emails have accounts, and commits
-    either way: a failed attempt is audited even though nothing else changes.
+
+def sign_in(email: str, password: str) -> User | None:
+    """The user if the email and password match an active, unlocked account; audited either way.
+
+    The caller shows one message for every failure (locked included), so nobody can learn which emails have
+    accounts, and commits either way: a failed attempt is audited and counted even though nothing else changes.
     """
     user = find_user_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is not None and user.locked_until is not None and user.locked_until > now():
+        audit.record("sign_in_failed", "user", user.id, user=user, detail="account locked after wrong passwords")
+        return None
     if not ok or user is None or not user.is_active:
+        if user is not None and not ok:
+            _count_failure(user)
         audit.record("sign_in_failed", "user", user.id if user else None, user=user,
                      detail=("inactive account" if ok and user else "bad email or password"))
         return None
+    user.failed_sign_ins, user.locked_until = 0, None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_sign_in_at = now()
@@ -47,6 +61,18 @@ def sign_in(email: str, password: str) -> User | None:
     db.session.flush()
     log.info("sign-in user=%s", user.id)
     return user
+
+
+def _count_failure(user: User) -> None:
+    """One more wrong password for this account, counted in the database (atomic, whichever process answers)."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(failed_sign_ins=User.failed_sign_ins + 1))
+    db.session.refresh(user, ["failed_sign_ins"])
+    if user.failed_sign_ins >= LOCK_AFTER_FAILURES:
+        user.failed_sign_ins, user.locked_until = 0, now() + timedelta(minutes=LOCK_MINUTES)
+        audit.record("account_locked", "user", user.id, user=user,
+                     detail=f"{LOCK_AFTER_FAILURES} wrong passwords in a row; locked for {LOCK_MINUTES} minutes")
+        log.warning("account locked user=%s", user.id)
 
 
 def sign_out(user: User) -> None:
@@ -63,6 +89,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise RuleError(problem, "new_password")
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now()
+    user.must_change_password = False
     ended = sessions.end_all_for(user.id, "password_changed")
     audit.record("password_changed", "user", user.id, user=user, detail=f"{ended} session(s) ended")
     sessions.start(user)  # keep this browser signed in with a fresh session
@@ -86,7 +113,9 @@ def _check_user_rules(data: dict, user: User | None = None) -> None:
         raise RuleError("Select a line manager from the list", "line_manager_id")
 
 
-def create_user(data: dict, password: str, *, actor=None) -> User:
+def create_user(data: dict, password: str, *, actor=None, chosen_by_owner: bool = False) -> User:
+    """`chosen_by_owner`: the password was typed by the person themselves (the first administrator at the command
+    line, demo users); otherwise an administrator chose it and the person must replace it at first sign-in."""
     _check_user_rules(data)
     problem = passwords.password_problem(password, email=data["email"], name=data["name"])
     if problem:
@@ -95,6 +124,7 @@ def create_user(data: dict, password: str, *, actor=None) -> User:
     user.email = user.email.strip().lower()
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = now()
+    user.must_change_password = not chosen_by_owner  # only its owner should know a password
     db.session.add(user)
     db.session.flush()
     audit.record("create", "user", user.id, user=actor,
@@ -106,6 +136,11 @@ def create_user(data: dict, password: str, *, actor=None) -> User:
 
 def update_user(user: User, data: dict, *, actor=None) -> dict:
     _check_user_rules(data, user)
+    if actor is not None and actor.id == user.id and (data.get("role", user.role) != user.role
+                                                      or data.get("agency_id", user.agency_id) != user.agency_id):
+        # An administrator who could make themselves a manager could open any child's record: another
+        # administrator must make that change, and the audit trail shows who.
+        raise RuleError("You cannot change your own role or agency: ask another administrator", "role")
     before = audit.snapshot(user, USER_FIELDS)
     for key in USER_FIELDS:
         if key in data:
@@ -132,6 +167,8 @@ def reset_password(user: User, password: str, *, actor=None) -> None:
         raise RuleError(problem, "password")
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = now()
+    user.must_change_password = True  # the administrator knows it; the person chooses their own at next sign-in
+    user.failed_sign_ins, user.locked_until = 0, None
     ended = sessions.end_all_for(user.id, "password_changed")
     audit.record("password_reset", "user", user.id, user=actor, detail=f"{ended} session(s) ended")
     db.session.flush()

@@ -26,12 +26,14 @@ class RecordVersion:
 
     def validate_version(self, field):
         # A tampered or truncated hidden field is the person's problem to fix by reloading, never a server error.
-        if not _VERSION_RE.match((field.data or "").strip()):
+        # What was posted, not field.data: a form built with obj= would otherwise take the record's current version
+        # when the POST carried none, and a change on an unknown version would pass as a fresh one.
+        if not field.raw_data or not _VERSION_RE.match((field.raw_data[0] or "").strip()):
             raise ValidationError("This page is out of date. Reload the page and make your change again")
 
     @property
     def version_number(self) -> int:
-        return int(self.version.data.strip())
+        return int(str(self.version.data).strip())
 
 
 class ChildForm(OnceForm, FlaskForm):

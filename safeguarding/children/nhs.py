@@ -11,7 +11,7 @@ def normalise(value: str) -> str:
 
 
 def _check_digit_matches(digits: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - (total % 11)
     if check == 11:
         check = 0

@@ -23,7 +23,8 @@ from .models import (DifferenceNotice, DifferenceStage, Outcome, PolicyStage, Pr
 
 log = logging.getLogger("safeguarding.differences")
 
-DIFFERENCE_FIELDS = ("child_id", "decision_id", "action_id", "raised_by_agency_id", "against_agency_id", "about", "concern", "outcome_sought",
+DIFFERENCE_FIELDS = ("child_id", "decision_id", "action_id", "raised_by_agency_id", "against_agency_id", "about",
+                     "concern", "outcome_sought",
                      "immediate_risk", "theme", "policy_id", "status", "current_stage")
 STAGE_FIELDS = ("number", "name", "urgent", "due_at", "raising_lead_id", "responding_lead_id", "skip_reason",
                 "outcome", "discussion", "agreed_plan", "plan_due_at", "closed_at")
@@ -206,7 +207,8 @@ def raise_difference(child, data: dict, *, actor, decision=None, action=None) ->
                         "start_stage")
     difference = ProfessionalDifference(
         child_id=child.id, decision_id=decision.id if decision is not None else None,
-        action_id=action.id if action is not None else None, raised_by_id=actor.id, raised_by_agency_id=actor.agency_id, against_agency_id=against.id,
+        action_id=action.id if action is not None else None, raised_by_id=actor.id,
+        raised_by_agency_id=actor.agency_id, against_agency_id=against.id,
         about=data["about"], concern=data["concern"], outcome_sought=data["outcome_sought"], immediate_risk=urgent,
         theme=data["theme"], policy_id=policy.id, status=Status.OPEN.value, current_stage=rule.number,
         raised_at=now())

@@ -16,7 +16,7 @@ from ..pagination import paginate
 from ..service import RuleError, StaleEdit, expect_version, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
-from . import services
+from . import services, stages
 from .access import difference_scope, visible_difference_or_404
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
@@ -256,7 +256,8 @@ def _raise_page(form: RaiseForm, child: Child | None, *, back: tuple[str, str], 
             _apply_error(form, err, "about")
         else:
             difference = raised[0]
-            flash(f"Professional difference {difference.reference} raised. {difference.open_stage.responding_lead.name} "
+            flash(f"Professional difference {difference.reference} raised. "
+                  f"{difference.open_stage.responding_lead.name} "
                   f"has been told and must respond by {_due(difference.open_stage)}.", "success")
             return redirect(url)
     if discussion is not None:
@@ -291,7 +292,8 @@ def show(difference_id: int):
     source_visible = source is not None and db.session.execute(db.select(StrategyDiscussion.id).where(
         StrategyDiscussion.id == source.id, discussion_scope(current_user))).first() is not None
     return render_template("differences/show.html", difference=difference, notices=notices, names=names,
-                           agencies=agencies, source=source, source_visible=source_visible, can_act=services.can_act(difference, current_user),
+                           agencies=agencies, source=source, source_visible=source_visible,
+                           can_act=services.can_act(difference, current_user),
                            overdue=difference.open_stage is not None and difference.open_stage.due_at <= now(),
                            can_withdraw=services.can_withdraw(difference, current_user))
 
@@ -358,6 +360,12 @@ def _lead_choices(form: EscalateForm, difference: ProfessionalDifference) -> Non
         .order_by(User.name)).scalars().all()
     form.raising_lead_id.label.text = f"Who will lead for {difference.raised_by_agency.name}?"
     form.responding_lead_id.label.text = f"Who will answer for {difference.against_agency.name}?"
+    ranks = stages.lead_ranks(difference.policy.as_rules())
+    needs = [f"stage {number}: {stages.RANK_WORDS[rank]}" for number, rank in sorted(ranks.items())
+             if number > (difference.current_stage or 0) and rank > stages.ANYONE]
+    if needs:
+        form.raising_lead_id.description = form.responding_lead_id.description = (
+            "Each side is led by someone senior enough for the stage (" + "; ".join(needs) + ")")
     form.raising_lead_id.choices = [(0, "Select a person")] + [
         (u.id, _person(u)) for u in people if u.agency_id == difference.raised_by_agency_id]
     form.responding_lead_id.choices = [(0, "Select a person")] + [

@@ -6,6 +6,7 @@ from sqlalchemy import false, func, or_, select, true
 from ..auth.access import can, child_scope, register_child_link, sees_all_cases
 from ..children.models import Child
 from .models import (
+    Arrest,
     EmergencyProtectionOrder,
     MissingEpisode,
     PoliceProtection,
@@ -15,7 +16,8 @@ from .models import (
 
 # --- Missing children and emergency powers ----------------------------------------------------------------------
 # The police record episodes and police protection; children's social care must offer every missing child a
-# return home interview and is told of every police protection (s46(3)(a)), so it sees every child with either.
+# return home interview and is told of every police protection (s46(3)(a)) and every arrest, so it sees every
+# child with any of them.
 # Anyone else sees the episodes of a child they may already see: an education or health practitioner who is not
 # involved sees none.
 
@@ -27,12 +29,15 @@ def _missing_child_link(user):
             PoliceProtection.recorded_by_agency_id == user.agency_id)),
         Child.id.in_(select(EmergencyProtectionOrder.child_id).where(
             EmergencyProtectionOrder.recorded_by_agency_id == user.agency_id)),
+        Child.id.in_(select(Arrest.child_id).where(Arrest.recorded_by_agency_id == user.agency_id)),
         Child.id.in_(select(ReturnInterview.child_id).where(ReturnInterview.assigned_to_id == user.id)),
         Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(RhiOffer.offered_by_id == user.id)),
     ]
     if user.agency is not None and user.agency.kind == "childrens_social_care":
         clauses.append(Child.id.in_(select(MissingEpisode.child_id)))
         clauses.append(Child.id.in_(select(PoliceProtection.child_id)))
+        # every arrest of a child is for children's social care and MASH to consider a strategy discussion
+        clauses.append(Child.id.in_(select(Arrest.child_id)))
     return or_(*clauses)
 
 
@@ -70,7 +75,8 @@ def first_recorded_event(child_id: int):
     found = []
     for column, what in ((MissingEpisode.reported_missing_at, "reported missing"),
                          (PoliceProtection.started_at, "taken into police protection"),
-                         (EmergencyProtectionOrder.granted_at, "made subject to an emergency protection order")):
+                         (EmergencyProtectionOrder.granted_at, "made subject to an emergency protection order"),
+                         (Arrest.arrested_at, "arrested")):
         first = db.session.execute(select(func.min(column)).where(column.class_.child_id == child_id)).scalar()
         if first is not None:
             found.append((first, what))

@@ -9,7 +9,8 @@
   the 72 hours remain. Closed by the first offer (refused or not), completion, or closing as not held.
 - Police protection (s46): three clocks while it lasts, at 48 hours (plan the end), 66 hours (six hours left)
   and the 72-hour end. Owner: the officer who recorded it; escalated to their line manager.
-- Emergency protection order: expiry (8 days, or the extended date). Owner: the social worker who recorded it.
+- Emergency protection order: expiry at the end the court specified (at most what s45 allows), or the
+  extended end. Owner: the social worker who recorded it.
 
 Each query is one indexed range scan over open rows due before `due_before`.
 """

@@ -1,7 +1,8 @@
 """The missing-children part of the demo story.
 
 Jordan has gone missing three times this month (MASH is prompted to convene a strategy discussion); he came
-back last night and has declined one offer of a return home interview. Ellie is in police protection. Tyler is
+back last night and has declined one offer of a return home interview; he was arrested last week at the train
+station, between episodes (MASH is prompted again: every arrest of a child is). Ellie is in police protection. Tyler is
 subject to an emergency protection order. Older returns give the figures page something to show.
 """
 from __future__ import annotations
@@ -52,9 +53,13 @@ def seed(users: dict, agencies: list) -> str:
     for days_ago in (24, 11):
         _episode(police, jordan, at - timedelta(days=days_ago, hours=6), at - timedelta(days=days_ago, hours=1),
                  missing_from="childrens_home", detail="Elm House", indicators=["county_lines"])
-    last = _episode(police, jordan, at - timedelta(hours=30), at - timedelta(hours=14), missing_from="childrens_home",
-                    detail="Elm House", ref="NP/2291", risk="high", indicators=["county_lines", "criminal_exploitation"],
+    last = _episode(police, jordan, at - timedelta(hours=30), at - timedelta(hours=14),
+                    missing_from="childrens_home", detail="Elm House", ref="NP/2291", risk="high",
+                    indicators=["county_lines", "criminal_exploitation"],
                     circumstances="Seen getting into a car with two older males", found="Train station, Leeds")
+    services.record_arrest(jordan, {"arrested_at": at - timedelta(days=6, hours=3), "exploitation": "yes",
+                                    "episode_id": None, "police_reference": "NP/3310",
+                                    "note": "Found with cash and two phones at the train station"}, actor=police)
     services.record_offer(last.return_interview, {"offered_at": at - timedelta(hours=4), "method": "in_person",
                                                   "response": "declined", "note": "Said he was too tired to talk"},
                           actor=worker)
@@ -78,7 +83,9 @@ def seed(users: dict, agencies: list) -> str:
         "place_of_safety": "Emergency foster placement", "reason": "Found alone at home at 2am, aged 7"},
         actor=police)
     tyler = _child(worker, "Tyler", "Brooks", date(2023, 1, 12))
-    services.record_epo(tyler, {"granted_at": at - timedelta(days=3), "court": "Northshire Family Court"},
-                        actor=worker)
+    granted = at - timedelta(days=3)
+    # the court specified 7 days, one fewer than the most s45(1) allows
+    services.record_epo(tyler, {"granted_at": granted, "ends_at": granted + timedelta(days=7),
+                                "court": "Northshire Family Court", "police_protection_id": None}, actor=worker)
     db.session.commit()
-    return "missing episodes, return home interviews, police protection and an EPO"
+    return "missing episodes, return home interviews, an arrest, police protection and an EPO"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+from wtforms import (BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import (DataRequired, InputRequired, NumberRange, Optional, ValidationError)
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..children.forms import RecordVersion
 from ..clock import now, to_london
@@ -91,7 +91,9 @@ class EpisodeForm(OnceForm, MomentForm):
     indicators = SelectMultipleField("Harm or exploitation indicators", choices=INDICATORS,
                                      widget=GovCheckboxesInput(), validators=[Optional()],
                                      description="Select all that apply")
-    arrested = BooleanField("The child was arrested while missing or on return", widget=GovCheckboxInput())
+    arrested = BooleanField("The child was arrested while missing or on return", widget=GovCheckboxInput(),
+                            description="Record the arrest itself, with when and any signs of exploitation, from "
+                                        "the child's page")
     circumstances = _area("Circumstances", 5000, description="What is known about why and how the child went missing")
     submit = SubmitField("Save episode", widget=GovSubmitInput())
 
@@ -282,6 +284,9 @@ class PoliceProtectionEndForm(RecordVersion, MomentForm):
     ended_time = TimeOfDayField("Time police protection ended")
     end_outcome = _radio("What happened", PP_OUTCOMES, "Select what happened when police protection ended")
     end_note = _area("Details (optional)", 2000)
+    breach_reason = _area("Why police protection lasted longer than 72 hours", 2000,
+                          description="Only if it ended more than 72 hours after it began: the law allows 72 hours "
+                                      "at most, so the record says what happened and why")
     submit = SubmitField("Record the end", widget=GovSubmitInput())
 
     started_at: datetime | None = None
@@ -290,53 +295,106 @@ class PoliceProtectionEndForm(RecordVersion, MomentForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        value = self.instant("ended_date", "ended_time")
-        if valid and self.started_at and value > rules.police_protection_ends_at(self.started_at):
-            self.ended_date.errors.append("Police protection cannot last more than 72 hours: the date and time it "
-                                          "ended must be no later than 72 hours after it began")
+        if not valid or self.started_at is None:
+            return valid
+        ended = self.instant("ended_date", "ended_time")
+        # an end after 72 hours is a fact to record, never refused; only its reason is required
+        if rules.police_protection_breached(self.started_at, ended) and not (self.breach_reason.data or "").strip():
+            self.breach_reason.errors.append("Police protection lasted more than 72 hours: enter why, so the "
+                                             "breach is recorded")
             return False
         return valid
 
     def data_for_service(self) -> dict:
         return {"ended_at": self.instant("ended_date", "ended_time"), "end_outcome": self.end_outcome.data,
-                "end_note": (self.end_note.data or "").strip()}
+                "end_note": (self.end_note.data or "").strip(),
+                "breach_reason": (self.breach_reason.data or "").strip()}
 
 
 class EpoForm(OnceForm, MomentForm):
     granted_date = GovDateField("Date the order was granted")
     granted_time = TimeOfDayField("Time the order was granted")
+    ends_date = GovDateField("Date the order ends", description="The end the court specified, as on the order")
+    ends_time = TimeOfDayField("Time the order ends")
+    #: choices are the child's police protections and "no": set by the view, removed when there are none
+    after_police_protection = RadioField(
+        "Was the order made on the designated officer's application, after police protection?",
+        widget=GovRadioInput(), validators=[InputRequired("Select whether the order followed police protection")],
+        description="Section 45(3): the 8 days then begin with the first day of police protection")
     court = _text("Court", 200, "Enter the court that made the order")
     submit = SubmitField("Record the order", widget=GovSubmitInput())
 
     moments = (("granted_date", "granted_time", "the order was granted", None, ""),)
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # the end is usually still to come, so it is not one of the past `moments`
+        if self.ends_date.errors or self.ends_time.errors:
+            return False
+        if self.ends_date.data is None:
+            self.ends_date.errors.append("Enter the date the order ends")
+            return False
+        if not (self.ends_time.data or "").strip():
+            self.ends_time.errors.append("Enter the time the order ends")
+            return False
+        granted = self.instant("granted_date", "granted_time") if valid else None
+        if granted is not None and self.instant("ends_date", "ends_time") <= granted:
+            self.ends_date.errors.append("Date the order ends must be after it was granted")
+            return False
+        return valid
+
+    def police_protection_id(self) -> int | None:
+        field = getattr(self, "after_police_protection", None)
+        return int(field.data) if field is not None and field.data and field.data != "no" else None
+
     def data_for_service(self) -> dict:
-        return {"granted_at": self.instant("granted_date", "granted_time"), "court": self.court.data.strip()}
+        return {"granted_at": self.instant("granted_date", "granted_time"),
+                "ends_at": self.instant("ends_date", "ends_time"), "court": self.court.data.strip(),
+                "police_protection_id": self.police_protection_id()}
 
 
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(f"{self.label.text} must be a whole number, like 7") from None
+class EpoEditForm(RecordVersion, EpoForm):
+    """Correcting the order: the end is the one the court first specified; an extension keeps its own end."""
+
+    submission_key = None
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class EpoExtendForm(RecordVersion, FlaskForm):
-    days = WholeNumberField("Extension in days", widget=GovTextInput(),
-                        description=f"At most {rules.EPO_MAX_EXTENSION_DAYS} days; an order can be extended once",
-                        validators=[InputRequired("Enter the number of days the court extended the order by"),
-                                    NumberRange(1, rules.EPO_MAX_EXTENSION_DAYS,
-                                                f"Extension must be between 1 and {rules.EPO_MAX_EXTENSION_DAYS} "
-                                                "days")])
+class EpoExtendForm(RecordVersion, MomentForm):
+    extended_date = GovDateField("Date the court extended the order",
+                                 description="An order can be extended only while it is in force")
+    extended_time = TimeOfDayField("Time the court extended the order")
+    new_end_date = GovDateField("Date the extended order ends",
+                                description=f"At most {rules.EPO_MAX_EXTENSION_DAYS} days after the order's "
+                                            "stated end; an order can be extended once")
+    new_end_time = TimeOfDayField("Time the extended order ends")
     submit = SubmitField("Record the extension", widget=GovSubmitInput())
 
+    granted_at: datetime | None = None
+    #: said before anything else: a second extension is refused whatever its dates
     already_extended = False
+    moments = (("extended_date", "extended_time", "the court extended the order", "granted_at",
+                "Date the court extended the order must be after it was granted, {when}"),)
 
-    def validate_days(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
         if self.already_extended:
-            raise ValidationError("This order has already been extended: an emergency protection order can be "
-                                  "extended only once")
+            self.extended_date.errors.append("This order has already been extended: an emergency protection order "
+                                             "can be extended only once")
+            return False
+        if self.new_end_date.errors or self.new_end_time.errors:
+            return False
+        if self.new_end_date.data is None:
+            self.new_end_date.errors.append("Enter the date the extended order ends")
+            return False
+        if not (self.new_end_time.data or "").strip():
+            self.new_end_time.errors.append("Enter the time the extended order ends")
+            return False
+        return valid
+
+    def data_for_service(self) -> dict:
+        return {"extended_at": self.instant("extended_date", "extended_time"),
+                "new_end": self.instant("new_end_date", "new_end_time")}
 
 
 class EpoEndForm(RecordVersion, MomentForm):
@@ -351,6 +409,36 @@ class EpoEndForm(RecordVersion, MomentForm):
 
     def data_for_service(self) -> dict:
         return {"ended_at": self.instant("ended_date", "ended_time"), "end_outcome": self.end_outcome.data}
+
+
+class ArrestForm(OnceForm, MomentForm):
+    arrested_date = GovDateField("Date of the arrest")
+    arrested_time = TimeOfDayField("Time of the arrest")
+    exploitation = _radio("Are there signs that the child is being exploited?",
+                          list(rules.EXPLOITATION_ANSWERS.items()),
+                          "Select whether there are signs that the child is being exploited",
+                          description="For example, found with drugs or cash far from home, with older people, or "
+                                      "in a place linked to county lines")
+    #: choices are the child's recent episodes and "no": set by the view, removed when there are none
+    episode = RadioField("Was the child arrested during a missing episode, or on return from one?",
+                         widget=GovRadioInput(),
+                         validators=[InputRequired("Select whether the child was arrested during a missing episode")])
+    police_reference = _text("Police reference (optional)", 50)
+    note = _area("What happened (optional)", 5000,
+                 description="The offence, where, and who the child was with, as far as is known")
+    submit = SubmitField("Record the arrest", widget=GovSubmitInput())
+
+    moments = (("arrested_date", "arrested_time", "of the arrest", None, ""),)
+
+    def episode_id(self) -> int | None:
+        field = getattr(self, "episode", None)
+        return int(field.data) if field is not None and field.data and field.data != "no" else None
+
+    def data_for_service(self) -> dict:
+        return {"arrested_at": self.instant("arrested_date", "arrested_time"),
+                "exploitation": self.exploitation.data, "episode_id": self.episode_id(),
+                "police_reference": (self.police_reference.data or "").strip(),
+                "note": (self.note.data or "").strip()}
 
 
 class PromptCloseForm(FlaskForm):

@@ -1,5 +1,5 @@
-"""Missing episodes, return home interviews, prevention interviews, police protection, EPOs and the prompts
-to convene a strategy discussion that they raise."""
+"""Missing episodes, return home interviews, prevention interviews, arrests, police protection, EPOs and the
+prompts to convene a strategy discussion that they raise."""
 from __future__ import annotations
 
 import enum
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import now
 from ..extensions import db
 from ..types import UTCDateTime
+from .rules import EXPLOITATION_ANSWERS
 
 MISSING_FROM = [("home", "Home"), ("foster_care", "Foster care"), ("childrens_home", "Children's home"),
                 ("school", "School"), ("other", "Other")]
@@ -50,13 +51,17 @@ class RhiStatus(str, enum.Enum):
 
 class PromptReason(str, enum.Enum):
     REPEAT_MISSING = "repeat_missing"
+    #: raised only before every arrest prompted (ARREST); kept so those prompts still read as they were raised
     ARREST_EXPLOITATION = "arrest_exploitation"
+    #: every arrest of a child, whatever the exploitation answer (the briefing: "whenever a child is arrested")
+    ARREST = "arrest"
     POLICE_PROTECTION = "police_protection"
 
 
 PROMPT_LABELS = {
     PromptReason.REPEAT_MISSING.value: "Repeatedly missing",
     PromptReason.ARREST_EXPLOITATION.value: "Arrested with signs of exploitation",
+    PromptReason.ARREST.value: "Arrested",
     PromptReason.POLICE_PROTECTION.value: "Taken into police protection",
 }
 
@@ -81,7 +86,8 @@ class MissingEpisode(db.Model):
     risk_level: Mapped[str] = mapped_column(String(10))
     #: harm or exploitation indicators seen, a list of INDICATORS codes
     indicators: Mapped[list] = mapped_column(JSON, default=list)
-    #: arrested while missing or on return: with exploitation indicators this prompts a strategy discussion
+    #: arrested while missing or on return: prompts a strategy discussion, as every arrest does. The arrest
+    #: itself (when, exploitation) is an Arrest on the child, which can also happen outside any episode
     arrested: Mapped[bool] = mapped_column(Boolean, default=False)
     circumstances: Mapped[str] = mapped_column(Text, default="")
     #: found or returned; empty while the child is still missing
@@ -273,6 +279,10 @@ class PoliceProtection(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_outcome: Mapped[str | None] = mapped_column(String(20))
     end_note: Mapped[str] = mapped_column(Text, default="")
+    #: ended after the 72 hours s46(6) allows: recorded as it happened, never refused, so the breach is counted
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: why it lasted longer; required for a breach, because explaining it is what the breach record is for
+    breach_reason: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -287,13 +297,18 @@ class PoliceProtection(db.Model):
     def is_active(self) -> bool:
         return self.ended_at is None
 
+    def overdue(self, at: datetime) -> bool:
+        """Still open after its 72 hours: a breach happening now, shown as one until the end is recorded."""
+        return self.ended_at is None and at > self.ends_at
+
     @property
     def outcome_label(self) -> str:
         return LABELS["pp_outcome"].get(self.end_outcome or "", "")
 
 
 class EmergencyProtectionOrder(db.Model):
-    """Sections 44-45: a court order of at most 8 days, extendable once by at most 7."""
+    """Sections 44-45: a court order for the period the court specifies, at most 8 days, extendable once by at
+    most 7 while it is in force."""
 
     __tablename__ = "emergency_protection_order"
     __table_args__ = (Index("ix_epo_open", "ended_at", "expires_at"),)
@@ -302,9 +317,15 @@ class EmergencyProtectionOrder(db.Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     court: Mapped[str] = mapped_column(String(200))
-    #: rules.epo_expires_at(granted_at, extension_days)
+    #: the end in force: the one the court specified (rules.check_epo_end), or the extended one. The expiry
+    #: reminder reads it, so a 3-day order is chased on its third day, not the eighth
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    #: made on the designated officer's application after this police protection (s46(7)): s45(3) then counts
+    #: the 8 days from its first day
+    police_protection_id: Mapped[int | None] = mapped_column(ForeignKey("police_protection.id"), index=True)
+    #: the end the court first specified; an extension runs at most 7 days from it (s45(5))
+    extended_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the court extended the order, which must be while it was still in force (s45(4))
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_outcome: Mapped[str | None] = mapped_column(String(20))
@@ -316,6 +337,7 @@ class EmergencyProtectionOrder(db.Model):
 
     child = relationship("Child")
     recorded_by = relationship("User")
+    police_protection = relationship("PoliceProtection")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -323,9 +345,47 @@ class EmergencyProtectionOrder(db.Model):
     def is_extended(self) -> bool:
         return self.extended_at is not None
 
+    def lapsed(self, at: datetime) -> bool:
+        """Its end has passed but no one has recorded how it ended: never shown as in force."""
+        return self.ended_at is None and at >= self.expires_at
+
     @property
     def outcome_label(self) -> str:
         return LABELS["epo_outcome"].get(self.end_outcome or "", "")
+
+
+class Arrest(db.Model):
+    """A child arrested, inside or outside a missing episode: every arrest prompts MASH to consider a strategy
+    discussion (adolescents are children first; arrest is a sign of vulnerability, often of exploitation)."""
+
+    __tablename__ = "child_arrest"
+    __table_args__ = (Index("ix_child_arrest_child_arrested", "child_id", "arrested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    arrested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: rules.EXPLOITATION_ANSWERS; asked every time with no answer set, never assumed "no"
+    exploitation: Mapped[str] = mapped_column(String(10))
+    #: the missing episode it happened in or on return from, if any
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("missing_episode.id"), index=True)
+    police_reference: Mapped[str] = mapped_column(String(50), default="")
+    #: what happened and what is known of who the child was with, in the officer's words
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the agency that recorded the arrest can always see the child
+    recorded_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    child = relationship("Child")
+    episode = relationship("MissingEpisode")
+    recorded_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def exploitation_label(self) -> str:
+        return EXPLOITATION_ANSWERS.get(self.exploitation, self.exploitation)
 
 
 class DiscussionPrompt(db.Model):
@@ -338,7 +398,7 @@ class DiscussionPrompt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
     reason: Mapped[str] = mapped_column(String(30))
-    #: what raised it: an episode or a police protection
+    #: what raised it: an episode, an arrest or a police protection
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int] = mapped_column(Integer)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -19,8 +19,8 @@ from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from ..templating import london
 from . import rules
-from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, PreventionInterview,
-                     PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
+                     PreventionInterview, PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 
 log = logging.getLogger("safeguarding.missing")
 
@@ -35,7 +35,7 @@ EPO_FIELDS = ("granted_at", "court")
 #: about the child and family, so the audit log says only that they changed
 FREE_TEXT = ("missing_from_detail", "circumstances", "found_where", "returned_by", "interview_location", "why_left",
              "where_and_with_whom", "harm", "health_needs", "support_and_referrals", "reason", "note",
-             "place_of_safety", "end_note", "not_held_reason", "close_note")
+             "place_of_safety", "end_note", "not_held_reason", "close_note", "breach_reason")
 
 __all__ = ["RuleError", "StaleEdit"]
 
@@ -119,7 +119,7 @@ def update_episode(episode: MissingEpisode, data: dict, expected_version: int | 
     if not changes:
         return {}
     audit.record("update", "missing_episode", episode.id, user=actor, changes=changes)
-    _raise_prompts(episode, actor)
+    _raise_prompts(episode, actor, repeat="reported_missing_at" in changes, arrest="arrested" in changes)
     log.info("missing episode updated id=%s", episode.id)
     return changes
 
@@ -343,47 +343,131 @@ def _check_no_overlapping_police_protection(child, started: datetime) -> None:
 
 
 def end_police_protection(pp: PoliceProtection, data: dict, *, actor, expected_version: int | None) -> None:
+    """Record the end as it happened: after 72 hours it is a breach, kept with its reason and counted."""
     expect_version(pp, expected_version)
     if not pp.is_active:
         raise RuleError("This police protection has already ended", "ended_date")
-    rules.check_police_protection_end(pp.started_at, data["ended_at"], now())
+    reason = (data.get("breach_reason") or "").strip()
+    breached = rules.check_police_protection_end(pp.started_at, data["ended_at"], now(), reason)
     pp.ended_at, pp.end_outcome, pp.end_note = data["ended_at"], data["end_outcome"], data.get("end_note", "")
-    audit.record("update", "police_protection", pp.id, user=actor,
-                 changes={"ended_at": {"to": pp.ended_at.isoformat()}, "end_outcome": {"to": pp.end_outcome},
-                          "end_note": {"changed": True}})
+    pp.breached = breached
+    # a reason typed for an end within 72 hours explains no breach: keeping it would suggest one
+    pp.breach_reason = reason if breached else ""
+    changes = {"ended_at": {"to": pp.ended_at.isoformat()}, "end_outcome": {"to": pp.end_outcome},
+               "end_note": {"changed": True}, "breached": {"to": breached}}
+    if breached:
+        changes["breach_reason"] = {"changed": True}
+    audit.record("update", "police_protection", pp.id, user=actor, changes=changes)
     db.session.flush()
-    log.info("police protection ended id=%s", pp.id)
+    log.info("police protection ended id=%s breached=%s", pp.id, breached)
+
+
+def _police_protection_before(child, pp_id: int | None, granted_at: datetime) -> PoliceProtection | None:
+    if pp_id is None:
+        return None
+    pp = db.session.get(PoliceProtection, pp_id)
+    if pp is None or pp.child_id != child.id:
+        raise RuleError("Select whether the order followed police protection", "after_police_protection")
+    if pp.started_at > granted_at:
+        raise RuleError(f"The order must be granted after police protection began, {london(pp.started_at)}",
+                        "after_police_protection")
+    return pp
 
 
 def record_epo(child, data: dict, *, actor) -> EmergencyProtectionOrder:
-    _not_future(data["granted_at"], "Time the order was granted", "granted_time")
-    _after_birth(child, data["granted_at"], "Date the order was granted", "granted_date")
-    epo = EmergencyProtectionOrder(child_id=child.id, expires_at=rules.epo_expires_at(data["granted_at"]),
+    """Record the order with the end the court specified, which may be no later than s45 allows."""
+    granted, ends = data["granted_at"], data["ends_at"]
+    _not_future(granted, "Time the order was granted", "granted_time")
+    _after_birth(child, granted, "Date the order was granted", "granted_date")
+    pp = _police_protection_before(child, data.get("police_protection_id"), granted)
+    try:
+        rules.check_epo_end(granted, ends, pp.started_at if pp else None)
+    except RuleError as err:
+        raise RuleError(err.message, "ends_date") from None
+    epo = EmergencyProtectionOrder(child_id=child.id, expires_at=ends, police_protection_id=pp.id if pp else None,
                                    recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
                                    **{k: data[k] for k in EPO_FIELDS})
     db.session.add(epo)
     db.session.flush()
     audit.record("create", "emergency_protection_order", epo.id, user=actor,
                  changes={"child_id": {"to": child.id},
-                          **audit.changes_between({}, audit.snapshot(epo, EPO_FIELDS + ("expires_at",)))})
+                          **audit.changes_between({}, audit.snapshot(
+                              epo, EPO_FIELDS + ("expires_at", "police_protection_id")))})
     log.info("epo recorded id=%s child=%s", epo.id, child.id)
     return epo
 
 
-def extend_epo(epo: EmergencyProtectionOrder, days: int, *, actor, expected_version: int | None) -> None:
+def correct_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> dict:
+    """Correct the grant, the court's end or whether it followed police protection. The end in force moves with
+    a corrected stated end, and a recorded extension is checked again against it (made while in force, at most
+    7 days on), so a correction cannot leave an order longer than s45 allows."""
     expect_version(epo, expected_version)
+    granted, ends = data["granted_at"], data["ends_at"]
+    _not_future(granted, "Time the order was granted", "granted_time")
+    _after_birth(epo.child, granted, "Date the order was granted", "granted_date")
+    pp = _police_protection_before(epo.child, data.get("police_protection_id"), granted)
+    try:
+        rules.check_epo_end(granted, ends, pp.started_at if pp else None)
+    except RuleError as err:
+        raise RuleError(err.message, "ends_date") from None
+    if epo.is_extended:
+        if epo.extended_at < granted:
+            raise RuleError(f"Date the order was granted must be before it was extended, {london(epo.extended_at)}",
+                            "granted_date")
+        try:
+            rules.check_epo_extension_end(ends, epo.expires_at, epo.extended_at, already_extended=False)
+        except RuleError as err:
+            raise RuleError(f"The extension recorded {london(epo.extended_at)} to {london(epo.expires_at)} no "
+                            f"longer fits: {err.message}", "ends_date") from None
+    current_end = epo.expires_at if epo.is_extended else ends
+    if epo.ended_at is not None and not granted <= epo.ended_at <= current_end:
+        raise RuleError(f"The order is recorded as ended {london(epo.ended_at)}, which must be between its grant "
+                        "and its end", "ends_date")
+    fields = ("granted_at", "court", "police_protection_id", "expires_at", "extended_from")
+    before = audit.snapshot(epo, fields)
+    epo.granted_at, epo.court = granted, data["court"]
+    epo.police_protection_id = pp.id if pp else None
+    if epo.is_extended:
+        epo.extended_from = ends
+    else:
+        epo.expires_at = ends
+    changes = audit.changes_between(before, audit.snapshot(epo, fields))
+    if changes:
+        audit.record("update", "emergency_protection_order", epo.id, user=actor, changes=changes)
+        db.session.flush()
+        log.info("epo corrected id=%s", epo.id)
+    return changes
+
+
+def extend_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> None:
+    """Record the court's one extension (s45(4)-(6)): made while the order was in force, to an end at most 7
+    days after its stated end. A lapsed order is refused, however soon after: it cannot be revived."""
+    expect_version(epo, expected_version)
+    at, new_end = data["extended_at"], data["new_end"]
     if epo.ended_at is not None:
-        raise RuleError("This order has ended and cannot be extended", "days")
-    rules.check_epo_extension(epo.is_extended, days)
+        raise RuleError(f"This order ended {london(epo.ended_at)} and cannot be extended", "extended_date")
+    _not_future(at, "Time the court extended the order", "extended_time")
+    if at < epo.granted_at:
+        raise RuleError(f"Date the court extended the order must be after it was granted, {london(epo.granted_at)}",
+                        "extended_date")
+    if epo.is_extended:
+        raise RuleError("This order has already been extended: an emergency protection order can be extended "
+                        "only once", "extended_date")
+    try:
+        rules.epo_extension_latest_end(epo.expires_at, at)
+    except RuleError as err:
+        raise RuleError(err.message, "extended_date") from None
+    try:
+        rules.check_epo_extension_end(epo.expires_at, new_end, at, epo.is_extended)
+    except RuleError as err:
+        raise RuleError(err.message, "new_end_date") from None
     old = epo.expires_at
-    epo.extension_days = days
-    epo.extended_at = now()
-    epo.expires_at = rules.epo_expires_at(epo.granted_at, days)
+    epo.extended_from, epo.extended_at, epo.expires_at = old, at, new_end
     audit.record("update", "emergency_protection_order", epo.id, user=actor,
-                 changes={"extension_days": {"from": 0, "to": days},
-                          "expires_at": {"from": old.isoformat(), "to": epo.expires_at.isoformat()}})
+                 changes={"extended_at": {"to": at.isoformat()},
+                          "expires_at": {"from": old.isoformat(), "to": new_end.isoformat()}})
     db.session.flush()
-    log.info("epo extended id=%s days=%s", epo.id, days)
+    log.info("epo extended id=%s", epo.id)
 
 
 def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_version: int | None) -> None:
@@ -401,6 +485,72 @@ def end_epo(epo: EmergencyProtectionOrder, data: dict, *, actor, expected_versio
                  changes={"ended_at": {"to": epo.ended_at.isoformat()}, "end_outcome": {"to": epo.end_outcome}})
     db.session.flush()
     log.info("epo ended id=%s", epo.id)
+
+
+# --- Arrests ------------------------------------------------------------------------------------------------
+
+
+ARREST_FIELDS = ("arrested_at", "exploitation", "episode_id", "police_reference", "note")
+
+
+def record_arrest(child, data: dict, *, actor) -> Arrest:
+    """Record an arrest of the child, inside or outside a missing episode. Every arrest prompts MASH to consider
+    a strategy discussion, whatever the exploitation answer: the answer informs the discussion, it does not
+    decide whether there is one."""
+    _lock_child(child.id)
+    arrested = data["arrested_at"]
+    _not_future(arrested, "Time of the arrest", "arrested_time")
+    _after_birth(child, arrested, "Date of the arrest", "arrested_date")
+    try:
+        rules.check_arrest(arrested, data.get("exploitation"), now())
+    except RuleError as err:
+        answered = data.get("exploitation") in rules.EXPLOITATION_ANSWERS
+        raise RuleError(err.message, "arrested_time" if answered else "exploitation") from None
+    episode_id = data.get("episode_id")
+    if episode_id is not None:
+        episode = db.session.get(MissingEpisode, episode_id)
+        if episode is None or episode.child_id != child.id:
+            raise RuleError("Select whether the child was arrested during a missing episode", "episode")
+        if arrested < episode.reported_missing_at:
+            raise RuleError("Date of the arrest must be after the child was reported missing, "
+                            f"{london(episode.reported_missing_at)}", "arrested_date")
+    arrest = Arrest(child_id=child.id, recorded_by_id=actor.id, recorded_by_agency_id=actor.agency_id,
+                    **{k: data.get(k) if k == "episode_id" else data[k] for k in ARREST_FIELDS})
+    db.session.add(arrest)
+    db.session.flush()
+    audit.record("create", "child_arrest", arrest.id, user=actor,
+                 changes={"child_id": {"to": child.id},
+                          **audit.changes_between({}, audit.snapshot(arrest, ARREST_FIELDS), FREE_TEXT)})
+    _open_prompt(child.id, PromptReason.ARREST, "child_arrest", arrest.id, actor)
+    log.info("arrest recorded id=%s child=%s", arrest.id, child.id)
+    return arrest
+
+
+def arrests_of(child_id: int) -> list[Arrest]:
+    return list(db.session.execute(select(Arrest).where(Arrest.child_id == child_id)
+                                   .order_by(Arrest.arrested_at.desc(), Arrest.id.desc())).scalars())
+
+
+def prompt_arrests(prompt: DiscussionPrompt) -> list[Arrest]:
+    """The arrests behind an arrest prompt: the one that raised it and those recorded after it until the next
+    arrest prompt (one prompt, one decision, but every arrest in front of it)."""
+    if prompt.reason != PromptReason.ARREST.value:
+        return []
+    query = select(Arrest).where(Arrest.child_id == prompt.child_id)
+    if prompt.object_type == "child_arrest":
+        # ids, not times: two arrests recorded in the same second still fall to the right prompt
+        following = db.session.execute(select(func.min(DiscussionPrompt.object_id)).where(
+            DiscussionPrompt.child_id == prompt.child_id, DiscussionPrompt.reason == prompt.reason,
+            DiscussionPrompt.object_type == "child_arrest", DiscussionPrompt.object_id > prompt.object_id)).scalar()
+        query = query.where(Arrest.id >= prompt.object_id)
+        if following is not None:
+            query = query.where(Arrest.id < following)
+    else:
+        # raised by an episode's arrested box: the arrests recorded while it waited
+        waiting = Arrest.created_at >= prompt.raised_at
+        query = query.where(waiting if prompt.closed_at is None else and_(waiting,
+                                                                           Arrest.created_at <= prompt.closed_at))
+    return list(db.session.execute(query.order_by(Arrest.arrested_at, Arrest.id)).scalars())
 
 
 # --- Prompts to convene a strategy discussion ----------------------------------------------------------------
@@ -423,31 +573,35 @@ def _open_prompt(child_id: int, reason: PromptReason, object_type: str, object_i
     return prompt
 
 
-def _raise_prompts(episode: MissingEpisode, actor) -> None:
+def _raise_prompts(episode: MissingEpisode, actor, *, repeat: bool = True, arrest: bool = True) -> None:
+    """Prompts for what this episode's new facts show. A correction re-tests only what it changed, so fixing a
+    police reference does not re-open a prompt someone has already dealt with."""
     threshold, window = _settings()
     times = list(db.session.execute(select(MissingEpisode.reported_missing_at).where(
         MissingEpisode.child_id == episode.child_id)).scalars())
-    if rules.is_repeat_missing(times, episode.reported_missing_at, threshold, window):
+    if repeat and rules.is_repeat_missing(times, episode.reported_missing_at, threshold, window):
         _open_prompt(episode.child_id, PromptReason.REPEAT_MISSING, "missing_episode", episode.id, actor)
-    if episode.arrested and episode.indicators:
-        _open_prompt(episode.child_id, PromptReason.ARREST_EXPLOITATION, "missing_episode", episode.id, actor)
+    if arrest and episode.arrested:
+        _open_prompt(episode.child_id, PromptReason.ARREST, "missing_episode", episode.id, actor)
 
 
 def prompt_episodes(prompt: DiscussionPrompt) -> list[MissingEpisode]:
-    """The episodes behind a prompt: those in the repeat window up to when it was raised, or the one episode."""
-    if prompt.reason == PromptReason.POLICE_PROTECTION.value:
+    """The episodes behind a prompt: for repeat missing, those of the fullest window that contains the episode
+    that raised it (rules.repeat_missing_window, the same test that raised it, so an episode entered late shows
+    with the later ones it completes); otherwise the one episode."""
+    if prompt.object_type != "missing_episode":
         return []
-    _, window = _settings()
-    trigger = db.session.get(MissingEpisode, prompt.object_id)
+    if prompt.reason != PromptReason.REPEAT_MISSING.value:
+        return list(db.session.execute(select(MissingEpisode).where(MissingEpisode.id == prompt.object_id))
+                    .scalars())
+    threshold, window = _settings()
+    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
+                                       .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)).scalars())
+    trigger = next((e for e in episodes if e.id == prompt.object_id), None)
     anchor = trigger.reported_missing_at if trigger is not None else prompt.raised_at
-    start = datetime.combine(anchor.astimezone(LONDON).date() - timedelta(days=window - 1),
-                             datetime.min.time(), tzinfo=LONDON)
-    query = select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
-    if prompt.reason == PromptReason.REPEAT_MISSING.value:
-        query = query.where(MissingEpisode.reported_missing_at >= start)
-    else:
-        query = query.where(MissingEpisode.id == prompt.object_id)
-    return list(db.session.execute(query.order_by(MissingEpisode.reported_missing_at)).scalars())
+    inside = set(rules.repeat_missing_window([e.reported_missing_at for e in episodes], anchor, threshold, window))
+    # a corrected date can leave the window short of the threshold: the episode that raised it still shows
+    return [e for e in episodes if e.reported_missing_at in inside] or ([trigger] if trigger else [])
 
 
 def prompt_note(prompt: DiscussionPrompt) -> str:
@@ -455,6 +609,12 @@ def prompt_note(prompt: DiscussionPrompt) -> str:
 
     Dates and facts only; the discussion record, not an email, is where this appears."""
     lines = [f"Prompted by: {prompt.label.lower()} (raised {london(prompt.raised_at)})."]
+    for arrest in prompt_arrests(prompt):
+        during = f"; during the missing episode reported {london(arrest.episode.reported_missing_at)}" \
+            if arrest.episode else ""
+        lines.append(f"- Arrested {london(arrest.arrested_at)}; signs of exploitation: "
+                     f"{arrest.exploitation_label.lower()}"
+                     f"{'; police reference ' + arrest.police_reference if arrest.police_reference else ''}{during}.")
     if prompt.reason == PromptReason.POLICE_PROTECTION.value:
         pp = db.session.get(PoliceProtection, prompt.object_id)
         if pp is not None:
@@ -513,6 +673,12 @@ class ChildSummary:
     epos: list[EmergencyProtectionOrder]
     threshold: int
     window_days: int
+    #: ended police protections that lasted beyond 72 hours: kept in view, not only in the timeline
+    breaches: list[PoliceProtection]
+    at: datetime
+    #: prompt id -> the episodes behind it, so the page names the window that prompted, not the last 30 days
+    behind: dict[int, list[MissingEpisode]]
+    arrests: list[Arrest]
 
 
 def child_summary(child_id: int) -> ChildSummary:
@@ -533,8 +699,12 @@ def child_summary(child_id: int) -> ChildSummary:
         PoliceProtection.child_id == child_id, PoliceProtection.ended_at.is_(None))).scalars())
     epos = list(db.session.execute(select(EmergencyProtectionOrder).where(
         EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
+    breaches = list(db.session.execute(select(PoliceProtection).where(
+        PoliceProtection.child_id == child_id, PoliceProtection.breached.is_(True))
+        .order_by(PoliceProtection.started_at)).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
-                        missing_now, open_rhis, prompts, pps, epos, threshold, window)
+                        missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
+                        {p.id: prompt_episodes(p) for p in prompts}, arrests_of(child_id))
 
 
 @dataclass
@@ -580,6 +750,51 @@ def figures(first_day: date, last_day: date) -> tuple[list[MonthFigures], MonthF
             bucket.completed += status == RhiStatus.COMPLETED.value
             bucket.in_time += status == RhiStatus.COMPLETED.value and bool(in_time)
     return list(months.values()), total
+
+
+@dataclass
+class ProtectionFigures:
+    month: date
+    began: int = 0
+    #: ended more than 72 hours after it began, or still open past its 72 hours
+    over_72_hours: int = 0
+
+
+def police_protection_figures(first_day: date, last_day: date, at: datetime | None = None,
+                              ) -> tuple[list[ProtectionFigures], ProtectionFigures]:
+    """Police protections that began between two London dates (inclusive), month by month and in total, and how
+    many lasted more than 72 hours. One still open past its 72 hours counts as a breach: an end not yet recorded
+    must not hide one."""
+    at = at or now()
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=LONDON)
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+    rows = db.session.execute(select(PoliceProtection.started_at, PoliceProtection.ends_at, PoliceProtection.ended_at,
+                                     PoliceProtection.breached)
+                              .where(PoliceProtection.started_at >= start, PoliceProtection.started_at < end)).all()
+    months: dict[date, ProtectionFigures] = {}
+    cursor = first_day.replace(day=1)
+    while cursor <= last_day:
+        months[cursor] = ProtectionFigures(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    total = ProtectionFigures(first_day)
+    for started_at, ends_at, ended_at, breached in rows:
+        over = bool(breached) or (ended_at is None and at > ends_at)
+        for bucket in (months[started_at.astimezone(LONDON).date().replace(day=1)], total):
+            bucket.began += 1
+            bucket.over_72_hours += over
+    return list(months.values()), total
+
+
+def recent_episodes_of(child_id: int, limit: int = 5) -> list[MissingEpisode]:
+    """The child's latest missing episodes, newest first: those an arrest could have happened in."""
+    return list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == child_id)
+                                   .order_by(MissingEpisode.reported_missing_at.desc()).limit(limit)).scalars())
+
+
+def police_protections_of(child_id: int, limit: int = 5) -> list[PoliceProtection]:
+    """The child's latest police protections, newest first: those an order could have followed."""
+    return list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
+                                   .order_by(PoliceProtection.started_at.desc()).limit(limit)).scalars())
 
 
 def csc_workers() -> list[User]:

@@ -9,7 +9,7 @@ from ..children.timeline import TimelineEntry
 from ..extensions import db
 from ..templating import london
 from .access import missing_scope
-from .models import EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
+from .models import Arrest, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
 
 
 def entries(child, user) -> list[TimelineEntry]:
@@ -46,7 +46,12 @@ def entries(child, user) -> list[TimelineEntry]:
         url = f"/missing/police-protection/{pp.id}"
         found.append(TimelineEntry(at=pp.started_at, kind="Police protection", title="Taken into police protection",
                                    detail=f"Must end by {london(pp.ends_at)}", url=url))
-        if pp.ended_at:
+        if pp.ended_at and pp.breached:
+            found.append(TimelineEntry(at=pp.ended_at, kind="Police protection",
+                                       title=f"Police protection ended after more than 72 hours (breach): "
+                                             f"{pp.outcome_label.lower()}",
+                                       detail=f"Why it lasted longer: {pp.breach_reason}", url=url))
+        elif pp.ended_at:
             found.append(TimelineEntry(at=pp.ended_at, kind="Police protection",
                                        title=f"Police protection ended: {pp.outcome_label.lower()}", url=url))
     for epo in db.session.execute(select(EmergencyProtectionOrder).where(
@@ -58,8 +63,15 @@ def entries(child, user) -> list[TimelineEntry]:
                                    url=url))
         if epo.extended_at:
             found.append(TimelineEntry(at=epo.extended_at, kind="Emergency protection order",
-                                       title=f"Order extended by {epo.extension_days} days", url=url))
+                                       title=f"Order extended to {london(epo.expires_at)}",
+                                       detail=f"It was due to end {london(epo.extended_from)}"
+                                       if epo.extended_from else "", url=url))
         if epo.ended_at:
             found.append(TimelineEntry(at=epo.ended_at, kind="Emergency protection order",
                                        title=f"Order ended: {epo.outcome_label.lower()}", url=url))
+    for arrest in db.session.execute(select(Arrest).where(
+            Arrest.child_id == child.id, missing_scope(user, Arrest.child_id))).scalars():
+        found.append(TimelineEntry(at=arrest.arrested_at, kind="Arrest", title="Arrested",
+                                   detail=f"Signs of exploitation: {arrest.exploitation_label.lower()}",
+                                   url=f"/missing/arrests/{arrest.id}"))
     return found

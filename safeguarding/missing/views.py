@@ -22,11 +22,11 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import missing_scope
 from . import services
-from .forms import (AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEndForm, EpoExtendForm, EpoForm,
-                    FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm, PoliceProtectionForm, PreventionForm,
-                    PromptCloseForm, ReturnForm, RiskForm)
-from .models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview,
-                     RhiOffer, RhiStatus, RiskGrading)
+from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEditForm, EpoEndForm,
+                    EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
+                    PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
+from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
+                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
@@ -153,7 +153,9 @@ def episode(episode_id: int, risk_form=None, conflict=False):
     ep = _visible(MissingEpisode, "missing_episode", episode_id,
                   selectinload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
     audit.record_view("missing_episode", ep.id)
-    return render_template("missing/episode.html", episode=ep, child=ep.child,
+    arrests = list(db.session.execute(select(Arrest).where(Arrest.episode_id == ep.id)
+                                      .order_by(Arrest.arrested_at)).scalars())
+    return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=arrests,
                            risk_form=risk_form or RiskForm(version=ep.version), form=risk_form, at=now(),
                            conflict=conflict)
 
@@ -462,25 +464,42 @@ def end_police_protection(pp_id: int):
         outcome = _save(form, "ended_date", lambda: services.end_police_protection(
             pp, form.data_for_service(), actor=current_user, expected_version=form.version_number))
         if outcome == SAVED:
-            flash("End of police protection recorded. A strategy discussion must follow.", "success")
+            flash("End of police protection recorded" + (", as lasting more than 72 hours" if pp.breached else "")
+                  + ". A strategy discussion must follow.", "success")
             return redirect(url_for("missing.police_protection", pp_id=pp.id))
         if outcome == STALE:
             form.version.data = pp.version
     return render_template("missing/form.html", form=form, child=pp.child,
-                           title="Record the end of police protection", back=url_for("missing.police_protection", pp_id=pp.id),
+                           title="Record the end of police protection",
+                           back=url_for("missing.police_protection", pp_id=pp.id),
                            conflict=outcome == STALE,
                            intro=f"Police protection began {london(pp.started_at)} and must end by "
-                                 f"{london(pp.ends_at)}.")
+                                 f"{london(pp.ends_at)}. If it ended later, record when it really ended and why.")
 
 
 # --- Emergency protection orders ------------------------------------------------------------------------------
+
+
+def _epo_form(child, form_class=EpoForm, order: EmergencyProtectionOrder | None = None) -> EpoForm:
+    """The order form, asking whether it followed police protection only when the child has been in it."""
+    form = form_class()
+    protections = services.police_protections_of(child.id)
+    if order is not None and order.police_protection and order.police_protection not in protections:
+        protections.append(order.police_protection)  # an older one the order follows stays its answer
+    if protections:
+        form.after_police_protection.choices = [
+            (str(pp.id), f"Yes, after the police protection that began {london(pp.started_at)}")
+            for pp in protections] + [("no", "No")]
+    else:
+        del form.after_police_protection
+    return form
 
 
 @bp.route("/children/<int:child_id>/epo/new", methods=["GET", "POST"])
 @require("missing.epo")
 def new_epo(child_id: int):
     child = visible_child_or_404(child_id)
-    form = EpoForm()
+    form = _epo_form(child)
     if form.validate_on_submit():
         recorded = []
 
@@ -496,8 +515,8 @@ def new_epo(child_id: int):
             return saved
     return render_template("missing/form.html", form=form, child=child, title="Record an emergency protection order",
                            back=url_for("children.show", child_id=child.id),
-                           intro="Sections 44 and 45 of the Children Act 1989: at most 8 days, extendable once by "
-                                 "at most 7 days.")
+                           intro="Sections 44 and 45 of the Children Act 1989: the period the court specifies, at "
+                                 "most 8 days, extendable once by at most 7 days while the order is in force.")
 
 
 def _show_epo(epo, extend_form=None, end_form=None, conflict=False):
@@ -515,15 +534,49 @@ def epo(epo_id: int):
     return _show_epo(_visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id))
 
 
+@bp.route("/epo/<int:epo_id>/edit", methods=["GET", "POST"])
+@require("missing.epo")
+def edit_epo(epo_id: int):
+    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    form = _epo_form(order.child, EpoEditForm, order)
+    if request.method == "GET":
+        stated = order.extended_from if order.is_extended else order.expires_at
+        form.version.data = order.version
+        form.court.data = order.court
+        for prefix, value in (("granted", order.granted_at), ("ends", stated)):
+            getattr(form, f"{prefix}_date").data = value.astimezone(LONDON).date()
+            getattr(form, f"{prefix}_time").data = value.astimezone(LONDON).strftime("%H:%M")
+        if form.after_police_protection is not None:
+            # the answer given when the order was recorded, not a default: this form corrects it
+            form.after_police_protection.data = str(order.police_protection_id) if order.police_protection_id \
+                else "no"
+    outcome = None
+    if form.validate_on_submit():
+        outcome = _save(form, "granted_date", lambda: services.correct_epo(
+            order, form.data_for_service(), actor=current_user, expected_version=form.version_number))
+        if outcome == SAVED:
+            flash(f"Changes saved. The order ends {london(order.expires_at)}", "success")
+            return redirect(url_for("missing.epo", epo_id=order.id))
+        if outcome == STALE:
+            form.version.data = order.version
+    return render_template("missing/form.html", form=form, child=order.child,
+                           title="Correct the emergency protection order",
+                           back=url_for("missing.epo", epo_id=order.id), conflict=outcome == STALE,
+                           intro="The end is the one the court first specified"
+                                 + (f"; the extension to {london(order.expires_at)} is kept and checked again."
+                                    if order.is_extended else "."))
+
+
 @bp.route("/epo/<int:epo_id>/extend", methods=["POST"])
 @require("missing.epo")
 def extend_epo(epo_id: int):
     order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
     form = EpoExtendForm(prefix="extend")
+    form.granted_at = order.granted_at
     form.already_extended = order.is_extended
     if form.validate_on_submit():
-        outcome = _save(form, "days", lambda: services.extend_epo(
-            order, form.days.data, actor=current_user, expected_version=form.version_number))
+        outcome = _save(form, "extended_date", lambda: services.extend_epo(
+            order, form.data_for_service(), actor=current_user, expected_version=form.version_number))
         if outcome == SAVED:
             flash(f"Extension recorded. The order now expires {london(order.expires_at)}", "success")
             return redirect(url_for("missing.epo", epo_id=order.id))
@@ -549,6 +602,49 @@ def end_epo(epo_id: int):
             form.version.data = order.version
             return _show_epo(order, end_form=form, conflict=True)
     return _show_epo(order, end_form=form)
+
+
+# --- Arrests -------------------------------------------------------------------------------------------------
+
+
+def _arrest_form(child) -> ArrestForm:
+    """The arrest form, asking about a missing episode only when the child has had one."""
+    form = ArrestForm()
+    episodes = services.recent_episodes_of(child.id)
+    if episodes:
+        form.episode.choices = [(str(ep.id), f"Yes, during or on return from the episode reported "
+                                             f"{london(ep.reported_missing_at)}") for ep in episodes] + [("no", "No")]
+    else:
+        del form.episode
+    return form
+
+
+@bp.route("/children/<int:child_id>/arrests/new", methods=["GET", "POST"])
+@require("missing.arrest")
+def new_arrest(child_id: int):
+    child = visible_child_or_404(child_id)
+    form = _arrest_form(child)
+    if form.validate_on_submit():
+        data = form.data_for_service()
+        saved = _create_once(form, "arrested_date", lambda: url_for(
+            "missing.arrest", arrest_id=services.record_arrest(child, data, actor=current_user).id))
+        if isinstance(saved, str):
+            flash("Arrest recorded. MASH has been prompted to consider a strategy discussion", "success")
+            return redirect(saved)
+        if saved is not None:
+            return saved
+    return render_template("missing/form.html", form=form, child=child, title="Record an arrest",
+                           back=url_for("children.show", child_id=child.id) + "#missing",
+                           intro="Whenever a child is arrested, partners should engage early to consider a "
+                                 "strategy discussion: recording the arrest prompts MASH, whatever the answers.")
+
+
+@bp.route("/arrests/<int:arrest_id>")
+@require("case.view")
+def arrest(arrest_id: int):
+    row = _visible(Arrest, "child_arrest", arrest_id, joinedload(Arrest.episode), joinedload(Arrest.recorded_by))
+    audit.record_view("child_arrest", row.id)
+    return render_template("missing/arrest.html", arrest=row, child=row.child)
 
 
 # --- Prompts to convene a strategy discussion ----------------------------------------------------------------
@@ -602,7 +698,7 @@ def figures():
     form = FiguresForm(request.args)
     today = london_today()
     quarter = last_full_quarter(today)
-    months = total = None
+    months = total = pp_months = pp_total = None
     if request.args and form.validate():
         start, end = form.start.data or quarter[0], form.end.data or quarter[1]
     elif request.args:
@@ -612,10 +708,12 @@ def figures():
         form.start.data, form.end.data = start, end
     if start and end:
         months, total = services.figures(start, end)
+        pp_months, pp_total = services.police_protection_figures(start, end)
         with transaction():
             audit.record("view", "missing_figures", None, detail=f"{start.isoformat()} to {end.isoformat()}")
     this_year = date(today.year, 1, 1)
     return render_template("missing/figures.html", form=form if request.args else None, figures_form=form,
-                           months=months, total=total, start=start, end=end,
+                           months=months, total=total, start=start, end=end, pp_months=pp_months,
+                           pp_total=pp_total,
                            presets=[("Last quarter", *quarter), ("This year so far", this_year, today),
                                     ("Last 12 months", today - timedelta(days=365), today)])
