@@ -2,7 +2,7 @@
 indexed due time for answers still to decide, and CHECK constraints on those answers
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0019 (0019 reached main first: this follows it, so there is one line of migrations)
 Create Date: 2026-12-01 10:52:25.004083
 
 """
@@ -15,7 +15,7 @@ from safeguarding.discussions.thresholds import circulation_due_at
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0017'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
