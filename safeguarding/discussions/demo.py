@@ -114,7 +114,8 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
     week_ago = clock.london_datetime(add_working_days(today, -5), 11)
     with clock.frozen_at(week_ago - timedelta(hours=2)):
         sd = services.convene({**_details(manager, week_ago, urgency="urgent", mode="meeting",
-                                          referral_source="Ambulance crew", referral_received_on=add_working_days(today, -5),
+                                          referral_source="Ambulance crew",
+                                          referral_received_on=add_working_days(today, -5),
                                           harm_category="physical",
                                           reason="Four-month-old baby with a swollen thigh; explanation does not fit.",
                                           referrer_words="The flat was unsanitary with a foul smell and a fire "

@@ -211,11 +211,14 @@ class InformationForm(OnceForm, FlaskForm):
 class ChildVoiceForm(FlaskForm):
     version = VersionField()
     child_seen = RadioField("Has the child been seen?", choices=list(YES_NO_UNKNOWN.items()),
-                            widget=GovRadioInput(), validators=[InputRequired("Select whether the child has been seen")])
+                            widget=GovRadioInput(),
+                            validators=[InputRequired("Select whether the child has been seen")])
     seen_alone = RadioField("Was the child seen alone?", choices=list(YES_NO_UNKNOWN.items()),
-                            widget=GovRadioInput(), validators=[InputRequired("Select whether the child was seen alone")])
+                            widget=GovRadioInput(),
+                            validators=[InputRequired("Select whether the child was seen alone")])
     seen_on = GovDateField("Date the child was seen")
-    seen_by = StringField("Seen by (name and role)", widget=GovTextInput(), validators=[Optional(), limit("Seen by", 200)])
+    seen_by = StringField("Seen by (name and role)", widget=GovTextInput(),
+                          validators=[Optional(), limit("Seen by", 200)])
     child_said = TextAreaField("What the child said, in their own words", widget=GovTextArea(),
                                validators=[Optional(), limit("What the child said", 10000)])
     not_seen_reason = TextAreaField("Why the child has not been seen, and when they will be", widget=GovTextArea(),
@@ -249,7 +252,8 @@ class DecisionForm(FlaskForm):
                                           validators=[limit("Why without every required agency", 2000)])
     # No answer starts selected: a decision saved untouched must not say "No" to what nobody decided.
     abe_planned = RadioField("Achieving Best Evidence (ABE) interview planned?", choices=list(YES_NO_UNDECIDED.items()),
-                             widget=GovRadioInput(), validators=[InputRequired("Select whether an ABE interview is planned")])
+                             widget=GovRadioInput(),
+                             validators=[InputRequired("Select whether an ABE interview is planned")])
     abe_joint = BooleanField("Joint police and social care interview", widget=GovCheckboxInput())
     abe_lead_interviewer = StringField("Lead interviewer", widget=GovTextInput(),
                                        validators=[limit("Lead interviewer", 200)])

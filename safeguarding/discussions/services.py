@@ -112,7 +112,8 @@ def _load_children(child_ids: Iterable[int]) -> list[Child]:
     return sorted(children, key=lambda c: ids.index(c.id))
 
 
-def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor, linked_note: str = "") -> StrategyDiscussion:
+def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor,
+                            linked_note: str = "") -> StrategyDiscussion:
     """Open a draft discussion pre-filled for these children, for MASH to convene.
 
     Other features call this when their rules prompt a discussion (3 missing episodes in 30 days, police
@@ -494,14 +495,15 @@ def _recompute_clocks(sd: StrategyDiscussion, actor) -> None:
     sd.follow_up_meeting_due_at = clocks.follow_up_meeting_due_at
     for decision in sd.decisions:
         before = audit.snapshot(decision, ENQUIRY_CLOCK_FIELDS)
+        started_here, was_started_on = decision.starts_enquiry, decision.enquiry_started_on
         _apply_enquiry(sd, decision)
         changes = audit.changes_between(before, audit.snapshot(decision, ENQUIRY_CLOCK_FIELDS))
         if not changes:
             continue
         changes["discussion_scheduled_at"] = {"to": audit.snapshot(sd, ("scheduled_at",))["scheduled_at"]}
         audit.record("recompute", "threshold_decision", decision.id, user=actor, changes=changes)
-        if before["starts_enquiry"] and decision.starts_enquiry:
-            _move_inherited(decision, before["enquiry_started_on"], actor)
+        if started_here and decision.starts_enquiry:
+            _move_inherited(decision, was_started_on, actor)
 
 
 def _move_inherited(started: ThresholdDecision, was_started_on: date | None, actor) -> None:

@@ -139,7 +139,8 @@ def _people(roles=None):
 
 
 def _person_label(user: User) -> str:
-    return f"{user.name}, {user.job_title} ({user.agency.name})" if user.job_title else f"{user.name} ({user.agency.name})"
+    agency = user.agency.name
+    return f"{user.name}, {user.job_title} ({agency})" if user.job_title else f"{user.name} ({agency})"
 
 
 def _child_label(child: Child) -> str:
@@ -935,9 +936,9 @@ def _diffs(versions: list[MinutesVersion]) -> dict[int, list[str]]:
     import difflib
 
     result = {}
-    for before, after in zip(versions, versions[1:]):
+    for before, after in zip(versions, versions[1:], strict=False):
         lines = difflib.unified_diff(before.text.splitlines(), after.text.splitlines(), lineterm="", n=0)
-        result[after.id] = [l for l in lines if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+        result[after.id] = [line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     return result
 
 
