@@ -16,7 +16,7 @@ from safeguarding.extensions import db
 from safeguarding.reminders.rules import NOUNS
 from safeguarding.service import RuleError, transaction
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, USING_POSTGRES, make_config
 from .discussion_data import attend, convene, convene_decided, date_parts, decision_data, make_child, submit
 from .pages import PageClient
 
@@ -349,3 +349,48 @@ def test_a_follow_up_meeting_held_after_its_due_date_shows_as_held_late(app, sig
     with clock.frozen_at(london(2026, 12, 23, 9)):
         client = _signed(app, mash)
         assert "Held late" in client.get(f"/discussions/{sd.id}")
+
+
+# --- Migration 0018 on decisions already recorded -----------------------------------------------------------
+
+
+def _insert(conn, table: str, **values) -> None:
+    """A row as it stood before this revision: every required column filled, whatever the models say now."""
+    by_type = {"INTEGER": 1, "BOOLEAN": 0, "DATETIME": "2026-12-04 10:00:00.000000", "DATE": "2026-12-04"}
+    for _, name, kind, not_null, default, _ in conn.execute(f"PRAGMA table_info({table})").fetchall():
+        if not_null and default is None and name not in values:
+            values[name] = by_type.get(kind.split("(")[0], "x")
+    names = ", ".join(values)
+    conn.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in values)})",  # nosec B608
+                 list(values.values()))
+
+
+@pytest.mark.skipif(USING_POSTGRES, reason="the rows are written with SQLite's own driver between two upgrades")
+def test_migration_gives_undecided_answers_their_due_time_and_an_unknown_answer_becomes_not_decided(tmp_path):
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from safeguarding import create_app
+
+    path = tmp_path / "upgraded.sqlite"
+    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SQLALCHEMY_ENGINE_OPTIONS={}))
+    with app.app_context():
+        upgrade(revision="0019")
+        db.engine.dispose()
+    with sqlite3.connect(path) as conn:
+        for row_id, abe in ((1, "not_decided"), (2, "no"), (3, "")):
+            _insert(conn, "child", id=row_id)
+            _insert(conn, "strategy_discussion", id=row_id)
+            _insert(conn, "threshold_decision", id=row_id, discussion_id=row_id, child_id=row_id, outcome="s17",
+                    abe_planned=abe, intermediary_considered="no", medical_examination="no", legal_action="none",
+                    family_told="told", icpc_status="not_needed", decided_at="2026-12-04 11:00:00.000000")
+    with app.app_context():
+        upgrade()
+        rows = db.session.execute(sa.text("SELECT id, abe_planned, still_to_decide_due_at FROM threshold_decision "
+                                          "ORDER BY id")).all()
+        db.session.remove()
+        db.engine.dispose()
+    due = "2026-12-07 17:00:00"
+    assert [(r.id, r.abe_planned, (r.still_to_decide_due_at or "")[:19]) for r in rows] == [
+        (1, "not_decided", due), (2, "no", ""), (3, "not_decided", due)]
