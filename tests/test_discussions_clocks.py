@@ -394,3 +394,29 @@ def test_migration_gives_undecided_answers_their_due_time_and_an_unknown_answer_
     due = "2026-12-07 17:00:00"
     assert [(r.id, r.abe_planned, (r.still_to_decide_due_at or "")[:19]) for r in rows] == [
         (1, "not_decided", due), (2, "no", ""), (3, "not_decided", due)]
+
+
+def test_the_new_clocks_are_on_my_work_and_in_reminders(app, signed_in, agencies):
+    from safeguarding.reminders import sweep as reminder_sweep
+    from safeguarding.reminders.models import Notification
+
+    _, mash = signed_in(Role.MASH)
+    amy, ben = make_child(), make_child("Ben")
+    first = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    second = _held(mash, agencies, ben, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(first, amy.id, decision_data(outcome="s17"), actor=mash)
+        booked = services.record_decision(second, ben.id, decision_data(outcome="s47_single",
+                                                                        abe_planned="not_decided"), actor=mash)
+        services.record_icpc_date(booked, date(2026, 12, 18), actor=mash)
+    db.session.commit()
+    with clock.frozen_at(london(2026, 12, 21, 9)):
+        page = _signed(app, mash).get("/my-work")
+        assert "Confirm the initial child protection conference for Ben Example was held on 18 December 2026" in page
+        assert "Still to decide for Ben Example: ABE interview" in page
+    with clock.frozen_at(london(2027, 2, 1, 9)):
+        assert "Child and family assessment for Amy Example" in _signed(app, mash).get("/my-work")
+    with clock.frozen_at(london(2027, 2, 8, 9)):
+        reminder_sweep.sweep(london(2027, 2, 8, 9))
+    rules = set(db.session.execute(sa.select(Notification.rule).where(Notification.recipient_id == mash.id)).scalars())
+    assert {"assessment", "icpc_held", "still_to_decide"} <= rules
