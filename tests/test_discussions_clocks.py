@@ -420,3 +420,20 @@ def test_the_new_clocks_are_on_my_work_and_in_reminders(app, signed_in, agencies
         reminder_sweep.sweep(london(2027, 2, 8, 9))
     rules = set(db.session.execute(sa.select(Notification.rule).where(Notification.recipient_id == mash.id)).scalars())
     assert {"assessment", "icpc_held", "still_to_decide"} <= rules
+
+
+def test_an_assessment_completed_for_the_referral_is_done_on_its_review_too(app, signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    first = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    review = _held(mash, agencies, amy, london(2026, 12, 8, 10), kind="review", previous_id=first.id,
+                   referral_received_on=date(2026, 12, 1))
+    with clock.frozen_at(london(2026, 12, 8, 11)):
+        started = services.record_decision(first, amy.id, decision_data(outcome="s17"), actor=mash)
+        services.record_decision(review, amy.id, decision_data(outcome="s17"), actor=mash)
+        services.record_assessment_completed(started, london(2026, 12, 8, 11), actor=mash,
+                                             expected_version=started.version)
+    db.session.commit()
+    with clock.frozen_at(london(2027, 2, 8, 9)):
+        assert not [d for d in open_deadlines(due_before=london(2027, 2, 8, 9)) if d.kind == "assessment"]
+        assert "Completed 8 Dec 2026 11:00" in _signed(app, mash).get(f"/discussions/{review.id}")

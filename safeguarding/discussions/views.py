@@ -504,6 +504,18 @@ def show(discussion_id: int):
                                                    ThresholdDecision.starts_enquiry.is_(True),
                                                    ThresholdDecision.enquiry_started_on == d.enquiry_started_on)
                 .limit(1)).scalar_one_or_none()
+    # One assessment per referral: completed on another discussion's decision about it, it is done here too.
+    open_assessments = [d.child_id for d in sd.decisions
+                        if thresholds.starts_assessment(d.outcome) and d.assessment_completed_at is None]
+    assessment_done = {}
+    if open_assessments and sd.referral_received_on is not None:
+        assessment_done = dict(db.session.execute(
+            db.select(ThresholdDecision.child_id, db.func.min(ThresholdDecision.assessment_completed_at))
+            .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+            .where(ThresholdDecision.child_id.in_(open_assessments),
+                   ThresholdDecision.assessment_completed_at.is_not(None),
+                   StrategyDiscussion.referral_received_on == sd.referral_received_on)
+            .group_by(ThresholdDecision.child_id)).all())
     reviews = services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else []
     follow_up_state = None
     if sd.follow_up_meeting_due_at:
@@ -519,6 +531,7 @@ def show(discussion_id: int):
         can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
         follow_up_reviews=reviews, follow_up_state=follow_up_state, follow_up_states=thresholds.FOLLOW_UP_STATES,
         starts_assessment=thresholds.starts_assessment, assessment_due_at=thresholds.assessment_due_at,
+        assessment_done=assessment_done,
         cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))
 
 
