@@ -437,3 +437,18 @@ def test_an_assessment_completed_for_the_referral_is_done_on_its_review_too(app,
     with clock.frozen_at(london(2027, 2, 8, 9)):
         assert not [d for d in open_deadlines(due_before=london(2027, 2, 8, 9)) if d.kind == "assessment"]
         assert "Completed 8 Dec 2026 11:00" in _signed(app, mash).get(f"/discussions/{review.id}")
+
+
+def test_a_discussion_corrected_from_review_to_initial_starts_its_own_enquiry(signed_in, agencies):
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    first = _held(mash, agencies, amy, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(first, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    later = _held(mash, agencies, amy, london(2026, 12, 3, 10), kind="review", previous_id=first.id,
+                  referral_received_on=date(2026, 12, 1))
+    with clock.frozen_at(london(2026, 12, 3, 11)):
+        kept = services.record_decision(later, amy.id, decision_data(outcome="s47_single"), actor=mash)
+        assert kept.icpc_status == "inherited"
+        services.update_details(later, {"kind": "initial", "previous_id": None}, later.version, actor=mash)
+    assert (kept.starts_enquiry, kept.icpc_status, kept.icpc_due_on) == (True, "due", date(2026, 12, 24))

@@ -221,7 +221,9 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
                         "referrer_words")
     tracked = DETAIL_FIELDS + TIME_FIELDS + CLOCK_FIELDS + ("status",)
     before = audit.snapshot(sd, tracked)
-    was_held_at = sd.scheduled_at
+    # The inputs of the clocks: the date, and whether this discussion starts an enquiry or continues one.
+    clock_inputs = ("scheduled_at", "kind", "previous_id")
+    inputs_were = [getattr(sd, k) for k in clock_inputs]
     for key in DETAIL_FIELDS:
         if key in data:
             setattr(sd, key, data[key])
@@ -229,7 +231,7 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     if sd.status == "draft":
         sd.status = "convened"
     added = _invite_agencies(sd, agency_ids)
-    if sd.scheduled_at != was_held_at:
+    if [getattr(sd, k) for k in clock_inputs] != inputs_were:
         _recompute_clocks(sd, actor)
     changes = audit.changes_between(before, audit.snapshot(sd, tracked), DETAIL_PERSONAL)
     if added:
@@ -482,8 +484,9 @@ def _apply_enquiry(sd: StrategyDiscussion, decision: ThresholdDecision) -> None:
 
 
 def _recompute_clocks(sd: StrategyDiscussion, actor) -> None:
-    """The discussion's time moved: every date it drives moves with it, here and on the reviews that inherit its
-    enquiry. Each decision changed gets its own audit event (the discussion's own dates are in the caller's)."""
+    """The discussion's time (or kind, or the discussion it reviews) changed: every date it drives moves with it,
+    here and on the reviews that inherit its enquiry. Each decision changed gets its own audit event (the
+    discussion's own dates are in the caller's)."""
     if sd.scheduled_at is None:
         return
     clocks = thresholds.discussion_clocks(
