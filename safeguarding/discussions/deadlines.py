@@ -5,7 +5,8 @@
   the minutes are circulated.
 - icpc: owned by the chair of the discussion that started the section 47 enquiry (the chair made the decision
   and is always a named person; the allocated social worker may not be known yet); due 15 working days after
-  that discussion; open until a conference date is recorded as booked or held. Two booking checkpoints come
+  that discussion (moved with a corrected date); open until a conference date is booked, or the enquiry's
+  recorded outcome needs no conference. Two booking checkpoints come
   first (thresholds.ICPC_CHECKPOINTS): request it (1 working day) and, still not booked, book it (10 working
   days); each gives way to the next once that is due, so My work shows where the booking stands, once.
 - follow_up_meeting: owned by the chair of a phone discussion who asked for a strategy meeting to follow; due
