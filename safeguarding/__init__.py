@@ -52,7 +52,9 @@ def _connect_features() -> None:
     from .missing import access as missing_access
     from .missing import deadlines as missing_deadlines
     from .missing import timeline as missing_timeline
+    from .deliveries import register_source
     from .reminders import hooks
+    from .reminders import outbox as reminders_outbox
 
     for feature in (missing_access, differences_access, discussions_access):
         feature.register()
@@ -61,6 +63,7 @@ def _connect_features() -> None:
     for entries in (discussions_timeline, missing_timeline, differences_timeline):
         register_timeline(entries)
     hooks.connect()
+    register_source(reminders_outbox.deliveries)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -39,6 +39,9 @@ class Deadline:
     child_name: str | None = None
     #: who is told when it is badly overdue; None means the owner's line manager
     escalate_to_id: int | None = None
+    #: a team's, not one person's (an interview nobody has been assigned yet): shown on each manager's My work, but
+    #: reminders go once to the owning agency's shared mailbox when it has one, not to every manager
+    team_mailbox: bool = False
 
     def is_overdue(self, at: datetime) -> bool:
         return self.due_at <= at

@@ -33,3 +33,15 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return ensure_utc(value)
+
+
+def one_of(column: str, values, name: str | None = None):
+    """A CHECK constraint that `column` holds one of `values` (an enum, or (value, label) pairs, or strings), so a
+    status or answer the code does not know can never be stored, whoever writes to the database."""
+    from sqlalchemy import CheckConstraint
+
+    allowed = []
+    for value in values:
+        value = value[0] if isinstance(value, tuple) else getattr(value, "value", value)
+        allowed.append("'" + str(value).replace("'", "''") + "'")
+    return CheckConstraint(f"{column} IN ({', '.join(sorted(set(allowed)))})", name=name or f"{column}_allowed")

@@ -172,3 +172,31 @@ def test_circulation_deadline_closes_when_circulated(signed_in, agencies, make_u
     services.circulate_minutes(sd, actor=mash, referrer_told="yes")
     kinds = {d.kind for d in open_deadlines(due_before=far, owner_ids=[mash.id])}
     assert "minutes_circulation" not in kinds
+
+
+def test_minutes_drafted_from_the_record_name_who_attended_and_what_was_decided(signed_in, agencies, make_user):
+    client, mash = signed_in(Role.MASH)
+    sd = _decided(mash, agencies, make_user)
+    db.session.commit()
+    page = client.get(f"/discussions/{sd.id}/minutes?from=record")
+    box = page.html.split('name="text"')[1].split("</textarea>")[0]
+    assert "DC Chris Evans, DC (Testshire Police)" in box  # a person, not "Agency representative"
+    assert "Decision: Section 47 enquiry, joint with a police criminal investigation." in box
+    assert "Reasons: Unexplained fracture in a non-mobile baby" in box
+    assert "Medical examination needed: Yes (Paediatrician today)" in box
+    assert db.session.execute(db.select(MinutesVersion)).first() is None  # shown, not saved
+
+
+def test_the_printable_record_is_marked_audited_and_holds_the_agreed_minutes(signed_in, agencies, make_user):
+    client, mash = signed_in(Role.MASH)
+    sd = _decided(mash, agencies, make_user)
+    db.session.commit()
+    page = client.get(f"/discussions/{sd.id}/record")
+    assert page.text.count("OFFICIAL-SENSITIVE") >= 2
+    assert "No version of the minutes has been agreed yet" in page
+    assert "DC Chris Evans, DC (Testshire Police)" in page
+    printed = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "view",
+                                                             AuditEvent.object_type == "strategy_discussion_print"))
+    assert [e.object_id for e in printed.scalars()] == [sd.id]
+    outsider, _ = signed_in(Role.PRACTITIONER, "education")
+    outsider.get(f"/discussions/{sd.id}/record", expected=404)

@@ -79,3 +79,24 @@ def test_an_actions_owner_is_told_when_it_is_given_to_them_and_when_it_is_handed
     assert len(owners) == 2
     for message in owners:
         assert "Amy" not in message.as_string() and "PNC" not in message.as_string()
+
+
+def test_the_minutes_page_lists_exactly_who_the_outbox_sent_to(app, signed_in, agencies, make_user, smtp_server):
+    client, chair = signed_in(Role.MASH)
+    sd = _decided(chair, agencies, make_user)
+    _agree_and_circulate(sd, chair)
+    db.session.commit()
+    app.config.update(smtp_server.config())
+    delivery.deliver()
+    page = client.get(f"/discussions/{sd.id}/minutes")
+    circulation = sd.circulations[-1]
+    rows = db.session.execute(select(OutboundEmail.to_address).where(
+        OutboundEmail.object_type == "minutes_circulation", OutboundEmail.object_id == circulation.id)
+    ).scalars().all()
+    officer = [inv.user for inv in sd.invitations if inv.user][0]
+    for address in rows:
+        assert address in page
+    assert officer.name in page and "police@agency.example.org" in page
+    table = page.html.split(f'id="sent-{circulation.id}"')[1].split("</table>")[0]
+    assert table.count('<tr class="govuk-table__row"><td') == len(rows) + 1  # the mailboxes and the officer
+    assert "Waiting to be sent" not in table  # delivered, and the page says so from the rows

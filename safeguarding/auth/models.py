@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
+from ..types import UTCDateTime, one_of
 
 
 class AgencyKind(str, enum.Enum):
@@ -67,6 +67,7 @@ ROLE_LABELS = {
 
 class Agency(db.Model):
     __tablename__ = "agency"
+    __table_args__ = (one_of("kind", AgencyKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -92,6 +93,7 @@ class Agency(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
+from ..types import UTCDateTime, one_of
 
 
 class Adversity(str, enum.Enum):
@@ -47,6 +47,10 @@ class Child(db.Model):
     __table_args__ = (
         Index("ix_child_names", "last_name", "first_name"),
         Index("ix_child_dob", "date_of_birth"),
+        #: the children list, newest first
+        Index("ix_child_created", "created_at", "id"),
+        one_of("gender", GENDERS),
+        one_of("looked_after", LOOKED_AFTER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from ..children.models import Child
 from ..clock import now, to_london
 from ..discussions.models import AgreedAction, ThresholdDecision
 from ..extensions import db
-from ..types import UTCDateTime
+from ..types import UTCDateTime, one_of
 from . import stages
 
 
@@ -97,7 +97,8 @@ class ProfessionalDifference(db.Model):
     """One practitioner's disagreement with another agency's decision about a child, and how it was resolved."""
 
     __tablename__ = "professional_difference"
-    __table_args__ = (Index("ix_professional_difference_status_raised", "status", "raised_at"),)
+    __table_args__ = (Index("ix_professional_difference_status_raised", "status", "raised_at"),
+                      one_of("status", Status))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
@@ -189,6 +190,7 @@ class DifferenceStage(db.Model):
         # the sweep and "My work" ask for open stages due before an instant
         Index("ix_difference_stage_open_due", "closed_at", "due_at"),
         UniqueConstraint("difference_id", "number", name="uq_difference_stage_number"),
+        one_of("outcome", Outcome),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,10 +16,11 @@ from ..children.models import Child
 from ..clock import now, to_london
 from ..extensions import db
 from ..forms import london_instant
+from ..deliveries import sent_about
 from ..pagination import paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
-from . import services, thresholds
+from . import minutes_draft, services, thresholds
 from .access import can_change_action, discussion_scope, visible_discussion_or_404
 from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm, ChangeActionForm,
                     AssessmentForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm,
@@ -906,6 +907,9 @@ def minutes(discussion_id: int):
         form.based_on_id.data = latest.id if latest else 0
         form.based_on_revision.data = latest.revision if latest else 0
         form.text.data = latest.text if latest else ""
+        if request.args.get("from") == "record":
+            # filled in the box only: nothing is saved until the chair has read it and pressed Save
+            form.text.data = minutes_draft.draft(sd)
     elif not can(current_user, "discussion.record"):
         deny(403, "strategy_discussion", sd.id)
     elif form.validate_on_submit():
@@ -929,7 +933,9 @@ def minutes(discussion_id: int):
             form.based_on_id.data = conflict.id if conflict else 0
             form.based_on_revision.data = conflict.revision if conflict else 0
     versions = list(reversed(sd.minutes_versions))
-    return render_template("discussions/minutes.html", form=form, discussion=sd, latest=sd.latest_minutes,
+    # who was sent what, read from the outbox rows themselves (not from the list the page meant to send to)
+    sent = {c.id: sent_about("minutes_circulation", c.id) for c in sd.circulations}
+    return render_template("discussions/minutes.html", form=form, discussion=sd, latest=sd.latest_minutes, sent=sent,
                            versions=versions, conflict=conflict, diffs=_diffs(sd.minutes_versions),
                            flagged=phrases_found(sd.latest_minutes.text if sd.latest_minutes else "",
                                                  services.current_phrases()), hint=HINT,
@@ -1054,3 +1060,16 @@ def remove_vague_phrase():
         else:
             flash(" ".join(form.form_errors + form.phrase.errors), "error")
     return redirect(url_for("discussions.vague_phrases"))
+
+
+@bp.route("/<int:discussion_id>/record")
+@require("case.view")
+def printable(discussion_id: int):
+    """The whole record on paper (for a conference chair, a court bundle or a case review): what was recorded and
+    the minutes agreed, marked OFFICIAL-SENSITIVE. Opening it is audited as a print."""
+    sd = _full(discussion_id)
+    audit.record_view("strategy_discussion_print", sd.id)
+    agreed = next((v for v in reversed(sd.minutes_versions) if v.agreed_at), None)
+    sent = {c.id: sent_about("minutes_circulation", c.id) for c in sd.circulations}
+    return render_template("discussions/printable.html", sd=sd, agreed=agreed, sent=sent, printed_at=now(),
+                           draft=minutes_draft.draft(sd))

@@ -1,9 +1,9 @@
 """The clocks of missing children and emergency powers, in the shared Deadline shape.
 
 - Return home interview: due 72 clock hours after the return; open until completed or closed as not held.
-  Owner: the assigned worker. An unassigned interview belongs to every active manager of the responsible
-  children's social care agency (ReturnInterview.local_authority_id), one deadline each, until someone is
-  assigned: allocating it is a manager's job, and none of them can miss it.
+  Owner: the assigned worker. An unassigned interview is on the My work of every active manager of the responsible
+  children's social care agency (ReturnInterview.local_authority_id) until someone is assigned: allocating it is a
+  manager's job. Its reminders go once to that agency's shared mailbox (team_mailbox), not to each manager.
 - Return home interview not offered at 48 hours (`return_interview_48h`): same owners, due 48 clock hours after
   the return while no offer has been recorded; its escalation reaches the owner's manager at once, while 24 of
   the 72 hours remain. Closed by the first offer (refused or not), completion, or closing as not held.
@@ -56,7 +56,8 @@ def _return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
                      title=f"Return home interview for {rhi.child.full_name}"
                            + ("" if rhi.assigned_to_id else " (not yet assigned)"),
                      due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
-                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=rhi.child.full_name)
+                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=rhi.child.full_name,
+                     team_mailbox=rhi.assigned_to_id is None)
             for rhi, owner in _with_owners(query, owner_ids)]
 
 
@@ -70,7 +71,7 @@ def _unoffered_return_interviews(due_before: datetime, owner_ids) -> list[Deadli
                      title=f"Return home interview for {rhi.child.full_name}: not offered 48 hours after the return",
                      due_at=rules.rhi_escalation_at(rhi.returned_at), url=f"/missing/return-interviews/{rhi.id}",
                      owner_id=owner, owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id,
-                     child_name=rhi.child.full_name)
+                     child_name=rhi.child.full_name, team_mailbox=rhi.assigned_to_id is None)
             for rhi, owner in _with_owners(query, owner_ids)]
 
 

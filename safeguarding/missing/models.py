@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
+from ..types import UTCDateTime, one_of
 from .rules import EXPLOITATION_ANSWERS
 
 MISSING_FROM = [("home", "Home"), ("foster_care", "Foster care"), ("childrens_home", "Children's home"),
@@ -72,6 +72,8 @@ class MissingEpisode(db.Model):
         Index("ix_missing_episode_child_reported", "child_id", "reported_missing_at"),
         Index("ix_missing_episode_returned", "returned_at"),
         Index("ix_missing_episode_reported", "reported_missing_at"),
+        one_of("missing_from", MISSING_FROM),
+        one_of("risk_level", RISK_LEVELS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +136,7 @@ class RiskGrading(db.Model):
     """The police risk grading at a moment, and why it changed: reviewers ask when a child became high risk."""
 
     __tablename__ = "missing_risk_grading"
+    __table_args__ = (one_of("level", RISK_LEVELS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("missing_episode.id"), index=True)
@@ -158,6 +161,7 @@ class ReturnInterview(db.Model):
     __table_args__ = (
         Index("ix_return_interview_open_due", "status", "due_at"),
         Index("ix_return_interview_assigned", "assigned_to_id", "status"),
+        one_of("status", RhiStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -359,7 +363,8 @@ class Arrest(db.Model):
     discussion (adolescents are children first; arrest is a sign of vulnerability, often of exploitation)."""
 
     __tablename__ = "child_arrest"
-    __table_args__ = (Index("ix_child_arrest_child_arrested", "child_id", "arrested_at"),)
+    __table_args__ = (Index("ix_child_arrest_child_arrested", "child_id", "arrested_at"),
+                      one_of("exploitation", EXPLOITATION_ANSWERS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
@@ -393,7 +398,8 @@ class DiscussionPrompt(db.Model):
 
     __tablename__ = "missing_discussion_prompt"
     __table_args__ = (Index("ix_missing_prompt_open", "closed_at", "raised_at"),
-                      Index("ix_missing_prompt_child", "child_id", "reason", "closed_at"))
+                      Index("ix_missing_prompt_child", "child_id", "reason", "closed_at"),
+                      one_of("reason", PromptReason))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))

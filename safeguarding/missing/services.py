@@ -143,11 +143,20 @@ def regrade_risk(episode: MissingEpisode, level: str, reason: str, *, actor,
 def responsible_authority(child, worker: User | None = None) -> Agency:
     """The children's social care agency that owes the child a return home interview.
 
-    The assigned worker's agency when there is one; otherwise the agency that recorded the child if it is
-    children's social care; otherwise the partnership's first children's social care agency (most partnerships
-    have exactly one local authority)."""
+    The assigned worker's agency when there is one; otherwise, for a looked-after child placed here by another
+    council, that council when it is set up as an agency here (by its name on the child's record); otherwise the
+    agency that recorded the child if it is children's social care; otherwise the partnership's first children's
+    social care agency (most partnerships have exactly one local authority)."""
     if worker is not None and worker.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value:
         return worker.agency
+    named = (child.responsible_authority or "").strip()
+    if child.looked_after == "yes" and named:
+        agency = db.session.execute(
+            select(Agency).where(func.lower(Agency.name) == named.lower(),
+                                 Agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value, Agency.is_active.is_(True))
+        ).scalar_one_or_none()
+        if agency is not None:
+            return agency
     if child.created_by_agency_id:
         agency = db.session.get(Agency, child.created_by_agency_id)
         if agency is not None and agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value:

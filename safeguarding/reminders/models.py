@@ -9,10 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
-from .rules import RuleSettings
+from ..types import UTCDateTime, one_of
+from .rules import DIGEST, LEVELS, NOTICE, RuleSettings
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+EMAIL_STATES = (PENDING, SENT, FAILED)
 
 
 class ReminderRule(db.Model):
@@ -58,6 +59,8 @@ class Notification(db.Model):
         Index("ix_notification_delivery", "email_state", "next_attempt_at"),
         #: the header's unread count and the notifications page
         Index("ix_notification_inbox", "recipient_id", "acknowledged_at", "created_at"),
+        one_of("email_state", EMAIL_STATES),
+        one_of("level", LEVELS + (DIGEST, NOTICE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +121,7 @@ class OutboundEmail(db.Model):
     __table_args__ = (
         Index("ix_outbound_email_delivery", "state", "next_attempt_at"),
         Index("ix_outbound_email_object", "object_type", "object_id", "created_at"),
+        one_of("state", EMAIL_STATES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

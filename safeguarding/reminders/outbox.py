@@ -21,3 +21,29 @@ def enqueue(*, key: str, purpose: str, object_type: str, object_id: int, to_addr
            "subject": subject[:200], "body": body, "calendar": calendar, "calendar_method": calendar_method,
            "created_at": at, "state": PENDING, "attempts": 0, "next_attempt_at": at}
     return bool(insert_once(OutboundEmail, [row], ("key",)))
+
+
+def deliveries(object_type: str, object_id: int) -> list:
+    """Every notice and email written about this object, as `safeguarding.deliveries.Delivery` rows (two queries)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from ..deliveries import Delivery
+    from ..extensions import db
+    from .models import Notification
+
+    found = []
+    notices = db.session.execute(
+        select(Notification).options(joinedload(Notification.recipient))
+        .where(Notification.object_type == object_type, Notification.object_id == object_id)).scalars()
+    for row in notices:
+        found.append(Delivery(to=row.recipient.name, how="In the app, and by email without case details",
+                              state=row.email_state, written_at=row.created_at, sent_at=row.sent_at))
+    emails = db.session.execute(
+        select(OutboundEmail).where(OutboundEmail.object_type == object_type, OutboundEmail.object_id == object_id)
+    ).scalars()
+    for row in emails:
+        found.append(Delivery(to=row.to_address, how="Email without case details to the agency's shared mailbox"
+                              if row.agency_id else "Email without case details", state=row.state,
+                              written_at=row.created_at, sent_at=row.sent_at))
+    return found

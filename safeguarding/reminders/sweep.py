@@ -167,7 +167,7 @@ class _Recipients:
         self.people = _people(ids)
         need_agency = set()
         for d in found:
-            if not self._named_escalation(d) and d.owner_agency_id:
+            if (d.team_mailbox or not self._named_escalation(d)) and d.owner_agency_id:
                 need_agency.add(d.owner_agency_id)
         self.agency_managers = _agency_managers(need_agency)
         self.agency_fallbacks = _agency_fallbacks(need_agency)
@@ -231,11 +231,17 @@ def _to_mailboxes(mailboxed: list[tuple]) -> int:
     base = current_app.config["BASE_URL"].rstrip("/")
     created = 0
     for d, level, agency_id, mailbox in mailboxed:
-        what = "is overdue and its owner has no manager here to tell" if level == ESCALATION else "is due"
+        if level == ESCALATION:
+            what = "is overdue and its owner has no manager here to tell"
+        elif level == BEFORE:
+            what = "is due soon" + (" and nobody has been assigned" if d.team_mailbox else "")
+        else:
+            what = "is due now" + (" and nobody has been assigned" if d.team_mailbox else "")
+        noun = rules.NOUNS.get(d.kind, ("deadline",))[0]
         created += enqueue(
             key=f"reminder:{d.object_type}:{d.object_id}:{level}:{due_key(d.due_at)}:{mailbox.lower()}",
             purpose=f"reminder_{level}", object_type=d.object_type, object_id=d.object_id, to_address=mailbox,
-            agency_id=agency_id, subject=f"A {rules.counted(d.kind, 1).split(' ', 1)[1]} {what}"[:200],
+            agency_id=agency_id, subject=f"A {noun} {what}"[:200],
             body=(f"Something your agency is responsible for {what}.\n\nSign in to see it: {base}{d.url}\n\n"
                   "This email has no case details because email is not a secure channel.\n"
                   "Strategy Discussion Coordinator\n"))
@@ -260,6 +266,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
     for d in found:
         rule = in_force.get(d.kind) or rules.default_for(d.kind)
         for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
+            team = recipients.mailbox(d) if d.team_mailbox and level != ESCALATION else None
+            if team is not None:
+                mailboxed.append((d, level, *team))  # once for the team (the outbox key drops the repeats)
+                continue
             targets = recipients.escalation(d) if level == ESCALATION else recipients.owner(d)
             if not targets:
                 mailbox = recipients.mailbox(d)
