@@ -376,11 +376,11 @@ def test_migration_gives_undecided_answers_their_due_time_and_an_unknown_answer_
     path = tmp_path / "upgraded.sqlite"
     app = create_app(make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SQLALCHEMY_ENGINE_OPTIONS={}))
     with app.app_context():
-        upgrade(revision="0019")
+        upgrade(revision="0020")
         db.engine.dispose()
     with sqlite3.connect(path) as conn:
         for row_id, abe in ((1, "not_decided"), (2, "no"), (3, "")):
-            _insert(conn, "child", id=row_id)
+            _insert(conn, "child", id=row_id, gender="female", looked_after="no")
             _insert(conn, "strategy_discussion", id=row_id)
             _insert(conn, "threshold_decision", id=row_id, discussion_id=row_id, child_id=row_id, outcome="s17",
                     abe_planned=abe, intermediary_considered="no", medical_examination="no", legal_action="none",

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Agency, User
 from ..children.models import Child
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
+from ..types import UTCDateTime, one_of
 from .thresholds import ENQUIRY_OUTCOMES, OUTCOMES
 
 KINDS = {"initial": "Initial", "review": "Review"}
@@ -71,10 +71,6 @@ UNDECIDED_QUESTIONS = {"abe_planned": "ABE interview", "intermediary_considered"
 
 _ANSWERS = {"abe_planned": YES_NO_UNDECIDED, "intermediary_considered": YES_NO_UNDECIDED,
             "medical_examination": YES_NO_UNDECIDED, "legal_action": LEGAL_ACTIONS, "family_told": FAMILY_TOLD}
-
-
-def _one_of(column: str, choices) -> str:
-    return f"{column} IN ({', '.join(repr(str(key)) for key in choices)})"
 
 
 class StrategyDiscussion(db.Model):
@@ -288,9 +284,9 @@ class ThresholdDecision(db.Model):
         Index("ix_threshold_decision_icpc", "icpc_status", "icpc_due_at"),
         # "Not decided yet" is an answer of its own: the database refuses an empty or made-up one, so nothing
         # written around the services can leave a question silently answered (or silently unasked).
-        *(CheckConstraint(_one_of(name, choices), name=name) for name, choices in _ANSWERS.items()),
-        CheckConstraint(f"enquiry_outcome IS NULL OR {_one_of('enquiry_outcome', ENQUIRY_OUTCOMES)}",
-                        name="enquiry_outcome"),
+        # An empty outcome passes (a CHECK that is NULL holds): the enquiry is still under way.
+        *(one_of(name, choices) for name, choices in _ANSWERS.items()),
+        one_of("enquiry_outcome", ENQUIRY_OUTCOMES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
