@@ -90,3 +90,9 @@ def submit(client, url: str, data: dict, expected: int = 302, form_url: str | No
     """Open the form as a person would (keeping its hidden fields) and submit it with `data` filled in."""
     page = client.get(form_url or url)
     return client.post(url, {**hidden_fields(page.html), **data}, expected)
+
+
+def convene_decided(day: date | None = None, at: str = "00:00") -> dict:
+    """The decision to convene, as the convene form asks for it (entered, never assumed): by default the start of
+    today, before any discussion a test convenes for today or later."""
+    return {"convene_decided_date": date_parts(day or clock.london_today()), "convene_decided_time": at}

@@ -165,3 +165,44 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     expect(page.locator("main")).to_contain_text("Check PNC and intelligence on both parents")
     expect(page.locator("main")).not_to_contain_text("Share the children's health records")
     assert_accessible(page)
+
+
+def test_the_conference_and_enquiry_outcome_pages_are_accessible_with_their_errors(browser_app, browser_page):
+    from safeguarding.auth.models import Agency, User
+    from safeguarding.discussions import services
+    from safeguarding.extensions import db
+    from safeguarding.service import transaction
+
+    from .discussion_data import attend, convene, decision_data
+
+    seed(DEMO)
+    mash = db.session.execute(db.select(User).where(User.email == "mash@example.org")).scalar_one()
+    core = [db.session.execute(db.select(Agency).where(Agency.kind == kind)).scalars().first()
+            for kind in ("childrens_social_care", "police", "health")]
+    amy = make_child("Amy", "Brook", born=date(2018, 3, 1))
+    sd = convene(mash, [amy], core, scheduled_at=clock.now() - timedelta(hours=2),
+                 referral_received_on=clock.london_today())
+    attend(sd, mash)
+    with transaction():
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    page = browser_page
+    _sign_in(page, "mash@example.org")
+
+    page.goto(f"/discussions/{sd.id}/decisions/{decision.id}/icpc")
+    _fill_date(page, "icpc_date", date(2020, 1, 1))
+    page.get_by_role("button", name="Record conference date").click()
+    expect(page).to_have_title(re.compile("^Error: Initial child protection conference"))
+    assert_accessible(page)
+
+    page.goto(f"/discussions/{sd.id}/decisions/{decision.id}/enquiry-outcome")
+    assert not page.get_by_label("Concerns not substantiated").is_checked()  # nothing answered for the person
+    page.get_by_role("button", name="Record the outcome").click()
+    expect(page).to_have_title(re.compile("^Error: Outcome of the section 47 enquiry"))
+    assert_accessible(page)
+    page.get_by_label("Concerns not substantiated").check()
+    page.get_by_label("Reasons for the outcome").fill("The GP's records explain the bruise")
+    _fill_date(page, "enquiry_outcome_on", clock.london_today())
+    page.get_by_role("button", name="Record the outcome").click()
+    page.wait_for_url(re.compile(rf"/discussions/{sd.id}#decision-{amy.id}$"))
+    expect(page.locator("main")).to_contain_text("Not needed: the enquiry ended without one")
+    assert_accessible(page)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import current_app
 
 from safeguarding import clock
 from safeguarding.auth.models import Role
-from safeguarding.discussions import deadlines as discussion_deadlines
 from safeguarding.discussions import services, thresholds
 from safeguarding.discussions.deadlines import open_deadlines
 from safeguarding.extensions import db
@@ -17,6 +17,7 @@ from safeguarding.missing import rules as missing_rules
 from safeguarding.missing.models import MissingEpisode, ReturnInterview, RhiOffer
 from safeguarding.reminders import sweep as reminder_sweep
 from safeguarding.reminders.models import Notification
+from safeguarding.service import RuleError
 
 from .conftest import PASSWORD
 from .discussion_data import attend, convene, decision_data, make_child
@@ -61,7 +62,11 @@ def test_icpc_booking_checkpoints_give_way_to_each_other_and_close_when_booked(s
     assert [(n.level, n.recipient_id) for n in requested] == [("due", mash.id)]
     with clock.frozen_at(london(2026, 12, 3, 9)):
         services.record_icpc_date(decision, date(2026, 12, 18), actor=mash)
-    assert _kinds(london(2026, 12, 3, 9), horizon, "icpc") == {}
+    # booked, the booking reminders stop; the booked date is then followed by "held"
+    assert _kinds(london(2026, 12, 3, 9), horizon, "icpc") == {"icpc_held": london(2026, 12, 18, 17)}
+    with clock.frozen_at(london(2026, 12, 18, 15)):
+        services.record_conference_held(decision, date(2026, 12, 18), actor=mash, expected_version=decision.version)
+    assert _kinds(london(2026, 12, 18, 15), horizon, "icpc") == {}
 
 
 def test_a_strategy_meeting_set_three_weeks_late_does_not_stop_the_follow_up_clock(signed_in, agencies):
@@ -98,24 +103,26 @@ def test_a_strategy_meeting_convened_within_the_time_stops_the_chase(signed_in, 
     assert _kinds(london(2026, 12, 1, 12), london(2026, 12, 31), "follow_up") == {}
 
 
-def test_assessment_clock_waits_for_a_completion_field(signed_in, agencies, monkeypatch):
+def test_assessment_clock_runs_45_working_days_from_the_referral_until_completion_is_recorded(signed_in, agencies):
     _, mash = signed_in(Role.MASH)
     amy, ben = make_child(), make_child("Ben")
     sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
     other = _section_47(mash, agencies, ben, london(2026, 12, 1, 10))
     with clock.frozen_at(london(2026, 12, 1, 11)):
-        services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash)
+        decision = services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash)
         services.record_decision(other, ben.id, decision_data(outcome="nfa"), actor=mash)
     after_due = london(2027, 2, 6)
-    # no completion can be recorded yet, so no clock that could never stop
-    assert _kinds(london(2026, 12, 1, 12), after_due, "assessment") == {}
-    # once the model records completion (still empty here), the clock runs 45 working days from the referral
-    monkeypatch.setattr(discussion_deadlines, "_assessment_completion", lambda: sa.null())
+    # a section 17 decision starts it; no further action does not
     assert _kinds(london(2026, 12, 1, 12), after_due, "assessment") == {"assessment": london(2027, 2, 5, 17)}
     assert _kinds(london(2026, 12, 1, 12), london(2027, 2, 5, 17), "assessment") == {}
     with clock.frozen_at(london(2026, 12, 1, 12)):
         [found] = [d for d in open_deadlines(due_before=after_due, owner_ids=[mash.id]) if d.kind == "assessment"]
     assert found.child_id == amy.id and found.owner_id == mash.id
+    with clock.frozen_at(london(2027, 1, 20, 12)):
+        services.record_assessment_completed(decision, london(2027, 1, 20, 11), actor=mash,
+                                             expected_version=decision.version)
+    assert _kinds(london(2027, 1, 20, 12), after_due, "assessment") == {}
+    assert decision.assessment_completed_by_id == mash.id
 
 
 # --- Return home interview: a manager hears at 48 hours if nothing is offered ----------------------------------
@@ -232,8 +239,8 @@ def test_a_late_entry_completing_three_in_thirty_days_raises_the_prompt(make_use
     assert prompts() == ["repeat_missing"]
 
 
-def test_a_booked_conference_whose_date_passed_unconfirmed_is_chased_once_held_can_be_recorded(
-        signed_in, agencies, monkeypatch):
+def test_a_booked_conference_whose_date_passed_unconfirmed_is_chased_until_it_is_confirmed_held(
+        signed_in, agencies):
     _, mash = signed_in(Role.MASH)
     amy = make_child()
     sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
@@ -241,7 +248,12 @@ def test_a_booked_conference_whose_date_passed_unconfirmed_is_chased_once_held_c
         decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
         services.record_icpc_date(decision, date(2026, 12, 18), actor=mash)
     horizon = london(2027, 1, 31)
-    assert _kinds(london(2026, 12, 21, 9), horizon, "icpc") == {}  # no "held" to record yet: nothing to chase
-    monkeypatch.setattr(discussion_deadlines, "_conference_held", lambda: sa.null())
     assert _kinds(london(2026, 12, 18, 9), london(2026, 12, 18, 17), "icpc") == {}
     assert _kinds(london(2026, 12, 21, 9), horizon, "icpc") == {"icpc_held": london(2026, 12, 18, 17)}
+    with clock.frozen_at(london(2026, 12, 17, 9)), pytest.raises(RuleError, match="confirm it was held on or after"):
+        services.record_conference_held(decision, date(2026, 12, 17), actor=mash, expected_version=decision.version)
+    with clock.frozen_at(london(2026, 12, 21, 9)):
+        services.record_conference_held(decision, date(2026, 12, 18), actor=mash, expected_version=decision.version)
+    assert _kinds(london(2026, 12, 21, 9), horizon, "icpc") == {}
+    assert (decision.icpc_status, decision.icpc_held_on, decision.icpc_held_by_id) == ("held", date(2026, 12, 18),
+                                                                                      mash.id)

@@ -8,7 +8,7 @@ from safeguarding.discussions.models import AgreedAction, StrategyDiscussion, Th
 from safeguarding.discussions import services
 from safeguarding.extensions import db
 
-from .discussion_data import submit, attend, convene, date_parts, decision_data, make_child
+from .discussion_data import convene_decided, submit, attend, convene, date_parts, decision_data, make_child
 
 
 def _events(object_type, action=None):
@@ -22,6 +22,7 @@ def _convene_form(chair_id, child_ids, agency_ids, **overrides):
     day = clock.london_today() + timedelta(days=1)
     data = {"child_ids": [str(i) for i in child_ids], "kind": "initial", "urgency": "standard",
             "scheduled_date": date_parts(day), "scheduled_time": "10:30", "mode": "video",
+            **convene_decided(),
             "chair_id": str(chair_id), "referral_source": "Ambulance crew",
             "referral_received_on": date_parts(clock.london_today()), "harm_category": "neglect",
             "reason": "Home conditions", "referrer_words": "Unsanitary with a foul smell and a fire hazard",
@@ -101,6 +102,7 @@ def test_referrer_words_are_kept_verbatim_and_a_summary_sits_beside_them(signed_
     day = clock.london_today() + timedelta(days=1)
     submit(client, url, {"version": str(sd.version), "kind": "initial", "urgency": "standard",
                            "scheduled_date": date_parts(day), "scheduled_time": "11:00", "mode": "phone",
+                           **convene_decided(),
                            "chair_id": str(mash.id), "referral_source": "Ambulance crew",
                            "referral_received_on": date_parts(clock.london_today()), "harm_category": "neglect",
                            "reason": "Injury", "referrer_words": "poor home conditions",

@@ -13,7 +13,7 @@ from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
 from safeguarding.service import transaction
 
-from .discussion_data import submit, attend, convene, decision_data, make_child
+from .discussion_data import convene_decided, submit, attend, convene, decision_data, make_child
 
 
 def test_police_from_an_agency_not_invited_gets_404_on_discussion_child_and_actions(signed_in, agencies, make_user):
@@ -164,6 +164,7 @@ def test_draft_from_another_feature_is_convened_by_mash(signed_in, agencies):
     submit(client, f"/discussions/{draft.id}/edit", {
         "version": str(draft.version), "kind": "initial", "urgency": "standard",
         "scheduled_date": [str(day.day), str(day.month), str(day.year)], "scheduled_time": "09:00", "mode": "phone",
+        **convene_decided(),
         "chair_id": str(mash.id), "referral_source": "Police missing person unit",
         "referral_received_on": [str(clock.london_today().day), str(clock.london_today().month),
                                  str(clock.london_today().year)], "harm_category": "exploitation",
@@ -185,6 +186,7 @@ def test_stale_details_form_shows_conflict(signed_in, agencies):
     page = client.post(url, {"csrf_token": token, "version": str(stale), "kind": "initial", "urgency": "urgent",
                              "scheduled_date": [str(day.day), str(day.month), str(day.year)],
                              "scheduled_time": "09:00", "mode": "phone", "chair_id": str(mash.id),
+                             **convene_decided(),
                              "referral_source": "School", "harm_category": "neglect", "reason": "My reason",
                              "referral_received_on": [str(clock.london_today().day), str(clock.london_today().month),
                                                       str(clock.london_today().year)]}, expected=200)
@@ -219,7 +221,8 @@ def test_deadlines_actions_circulation_and_icpc(signed_in, agencies, make_user):
     assert open_deadlines(due_before=clock.london_datetime(date(2026, 12, 16), 0)) == []
     services.record_icpc_date(sd.decision_for(amy.id), date(2027, 1, 6), actor=mash)
     services.complete_action(action, "Done", actor=officer, expected_version=action.version)
-    assert {d.kind for d in open_deadlines(due_before=horizon)} == {"minutes_circulation"}
+    # booked is followed by held: the conference date passing unconfirmed is chased from 17:00 that day
+    assert {d.kind for d in open_deadlines(due_before=horizon)} == {"minutes_circulation", "icpc_held"}
 
 
 def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_the_enquiry(signed_in, agencies):

@@ -21,7 +21,7 @@ from safeguarding.extensions import db
 from safeguarding.service import transaction
 
 from .conftest import PASSWORD, USING_POSTGRES
-from .discussion_data import convene, date_parts, hidden_fields, make_child
+from .discussion_data import convene_decided, convene, date_parts, hidden_fields, make_child
 
 CONFLICT = "while you were editing it"
 #: writers in all; `DISCUSSION_WRITERS=200` gives the README's figure (the suite runs 28 on a 2-core machine)
@@ -166,6 +166,7 @@ def test_identical_convene_posts_at_the_same_moment_make_one_discussion(app, age
     client, opened = prepared["client"], hidden_fields(prepared["page"])
     data = {**opened, "child_ids": [str(amy_id)], "kind": "initial", "urgency": "urgent", "mode": "phone",
             "scheduled_date": date_parts(clock.london_today()), "scheduled_time": "23:30", "chair_id": str(mash_id),
+            **convene_decided(),
             "referral_source": "School", "referral_received_on": date_parts(clock.london_today()),
             "harm_category": "physical", "reason": "Bruising", "referrer_words": "A bruise on her cheek",
             "agency_ids": [str(agencies["csc"].id)]}

@@ -13,7 +13,7 @@ from safeguarding.discussions.models import AgreedActionChange, DiscussionChild,
 from safeguarding.extensions import db
 from safeguarding.service import transaction
 
-from .discussion_data import submit, attend, convene, date_parts, decision_data, make_child
+from .discussion_data import convene_decided, submit, attend, convene, date_parts, make_child
 
 GMT = clock.UTC
 
@@ -237,7 +237,8 @@ def test_no_follow_up_meeting_question_for_a_face_to_face_meeting(signed_in, age
     assert "strategy meeting to follow" not in client.get(url)
     submit(client, url, _decision_form(follow_up_meeting="y"))
     db.session.refresh(sd)
-    assert sd.follow_up_meeting_due_at is None and "Strategy meeting to follow" not in client.get(f"/discussions/{sd.id}")
+    assert sd.follow_up_meeting_due_at is None
+    assert "Strategy meeting to follow" not in client.get(f"/discussions/{sd.id}")
 
 
 # --- The alleged perpetrator ---------------------------------------------------------------------------------
@@ -251,6 +252,7 @@ def test_alleged_perpetrator_recorded_when_convening_and_changed_later(signed_in
     day = clock.london_today() + timedelta(days=1)
     data = {"child_ids": [str(amy.id), str(ben.id)], "kind": "initial", "urgency": "standard",
             "scheduled_date": date_parts(day), "scheduled_time": "10:30", "mode": "phone", "chair_id": str(mash.id),
+            **convene_decided(),
             "referral_source": "School", "referral_received_on": date_parts(clock.london_today()),
             "harm_category": "physical", "reason": "Bruising", "referrer_words": "She said her stepdad hit her",
             "alleged_perpetrator": "x" * 501, "agency_ids": [str(agencies["csc"].id)]}

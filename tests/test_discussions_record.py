@@ -28,7 +28,7 @@ from safeguarding.extensions import db
 from safeguarding.reminders.models import Notification
 from safeguarding.service import transaction
 
-from .discussion_data import (
+from .discussion_data import (convene_decided,
     attend,
     convene,
     date_parts,
@@ -152,6 +152,7 @@ def _convene_form(chair_id, child_ids, agency_ids, **overrides):
     day = clock.london_today() + timedelta(days=1)
     data = {"child_ids": [str(i) for i in child_ids], "kind": "initial", "urgency": "standard",
             "scheduled_date": date_parts(day), "scheduled_time": "10:30", "mode": "video",
+            **convene_decided(),
             "chair_id": str(chair_id), "referral_source": "School",
             "referral_received_on": date_parts(clock.london_today()), "harm_category": "neglect",
             "reason": "Home conditions", "referrer_words": "No food in the house",

@@ -87,7 +87,7 @@ def test_page_shows_police_presence_gaps_outcomes_icpc_and_actions(signed_in, ag
     services.record_decision(gap, ben.id, decision_data(outcome="s17"), actor=mash,
                              minimum_agency_reason="Duty inspector called away to a firearms incident")
     icpc = full.decision_for(amy.id)
-    services.record_icpc_date(icpc, icpc.icpc_due_on + timedelta(days=2), actor=mash)
+    services.record_icpc_date(icpc, icpc.icpc_due_on + timedelta(days=2), actor=mash, late_reason="No chair free")
     with clock.frozen_at(clock.london_datetime(date(2026, 8, 3), 12)):
         done = services.add_action(gap, {"description": "Check PNC", "owner_id": officer.id,
                                          "due_at": clock.london_datetime(date(2026, 8, 4), 17)}, actor=mash)
@@ -121,12 +121,20 @@ def test_icpc_and_actions_figures(signed_in, agencies, make_user):
         sd, child = _held(mash, agencies, day, first=f"Child{i}")
         decisions.append(services.record_decision(sd, child.id, decision_data(outcome="s47_single"), actor=mash))
     services.record_icpc_date(decisions[0], decisions[0].icpc_due_on, actor=mash)            # on the due date
-    services.record_icpc_date(decisions[1], decisions[1].icpc_due_on + timedelta(days=1), actor=mash)  # late
+    services.record_icpc_date(decisions[1], decisions[1].icpc_due_on + timedelta(days=1), actor=mash,  # late
+                              late_reason="No chair free")
     # decisions[2] has no date and its due date has passed; decisions[3] is due 19 October
     report = _compute(mash, today=date(2026, 10, 1))
     assert report.icpc_counts == {"on_time": 1, "late": 1, "overdue": 1, "due": 1}
     assert [row.status for row in report.icpc_list] == ["on_time", "late", "overdue", "due"]
     assert report.outcomes[3] == ("Section 47 enquiry (single agency)", 4) and report.decisions == 4
+    # an enquiry that ended without a conference needed none: it is not an overdue conference in the figures
+    with clock.frozen_at(clock.london_datetime(date(2026, 9, 30), 12)):
+        services.record_enquiry_outcome(decisions[2], {"enquiry_outcome": "child_in_need",
+                                                       "enquiry_outcome_reason": "Support plan agreed",
+                                                       "enquiry_outcome_on": date(2026, 9, 30)},
+                                        actor=mash, expected_version=decisions[2].version)
+    assert _compute(mash, today=date(2026, 10, 1)).icpc_counts == {"on_time": 1, "late": 1, "overdue": 0, "due": 1}
 
     sd = decisions[3].discussion
     with clock.frozen_at(clock.london_datetime(date(2026, 9, 28), 12)):

@@ -5,22 +5,21 @@
   the minutes are circulated.
 - icpc: owned by the chair of the discussion that started the section 47 enquiry (the chair made the decision
   and is always a named person; the allocated social worker may not be known yet); due 15 working days after
-  that discussion; open until a conference date is recorded as booked or held. Two booking checkpoints come
+  that discussion (moved with a corrected date); open until a conference date is booked, or the enquiry's
+  recorded outcome needs no conference. Two booking checkpoints come
   first (thresholds.ICPC_CHECKPOINTS): request it (1 working day) and, still not booked, book it (10 working
   days); each gives way to the next once that is due, so My work shows where the booking stands, once.
 - follow_up_meeting: owned by the chair of a phone discussion who asked for a strategy meeting to follow; due
   5 working days (local setting) after the discussion; open until a strategy meeting (not another phone call)
   linked to it is held, or is convened for a time by the due date. One convened for after the due date does
   not stop the chase: the clock is met only by a meeting held in time (thresholds.follow_up_meeting_state).
-- icpc_held: a booked conference whose date has come, until it is confirmed as held; owned by the chair. Live
-  once the model records that (see `_conference_held`).
+- icpc_held: a booked conference whose date has come, until it is confirmed as held; owned by the chair.
 - assessment: the child and family assessment, due 45 working days after the referral; started by a section 17
-  or 47 decision; owned by that discussion's chair; open until its completion is recorded. Live once the model
-  records completion (see `_assessment_completion`).
+  or 47 decision; owned by that discussion's chair; open until its completion is recorded (on any decision for
+  the child about the same referral).
 - still_to_decide: owned by the chair; a decision left an answer "not decided yet" (ABE interview, intermediary,
   medical examination, legal action, what the family is told); due by the end of the working day after the
-  decision; open until every answer is given. Found by its answers (no indexed due time: that column needs a
-  migration after 0014).
+  decision (`ThresholdDecision.still_to_decide_due_at`, indexed); open until every answer is given.
 Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
@@ -159,22 +158,15 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
-def _conference_held():
-    """The column recording that a booked conference was held, or None while the model has none: "booked" must
-    be followed by "held", and a booked date that passes unconfirmed is chased from 17:00 that day."""
-    return getattr(ThresholdDecision, "icpc_held_on", None)
-
-
 def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
-    held = _conference_held()
-    if held is None:
-        return []
+    # "Booked" must be followed by "held": a booked date that passes unconfirmed is chased from 17:00 that day.
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(joinedload(ThresholdDecision.child),
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
              .where(ThresholdDecision.icpc_status == "booked", ThresholdDecision.icpc_date.is_not(None),
-                    held.is_(None), ThresholdDecision.icpc_date <= clock.to_london(due_before).date()))
+                    ThresholdDecision.icpc_held_on.is_(None),
+                    ThresholdDecision.icpc_date <= clock.to_london(due_before).date()))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
@@ -193,26 +185,26 @@ def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline
     return found
 
 
-def _assessment_completion():
-    """The column recording that the child and family assessment was completed, or None while the model has
-    none. Without it the clock could never stop, and a clock that never stops chases people for ever: so the
-    assessment deadlines stay off until `ThresholdDecision.assessment_completed_at` exists."""
-    return getattr(ThresholdDecision, "assessment_completed_at", None)
-
-
 def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
-    completed = _assessment_completion()
-    if completed is None:
-        return []
     # Due is 45 working days after the referral: every referral due before `due_before` was received on or
     # before this day (one day of slack for the 17:00 close), the rest is filtered exactly below.
     latest_referral = add_working_days(clock.to_london(due_before).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
         + timedelta(days=1)
+    # One assessment per referral: completion recorded on any decision for the child about the same referral
+    # (the initial discussion's, or a review's) stops the clock for all of them.
+    other, other_sd = aliased(ThresholdDecision), aliased(StrategyDiscussion)
+    completed_elsewhere = (db.select(other.id)
+                           .join(other_sd, other_sd.id == other.discussion_id)
+                           .where(other.child_id == ThresholdDecision.child_id,
+                                  other.assessment_completed_at.is_not(None),
+                                  other_sd.referral_received_on == StrategyDiscussion.referral_received_on)
+                           .exists())
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(joinedload(ThresholdDecision.child),
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
-             .where(ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)), completed.is_(None),
+             .where(ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)),
+                    ThresholdDecision.assessment_completed_at.is_(None), ~completed_elsewhere,
                     StrategyDiscussion.referral_received_on.is_not(None),
                     StrategyDiscussion.referral_received_on <= latest_referral)
              .order_by(ThresholdDecision.decided_at, ThresholdDecision.id))
@@ -238,26 +230,22 @@ def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
-def still_to_decide_due_at(decision: ThresholdDecision) -> datetime:
-    """"Not decided yet" is settled by the end of the working day after the decision was recorded."""
-    return thresholds.circulation_due_at(decision.decided_at, 1)
-
-
 def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
-    # Due after the decision was recorded, so only decisions made before `due_before` can be due by then.
+    # The services keep the due time beside the answers (set while any is "not decided yet", cleared once all are
+    # given), so this is a range scan on its index; the answers are checked as well, so a row written around the
+    # services is never chased for an answer it has.
     undecided = or_(*(getattr(ThresholdDecision, name) == NOT_DECIDED for name in UNDECIDED_QUESTIONS))
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(joinedload(ThresholdDecision.child),
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
-             .where(undecided, ThresholdDecision.decided_at < due_before, StrategyDiscussion.status != "cancelled"))
+             .where(ThresholdDecision.still_to_decide_due_at < due_before, undecided,
+                    StrategyDiscussion.status != "cancelled"))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
     for d in db.session.execute(query).unique().scalars():
-        due_at = still_to_decide_due_at(d)
-        if due_at >= due_before:
-            continue
+        due_at = d.still_to_decide_due_at
         chair = d.discussion.chair
         found.append(Deadline(kind="still_to_decide", object_type="threshold_decision", object_id=d.id,
                               title=f"Still to decide for {d.child.display_name}: {', '.join(d.still_to_decide)}",

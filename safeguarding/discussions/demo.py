@@ -114,7 +114,8 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
     week_ago = clock.london_datetime(add_working_days(today, -5), 11)
     with clock.frozen_at(week_ago - timedelta(hours=2)):
         sd = services.convene({**_details(manager, week_ago, urgency="urgent", mode="meeting",
-                                          referral_source="Ambulance crew", referral_received_on=add_working_days(today, -5),
+                                          referral_source="Ambulance crew",
+                                          referral_received_on=add_working_days(today, -5),
                                           harm_category="physical",
                                           reason="Four-month-old baby with a swollen thigh; explanation does not fit.",
                                           referrer_words="The flat was unsanitary with a foul smell and a fire "
@@ -273,7 +274,12 @@ def _finished(story: dict, day: date, mash: User) -> None:
         services.circulate_minutes(sd, actor=chair, referrer_told="yes", referrer_told_how="By phone")
     if "icpc" in story:
         with clock.frozen_at(clock.london_datetime(add_working_days(day, 4), 12)):
-            services.record_icpc_date(decision, add_working_days(decision.icpc_due_on, story["icpc"]), actor=chair)
+            booked = add_working_days(decision.icpc_due_on, story["icpc"])
+            services.record_icpc_date(decision, booked, actor=chair,
+                                      late_reason="No conference chair free until then" if story["icpc"] > 0 else "")
+        if booked <= clock.london_today():
+            with clock.frozen_at(clock.london_datetime(booked, 16)):
+                services.record_conference_held(decision, booked, actor=chair, expected_version=decision.version)
     for action, owner, late in actions:
         # `late`: hours after the due time it was done (negative: early), or why it was cancelled.
         if isinstance(late, str):

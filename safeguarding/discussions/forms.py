@@ -12,7 +12,7 @@ from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadi
 from ..submissions.services import OnceForm
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNDECIDED,
                      YES_NO_UNKNOWN)
-from .thresholds import OUTCOMES
+from .thresholds import ENQUIRY_OUTCOMES, OUTCOMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 EXPIRED = "This form has expired. Reload the page and try again"
@@ -95,6 +95,13 @@ class ConveneForm(OnceForm, FlaskForm):
                          validators=[InputRequired("Select the urgency")])
     scheduled_date = GovDateField("Date of the discussion", description="For example, 27 3 2026")
     scheduled_time = TimeOfDayField("Start time")
+    ended_time = TimeOfDayField("End time (optional)",
+                                description="Use the 24-hour clock, for example 11:15. Leave it empty until the "
+                                            "discussion has ended")
+    # Entered, not taken from when the record was typed: the timescale for holding the discussion runs from here.
+    convene_decided_date = GovDateField("Date the decision to convene was made",
+                                        description="The discussion is due within the local timescale of this")
+    convene_decided_time = TimeOfDayField("Time the decision to convene was made")
     mode = RadioField("How it is held", choices=list(MODES.items()), widget=GovRadioInput(),
                       validators=[InputRequired("Select how the discussion is held")])
     out_of_hours = BooleanField("Held out of hours (emergency duty team)", widget=GovCheckboxInput())
@@ -143,6 +150,16 @@ class ConveneForm(OnceForm, FlaskForm):
     def validate_scheduled_time(self, field):
         if not _text(field):
             raise ValidationError("Enter the start time")
+
+    def validate_convene_decided_date(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the decision to convene was made")
+        if field.data and field.data > london_today():
+            raise ValidationError("Date the decision to convene was made must be today or in the past")
+
+    def validate_convene_decided_time(self, field):
+        if not _text(field):
+            raise ValidationError("Enter the time the decision to convene was made")
 
     def validate_referral_received_on(self, field):
         if field.data is None and not field.errors:
@@ -194,11 +211,14 @@ class InformationForm(OnceForm, FlaskForm):
 class ChildVoiceForm(FlaskForm):
     version = VersionField()
     child_seen = RadioField("Has the child been seen?", choices=list(YES_NO_UNKNOWN.items()),
-                            widget=GovRadioInput(), validators=[InputRequired("Select whether the child has been seen")])
+                            widget=GovRadioInput(),
+                            validators=[InputRequired("Select whether the child has been seen")])
     seen_alone = RadioField("Was the child seen alone?", choices=list(YES_NO_UNKNOWN.items()),
-                            widget=GovRadioInput(), validators=[InputRequired("Select whether the child was seen alone")])
+                            widget=GovRadioInput(),
+                            validators=[InputRequired("Select whether the child was seen alone")])
     seen_on = GovDateField("Date the child was seen")
-    seen_by = StringField("Seen by (name and role)", widget=GovTextInput(), validators=[Optional(), limit("Seen by", 200)])
+    seen_by = StringField("Seen by (name and role)", widget=GovTextInput(),
+                          validators=[Optional(), limit("Seen by", 200)])
     child_said = TextAreaField("What the child said, in their own words", widget=GovTextArea(),
                                validators=[Optional(), limit("What the child said", 10000)])
     not_seen_reason = TextAreaField("Why the child has not been seen, and when they will be", widget=GovTextArea(),
@@ -232,7 +252,8 @@ class DecisionForm(FlaskForm):
                                           validators=[limit("Why without every required agency", 2000)])
     # No answer starts selected: a decision saved untouched must not say "No" to what nobody decided.
     abe_planned = RadioField("Achieving Best Evidence (ABE) interview planned?", choices=list(YES_NO_UNDECIDED.items()),
-                             widget=GovRadioInput(), validators=[InputRequired("Select whether an ABE interview is planned")])
+                             widget=GovRadioInput(),
+                             validators=[InputRequired("Select whether an ABE interview is planned")])
     abe_joint = BooleanField("Joint police and social care interview", widget=GovCheckboxInput())
     abe_lead_interviewer = StringField("Lead interviewer", widget=GovTextInput(),
                                        validators=[limit("Lead interviewer", 200)])
@@ -310,11 +331,56 @@ class DecisionForm(FlaskForm):
 class IcpcForm(FlaskForm):
     version = VersionField()
     icpc_date = GovDateField("Date of the initial child protection conference")
+    icpc_late_reason = TextAreaField("Why the conference is after its due date (if it is)", widget=GovTextArea(),
+                                     validators=[limit("Why the conference is after its due date", 2000)])
     submit = SubmitField("Record conference date", widget=GovSubmitInput())
 
     def validate_icpc_date(self, field):
         if field.data is None and not field.errors:
             raise ValidationError("Enter the date of the initial child protection conference")
+
+
+class ConferenceHeldForm(FlaskForm):
+    version = VersionField()
+    icpc_held_on = GovDateField("Date the conference was held")
+    submit = SubmitField("Confirm the conference was held", widget=GovSubmitInput())
+
+    def validate_icpc_held_on(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the conference was held")
+
+
+class EnquiryOutcomeForm(FlaskForm):
+    """How a section 47 enquiry ended. No outcome starts selected: nobody has decided it until someone does."""
+
+    version = VersionField()
+    enquiry_outcome = RadioField("Outcome of the section 47 enquiry", choices=list(ENQUIRY_OUTCOMES.items()),
+                                 widget=GovRadioInput(),
+                                 validators=[InputRequired("Select the outcome of the section 47 enquiry")])
+    enquiry_outcome_reason = TextAreaField("Reasons for the outcome", widget=GovTextArea(),
+                                           validators=[DataRequired("Enter the reasons for the outcome"),
+                                                       limit("Reasons for the outcome", 5000)])
+    enquiry_outcome_on = GovDateField("Date the outcome was decided")
+    submit = SubmitField("Record the outcome", widget=GovSubmitInput())
+
+    def validate_enquiry_outcome_on(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the outcome was decided")
+
+
+class AssessmentForm(FlaskForm):
+    version = VersionField()
+    completed_date = GovDateField("Date the assessment was completed")
+    completed_time = TimeOfDayField("Time the assessment was completed")
+    submit = SubmitField("Record the assessment as completed", widget=GovSubmitInput())
+
+    def validate_completed_date(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the assessment was completed")
+
+    def validate_completed_time(self, field):
+        if not _text(field):
+            raise ValidationError("Enter the time the assessment was completed")
 
 
 class ActionForm(OnceForm, FlaskForm):

@@ -10,8 +10,8 @@ from ..auth.models import Agency, User
 from ..children.models import Child
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
-from .thresholds import OUTCOMES
+from ..types import UTCDateTime, one_of
+from .thresholds import ENQUIRY_OUTCOMES, OUTCOMES
 
 KINDS = {"initial": "Initial", "review": "Review"}
 MODES = {"meeting": "Meeting (face to face)", "phone": "Phone", "video": "Video call"}
@@ -68,6 +68,9 @@ FAMILY_TOLD = {"told": "Told already", "will_tell": "Will be told", "not_told": 
 UNDECIDED_QUESTIONS = {"abe_planned": "ABE interview", "intermediary_considered": "Intermediary",
                        "medical_examination": "Medical examination", "legal_action": "Legal action",
                        "family_told": "What the family is told"}
+
+_ANSWERS = {"abe_planned": YES_NO_UNDECIDED, "intermediary_considered": YES_NO_UNDECIDED,
+            "medical_examination": YES_NO_UNDECIDED, "legal_action": LEGAL_ACTIONS, "family_told": FAMILY_TOLD}
 
 
 class StrategyDiscussion(db.Model):
@@ -279,6 +282,11 @@ class ThresholdDecision(db.Model):
     __table_args__ = (
         UniqueConstraint("discussion_id", "child_id", name="uq_threshold_decision_child"),
         Index("ix_threshold_decision_icpc", "icpc_status", "icpc_due_at"),
+        # "Not decided yet" is an answer of its own: the database refuses an empty or made-up one, so nothing
+        # written around the services can leave a question silently answered (or silently unasked).
+        # An empty outcome passes (a CHECK that is NULL holds): the enquiry is still under way.
+        *(one_of(name, choices) for name, choices in _ANSWERS.items()),
+        one_of("enquiry_outcome", ENQUIRY_OUTCOMES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -306,10 +314,28 @@ class ThresholdDecision(db.Model):
     enquiry_started_on: Mapped[date | None] = mapped_column(Date)
     icpc_due_on: Mapped[date | None] = mapped_column(Date)
     icpc_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: not_needed, due (open deadline), booked (a conference date recorded)
+    #: not_needed, due (open deadline), booked (a conference date recorded), held (confirmed), inherited (a review
+    #: of the enquiry: the clock is on the decision that started it), ended (the enquiry ended with no conference)
     icpc_status: Mapped[str] = mapped_column(String(12), default="not_needed")
     icpc_date: Mapped[date | None] = mapped_column(Date)
     icpc_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: why the conference is booked after its due date: a late conference is never silent
+    icpc_late_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: "booked" is followed by "held": a booked date that passes unconfirmed is chased (deadlines.icpc_held)
+    icpc_held_on: Mapped[date | None] = mapped_column(Date)
+    icpc_held_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: How the section 47 enquiry this decision started ended (thresholds.ENQUIRY_OUTCOMES), and who decided when.
+    #: Any outcome but a conference ends the ICPC clock, so an enquiry that ended is not chased for ever.
+    enquiry_outcome: Mapped[str | None] = mapped_column(String(20))
+    enquiry_outcome_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    enquiry_outcome_on: Mapped[date | None] = mapped_column(Date)
+    enquiry_outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: the child and family assessment (started by a section 17 or 47 decision) ends its 45 working day clock here
+    assessment_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessment_completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: when the answers left "not decided yet" are to be settled; empty once every answer is given. Stored so the
+    #: still_to_decide sweep is one range scan on an index rather than a search of every decision's answers.
+    still_to_decide_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: minimum agencies absent when the decision was made (comma-separated labels), for reporting the gap
     agencies_absent: Mapped[str] = mapped_column(String(200), default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -324,6 +350,10 @@ class ThresholdDecision(db.Model):
     @property
     def outcome_label(self) -> str:
         return OUTCOMES.get(self.outcome, self.outcome)
+
+    @property
+    def enquiry_outcome_label(self) -> str:
+        return ENQUIRY_OUTCOMES.get(self.enquiry_outcome or "", "")
 
     @property
     def still_to_decide(self) -> list[str]:

@@ -36,6 +36,15 @@ DECISION_FIELDS = ("outcome", "rationale", "abe_planned", "abe_joint", "abe_lead
                    "interim_safety_plan", "next_review_on")
 DECISION_PERSONAL = ("rationale", "abe_lead_interviewer", "intermediary_reason", "medical_details",
                      "family_told_when", "family_not_told_reason", "interim_safety_plan")
+#: when the discussion was decided on and when it ended: entered on the form; other features' drafts and older
+#: callers may leave them out (then the decision to convene is taken as no later than the discussion itself)
+TIME_FIELDS = ("convene_decided_at", "ended_at")
+#: every date the discussion's time drives: the audit log shows each one move when the date is corrected
+CLOCK_FIELDS = ("circulation_due_at", "follow_up_meeting_due_at")
+#: what a decision's section 47 enquiry and its conference clock are, recomputed whenever an input changes
+ENQUIRY_CLOCK_FIELDS = ("starts_enquiry", "enquiry_started_on", "icpc_due_on", "icpc_due_at", "icpc_status")
+ENQUIRY_OUTCOME_FIELDS = ("enquiry_outcome", "enquiry_outcome_reason", "enquiry_outcome_on", "enquiry_outcome_by_id",
+                          "icpc_status")
 VOICE_FIELDS = ("child_seen", "seen_alone", "seen_on", "seen_by", "child_said", "not_seen_reason")
 VOICE_PERSONAL = ("seen_by", "child_said", "not_seen_reason")
 
@@ -67,6 +76,23 @@ def setting(name: str, default: int) -> int:
     return default
 
 
+def _pure(rule: Callable, *args, fields: dict[str, str] | None = None, **kwargs) -> None:
+    """Run a rule from thresholds.py, which stays free of Flask: its error becomes the service's RuleError, on the
+    form field that shows it (`fields` maps the rule's field names to the form's)."""
+    try:
+        rule(*args, **kwargs)
+    except thresholds.RuleError as err:
+        raise RuleError(err.message, (fields or {}).get(err.field, err.field)) from None
+
+
+def _check_times(convene_decided_at: datetime, held_at: datetime | None, ended_at: datetime | None) -> None:
+    if convene_decided_at > now():
+        raise RuleError("Date the decision to convene was made must be today or in the past", "convene_decided_date")
+    if held_at is not None:
+        _pure(thresholds.check_discussion_times, convene_decided_at, held_at, ended_at,
+              fields={"scheduled_at": "scheduled_date", "ended_at": "ended_time"})
+
+
 def _circulation_due(discussion: StrategyDiscussion) -> datetime | None:
     if discussion.scheduled_at is None:
         return None
@@ -86,7 +112,8 @@ def _load_children(child_ids: Iterable[int]) -> list[Child]:
     return sorted(children, key=lambda c: ids.index(c.id))
 
 
-def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor, linked_note: str = "") -> StrategyDiscussion:
+def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor,
+                            linked_note: str = "") -> StrategyDiscussion:
     """Open a draft discussion pre-filled for these children, for MASH to convene.
 
     Other features call this when their rules prompt a discussion (3 missing episodes in 30 days, police
@@ -149,18 +176,22 @@ def convene(data: dict, *, actor) -> StrategyDiscussion:
     """Convene a new discussion: children, details, and the agencies invited (CSC, police and health by default)."""
     children = _load_children(data["child_ids"])
     _check_details(data)
-    # A discussion recorded after it was held was decided on before it was held, not when it was typed in.
-    decided_at = min(now(), data["scheduled_at"]) if data.get("scheduled_at") else now()
+    # Entered on the form; for a caller that has no answer, a discussion recorded after it was held was decided on
+    # before it was held, not when it was typed in.
+    decided_at = data.get("convene_decided_at") or (min(now(), data["scheduled_at"]) if data.get("scheduled_at")
+                                                     else now())
     _check_dates(data, children, None)
+    _check_times(decided_at, data.get("scheduled_at"), data.get("ended_at"))
     sd = StrategyDiscussion(status="convened", created_by_id=actor.id, convene_decided_at=decided_at,
-                            **{k: data[k] for k in DETAIL_FIELDS})
+                            ended_at=data.get("ended_at"), **{k: data[k] for k in DETAIL_FIELDS})
     perpetrator = (data.get("alleged_perpetrator") or "").strip()[:500]
     sd.children = [DiscussionChild(child=c, alleged_perpetrator=perpetrator) for c in children]
     _invite_agencies(sd, data.get("agency_ids", []))
     sd.circulation_due_at = _circulation_due(sd)
     db.session.add(sd)
     db.session.flush()
-    changes = audit.changes_between({}, audit.snapshot(sd, DETAIL_FIELDS), DETAIL_PERSONAL)
+    changes = audit.changes_between({}, audit.snapshot(sd, DETAIL_FIELDS + TIME_FIELDS + CLOCK_FIELDS),
+                                    DETAIL_PERSONAL)
     if perpetrator:
         changes["alleged_perpetrator"] = {"changed": True}
     changes["child_ids"] = {"to": [c.id for c in children]}
@@ -177,23 +208,32 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     """Change a discussion's details; convenes a draft. The referrer's words, once given, never change."""
     expect_version(sd, expected_version)
     _check_details(data)
-    merged = {k: data.get(k, getattr(sd, k)) for k in ("scheduled_at", "referral_received_on")}
+    merged = {k: data.get(k, getattr(sd, k)) for k in ("scheduled_at", "referral_received_on") + TIME_FIELDS}
+    merged["convene_decided_at"] = merged["convene_decided_at"] or sd.convene_decided_at
     # A discussion cannot be held before the decision to convene it (for a draft, when it was opened). Only a
-    # moved date is held to that: discussions recorded after they were held, before this rule, keep their date.
-    moved = sd.status == "draft" or merged["scheduled_at"] != sd.scheduled_at
-    _check_dates(merged, [link.child for link in sd.children], sd.convene_decided_at if moved else None)
+    # moved time is held to that: discussions recorded after they were held, before this rule, keep their date.
+    moved = sd.status == "draft" or any(merged[k] != getattr(sd, k) for k in ("scheduled_at",) + TIME_FIELDS)
+    _check_dates(merged, [link.child for link in sd.children], merged["convene_decided_at"] if moved else None)
+    if moved:
+        _check_times(merged["convene_decided_at"], merged["scheduled_at"], merged["ended_at"])
     if sd.referrer_words.strip() and data.get("referrer_words", sd.referrer_words) != sd.referrer_words:
         raise RuleError("The referrer's words cannot be changed once recorded: add a summary beside them instead",
                         "referrer_words")
-    before = audit.snapshot(sd, DETAIL_FIELDS + ("status",))
+    tracked = DETAIL_FIELDS + TIME_FIELDS + CLOCK_FIELDS + ("status",)
+    before = audit.snapshot(sd, tracked)
+    # The inputs of the clocks: the date, and whether this discussion starts an enquiry or continues one.
+    clock_inputs = ("scheduled_at", "kind", "previous_id")
+    inputs_were = [getattr(sd, k) for k in clock_inputs]
     for key in DETAIL_FIELDS:
         if key in data:
             setattr(sd, key, data[key])
+    sd.convene_decided_at, sd.ended_at = merged["convene_decided_at"], merged["ended_at"]
     if sd.status == "draft":
         sd.status = "convened"
     added = _invite_agencies(sd, agency_ids)
-    sd.circulation_due_at = _circulation_due(sd) if sd.minutes_status != "circulated" else sd.circulation_due_at
-    changes = audit.changes_between(before, audit.snapshot(sd, DETAIL_FIELDS + ("status",)), DETAIL_PERSONAL)
+    if [getattr(sd, k) for k in clock_inputs] != inputs_were:
+        _recompute_clocks(sd, actor)
+    changes = audit.changes_between(before, audit.snapshot(sd, tracked), DETAIL_PERSONAL)
     if added:
         changes["invited_agency_ids"] = {"added": added}
     if "alleged_perpetrator" in data:
@@ -414,6 +454,77 @@ def held_on(sd: StrategyDiscussion) -> date:
     return thresholds.london_date_of(sd.scheduled_at or sd.created_at)
 
 
+def _apply_enquiry(sd: StrategyDiscussion, decision: ThresholdDecision) -> None:
+    """Set the decision's section 47 enquiry and ICPC clock from its inputs: the outcome, the discussion's date,
+    whether the discussion is initial, and any enquiry already under way for the child (ended or not)."""
+    held = held_on(sd)
+    start = thresholds.enquiry_start(decision.outcome, held, None)
+    open_enquiry = None
+    if start is not None:
+        with db.session.no_autoflush:  # a new decision is flushed by the caller, where a concurrent one is caught
+            open_enquiry = _open_enquiry_for(sd, decision.child_id)
+    if open_enquiry is not None:
+        start = thresholds.enquiry_start(decision.outcome, held, open_enquiry.enquiry_started_on,
+                                         initial=sd.kind == "initial",
+                                         open_enquiry_ended_on=open_enquiry.enquiry_outcome_on)
+    if start is None:
+        decision.starts_enquiry, decision.enquiry_started_on = False, None
+        decision.icpc_due_on, decision.icpc_due_at, decision.icpc_status = None, None, "not_needed"
+        return
+    decision.starts_enquiry = start.starts_here
+    decision.enquiry_started_on = start.started_on
+    decision.icpc_due_on = thresholds.icpc_due_on(start.started_on)
+    if start.starts_here:
+        decision.icpc_due_at = thresholds.icpc_due_at(start.started_on)
+        if decision.icpc_status not in ("booked", "held", "ended"):
+            decision.icpc_status = "due"
+    else:
+        # The ICPC clock belongs to the discussion that started the enquiry; it is not restarted here.
+        decision.icpc_due_at, decision.icpc_status = None, "inherited"
+
+
+def _recompute_clocks(sd: StrategyDiscussion, actor) -> None:
+    """The discussion's time (or kind, or the discussion it reviews) changed: every date it drives moves with it,
+    here and on the reviews that inherit its enquiry. Each decision changed gets its own audit event (the
+    discussion's own dates are in the caller's)."""
+    if sd.scheduled_at is None:
+        return
+    clocks = thresholds.discussion_clocks(
+        sd.scheduled_at, circulation_working_days=setting("MINUTES_CIRCULATION_WORKING_DAYS", 1),
+        follow_up_asked=sd.follow_up_meeting_due_at is not None,
+        follow_up_working_days=setting("FOLLOW_UP_MEETING_WORKING_DAYS", thresholds.FOLLOW_UP_MEETING_WORKING_DAYS))
+    if sd.minutes_status != "circulated":
+        sd.circulation_due_at = clocks.circulation_due_at
+    sd.follow_up_meeting_due_at = clocks.follow_up_meeting_due_at
+    for decision in sd.decisions:
+        before = audit.snapshot(decision, ENQUIRY_CLOCK_FIELDS)
+        started_here, was_started_on = decision.starts_enquiry, decision.enquiry_started_on
+        _apply_enquiry(sd, decision)
+        changes = audit.changes_between(before, audit.snapshot(decision, ENQUIRY_CLOCK_FIELDS))
+        if not changes:
+            continue
+        changes["discussion_scheduled_at"] = {"to": audit.snapshot(sd, ("scheduled_at",))["scheduled_at"]}
+        audit.record("recompute", "threshold_decision", decision.id, user=actor, changes=changes)
+        if started_here and decision.starts_enquiry:
+            _move_inherited(decision, was_started_on, actor)
+
+
+def _move_inherited(started: ThresholdDecision, was_started_on: date | None, actor) -> None:
+    """Reviews that continued this enquiry show its ICPC date: they move with the discussion that started it."""
+    if was_started_on is None:
+        return
+    inheriting = db.session.execute(
+        db.select(ThresholdDecision).where(ThresholdDecision.child_id == started.child_id,
+                                           ThresholdDecision.id != started.id,
+                                           ThresholdDecision.icpc_status == "inherited",
+                                           ThresholdDecision.enquiry_started_on == was_started_on)).scalars().all()
+    for review in inheriting:
+        before = audit.snapshot(review, ENQUIRY_CLOCK_FIELDS)
+        review.enquiry_started_on, review.icpc_due_on = started.enquiry_started_on, started.icpc_due_on
+        audit.record("recompute", "threshold_decision", review.id, user=actor,
+                     changes=audit.changes_between(before, audit.snapshot(review, ENQUIRY_CLOCK_FIELDS)))
+
+
 def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
                     expected_version: int | None = None, minimum_agency_reason: str = "",
                     follow_up_meeting: bool | None = None) -> ThresholdDecision:
@@ -445,31 +556,14 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     if is_new:
         decision = ThresholdDecision(discussion=sd, child_id=child_id, decided_by_id=actor.id)
         db.session.add(decision)
-    before = {} if is_new else audit.snapshot(decision, DECISION_FIELDS + ("icpc_due_on",))
+    before = {} if is_new else audit.snapshot(decision, DECISION_FIELDS + ENQUIRY_CLOCK_FIELDS)
     for key in DECISION_FIELDS:
         setattr(decision, key, data[key])
     decision.decided_at, decision.decided_by_id = now(), actor.id
     decision.agencies_absent = ", ".join(missing)
-
-    start = thresholds.enquiry_start(decision.outcome, held_on(sd), None)
-    with db.session.no_autoflush:  # the new decision is flushed below, where a concurrent one is caught
-        open_enquiry = _open_enquiry_for(sd, child_id) if start else None
-    start = thresholds.enquiry_start(decision.outcome, held_on(sd),
-                                     open_enquiry.enquiry_started_on if open_enquiry else None)
-    if start is None:
-        decision.starts_enquiry, decision.enquiry_started_on = False, None
-        decision.icpc_due_on, decision.icpc_due_at, decision.icpc_status = None, None, "not_needed"
-    else:
-        decision.starts_enquiry = start.starts_here
-        decision.enquiry_started_on = start.started_on
-        decision.icpc_due_on = thresholds.icpc_due_on(start.started_on)
-        if start.starts_here:
-            decision.icpc_due_at = thresholds.icpc_due_at(start.started_on)
-            if decision.icpc_status != "booked":
-                decision.icpc_status = "due"
-        else:
-            # The ICPC clock belongs to the discussion that started the enquiry; it is not restarted here.
-            decision.icpc_due_at, decision.icpc_status = None, "inherited"
+    decision.still_to_decide_due_at = (thresholds.circulation_due_at(decision.decided_at, 1)
+                                       if decision.still_to_decide else None)
+    _apply_enquiry(sd, decision)
 
     if missing and minimum_agency_reason.strip():
         sd.minimum_agency_reason = minimum_agency_reason.strip()
@@ -483,7 +577,7 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     except IntegrityError:
         # Someone else recorded this child's first decision at the same moment (one decision per child).
         raise StaleEdit() from None
-    changes = audit.changes_between(before, audit.snapshot(decision, DECISION_FIELDS + ("icpc_due_on",)),
+    changes = audit.changes_between(before, audit.snapshot(decision, DECISION_FIELDS + ENQUIRY_CLOCK_FIELDS),
                                     DECISION_PERSONAL)
     changes["child_id"] = {"to": child_id}
     if missing:
@@ -519,19 +613,119 @@ def follow_up_reviews(sd: StrategyDiscussion) -> list[StrategyDiscussion]:
         .order_by(StrategyDiscussion.scheduled_at)).scalars().all()
 
 
-def record_icpc_date(decision: ThresholdDecision, when: date, *, actor,
-                     expected_version: int | None = None) -> None:
-    """A conference date booked or held closes the ICPC deadline; refused on a decision someone has since changed
-    (two people booking different dates must not silently overwrite each other)."""
+def _starting_decision(decision: ThresholdDecision, field: str) -> None:
+    if not decision.starts_enquiry:
+        raise RuleError("Record the conference and the enquiry's outcome on the discussion that started the enquiry",
+                        field)
+
+
+def record_icpc_date(decision: ThresholdDecision, when: date, *, actor, expected_version: int | None = None,
+                     late_reason: str = "") -> None:
+    """A conference date booked closes the ICPC deadline; refused on a decision someone has since changed
+    (two people booking different dates must not silently overwrite each other). The date is checked against the
+    enquiry (never before the discussion that started it; after its due date only with the reason)."""
     if expected_version is not None:
         expect_version(decision, expected_version)
-    if not decision.starts_enquiry:
-        raise RuleError("Record the conference on the discussion that started the enquiry", "icpc_date")
-    before = audit.snapshot(decision, ("icpc_date", "icpc_status"))
+    _starting_decision(decision, "icpc_date")
+    if decision.icpc_status == "ended":
+        raise RuleError("The enquiry ended without a conference: record a conference as its outcome first",
+                        "icpc_date")
+    if decision.icpc_status == "held":
+        raise RuleError("The conference is already recorded as held", "icpc_date")
+    late_reason = (late_reason or "").strip()
+    _pure(thresholds.check_conference_booking, when, decision.enquiry_started_on, late_reason)
+    tracked = ("icpc_date", "icpc_status", "icpc_late_reason")
+    before = audit.snapshot(decision, tracked)
     decision.icpc_date, decision.icpc_status, decision.icpc_recorded_by_id = when, "booked", actor.id
+    decision.icpc_late_reason = late_reason[:2000] if thresholds.conference_is_late(
+        when, decision.enquiry_started_on) else ""
     audit.record("update", "threshold_decision", decision.id, user=actor,
-                 changes=audit.changes_between(before, audit.snapshot(decision, ("icpc_date", "icpc_status"))))
+                 changes=audit.changes_between(before, audit.snapshot(decision, tracked), ("icpc_late_reason",)))
     db.session.flush()
+
+
+def record_conference_held(decision: ThresholdDecision, held: date | None, *, actor,
+                           expected_version: int | None) -> None:
+    """The booked conference took place: confirmed on or after its date, which stops the "confirm it was held"
+    chase."""
+    expect_version(decision, expected_version)
+    _starting_decision(decision, "icpc_held_on")
+    if decision.icpc_status not in ("booked", "held") or decision.icpc_date is None:
+        raise RuleError("Record the date the conference is booked for first", "icpc_held_on")
+    if held is None:
+        raise RuleError("Enter the date the conference was held", "icpc_held_on")
+    today = thresholds.london_date_of(now())
+    _pure(thresholds.check_conference_held, decision.icpc_date, today, fields={"icpc_held": "icpc_held_on"})
+    if held > today:
+        raise RuleError("Date the conference was held must be today or in the past", "icpc_held_on")
+    if held < decision.icpc_date:
+        raise RuleError("Date the conference was held must be on or after the date it was booked for "
+                        f"({dates.long_date(decision.icpc_date)}): record the new date first", "icpc_held_on")
+    tracked = ("icpc_held_on", "icpc_held_by_id", "icpc_status")
+    before = audit.snapshot(decision, tracked)
+    decision.icpc_held_on, decision.icpc_held_by_id, decision.icpc_status = held, actor.id, "held"
+    audit.record("update", "threshold_decision", decision.id, user=actor,
+                 changes=audit.changes_between(before, audit.snapshot(decision, tracked)))
+    db.session.flush()
+    log.info("conference held decision=%s", decision.id)
+
+
+def record_enquiry_outcome(decision: ThresholdDecision, data: dict, *, actor, expected_version: int | None) -> dict:
+    """How the section 47 enquiry ended, why, who decided and when. Any outcome but a conference ends the ICPC
+    clock; a later initial discussion then starts an enquiry (and a clock) of its own."""
+    expect_version(decision, expected_version)
+    _starting_decision(decision, "enquiry_outcome")
+    outcome, reason, decided_on = data.get("enquiry_outcome"), (data.get("enquiry_outcome_reason") or "").strip(), \
+        data.get("enquiry_outcome_on")
+    if decided_on is None:
+        if outcome not in thresholds.ENQUIRY_OUTCOMES:
+            raise RuleError("Select the outcome of the section 47 enquiry", "enquiry_outcome")
+        raise RuleError("Enter the date of the outcome", "enquiry_outcome_on")
+    _pure(thresholds.check_enquiry_outcome, outcome, reason, decided_on, decision.enquiry_started_on,
+          thresholds.london_date_of(now()))
+    if decision.icpc_status == "held" and outcome != "icpc":
+        raise RuleError("A conference was held for this enquiry: select the conference as its outcome",
+                        "enquiry_outcome")
+    before = audit.snapshot(decision, ENQUIRY_OUTCOME_FIELDS)
+    decision.enquiry_outcome, decision.enquiry_outcome_reason = outcome, reason[:5000]
+    decision.enquiry_outcome_on, decision.enquiry_outcome_by_id = decided_on, actor.id
+    if thresholds.icpc_still_needed(outcome):
+        if decision.icpc_status == "ended":
+            decision.icpc_status = "booked" if decision.icpc_date else "due"
+    elif decision.icpc_status in ("due", "booked"):
+        decision.icpc_status = "ended"
+    changes = audit.changes_between(before, audit.snapshot(decision, ENQUIRY_OUTCOME_FIELDS),
+                                    ("enquiry_outcome_reason",))
+    if changes:
+        audit.record("enquiry_outcome", "threshold_decision", decision.id, user=actor, changes=changes)
+        db.session.flush()
+    log.info("enquiry outcome decision=%s outcome=%s", decision.id, outcome)
+    return changes
+
+
+def record_assessment_completed(decision: ThresholdDecision, completed_at: datetime | None, *, actor,
+                                expected_version: int | None) -> dict:
+    """The child and family assessment was completed: its 45 working day clock stops."""
+    expect_version(decision, expected_version)
+    if not thresholds.starts_assessment(decision.outcome):
+        raise RuleError("Only a section 17 or section 47 decision starts a child and family assessment",
+                        "completed_date")
+    if completed_at is None:
+        raise RuleError("Enter the date the assessment was completed", "completed_date")
+    if completed_at > now():
+        raise RuleError("Date the assessment was completed must be today or in the past", "completed_date")
+    referral = decision.discussion.referral_received_on
+    if referral is not None and thresholds.london_date_of(completed_at) < referral:
+        raise RuleError("Date the assessment was completed must be on or after the referral was received "
+                        f"({dates.long_date(referral)})", "completed_date")
+    tracked = ("assessment_completed_at", "assessment_completed_by_id")
+    before = audit.snapshot(decision, tracked)
+    decision.assessment_completed_at, decision.assessment_completed_by_id = completed_at, actor.id
+    changes = audit.changes_between(before, audit.snapshot(decision, tracked))
+    if changes:
+        audit.record("assessment_completed", "threshold_decision", decision.id, user=actor, changes=changes)
+        db.session.flush()
+    return changes
 
 
 # --- Agreed actions ------------------------------------------------------------------------------------------

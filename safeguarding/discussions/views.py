@@ -23,9 +23,10 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import minutes_draft, services, thresholds
 from .access import can_change_action, discussion_scope, visible_discussion_or_404
 from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm, ChangeActionForm,
-                    CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm, ConveneForm,
-                    DecisionForm, DissentForm, FilterForm, IcpcForm, InformationForm, InviteForm, MinutesForm,
-                    PhraseForm, RemoveChildForm, RemovePhraseForm, attendance_form)
+                    AssessmentForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm,
+                    ConferenceHeldForm, ConveneForm, DecisionForm, DissentForm, EnquiryOutcomeForm, FilterForm,
+                    IcpcForm, InformationForm, InviteForm, MinutesForm, PhraseForm, RemoveChildForm, RemovePhraseForm,
+                    attendance_form)
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
                      YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
                      MinutesVersion, StrategyDiscussion, ThresholdDecision)
@@ -139,7 +140,8 @@ def _people(roles=None):
 
 
 def _person_label(user: User) -> str:
-    return f"{user.name}, {user.job_title} ({user.agency.name})" if user.job_title else f"{user.name} ({user.agency.name})"
+    agency = user.agency.name
+    return f"{user.name}, {user.job_title} ({agency})" if user.job_title else f"{user.name} ({agency})"
 
 
 def _child_label(child: Child) -> str:
@@ -254,6 +256,8 @@ def _details_from(form: ConveneForm, discussion: StrategyDiscussion | None = Non
         "previous_id": form.previous_id.data if form.kind.data == "review" else None,
         "urgency": form.urgency.data,
         "scheduled_at": london_instant(form.scheduled_date.data, form.scheduled_time.time),
+        "ended_at": london_instant(form.scheduled_date.data, form.ended_time.time),
+        "convene_decided_at": london_instant(form.convene_decided_date.data, form.convene_decided_time.time),
         "mode": form.mode.data,
         "out_of_hours": bool(form.out_of_hours.data),
         "chair_id": form.chair_id.data,
@@ -266,6 +270,11 @@ def _details_from(form: ConveneForm, discussion: StrategyDiscussion | None = Non
         "referrer_summary": (form.referrer_summary.data or "").strip(),
         "alleged_perpetrator": (form.alleged_perpetrator.data or "").strip(),
     }
+
+
+def _show_time(date_field, time_field, instant) -> None:
+    local = to_london(instant)
+    date_field.data, time_field.data = local.date(), local.strftime("%H:%M")
 
 
 def _prefill_review(form: ConveneForm, previous_id: int | None, child_ids: list[int]) -> None:
@@ -298,6 +307,8 @@ def new():
         form.child_ids.data = child_ids
         form.agency_ids.data = _default_agencies()
         form.chair_id.data = current_user.id if current_user.role in ("mash", "manager") else 0
+        # Shown filled in, to be corrected when the decision was made earlier (a discussion recorded afterwards).
+        _show_time(form.convene_decided_date, form.convene_decided_time, now())
         _prefill_review(form, next(iter(_ids(request.args.get("review_of"))), None), child_ids)
     else:
         child_ids = _ids(",".join(request.form.getlist("child_ids")))
@@ -349,8 +360,10 @@ def edit(discussion_id: int):
     if request.method == "GET":
         form.version.data = sd.version
         if sd.scheduled_at:
-            local = to_london(sd.scheduled_at)
-            form.scheduled_date.data, form.scheduled_time.data = local.date(), local.strftime("%H:%M")
+            _show_time(form.scheduled_date, form.scheduled_time, sd.scheduled_at)
+        if sd.ended_at:
+            form.ended_time.data = to_london(sd.ended_at).strftime("%H:%M")
+        _show_time(form.convene_decided_date, form.convene_decided_time, sd.convene_decided_at)
         if sd.status == "draft":
             form.agency_ids.data = [i.agency_id for i in sd.invitations] or _default_agencies()
             # A draft opened by another feature's rule has the columns' defaults, not anyone's answers.
@@ -492,6 +505,24 @@ def show(discussion_id: int):
                                                    ThresholdDecision.starts_enquiry.is_(True),
                                                    ThresholdDecision.enquiry_started_on == d.enquiry_started_on)
                 .limit(1)).scalar_one_or_none()
+    # One assessment per referral: completed on another discussion's decision about it, it is done here too.
+    open_assessments = [d.child_id for d in sd.decisions
+                        if thresholds.starts_assessment(d.outcome) and d.assessment_completed_at is None]
+    assessment_done = {}
+    if open_assessments and sd.referral_received_on is not None:
+        assessment_done = dict(db.session.execute(
+            db.select(ThresholdDecision.child_id, db.func.min(ThresholdDecision.assessment_completed_at))
+            .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+            .where(ThresholdDecision.child_id.in_(open_assessments),
+                   ThresholdDecision.assessment_completed_at.is_not(None),
+                   StrategyDiscussion.referral_received_on == sd.referral_received_on)
+            .group_by(ThresholdDecision.child_id)).all())
+    reviews = services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else []
+    follow_up_state = None
+    if sd.follow_up_meeting_due_at:
+        meetings = [r.scheduled_at for r in reviews
+                    if r.mode in thresholds.FOLLOW_UP_MEETING_MODES and r.scheduled_at is not None]
+        follow_up_state = thresholds.follow_up_meeting_state(sd.follow_up_meeting_due_at, meetings, at)
     return render_template(
         "discussions/show.html", discussion=sd, at=at, missing=services.missing_minimum_agencies(sd),
         prompts=_prompts_not_covered(sd), topics=TOPICS, late=late, icpc_sources=icpc_sources,
@@ -499,7 +530,9 @@ def show(discussion_id: int):
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
         can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
-        follow_up_reviews=services.follow_up_reviews(sd) if sd.follow_up_meeting_due_at else [],
+        follow_up_reviews=reviews, follow_up_state=follow_up_state, follow_up_states=thresholds.FOLLOW_UP_STATES,
+        starts_assessment=thresholds.starts_assessment, assessment_due_at=thresholds.assessment_due_at,
+        assessment_done=assessment_done,
         cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))
 
 
@@ -671,25 +704,87 @@ def decision(discussion_id: int, child_id: int):
                            follow_up_days=follow_up_days)
 
 
+def _decision_or_404(sd: StrategyDiscussion, decision_id: int) -> ThresholdDecision:
+    found = next((d for d in sd.decisions if d.id == decision_id), None)
+    if found is None:
+        deny(404, "threshold_decision", decision_id)
+    return found
+
+
+def _decision_form(form, discussion_id: int, decision: ThresholdDecision, template: str, work, done: str,
+                   conflict_note: str = "Someone else changed this decision while you had this page open. Check the "
+                                        "decision, then save again"):
+    """One form about a decision's clocks: saved, back to the decision; a broken rule beside its field; a stale
+    version, the form again with what was typed and a note (the decision changed since it was opened)."""
+    if form.validate_on_submit():
+        child_id = decision.child_id
+        saved, conflict = _save(form, work)
+        if saved:
+            flash(done, "success")
+            return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#decision-{child_id}")
+        if conflict:
+            form.form_errors.append(conflict_note)
+            form.version.data = db.session.get(ThresholdDecision, decision.id).version
+    elif request.method == "GET":
+        form.version.data = decision.version
+    return render_template(template, form=form, discussion=decision.discussion, decision=decision)
+
+
 @bp.route("/<int:discussion_id>/decisions/<int:decision_id>/icpc", methods=["GET", "POST"])
 @require("discussion.record")
 def icpc(discussion_id: int, decision_id: int):
     sd = _full(discussion_id)
-    found = next((d for d in sd.decisions if d.id == decision_id), None)
-    if found is None:
-        deny(404, "threshold_decision", decision_id)
+    found = _decision_or_404(sd, decision_id)
     form = IcpcForm(obj=found)
-    if form.validate_on_submit():
-        child_id = found.child_id
-        saved, conflict = _save(form, lambda: services.record_icpc_date(
-            found, form.icpc_date.data, actor=current_user, expected_version=form.version.data or 0))
-        if saved:
-            flash("Conference date recorded", "success")
-            return redirect(url_for("discussions.show", discussion_id=discussion_id) + f"#decision-{child_id}")
-        if conflict:
-            form.form_errors.append("Someone else changed this decision while you were recording the conference. "
-                                    "Check the decision, then record the date again")
-    return render_template("discussions/icpc.html", form=form, discussion=sd, decision=found)
+    return _decision_form(form, discussion_id, found, "discussions/icpc.html", lambda: services.record_icpc_date(
+        found, form.icpc_date.data, actor=current_user, expected_version=form.version.data or 0,
+        late_reason=form.icpc_late_reason.data or ""), "Conference date recorded",
+        "Someone else changed this decision while you were recording the conference. Check the decision, then "
+        "record the date again")
+
+
+@bp.route("/<int:discussion_id>/decisions/<int:decision_id>/icpc-held", methods=["GET", "POST"])
+@require("discussion.record")
+def icpc_held(discussion_id: int, decision_id: int):
+    sd = _full(discussion_id)
+    found = _decision_or_404(sd, decision_id)
+    form = ConferenceHeldForm(obj=found)
+    if request.method == "GET" and found.icpc_held_on is None:
+        form.icpc_held_on.data = found.icpc_date
+    return _decision_form(form, discussion_id, found, "discussions/icpc_held.html",
+                          lambda: services.record_conference_held(found, form.icpc_held_on.data, actor=current_user,
+                                                                  expected_version=form.version.data),
+                          "Conference recorded as held")
+
+
+@bp.route("/<int:discussion_id>/decisions/<int:decision_id>/enquiry-outcome", methods=["GET", "POST"])
+@require("discussion.record")
+def enquiry_outcome(discussion_id: int, decision_id: int):
+    sd = _full(discussion_id)
+    found = _decision_or_404(sd, decision_id)
+    form = EnquiryOutcomeForm(obj=found)
+    return _decision_form(form, discussion_id, found, "discussions/enquiry_outcome.html",
+                          lambda: services.record_enquiry_outcome(found, {
+                              "enquiry_outcome": form.enquiry_outcome.data,
+                              "enquiry_outcome_reason": form.enquiry_outcome_reason.data or "",
+                              "enquiry_outcome_on": form.enquiry_outcome_on.data},
+                              actor=current_user, expected_version=form.version.data),
+                          "Outcome of the section 47 enquiry recorded")
+
+
+@bp.route("/<int:discussion_id>/decisions/<int:decision_id>/assessment", methods=["GET", "POST"])
+@require("discussion.record")
+def assessment(discussion_id: int, decision_id: int):
+    sd = _full(discussion_id)
+    found = _decision_or_404(sd, decision_id)
+    form = AssessmentForm()
+    if request.method == "GET" and found.assessment_completed_at is not None:
+        _show_time(form.completed_date, form.completed_time, found.assessment_completed_at)
+    return _decision_form(form, discussion_id, found, "discussions/assessment.html",
+                          lambda: services.record_assessment_completed(
+                              found, london_instant(form.completed_date.data, form.completed_time.time),
+                              actor=current_user, expected_version=form.version.data),
+                          "Child and family assessment recorded as completed")
 
 
 # --- Agreed actions ------------------------------------------------------------------------------------------
@@ -860,9 +955,9 @@ def _diffs(versions: list[MinutesVersion]) -> dict[int, list[str]]:
     import difflib
 
     result = {}
-    for before, after in zip(versions, versions[1:]):
+    for before, after in zip(versions, versions[1:], strict=False):
         lines = difflib.unified_diff(before.text.splitlines(), after.text.splitlines(), lineterm="", n=0)
-        result[after.id] = [l for l in lines if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+        result[after.id] = [line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     return result
 
 

@@ -78,6 +78,7 @@ NOUNS: dict[str, tuple[str, str]] = {
                      "initial child protection conferences to request"),
     "icpc_booking": ("initial child protection conference not yet booked",
                      "initial child protection conferences not yet booked"),
+    "still_to_decide": ("decision with answers still to decide", "decisions with answers still to decide"),
     "icpc_held": ("initial child protection conference to confirm as held",
                   "initial child protection conferences to confirm as held"),
     "follow_up_meeting": ("strategy meeting to convene", "strategy meetings to convene"),

@@ -237,8 +237,9 @@ def _icpc_status(today: date):
 
 def _icpc(report: Report, where: list, user, today: date) -> None:
     # Only the decision that started the enquiry owns the ICPC clock; a review that keeps the child in
-    # section 47 is not a second enquiry.
-    started = [*where, ThresholdDecision.starts_enquiry.is_(True)]
+    # section 47 is not a second enquiry. An enquiry whose outcome needed no conference is not counted: it was
+    # never late, and counting it as overdue would make the figures lie.
+    started = [*where, ThresholdDecision.starts_enquiry.is_(True), ThresholdDecision.icpc_status != "ended"]
     status = _icpc_status(today)
     join = (StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
     report.icpc_counts = {key: 0 for key in ICPC_STATUS}
