@@ -1,7 +1,7 @@
 """sign-in codes
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0018
 Create Date: 2026-12-01 11:09:54.537197
 
 """
@@ -12,7 +12,7 @@ import safeguarding.types
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0020'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
