@@ -38,7 +38,7 @@ def _password_step(app, user, expected_next):
 def _enrol(app, user):
     client = _password_step(app, user, "/sign-in/set-up-code")
     setup = client.get("/sign-in/set-up-code")
-    assert "<svg" in setup.html and db.session.get(User, user.id).mfa_secret in setup
+    assert 'src="data:image/svg+xml' in setup.html and db.session.get(User, user.id).mfa_secret in setup
     page = client.post_form("/sign-in/set-up-code", {"code": _code(user.id)}, expected=200)
     codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6})</code>", page.html)
     assert len(codes) == 10

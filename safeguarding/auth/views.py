@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
-from markupsafe import Markup
 
 from .. import input_guard
 from ..extensions import limiter
@@ -117,7 +116,7 @@ def set_up_code():
             login_user(user)
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url or url_for("main.home"))
         form.code.errors.append("Enter the 6-digit code the app shows now")
-    return render_template("auth/set_up_code.html", form=form, qr=Markup(mfa.qr_svg(user)), key=user.mfa_secret,
+    return render_template("auth/set_up_code.html", form=form, qr=mfa.qr_data_uri(user), key=user.mfa_secret,
                            reset=user.mfa_reset_at is not None)
 
 

@@ -246,7 +246,7 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
         return {}
     audit.record("update", "strategy_discussion", sd.id, user=actor, changes=changes)
     db.session.flush()
-    if {"scheduled_at", "status", "invited_agency_ids", "mode", "chair_id"} & set(changes):
+    if {"scheduled_at", "ended_at", "status", "invited_agency_ids", "mode", "chair_id"} & set(changes):
         _announce_schedule(sd, "REQUEST")  # convened from a draft, moved, or someone new asked
     return changes
 

@@ -43,5 +43,6 @@ def entries(child, user) -> list[TimelineEntry]:
             AgreedAction.discussion_id.in_(ids),
             (AgreedAction.child_id == child.id) | AgreedAction.child_id.is_(None))).scalars():
         result.append(TimelineEntry(at=a.created_at, kind="Agreed action", title=a.description[:120],
-                                    detail=f"{a.status_label}; owner {a.owner.name}", url=f"/discussions/actions/{a.id}"))
+                                    detail=f"{a.status_label}; owner {a.owner.name}",
+                                    url=f"/discussions/actions/{a.id}"))
     return result
