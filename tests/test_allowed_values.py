@@ -17,4 +17,6 @@ def test_every_status_column_the_models_constrain_refuses_an_unknown_value(app, 
     constrained = [c for t in db.metadata.sorted_tables for c in t.constraints
                    if c.__class__.__name__ == "CheckConstraint" and str(c.name).endswith("_allowed")]
     assert {c.table.name for c in constrained} >= {"user_account", "agency", "child", "notification", "outbound_email",
-                                                   "missing_episode", "return_interview", "professional_difference"}
+                                                   "missing_episode", "return_interview", "professional_difference",
+                                                   "strategy_discussion", "agreed_action", "discussion_invitation",
+                                                   "threshold_decision"}

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from icalendar import Calendar, Event, vCalAddress, vText
 
-LONDON = ZoneInfo("Europe/London")
+from ..clock import LONDON
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 #: when no end is recorded, the invitation blocks an hour (most strategy discussions take less)
 DEFAULT_LENGTH = timedelta(hours=1)

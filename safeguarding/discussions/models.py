@@ -54,6 +54,8 @@ TOPICS: dict[str, str] = {key: label for prompts in INFORMATION_PROMPTS.values()
 TOPICS["other"] = "Other information"
 
 ACTION_STATUSES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+#: where a decision's initial child protection conference stands (thresholds.py and services.py move it on)
+ICPC_STATUSES = ("not_needed", "due", "booked", "held", "ended", "inherited")
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
 #: An answer the discussion did not reach. It is stored as such (never as "No") and shows as still to do.
 NOT_DECIDED = "not_decided"
@@ -78,6 +80,14 @@ class StrategyDiscussion(db.Model):
     __table_args__ = (
         Index("ix_strategy_discussion_status_scheduled", "status", "scheduled_at"),
         Index("ix_strategy_discussion_minutes_due", "minutes_status", "circulation_due_at"),
+        #: the list of all discussions, newest first
+        Index("ix_strategy_discussion_scheduled", "scheduled_at", "id"),
+        one_of("status", STATUSES),
+        one_of("minutes_status", MINUTES_STATUSES),
+        one_of("kind", KINDS),
+        one_of("urgency", URGENCY),
+        one_of("mode", MODES),
+        one_of("harm_category", HARM_CATEGORIES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,7 +230,8 @@ class Invitation(db.Model):
     """An agency (and, where known, a named person) asked to take part, and whether they did."""
 
     __tablename__ = "discussion_invitation"
-    __table_args__ = (Index("ix_discussion_invitation_agency", "agency_id", "discussion_id"),)
+    __table_args__ = (Index("ix_discussion_invitation_agency", "agency_id", "discussion_id"),
+                      one_of("status", ATTENDANCE))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussion.id"), index=True)
@@ -287,6 +298,8 @@ class ThresholdDecision(db.Model):
         # An empty outcome passes (a CHECK that is NULL holds): the enquiry is still under way.
         *(one_of(name, choices) for name, choices in _ANSWERS.items()),
         one_of("enquiry_outcome", ENQUIRY_OUTCOMES),
+        one_of("outcome", OUTCOMES),
+        one_of("icpc_status", ICPC_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -368,6 +381,7 @@ class AgreedAction(db.Model):
     __table_args__ = (
         Index("ix_agreed_action_status_due", "status", "due_at"),
         Index("ix_agreed_action_owner_status_due", "owner_id", "status", "due_at"),
+        one_of("status", ACTION_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,11 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Iterable
-from zoneinfo import ZoneInfo
-
+from ..clock import LONDON
 from ..workdays import add_working_days
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class RuleError(ValueError):

@@ -7,15 +7,12 @@ court means as calendar days on the wall clock, so an EPO granted at 10:00 expir
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
+from ..clock import LONDON, UTC
 from ..rule_error import RuleError
 from ..workdays import is_public_holiday
-
-LONDON = ZoneInfo("Europe/London")
-UTC = timezone.utc
 
 #: statutory guidance on children who run away or go missing from home or care (DfE 2014)
 RHI_HOURS = 72
