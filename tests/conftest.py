@@ -90,6 +90,8 @@ def run_app(database_url) -> Flask:
 def _empty_database() -> None:
     db.session.remove()
     tables = db.metadata.sorted_tables
+    # On PostgreSQL TRUNCATE (27 ms a test against 4 ms for DELETE, measured) because it leaves fresh tables:
+    # after DELETE, new rows reuse the freed space and unordered queries in tests come back in another order.
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)

@@ -234,7 +234,8 @@ def test_nobody_raises_a_difference_on_a_discussion_they_cannot_see(app, cast, a
         against_agency_id=str(agencies["csc"].id), responding_lead_id=str(cast["social_worker"].id),
         about="x", theme="threshold")}, expected=404)
     client.get("/differences/new/decision/999999", expected=404)
-    refusals = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "authz_fail")).scalars().all()
+    refusals = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "authz_fail")
+                                  .order_by(AuditEvent.id)).scalars().all()
     assert [(e.object_type, e.object_id) for e in refusals] == [
         ("strategy_discussion", discussion["sd"].id), ("threshold_decision", decision.id),
         ("agreed_action", visit.id), ("threshold_decision", decision.id), ("threshold_decision", 999999)]
