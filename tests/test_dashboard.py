@@ -1,6 +1,7 @@
 """My work, for each role; its query count does not grow with the number of deadlines shown."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -105,3 +106,61 @@ def test_query_count_does_not_grow_with_the_deadlines_shown(chase, signed_in, ma
             many = client.get("/my-work")
     assert few.html.count('class="govuk-table__row"') < many.html.count('class="govuk-table__row"')
     assert len(large) == len(small), "\n".join(large)
+
+
+def _convene_waiting_for_record(count, chair, agencies, start):
+    from .discussion_data import convene, make_child
+
+    child = make_child(agency=agencies["csc"])
+    invited = [agencies["csc"], agencies["police"], agencies["health"]]
+    # held a few hours apart, each one's record due a working day later: all inside My work's 7 days
+    return [convene(chair, [child], invited, scheduled_at=start + timedelta(hours=i)).id for i in range(count)]
+
+
+def test_mash_my_work_shows_counts_and_the_most_urgent_with_a_constant_statement_count(signed_in, make_user,
+                                                                                     agencies):
+    from safeguarding.dashboard import views
+
+    with clock.frozen_at(NOW):
+        client, mash = signed_in(Role.MASH, "csc")
+        chair = make_user(Role.MASH, "csc", name="Chair Person")
+        _convene_waiting_for_record(3, chair, agencies, NOW - timedelta(days=3))
+        client.get("/my-work")  # warm
+        with counting_statements() as small:
+            few = client.get("/my-work")
+        _convene_waiting_for_record(views.PARTNERSHIP_PREVIEW + 5, chair, agencies, NOW - timedelta(days=2))
+        with counting_statements() as large:
+            many = client.get("/my-work")
+    assert len(large) == len(small), "\n".join(large)
+    rows = many.html.split('id="partnership-urgent"')[1].split("</table>")[0].count('class="govuk-table__row"')
+    assert rows == views.PARTNERSHIP_PREVIEW + 1  # the most urgent only, plus the header row
+    assert f"Show all {views.PARTNERSHIP_PREVIEW + 8} discussions" in many.text
+    assert "Show all 3 discussions" in few.text and "Chair Person" in many.text
+
+
+def test_mash_staff_page_through_every_discussion_waiting_for_its_record(signed_in, make_user, agencies,
+                                                                         monkeypatch):
+    from safeguarding.dashboard import views
+
+    monkeypatch.setattr(views, "PARTNERSHIP_PER_PAGE", 5)
+    with clock.frozen_at(NOW):
+        client, mash = signed_in(Role.MASH, "csc")
+        chair = make_user(Role.MASH, "csc")
+        ids = _convene_waiting_for_record(7, chair, agencies, NOW - timedelta(days=3))
+        client.get("/my-work/partnership")  # warm
+        with counting_statements() as small:
+            first = client.get("/my-work/partnership")
+        ids += _convene_waiting_for_record(5, chair, agencies, NOW - timedelta(days=1))
+        with counting_statements() as large:
+            client.get("/my-work/partnership")
+        second = client.get("/my-work/partnership?page=2")
+        past_the_end = client.get("/my-work/partnership?page=99")
+        practitioner, _ = signed_in(Role.PRACTITIONER, "csc")
+        practitioner.get("/my-work/partnership", expected=404)
+    assert len(large) == len(small), "\n".join(large)
+    assert len(re.findall(r'href="/discussions/\d+/minutes"', first.html)) == 5
+    # soonest first, and the pages follow on from each other
+    shown = [int(n) for n in re.findall(r'href="/discussions/(\d+)/minutes"', second.html)]
+    assert shown == ids[5:10]
+    assert "12 in total; page 2 of 3" in second.text
+    assert "page 3 of 3" in past_the_end.text
