@@ -164,3 +164,26 @@ def test_mash_staff_page_through_every_discussion_waiting_for_its_record(signed_
     assert shown == ids[5:10]
     assert "12 in total; page 2 of 3" in second.text
     assert "page 3 of 3" in past_the_end.text
+
+
+def test_a_heavy_user_s_my_work_shows_the_most_urgent_and_pages_through_the_rest(chase, signed_in, monkeypatch):
+    from safeguarding.dashboard import views
+
+    monkeypatch.setattr(views, "MINE_LIMIT", 4)
+    monkeypatch.setattr(views, "MINE_PER_PAGE", 3)
+    with clock.frozen_at(NOW):
+        client, worker = signed_in(Role.PRACTITIONER, "police")
+        for i in range(3):
+            chase.add_task(f"Overdue {i}", NOW - timedelta(days=3 - i), worker)
+        for i in range(4):
+            chase.add_task(f"This week {i}", NOW + timedelta(days=2, hours=i), worker)
+        page = client.get("/my-work")
+        second = client.get("/my-work/yours?page=2")
+    text = page.text
+    # captions count everything; the rows are the most urgent four, overdue first
+    assert "Overdue (3)" in text and "Due in the next 7 days (4)" in text
+    assert all(f"Overdue {i}" in text for i in range(3)) and "This week 0" in text and "This week 1" not in text
+    assert "Show all 7 of yours" in text
+    assert [t for t in ("Overdue 2", "This week 0", "This week 1", "This week 2") if t in second.text] == \
+        ["This week 0", "This week 1", "This week 2"]
+    assert "7 in total; page 2 of 3" in second.text

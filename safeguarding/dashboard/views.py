@@ -30,6 +30,9 @@ TEAM_PER_PAGE = 50
 #: the most urgent of the partnership's shown on My work; the rest are a paginated page of their own
 PARTNERSHIP_PREVIEW = 10
 PARTNERSHIP_PER_PAGE = 50
+#: the most of a person's own shown on My work, most urgent first; a heavy user's full list is its own page
+MINE_LIMIT = 50
+MINE_PER_PAGE = 50
 
 
 @dataclass
@@ -37,10 +40,33 @@ class Sections:
     overdue: list
     today: list
     week: list
+    #: (overdue, today, week) when the lists were cut to the most urgent; None when they hold everything
+    full_counts: tuple[int, int, int] | None = None
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return self.full_counts or (len(self.overdue), len(self.today), len(self.week))
 
     @property
     def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def summary(self) -> Summary:
+        return Summary(*self.counts)
+
+    @property
+    def shown(self) -> int:
         return len(self.overdue) + len(self.today) + len(self.week)
+
+    def first(self, limit: int) -> Sections:
+        """The `limit` most urgent (overdue first), keeping the full counts for the captions."""
+        if self.shown <= limit:
+            return self
+        overdue = self.overdue[:limit]
+        today = self.today[:limit - len(overdue)]
+        week = self.week[:limit - len(overdue) - len(today)]
+        return Sections(overdue, today, week, self.counts)
 
 
 def split(found: list[deadlines.Deadline], now: datetime) -> Sections:
@@ -131,7 +157,9 @@ def _page_of(items: list, raw_page) -> Page:
 def my_work():
     now = clock.now()
     horizon = now + HORIZON
-    mine = split(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id]), now)
+    # A heavy user's own list is read whole (each provider's query is indexed by owner) but only the most urgent
+    # are rendered: the page's size, not the person's backlog, sets what it costs to send.
+    mine = split(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id]), now).first(MINE_LIMIT)
 
     team = partnership = None
     owner_ids: set[int] = set()
@@ -149,6 +177,21 @@ def my_work():
         owner_ids |= {d.owner_id for d in preview if d.owner_id}
     return render_template("dashboard/my_work.html", mine=mine, team=team, partnership=partnership,
                            names=_names(owner_ids), kinds=deadlines.kinds(), now=now)
+
+
+@bp.route("/my-work/yours")
+@require("case.view")
+def yours():
+    """Everything of the user's that is overdue or due in the next 7 days, soonest first, a page at a time: "show
+    all" from My work when there are more than it shows."""
+    now = clock.now()
+    found = deadlines.open_deadlines(due_before=now + HORIZON, owner_ids=[current_user.id])
+    pages = max(1, -(-len(found) // MINE_PER_PAGE))
+    number = min(page_number(request.args.get("page", 1)), pages)
+    start = (number - 1) * MINE_PER_PAGE
+    page = Page(items=found[start:start + MINE_PER_PAGE], number=number, per_page=MINE_PER_PAGE, total=len(found))
+    return render_template("dashboard/yours.html", page=page, summary=split(found, now).summary,
+                           kinds=deadlines.kinds(), now=now)
 
 
 @bp.route("/my-work/partnership")
