@@ -164,6 +164,7 @@ def test_mash_staff_page_through_every_discussion_waiting_for_its_record(signed_
     assert shown == ids[5:10]
     assert "12 in total; page 2 of 3" in second.text
     assert "page 3 of 3" in past_the_end.text
+    assert 'rel="next"' in first.html and 'rel="next"' not in past_the_end.html
 
 
 def test_a_heavy_user_s_my_work_shows_the_most_urgent_and_pages_through_the_rest(chase, signed_in, monkeypatch):
@@ -187,3 +188,19 @@ def test_a_heavy_user_s_my_work_shows_the_most_urgent_and_pages_through_the_rest
     assert [t for t in ("Overdue 2", "This week 0", "This week 1", "This week 2") if t in second.text] == \
         ["This week 0", "This week 1", "This week 2"]
     assert "7 in total; page 2 of 3" in second.text
+    assert 'href="/my-work/yours?page=3"' in second.html and "Next" in second.text
+
+
+def test_a_manager_s_team_list_links_to_its_next_page(chase, signed_in, make_user, monkeypatch):
+    from safeguarding.dashboard import views
+
+    monkeypatch.setattr(views, "TEAM_PER_PAGE", 2)
+    with clock.frozen_at(NOW):
+        client, manager = signed_in(Role.MANAGER, "csc")
+        member = make_user(Role.PRACTITIONER, "csc", manager=manager)
+        for i in range(3):
+            chase.add_task(f"Team task {i}", NOW + timedelta(hours=i + 1), member)
+        first = client.get("/my-work")
+        last = client.get("/my-work?page=2")
+    assert 'rel="next"' in first.html and "Team task 2" not in first.text
+    assert 'rel="next"' not in last.html and "Team task 2" in last.text

@@ -149,7 +149,9 @@ def _names(owner_ids: set[int]) -> dict[int, str]:
 def _page_of(items: list, raw_page) -> Page:
     number = page_number(raw_page)
     start = (number - 1) * TEAM_PER_PAGE
-    return Page(items=items[start:start + TEAM_PER_PAGE], number=number, per_page=TEAM_PER_PAGE, total=len(items))
+    # `more` drives the Next link (a Page counted by paginate knows it from one row more)
+    return Page(items=items[start:start + TEAM_PER_PAGE], number=number, per_page=TEAM_PER_PAGE, total=len(items),
+                more=start + TEAM_PER_PAGE < len(items))
 
 
 @bp.route("/my-work")
@@ -189,7 +191,8 @@ def yours():
     pages = max(1, -(-len(found) // MINE_PER_PAGE))
     number = min(page_number(request.args.get("page", 1)), pages)
     start = (number - 1) * MINE_PER_PAGE
-    page = Page(items=found[start:start + MINE_PER_PAGE], number=number, per_page=MINE_PER_PAGE, total=len(found))
+    page = Page(items=found[start:start + MINE_PER_PAGE], number=number, per_page=MINE_PER_PAGE, total=len(found),
+                more=start + MINE_PER_PAGE < len(found))
     return render_template("dashboard/yours.html", page=page, summary=split(found, now).summary,
                            kinds=deadlines.kinds(), now=now)
 
@@ -209,6 +212,7 @@ def partnership():
     number = min(page_number(request.args.get("page", 1)), pages)
     items = kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PER_PAGE,
                            offset=(number - 1) * PARTNERSHIP_PER_PAGE) if summary.total else []
-    page = Page(items=items, number=number, per_page=PARTNERSHIP_PER_PAGE, total=summary.total)
+    page = Page(items=items, number=number, per_page=PARTNERSHIP_PER_PAGE, total=summary.total,
+                more=number < pages)
     return render_template("dashboard/partnership.html", page=page, summary=summary, kind=PARTNERSHIP_KIND,
                            names=_names({d.owner_id for d in items if d.owner_id}), kinds=deadlines.kinds(), now=now)
