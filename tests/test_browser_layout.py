@@ -36,3 +36,26 @@ def test_navigation_is_one_row_at_1280_and_sign_out_is_not_a_tab(browser_app, br
     menu.click()
     assert page.locator(".govuk-service-navigation__list").is_visible()
     assert_accessible(page)
+
+
+def test_no_page_scrolls_sideways_at_320_px(browser_app, browser_page):
+    seed(DEMO)
+    page = browser_page
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill("csc.manager@example.org")
+    page.get_by_label("Password", exact=True).fill(DEMO)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+    for path in ("/my-work", "/discussions/", "/children/", "/reports/", "/missing/", "/differences/"):
+        page.goto(path)
+        wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        culprits = page.evaluate("""() => {
+            const width = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')]
+                .filter(e => e.scrollWidth > width + 1 || e.getBoundingClientRect().right > width + 1)
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 40));
+        }""")
+        assert wide <= 0, f"{path} scrolls sideways by {wide}px at 320px: {culprits}"
+    region = page.locator(".app-table-scroll").first
+    assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
