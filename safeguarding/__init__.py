@@ -115,6 +115,7 @@ def _import_models() -> None:
     from .discussions import models as _discussions  # noqa: F401
     from .missing import models as _missing  # noqa: F401
     from .reminders import models as _reminders  # noqa: F401
+    from .retention import models as _retention  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
 
@@ -130,9 +131,10 @@ def _register_blueprints(app: Flask) -> None:
     from .missing.views import bp as missing_bp
     from .reminders.views import bp as reminders_bp
     from .reports.views import bp as reports_bp
+    from .retention.views import bp as retention_bp
 
     for bp in (main_bp, auth_bp, admin_bp, audit_bp, children_bp, discussions_bp, dashboard_bp, reminders_bp,
-               missing_bp, differences_bp, reports_bp):
+               missing_bp, differences_bp, reports_bp, retention_bp):
         app.register_blueprint(bp)
 
 
