@@ -91,6 +91,24 @@ def test_a_child_past_the_date_is_reported_then_anonymised_and_figures_keep_thei
     assert len(_events("retention")) == 1
 
 
+def test_notices_that_named_the_child_name_them_no_more(app, agencies, make_user):
+    from safeguarding.reminders import services as reminders
+    from safeguarding.reminders.models import Notification
+
+    mash = make_user(Role.MASH)
+    old = make_child("Amy", "Example", born=date(2000, 1, 1))
+    reminders.notify([mash.id], kind="test", object_type="child", object_id=old.id,
+                     title="Confirm the conference for Amy Example (and 100% of Amy Examples)", url="/x")
+    reminders.notify([mash.id], kind="test", object_type="child", object_id=old.id, title="Amy Exampled", url="/y")
+    db.session.commit()
+    with transaction():
+        services.apply(TODAY)
+    titles = db.session.execute(select(Notification.title).order_by(Notification.id)).scalars().all()
+    assert titles[0] == (f"Confirm the conference for Anonymised child {old.id} (and 100% of "
+                         f"Anonymised child {old.id}s)")
+    assert "Amy" not in " ".join(titles)
+
+
 def test_a_discussion_shared_with_a_sibling_keeps_its_text_until_both_are_due(app, agencies, make_user):
     mash = make_user(Role.MASH)
     old = make_child("Amy", "Example", born=date(2000, 1, 1))

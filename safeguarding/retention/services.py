@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import case, func, or_, select, update
 
@@ -27,6 +28,10 @@ log = logging.getLogger("safeguarding.retention")
 REMOVED = "[Removed under the retention schedule]"
 SCHEDULE_FIELDS = ("child_protection_age", "missing_age", "no_birth_date_years", "audit_years_after",
                    "apply_enabled")
+#: called with (child id, the name it had, the name it has now) inside the unit of work that anonymised it, so
+#: features that copied the name elsewhere (reminders' notice titles and queued emails) remove it too; retention
+#: itself knows nothing of them
+ANONYMISED_HOOKS: list[Callable[[int, str, str], None]] = []
 #: limits a partnership could defend: below 18 would delete a child's record while they are still a child
 LIMITS = {"child_protection_age": (18, 100), "missing_age": (18, 100), "no_birth_date_years": (1, 100),
           "audit_years_after": (1, 100)}
@@ -178,6 +183,7 @@ def _blank_rows(model, where, columns) -> int:
 
 
 def _anonymise_child(child: Child) -> dict[str, int]:
+    old_names = {child.full_name, child.display_name}
     child.first_name, child.last_name = "Anonymised", f"child {child.id}"
     child.date_of_birth = child.expected_date = None
     child.address = child.ethnicity = child.disability = ""
@@ -189,6 +195,10 @@ def _anonymise_child(child: Child) -> dict[str, int]:
     for model, key, parent, columns in personal_data.THROUGH_PARENT:
         parents = select(parent.id).where(parent.child_id == child.id)
         counts[model.__tablename__] = _blank_rows(model, getattr(model, key).in_(parents), columns)
+    for name in sorted(old_names, key=len, reverse=True):  # "(unborn)" first, so no half-replaced name is left
+        if name.strip():
+            for hook in ANONYMISED_HOOKS:
+                hook(child.id, name, child.full_name)
     return counts
 
 
