@@ -55,12 +55,13 @@ def _connect_features() -> None:
     from .deliveries import register_source
     from .reminders import hooks
     from .reminders import outbox as reminders_outbox
+    from .retention import timeline as retention_timeline
 
     for feature in (missing_access, differences_access, discussions_access):
         feature.register()
     for provider in (discussions_deadlines, missing_deadlines, differences_deadlines):
         register_provider(provider)
-    for entries in (discussions_timeline, missing_timeline, differences_timeline):
+    for entries in (discussions_timeline, missing_timeline, differences_timeline, retention_timeline):
         register_timeline(entries)
     hooks.connect()
     register_source(reminders_outbox.deliveries)

@@ -129,6 +129,8 @@ def test_a_legal_hold_stops_it_and_is_audited(signed_in, agencies, make_user):
     refused = submit(client, f"/retention/children/{old.id}/hold", {"reason": ""}, expected=200)
     assert "Enter the reason" in refused
     submit(client, f"/retention/children/{old.id}/hold", {"reason": "Civil claim: solicitor's letter 3 Nov"})
+    shown = client.get(f"/children/{old.id}")
+    assert "Records put on legal hold" in shown and "solicitor" not in shown.text
     [due] = services.report(TODAY)
     assert due.held
     with transaction():
@@ -186,6 +188,8 @@ def test_the_schedule_is_set_by_administrators_and_the_job_only_reports_until_sw
     db.session.commit()
     assert db.session.get(Child, old.id).first_name == "Anonymised"
     assert db.session.execute(select(RetentionAction.child_id)).scalars().all() == [old.id]
+    manager_client, _ = signed_in(Role.MANAGER)
+    assert "Anonymised under the retention schedule" in manager_client.get(f"/children/{old.id}")
 
 
 def test_retention_commands(app, agencies):
