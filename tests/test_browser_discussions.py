@@ -93,6 +93,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.get_by_label("Which child").select_option(label="All the children")
     page.get_by_label("What was shared").fill("Father known to police. Home conditions were poor.")
     expect(page.locator(".app-vague-hint")).to_contain_text("“Home conditions were poor”")
+    page.get_by_label("UK GDPR Article 6(1)(e): public task").check()
     assert_accessible(page)
     page.get_by_role("button", name="Record information").click()
     page.wait_for_url(re.compile(r"#information$"))

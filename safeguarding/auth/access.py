@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "discussion.record": frozenset({MASH, MANAGER}),
     "vague_phrases.manage": frozenset({ADMIN, MANAGER}),
     "audit.view_child": frozenset({MANAGER}),
+    # A legal hold stops the retention schedule for a child: a manager's decision, with a reason, audited.
+    "retention.hold": frozenset({MANAGER}),
     "reports.view": frozenset({MANAGER, MASH}),
     "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),  # episodes, returns, prevention interviews
     "missing.police_protection": frozenset({PRACTITIONER, MANAGER, MASH}),
