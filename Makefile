@@ -39,16 +39,18 @@ run: seed
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-# Every test on SQLite (browser tests included); when TEST_DATABASE_URL points at PostgreSQL, every database test
-# there too. The two passes run side by side (one core each); each prints its own report when both are done.
+# Every test on SQLite; when TEST_DATABASE_URL points at PostgreSQL, every test there too. The two passes run side by
+# side (one core each) and share the browser tests between them (BROWSER_SHARE, tests/conftest.py); each prints its
+# own report when both are done.
 test: dev-venv
 	$(BIN)/ruff check -q .
 	$(BIN)/bandit -q -c pyproject.toml -r safeguarding app.py config
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== SQLite and PostgreSQL ($$TEST_DATABASE_URL) passes side by side"; \
 	  logs=$$(mktemp -d); \
-	  ( TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider >$$logs/sqlite 2>&1; echo $$? >$$logs/sqlite.rc ) & \
-	  ( $(BIN)/pytest -q -p no:cacheprovider -m "not browser" >$$logs/postgresql 2>&1; echo $$? >$$logs/postgresql.rc ); \
+	  ( TEST_DATABASE_URL= BROWSER_SHARE=0/2 $(BIN)/pytest -q -p no:cacheprovider >$$logs/sqlite 2>&1; \
+	    echo $$? >$$logs/sqlite.rc ) & \
+	  ( BROWSER_SHARE=1/2 $(BIN)/pytest -q -p no:cacheprovider >$$logs/postgresql 2>&1; echo $$? >$$logs/postgresql.rc ); \
 	  wait; status=0; \
 	  for pass in sqlite postgresql; do \
 	    echo "== $$pass"; cat $$logs/$$pass; [ "$$(cat $$logs/$$pass.rc)" = 0 ] || status=1; \

@@ -258,3 +258,18 @@ def team(make_user):
     manager = make_user(Role.MANAGER, "csc", name="Morgan Manager")
     owner = make_user(Role.PRACTITIONER, "csc", name="Jo Worker", manager=manager)
     return owner, manager
+
+
+def pytest_collection_modifyitems(config, items):
+    """BROWSER_SHARE=k/n keeps every n-th browser test from the k-th: `make test` gives half the browser tests to the
+    SQLite pass and half to the PostgreSQL pass, which run side by side, so the browser also meets both databases
+    and neither pass waits on the other."""
+    share = os.environ.get("BROWSER_SHARE", "")
+    if not share:
+        return
+    k, n = (int(part) for part in share.split("/"))
+    browser = sorted((item for item in items if item.get_closest_marker("browser")), key=lambda item: item.nodeid)
+    dropped = {item.nodeid for index, item in enumerate(browser) if index % n != k}
+    if dropped:
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in dropped])
+        items[:] = [item for item in items if item.nodeid not in dropped]
