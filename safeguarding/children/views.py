@@ -75,7 +75,7 @@ def show(child_id: int):
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
 @require("child.edit")
 def edit(child_id: int):
-    child = visible_child_or_404(child_id)
+    child = visible_child_or_404(child_id, for_change=True)
     form = ChildEditForm(obj=child)
     if request.method == "GET":
         form.version.data = child.version
@@ -98,7 +98,7 @@ def edit(child_id: int):
 @bp.route("/<int:child_id>/adversities", methods=["POST"])
 @require("child.edit")
 def add_adversity(child_id: int):
-    child = visible_child_or_404(child_id)
+    child = visible_child_or_404(child_id, for_change=True)
     form = AdversityForm()
     if form.validate_on_submit():
         def create() -> str:
