@@ -11,7 +11,7 @@ from typing import Callable
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 
 from .models import Role
 
@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "discussion.record": frozenset({MASH, MANAGER}),
     "vague_phrases.manage": frozenset({ADMIN, MANAGER}),
     "audit.view_child": frozenset({MANAGER}),
+    "child.restrict": frozenset({MASH, MANAGER}),  # of a child in their scope; the reason is audited
+    "break_glass.review": frozenset({MANAGER}),  # their agency's and team's uses
     "reports.view": frozenset({MANAGER, MASH}),
     "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),  # episodes, returns, prevention interviews
     "missing.police_protection": frozenset({PRACTITIONER, MANAGER, MASH}),
@@ -159,20 +161,35 @@ def broken_glass_ids(user):
 # imports a feature; `flask access-rules`-style questions are answered by reading those modules.
 
 
-def child_scope(user, *, for_change: bool = False):
-    """SQL clause restricting `Child` rows to those `user` may see (`for_change`: may change, so not by break
-    glass, which is for reading)."""
+def _child_reach(user, for_change: bool):
+    """SQL clause: the children `user` would see if no child were restricted."""
     from ..children.models import Child
 
     if not may_see_cases(user):
         return false()
     if sees_all_cases(user):
-        return restriction_allows(user, Child.id)
+        return true()
     clauses = [Child.created_by_agency_id == user.agency_id]
     clauses.extend(link(user) for link in CHILD_LINKS)
     if not for_change:
         clauses.append(Child.id.in_(broken_glass_ids(user)))
-    return and_(or_(*clauses), restriction_allows(user, Child.id))
+    return or_(*clauses)
+
+
+def child_scope(user, *, for_change: bool = False):
+    """SQL clause restricting `Child` rows to those `user` may see (`for_change`: may change, so not by break
+    glass, which is for reading)."""
+    from ..children.models import Child
+
+    reach = _child_reach(user, for_change)
+    return and_(reach, restriction_allows(user, Child.id)) if may_see_cases(user) else reach
+
+
+def restricted_out_of_sight(user):
+    """SQL clause: restricted children `user` would otherwise see; lists say how many, never who."""
+    from ..children.models import Child
+
+    return and_(_child_reach(user, False), Child.id.in_(hidden_restricted_ids(user)))
 
 
 #: functions user -> clause on Child, one per feature that links people to children

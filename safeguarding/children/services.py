@@ -39,6 +39,8 @@ class PossibleMatches:
 
     visible: list[Child] = field(default_factory=list)
     hidden: int = 0
+    #: hidden children the person may ask to open by break glass (restricted ones are counted, never offered)
+    offers: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.visible) or self.hidden > 0
@@ -87,7 +89,8 @@ def possible_matches(data: dict, user, exclude_id: int | None = None) -> Possibl
         query = query.where(Child.id != exclude_id)
     found = list(db.session.execute(query.order_by(Child.id).limit(SEARCH_LIMIT)).scalars())
     visible = _visible_ids(user, [c.id for c in found])
-    return PossibleMatches([c for c in found if c.id in visible], sum(1 for c in found if c.id not in visible))
+    return PossibleMatches([c for c in found if c.id in visible], sum(1 for c in found if c.id not in visible),
+                           [c.id for c in found if c.id not in visible and not c.restricted])
 
 
 def _normalised(data: dict) -> dict:
