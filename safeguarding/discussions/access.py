@@ -39,22 +39,30 @@ def discussion_scope(user):
     allowed = StrategyDiscussion.id.not_in(about_hidden)
     if sees_all_cases(user):
         return allowed
+    glass = db.select(DiscussionChild.discussion_id).where(DiscussionChild.child_id.in_(broken_glass_ids(user)))
+    return and_(or_(StrategyDiscussion.id.in_(_involved_discussion_ids(user)), StrategyDiscussion.id.in_(glass)),
+                allowed)
+
+
+def _involved_discussion_ids(user):
+    """SELECT of discussions the user's agency was invited to (not merely recorded as "not invited"), or that they
+    (or the people they answer for) chair, opened, or own an action of."""
+    people = people_answered_for(user)
     invited = db.select(Invitation.discussion_id).where(
         Invitation.agency_id == user.agency_id, Invitation.status != "not_invited")
-    owns_action = db.select(AgreedAction.discussion_id).where(AgreedAction.owner_id.in_(people_answered_for(user)))
-    glass = db.select(DiscussionChild.discussion_id).where(DiscussionChild.child_id.in_(broken_glass_ids(user)))
-    return and_(or_(StrategyDiscussion.id.in_(invited), StrategyDiscussion.id.in_(owns_action),
-                    StrategyDiscussion.id.in_(glass)), allowed)
+    owns_action = db.select(AgreedAction.discussion_id).where(AgreedAction.owner_id.in_(people))
+    runs = db.select(StrategyDiscussion.id).where(or_(StrategyDiscussion.chair_id.in_(people),
+                                                      StrategyDiscussion.created_by_id.in_(people)))
+    return invited.union(owns_action, runs)
 
 
 def _child_in_visible_discussion(user):
-    """A child is visible to anyone invited to, or owning an action of, a discussion about them (break glass and
-    restriction are the core's, so they are left out here)."""
-    invited = db.select(Invitation.discussion_id).where(
-        Invitation.agency_id == user.agency_id, Invitation.status != "not_invited")
-    owns_action = db.select(AgreedAction.discussion_id).where(AgreedAction.owner_id.in_(people_answered_for(user)))
-    visible = db.select(DiscussionChild.child_id).where(or_(DiscussionChild.discussion_id.in_(invited),
-                                                            DiscussionChild.discussion_id.in_(owns_action)))
+    """A child is visible to anyone involved in a discussion about them (break glass and restriction are the
+    core's, so they are left out here)."""
+    if not may_see_cases(user):
+        return false()
+    visible = db.select(DiscussionChild.child_id).where(
+        DiscussionChild.discussion_id.in_(_involved_discussion_ids(user)))
     return Child.id.in_(visible)
 
 
