@@ -376,3 +376,36 @@ def test_access_matrix_every_object_route_every_role_two_forces(app, cast, agenc
         for url in (f"/children/{case['child'].id}", f"/discussions/{case['sd'].id}",
                     f"/missing/episodes/{case['episode'].id}"):
             client.get(url)
+
+
+def test_reminders_about_a_restricted_child_say_only_that_a_restricted_record_needs_you(app, cast, agencies):
+    from safeguarding.reminders.models import Notification
+    from safeguarding.reminders.sweep import sweep
+
+    case = the_case(cast, agencies)
+    child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])
+    sweep(NOW + timedelta(days=3))
+    db.session.commit()
+    notices = list(db.session.execute(db.select(Notification)).scalars())
+    # the notice that told the owner of the action before the restriction still says what it was in its row...
+    before = [n for n in notices if n.level == "notice"]
+    assert [n.recipient_id for n in before] == [cast["officer"].id]
+    assert {n.title for n in notices if n.level != "notice"} == {"A restricted record needs you"}
+    # ...but not on the page
+    page = client_for(app, cast["officer"]).get("/notifications")
+    assert "A restricted record needs you" in page and "Visit" not in page.html
+    # a notice written after the restriction says nothing else either
+    from safeguarding.reminders.services import notify
+
+    notify([cast["officer"].id], kind="test", object_type="strategy_discussion", object_id=case["sd"].id,
+           title="Kai Example: minutes ready", url=f"/discussions/{case['sd'].id}")
+    db.session.commit()
+    assert db.session.execute(db.select(Notification).where(Notification.kind == "test")).scalar_one().title \
+        == "A restricted record needs you"
+
+
+def test_my_work_counts_a_restricted_childs_deadlines_without_naming_them(app, cast, agencies):
+    case = the_case(cast, agencies)
+    child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])
+    page = client_for(app, cast["mash"]).get("/my-work")
+    assert "Kai" not in page.html and "A restricted record needs you" in page

@@ -5,7 +5,7 @@ once more for the team, and for the partnership), one for the team's ids and one
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
@@ -57,12 +57,22 @@ def _page_of(items: list, raw_page) -> Page:
     return Page(items=items[start:start + TEAM_PER_PAGE], number=number, per_page=TEAM_PER_PAGE, total=len(items))
 
 
+def _masked(found: list[deadlines.Deadline]) -> list[deadlines.Deadline]:
+    """A deadline about a restricted child is still counted and still someone's, but says nothing about the child
+    (the person may not be on its list; if they are, the link opens it)."""
+    from ..reminders.sweep import RESTRICTED_TITLE, restricted_deadlines
+
+    hidden = restricted_deadlines(found)
+    return [replace(d, title=RESTRICTED_TITLE, child_name=None) if (d.object_type, d.object_id) in hidden else d
+            for d in found]
+
+
 @bp.route("/my-work")
 @require("case.view")
 def my_work():
     now = clock.now()
     horizon = now + HORIZON
-    mine = split(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id]), now)
+    mine = split(_masked(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id])), now)
 
     team = partnership = None
     owner_ids: set[int] = set()
@@ -70,11 +80,11 @@ def my_work():
         team_ids = list(db.session.execute(
             select(User.id).where(User.line_manager_id == current_user.id, User.is_active_user.is_(True))
         ).scalars())
-        found = deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids) if team_ids else []
+        found = _masked(deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids)) if team_ids else []
         team = _page_of(sorted(found, key=lambda d: (d.due_at, d.kind, d.object_id)), request.args.get("page", 1))
         owner_ids |= {d.owner_id for d in team.items if d.owner_id}
     if current_user.role == MASH:
-        found = [d for d in deadlines.open_deadlines(due_before=horizon) if d.kind in PARTNERSHIP_KINDS]
+        found = _masked([d for d in deadlines.open_deadlines(due_before=horizon) if d.kind in PARTNERSHIP_KINDS])
         partnership = split(found, now)
         owner_ids |= {d.owner_id for d in found if d.owner_id}
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(owner_ids))).all()) \
