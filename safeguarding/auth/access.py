@@ -70,10 +70,17 @@ def is_public_view(view: Callable | None, endpoint: str | None) -> bool:
     return endpoint in _PUBLIC_ENDPOINTS or bool(getattr(view, "_public", False))
 
 
+#: all the partnership business unit does, whatever its staff's roles: it reviews the partnership's work from its
+#: figures and is the last stage of the escalation protocol for professional differences, and opens no case record
+BUSINESS_UNIT_ACTIONS = frozenset({"reports.view", "difference.view", "notifications.view", "vague_phrases.manage"})
+
+
 def can(user, action: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.role not in PERMISSIONS.get(action, frozenset()):
+        return False
+    if action not in BUSINESS_UNIT_ACTIONS and is_partnership_business_unit(user):
         return False
     agencies = AGENCY_ACTIONS.get(action)
     return agencies is None or (user.agency is not None and user.agency.kind in agencies)
