@@ -166,6 +166,12 @@ def test_a_second_force_reads_but_cannot_change_the_first_forces_records(app, ca
     # the recording force still can
     client_for(app, cast["police_manager"]).get(f"{episode_url}/edit")
     client_for(app, cast["officer"]).get(f"{episode_url}/edit")
+    # a prompt to convene is MASH's and children's social care's to act on, not another agency's manager's
+    from safeguarding.missing.models import DiscussionPrompt
+
+    prompt = db.session.execute(db.select(DiscussionPrompt)).scalars().first()
+    other.get(f"/missing/prompts/{prompt.id}/close", expected=403)
+    client_for(app, cast["csc_manager"]).get(f"/missing/prompts/{prompt.id}/close")
     # children's social care changes its own order, the police do not
     client_for(app, cast["police_manager"]).get(f"/missing/epo/{case['epo'].id}/edit", expected=403)
     client_for(app, cast["social_worker"]).get(f"/missing/epo/{case['epo'].id}/edit")
