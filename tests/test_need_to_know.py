@@ -417,3 +417,17 @@ def test_my_work_counts_a_restricted_childs_deadlines_without_naming_them(app, c
     child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])
     page = client_for(app, cast["mash"]).get("/my-work")
     assert "Kai" not in page.html and "A restricted record needs you" in page
+
+
+def test_a_hidden_nhs_number_match_offers_break_glass_too(app, cast):
+    child = child_services.create_child({
+        "first_name": "Zara", "last_name": "Other", "is_unborn": False, "date_of_birth": date(2015, 1, 2),
+        "expected_date": None, "gender": "female", "ethnicity": "", "disability": "", "address": "",
+        "la_reference": None, "nhs_number": "9434765919", "looked_after": "no", "responsible_authority": ""},
+        actor=cast["social_worker"])
+    db.session.commit()
+    teacher = client_for(app, cast["teacher"])
+    page = post_new(teacher, "/children/new", child_form(nhs_number="943 476 5919"), expected=200)
+    assert "A record for this child may already exist" in page and "Zara" not in page.html
+    post_new(teacher, _offer_link(page), {"reason": "She is here now and says she has nowhere safe to sleep"})
+    teacher.get(f"/children/{child.id}")

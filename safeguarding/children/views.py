@@ -46,7 +46,7 @@ def index():
 @require("child.create")
 def new():
     form = ChildForm()
-    matches = None
+    matches = nhs_offer = None
     if form.validate_on_submit():
         data = form.data_for_service()
 
@@ -62,10 +62,12 @@ def new():
             matches = err.matches
         except RuleError as err:
             show_rule_error(form, err, "first_name")
+            if isinstance(err, services.HiddenRecord):
+                nhs_offer = err.child_id
         else:
             flash(f"{data['first_name']} {data['last_name']} added", "success")
             return redirect(url)
-    return render_template("children/form.html", form=form, child=None, matches=matches)
+    return render_template("children/form.html", form=form, child=None, matches=matches, nhs_offer=nhs_offer)
 
 
 @bp.route("/<int:child_id>")
