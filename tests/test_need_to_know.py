@@ -431,3 +431,21 @@ def test_a_hidden_nhs_number_match_offers_break_glass_too(app, cast):
     assert "A record for this child may already exist" in page and "Zara" not in page.html
     post_new(teacher, _offer_link(page), {"reason": "She is here now and says she has nowhere safe to sleep"})
     teacher.get(f"/children/{child.id}")
+
+
+def test_changing_the_access_list_on_an_old_page_is_a_conflict(app, cast):
+    child = new_child(cast["social_worker"])
+    child_services_restrict(child, cast["csc_manager"])
+    manager = client_for(app, cast["csc_manager"])
+    first = manager.get(f"/children/{child.id}/restriction")
+    second = manager.get(f"/children/{child.id}/restriction")
+    data = {"version": str(db.session.get(Child, child.id).version), "restricted": "yes", "reason": "Add the nurse"}
+    manager.post(f"/children/{child.id}/restriction", {"csrf_token": first.csrf(), **data,
+                                                       "people": cast["nurse"].email})
+    stale = manager.post(f"/children/{child.id}/restriction", {"csrf_token": second.csrf(), **data,
+                                                               "people": cast["teacher"].email}, expected=200)
+    assert "Someone changed this record" in stale
+    from safeguarding.children.need_to_know import access_list
+
+    assert {u.id for u in access_list(db.session.get(Child, child.id))} == {cast["nurse"].id,
+                                                                            cast["csc_manager"].id}

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
 from ..auth.access import CASE_ROLES
@@ -60,6 +61,8 @@ def set_restriction(child: Child, *, restricted: bool, emails: list[str], reason
         db.session.add(ChildAccess(child_id=child.id, user_id=user.id, granted_by_id=actor.id))
     was = child.restricted
     child.restricted = restricted
+    # a new version even when only the list changed, so two people editing the list cannot overwrite each other
+    flag_modified(child, "restricted")
     db.session.flush()
     audit.record("restrict" if restricted else "unrestrict", "child", child.id, user=actor,
                  changes={"restricted": {"from": was, "to": restricted},
