@@ -115,12 +115,12 @@ def require(action: str) -> Callable:
 def sees_all_cases(user) -> bool:
     """MASH staff triage every contact, so they see every case (restricted children aside). Managers see their
     agency's and their team's cases (`people_answered_for`), like everyone else: need to know, not oversight of all."""
-    return user.role == MASH and not is_partnership_business_unit(user)
+    return user.role == MASH and may_see_cases(user)
 
 
 def may_see_cases(user) -> bool:
-    """The partnership business unit reviews the partnership's work from its figures: it opens no child's record."""
-    return can(user, "case.view") and not is_partnership_business_unit(user)
+    """Any case record at all (not the partnership business unit: `can` keeps it to BUSINESS_UNIT_ACTIONS)."""
+    return can(user, "case.view")
 
 
 def people_answered_for(user):
