@@ -223,6 +223,8 @@ def test_a_restricted_child_and_everything_linked_is_seen_only_by_the_named_peop
         assert "Kai Example" not in client.get("/missing/?show=episodes").html
     # the list counts it without showing it
     assert "1 restricted record is not shown" in client_for(app, cast["mash"]).get("/children/")
+    assert "1 restricted record is not shown" in client_for(app, cast["social_worker"]).get("/children/")
+    assert "restricted record" not in client_for(app, cast["nurse"]).get("/children/").html  # never in their work
     # lifting the restriction needs a reason too, and is audited
     page = manager.get(f"/children/{child.id}/restriction")
     refused = manager.post(f"/children/{child.id}/restriction", {
