@@ -451,3 +451,16 @@ def test_changing_the_access_list_on_an_old_page_is_a_conflict(app, cast):
 
     assert {u.id for u in access_list(db.session.get(Child, child.id))} == {cast["nurse"].id,
                                                                             cast["csc_manager"].id}
+
+
+def test_figures_count_a_restricted_child(app, cast, agencies):
+    case = the_case(cast, agencies)
+    manager = client_for(app, cast["police_manager"])
+    url = "/missing/figures?start=1&start=10&start=2026&end=30&end=11&end=2026"
+    before = manager.get(url).html
+    child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])
+    after = manager.get(url).html
+    strip = re.compile(r'name="csrf_token"[^>]*>|nonce="[^"]*"')
+    assert strip.sub("", before) == strip.sub("", after)
+    # the restricted child's return is counted (October and the total), and the child is not named
+    assert after.count('govuk-table__cell--numeric">1</td>') >= 2 and "Kai" not in after
