@@ -55,12 +55,13 @@ def _connect_features() -> None:
     from .deliveries import register_source
     from .reminders import hooks
     from .reminders import outbox as reminders_outbox
+    from .retention import timeline as retention_timeline
 
     for feature in (missing_access, differences_access, discussions_access):
         feature.register()
     for provider in (discussions_deadlines, missing_deadlines, differences_deadlines):
         register_provider(provider)
-    for entries in (discussions_timeline, missing_timeline, differences_timeline):
+    for entries in (discussions_timeline, missing_timeline, differences_timeline, retention_timeline):
         register_timeline(entries)
     hooks.connect()
     register_source(reminders_outbox.deliveries)
@@ -115,6 +116,7 @@ def _import_models() -> None:
     from .discussions import models as _discussions  # noqa: F401
     from .missing import models as _missing  # noqa: F401
     from .reminders import models as _reminders  # noqa: F401
+    from .retention import models as _retention  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
 
@@ -130,9 +132,10 @@ def _register_blueprints(app: Flask) -> None:
     from .missing.views import bp as missing_bp
     from .reminders.views import bp as reminders_bp
     from .reports.views import bp as reports_bp
+    from .retention.views import bp as retention_bp
 
     for bp in (main_bp, auth_bp, admin_bp, audit_bp, children_bp, discussions_bp, dashboard_bp, reminders_bp,
-               missing_bp, differences_bp, reports_bp):
+               missing_bp, differences_bp, reports_bp, retention_bp):
         app.register_blueprint(bp)
 
 

@@ -82,8 +82,10 @@ def mfa_code_command(email):
 def register(app) -> None:
     from .audit import cli as audit_cli
     from .reminders import cli as reminders_cli
+    from .retention import cli as retention_cli
 
     for command in (create_user_command, create_agency_command, seed_demo_command, mfa_code_command):
         app.cli.add_command(command)
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`
+    retention_cli.register(app)  # `flask retention report|apply`

@@ -6,6 +6,12 @@ Each feature with clocks provides `safeguarding/<feature>/deadlines.py`, registe
     KINDS: dict[str, str]   # kind -> label a person would use, e.g. {"agreed_action": "Agreed action"}
     def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]
 
+Optionally, for kinds a partnership can have thousands of (My work's partnership section pages them in SQL):
+
+    PAGED_KINDS: frozenset[str]
+    def page_deadlines(kind, *, due_before, limit, offset=0) -> list[Deadline]       # soonest first
+    def count_deadlines(kind, *, now, end_of_today, due_before) -> (overdue, today, later)   # one statement
+
 `open_deadlines` returns the feature's deadlines that are still open (not done, cancelled or met) and due
 before `due_before`, optionally only those owned by `owner_ids`. It must be one indexed query (or a few) whose
 cost grows with the rows returned, not with the size of the database. The dashboard asks for a user's (and a

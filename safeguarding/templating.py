@@ -97,7 +97,15 @@ def _navigation() -> list[dict]:
     return result
 
 
+def verbatim(text) -> Markup:
+    """Someone's words with their line breaks, escaped. Breaks become <br>, not `white-space: pre-wrap`: the GOV.UK
+    macros indent what they are given, which pre-wrap would show as a blank first line and indented lines."""
+    lines = str(text or "").replace("\r\n", "\n").split("\n")
+    return Markup('<span class="app-verbatim-text">{}</span>').format(Markup("<br>").join(escape(x) for x in lines))
+
+
 def register(app) -> None:
+    app.jinja_env.filters["verbatim"] = verbatim
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["time_left"] = time_left

@@ -136,7 +136,7 @@ def test_police_officer_disagrees_with_no_further_action_manager_responds_at_sta
     assert mine.decision_id == sd.decisions[0].id
     page.get_by_role("link", name=re.compile("^The decision .No further action. at the strategy discussion")).click()
     expect(page).to_have_title(re.compile("^" + re.escape("Initial strategy discussion: Ruby Shaw")))
-    expect(page.locator("#professional-differences + table")).to_contain_text(mine.reference)
+    expect(page.locator("#professional-differences + .app-table-scroll table")).to_contain_text(mine.reference)
     expect(page.locator("body")).to_contain_text("Resolved at stage 2")
     assert_accessible(page)
     page.goto(f"/children/{ruby.id}")

@@ -93,6 +93,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.get_by_label("Which child").select_option(label="All the children")
     page.get_by_label("What was shared").fill("Father known to police. Home conditions were poor.")
     expect(page.locator(".app-vague-hint")).to_contain_text("“Home conditions were poor”")
+    page.get_by_label("UK GDPR Article 6(1)(e): public task").check()
     assert_accessible(page)
     page.get_by_role("button", name="Record information").click()
     page.wait_for_url(re.compile(r"#information$"))
@@ -133,13 +134,13 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
             assert_accessible(page)
         page.get_by_role("button", name="Add action").click()
         page.wait_for_url(re.compile(r"#actions$"))
-    assert page.locator("#actions + table tbody tr").count() == 2
+    assert page.locator("#actions + .app-table-scroll table tbody tr").count() == 2
     # Back to the form just saved, and submit it again: nothing new is added, and the person is told so.
     page.go_back()
     page.get_by_role("button", name="Add action").click()
     page.wait_for_url(re.compile(r"#actions$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("This was already saved")
-    assert page.locator("#actions + table tbody tr").count() == 2
+    assert page.locator("#actions + .app-table-scroll table tbody tr").count() == 2
     # The same form sent twice at the same moment (a double click, a flaky connection): one action.
     page.get_by_role("link", name="Add an agreed action").click()
     page.get_by_label("What needs to be done").fill("Visit the school")
@@ -155,7 +156,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     }""")
     assert statuses == ["opaqueredirect", "opaqueredirect"]
     page.goto(page.url.rsplit("/actions/new", 1)[0])
-    assert page.locator("#actions + table tbody tr").count() == 3
+    assert page.locator("#actions + .app-table-scroll table tbody tr").count() == 3
     assert_accessible(page)
 
     page.get_by_role("button", name="Sign out").click()

@@ -1,6 +1,7 @@
 """My work, for each role; its query count does not grow with the number of deadlines shown."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -105,3 +106,101 @@ def test_query_count_does_not_grow_with_the_deadlines_shown(chase, signed_in, ma
             many = client.get("/my-work")
     assert few.html.count('class="govuk-table__row"') < many.html.count('class="govuk-table__row"')
     assert len(large) == len(small), "\n".join(large)
+
+
+def _convene_waiting_for_record(count, chair, agencies, start):
+    from .discussion_data import convene, make_child
+
+    child = make_child(agency=agencies["csc"])
+    invited = [agencies["csc"], agencies["police"], agencies["health"]]
+    # held a few hours apart, each one's record due a working day later: all inside My work's 7 days
+    return [convene(chair, [child], invited, scheduled_at=start + timedelta(hours=i)).id for i in range(count)]
+
+
+def test_mash_my_work_shows_counts_and_the_most_urgent_with_a_constant_statement_count(signed_in, make_user,
+                                                                                     agencies):
+    from safeguarding.dashboard import views
+
+    with clock.frozen_at(NOW):
+        client, mash = signed_in(Role.MASH, "csc")
+        chair = make_user(Role.MASH, "csc", name="Chair Person")
+        _convene_waiting_for_record(3, chair, agencies, NOW - timedelta(days=3))
+        client.get("/my-work")  # warm
+        with counting_statements() as small:
+            few = client.get("/my-work")
+        _convene_waiting_for_record(views.PARTNERSHIP_PREVIEW + 5, chair, agencies, NOW - timedelta(days=2))
+        with counting_statements() as large:
+            many = client.get("/my-work")
+    assert len(large) == len(small), "\n".join(large)
+    rows = many.html.split('id="partnership-urgent"')[1].split("</table>")[0].count('class="govuk-table__row"')
+    assert rows == views.PARTNERSHIP_PREVIEW + 1  # the most urgent only, plus the header row
+    assert f"Show all {views.PARTNERSHIP_PREVIEW + 8} discussions" in many.text
+    assert "Show all 3 discussions" in few.text and "Chair Person" in many.text
+
+
+def test_mash_staff_page_through_every_discussion_waiting_for_its_record(signed_in, make_user, agencies,
+                                                                         monkeypatch):
+    from safeguarding.dashboard import views
+
+    monkeypatch.setattr(views, "PARTNERSHIP_PER_PAGE", 5)
+    with clock.frozen_at(NOW):
+        client, mash = signed_in(Role.MASH, "csc")
+        chair = make_user(Role.MASH, "csc")
+        ids = _convene_waiting_for_record(7, chair, agencies, NOW - timedelta(days=3))
+        client.get("/my-work/partnership")  # warm
+        with counting_statements() as small:
+            first = client.get("/my-work/partnership")
+        ids += _convene_waiting_for_record(5, chair, agencies, NOW - timedelta(days=1))
+        with counting_statements() as large:
+            client.get("/my-work/partnership")
+        second = client.get("/my-work/partnership?page=2")
+        past_the_end = client.get("/my-work/partnership?page=99")
+        practitioner, _ = signed_in(Role.PRACTITIONER, "csc")
+        practitioner.get("/my-work/partnership", expected=404)
+    assert len(large) == len(small), "\n".join(large)
+    assert len(re.findall(r'href="/discussions/\d+/minutes"', first.html)) == 5
+    # soonest first, and the pages follow on from each other
+    shown = [int(n) for n in re.findall(r'href="/discussions/(\d+)/minutes"', second.html)]
+    assert shown == ids[5:10]
+    assert "12 in total; page 2 of 3" in second.text
+    assert "page 3 of 3" in past_the_end.text
+    assert 'rel="next"' in first.html and 'rel="next"' not in past_the_end.html
+
+
+def test_a_heavy_user_s_my_work_shows_the_most_urgent_and_pages_through_the_rest(chase, signed_in, monkeypatch):
+    from safeguarding.dashboard import views
+
+    monkeypatch.setattr(views, "MINE_LIMIT", 4)
+    monkeypatch.setattr(views, "MINE_PER_PAGE", 3)
+    with clock.frozen_at(NOW):
+        client, worker = signed_in(Role.PRACTITIONER, "police")
+        for i in range(3):
+            chase.add_task(f"Overdue {i}", NOW - timedelta(days=3 - i), worker)
+        for i in range(4):
+            chase.add_task(f"This week {i}", NOW + timedelta(days=2, hours=i), worker)
+        page = client.get("/my-work")
+        second = client.get("/my-work/yours?page=2")
+    text = page.text
+    # captions count everything; the rows are the most urgent four, overdue first
+    assert "Overdue (3)" in text and "Due in the next 7 days (4)" in text
+    assert all(f"Overdue {i}" in text for i in range(3)) and "This week 0" in text and "This week 1" not in text
+    assert "Show all 7 of yours" in text
+    assert [t for t in ("Overdue 2", "This week 0", "This week 1", "This week 2") if t in second.text] == \
+        ["This week 0", "This week 1", "This week 2"]
+    assert "7 in total; page 2 of 3" in second.text
+    assert 'href="/my-work/yours?page=3"' in second.html and "Next" in second.text
+
+
+def test_a_manager_s_team_list_links_to_its_next_page(chase, signed_in, make_user, monkeypatch):
+    from safeguarding.dashboard import views
+
+    monkeypatch.setattr(views, "TEAM_PER_PAGE", 2)
+    with clock.frozen_at(NOW):
+        client, manager = signed_in(Role.MANAGER, "csc")
+        member = make_user(Role.PRACTITIONER, "csc", manager=manager)
+        for i in range(3):
+            chase.add_task(f"Team task {i}", NOW + timedelta(hours=i + 1), member)
+        first = client.get("/my-work")
+        last = client.get("/my-work?page=2")
+    assert 'rel="next"' in first.html and "Team task 2" not in first.text
+    assert 'rel="next"' not in last.html and "Team task 2" in last.text

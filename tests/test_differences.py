@@ -539,3 +539,12 @@ def test_an_outcome_recorded_meanwhile_wins_over_an_older_form(app, cast, agenci
     assert "Someone else changed this professional difference after you opened this page" in stale
     assert "We agreed on the phone." in stale.html  # what they typed is kept
     assert the_difference().is_open and the_difference().open_stage.number == 2
+
+
+def test_quoted_words_start_where_the_person_started_them_and_stay_escaped(app, cast, agencies):
+    officer = client_for(app, cast["officer"])
+    with frozen_at(MONDAY):
+        post_hidden(officer, f"/differences/new/child/{cast['child'].id}",
+                    {**raise_form(cast, agencies), "concern": "First line <b>not bold</b>\nSecond line"})
+    page = officer.get(f"/differences/{the_difference().id}")
+    assert '<span class="app-verbatim-text">First line &lt;b&gt;not bold&lt;/b&gt;<br>Second line</span>' in page.html

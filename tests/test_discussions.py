@@ -163,7 +163,7 @@ def test_information_prompts_and_vague_language_flag(signed_in, agencies):
     submit(client, f"/discussions/{sd.id}/information", {
         "agency_id": str(agencies["police"].id), "topic": "police_convictions", "child_id": "0",
         "text": "Mother's partner: two convictions for assault. Home conditions were poor.",
-        "shared_by": "DC Evans"})
+        "shared_by": "DC Evans", "lawful_basis": "criminal_offence"})
     page = client.get(f"/discussions/{sd.id}")
     assert "two convictions for assault" in page
     assert "Check the wording" in page and "Home conditions were poor" in page

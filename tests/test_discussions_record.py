@@ -295,7 +295,8 @@ def test_back_and_resubmit_makes_one_agreed_action_dissent_and_information_entry
         f"/discussions/{sd.id}/dissent": ({"agency_id": str(agencies["police"].id), "person_name": "DS Khan",
                                            "text": "Threshold for s47 met"}, Dissent),
         f"/discussions/{sd.id}/information": ({"agency_id": str(agencies["police"].id), "topic": "other",
-                                               "child_id": "0", "text": "Two call-outs"}, InformationShared),
+                                               "child_id": "0", "text": "Two call-outs",
+                                               "lawful_basis": "public_task"}, InformationShared),
     }
     for url, (data, model) in forms.items():
         opened = hidden_fields(client.get(url).html)
@@ -489,7 +490,7 @@ def test_which_child_is_an_answer_the_placeholder_is_not(signed_in, agencies):
     sd = convene(mash, [amy], [agencies["csc"], agencies["police"]])
     for url, data, message in (
             (f"/discussions/{sd.id}/information", {"agency_id": str(agencies["police"].id), "topic": "other",
-                                                   "text": "Two call-outs"},
+                                                   "text": "Two call-outs", "lawful_basis": "public_task"},
              "Select which child the information is about"),
             (f"/discussions/{sd.id}/actions/new", {"description": "Visit", "owner_id": str(mash.id),
                                                    "due_date": date_parts(clock.london_today() + timedelta(days=1)),

@@ -62,7 +62,7 @@ def test_scheduler_jobs_triggers_and_timezone_as_configured(app):
     scheduler = cli.build_scheduler(app)
     assert str(scheduler.timezone) == "Europe/London"
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"sweep", "deliver", "digest", "audit_seal"}
+    assert set(jobs) == {"sweep", "deliver", "digest", "audit_seal", "retention"}
     assert isinstance(jobs["sweep"].trigger, IntervalTrigger)
     assert jobs["sweep"].trigger.interval.total_seconds() == 7 * 60
     assert jobs["deliver"].trigger.interval.total_seconds() == 30

@@ -1,7 +1,7 @@
 """need to know: restricted children (their access lists) and break-glass openings
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0024 (0023 was made on 0022; main took 0024 first)
 Create Date: 2026-12-01 11:20:14.209458
 
 """
@@ -12,7 +12,7 @@ import safeguarding.types
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0022'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

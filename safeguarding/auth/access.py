@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view_child": frozenset({MANAGER}),
     "child.restrict": frozenset({MASH, MANAGER}),  # of a child in their scope; the reason is audited
     "break_glass.review": frozenset({MANAGER}),  # their agency's and team's uses
+    # A legal hold stops the retention schedule for a child: a manager's decision, with a reason, audited.
+    "retention.hold": frozenset({MANAGER}),
     "reports.view": frozenset({MANAGER, MASH}),
     "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),  # episodes, returns, prevention interviews
     "missing.police_protection": frozenset({PRACTITIONER, MANAGER, MASH}),

@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Collection
 
-from sqlalchemy import or_
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import clock
@@ -74,15 +74,23 @@ def _action_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
             for a in db.session.execute(query).unique().scalars()]
 
 
-def _circulation_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _circulation_open(due_before: datetime) -> list:
+    return [StrategyDiscussion.minutes_status.in_(("draft", "agreed")),
+            StrategyDiscussion.circulation_due_at < due_before,
+            StrategyDiscussion.status.in_(("convened", "decided"))]
+
+
+def _circulation_deadlines(due_before: datetime, owner_ids, *, limit: int | None = None,
+                           offset: int = 0) -> list[Deadline]:
     query = (db.select(StrategyDiscussion)
              .options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
                       joinedload(StrategyDiscussion.chair))
-             .where(StrategyDiscussion.minutes_status.in_(("draft", "agreed")),
-                    StrategyDiscussion.circulation_due_at < due_before,
-                    StrategyDiscussion.status.in_(("convened", "decided"))))
+             .where(*_circulation_open(due_before)))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    if limit is not None:
+        # the same order the dashboard merges in (due, then id), so a page here is a prefix of the merged list
+        query = query.order_by(StrategyDiscussion.circulation_due_at, StrategyDiscussion.id).limit(limit).offset(offset)
     found = []
     for sd in db.session.execute(query).unique().scalars():
         first = sd.children[0].child if sd.children else None
@@ -254,6 +262,34 @@ def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline
                               owner_agency_id=chair.agency_id if chair else None,
                               child_id=d.child_id, child_name=d.child.display_name))
     return found
+
+
+#: kinds this module can page and count in SQL for the whole partnership (MASH staff's view on My work); other
+#: kinds are only asked for through `open_deadlines`
+PAGED_KINDS = frozenset({"minutes_circulation"})
+
+
+def page_deadlines(kind: str, *, due_before: datetime, limit: int, offset: int = 0) -> list[Deadline]:
+    """One page of the partnership's open deadlines of `kind`, soonest first (due, then id)."""
+    if kind not in PAGED_KINDS:
+        raise ValueError(f"{kind} is not paged here")
+    return _circulation_deadlines(due_before, None, limit=limit, offset=offset)
+
+
+def count_deadlines(kind: str, *, now: datetime, end_of_today: datetime, due_before: datetime) -> tuple[int, int, int]:
+    """(overdue, due later today, due later before `due_before`) for the partnership's open deadlines of `kind`, in
+    one statement: the counts a summary needs without loading the rows."""
+    if kind not in PAGED_KINDS:
+        raise ValueError(f"{kind} is not counted here")
+    due = StrategyDiscussion.circulation_due_at
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = db.session.execute(db.select(total(due <= now), total(and_(due > now, due < end_of_today)),
+                                       total(due >= end_of_today))
+                             .where(*_circulation_open(due_before))).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _short(text: str, size: int = 80) -> str:

@@ -92,11 +92,13 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
         _attend(sd, mash)
         services.record_information(sd, {"agency_id": police_agency.id, "topic": "police_intelligence",
                                           "text": "Intelligence links the older male to a county line supplying "
-                                                  "class A drugs into Northshire.", "shared_by": "DC Chris Evans"},
-                                    actor=mash)
+                                                  "class A drugs into Northshire.", "shared_by": "DC Chris Evans",
+                                          "lawful_basis": "criminal_offence"}, actor=mash)
         services.record_information(sd, {"agency_id": education.id, "topic": "education_attendance",
                                           "text": "Attendance 61% this term; he is putting himself at risk.",
-                                          "shared_by": "Mr Tom Brown, DSL"}, actor=mash)
+                                          "shared_by": "Mr Tom Brown, DSL", "lawful_basis": "public_task"}, actor=mash)
+        services.record_nothing_held(sd, {"agency_id": health_agency.id, "topic": "health_injuries",
+                                          "shared_by": "Nurse Ruth Green"}, actor=mash)
         services.record_decision(sd, jayden.id, _decision(
             outcome="s17", rationale="Criminal exploitation is likely; Jayden and his mother will work with the "
                                      "exploitation team. No current evidence of harm within the family.",
@@ -127,10 +129,12 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
         services.record_information(sd, {"agency_id": police_agency.id, "topic": "police_convictions",
                                           "text": "Mother's partner: convictions for assault (2019) and "
                                                   "domestic abuse call-outs at a previous address in another force "
-                                                  "area.", "shared_by": "DC Chris Evans"}, actor=manager)
+                                                  "area.", "shared_by": "DC Chris Evans",
+                                          "lawful_basis": "criminal_offence"}, actor=manager)
         services.record_information(sd, {"agency_id": health_agency.id, "topic": "health_missed_appointments",
                                           "text": "Missed the 8-week check and two health visitor visits.",
-                                          "shared_by": "Nurse Ruth Green"}, actor=manager)
+                                          "shared_by": "Nurse Ruth Green", "lawful_basis": "safeguarding"},
+                                    actor=manager)
         services.record_decision(sd, mia.id, _decision(
             outcome="s47_joint", rationale="Unexplained injury to a non-mobile baby, partner with violent "
                                            "convictions, missed health contacts: reasonable cause to suspect "

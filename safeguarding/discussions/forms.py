@@ -10,6 +10,7 @@ from ..clock import london_today
 from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
                      GovTextArea, GovTextInput, TimeOfDayField, limit)
 from ..submissions.services import OnceForm
+from .lawful_basis import LAWFUL_BASES
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNDECIDED,
                      YES_NO_UNKNOWN)
 from .thresholds import ENQUIRY_OUTCOMES, OUTCOMES
@@ -201,11 +202,30 @@ class InformationForm(OnceForm, FlaskForm):
                          validators=[DataRequired("Enter what was shared"), limit("What was shared", 10000)])
     shared_by = StringField("Shared by (name and role)", widget=GovTextInput(),
                             validators=[Optional(), limit("Shared by", 200)])
+    #: no default: the basis is a decision the agency makes each time it shares
+    lawful_basis = RadioField("Lawful basis for sharing", choices=list(LAWFUL_BASES.items()), widget=GovRadioInput(),
+                              validators=[InputRequired("Select the lawful basis for sharing this information")])
     submit = SubmitField("Record information", widget=GovSubmitInput())
 
     def validate_child_id(self, field):
         if field.data is None:  # the placeholder, or no answer
             raise ValidationError("Select which child the information is about")
+
+
+class NothingHeldForm(OnceForm, FlaskForm):
+    agency_id = SelectField("Agency that checked", coerce=_int_or_zero, widget=GovSelect(),
+                            validators=[DataRequired("Select the agency that checked its records")])
+    topic = SelectField("Checked for", choices=[("", "Select what was checked")] + list(TOPICS.items()),
+                        widget=GovSelect(), validators=[DataRequired("Select what the agency checked for")])
+    child_id = SelectField("Which child", coerce=_int_or_none, widget=GovSelect(),
+                           validators=[InputRequired("Select which child the check was about")])
+    shared_by = StringField("Checked by (name and role)", widget=GovTextInput(),
+                            validators=[DataRequired("Enter who checked (name and role)"), limit("Checked by", 200)])
+    submit = SubmitField("Record: checked, nothing held", widget=GovSubmitInput())
+
+    def validate_child_id(self, field):
+        if field.data is None:
+            raise ValidationError("Select which child the check was about")
 
 
 class ChildVoiceForm(FlaskForm):

@@ -7,6 +7,7 @@ agrees it as usual. Only what was recorded goes in: an answer not given is writt
 from __future__ import annotations
 
 from ..clock import to_london
+from . import lawful_basis
 from .models import (ATTENDANCE, FAMILY_TOLD, LEGAL_ACTIONS, MODES, NOT_DECIDED, NOT_DECIDED_LABEL, TOPICS,
                      YES_NO_UNDECIDED)
 from .thresholds import OUTCOMES
@@ -55,8 +56,13 @@ def draft(sd) -> str:
         add("None recorded.")
     for item in sd.information:
         about = item.child.display_name if item.child else "all the children"
+        if item.nothing_held:
+            add(f"{item.agency.name} ({TOPICS.get(item.topic, item.topic)}, about {about}): checked, nothing held"
+                + (f" (checked by {item.shared_by})" if item.shared_by else ""))
+            continue
         add(f"{item.agency.name} ({TOPICS.get(item.topic, item.topic)}, about {about})"
-            + (f", shared by {item.shared_by}" if item.shared_by else "") + f": {item.text}")
+            + (f", shared by {item.shared_by}" if item.shared_by else "") + f": {item.text}"
+            + f" [{lawful_basis.label(item.lawful_basis)}]")
     decisions = {d.child_id: d for d in sd.decisions}
     for link in sd.children:
         child = link.child

@@ -11,6 +11,7 @@ from ..children.models import Child
 from ..clock import now
 from ..extensions import db
 from ..types import UTCDateTime, one_of
+from .lawful_basis import LAWFUL_BASES
 from .thresholds import ENQUIRY_OUTCOMES, OUTCOMES
 
 KINDS = {"initial": "Initial", "review": "Review"}
@@ -265,9 +266,13 @@ class Invitation(db.Model):
 
 
 class InformationShared(db.Model):
-    """What an agency said at the discussion, attributed to that agency."""
+    """What an agency said at the discussion, attributed to that agency; or its answer "checked: nothing held"."""
 
     __tablename__ = "discussion_information"
+    __table_args__ = (
+        # Empty only on entries made before the basis was asked, and on "nothing held" (nothing was shared).
+        one_of("lawful_basis", LAWFUL_BASES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussion.id"), index=True)
@@ -280,8 +285,13 @@ class InformationShared(db.Model):
     shared_by: Mapped[str] = mapped_column(String(200), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: chosen by the person recording it, never defaulted (lawful_basis.LAWFUL_BASES)
+    lawful_basis: Mapped[str | None] = mapped_column(String(20))
+    #: the agency checked its records for this topic and holds nothing: an answer, unlike a topic never asked
+    nothing_held: Mapped[bool] = mapped_column(Boolean, default=False)
 
     discussion: Mapped[StrategyDiscussion] = relationship(back_populates="information")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     agency: Mapped[Agency] = relationship(lazy="joined")
     child: Mapped[Child | None] = relationship()
 

@@ -21,6 +21,7 @@ from . import dates, thresholds
 from .models import (UNDECIDED_QUESTIONS, AgreedAction, AgreedActionChange, ChildRemoval, DiscussionChild, Dissent,
                      InformationShared, Invitation, MinutesCirculation, MinutesVersion, StrategyDiscussion,
                      ThresholdDecision, VaguePhrase)
+from .lawful_basis import LAWFUL_BASES
 from .vague_language import DEFAULT_PHRASES, normalise
 
 log = logging.getLogger("safeguarding.discussions")
@@ -389,21 +390,53 @@ def missing_minimum_agencies(sd: StrategyDiscussion) -> list[str]:
 # --- Information shared and the child's voice ---------------------------------------------------------------
 
 
-def record_information(sd: StrategyDiscussion, data: dict, *, actor) -> InformationShared:
+def _information_about(sd: StrategyDiscussion, data: dict) -> None:
     invited = {i.agency_id for i in sd.invitations}
     if data["agency_id"] not in invited:
         raise RuleError("Select an agency invited to this discussion", "agency_id")
     if data.get("child_id") and data["child_id"] not in {link.child_id for link in sd.children}:
         raise RuleError("Select a child from this discussion", "child_id")
+
+
+def record_information(sd: StrategyDiscussion, data: dict, *, actor) -> InformationShared:
+    _information_about(sd, data)
+    # Checked here as well as on the form: a demo seed or a script must not share information without a basis.
+    if data.get("lawful_basis") not in LAWFUL_BASES:
+        raise RuleError("Select the lawful basis for sharing this information", "lawful_basis")
     row = InformationShared(discussion=sd, agency_id=data["agency_id"], child_id=data.get("child_id") or None,
                             topic=data["topic"], text=data["text"], shared_by=data.get("shared_by", ""),
+                            lawful_basis=data["lawful_basis"], recorded_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "discussion_information", row.id, user=actor,
+                 changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": row.agency_id},
+                          "topic": {"to": row.topic}, "lawful_basis": {"to": row.lawful_basis},
+                          "text": {"changed": True}})
+    db.session.flush()
+    log.info("information recorded discussion=%s entry=%s", sd.id, row.id)
+    return row
+
+
+def record_nothing_held(sd: StrategyDiscussion, data: dict, *, actor) -> InformationShared:
+    """An agency's answer "checked: nothing held" for one topic: kept as its own entry, with who and when."""
+    _information_about(sd, data)
+    child_id = data.get("child_id") or None
+    for item in sd.information:
+        if (item.agency_id, item.topic, item.child_id) == (data["agency_id"], data["topic"], child_id):
+            if item.nothing_held:
+                raise RuleError("This agency has already answered \u201cchecked: nothing held\u201d on this topic",
+                                "topic")
+            raise RuleError("This agency has already shared information on this topic about this child", "topic")
+    row = InformationShared(discussion=sd, agency_id=data["agency_id"], child_id=child_id, topic=data["topic"],
+                            text="", shared_by=data.get("shared_by", ""), nothing_held=True,
                             recorded_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
     audit.record("create", "discussion_information", row.id, user=actor,
                  changes={"discussion_id": {"to": sd.id}, "agency_id": {"to": row.agency_id},
-                          "topic": {"to": row.topic}, "text": {"changed": True}})
+                          "topic": {"to": row.topic}, "nothing_held": {"to": True}})
     db.session.flush()
+    log.info("nothing held recorded discussion=%s entry=%s", sd.id, row.id)
     return row
 
 

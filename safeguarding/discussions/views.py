@@ -25,11 +25,13 @@ from .access import can_change_action, discussion_scope, visible_discussion_or_4
 from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm, ChangeActionForm,
                     AssessmentForm, CancelDiscussionForm, ChildVoiceForm, CirculateForm, CompleteActionForm,
                     ConferenceHeldForm, ConveneForm, DecisionForm, DissentForm, EnquiryOutcomeForm, FilterForm,
-                    IcpcForm, InformationForm, InviteForm, MinutesForm, PhraseForm, RemoveChildForm, RemovePhraseForm,
-                    attendance_form)
+                    IcpcForm, InformationForm, InviteForm, MinutesForm, NothingHeldForm, PhraseForm, RemoveChildForm,
+                    RemovePhraseForm, attendance_form)
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
                      YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
                      MinutesVersion, StrategyDiscussion, ThresholdDecision)
+from .lawful_basis import CONSENT, CONSENT_WARNING
+from .lawful_basis import label as lawful_basis_label
 from .vague_language import HINT, phrases_found
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
@@ -112,7 +114,8 @@ def _full(discussion_id: int) -> StrategyDiscussion:
         joinedload(StrategyDiscussion.chair),
         selectinload(StrategyDiscussion.children),
         selectinload(StrategyDiscussion.invitations).joinedload(Invitation.user),
-        selectinload(StrategyDiscussion.information).joinedload(InformationShared.child),
+        selectinload(StrategyDiscussion.information).options(
+            joinedload(InformationShared.child), joinedload(InformationShared.recorded_by)),
         selectinload(StrategyDiscussion.decisions),
         selectinload(StrategyDiscussion.actions).options(
             joinedload(AgreedAction.owner), joinedload(AgreedAction.owner_agency), joinedload(AgreedAction.child)),
@@ -526,6 +529,7 @@ def show(discussion_id: int):
     return render_template(
         "discussions/show.html", discussion=sd, at=at, missing=services.missing_minimum_agencies(sd),
         prompts=_prompts_not_covered(sd), topics=TOPICS, late=late, icpc_sources=icpc_sources,
+        by_agency=_information_by_agency(sd), lawful_basis_label=lawful_basis_label,
         flagged={i.id: phrases_found(i.text, phrases) for i in sd.information},
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
@@ -605,7 +609,8 @@ def information(discussion_id: int):
         form.agency_id.data = next((a.id for a in invited if a.kind == kind), 0)
     if form.validate_on_submit():
         answers = {"agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
-                   "text": form.text.data.strip(), "shared_by": (form.shared_by.data or "").strip()}
+                   "text": form.text.data.strip(), "shared_by": (form.shared_by.data or "").strip(),
+                   "lawful_basis": form.lawful_basis.data}
 
         def create():
             services.record_information(sd, answers, actor=current_user)
@@ -614,9 +619,61 @@ def information(discussion_id: int):
         done = _create(form, create, url_for("discussions.show", discussion_id=discussion_id), "Information recorded")
         if done is not None:
             _flag_vague(answers["text"], "information")
+            if answers["lawful_basis"] == CONSENT:
+                flash(CONSENT_WARNING, "error")
             return done
     return render_template("discussions/information.html", form=form, discussion=sd,
-                           prompts=_prompts_not_covered(sd), phrases=services.current_phrases())
+                           prompts=_prompts_not_covered(sd), phrases=services.current_phrases(),
+                           consent_warning=CONSENT_WARNING)
+
+
+@bp.route("/<int:discussion_id>/nothing-held", methods=["GET", "POST"])
+@require("discussion.record")
+def nothing_held(discussion_id: int):
+    sd = _full(discussion_id)
+    form = NothingHeldForm()
+    invited = [i.agency for i in sd.invitations if i.status != "not_invited"]
+    form.agency_id.choices = _agency_choices(list(dict.fromkeys(invited)), "Select the agency")
+    form.child_id.choices = _which_child_choices(sd)
+    if request.method == "GET" and request.args.get("topic") in TOPICS:
+        form.topic.data = request.args["topic"]
+        kind = next((k for k, prompts in INFORMATION_PROMPTS.items()
+                     if any(key == form.topic.data for key, _ in prompts)), None)
+        form.agency_id.data = next((a.id for a in invited if a.kind == kind), 0)
+    if form.validate_on_submit():
+        answers = {"agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
+                   "shared_by": form.shared_by.data.strip()}
+
+        def create():
+            services.record_nothing_held(sd, answers, actor=current_user)
+            return url_for("discussions.show", discussion_id=discussion_id) + "#information"
+
+        done = _create(form, create, url_for("discussions.show", discussion_id=discussion_id),
+                       "Recorded: checked, nothing held")
+        if done is not None:
+            return done
+    return render_template("discussions/nothing_held.html", form=form, discussion=sd,
+                           prompts=_prompts_not_covered(sd))
+
+
+def _information_by_agency(sd: StrategyDiscussion) -> list[dict]:
+    """Each invited agency's part of the record: what it shared, what it checked and found nothing, what it was
+    never asked. "Nothing held" is an answer, so it is counted as one and never as "not shared"."""
+    rows = {}
+    for inv in sd.invitations:
+        if inv.status == "not_invited" or inv.agency_id in rows:
+            continue
+        rows[inv.agency_id] = {"agency": inv.agency.name, "shared": 0, "nothing_held": 0, "not_asked": 0,
+                               "kind": inv.agency.kind}
+    for item in sd.information:
+        row = rows.get(item.agency_id)
+        if row is not None:
+            row["nothing_held" if item.nothing_held else "shared"] += 1
+    covered = {(i.agency_id, i.topic) for i in sd.information}
+    for agency_id, row in rows.items():
+        row["not_asked"] = sum(1 for key, _ in INFORMATION_PROMPTS.get(row["kind"], [])
+                               if (agency_id, key) not in covered)
+    return list(rows.values())
 
 
 def _which_child_choices(sd: StrategyDiscussion) -> list:

@@ -47,6 +47,11 @@ def run_job(app, name: str) -> None:
 
                 outcome = f"Audit: {chain.seal(clock.now())} events sealed"
                 db.session.commit()
+            elif name == "retention":
+                from ..retention import services as retention
+
+                outcome = retention.run_scheduled(clock.london_today())
+                db.session.commit()
             else:
                 outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
             log.info("scheduler job %s: %s", name, outcome)
@@ -70,6 +75,9 @@ def build_scheduler(app) -> BlockingScheduler:
                       args=[app, "deliver"], id="deliver", name="Send pending notifications", next_run_time=start)
     scheduler.add_job(run_job, IntervalTrigger(minutes=1, timezone=clock.LONDON), args=[app, "audit_seal"],
                       id="audit_seal", name="Seal the audit trail's hash chain", next_run_time=start)
+    # Nightly, out of hours; applying only when the partnership has switched it on (otherwise it reports).
+    scheduler.add_job(run_job, CronTrigger(hour=2, minute=30, timezone=clock.LONDON), args=[app, "retention"],
+                      id="retention", name="Apply the retention schedule")
     # Also once at start: a scheduler that was down at 08:00 still writes today's summary (it is idempotent, and
     # writes nothing before the hour, at weekends or on bank holidays).
     scheduler.add_job(run_job, CronTrigger(day_of_week="mon-fri", hour=cfg["DIGEST_HOUR"], minute=0,

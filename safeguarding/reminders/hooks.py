@@ -119,11 +119,35 @@ def action_assigned(action, actor) -> int:
     return created
 
 
+def child_anonymised(child_id: int, old_name: str, new_name: str) -> None:
+    """Notice titles and queued emails that named the child (a conference due for them, a difference about them)
+    name them no more once retention has anonymised the child."""
+    from sqlalchemy import func, update
+
+    from .models import Notification, OutboundEmail
+
+    changed = db.session.execute(
+        update(Notification).where(Notification.title.contains(old_name, autoescape=True))
+        .values(title=func.substr(func.replace(Notification.title, old_name, new_name), 1, 300))
+        .execution_options(synchronize_session=False)).rowcount
+    for column in (OutboundEmail.subject, OutboundEmail.body, OutboundEmail.calendar):
+        replaced = func.replace(column, old_name, new_name)
+        if column.key == "subject":  # the new name may be longer than the old; the column is not
+            replaced = func.substr(replaced, 1, 200)
+        changed += db.session.execute(
+            update(OutboundEmail).where(column.contains(old_name, autoescape=True))
+            .values({column.key: replaced})
+            .execution_options(synchronize_session=False)).rowcount
+    log.info("retention: %d notices and emails no longer name child=%s", changed, child_id)
+
+
 def connect() -> None:
     from ..discussions import services as discussions
+    from ..retention import services as retention
 
     for hooks, subscriber in ((discussions.MINUTES_CIRCULATED_HOOKS, minutes_circulated),
                               (discussions.SCHEDULE_HOOKS, discussion_scheduled),
-                              (discussions.ACTION_ASSIGNED_HOOKS, action_assigned)):
+                              (discussions.ACTION_ASSIGNED_HOOKS, action_assigned),
+                              (retention.ANONYMISED_HOOKS, child_anonymised)):
         if subscriber not in hooks:
             hooks.append(subscriber)

@@ -1,0 +1,1 @@
+"""The partnership's retention schedule: dry-run report, anonymisation, legal holds."""

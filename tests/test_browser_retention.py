@@ -1,0 +1,56 @@
+"""The pages added for information governance, in Chromium with axe-core: "checked: nothing held", the retention
+schedule with its dry-run report, and a legal hold with its error state."""
+import re
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from safeguarding.demo import seed
+from safeguarding.discussions.models import StrategyDiscussion
+from safeguarding.extensions import db
+
+from .browser import assert_accessible
+from .discussion_data import make_child
+
+pytestmark = pytest.mark.browser
+DEMO = "lantern-violet-orchard"
+
+
+def _sign_in(page, email):
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+
+
+def test_nothing_held_retention_and_legal_hold_pages(browser_app, browser_page):
+    seed(DEMO)
+    old = make_child("Olivia", "Past", born=date(2000, 1, 1))
+    sd_id = db.session.execute(db.select(StrategyDiscussion.id).where(StrategyDiscussion.status == "decided")
+                               .order_by(StrategyDiscussion.id)).scalars().first()
+    page = browser_page
+
+    _sign_in(page, "csc.manager@example.org")
+    page.goto(f"/discussions/{sd_id}")
+    expect(page.locator("#information-by-agency")).to_be_visible()
+    page.get_by_role("link", name="Record \u201cchecked: nothing held\u201d").click()
+    page.get_by_role("button", name="Record: checked, nothing held").click()
+    expect(page).to_have_title(re.compile("^Error: Record: checked, nothing held"))
+    assert_accessible(page)
+
+    page.goto(f"/children/{old.id}")
+    page.get_by_role("link", name="Legal hold (retention)").click()
+    page.get_by_role("button", name="Put on legal hold").click()
+    expect(page).to_have_title(re.compile("^Error: Put on legal hold"))
+    assert_accessible(page)
+    page.get_by_label("Reason").fill("Civil claim received")
+    page.get_by_role("button", name="Put on legal hold").click()
+    page.wait_for_url(f"**/children/{old.id}")
+
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, "admin@example.org")
+    page.goto("/retention/")
+    expect(page.locator("#retention-report")).to_contain_text("Legal hold: kept")
+    assert_accessible(page)
