@@ -75,6 +75,8 @@ class BaseConfig:
         self.MFA_REQUIRED = _bool("MFA_REQUIRED", True)
         #: how many proxies (load balancer, reverse proxy) stand in front of the app and set X-Forwarded-For
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        #: how long a "break glass" opening of a record outside someone's scope lasts before they must ask again
+        self.BREAK_GLASS_HOURS = _int("BREAK_GLASS_HOURS", 4)
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
         #: searches of children's records per user; bulk look-ups are not how this service is used

@@ -67,7 +67,7 @@ def _navigation() -> list[dict]:
         ("Discussions", "discussions.index", "case.view"),
         ("My actions", "discussions.my_actions", "case.view"),
         ("Missing", "missing.index", "case.view"),
-        ("Differences", "differences.index", "case.view"),
+        ("Differences", "differences.index", "difference.view"),
         ("Reports", "reports.index", "reports.view"),
         ("Notifications", "reminders.notifications", "notifications.view"),
         ("Admin", "admin.index", "admin.manage"),

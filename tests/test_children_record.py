@@ -105,7 +105,8 @@ def test_each_report_of_an_adversity_is_its_own_entry_with_its_author(signed_in)
     mash, mash_user = signed_in(Role.MASH, "csc", name="Sam Patel")
     post_new(mash, "/children/new", _child_form())
     child = _children()[0]
-    health, health_user = signed_in(Role.MANAGER, "health", name="Dr Helen Okafor")
+    # a health professional working in the MASH (a health manager elsewhere would not see this child)
+    health, health_user = signed_in(Role.MASH, "health", name="Dr Helen Okafor")
     url = f"/children/{child.id}/adversities"
     post_new(mash, url, {"adversity": "domestic_abuse", "note": "Police call-out in March"},
              form_url=f"/children/{child.id}")

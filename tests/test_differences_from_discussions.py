@@ -293,9 +293,10 @@ def test_someone_who_sees_the_difference_but_not_the_discussion_is_not_sent_to_i
         "concern": "b", "outcome_sought": "c", "theme": "threshold", "immediate_risk": False, "start_stage": 1,
         "skip_reason": ""}, actor=cast["officer"], decision=discussion["decision"])
     db.session.commit()
-    # A practitioner in the partnership business unit sees every difference, but only discussions they join.
+    # A practitioner in the partnership business unit sees every difference, but no case record (issue 13: figures
+    # only), so not the discussion it came from.
     unit = client_for(app, make_user(Role.PRACTITIONER, "partnership", name="Business Support"))
-    unit.get(f"/discussions/{discussion['sd'].id}", expected=404)
+    unit.get(f"/discussions/{discussion['sd'].id}", expected=403)
     shown = unit.get(f"/differences/{difference.id}")
     assert "The decision \u201cNo further action\u201d at the strategy discussion of 2 November 2026" in shown
     assert f"/discussions/{discussion['sd'].id}" not in shown.html

@@ -228,20 +228,24 @@ def test_actions_owner_due_date_and_my_actions(signed_in, make_user, agencies):
     assert "Check PNC" in police_client.get("/discussions/my-actions?status=done")
 
 
-def test_only_owner_chair_mash_and_managers_change_an_action(signed_in, make_user, agencies):
+def test_only_owner_chair_and_owner_managers_change_an_action(signed_in, make_user, agencies):
+    # Issue 13: any agency's manager (and MASH) could complete, cancel or reassign any action.
     _, mash = signed_in(Role.MASH)
-    owner = make_user(Role.PRACTITIONER, "police")
+    manager_client, owner_manager = signed_in(Role.MANAGER, "police")
+    owner = make_user(Role.PRACTITIONER, "police", manager=owner_manager)
     sd = convene(mash, [make_child()], [agencies["csc"], agencies["police"]])
     from safeguarding.discussions import services
     action = services.add_action(sd, {"description": "Visit", "owner_id": owner.id, "child_id": None,
                                       "due_at": clock.now() + timedelta(days=1)}, actor=mash)
-    colleague_client, _ = signed_in(Role.PRACTITIONER, "police")
-    page = colleague_client.get(f"/discussions/actions/{action.id}")
-    assert "Only the owner, the chair, MASH staff and managers" in page
-    colleague_client.post(f"/discussions/actions/{action.id}", {
-        "csrf_token": page.csrf(), "cancel-version": str(action.version), "cancel-cancel_reason": "Not needed",
-        "cancel-submit": "y"}, expected=403)
-    manager_client, _ = signed_in(Role.MANAGER, "health")
+    cancel = {"cancel-version": str(action.version), "cancel-cancel_reason": "Not needed", "cancel-submit": "y"}
+    for role, agency in ((Role.PRACTITIONER, "police"), (Role.MANAGER, "police"), (Role.MANAGER, "csc"),
+                         (Role.MASH, "csc")):
+        client, _ = signed_in(role, agency)
+        page = client.get(f"/discussions/actions/{action.id}")
+        assert "Only the owner, the chair and the owner's managers" in page
+        client.post(f"/discussions/actions/{action.id}", {"csrf_token": page.csrf(), **cancel}, expected=403)
+    health_manager, _ = signed_in(Role.MANAGER, "health")  # not invited: the action does not exist for them
+    health_manager.get(f"/discussions/actions/{action.id}", expected=404)
     page = manager_client.get(f"/discussions/actions/{action.id}")
     manager_client.post(f"/discussions/actions/{action.id}", {
         "csrf_token": page.csrf(), "cancel-version": str(action.version), "cancel-cancel_reason": "Done elsewhere",

@@ -82,9 +82,10 @@ def test_mash_hands_an_action_to_someone_in_another_agency(signed_in, agencies, 
             if d.kind == "agreed_action"] == [nurse.id]
 
 
-def test_only_owner_chair_mash_and_managers_may_change_an_action(signed_in, agencies, make_user):
+def test_only_owner_chair_and_owner_managers_may_change_an_action(signed_in, agencies, make_user):
     _, mash = signed_in(Role.MASH)
-    officer = make_user(Role.PRACTITIONER, "police")
+    line_manager, inspector = signed_in(Role.MANAGER, "police")
+    officer = make_user(Role.PRACTITIONER, "police", manager=inspector)
     _, action = _action(mash, agencies, officer)
     url = f"/discussions/actions/{action.id}/change"
     colleague, _ = signed_in(Role.PRACTITIONER, "police")
@@ -95,8 +96,10 @@ def test_only_owner_chair_mash_and_managers_may_change_an_action(signed_in, agen
                    expected=403)
     teacher, _ = signed_in(Role.PRACTITIONER, "education")  # education was not invited
     teacher.get(url, expected=404)
-    manager, _ = signed_in(Role.MANAGER, "health")
-    manager.get(url)
+    # issue 13: any agency's manager could reassign any action; now a manager who is not the owner's is refused
+    signed_in(Role.MANAGER, "health")[0].get(url, expected=403)
+    signed_in(Role.MANAGER, "police")[0].get(url, expected=403)
+    line_manager.get(url)
     assert _events("agreed_action", "reassign") == []
 
 

@@ -188,8 +188,8 @@ def test_the_schedule_is_set_by_administrators_and_the_job_only_reports_until_sw
     db.session.commit()
     assert db.session.get(Child, old.id).first_name == "Anonymised"
     assert db.session.execute(select(RetentionAction.child_id)).scalars().all() == [old.id]
-    manager_client, _ = signed_in(Role.MANAGER)
-    assert "Anonymised under the retention schedule" in manager_client.get(f"/children/{old.id}")
+    mash_client, _ = signed_in(Role.MASH)  # a manager sees only their agency's and team's children (issue 13)
+    assert "Anonymised under the retention schedule" in mash_client.get(f"/children/{old.id}")
 
 
 def test_retention_commands(app, agencies):

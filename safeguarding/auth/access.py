@@ -11,7 +11,7 @@ from typing import Callable
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import false, or_, true
+from sqlalchemy import and_, false, or_, select, true
 
 from .models import Role
 
@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "discussion.record": frozenset({MASH, MANAGER}),
     "vague_phrases.manage": frozenset({ADMIN, MANAGER}),
     "audit.view_child": frozenset({MANAGER}),
+    "child.restrict": frozenset({MASH, MANAGER}),  # of a child in their scope; the reason is audited
+    "break_glass.review": frozenset({MANAGER}),  # their agency's and team's uses
     # A legal hold stops the retention schedule for a child: a manager's decision, with a reason, audited.
     "retention.hold": frozenset({MANAGER}),
     "reports.view": frozenset({MANAGER, MASH}),
@@ -70,10 +72,17 @@ def is_public_view(view: Callable | None, endpoint: str | None) -> bool:
     return endpoint in _PUBLIC_ENDPOINTS or bool(getattr(view, "_public", False))
 
 
+#: all the partnership business unit does, whatever its staff's roles: it reviews the partnership's work from its
+#: figures and is the last stage of the escalation protocol for professional differences, and opens no case record
+BUSINESS_UNIT_ACTIONS = frozenset({"reports.view", "difference.view", "notifications.view", "vague_phrases.manage"})
+
+
 def can(user, action: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.role not in PERMISSIONS.get(action, frozenset()):
+        return False
+    if action not in BUSINESS_UNIT_ACTIONS and is_partnership_business_unit(user):
         return False
     agencies = AGENCY_ACTIONS.get(action)
     return agencies is None or (user.agency is not None and user.agency.kind in agencies)
@@ -106,8 +115,52 @@ def require(action: str) -> Callable:
 
 
 def sees_all_cases(user) -> bool:
-    """MASH staff and managers have oversight of the partnership's case records."""
-    return user.role in (MASH, MANAGER)
+    """MASH staff triage every contact, so they see every case (restricted children aside). Managers see their
+    agency's and their team's cases (`people_answered_for`), like everyone else: need to know, not oversight of all."""
+    return user.role == MASH and may_see_cases(user)
+
+
+def may_see_cases(user) -> bool:
+    """Any case record at all (not the partnership business unit: `can` keeps it to BUSINESS_UNIT_ACTIONS)."""
+    return can(user, "case.view")
+
+
+def people_answered_for(user):
+    """SELECT of user ids whose links to children count as this user's: their own; a manager's also those of their
+    agency's staff and of the people they line-manage (a team can span agencies)."""
+    from .models import User
+
+    if user.role == MANAGER:
+        return select(User.id).where(or_(User.id == user.id, User.agency_id == user.agency_id,
+                                         User.line_manager_id == user.id))
+    return select(User.id).where(User.id == user.id)
+
+
+# --- Restricted children and break glass -----------------------------------------------------------------------
+# A restricted child is seen only by the people on its access list, whatever else would link them; every linked
+# record inherits this through `restriction_allows` on its child id. Break glass opens one child outside someone's
+# scope for a while (read only), never a restricted one.
+
+
+def hidden_restricted_ids(user):
+    """SELECT of the ids of restricted children `user` is not named for."""
+    from ..children.models import Child, ChildAccess
+
+    named = select(ChildAccess.child_id).where(ChildAccess.user_id == user.id)
+    return select(Child.id).where(Child.restricted.is_(True), Child.id.not_in(named))
+
+
+def restriction_allows(user, child_id_column):
+    """SQL clause: the row's child (by `child_id_column`) is not a restricted child hidden from `user`."""
+    return child_id_column.not_in(hidden_restricted_ids(user))
+
+
+def broken_glass_ids(user):
+    """SELECT of the children `user` opened by break glass and may still read."""
+    from ..children.models import BreakGlass
+    from ..clock import now
+
+    return select(BreakGlass.child_id).where(BreakGlass.user_id == user.id, BreakGlass.expires_at > now())
 
 
 # --- Row scope: children -------------------------------------------------------------------------------------
@@ -117,17 +170,35 @@ def sees_all_cases(user) -> bool:
 # imports a feature; `flask access-rules`-style questions are answered by reading those modules.
 
 
-def child_scope(user):
-    """SQL clause restricting `Child` rows to those `user` may see."""
+def _child_reach(user, for_change: bool):
+    """SQL clause: the children `user` would see if no child were restricted."""
     from ..children.models import Child
 
-    if not can(user, "case.view"):
+    if not may_see_cases(user):
         return false()
     if sees_all_cases(user):
         return true()
     clauses = [Child.created_by_agency_id == user.agency_id]
     clauses.extend(link(user) for link in CHILD_LINKS)
+    if not for_change:
+        clauses.append(Child.id.in_(broken_glass_ids(user)))
     return or_(*clauses)
+
+
+def child_scope(user, *, for_change: bool = False):
+    """SQL clause restricting `Child` rows to those `user` may see (`for_change`: may change, so not by break
+    glass, which is for reading)."""
+    from ..children.models import Child
+
+    reach = _child_reach(user, for_change)
+    return and_(reach, restriction_allows(user, Child.id)) if may_see_cases(user) else reach
+
+
+def restricted_out_of_sight(user):
+    """SQL clause: restricted children `user` would otherwise see; lists say how many, never who."""
+    from ..children.models import Child
+
+    return and_(_child_reach(user, False), Child.id.in_(hidden_restricted_ids(user)))
 
 
 #: functions user -> clause on Child, one per feature that links people to children
@@ -153,11 +224,11 @@ def visible_or_404(model, object_type: str, object_id: int, scope_clause, *optio
     return row
 
 
-def visible_child_or_404(child_id: int):
+def visible_child_or_404(child_id: int, *, for_change: bool = False):
     """The child if the signed-in user may see them; otherwise 404 (and an audited refusal)."""
     from ..children.models import Child
 
-    return visible_or_404(Child, "child", child_id, child_scope(current_user))
+    return visible_or_404(Child, "child", child_id, child_scope(current_user, for_change=for_change))
 
 
 def is_partnership_business_unit(user) -> bool:

@@ -145,3 +145,29 @@ def show_rule_error(form, err: RuleError, default_field: str) -> None:
     if isinstance(field.errors, tuple):
         field.errors = list(field.errors)
     field.errors.append(err.message)
+
+
+class RestrictForm(RecordVersion, FlaskForm):
+    restricted = RadioField("Who may see this child's record?", widget=GovRadioInput(), choices=[
+        ("yes", "Only the people named below (restricted)"),
+        ("no", "Everyone whose work involves the child (not restricted)")],
+        validators=[InputRequired("Select who may see this child's record")])
+    people = TextAreaField("Email addresses of the people who may see it, one a line", widget=GovTextArea(),
+                           description="You are added yourself. Include the MASH team manager.",
+                           validators=[Optional(), limit("Email addresses", 5000)])
+    reason = TextAreaField("Why", widget=GovTextArea(),
+                           description="For example, the child of a member of staff, or a case in the news",
+                           validators=[DataRequired("Enter why the record is being restricted or opened up"),
+                                       limit("Why", 2000)])
+    submit = SubmitField("Save who may see the record", widget=GovSubmitInput())
+
+    @property
+    def emails(self) -> list[str]:
+        return [line.strip() for line in (self.people.data or "").splitlines() if line.strip()]
+
+
+class BreakGlassForm(OnceForm, FlaskForm):
+    reason = TextAreaField("Why do you need this record now?", widget=GovTextArea(),
+                           description="Your reason, your name and the time are recorded and shown to your managers",
+                           validators=[DataRequired("Enter why you need this record now"), limit("Reason", 2000)])
+    submit = SubmitField("Open the record", widget=GovSubmitInput())

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -75,6 +75,9 @@ class Child(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     #: the agency that first recorded the child can always see the record it made
     created_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    #: a staff member's own child, a high-profile case: only the people named in `ChildAccess` see the child or
+    #: anything linked to them (discussions, episodes, actions, differences), whatever their role
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     #: optimistic locking: a stale edit form is refused, never silently overwrites
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -127,3 +130,39 @@ class FamilyAdversity(db.Model):
     @property
     def label(self) -> str:
         return ADVERSITY_LABELS[Adversity(self.adversity)]
+
+
+class ChildAccess(db.Model):
+    """A person named on a restricted child's access list."""
+
+    __tablename__ = "child_access"
+    __table_args__ = (Index("ix_child_access_user_child", "user_id", "child_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
+class BreakGlass(db.Model):
+    """Someone opened a child's record outside their scope, giving a reason: read-only, until `expires_at`, and
+    listed for the managers of their agency to review."""
+
+    __tablename__ = "break_glass"
+    __table_args__ = (Index("ix_break_glass_user_expires", "user_id", "expires_at"),
+                      Index("ix_break_glass_agency_opened", "agency_id", "opened_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: the person's agency when they did it: its managers review it even if the person moves on
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    child: Mapped[Child] = relationship()
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")

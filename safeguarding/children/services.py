@@ -33,12 +33,23 @@ HIDDEN_RECORD = ("A record for this child may already exist, but you do not have
                  "to check it and give you access, rather than adding a second record")
 
 
+class HiddenRecord(RuleError):
+    """The NHS number belongs to a child the person may not see: they are told only that a record exists (and may
+    ask to open it by break glass, `child_id` carrying which)."""
+
+    def __init__(self, child_id: int, restricted: bool):
+        super().__init__(HIDDEN_RECORD, "nhs_number")
+        self.child_id = None if restricted else child_id
+
+
 @dataclass(frozen=True)
 class PossibleMatches:
     """Children who may be the one being added: those the user may see, and how many others exist."""
 
     visible: list[Child] = field(default_factory=list)
     hidden: int = 0
+    #: hidden children the person may ask to open by break glass (restricted ones are counted, never offered)
+    offers: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.visible) or self.hidden > 0
@@ -68,7 +79,7 @@ def _check_nhs_number_unique(nhs_number: str | None, user, exclude_id: int | Non
     if other is None:
         return
     if other.id not in _visible_ids(user, [other.id]):
-        raise RuleError(HIDDEN_RECORD, "nhs_number")
+        raise HiddenRecord(other.id, other.restricted)
     born = f", born {london_date(other.date_of_birth)}" if other.date_of_birth else ""
     raise RuleError(f"NHS number {formatted(nhs_number)} is already recorded for {other.display_name}{born}: "
                     "open their record rather than adding a second one", "nhs_number")
@@ -87,7 +98,8 @@ def possible_matches(data: dict, user, exclude_id: int | None = None) -> Possibl
         query = query.where(Child.id != exclude_id)
     found = list(db.session.execute(query.order_by(Child.id).limit(SEARCH_LIMIT)).scalars())
     visible = _visible_ids(user, [c.id for c in found])
-    return PossibleMatches([c for c in found if c.id in visible], sum(1 for c in found if c.id not in visible))
+    return PossibleMatches([c for c in found if c.id in visible], sum(1 for c in found if c.id not in visible),
+                           [c.id for c in found if c.id not in visible and not c.restricted])
 
 
 def _normalised(data: dict) -> dict:

@@ -8,7 +8,7 @@ every provider's deadlines for everyone to keep a few was the slowest page in th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
@@ -154,6 +154,16 @@ def _page_of(items: list, raw_page) -> Page:
                 more=start + TEAM_PER_PAGE < len(items))
 
 
+def _masked(found: list[deadlines.Deadline]) -> list[deadlines.Deadline]:
+    """A deadline about a restricted child is still counted and still someone's, but says nothing about the child
+    (the person may not be on its list; if they are, the link opens it)."""
+    from ..reminders.sweep import RESTRICTED_TITLE, restricted_deadlines
+
+    hidden = restricted_deadlines(found)
+    return [replace(d, title=RESTRICTED_TITLE, child_name=None) if (d.object_type, d.object_id) in hidden else d
+            for d in found]
+
+
 @bp.route("/my-work")
 @require("case.view")
 def my_work():
@@ -161,7 +171,8 @@ def my_work():
     horizon = now + HORIZON
     # A heavy user's own list is read whole (each provider's query is indexed by owner) but only the most urgent
     # are rendered: the page's size, not the person's backlog, sets what it costs to send.
-    mine = split(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id]), now).first(MINE_LIMIT)
+    mine = split(_masked(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id])),
+                 now).first(MINE_LIMIT)
 
     team = partnership = None
     owner_ids: set[int] = set()
@@ -169,12 +180,13 @@ def my_work():
         team_ids = list(db.session.execute(
             select(User.id).where(User.line_manager_id == current_user.id, User.is_active_user.is_(True))
         ).scalars())
-        found = deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids) if team_ids else []
+        found = _masked(deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids)) if team_ids else []
         team = _page_of(sorted(found, key=lambda d: (d.due_at, d.kind, d.object_id)), request.args.get("page", 1))
         owner_ids |= {d.owner_id for d in team.items if d.owner_id}
     if current_user.role == MASH:
         summary = kind_summary(PARTNERSHIP_KIND, now, horizon)
-        preview = kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PREVIEW) if summary.total else []
+        preview = _masked(kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PREVIEW)) \
+            if summary.total else []
         partnership = {"summary": summary, "items": preview}
         owner_ids |= {d.owner_id for d in preview if d.owner_id}
     return render_template("dashboard/my_work.html", mine=mine, team=team, partnership=partnership,
@@ -187,7 +199,7 @@ def yours():
     """Everything of the user's that is overdue or due in the next 7 days, soonest first, a page at a time: "show
     all" from My work when there are more than it shows."""
     now = clock.now()
-    found = deadlines.open_deadlines(due_before=now + HORIZON, owner_ids=[current_user.id])
+    found = _masked(deadlines.open_deadlines(due_before=now + HORIZON, owner_ids=[current_user.id]))
     pages = max(1, -(-len(found) // MINE_PER_PAGE))
     number = min(page_number(request.args.get("page", 1)), pages)
     start = (number - 1) * MINE_PER_PAGE
@@ -210,8 +222,8 @@ def partnership():
     pages = max(1, -(-summary.total // PARTNERSHIP_PER_PAGE))
     # a page past the end shows the last one rather than asking the providers for rows that do not exist
     number = min(page_number(request.args.get("page", 1)), pages)
-    items = kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PER_PAGE,
-                           offset=(number - 1) * PARTNERSHIP_PER_PAGE) if summary.total else []
+    items = _masked(kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PER_PAGE,
+                                   offset=(number - 1) * PARTNERSHIP_PER_PAGE)) if summary.total else []
     page = Page(items=items, number=number, per_page=PARTNERSHIP_PER_PAGE, total=summary.total,
                 more=number < pages)
     return render_template("dashboard/partnership.html", page=page, summary=summary, kind=PARTNERSHIP_KIND,

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
     MASH,
     can,
     is_partnership_business_unit,
+    people_answered_for,
     register_child_link,
+    restriction_allows,
     visible_or_404,
 )
 from ..auth.models import User
@@ -22,17 +24,20 @@ from .models import DifferenceStage, ProfessionalDifference
 # partnership business unit (users of an agency whose kind is "safeguarding_partnership") see it.
 
 
-def _involved_difference_ids(user):
-    """Ids of differences in which `user`, or someone they line-manage, raised it or leads a stage."""
+def _involved_difference_ids(user, people=None):
+    """Ids of differences in which `user`, someone they line-manage or one of `people` raised it or leads a
+    stage."""
     raiser = aliased(User)
     raising, responding = aliased(User), aliased(User)
+    if people is None:
+        people = select(User.id).where(User.id == user.id)
     raised = (select(ProfessionalDifference.id)
               .join(raiser, raiser.id == ProfessionalDifference.raised_by_id)
-              .where(or_(raiser.id == user.id, raiser.line_manager_id == user.id)))
+              .where(or_(raiser.id.in_(people), raiser.line_manager_id == user.id)))
     staged = (select(DifferenceStage.difference_id)
               .join(raising, raising.id == DifferenceStage.raising_lead_id)
               .join(responding, responding.id == DifferenceStage.responding_lead_id)
-              .where(or_(raising.id == user.id, responding.id == user.id,
+              .where(or_(raising.id.in_(people), responding.id.in_(people),
                          raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
     return raised.union(staged)
 
@@ -41,14 +46,20 @@ def difference_scope(user):
     """SQL clause restricting `ProfessionalDifference` rows to those `user` may see."""
     if not can(user, "difference.view"):
         return false()
+    allowed = restriction_allows(user, ProfessionalDifference.child_id)
     if user.role == MASH or is_partnership_business_unit(user):
-        return true()
-    return ProfessionalDifference.id.in_(_involved_difference_ids(user))
+        return allowed
+    return and_(ProfessionalDifference.id.in_(_involved_difference_ids(user)), allowed)
 
 
 def _children_in_my_differences(user):
-    """A practitioner involved in a difference about a child (as raiser, lead or their manager) sees the child."""
-    return Child.id.in_(select(ProfessionalDifference.child_id).where(difference_scope(user)))
+    """A practitioner involved in a difference about a child (as raiser, lead or their manager) sees the child, and
+    so does a manager whose agency is involved (the difference itself stays with the people in it and their line
+    managers); seeing every difference (MASH, the partnership business unit) is not involvement."""
+    if not can(user, "difference.view"):
+        return false()
+    return Child.id.in_(select(ProfessionalDifference.child_id).where(
+        ProfessionalDifference.id.in_(_involved_difference_ids(user, people_answered_for(user)))))
 
 
 def visible_difference_or_404(difference_id: int):

@@ -1,9 +1,16 @@
 """Who may see missing children's records; registered with the core at app creation (`register`)."""
 from __future__ import annotations
 
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import false, func, or_, select
 
-from ..auth.access import can, child_scope, register_child_link, sees_all_cases
+from ..auth.access import (
+    child_scope,
+    may_see_cases,
+    people_answered_for,
+    register_child_link,
+    restriction_allows,
+    sees_all_cases,
+)
 from ..children.models import Child
 from .models import (
     Arrest,
@@ -30,8 +37,10 @@ def _missing_child_link(user):
         Child.id.in_(select(EmergencyProtectionOrder.child_id).where(
             EmergencyProtectionOrder.recorded_by_agency_id == user.agency_id)),
         Child.id.in_(select(Arrest.child_id).where(Arrest.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(ReturnInterview.child_id).where(ReturnInterview.assigned_to_id == user.id)),
-        Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(RhiOffer.offered_by_id == user.id)),
+        Child.id.in_(select(ReturnInterview.child_id).where(
+            ReturnInterview.assigned_to_id.in_(people_answered_for(user)))),
+        Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(
+            RhiOffer.offered_by_id.in_(people_answered_for(user)))),
     ]
     if user.agency is not None and user.agency.kind == "childrens_social_care":
         clauses.append(Child.id.in_(select(MissingEpisode.child_id)))
@@ -43,11 +52,18 @@ def _missing_child_link(user):
 
 def missing_scope(user, child_id_column):
     """SQL clause on any missing-feature row (by its child_id column): visible when its child is."""
-    if not can(user, "case.view"):
+    if not may_see_cases(user):
         return false()
     if sees_all_cases(user):
-        return true()
+        return restriction_allows(user, child_id_column)
     return child_id_column.in_(select(Child.id).where(child_scope(user)))
+
+
+def may_change(user, row) -> bool:
+    """Episodes, police protection, orders and arrests are changed only by the agency that recorded them (the
+    force, or children's social care for an order): another force invited to a discussion about the child reads
+    them, never regrades or closes them."""
+    return may_see_cases(user) and row.recorded_by_agency_id == user.agency_id
 
 
 def recent_episodes(child_ids, user, since, until) -> dict[int, list]:

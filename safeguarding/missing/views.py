@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.access import can, deny, require, visible_child_or_404
+from ..auth.access import MASH, can, deny, require, visible_child_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
 from ..clock import LONDON, london_today, now
@@ -20,7 +20,7 @@ from ..periods import last_full_quarter
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
-from .access import missing_scope
+from .access import may_change, missing_scope
 from . import services
 from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEditForm, EpoEndForm,
                     EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
@@ -47,6 +47,15 @@ def _visible(model, object_type: str, object_id: int, *options):
                              .options(*options)).scalar_one_or_none()
     if row is None:
         deny(404, object_type, object_id)
+    return row
+
+
+def _changeable(model, object_type: str, object_id: int, *options):
+    """A row the signed-in user may change: visible, and recorded by their own agency (a 403, audited, otherwise:
+    seeing a record is no licence to change it)."""
+    row = _visible(model, object_type, object_id, *options)
+    if not may_change(current_user, row):
+        deny(403, object_type, object_id)
     return row
 
 
@@ -132,7 +141,7 @@ def index():
 @bp.route("/children/<int:child_id>/episodes/new", methods=["GET", "POST"])
 @require("missing.record")
 def new_episode(child_id: int):
-    child = visible_child_or_404(child_id)
+    child = visible_child_or_404(child_id, for_change=True)
     form = EpisodeForm()
     if form.validate_on_submit():
         data = form.data_for_service()
@@ -163,7 +172,7 @@ def episode(episode_id: int, risk_form=None, conflict=False):
 @bp.route("/episodes/<int:episode_id>/edit", methods=["GET", "POST"])
 @require("missing.record")
 def edit_episode(episode_id: int):
-    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    ep = _changeable(MissingEpisode, "missing_episode", episode_id)
     form = EpisodeEditForm(obj=ep)
     form.returned_at = ep.returned_at
     if request.method == "GET":
@@ -186,7 +195,7 @@ def edit_episode(episode_id: int):
 @bp.route("/episodes/<int:episode_id>/risk", methods=["POST"])
 @require("missing.record")
 def regrade(episode_id: int):
-    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    ep = _changeable(MissingEpisode, "missing_episode", episode_id)
     form = RiskForm()
     if form.validate_on_submit():
         def create() -> str:
@@ -210,7 +219,7 @@ def regrade(episode_id: int):
 @bp.route("/episodes/<int:episode_id>/return", methods=["GET", "POST"])
 @require("missing.record")
 def record_return(episode_id: int):
-    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    ep = _changeable(MissingEpisode, "missing_episode", episode_id)
     form = ReturnForm(obj=ep)
     form.reported_missing_at = ep.reported_missing_at
     if request.method == "GET":
@@ -246,7 +255,7 @@ def record_return(episode_id: int):
 @bp.route("/episodes/<int:episode_id>/prevention-interview", methods=["GET", "POST"])
 @require("missing.record")
 def prevention_interview(episode_id: int):
-    ep = _visible(MissingEpisode, "missing_episode", episode_id)
+    ep = _changeable(MissingEpisode, "missing_episode", episode_id)
     if ep.returned_at is None:
         flash("Record the child's return before the prevention interview", "error")
         return redirect(url_for("missing.episode", episode_id=ep.id))
@@ -418,7 +427,7 @@ def not_held(rhi_id: int):
 @bp.route("/children/<int:child_id>/police-protection/new", methods=["GET", "POST"])
 @require("missing.police_protection")
 def new_police_protection(child_id: int):
-    child = visible_child_or_404(child_id)
+    child = visible_child_or_404(child_id, for_change=True)
     form = PoliceProtectionForm()
     if form.validate_on_submit():
         recorded = []
@@ -451,7 +460,7 @@ def police_protection(pp_id: int):
 @bp.route("/police-protection/<int:pp_id>/end", methods=["GET", "POST"])
 @require("missing.police_protection")
 def end_police_protection(pp_id: int):
-    pp = _visible(PoliceProtection, "police_protection", pp_id)
+    pp = _changeable(PoliceProtection, "police_protection", pp_id)
     if not pp.is_active:
         flash("This police protection has already ended", "error")
         return redirect(url_for("missing.police_protection", pp_id=pp.id))
@@ -498,7 +507,7 @@ def _epo_form(child, form_class=EpoForm, order: EmergencyProtectionOrder | None 
 @bp.route("/children/<int:child_id>/epo/new", methods=["GET", "POST"])
 @require("missing.epo")
 def new_epo(child_id: int):
-    child = visible_child_or_404(child_id)
+    child = visible_child_or_404(child_id, for_change=True)
     form = _epo_form(child)
     if form.validate_on_submit():
         recorded = []
@@ -537,7 +546,7 @@ def epo(epo_id: int):
 @bp.route("/epo/<int:epo_id>/edit", methods=["GET", "POST"])
 @require("missing.epo")
 def edit_epo(epo_id: int):
-    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    order = _changeable(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
     form = _epo_form(order.child, EpoEditForm, order)
     if request.method == "GET":
         stated = order.extended_from if order.is_extended else order.expires_at
@@ -570,7 +579,7 @@ def edit_epo(epo_id: int):
 @bp.route("/epo/<int:epo_id>/extend", methods=["POST"])
 @require("missing.epo")
 def extend_epo(epo_id: int):
-    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    order = _changeable(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
     form = EpoExtendForm(prefix="extend")
     form.granted_at = order.granted_at
     form.already_extended = order.is_extended
@@ -589,7 +598,7 @@ def extend_epo(epo_id: int):
 @bp.route("/epo/<int:epo_id>/end", methods=["POST"])
 @require("missing.epo")
 def end_epo(epo_id: int):
-    order = _visible(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
+    order = _changeable(EmergencyProtectionOrder, "emergency_protection_order", epo_id)
     form = EpoEndForm(prefix="end")
     form.granted_at = order.granted_at
     if form.validate_on_submit():
@@ -622,7 +631,7 @@ def _arrest_form(child) -> ArrestForm:
 @bp.route("/children/<int:child_id>/arrests/new", methods=["GET", "POST"])
 @require("missing.arrest")
 def new_arrest(child_id: int):
-    child = visible_child_or_404(child_id)
+    child = visible_child_or_404(child_id, for_change=True)
     form = _arrest_form(child)
     if form.validate_on_submit():
         data = form.data_for_service()
@@ -651,7 +660,12 @@ def arrest(arrest_id: int):
 
 
 def _prompt(prompt_id: int) -> DiscussionPrompt:
-    return _visible(DiscussionPrompt, "missing_discussion_prompt", prompt_id)
+    """Convening or closing a prompt is MASH's and children's social care's decision, not another agency's
+    manager's."""
+    prompt = _visible(DiscussionPrompt, "missing_discussion_prompt", prompt_id)
+    if current_user.role != MASH and current_user.agency.kind != "childrens_social_care":
+        deny(403, "missing_discussion_prompt", prompt_id)
+    return prompt
 
 
 @bp.route("/prompts/<int:prompt_id>/convene", methods=["POST"])

@@ -45,8 +45,10 @@ def notify(recipient_ids, *, kind: str, object_type: str, object_id: int, title:
     the outbox's unique key makes a repeated call harmless. The caller commits."""
     from .rules import NOTICE
     from .models import PENDING
-    from .sweep import KEY, insert_once
+    from .sweep import KEY, RESTRICTED_TITLE, insert_once, restricted_urls
 
+    if restricted_urls([url]):
+        title = RESTRICTED_TITLE
     at = clock.now()
     rows = [{"rule": kind, "object_type": object_type, "object_id": object_id, "level": NOTICE,
              "recipient_id": recipient_id, "due_key": "", "kind": kind, "title": title[:300], "url": url[:300],

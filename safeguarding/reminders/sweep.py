@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -212,7 +213,56 @@ class _Recipients:
         return person.name if person else "no named owner"
 
 
-def _title(d: deadlines.Deadline, level: str, recipients: _Recipients) -> str:
+#: all a reminder about a restricted child says: the person opens it, and sees it only if they are on its list
+RESTRICTED_TITLE = "A restricted record needs you"
+
+
+def restricted_urls(urls) -> set[str]:
+    """The in-app links among `urls` that lead to a restricted child's record or to a discussion about one: what a
+    reminder or notice about them says is only RESTRICTED_TITLE (a discussion may be about several children, so its
+    link is checked against all of them)."""
+    from ..children.models import Child
+    from ..discussions.models import AgreedAction, DiscussionChild
+
+    urls = set(urls)
+    restricted_ids = set(db.session.execute(select(Child.id).where(Child.restricted.is_(True))).scalars())
+    if not restricted_ids or not urls:
+        return set()
+    by_discussion = {url: int(m.group(1)) for url in urls if (m := _DISCUSSION_URL.match(url))}
+    by_action = {url: int(m.group(1)) for url in urls if (m := _ACTION_URL.match(url))}
+    if by_action:
+        action_discussion = dict(db.session.execute(select(AgreedAction.id, AgreedAction.discussion_id).where(
+            AgreedAction.id.in_(set(by_action.values())))).all())
+        by_discussion.update({url: action_discussion[a] for url, a in by_action.items() if a in action_discussion})
+    restricted_discussions = set(db.session.execute(
+        select(DiscussionChild.discussion_id).where(DiscussionChild.discussion_id.in_(set(by_discussion.values())),
+                                                    DiscussionChild.child_id.in_(restricted_ids))).scalars()) \
+        if by_discussion else set()
+    found = {url for url, sd_id in by_discussion.items() if sd_id in restricted_discussions}
+    found |= {url for url in urls if (m := _CHILD_URL.match(url)) and int(m.group(1)) in restricted_ids}
+    return found
+
+
+def restricted_deadlines(found: list) -> set[tuple[str, int]]:
+    """(object_type, object_id) of the deadlines about a restricted child: by their child, or by their link."""
+    from ..children.models import Child
+
+    child_ids = {d.child_id for d in found if d.child_id}
+    restricted_children = set(db.session.execute(
+        select(Child.id).where(Child.id.in_(child_ids), Child.restricted.is_(True))).scalars()) if child_ids else set()
+    by_link = restricted_urls(d.url for d in found)
+    return {(d.object_type, d.object_id) for d in found if d.child_id in restricted_children or d.url in by_link}
+
+
+_DISCUSSION_URL = re.compile(r"^/discussions/(\d+)")
+_CHILD_URL = re.compile(r"^/children/(\d+)")
+_ACTION_URL = re.compile(r"^/discussions/actions/(\d+)")
+
+
+def _title(d: deadlines.Deadline, level: str, recipients: _Recipients,
+           restricted: set[tuple[str, int]] = frozenset()) -> str:
+    if (d.object_type, d.object_id) in restricted:
+        return RESTRICTED_TITLE
     if level == ESCALATION:
         text = f"Still not done ({recipients.name(d.owner_id)}): {d.title}"
     elif level == BEFORE:
@@ -259,6 +309,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     with clock.frozen_at(now):
         found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
     recipients = _Recipients(found)
+    restricted = restricted_deadlines(found)
     rows: list[dict] = []
     nobody: list[str] = []
     mailboxed: list[tuple] = []
@@ -281,7 +332,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
                 rows.append({
                     "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
                     "recipient_id": recipient_id, "due_key": due_key(d.due_at), "kind": d.kind,
-                    "title": _title(d, level, recipients),
+                    "title": _title(d, level, recipients, restricted),
                     "url": d.url[:300], "due_at": d.due_at, "owner_id": d.owner_id, "created_at": now,
                     "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
                 })

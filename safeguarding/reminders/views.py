@@ -17,7 +17,7 @@ from .access import notification_scope
 from . import services
 from .models import FAILED, PENDING, SENT, Notification, ReminderRule, SchedulerHeartbeat
 from .rules import LEVEL_LABELS, default_for
-from .sweep import HEARTBEAT_ID
+from .sweep import HEARTBEAT_ID, RESTRICTED_TITLE, restricted_urls
 
 bp = Blueprint("reminders", __name__)
 
@@ -29,8 +29,11 @@ def notifications():
              .order_by(case((Notification.acknowledged_at.is_(None), 0), else_=1), Notification.created_at.desc(),
                        Notification.id.desc()))
     page = paginate(query, request.args.get("page", 1))
+    # a notice written before its child was restricted still names them: hide it here as new ones are
+    masked = restricted_urls(n.url for n in page.items)
     return render_template("reminders/notifications.html", page=page, level_labels=LEVEL_LABELS,
-                           kinds=deadlines.kinds(), now=clock.now())
+                           kinds=deadlines.kinds(), now=clock.now(), masked=masked,
+                           restricted_title=RESTRICTED_TITLE)
 
 
 def _visible_or_404(notification_id: int) -> Notification:

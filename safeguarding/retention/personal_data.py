@@ -6,7 +6,7 @@ anonymisation, and one list is easy to check against the models (tests/test_rete
 """
 from __future__ import annotations
 
-from ..children.models import FamilyAdversity
+from ..children.models import BreakGlass, ChildAccess, FamilyAdversity
 from ..differences.models import DifferenceStage, ProfessionalDifference
 from ..discussions.models import (AgreedAction, ChildRemoval, DiscussionChild, Dissent, InformationShared,
                                   MinutesVersion, StrategyDiscussion, ThresholdDecision)
@@ -16,6 +16,9 @@ from ..missing.models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder
 #: (model, free-text columns) for rows with their own child_id
 BY_CHILD = [
     (FamilyAdversity, ("note",)),
+    #: why someone opened the record: usually says what was happening to the child
+    (BreakGlass, ("reason",)),
+    (ChildAccess, ()),
     (MissingEpisode, ("missing_from_detail", "circumstances", "found_where", "returned_by")),
     (ReturnInterview, ("why_left", "where_and_with_whom", "harm", "health_needs", "support_and_referrals",
                        "not_held_reason")),
