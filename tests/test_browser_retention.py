@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from safeguarding.auth.models import Agency
 from safeguarding.demo import seed
 from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
@@ -27,7 +28,8 @@ def _sign_in(page, email):
 
 def test_nothing_held_retention_and_legal_hold_pages(browser_app, browser_page):
     seed(DEMO)
-    old = make_child("Olivia", "Past", born=date(2000, 1, 1))
+    csc = db.session.execute(db.select(Agency).where(Agency.kind == "childrens_social_care")).scalars().first()
+    old = make_child("Olivia", "Past", born=date(2000, 1, 1), agency=csc)  # the manager's agency's case
     sd_id = db.session.execute(db.select(StrategyDiscussion.id).where(StrategyDiscussion.status == "decided")
                                .order_by(StrategyDiscussion.id)).scalars().first()
     page = browser_page
