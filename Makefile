@@ -48,9 +48,9 @@ test: dev-venv
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== SQLite and PostgreSQL ($$TEST_DATABASE_URL) passes side by side"; \
 	  logs=$$(mktemp -d); \
-	  ( TEST_DATABASE_URL= BROWSER_SHARE=0/2 $(BIN)/pytest -q -p no:cacheprovider >$$logs/sqlite 2>&1; \
+	  ( TEST_DATABASE_URL= BROWSER_SHARE=0,1/3 $(BIN)/pytest -q -p no:cacheprovider >$$logs/sqlite 2>&1; \
 	    echo $$? >$$logs/sqlite.rc ) & \
-	  ( BROWSER_SHARE=1/2 $(BIN)/pytest -q -p no:cacheprovider >$$logs/postgresql 2>&1; echo $$? >$$logs/postgresql.rc ); \
+	  ( BROWSER_SHARE=2/3 $(BIN)/pytest -q -p no:cacheprovider >$$logs/postgresql 2>&1; echo $$? >$$logs/postgresql.rc ); \
 	  wait; status=0; \
 	  for pass in sqlite postgresql; do \
 	    echo "== $$pass"; cat $$logs/$$pass; [ "$$(cat $$logs/$$pass.rc)" = 0 ] || status=1; \
