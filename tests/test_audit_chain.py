@@ -1,14 +1,20 @@
 """The audit trail's hash chain: sealed events cannot be altered, removed or back-dated without `verify` saying so."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from safeguarding import audit, clock
 from safeguarding.audit import chain
 from safeguarding.audit.models import AuditEvent
 from safeguarding.extensions import db
+
+from .conftest import USING_POSTGRES
 
 
 def _trail(n=5):
@@ -75,3 +81,31 @@ def test_a_back_dated_event_inserted_later_is_found(app):
     db.session.commit()
     assert any("is dated before event" in p for p in chain.verify().problems)
 
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="database roles are PostgreSQL's")
+def test_the_app_role_can_add_to_the_audit_trail_but_not_change_or_empty_it(app, runner):
+    _trail(2)
+    role = f"sdc_app_{uuid.uuid4().hex[:8]}"
+    out = runner.invoke(args=["audit", "grants", role])
+    assert out.exit_code == 0, out.output
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} NOLOGIN")
+        for statement in out.output.strip().splitlines():
+            conn.exec_driver_sql(statement)
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql(f"SET ROLE {role}")
+            conn.exec_driver_sql("INSERT INTO audit_event (occurred_at, action) VALUES (now(), 'as the app')")
+            assert conn.exec_driver_sql("SELECT count(*) FROM audit_event").scalar_one() == 3
+            for statement in ("UPDATE audit_event SET action = 'edited'", "DELETE FROM audit_event",
+                              "TRUNCATE audit_event", "TRUNCATE audit_seal",
+                              "ALTER TABLE audit_event DISABLE TRIGGER ALL"):
+                with pytest.raises(DBAPIError, match="(?i)permission denied|must be owner"):
+                    with conn.begin_nested():
+                        conn.exec_driver_sql(statement)
+            conn.rollback()
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")

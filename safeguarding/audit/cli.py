@@ -36,3 +36,23 @@ def verify_command():
 
 def register(app) -> None:
     app.cli.add_command(audit_cli)
+
+
+@audit_cli.command("grants")
+@click.argument("app_role")
+def grants_command(app_role):
+    """Print the SQL that lets APP_ROLE (the role the web app and scheduler connect as) use every table, but only read
+    and add to the audit trail. Run it as the tables' owner (the role migrations run as), after each upgrade."""
+    from ..extensions import db
+    from .models import AuditEvent, AuditSeal
+
+    if not app_role.replace("_", "").isalnum():
+        raise click.BadParameter("a role name of letters, digits and underscores")
+    audit_tables = {AuditEvent.__tablename__, AuditSeal.__tablename__}
+    others = sorted(t.name for t in db.metadata.sorted_tables if t.name not in audit_tables)
+    click.echo(f"GRANT USAGE ON SCHEMA public TO {app_role};")
+    click.echo(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(others)} TO {app_role};")
+    click.echo(f"GRANT SELECT, INSERT ON {', '.join(sorted(audit_tables))} TO {app_role};")
+    click.echo(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role};")
+    click.echo(f"REVOKE TRUNCATE, UPDATE, DELETE, TRIGGER, REFERENCES ON {', '.join(sorted(audit_tables))} "
+               f"FROM {app_role};")
