@@ -55,3 +55,15 @@ class AuditSeal(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class AuditEventChild(db.Model):
+    """Which children a view or change was about, when its object is not the child (a discussion, an episode, an
+    action): so "who has looked at this child" lists every page that showed the child, not only the child's own.
+    Insert-only, like the trail."""
+
+    __tablename__ = "audit_event_child"
+    __table_args__ = (Index("ix_audit_event_child_child", "child_id", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -10,7 +10,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from ..extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, AuditEventChild
 
 log = logging.getLogger("safeguarding.audit")
 
@@ -67,13 +67,18 @@ def record(action: str, object_type: str | None = None, object_id: int | None = 
     return event
 
 
-def record_view(object_type: str, object_id: int) -> None:
-    """A view of case data: recorded and committed at once, since a GET changes nothing else.
+def record_view(object_type: str, object_id: int, child_ids: Iterable[int] = ()) -> None:
+    """A view of case data: recorded and committed at once, since a GET changes nothing else. `child_ids`: the
+    children the page showed when its object is not a child (so they appear under "who has looked").
 
     The commit keeps what the page has already loaded: expiring it would make the template load every row again,
     one query per related object, and undo the view's eager loading. Nothing else changed in this transaction, so
     the loaded rows are still what the page should show."""
-    record("view", object_type, object_id)
+    event = record("view", object_type, object_id)
+    children = sorted({int(c) for c in child_ids if c})
+    if children:
+        db.session.flush()
+        db.session.add_all([AuditEventChild(event_id=event.id, child_id=c) for c in children])
     session = db.session()
     keep = session.expire_on_commit
     session.expire_on_commit = False

@@ -261,7 +261,7 @@ def _raise_page(form: RaiseForm, child: Child | None, *, back: tuple[str, str], 
                   f"has been told and must respond by {_due(difference.open_stage)}.", "success")
             return redirect(url)
     if discussion is not None:
-        audit.record_view("strategy_discussion", discussion.id)
+        audit.record_view("strategy_discussion", discussion.id, [c.child_id for c in discussion.children])
     if child is not None:
         audit.record_view("child", child.id)
     return render_template("differences/new.html", form=form, child=child, policy=policy, decision=decision,
@@ -278,7 +278,7 @@ def _due(stage: DifferenceStage) -> str:
 @require("difference.view")
 def show(difference_id: int):
     difference = visible_difference_or_404(difference_id)
-    audit.record_view("professional_difference", difference.id)
+    audit.record_view("professional_difference", difference.id, [difference.child_id])
     with transaction():
         services.acknowledge_notices(difference, current_user)
     notices = db.session.execute(

@@ -490,7 +490,7 @@ def _prompts_not_covered(sd: StrategyDiscussion) -> list[tuple[str, list[str]]]:
 @require("case.view")
 def show(discussion_id: int):
     sd = _full(discussion_id)
-    audit.record_view("strategy_discussion", sd.id)
+    audit.record_view("strategy_discussion", sd.id, [c.child_id for c in sd.children])
     phrases = services.current_phrases()
     at = now()
     late = None
@@ -885,7 +885,7 @@ def _action_or_404(action_id: int) -> AgreedAction:
 @require("case.view")
 def action(action_id: int):
     item = _action_or_404(action_id)
-    audit.record_view("agreed_action", item.id)
+    audit.record_view("agreed_action", item.id, [c.child_id for c in item.discussion.children])
     item = _action_or_404(action_id)  # the view's commit expired it: reload with its history in one go
     complete_form, cancel_form = CompleteActionForm(prefix="done"), CancelActionForm(prefix="cancel")
     if request.method == "GET":
@@ -960,7 +960,7 @@ def minutes(discussion_id: int):
     form = MinutesForm()
     conflict = None
     if request.method == "GET":
-        audit.record_view("minutes", sd.id)
+        audit.record_view("minutes", sd.id, [c.child_id for c in sd.children])
         form.based_on_id.data = latest.id if latest else 0
         form.based_on_revision.data = latest.revision if latest else 0
         form.text.data = latest.text if latest else ""
@@ -1125,7 +1125,7 @@ def printable(discussion_id: int):
     """The whole record on paper (for a conference chair, a court bundle or a case review): what was recorded and
     the minutes agreed, marked OFFICIAL-SENSITIVE. Opening it is audited as a print."""
     sd = _full(discussion_id)
-    audit.record_view("strategy_discussion_print", sd.id)
+    audit.record_view("strategy_discussion_print", sd.id, [c.child_id for c in sd.children])
     agreed = next((v for v in reversed(sd.minutes_versions) if v.agreed_at), None)
     sent = {c.id: sent_about("minutes_circulation", c.id) for c in sd.circulations}
     return render_template("discussions/printable.html", sd=sd, agreed=agreed, sent=sent, printed_at=now(),

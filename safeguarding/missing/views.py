@@ -161,7 +161,7 @@ def new_episode(child_id: int):
 def episode(episode_id: int, risk_form=None, conflict=False):
     ep = _visible(MissingEpisode, "missing_episode", episode_id,
                   selectinload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
-    audit.record_view("missing_episode", ep.id)
+    audit.record_view("missing_episode", ep.id, [ep.child_id])
     arrests = list(db.session.execute(select(Arrest).where(Arrest.episode_id == ep.id)
                                       .order_by(Arrest.arrested_at)).scalars())
     return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=arrests,
@@ -310,7 +310,7 @@ def _assign_form(rhi: ReturnInterview, form: AssignForm | None = None) -> Assign
 
 
 def _show_rhi(rhi: ReturnInterview, offer_form=None, assign_form=None, status=200, conflict=False):
-    audit.record_view("return_interview", rhi.id)
+    audit.record_view("return_interview", rhi.id, [rhi.child_id])
     offer_form = offer_form or OfferForm()
     failed = offer_form if offer_form.errors else (assign_form if assign_form and assign_form.errors else None)
     return render_template("missing/return_interview.html", rhi=rhi, child=rhi.child, episode=rhi.episode,
@@ -452,7 +452,7 @@ def new_police_protection(child_id: int):
 @require("case.view")
 def police_protection(pp_id: int):
     pp = _visible(PoliceProtection, "police_protection", pp_id)
-    audit.record_view("police_protection", pp.id)
+    audit.record_view("police_protection", pp.id, [pp.child_id])
     return render_template("missing/police_protection.html", pp=pp, child=pp.child, at=now(),
                            checkpoints=police_protection_checkpoints(pp.started_at))
 
@@ -529,7 +529,7 @@ def new_epo(child_id: int):
 
 
 def _show_epo(epo, extend_form=None, end_form=None, conflict=False):
-    audit.record_view("emergency_protection_order", epo.id)
+    audit.record_view("emergency_protection_order", epo.id, [epo.child_id])
     extend_form = extend_form or EpoExtendForm(prefix="extend", version=epo.version)
     end_form = end_form or EpoEndForm(prefix="end", version=epo.version)
     failed = extend_form if extend_form.errors else (end_form if end_form.errors else None)
@@ -652,7 +652,7 @@ def new_arrest(child_id: int):
 @require("case.view")
 def arrest(arrest_id: int):
     row = _visible(Arrest, "child_arrest", arrest_id, joinedload(Arrest.episode), joinedload(Arrest.recorded_by))
-    audit.record_view("child_arrest", row.id)
+    audit.record_view("child_arrest", row.id, [row.child_id])
     return render_template("missing/arrest.html", arrest=row, child=row.child)
 
 
