@@ -15,12 +15,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, StringField, ValidationError
+from wtforms import DateField, HiddenField, StringField, ValidationError
 from wtforms.validators import Length
 
 from .clock import LONDON, UTC
 
 __all__ = [
+    "EXPIRED", "VersionField",
     "GovCheckboxesInput", "GovCheckboxInput", "GovDateInput", "GovPasswordInput", "GovRadioInput", "GovSelect",
     "GovSubmitInput", "GovTextArea", "GovTextInput", "GovDateField", "TimeOfDayField", "london_instant",
     "limit", "not_in_future",
@@ -110,3 +111,24 @@ def not_in_future(today_fn):
             raise ValidationError(f"{field.label.text} must be today or in the past")
 
     return check
+
+
+EXPIRED = "This form has expired. Reload the page and try again"
+
+
+class VersionField(HiddenField):
+    """The version of the record the form was opened on; anything but a whole number is refused, never a 500."""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not raw:
+            self.data = None
+            return
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+            self.data = None
+            raise ValueError(EXPIRED)
+        self.data = int(raw)
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)

@@ -14,6 +14,7 @@ from safeguarding.missing import deadlines, services
 from safeguarding.missing.models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
                                          PoliceProtection)
 
+from .missing_data import london, when
 from .once_forms import post_new
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,16 +27,6 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 def frozen():
     with clock.frozen_at(NOW):
         yield
-
-
-def london(*args) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
-
-
-def when(prefix: str, moment: datetime) -> dict:
-    local = moment.astimezone(LONDON)
-    return {f"{prefix}_date": [str(local.day), str(local.month), str(local.year)],
-            f"{prefix}_time": local.strftime("%H:%M")}
 
 
 def make_child(user, first="Kai", last="Example") -> Child:

@@ -20,6 +20,7 @@ from safeguarding.missing.models import (
     RiskGrading,
 )
 
+from .missing_data import london, when
 from .once_forms import form_fields, post_new
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,16 +31,6 @@ NOW = datetime(2026, 10, 27, 9, 0, tzinfo=timezone.utc)
 def frozen():
     with clock.frozen_at(NOW):
         yield
-
-
-def london(*args) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
-
-
-def when(prefix: str, moment: datetime) -> dict:
-    local = moment.astimezone(LONDON)
-    return {f"{prefix}_date": [str(local.day), str(local.month), str(local.year)],
-            f"{prefix}_time": local.strftime("%H:%M")}
 
 
 def make_child(user, born=date(2011, 5, 4), unborn=False):

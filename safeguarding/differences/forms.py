@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField,
+from wtforms import (BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation, ValidationError
 
 from ..clock import london_today
 from ..submissions.services import OnceForm
 from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
-                     GovTextInput, TimeOfDayField, limit, london_instant)
+                     GovTextInput, TimeOfDayField, VersionField, limit, london_instant)
 from . import stages
 from .models import THEMES
 
@@ -131,8 +131,8 @@ def _plan_deadline(form) -> None:
 
 class CloseForm(FlaskForm):
     #: the open stage the form was shown for, and its version: an escalation or outcome recorded meanwhile wins
-    stage_id = HiddenField()
-    version = HiddenField()
+    stage_id = VersionField()
+    version = VersionField()
     outcome = RadioField("Outcome", widget=GovRadioInput(), choices=[
         ("resolved", "Resolved: we agree a way forward"),
         ("withdrawn", "Withdrawn: the side that raised it no longer disagrees")],
@@ -161,8 +161,8 @@ class CloseForm(FlaskForm):
 
 class EscalateForm(FlaskForm):
     #: the open stage the form was shown for, and its version: an escalation or outcome recorded meanwhile wins
-    stage_id = HiddenField()
-    version = HiddenField()
+    stage_id = VersionField()
+    version = VersionField()
     discussion = TextAreaField("What was discussed at this stage", widget=GovTextArea(),
                                description="Who spoke to whom, when, and why it could not be resolved",
                                validators=[DataRequired("Enter what was discussed at this stage"),

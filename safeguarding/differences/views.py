@@ -125,14 +125,9 @@ def _stage_form(form, stage: DifferenceStage) -> None:
 
 def _expect_stage(form, stage: DifferenceStage) -> None:
     """Refuse a form shown for another stage (one escalated meanwhile) or an older version of the difference."""
-    try:
-        shown = int(form.stage_id.data or 0)
-        version = int(form.version.data or 0)
-    except ValueError:
-        raise StaleEdit(stage.difference) from None
-    if shown != stage.id:
+    if form.stage_id.data != stage.id:
         raise StaleEdit(stage.difference)
-    expect_version(stage.difference, version)
+    expect_version(stage.difference, form.version.data)
 
 
 @bp.route("/new/child/<int:child_id>", methods=["GET", "POST"])

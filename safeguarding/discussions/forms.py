@@ -7,8 +7,8 @@ from wtforms import (BooleanField, HiddenField, RadioField, SelectField, SelectM
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..clock import london_today
-from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
-                     GovTextArea, GovTextInput, TimeOfDayField, limit)
+from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput,
+                     GovSelect, GovSubmitInput, GovTextArea, GovTextInput, TimeOfDayField, limit, VersionField)
 from ..submissions.services import OnceForm
 from .lawful_basis import LAWFUL_BASES
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, TOPICS, URGENCY, YES_NO_UNDECIDED,
@@ -16,25 +16,6 @@ from .models import (FAMILY_TOLD, HARM_CATEGORIES, KINDS, LEGAL_ACTIONS, MODES, 
 from .thresholds import ENQUIRY_OUTCOMES, OUTCOMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-EXPIRED = "This form has expired. Reload the page and try again"
-
-
-class VersionField(HiddenField):
-    """The version of the record the form was opened on; anything but a whole number is refused, never a 500."""
-
-    def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
-        self.raw_data = valuelist
-        if not raw:
-            self.data = None
-            return
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-            self.data = None
-            raise ValueError(EXPIRED)
-        self.data = int(raw)
-
-    def _value(self):
-        return "" if self.data is None else str(self.data)
 
 
 #: ids are 32-bit integer columns: a larger number cannot name a row, and PostgreSQL refuses to compare with it

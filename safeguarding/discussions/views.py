@@ -594,11 +594,9 @@ def attendance(discussion_id: int):
 # --- Information and the child's voice ----------------------------------------------------------------------
 
 
-@bp.route("/<int:discussion_id>/information", methods=["GET", "POST"])
-@require("discussion.record")
-def information(discussion_id: int):
-    sd = _full(discussion_id)
-    form = InformationForm()
+def _prepare_agency_topic_form(form, sd: StrategyDiscussion) -> None:
+    """Information shared and "checked: nothing held" ask the same: which invited agency, which child, which topic.
+    Opened from a prompt (?topic=...), the topic and the agency it belongs to start chosen."""
     invited = [i.agency for i in sd.invitations if i.status != "not_invited"]
     form.agency_id.choices = _agency_choices(list(dict.fromkeys(invited)), "Select the agency")
     form.child_id.choices = _which_child_choices(sd)
@@ -607,6 +605,14 @@ def information(discussion_id: int):
         kind = next((k for k, prompts in INFORMATION_PROMPTS.items()
                      if any(key == form.topic.data for key, _ in prompts)), None)
         form.agency_id.data = next((a.id for a in invited if a.kind == kind), 0)
+
+
+@bp.route("/<int:discussion_id>/information", methods=["GET", "POST"])
+@require("discussion.record")
+def information(discussion_id: int):
+    sd = _full(discussion_id)
+    form = InformationForm()
+    _prepare_agency_topic_form(form, sd)
     if form.validate_on_submit():
         answers = {"agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
                    "text": form.text.data.strip(), "shared_by": (form.shared_by.data or "").strip(),
@@ -632,14 +638,7 @@ def information(discussion_id: int):
 def nothing_held(discussion_id: int):
     sd = _full(discussion_id)
     form = NothingHeldForm()
-    invited = [i.agency for i in sd.invitations if i.status != "not_invited"]
-    form.agency_id.choices = _agency_choices(list(dict.fromkeys(invited)), "Select the agency")
-    form.child_id.choices = _which_child_choices(sd)
-    if request.method == "GET" and request.args.get("topic") in TOPICS:
-        form.topic.data = request.args["topic"]
-        kind = next((k for k, prompts in INFORMATION_PROMPTS.items()
-                     if any(key == form.topic.data for key, _ in prompts)), None)
-        form.agency_id.data = next((a.id for a in invited if a.kind == kind), 0)
+    _prepare_agency_topic_form(form, sd)
     if form.validate_on_submit():
         answers = {"agency_id": form.agency_id.data, "child_id": form.child_id.data or None, "topic": form.topic.data,
                    "shared_by": form.shared_by.data.strip()}

@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from ..discussions.forms import VersionField
-from ..forms import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput, limit
+from ..forms import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput, VersionField, limit
 
 
 def _years(label: str, low: int, high: int) -> IntegerField:
