@@ -158,7 +158,10 @@ def test_every_row_error_is_shown_with_its_row_and_column_and_nothing_can_be_app
         "Ivy,ivy@example.org,Testshire Police,mash,,ivy@example.org,",        # 7: her own manager
         "Jo,fay@example.org,Testshire Police,mash,,,",                        # 8: same email as row 4
         "Kit,kit@example.org,Testshire Police,mash,,,perhaps",                # 9: active neither yes nor no
-        f"Admin,{admin.email},Testshire Police,manager,,,")                   # 10: own role and agency
+        f"Admin,{admin.email},Testshire Police,manager,,,",                   # 10: own role and agency
+        f"Admin,{admin.email},{admin.agency.name},admin,,,no",                # 11: own account deactivated
+        "Lee,lee@example.org,Testshire Police,mash,,gone@example.org,")       # 12: manager deactivated
+    make_user(Role.MANAGER, "police", email="gone@example.org", name="Gone Away", active=False)
     page = _upload(client, "users", content, expected=400)
     assert page.title.startswith("Error: ")
     for expected in ("Row 2, column name: Enter the person's full name",
@@ -171,7 +174,9 @@ def test_every_row_error_is_shown_with_its_row_and_column_and_nothing_can_be_app
                      "their own line manager",
                      "Row 8, column email: email is the same as in row 4: each row must be a different person",
                      "Row 9, column active: active must be yes or no",
-                     "Row 10, column role: You cannot change your own role or agency: ask another administrator"):
+                     "Row 10, column role: You cannot change your own role or agency: ask another administrator",
+                     "Row 11, column email: email is the same as in row 10",
+                     "Row 12, column line_manager_email: This line manager's account is deactivated"):
         assert expected in page, expected
     assert 'href="#row-7"' in page.html
     assert "Apply these changes" not in page
@@ -260,3 +265,11 @@ def test_the_operators_log_does_not_report_what_a_dry_run_rolled_back(signed_in,
     with caplog.at_level("INFO"):
         _apply(client, "users", checked)
     assert "user created" in caplog.text and "import users new=1" in caplog.text
+
+
+def test_an_administrator_cannot_deactivate_themselves_by_file(signed_in):
+    client, admin = signed_in(Role.ADMIN)
+    page = _upload(client, "users", _csv(f"{admin.name},{admin.email},{admin.agency.name},admin,Tester,,no"),
+                   expected=400)
+    assert "Row 2, column active: You cannot deactivate your own account" in page
+    assert db.session.get(User, admin.id).is_active_user

@@ -181,3 +181,16 @@ def test_the_demo_data_passes_the_census_rules(app):
         assert rows, f"the demo has section 47 enquiries in {year.label}"
         found += [(year.label, f.code, f.row.la_child_id) for f in items.validate(rows, year) if not f.rule.query]
     assert found == []
+
+
+def test_a_long_list_of_failures_is_cut_short_with_the_csv_for_the_rest(signed_in, agencies, monkeypatch):
+    from safeguarding.census import views
+
+    monkeypatch.setattr(views, "LIST_LIMIT", 2)
+    client, _ = signed_in(Role.MANAGER, "csc")
+    _, mash = signed_in(Role.MASH, "csc")
+    for n in range(3):
+        _enquiry(mash, agencies, date(2026, 7, 6 + n), f"Nolaref{n}")  # no LA reference: 8500 on each
+    page = client.get(f"/reports/census/?{YEAR}")
+    assert "The first 2 of 6 are listed" in page  # 8500 and 8675Q for each
+    assert page.html.count(">Child record</a>") == 2

@@ -207,6 +207,9 @@ def _run_users(results: list[RowResult], actor) -> None:
         manager = users.get(manager_email) if manager_email else None
         if manager_email and manager is None and manager_email not in in_file:
             result.row.error("line_manager_email", "No user has this email address, here or in this file")
+        elif manager is not None and not manager.is_active_user:
+            # the admin form offers only active people as line managers: overdue work must reach someone
+            result.row.error("line_manager_email", "This line manager's account is deactivated: choose someone active")
         if data is None or result.row.errors:
             continue
         existing = users.get(data["email"])

@@ -181,6 +181,8 @@ def update_user(user: User, data: dict, *, actor=None) -> dict:
         # An administrator who could make themselves a manager could open any child's record: another
         # administrator must make that change, and the audit trail shows who.
         raise RuleError("You cannot change your own role or agency: ask another administrator", "role")
+    if actor is not None and actor.id == user.id and data.get("is_active_user", True) is False:
+        raise RuleError("You cannot deactivate your own account", "is_active_user")
     before = audit.snapshot(user, USER_FIELDS)
     for key in USER_FIELDS:
         if key in data:
