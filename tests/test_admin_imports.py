@@ -273,3 +273,24 @@ def test_an_administrator_cannot_deactivate_themselves_by_file(signed_in):
                    expected=400)
     assert "Row 2, column active: You cannot deactivate your own account" in page
     assert db.session.get(User, admin.id).is_active_user
+
+
+def test_a_clash_with_someone_elses_change_saves_nothing(signed_in, agencies, monkeypatch):
+    """Another administrator adds the same email between this run's check and its write: the database's unique
+    email refuses it, and the whole file is left unapplied with a message, not a server error."""
+    from sqlalchemy.exc import IntegrityError
+
+    client, _ = signed_in(Role.ADMIN)
+    checked = _upload(client, "users", _csv("Rae Race,rae@example.org,Testshire Police,mash,,,",
+                                            "Sid Second,sid@example.org,Testshire Police,mash,,,"))
+    real = services.create_user_awaiting_password
+
+    def clash(data, **kwargs):
+        if data["email"] == "sid@example.org":
+            raise IntegrityError("INSERT", {}, Exception("duplicate key value violates unique constraint"))
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(services, "create_user_awaiting_password", clash)
+    _apply(client, "users", checked)
+    assert "Someone else changed users or agencies" in client.get("/admin/import/users")
+    assert "rae@example.org" not in _users() and _count("import", "users") == 0

@@ -5,6 +5,7 @@ import binascii
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..auth import mfa, services
@@ -249,8 +250,14 @@ def import_apply(kind: str):
     if not content:
         flash("Upload the file again: the checked file did not come back with the form", "error")
         return redirect(url_for("admin.import_file", kind=kind_.key))
-    with transaction():
-        result = imports.apply(kind_, content, actor=current_user)
+    try:
+        with transaction():
+            result = imports.apply(kind_, content, actor=current_user)
+    except IntegrityError:
+        # someone added the same email or agency name between this run's check and its write: nothing was saved
+        flash("Someone else changed users or agencies while this file was being applied, and nothing was saved. "
+              "Upload the file again to check it against what is there now.", "error")
+        return redirect(url_for("admin.import_file", kind=kind_.key))
     if not result.can_apply:
         return _import_page(kind_, result=result, status=400)
     flash(f"Import applied: {result.count(imports.NEW)} new, {result.count(imports.UPDATED)} changed, "

@@ -23,17 +23,23 @@ ICPC_TARGET_WORKING_DAYS = 15
 #: the children in need census's code for sex (N00783): this tool's genders -> F, M, U
 SEX_CODES = {"female": "F", "male": "M"}
 
-#: (item, CBDS number, what it holds), in the order the census's XML puts them
-ITEMS: tuple[tuple[str, str, str], ...] = (
-    ("LAchildID", "N00097", "The council's own reference for the child"),
-    ("PersonBirthDate", "N00066", "Date of birth"),
-    ("ExpectedPersonBirthDate", "N00098", "Expected date of birth of an unborn child"),
-    ("Sex", "N00783", "F, M or U (not known)"),
-    ("CINreferralDate", "N00100", "Date the referral was received"),
-    ("S47ActualStartDate", "N00148", "Date the section 47 enquiry started (the strategy discussion's date)"),
-    ("InitialCPCtarget", "N00109", "Target date for the initial child protection conference"),
-    ("DateOfInitialCPC", "N00110", "Date the initial child protection conference was held"),
-    ("ICPCnotRequired", "N00111", "True when the enquiry ended without the need for a conference"),
+#: (item, CBDS number, what it holds, the Standard Safeguarding Dataset's field for it), in the order the census's
+#: XML puts them. The SSD names are Data to Insight's (ssd-data-model and its CIN census extract), for anyone
+#: mapping this tool's items to a council's SSD tables; ICPCnotRequired is the SSD's outcome flag turned round.
+ITEMS: tuple[tuple[str, str, str, str], ...] = (
+    ("LAchildID", "N00097", "The council's own reference for the child", "ssd_person.pers_legacy_id"),
+    ("PersonBirthDate", "N00066", "Date of birth", "ssd_person.pers_dob"),
+    ("ExpectedPersonBirthDate", "N00098", "Expected date of birth of an unborn child", "ssd_person.pers_expected_dob"),
+    ("Sex", "N00783", "F, M or U (not known)", "ssd_person.pers_sex"),
+    ("CINreferralDate", "N00100", "Date the referral was received", "ssd_cin_episodes.cine_referral_date"),
+    ("S47ActualStartDate", "N00148", "Date the section 47 enquiry started (the strategy discussion's date)",
+     "ssd_s47_enquiry.s47e_s47_start_date"),
+    ("InitialCPCtarget", "N00109", "Target date for the initial child protection conference",
+     "ssd_initial_cp_conference.icpc_icpc_target_date"),
+    ("DateOfInitialCPC", "N00110", "Date the initial child protection conference was held",
+     "ssd_initial_cp_conference.icpc_icpc_date"),
+    ("ICPCnotRequired", "N00111", "True when the enquiry ended without the need for a conference",
+     "ssd_s47_enquiry.s47e_s47_outcome_json CP_CONFERENCE_FLAG (false)"),
 )
 
 
