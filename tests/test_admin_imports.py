@@ -61,6 +61,9 @@ def test_problems_with_the_file_as_a_whole():
 
     assert "CSV UTF-8" in problems("name,email\r\nRené,r@example.org\r\n".encode("utf-16"))[0]
     assert "CSV UTF-8" in problems("name,email,agency,role\r\nRené,r@example.org,X,mash\r\n".encode("latin-1"))[0]
+    assert "is an Excel workbook" in problems(b"PK\x03\x04\x14\x00\x06\x00rest-of-a-zip")[0]
+    assert problems(b"name;email;agency;role\r\nSam;s@example.org;Police;mash\r\n") == [
+        "The columns must be separated by commas: save the file as CSV UTF-8 (Comma delimited)"]
     assert problems(b"") == ["The selected file is empty"]
     assert problems(b"\xef\xbb\xbf \r\n") == ["The selected file is empty"]
     assert problems(b"name,email\r\n") == [

@@ -77,6 +77,10 @@ def decode(content: bytes) -> str | None:
 
 def parse(content: bytes, columns: tuple[Column, ...]) -> ParsedFile:
     result = ParsedFile()
+    if content.startswith(b"PK\x03\x04"):  # a zip: an Excel workbook (.xlsx), not its CSV
+        result.problems.append("The selected file is an Excel workbook: save it as CSV UTF-8 (in Excel: Save as, then "
+                               "‘CSV UTF-8 (Comma delimited)’) and upload that")
+        return result
     text = decode(content)
     if text is None:
         result.problems.append("The file must be saved as CSV UTF-8 (in Excel: Save as, then ‘CSV UTF-8 (Comma "
@@ -89,6 +93,10 @@ def parse(content: bytes, columns: tuple[Column, ...]) -> ParsedFile:
     try:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         header = [h.strip().lower() for h in next(reader)]
+        if len(header) == 1 and any(sep in header[0] for sep in (";", "\t")):
+            result.problems.append("The columns must be separated by commas: save the file as CSV UTF-8 (Comma "
+                                   "delimited)")
+            return result
         missing = [c.name for c in columns if c.required and c.name not in header]
         unknown = [h for h in header if h not in names]
         repeated = sorted({h for h in header if h and header.count(h) > 1})
