@@ -172,3 +172,23 @@ def test_figures_count_without_naming_anyone():
                                                                     icpc_target=date(2026, 4, 16))]
     result = items.figures(rows, items.validate(rows, YEAR))
     assert (result.enquiries, result.conferences, result.not_required, result.open) == (3, 1, 1, 1)
+
+
+def test_8890_an_enquiry_starting_while_another_for_the_child_is_ongoing():
+    first = row()  # 2 June to its conference on 23 June 2025
+    during = row(discussion_id=11, s47_start=date(2025, 6, 16), icpc_target=date(2025, 7, 7),
+                 icpc_date=date(2025, 7, 7))
+    after = row(discussion_id=12, s47_start=date(2025, 6, 24), icpc_target=date(2025, 7, 15),
+                icpc_date=date(2025, 7, 15))
+    assert codes(first, after) == []
+    failures = items.validate([first, during, after], YEAR)
+    assert [(f.code, f.row.discussion_id) for f in failures] == [("8890", 11), ("8890", 12)]  # 12 starts in 11's
+    # another child's enquiry is no clash; nor is one that ended without a conference
+    assert codes(first, replace(during, child_id=2)) == []
+    ended = row(icpc_date=None, icpc_not_required=True)
+    assert codes(ended, replace(during, discussion_id=13)) == []
+    # still open with no conference: ongoing to the year's end
+    still_open = row(s47_start=date(2026, 3, 20), icpc_target=date(2026, 4, 14), icpc_date=None,
+                     referral_date=date(2026, 3, 20))
+    assert "8890" in codes(still_open, replace(still_open, discussion_id=14, s47_start=date(2026, 3, 30),
+                                                icpc_target=date(2026, 4, 20)))

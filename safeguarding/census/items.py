@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 from xml.etree import ElementTree as ET
 
 from ..workdays import add_working_days, working_days_between
@@ -120,11 +120,14 @@ class Rule:
     code: str
     message: str
     items: tuple[str, ...]
-    fails: Callable[[Section47Row, CollectionYear], bool]
+    #: whether one row breaks the rule; or None for a rule about rows together (`across`)
+    fails: Callable[[Section47Row, CollectionYear], bool] | None
     #: a DfE "query" (code ending Q): to check and either amend or explain, not an error that stops a return
     query: bool = False
     #: False for this tool's own checks, which the DfE specification does not number
     dfe: bool = True
+    #: for a rule about a child's enquiries together: the positions of the rows that break it
+    across: Callable[[Sequence[Section47Row], CollectionYear], set[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,29 @@ def _is_weekend(day: date | None) -> bool:
 
 def _open_without_conference(row: Section47Row) -> bool:
     return row.icpc_date is None and not row.icpc_not_required
+
+
+def _started_during_another(rows: Sequence[Section47Row], year: CollectionYear) -> set[int]:
+    """Rule 8890, over each child's enquiries (the census asks it within one CINdetails group; this tool's files
+    give each enquiry its own group, and the council's return would hold a child's enquiries in one episode): an
+    enquiry may not start on or between another's start and its conference, or, with no conference and a
+    conference still needed, the ReferenceDate. An enquiry that ended without one has no end date in the census."""
+    by_child: dict[int, list[int]] = {}
+    for position, row in enumerate(rows):
+        if row.s47_start is not None:
+            by_child.setdefault(row.child_id, []).append(position)
+    failing = set()
+    for positions in by_child.values():
+        for mine in positions:
+            start = rows[mine].s47_start
+            for other in positions:
+                them = rows[other]
+                if other == mine or them.icpc_not_required and them.icpc_date is None:
+                    continue
+                until = them.icpc_date if them.icpc_date is not None else year.reference_date
+                if them.s47_start <= start <= until:
+                    failing.add(mine)
+    return failing
 
 
 RULES: tuple[Rule, ...] = (
@@ -176,6 +202,8 @@ RULES: tuple[Rule, ...] = (
     Rule("8870Q", "Please check and either amend or provide a reason: The Target Date for Initial Child Protection "
                   "Conference should not be a weekend", ("InitialCPCtarget",),
          lambda r, y: _is_weekend(r.icpc_target), query=True),
+    Rule("8890", "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
+         ("S47ActualStartDate",), None, across=lambda rows, y: _started_during_another(rows, y)),
     # Two consistencies the census's definitions imply and no numbered rule states on its own.
     Rule("SDC1", "The Target Date for the Initial Child Protection Conference must be 15 working days after the "
                  "Section 47 Enquiry Start Date", ("S47ActualStartDate", "InitialCPCtarget"),
@@ -191,8 +219,10 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
 def validate(rows: Iterable[Section47Row], year: CollectionYear, rules: Iterable[Rule] = RULES) -> list[Failure]:
     """Every (rule, row) that fails, rows in their order and rules in the order above."""
-    chosen = tuple(rules)
-    return [Failure(rule, row) for row in rows for rule in chosen if rule.fails(row, year)]
+    rows, chosen = list(rows), tuple(rules)
+    together = {rule.code: rule.across(rows, year) for rule in chosen if rule.across is not None}
+    return [Failure(rule, row) for position, row in enumerate(rows) for rule in chosen
+            if (position in together[rule.code] if rule.across is not None else rule.fails(row, year))]
 
 
 # --- Output -------------------------------------------------------------------------------------------------
