@@ -194,3 +194,17 @@ def test_a_long_list_of_failures_is_cut_short_with_the_csv_for_the_rest(signed_i
     page = client.get(f"/reports/census/?{YEAR}")
     assert "The first 2 of 6 are listed" in page  # 8500 and 8675Q for each
     assert page.html.count(">Child record</a>") == 2
+
+
+def test_a_second_enquiry_started_while_the_first_is_open_is_flagged(signed_in, agencies):
+    client, _ = signed_in(Role.MANAGER, "csc")
+    _, mash = signed_in(Role.MASH, "csc")
+    _, child, _ = _enquiry(mash, agencies, date(2026, 7, 6), "Twice", "LA-2X")
+    second = convene(mash, [child], [agencies[k] for k in ("csc", "police", "health")],
+                     scheduled_at=clock.london_datetime(date(2026, 7, 13), 10))  # a new concern, a new initial
+    attend(second, mash)
+    services.record_decision(second, child.id, decision_data(outcome="s47_single"), actor=mash)
+    db.session.commit()
+    page = client.get(f"/reports/census/?{YEAR}")
+    assert "8890 A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing " \
+           "LA-2X 2026-07-13" in page
