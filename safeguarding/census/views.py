@@ -62,10 +62,11 @@ def index():
         rules=items.RULES, failures=failures, may_see_rows=may_see_rows, items_list=items.ITEMS, limit=LIST_LIMIT,
         out_of_sight=out_of_sight)
 
+
 def _export_rows():
-    form, year = _year()
+    _, year = _year()
     if year is None:
-        return None, None
+        abort(400)
     return year, queries.section47_rows(year, current_user)
 
 
@@ -73,8 +74,6 @@ def _export_rows():
 @require("census.view")
 def xml():
     year, rows = _export_rows()
-    if year is None:
-        abort(400)
     _audit_children("export", year, rows, "census XML")
     return Response(items.to_xml(rows, year), mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="cin-census-section47-{year.start_year}.xml"',
@@ -85,8 +84,6 @@ def xml():
 @require("census.view")
 def csv():
     year, rows = _export_rows()
-    if year is None:
-        abort(400)
     _audit_children("export", year, rows, "census CSV")
     return csv_response(f"cin-census-section47-{year.start_year}.csv", items.CSV_HEADER,
                         items.csv_rows(rows, items.validate(rows, year)))
