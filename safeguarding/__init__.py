@@ -123,6 +123,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .audit.views import bp as audit_bp
+    from .census.views import bp as census_bp
     from .auth.views import bp as auth_bp
     from .children.views import bp as children_bp
     from .dashboard.views import bp as dashboard_bp
@@ -135,7 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from .retention.views import bp as retention_bp
 
     for bp in (main_bp, auth_bp, admin_bp, audit_bp, children_bp, discussions_bp, dashboard_bp, reminders_bp,
-               missing_bp, differences_bp, reports_bp, retention_bp):
+               missing_bp, differences_bp, reports_bp, retention_bp, census_bp):
         app.register_blueprint(bp)
 
 

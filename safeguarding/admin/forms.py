@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional
 
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
@@ -81,3 +83,17 @@ class AgencyForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField("Upload a CSV file", widget=GovFileInput(),
+                     description="Saved as CSV UTF-8, with the column names in the first row")
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class ImportApplyForm(FlaskForm):
+    """The file checked in the dry run, sent back as it was (base64) so exactly that file is applied, after being
+    checked again."""
+
+    content = HiddenField()
+    submit = SubmitField("Apply these changes", widget=GovSubmitInput())

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+import base64
+import binascii
 
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
 from ..auth import mfa, services
 from ..auth.access import require
-from ..auth.models import Agency, User
+from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, User
 from ..extensions import db
 from ..pagination import paginate
 from ..service import RuleError, transaction
-from .forms import AgencyForm, ConfirmForm, NewUserForm, PasswordResetForm, UserForm
+from . import csv_import, imports
+from .forms import (AgencyForm, ConfirmForm, ImportApplyForm, ImportUploadForm, NewUserForm, PasswordResetForm,
+                    UserForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -186,3 +193,73 @@ def edit_agency(agency_id: int):
             flash(f"Changes to {agency.name} saved", "success")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_form.html", form=form, agency=agency)
+
+
+# --- Onboarding imports --------------------------------------------------------------------------------------
+
+
+def _import_kind(kind: str) -> imports.Kind:
+    found = imports.KINDS_OF_IMPORT.get(kind)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _import_page(kind: imports.Kind, *, form=None, result=None, apply_form=None, status: int = 200):
+    return render_template("admin/import.html", kind=kind, form=form or ImportUploadForm(), result=result,
+                           apply_form=apply_form, example=csv_import.example_csv(kind.columns),
+                           kinds=AGENCY_KIND_LABELS, roles=ROLE_LABELS), status
+
+
+@bp.route("/import/<kind>", methods=["GET", "POST"])
+@require("admin.manage")
+def import_file(kind: str):
+    """Upload, then a dry run: every row's outcome (new, changed, unchanged) and every error, nothing saved."""
+    kind_ = _import_kind(kind)
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return _import_page(kind_, form=form, status=400 if request.method == "POST" else 200)
+    upload = form.file.data
+    content = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) if upload else b""
+    if not upload or not upload.filename:
+        form.file.errors = ["Select a CSV file"]
+        return _import_page(kind_, form=form, status=400)
+    result = imports.dry_run(kind_, content, actor=current_user)
+    with transaction():
+        audit.record("import_checked", kind_.key, None, detail=f"file sha256 {result.digest[:16]}: "
+                     f"{len(result.rows)} rows, {result.error_count} errors")
+    apply_form = None
+    if result.can_apply:
+        apply_form = ImportApplyForm(formdata=None, prefix="apply")
+        apply_form.content.data = base64.b64encode(content).decode("ascii")
+    return _import_page(kind_, form=form, result=result, apply_form=apply_form,
+                        status=200 if result.can_apply or not result.error_count else 400)
+
+
+@bp.route("/import/<kind>/apply", methods=["POST"])
+@require("admin.manage")
+def import_apply(kind: str):
+    """Apply the checked file in one transaction; if anything changed since the dry run and a row now has an error,
+    nothing is saved and the errors are shown."""
+    kind_ = _import_kind(kind)
+    form = ImportApplyForm(prefix="apply")
+    try:
+        content = base64.b64decode(form.content.data or "", validate=True) if form.validate_on_submit() else None
+    except (binascii.Error, ValueError):
+        content = None
+    if not content:
+        flash("Upload the file again: the checked file did not come back with the form", "error")
+        return redirect(url_for("admin.import_file", kind=kind_.key))
+    try:
+        with transaction():
+            result = imports.apply(kind_, content, actor=current_user)
+    except IntegrityError:
+        # someone added the same email or agency name between this run's check and its write: nothing was saved
+        flash("Someone else changed users or agencies while this file was being applied, and nothing was saved. "
+              "Upload the file again to check it against what is there now.", "error")
+        return redirect(url_for("admin.import_file", kind=kind_.key))
+    if not result.can_apply:
+        return _import_page(kind_, result=result, status=400)
+    flash(f"Import applied: {result.count(imports.NEW)} new, {result.count(imports.UPDATED)} changed, "
+          f"{result.count(imports.UNCHANGED)} unchanged", "success")
+    return redirect(url_for(f"admin.{kind_.key}"))

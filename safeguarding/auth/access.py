@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A legal hold stops the retention schedule for a child: a manager's decision, with a reason, audited.
     "retention.hold": frozenset({MANAGER}),
     "reports.view": frozenset({MANAGER, MASH}),
+    # The children in need census rows (each child's LA reference, birth date and section 47 dates) and their
+    # XML and CSV: the local authority's own return, for its managers and MASH staff; others see the figures.
+    "census.view": frozenset({MANAGER, MASH}),
     "missing.record": frozenset({PRACTITIONER, MANAGER, MASH}),  # episodes, returns, prevention interviews
     "missing.police_protection": frozenset({PRACTITIONER, MANAGER, MASH}),
     "missing.return_interview": frozenset({PRACTITIONER, MANAGER, MASH}),
@@ -56,6 +59,7 @@ AGENCY_ACTIONS: dict[str, frozenset[str]] = {
     "missing.close_return_interview": frozenset({"childrens_social_care"}),
     "missing.epo": frozenset({"childrens_social_care"}),
     "missing.arrest": frozenset({"police"}),
+    "census.view": frozenset({"childrens_social_care"}),
 }
 
 #: Flask's own static files; every other public view says so with @public

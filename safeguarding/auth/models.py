@@ -131,6 +131,13 @@ class User(UserMixin, db.Model):
         return bool(self.is_active_user)
 
     @property
+    def awaiting_password(self) -> bool:
+        """Imported with no password: an administrator sets a first one ("Set password")."""
+        from .passwords import NO_PASSWORD
+
+        return self.password_hash == NO_PASSWORD
+
+    @property
     def role_label(self) -> str:
         return ROLE_LABELS[Role(self.role)].split(" (")[0]
 

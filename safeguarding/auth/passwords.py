@@ -27,6 +27,10 @@ def _common() -> frozenset[str]:
                      if line.strip() and not line.startswith("#"))
 
 
+#: stored for a user who has no password yet (imported): no Argon2 hash, so no password ever matches it
+NO_PASSWORD = "!no-password-yet"
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

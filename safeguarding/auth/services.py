@@ -156,6 +156,24 @@ def create_user(data: dict, password: str, *, actor=None, chosen_by_owner: bool 
     return user
 
 
+def create_user_awaiting_password(data: dict, *, actor=None, how: str = "import") -> User:
+    """A user with no password yet (onboarding from a file): the same rules as `create_user`, and no way to sign in
+    until an administrator sets a first password through "Set password" (`reset_password`), which the person must
+    then replace at their first sign-in, as with any password an administrator chose."""
+    _check_user_rules(data)
+    user = User(**{k: v for k, v in data.items() if k in USER_FIELDS})
+    user.email = user.email.strip().lower()
+    user.password_hash = passwords.NO_PASSWORD
+    user.must_change_password = True
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create", "user", user.id, user=actor, detail=how,
+                 changes=audit.changes_between({}, audit.snapshot(user, USER_FIELDS)))
+    db.session.flush()
+    log.info("user created id=%s by %s", user.id, how)
+    return user
+
+
 def update_user(user: User, data: dict, *, actor=None) -> dict:
     _check_user_rules(data, user)
     if actor is not None and actor.id == user.id and (data.get("role", user.role) != user.role
@@ -163,6 +181,8 @@ def update_user(user: User, data: dict, *, actor=None) -> dict:
         # An administrator who could make themselves a manager could open any child's record: another
         # administrator must make that change, and the audit trail shows who.
         raise RuleError("You cannot change your own role or agency: ask another administrator", "role")
+    if actor is not None and actor.id == user.id and data.get("is_active_user", True) is False:
+        raise RuleError("You cannot deactivate your own account", "is_active_user")
     before = audit.snapshot(user, USER_FIELDS)
     for key in USER_FIELDS:
         if key in data:

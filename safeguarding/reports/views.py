@@ -32,7 +32,9 @@ def _other_figures() -> list[tuple[str, str, str]]:
     pages = [("missing.figures", "Return home interview figures",
               "Children returned after going missing: interviews offered, accepted and completed within 72 hours"),
              ("differences.figures", "Professional differences: figures",
-              "Differences raised, by agency, highest stage reached, time to resolution and themes")]
+              "Differences raised, by agency, highest stage reached, time to resolution and themes"),
+             ("census.index", "Children in need census: section 47 items",
+              "Section 47 enquiries and initial conferences with the census's item names and validation rules")]
     return [(endpoint, text, about) for endpoint, text, about in pages if endpoint in current_app.view_functions]
 
 
