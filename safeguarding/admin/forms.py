@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Optional
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Optional
 
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
-from ..forms import GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput, limit
+from ..forms import (GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
+                     VersionField, limit)
 
 
 class UserForm(FlaskForm):
@@ -81,3 +82,10 @@ class AgencyForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class RoleDecisionForm(FlaskForm):
+    """A second administrator's decision on a change of role (prefixed per request: several on one page)."""
+    version = VersionField()
+    #: the button pressed (the template's two buttons share this name); no default
+    decision = StringField(validators=[AnyOf(["approve", "reject"], "Choose Approve or Reject")])
