@@ -73,6 +73,8 @@ class BaseConfig:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         #: a code from an authenticator app after the password, for everyone (ASVS 2.7/2.8; NHS DSPT)
         self.MFA_REQUIRED = _bool("MFA_REQUIRED", True)
+        #: the demo users share one published authenticator key (README); only a demo may accept it
+        self.DEMO_TOTP_SECRET_ALLOWED = True
         #: how many proxies (load balancer, reverse proxy) stand in front of the app and set X-Forwarded-For
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         #: how long a "break glass" opening of a record outside someone's scope lasts before they must ask again
@@ -157,6 +159,8 @@ class ProductionConfig(BaseConfig):
         if self.SESSION_COOKIE_SECURE:
             # __Host- binds the cookie to this exact host over HTTPS (ASVS 3.3.3).
             self.SESSION_COOKIE_NAME = "__Host-session"
+        # The demo key is printed in the README: an account holding it has no second factor at all.
+        self.DEMO_TOTP_SECRET_ALLOWED = False
         self.validate()
 
 

@@ -56,8 +56,12 @@ def create_agency_command(name, kind, mailbox):
 @with_appcontext
 def seed_demo_command(if_empty):
     """Load the demo partnership: agencies, users of every role, children and discussions."""
+    from .auth import mfa
     from .demo import demo_password, seed
 
+    if not mfa.demo_secret_allowed():
+        raise click.ClickException("Demo data is not loaded in production configuration: its users share the "
+                                   "published demo sign-in key")
     if if_empty and db.session.execute(db.select(User.id).limit(1)).first() is not None:
         click.echo("Demo data already loaded; nothing to do")
         return

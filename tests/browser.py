@@ -4,9 +4,18 @@ from __future__ import annotations
 import contextlib
 import shutil
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
+import pyotp
+from sqlalchemy import select
 from werkzeug.serving import make_server
+
+from safeguarding import clock
+from safeguarding.auth.mfa import DEMO_SECRET
+from safeguarding.auth.models import User
+from safeguarding.extensions import db
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -38,3 +47,44 @@ def axe_violations(page) -> list[dict]:
 def assert_accessible(page) -> None:
     violations = axe_violations(page)
     assert violations == [], f"axe-core found problems on {page.url}: {violations}"
+
+
+def demo_code(email: str) -> str:
+    """What a phone set up with the README's demo key shows now, for a demo user: a 30-second step this account
+    has not used yet (each step signs in once, so a second sign-in within the same half-minute takes the next)."""
+    totp = pyotp.TOTP(DEMO_SECRET)
+    for _ in range(2):
+        with db.engine.connect() as conn:  # the server's commits, not this test's session
+            used = conn.execute(select(User.mfa_last_step).where(User.email == email)).scalar() or 0
+        moment = clock.now()
+        for ahead in (0, 1):
+            at = moment + timedelta(seconds=30 * ahead)
+            if totp.timecode(at) > used:
+                return totp.at(at)
+        time.sleep(31 - moment.timestamp() % 30)  # both used: the next half-minute brings a fresh one
+    raise AssertionError(f"no unused sign-in code for {email} (is the clock frozen?)")
+
+
+def sign_in(page, email: str, password: str, *, keyboard: bool = False) -> None:
+    """Sign a demo user in as a person would: email and password, then the code from their authenticator."""
+    page.goto("/sign-in")
+    if keyboard:
+        page.keyboard.press("Tab")  # skip link
+        page.get_by_label("Email address").focus()
+        page.keyboard.type(email)
+        page.keyboard.press("Tab")
+        page.keyboard.type(password)
+        page.keyboard.press("Enter")
+    else:
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/sign-in/code")
+    if keyboard:
+        page.get_by_label("Code").focus()
+        page.keyboard.type(demo_code(email))
+        page.keyboard.press("Enter")
+    else:
+        page.get_by_label("Code").fill(demo_code(email))
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/home")

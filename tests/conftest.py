@@ -55,7 +55,8 @@ class _SharedBytecode(BytecodeCache):
 
 _BYTECODE = _SharedBytecode()
 #: settings read on every request, so a test may change them on the run's app (restored afterwards)
-_RUNTIME_SETTINGS = {"LOGIN_RATE_LIMIT", "SEARCH_RATE_LIMIT", "RATELIMIT_ENABLED", "MFA_REQUIRED"}
+_RUNTIME_SETTINGS = {"LOGIN_RATE_LIMIT", "SEARCH_RATE_LIMIT", "RATELIMIT_ENABLED", "MFA_REQUIRED",
+                     "DEMO_TOTP_SECRET_ALLOWED"}
 
 
 def _build_app(database_url: str, **overrides) -> Flask:
@@ -212,9 +213,11 @@ def signed_in(app, make_user):
 
 
 @pytest.fixture
-def browser_app(app):
-    """The run's app: its database is a file (or PostgreSQL) that the server thread opens on its own connections."""
-    return app
+def browser_app(app_factory):
+    """The run's app: its database is a file (or PostgreSQL) that the server thread opens on its own connections.
+    Sign-in asks for a code, as everywhere but the other tests: demo users give the demo key's code
+    (tests/browser.py `sign_in`)."""
+    return app_factory(MFA_REQUIRED=True)
 
 
 @pytest.fixture

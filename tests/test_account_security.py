@@ -61,13 +61,16 @@ def test_a_password_an_administrator_set_must_be_changed_before_anything_else(ap
     assert client.get("/home").status == 200
 
 
-def test_an_administrator_cannot_change_their_own_role(app, signed_in):
+def test_an_administrator_cannot_change_their_own_role_or_agency_alone(app, signed_in, agencies):
     client, admin = signed_in(Role.ADMIN)
-    page = client.post_form(f"/admin/users/{admin.id}", {
-        "name": admin.name, "email": admin.email, "agency_id": str(admin.agency_id), "job_title": "Admin",
-        "role": "manager", "line_manager_id": "0", "is_active_user": "y"}, expected=200)
+    form = {"name": admin.name, "email": admin.email, "agency_id": str(admin.agency_id), "job_title": "Admin",
+            "role": "manager", "line_manager_id": "0", "is_active_user": "y"}
+    client.post_form(f"/admin/users/{admin.id}", form)
+    assert db.session.get(User, admin.id).role == "admin"  # a request for a second administrator (separation of duties)
+    page = client.post_form(f"/admin/users/{admin.id}", {**form, "role": "admin",
+                                                         "agency_id": str(agencies["police"].id)}, expected=200)
     assert "You cannot change your own role or agency" in page
-    assert db.session.get(User, admin.id).role == "admin"
+    assert db.session.get(User, admin.id).agency_id == agencies["csc"].id
 
 
 def test_the_partnerships_own_name_with_a_year_is_refused(app):

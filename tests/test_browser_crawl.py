@@ -13,7 +13,7 @@ import pytest
 
 from safeguarding.demo import seed
 
-from .browser import axe_violations
+from .browser import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
@@ -30,14 +30,6 @@ def _kind(path: str) -> str:
     return re.sub(r"/\d+", "/{id}", path)
 
 
-def _sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
-
-
 def test_every_reachable_page_and_form_error_passes_axe(browser_app, browser_page):
     seed(DEMO)
     page = browser_page
@@ -46,7 +38,7 @@ def test_every_reachable_page_and_form_error_passes_axe(browser_app, browser_pag
     forms_checked = 0
     for email in ROLES:
         page.context.clear_cookies()
-        _sign_in(page, email)
+        sign_in(page, email, DEMO)
         queue, seen = ["/home"], {"/home"}
         while queue and len(seen) < 400:
             path = queue.pop(0)

@@ -13,7 +13,7 @@ from safeguarding.auth.models import Agency
 from safeguarding.demo import seed
 from safeguarding.extensions import db
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 from .discussion_data import convene, make_child
 
 pytestmark = pytest.mark.browser
@@ -33,11 +33,7 @@ def test_mash_my_work_summarises_records_waiting_and_show_all_pages_them(browser
         convene(chair, [child], invited, scheduled_at=clock.now() - timedelta(days=2, hours=hours))
 
     page = browser_page
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill("mash@example.org")
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    sign_in(page, "mash@example.org", DEMO)
     page.goto("/my-work")
     expect(page.locator("#partnership-summary")).to_contain_text("Overdue")
     expect(page.locator("#partnership-urgent")).to_contain_text("Rosa Browser")

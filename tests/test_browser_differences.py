@@ -14,19 +14,11 @@ from safeguarding.differences.models import ProfessionalDifference
 from safeguarding.discussions import services as discussions
 from safeguarding.extensions import db
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 from .discussion_data import attend, decision_data, details, make_child
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
-
-
-def sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
 
 
 def sign_out(page):
@@ -59,7 +51,7 @@ def test_police_officer_disagrees_with_no_further_action_manager_responds_at_sta
     seed(DEMO)
     sd, ruby = no_further_action_yesterday()
     page = browser_page
-    sign_in(page, "police@example.org")
+    sign_in(page, "police@example.org", DEMO)
     page.goto(f"/discussions/{sd.id}")
     expect(page).to_have_title(re.compile("^" + re.escape("Initial strategy discussion: Ruby Shaw")))
     expect(page.locator("body")).to_contain_text("No professional difference that you can see has been raised")
@@ -111,7 +103,7 @@ def test_police_officer_disagrees_with_no_further_action_manager_responds_at_sta
     sign_out(page)
 
     # The social work manager responds at stage 2 and records that it is resolved.
-    sign_in(page, "csc.manager@example.org")
+    sign_in(page, "csc.manager@example.org", DEMO)
     page.goto(difference_url)
     expect(page.locator("body")).to_contain_text("Stage 2 of 4: First-line managers")
     assert_accessible(page)

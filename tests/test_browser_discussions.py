@@ -9,19 +9,11 @@ from playwright.sync_api import expect
 from safeguarding import clock
 from safeguarding.demo import seed
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 from .discussion_data import make_child
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
-
-
-def _sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
 
 
 def _fill_date(page, field, day: date):
@@ -35,7 +27,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     sophie = make_child("Sophie", "Walker", born=date(2017, 6, 3))
     make_child("Max", "Walker", born=date(2020, 1, 12))
     page = browser_page
-    _sign_in(page, "mash@example.org")
+    sign_in(page, "mash@example.org", DEMO)
 
     page.goto(f"/children/{sophie.id}")
     page.get_by_role("link", name="Convene a strategy discussion about Sophie Walker").click()
@@ -160,7 +152,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     assert_accessible(page)
 
     page.get_by_role("button", name="Sign out").click()
-    _sign_in(page, "police@example.org")
+    sign_in(page, "police@example.org", DEMO)
     page.get_by_role("link", name="My actions").first.click()
     expect(page).to_have_title(re.compile("^My actions"))
     expect(page.locator("main")).to_contain_text("Check PNC and intelligence on both parents")
@@ -187,7 +179,7 @@ def test_the_conference_and_enquiry_outcome_pages_are_accessible_with_their_erro
     with transaction():
         decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
     page = browser_page
-    _sign_in(page, "mash@example.org")
+    sign_in(page, "mash@example.org", DEMO)
 
     page.goto(f"/discussions/{sd.id}/decisions/{decision.id}/icpc")
     _fill_date(page, "icpc_date", date(2020, 1, 1))

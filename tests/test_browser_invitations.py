@@ -13,7 +13,7 @@ from safeguarding import clock
 from safeguarding.demo import seed
 from safeguarding.reminders import delivery
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 from .discussion_data import make_child
 
 pytestmark = pytest.mark.browser
@@ -47,11 +47,7 @@ def test_invitations_follow_the_discussion_into_each_invitees_calendar(browser_a
     seed(DEMO)
     child = make_child("Sophie", "Walker", born=date(2017, 6, 3))
     page = browser_page
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill("mash@example.org")
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    sign_in(page, "mash@example.org", DEMO)
 
     page.goto(f"/children/{child.id}")
     page.get_by_role("link", name="Convene a strategy discussion about Sophie Walker").click()

@@ -13,7 +13,7 @@ from safeguarding.demo import seed
 from safeguarding.extensions import db
 from safeguarding.missing.models import Arrest
 
-from .browser import assert_accessible
+from .browser import assert_accessible, demo_code
 from .discussion_data import make_child
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,10 @@ def test_police_record_an_arrest_by_keyboard_alone(browser_app, browser_page):
     page.keyboard.type("police@example.org")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sign-in/code")
+    _tab_to(page, "#code")
+    page.keyboard.type(demo_code("police@example.org"))
     page.keyboard.press("Enter")
     page.wait_for_url("**/home")
 

@@ -6,7 +6,7 @@ import pytest
 
 from safeguarding.demo import seed
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
@@ -16,11 +16,7 @@ def test_navigation_is_one_row_at_1280_and_sign_out_is_not_a_tab(browser_app, br
     seed(DEMO)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill("csc.manager@example.org")  # a manager: the most entries
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    sign_in(page, "csc.manager@example.org", DEMO)  # a manager: the most entries
     tops = page.evaluate("() => [...document.querySelectorAll('.govuk-service-navigation__item')]"
                          ".map(e => Math.round(e.getBoundingClientRect().top))")
     assert len(tops) >= 6 and len(set(tops)) == 1, tops
@@ -42,11 +38,7 @@ def test_no_page_scrolls_sideways_at_320_px(browser_app, browser_page):
     seed(DEMO)
     page = browser_page
     page.set_viewport_size({"width": 320, "height": 800})
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill("csc.manager@example.org")
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    sign_in(page, "csc.manager@example.org", DEMO)
     for path in ("/my-work", "/discussions/", "/children/", "/reports/", "/missing/", "/differences/"):
         page.goto(path)
         wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")

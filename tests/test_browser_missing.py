@@ -10,7 +10,7 @@ from safeguarding import clock
 from safeguarding.demo import seed
 from safeguarding.extensions import db
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
@@ -24,20 +24,12 @@ def fill_moment(page, prefix: str, moment) -> None:
     page.locator(f"#{prefix}_time").fill(local.strftime("%H:%M"))
 
 
-def sign_in(page, email: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
-
-
 def test_missing_episode_return_and_return_home_interview(browser_app, browser_page):
     seed(DEMO)
     db.session.commit()  # the demo's services flush; the server thread must see (and not wait for) it
     page = browser_page
     now = clock.now()
-    sign_in(page, "police@example.org")
+    sign_in(page, "police@example.org", DEMO)
 
     page.goto("/children/new")
     page.get_by_label("First name").fill("Casey")
@@ -74,7 +66,7 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     expect(page.locator("body")).to_contain_text("The return home interview is due by")
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in(page, "social.worker@example.org")
+    sign_in(page, "social.worker@example.org", DEMO)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Missing").click()
     page.get_by_role("link", name="Return interviews due").click()
     assert_accessible(page)
@@ -119,7 +111,7 @@ def test_back_and_save_again_records_one_missing_episode(browser_app, browser_pa
     db.session.commit()  # the demo's services flush; the server thread must see (and not wait for) it
     page = browser_page
     now = clock.now()
-    sign_in(page, "police@example.org")
+    sign_in(page, "police@example.org", DEMO)
     page.goto("/children/new")
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Twice")
@@ -158,7 +150,7 @@ def test_arrest_and_police_protection_beyond_72_hours_pages_are_accessible(brows
     db.session.commit()
     page = browser_page
     now = clock.now()
-    sign_in(page, "police@example.org")
+    sign_in(page, "police@example.org", DEMO)
     page.goto("/children/new")
     page.get_by_label("First name").fill("Riley")
     page.get_by_label("Last name").fill("Stone")

@@ -10,7 +10,7 @@ from safeguarding.demo import seed
 from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 DEMO = "harbour-quartz-thistle"
@@ -21,11 +21,7 @@ def test_the_printable_record_of_a_demo_discussion_passes_axe_and_fits_a4(browse
     sd = db.session.execute(db.select(StrategyDiscussion).where(StrategyDiscussion.minutes_status == "circulated")
                             .limit(1)).scalar_one()
     page = browser_page
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill("mash@example.org")
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    sign_in(page, "mash@example.org", DEMO)
     page.goto(f"/discussions/{sd.id}")
     page.get_by_role("link", name="Print the record").click()
     expect(page).to_have_title(re.compile("^Record of a strategy discussion"))

@@ -16,7 +16,7 @@ from safeguarding.discussions.models import AgreedAction
 from safeguarding.extensions import db
 from safeguarding.reminders.sweep import sweep
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 from .discussion_data import convene, make_child
 
 pytestmark = pytest.mark.browser
@@ -42,11 +42,7 @@ def test_an_overdue_action_is_on_my_work_until_its_owner_completes_it(browser_ap
     sweep(clock.now())
 
     page = browser_page
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill("police@example.org")
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    sign_in(page, "police@example.org", DEMO)
     expect(page.get_by_role("link", name=re.compile(r"^Notifications \d+ unread"))).to_be_visible()
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="My work").click()

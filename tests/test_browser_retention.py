@@ -11,19 +11,11 @@ from safeguarding.demo import seed
 from safeguarding.discussions.models import StrategyDiscussion
 from safeguarding.extensions import db
 
-from .browser import assert_accessible
+from .browser import assert_accessible, sign_in
 from .discussion_data import make_child
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
-
-
-def _sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
 
 
 def test_nothing_held_retention_and_legal_hold_pages(browser_app, browser_page):
@@ -34,7 +26,7 @@ def test_nothing_held_retention_and_legal_hold_pages(browser_app, browser_page):
                                .order_by(StrategyDiscussion.id)).scalars().first()
     page = browser_page
 
-    _sign_in(page, "csc.manager@example.org")
+    sign_in(page, "csc.manager@example.org", DEMO)
     page.goto(f"/discussions/{sd_id}")
     expect(page.locator("#information-by-agency")).to_be_visible()
     page.get_by_role("link", name="Record \u201cchecked: nothing held\u201d").click()
@@ -52,7 +44,7 @@ def test_nothing_held_retention_and_legal_hold_pages(browser_app, browser_page):
     page.wait_for_url(f"**/children/{old.id}")
 
     page.get_by_role("button", name="Sign out").click()
-    _sign_in(page, "admin@example.org")
+    sign_in(page, "admin@example.org", DEMO)
     page.goto("/retention/")
     expect(page.locator("#retention-report")).to_contain_text("Legal hold: kept")
     assert_accessible(page)

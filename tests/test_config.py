@@ -36,3 +36,10 @@ def test_idle_and_lifetime_defaults(monkeypatch):
     monkeypatch.delenv("SESSION_IDLE_MINUTES", raising=False)
     cfg = DevelopmentConfig()
     assert cfg.SESSION_IDLE_MINUTES == 30 and cfg.SESSION_LIFETIME_HOURS == 12
+
+
+def test_only_production_refuses_the_published_demo_authenticator_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/app")
+    assert ProductionConfig().DEMO_TOTP_SECRET_ALLOWED is False
+    assert DevelopmentConfig().DEMO_TOTP_SECRET_ALLOWED is True

@@ -109,3 +109,38 @@ def test_an_administrator_resets_codes_and_the_person_sets_up_again(app, make_us
     assert "Your administrator reset your sign-in codes" in client.get("/sign-in/set-up-code")
     reset = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "mfa_reset")).scalar_one()
     assert (reset.object_id, reset.user_id) == (user.id, admin.id)
+
+
+def _readme_demo_key() -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return re.search(r"\*\*demo key\*\*,\s*`([A-Z2-7]{16,})`", readme).group(1)
+
+
+def test_demo_users_sign_in_with_a_phone_set_up_from_the_readme(app, runner, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-lantern-harbour-3")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    phone = pyotp.TOTP(_readme_demo_key())
+    for email in ("mash@example.org", "admin@example.org"):
+        client = PageClient(app.test_client())
+        client.sign_in(email, "demo-lantern-harbour-3")
+        client.post_form("/sign-in/code", {"code": phone.at(clock.now())})
+        assert client.get("/home").status == 200
+
+
+def test_production_configuration_refuses_the_demo_key(app_factory, runner, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-lantern-harbour-3")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # a demo database later run as production
+    app = app_factory(MFA_REQUIRED=True, RATELIMIT_ENABLED=False, DEMO_TOTP_SECRET_ALLOWED=False)
+    client = PageClient(app.test_client())
+    client.sign_in("mash@example.org", "demo-lantern-harbour-3")
+    page = client.post_form("/sign-in/code", {"code": pyotp.TOTP(_readme_demo_key()).at(clock.now())}, expected=200)
+    assert "demo sign-in key" in page and "Ask your administrator to reset your sign-in codes" in page
+    assert client.get("/home", expected=302)
+    user = services.find_user_by_email("mash@example.org")
+    assert db.session.execute(db.select(AuditEvent).where(
+        AuditEvent.action == "mfa_demo_secret_refused", AuditEvent.object_id == user.id)).scalar_one()
+
+    refused = runner.invoke(args=["seed-demo"])
+    assert refused.exit_code != 0 and "production" in refused.output

@@ -4,10 +4,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Optional
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Optional
 
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
-from ..forms import GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput, limit
+from ..forms import (GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
+                     VersionField, limit)
 
 
 class UserForm(FlaskForm):
@@ -97,3 +98,10 @@ class ImportApplyForm(FlaskForm):
 
     content = HiddenField()
     submit = SubmitField("Apply these changes", widget=GovSubmitInput())
+
+
+class RoleDecisionForm(FlaskForm):
+    """A second administrator's decision on a change of role (prefixed per request: several on one page)."""
+    version = VersionField()
+    #: the button pressed (the template's two buttons share this name); no default
+    decision = StringField(validators=[AnyOf(["approve", "reject"], "Choose Approve or Reject")])

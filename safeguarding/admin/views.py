@@ -8,15 +8,15 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..auth import mfa, services
+from ..auth import duties, mfa, role_requests, services
 from ..auth.access import require
-from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, User
+from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, RoleRequest, User
 from ..extensions import db
 from ..pagination import paginate
-from ..service import RuleError, transaction
+from ..service import RuleError, StaleEdit, transaction
 from . import csv_import, imports
 from .forms import (AgencyForm, ConfirmForm, ImportApplyForm, ImportUploadForm, NewUserForm, PasswordResetForm,
-                    UserForm)
+                    RoleDecisionForm, UserForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -50,7 +50,7 @@ def _apply_rule_error(form, err: RuleError) -> None:
 @bp.route("/")
 @require("admin.manage")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", role_requests_waiting=role_requests.pending_count())
 
 
 @bp.route("/users")
@@ -96,9 +96,57 @@ def edit_user(user_id: int):
         except RuleError as err:
             _apply_rule_error(form, err)
         else:
-            flash(f"Changes to {user.name} saved", "success")
+            waiting = role_requests.pending_for(user)
+            if waiting is not None and (form.role.data, form.agency_id.data) == (waiting.to_role,
+                                                                                 waiting.to_agency_id):
+                flash(f"Changes to {user.name} saved. Making them {waiting.to_role_label.lower()} needs a second "
+                      "administrator: the change is waiting under Changes of role to approve", "success")
+            else:
+                flash(f"Changes to {user.name} saved", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user, waiting=role_requests.pending_for(user))
+
+
+@bp.route("/role-requests")
+@require("admin.manage")
+def role_requests_list():
+    rows = role_requests.listed()
+    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in rows if r.status == "pending"}
+    return render_template("admin/role_requests.html", requests=rows, forms=forms)
+
+
+@bp.route("/role-requests/<int:request_id>", methods=["POST"])
+@require("admin.manage")
+def decide_role_request(request_id: int):
+    """Approve or reject: by an administrator who neither asked for the change nor gains from it."""
+    role_request = _get_or_404(RoleRequest, request_id)
+    form = RoleDecisionForm(prefix=f"r{role_request.id}")
+    back = redirect(url_for("admin.role_requests_list"))
+    if not form.validate_on_submit():
+        flash("Choose Approve or Reject", "error")
+        return back
+    name = role_request.user.name
+    if role_request.status != "pending":  # a second click, or another administrator got there first
+        flash(f"The change of role for {name} was already {role_request.status}", "info")
+        return back
+    problem = duties.decision_problem(decider_id=current_user.id, decider_role=current_user.role,
+                                      requested_by_id=role_request.requested_by_id, user_id=role_request.user_id)
+    if problem:
+        with transaction():
+            audit.record("authz_fail", "role_request", role_request.id, user=current_user, detail=problem)
+        flash(problem, "error")
+        return back
+    decide = role_requests.approve if form.decision.data == "approve" else role_requests.reject
+    try:
+        with transaction():
+            decide(role_request, actor=current_user, expected_version=form.version.data)
+    except StaleEdit:
+        flash("The request changed after you opened this page: check it and decide again", "error")
+    except RuleError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"Change of role for {name} {role_request.status}", "success")
+    return back
 
 
 @bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])

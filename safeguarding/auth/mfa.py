@@ -26,6 +26,9 @@ PENDING_KEY, PENDING_AT, NEXT_KEY = "mfa_user", "mfa_at", "mfa_next"
 PENDING_FOR = timedelta(minutes=5)
 RECOVERY_CODES = 10
 ISSUER = "Strategy Discussion Coordinator"
+#: The one authenticator key every demo user holds, printed in the README so that a phone can be set up for the
+#: demo (and `make code` still works). Production configuration refuses any account that holds it.
+DEMO_SECRET = "DEMOSDCDEMOSDCDEMOSDCDEMOSDCDEMO"
 
 
 def required() -> bool:
@@ -151,8 +154,20 @@ def reset(user: User, *, actor) -> None:
     db.session.flush()
 
 
+def demo_secret_allowed() -> bool:
+    return bool(current_app.config.get("DEMO_TOTP_SECRET_ALLOWED", False))
+
+
+def holds_refused_demo_secret(user: User) -> bool:
+    """True when this account's codes come from the published demo key and this is not a demo: no code (and no
+    recovery code) may then sign it in; an administrator resets its codes."""
+    return user.mfa_secret == DEMO_SECRET and not demo_secret_allowed()
+
+
 def enrol_for_demo(user: User) -> None:
-    """Demo users start enrolled (`flask mfa-code EMAIL` prints their current code), so the demo can be tried
-    without a phone; real users enrol on first sign-in."""
-    user.mfa_secret = user.mfa_secret or pyotp.random_base32()
+    """Demo users start enrolled with the README's demo key (a phone can add it; `flask mfa-code EMAIL` prints the
+    current code), so the demo can be tried with or without a phone; real users enrol on first sign-in."""
+    if not demo_secret_allowed():
+        raise RuntimeError("the demo authenticator key is refused in this configuration")
+    user.mfa_secret = DEMO_SECRET
     user.mfa_enrolled_at = user.mfa_enrolled_at or now()

@@ -179,3 +179,45 @@ class RecoveryCode(db.Model):
     #: SHA-256 of the code: the codes are long and random, so a slow hash adds nothing
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+ROLE_REQUEST_STATUSES = ("pending", "approved", "rejected")
+
+
+class RoleRequest(db.Model):
+    """A change that would give an administrator's account (the requester's own, or another administrator's) a
+    case role. Nothing changes until a second administrator approves it: one administrator alone can never open a
+    child's record (separation of duties). Decided requests are kept, so the trail shows both people."""
+
+    __tablename__ = "role_request"
+    __table_args__ = (
+        one_of("status", ROLE_REQUEST_STATUSES),
+        one_of("to_role", Role, name="to_role_allowed"),
+        Index("ix_role_request_user_status", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: what the account was when asked: approval applies only to the account as the requester saw it
+    from_role: Mapped[str] = mapped_column(String(20))
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    to_role: Mapped[str] = mapped_column(String(20))
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
+    from_agency: Mapped[Agency] = relationship(foreign_keys=[from_agency_id])
+    to_agency: Mapped[Agency] = relationship(foreign_keys=[to_agency_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def to_role_label(self) -> str:
+        return ROLE_LABELS[Role(self.to_role)].split(" (")[0]

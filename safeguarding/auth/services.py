@@ -14,7 +14,7 @@ from .. import audit
 from ..clock import now
 from ..extensions import db
 from ..service import RuleError
-from . import passwords, sessions
+from . import duties, passwords, role_requests, sessions
 from .models import Agency, Role, User
 
 log = logging.getLogger("safeguarding.auth")
@@ -174,12 +174,17 @@ def create_user_awaiting_password(data: dict, *, actor=None, how: str = "import"
     return user
 
 
-def update_user(user: User, data: dict, *, actor=None) -> dict:
+def update_user(user: User, data: dict, *, actor=None, approved: bool = False) -> dict:
+    """Apply an administrator's edit. A case role for an administrator's account is not applied: it becomes a
+    request that a second administrator decides (`role_requests`, `duties`); `approved` is that decision."""
     _check_user_rules(data, user)
-    if actor is not None and actor.id == user.id and (data.get("role", user.role) != user.role
-                                                      or data.get("agency_id", user.agency_id) != user.agency_id):
-        # An administrator who could make themselves a manager could open any child's record: another
-        # administrator must make that change, and the audit trail shows who.
+    new_role = data.get("role", user.role)
+    if actor is not None and not approved and duties.needs_second_administrator(user.role, new_role):
+        role_requests.request_change(user, new_role, data.get("agency_id", user.agency_id), actor=actor)
+        data = {k: v for k, v in data.items() if k not in ("role", "agency_id")}
+    if actor is not None and actor.id == user.id and not approved and (
+            data.get("role", user.role) != user.role or data.get("agency_id", user.agency_id) != user.agency_id):
+        # Their own agency or (administrator) role: another administrator makes that change, and the trail shows who.
         raise RuleError("You cannot change your own role or agency: ask another administrator", "role")
     if actor is not None and actor.id == user.id and data.get("is_active_user", True) is False:
         raise RuleError("You cannot deactivate your own account", "is_active_user")

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from .. import input_guard
+from .. import audit, input_guard
 from ..extensions import limiter
 from ..service import RuleError, transaction
 from . import mfa, services
@@ -76,9 +76,13 @@ def code():
     form = CodeForm()
     if form.validate_on_submit():
         typed = form.code.data.strip()
+        refused_demo = mfa.holds_refused_demo_secret(user)
         with transaction():
             if services.locked(user):
                 accepted, method = False, ""
+            elif refused_demo:
+                accepted, method = False, ""
+                audit.record("mfa_demo_secret_refused", "user", user.id, user=user)
             elif mfa.check_code(user, typed):
                 accepted, method = True, "authenticator code"
             elif mfa.use_recovery_code(user, typed):
@@ -88,6 +92,10 @@ def code():
                 services.second_factor_failed(user, "wrong sign-in code")
         if accepted:
             return _finish(user, method)
+        if refused_demo:
+            form.code.errors.append("This account still has the demo sign-in key, which this service does not "
+                                    "accept. Ask your administrator to reset your sign-in codes")
+            return render_template("auth/code.html", form=form)
         form.code.errors.append("Enter the code your authenticator app shows now, or an unused recovery code")
     return render_template("auth/code.html", form=form)
 
