@@ -161,7 +161,7 @@ def test_every_row_error_is_shown_with_its_row_and_column_and_nothing_can_be_app
         "Ivy,ivy@example.org,Testshire Police,mash,,ivy@example.org,",        # 7: her own manager
         "Jo,fay@example.org,Testshire Police,mash,,,",                        # 8: same email as row 4
         "Kit,kit@example.org,Testshire Police,mash,,,perhaps",                # 9: active neither yes nor no
-        f"Admin,{admin.email},Testshire Police,manager,,,",                   # 10: own role and agency
+        f"Admin,{admin.email},Testshire Police,manager,,,",                   # 10: an administrator made a manager
         f"Admin,{admin.email},{admin.agency.name},admin,,,no",                # 11: own account deactivated
         "Lee,lee@example.org,Testshire Police,mash,,gone@example.org,")       # 12: manager deactivated
     make_user(Role.MANAGER, "police", email="gone@example.org", name="Gone Away", active=False)
@@ -177,7 +177,8 @@ def test_every_row_error_is_shown_with_its_row_and_column_and_nothing_can_be_app
                      "their own line manager",
                      "Row 8, column email: email is the same as in row 4: each row must be a different person",
                      "Row 9, column active: active must be yes or no",
-                     "Row 10, column role: You cannot change your own role or agency: ask another administrator",
+                     "Row 10, column role: An administrator's account gets a case role only with a second "
+                     "administrator's approval: change it on the user's page",
                      "Row 11, column email: email is the same as in row 10",
                      "Row 12, column line_manager_email: This line manager's account is deactivated"):
         assert expected in page, expected

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from .. import audit
-from ..auth import services
+from ..auth import duties, services
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, User
 from ..extensions import db
 from ..service import RuleError
@@ -239,6 +239,11 @@ def _create_user(result: RowResult, data: dict, actor, users: dict[str, User]) -
 
 
 def _update_user(result: RowResult, user: User, data: dict, actor) -> None:
+    if duties.needs_second_administrator(user.role, data.get("role", user.role)):
+        # On the user's page this becomes a request for a second administrator; a file applied in one go has no
+        # such step, so the row is refused rather than half-applied.
+        raise RuleError("An administrator's account gets a case role only with a second administrator's approval: "
+                        "change it on the user's page", "role")
     changes = services.update_user(user, data, actor=actor)
     columns = [USER_FIELD_COLUMNS.get(name, name) for name in changes]
     if result.status == NEW:
