@@ -41,6 +41,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 def _connect_features() -> None:
     """Features register with the core (how they link people to children) and subscribe to each other's events
     (minutes circulated -> notices to attendees); the core itself imports no feature."""
+    from .api import framework as api_framework
     from .children.timeline import register_timeline
     from .deadlines import register_provider
     from .differences import access as differences_access
@@ -65,6 +66,7 @@ def _connect_features() -> None:
         register_timeline(entries)
     hooks.connect()
     register_source(reminders_outbox.deliveries)
+    api_framework.register()
 
 
 def _configure_logging(app: Flask) -> None:

@@ -315,3 +315,12 @@ def test_the_openapi_document_describes_every_operation_and_the_page_shows_it(cl
     page = client.get("/api/v1/docs")
     assert "POST /missing-episodes/{episode_id}/found" in page.text
     assert "pers_common_child_id" in page.text
+
+
+def test_errors_before_any_api_view_are_problem_details_too(police_api):
+    for path, status in (("/no-such-thing", 404), ("/children?cursor=%01", 400), ("/children/99999999999", 404)):
+        answer = police_api.get(path)
+        assert answer.status_code == status, path
+        assert answer.mimetype == "application/problem+json" and answer.json["status"] == status
+    wrong_method = police_api.open("/children/1", "DELETE", headers=police_api.headers())
+    assert wrong_method.status_code == 405 and wrong_method.mimetype == "application/problem+json"

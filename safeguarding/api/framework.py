@@ -75,6 +75,18 @@ def problem_response(err: Problem):
     return response
 
 
+def _machine_answer(status: int, title: str, body: str):
+    return problem_response(Problem(status, f"{title}. {body}"))
+
+
+def register() -> None:
+    """Errors met before an API view runs (an unknown path, a refused character, a body too large, a method the
+    path does not take) answer with problem details too, not the error page for people."""
+    from ..errors import register_machine_answer
+
+    register_machine_answer(bp.url_prefix + "/", _machine_answer)
+
+
 @bp.errorhandler(Problem)
 def _problem(err: Problem):
     return problem_response(err)
