@@ -324,3 +324,24 @@ def test_errors_before_any_api_view_are_problem_details_too(police_api):
         assert answer.mimetype == "application/problem+json" and answer.json["status"] == status
     wrong_method = police_api.open("/children/1", "DELETE", headers=police_api.headers())
     assert wrong_method.status_code == 405 and wrong_method.mimetype == "application/problem+json"
+
+
+def test_a_referral_opens_a_draft_discussion_with_the_referrers_words_exactly_as_sent(app, admin, agencies,
+                                                                                      signed_in):
+    _, token = make_client(admin, agencies["health"], scopes=["referrals:write", "discussions:read"])
+    api = Api(app.test_client(), token)
+    child = make_child(agency=agencies["health"])
+    words = "  Amy said: 'he hit me with the belt'.\n\tBruises on both arms, seen at 09:10.\n"
+    sent = api.post("/referrals", {"child_ids": [child.id], "referral_source": "School nurse",
+                                   "referral_received_on": "2026-11-30", "referrer_words": words})
+    assert sent.status_code == 201, sent.json
+    assert sent.json["status"] == "draft" and sent.json["referrer_words"] == words
+    assert sent.json["child_ids"] == [child.id]
+    mash, _ = signed_in(Role.MASH, "csc")
+    drafts = mash.get("/discussions/?view=drafts")
+    assert f'/discussions/{sent.json["id"]}' in drafts.html
+    assert "Amy said: 'he hit me with the belt'." in mash.get(f'/discussions/{sent.json["id"]}')
+    hidden = make_child("Other", agency=agencies["police"])
+    refused = api.post("/referrals", {"child_ids": [hidden.id], "referral_source": "School nurse",
+                                      "referral_received_on": "2026-11-30", "referrer_words": words})
+    assert refused.status_code == 422 and refused.json["field"] == "child_ids"

@@ -197,7 +197,8 @@ def record_found(episode_id: int, body: s.FoundIn, if_match: int | None):
 
 def _discussion_out(sd: StrategyDiscussion) -> s.DiscussionOut:
     return s.DiscussionOut(
-        id=sd.id, kind=sd.kind, status=sd.status, urgency=sd.urgency, scheduled_at=sd.scheduled_at,
+        id=sd.id, kind=sd.kind, status=sd.status, urgency=sd.urgency, referral_source=sd.referral_source,
+        referral_received_on=sd.referral_received_on, referrer_words=sd.referrer_words, scheduled_at=sd.scheduled_at,
         decided_at=sd.decided_at, child_ids=[link.child_id for link in sd.children],
         decisions=[s.DecisionOut(id=d.id, child_id=d.child_id, outcome=d.outcome, rationale=d.rationale,
                                  starts_enquiry=d.starts_enquiry, enquiry_started_on=d.enquiry_started_on,
@@ -230,6 +231,23 @@ def list_discussions(query: s.ListQuery):
            summary="A strategy discussion with its decisions", etag=True)
 def get_discussion(discussion_id: int):
     return show("strategy_discussion", discussion_id)
+
+
+@operation("POST", "/referrals", resource="referrals", access="write", body=s.ReferralIn, response=s.DiscussionOut,
+           status=201, summary="Send a referral in: a draft strategy discussion for MASH to convene")
+def send_referral(body: s.ReferralIn, if_match=None):
+    """The draft is listed for MASH under "Drafts to convene", with the referrer's words exactly as sent."""
+    ids = list(dict.fromkeys(body.child_ids))
+    visible = set(db.session.execute(select(Child.id).where(Child.id.in_(ids), child_scope(current_user))).scalars())
+    if visible != set(ids):
+        raise RuleError("No child this client may see has one of these ids: add or match the children first",
+                        "child_ids")
+    sd = discussions.create_draft_discussion(
+        ids, body.reason or f"Referral from {body.referral_source}", actor=current_user,
+        linked_note=f"Referral sent in by {api_client().name}",
+        referral={"referral_source": body.referral_source, "referral_received_on": body.referral_received_on,
+                  "referrer_words": body.referrer_words})
+    return Outcome(201, "strategy_discussion", sd.id)
 
 
 # --- Agreed actions ---------------------------------------------------------------------------------------------

@@ -208,6 +208,9 @@ class DiscussionOut(BaseModel):
     id: int
     kind: str
     status: str
+    referral_source: str
+    referral_received_on: date | None
+    referrer_words: str = Field(description="The referrer's concern exactly as given; never changed")
     urgency: str
     scheduled_at: datetime | None
     decided_at: datetime | None
@@ -220,6 +223,19 @@ class DiscussionOut(BaseModel):
 class DiscussionPage(BaseModel):
     items: list[DiscussionOut]
     next_cursor: str | None
+
+
+class ReferralIn(Strict):
+    """A referral from another agency's system: opens a draft strategy discussion for MASH to convene."""
+
+    child_ids: list[Id] = Field(min_length=1, max_length=10, description="Children this client may see (add or "
+                                                                          "match them first)")
+    referral_source: text(200, required=True)
+    referral_received_on: Day
+    reason: text(2000) = ""
+    #: not stripped or changed in any way: kept as the referrer gave it
+    referrer_words: Annotated[str, StringConstraints(min_length=1, max_length=50_000, pattern=PLAIN_TEXT)] = Field(
+        description="The referrer's concern in their own words: kept exactly as sent, never changed")
 
 
 class ActionOut(BaseModel):
