@@ -11,6 +11,7 @@ from ..clock import london_today
 from ..extensions import db
 from ..forms import GovCheckboxesInput, GovDateField, GovSelect, GovSubmitInput, GovTextInput, limit
 from .scopes import all_scopes
+from .webhooks import EVENT_KINDS
 
 
 class ClientForm(FlaskForm):
@@ -51,4 +52,17 @@ class ClientForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    submit = SubmitField("Revoke the token", widget=GovSubmitInput())
+    revoke = SubmitField("Revoke the token", widget=GovSubmitInput())
+
+
+class SubscriptionForm(FlaskForm):
+    url = StringField("Address to send events to", widget=GovTextInput(),
+                      description="The receiving system's HTTPS address",
+                      validators=[DataRequired("Enter the address to send events to"), limit("Address", 500)])
+    kinds = SelectMultipleField("Events", choices=list(EVENT_KINDS.items()), widget=GovCheckboxesInput(),
+                                validators=[DataRequired("Select which events to send")])
+    add_webhook = SubmitField("Add webhook and show its signing secret", widget=GovSubmitInput())
+
+
+class SendAgainForm(FlaskForm):
+    send_again = SubmitField("Send again", widget=GovSubmitInput())

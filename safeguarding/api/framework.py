@@ -83,8 +83,13 @@ def register() -> None:
     """Errors met before an API view runs (an unknown path, a refused character, a body too large, a method the
     path does not take) answer with problem details too, not the error page for people."""
     from ..errors import register_machine_answer
+    from ..reminders import delivery
+    from . import webhooks
 
     register_machine_answer(bp.url_prefix + "/", _machine_answer)
+    webhooks.listen()
+    if webhooks.deliver not in delivery.OTHER_OUTBOXES:
+        delivery.OTHER_OUTBOXES.append(webhooks.deliver)
 
 
 @bp.errorhandler(Problem)

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Agency, User
 from ..clock import now
 from ..extensions import db
-from ..types import UTCDateTime
+from ..types import UTCDateTime, one_of
+
+#: a webhook delivery: waiting or being retried, received, given up after 72 hours, or not sent because the client
+#: may not see the record (or its token no longer works)
+DELIVERY_STATES = ("pending", "sent", "failed", "withheld")
 
 
 class ApiClient(db.Model):
@@ -61,3 +65,66 @@ class ApiIdempotencyKey(db.Model):
     result_kind: Mapped[str] = mapped_column(String(40), default="")
     result_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+class WebhookSubscription(db.Model):
+    """Where a client wants to be told of events, and which. Payloads hold ids and kinds only: the subscriber
+    fetches what it may see with its token."""
+
+    __tablename__ = "api_webhook_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_client.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    #: event kinds (webhooks.EVENT_KINDS)
+    kinds: Mapped[list] = mapped_column(JSON, default=list)
+    #: the HMAC-SHA256 key both sides hold: kept (not hashed), since every delivery is signed with it
+    secret: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    client: Mapped[ApiClient] = relationship()
+
+
+class WebhookEvent(db.Model):
+    """Something that happened, written in the same transaction as the change (or by the overdue scan)."""
+
+    __tablename__ = "api_webhook_event"
+    __table_args__ = (Index("ix_api_webhook_event_pending", "fanned_out", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: unique: an event is written once however often its cause is seen (an overdue action: once per due time)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    #: copied to each subscription's deliveries
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebhookDelivery(db.Model):
+    """One event to one subscription: tried with back-off until the receiver answers 2xx, logged for admins."""
+
+    __tablename__ = "api_webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_api_webhook_delivery_once"),
+        Index("ix_api_webhook_delivery_due", "state", "next_attempt_at"),
+        one_of("state", DELIVERY_STATES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("api_webhook_subscription.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("api_webhook_event.id"))
+    #: pending, sent, failed, or withheld (the client may not see the object)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    subscription: Mapped[WebhookSubscription] = relationship()
+    event: Mapped[WebhookEvent] = relationship()

@@ -2,8 +2,6 @@
 administrators' pages for API clients."""
 from __future__ import annotations
 
-from datetime import time
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -13,9 +11,10 @@ from ..extensions import db
 from ..service import RuleError, transaction
 from . import openapi
 from . import services as client_services
-from .forms import ClientForm, RevokeForm
+from . import webhooks
+from .forms import ClientForm, RevokeForm, SendAgainForm, SubscriptionForm
 from .framework import bp as api_bp
-from .models import ApiClient
+from .models import ApiClient, WebhookDelivery
 
 admin_bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients")
 
@@ -75,4 +74,46 @@ def show(client_id: int):
             client_services.revoke(client, actor=current_user)
         flash(f"{client.name} can no longer use the API", "success")
         return redirect(url_for("api_clients.show", client_id=client.id))
-    return render_template("api/client.html", client=client, form=form, at=now(), midnight=time(0, 0))
+    return _client_page(client, form)
+
+
+def _client_page(client: ApiClient, form=None, subscription_form=None, secret: str | None = None):
+    subscriptions = db.session.execute(db.select(webhooks.WebhookSubscription).where(
+        webhooks.WebhookSubscription.client_id == client.id).order_by(webhooks.WebhookSubscription.id)).scalars()
+    return render_template("api/client.html", client=client, form=form or RevokeForm(), at=now(),
+                           subscription_form=subscription_form or SubscriptionForm(), secret=secret,
+                           subscriptions=list(subscriptions), deliveries=webhooks.deliveries_of(client),
+                           kinds=webhooks.EVENT_KINDS, send_again_form=SendAgainForm())
+
+
+@admin_bp.route("/<int:client_id>/webhooks", methods=["POST"])
+@require("admin.manage")
+def subscribe(client_id: int):
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        abort(404)
+    form = SubscriptionForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                sub = webhooks.subscribe(client, form.url.data.strip(), form.kinds.data, actor=current_user)
+                secret = sub.secret
+        except RuleError as err:
+            getattr(form, err.field or "url").errors.append(err.message)
+        else:
+            # the signing secret is shown here once, for the receiver's administrator to set up
+            return _client_page(client, secret=secret)
+    return _client_page(client, subscription_form=form)
+
+
+@admin_bp.route("/deliveries/<int:delivery_id>/send-again", methods=["POST"])
+@require("admin.manage")
+def send_again(delivery_id: int):
+    row = db.session.get(WebhookDelivery, delivery_id)
+    if row is None:
+        abort(404)
+    if SendAgainForm().validate_on_submit():
+        with transaction():
+            webhooks.send_again(row, actor=current_user)
+        flash("The event will be sent again within a minute", "success")
+    return redirect(url_for("api_clients.show", client_id=row.subscription.client_id) + "#deliveries")
