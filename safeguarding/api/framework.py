@@ -181,10 +181,10 @@ def operation(method: str, path: str, *, resource: str, access: str, summary: st
 def _view(op: Operation):
     @wraps(op.handler)
     def view(**path_args):
+        client = authenticate()
         for name, value in path_args.items():
             if not 1 <= value <= MAX_ID:
                 raise Problem(404, "Not found", name)
-        client = authenticate()
         if not scope_rules.allows(client.scopes, op.resource, op.access):
             raise Problem(403, f"This client may not {op.access} {op.resource}; ask the administrator to add "
                                f"the {scope_rules.scope_name(op.resource, op.access)} scope")
