@@ -41,6 +41,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 def _connect_features() -> None:
     """Features register with the core (how they link people to children) and subscribe to each other's events
     (minutes circulated -> notices to attendees); the core itself imports no feature."""
+    from .api import framework as api_framework
     from .children.timeline import register_timeline
     from .deadlines import register_provider
     from .differences import access as differences_access
@@ -65,6 +66,7 @@ def _connect_features() -> None:
         register_timeline(entries)
     hooks.connect()
     register_source(reminders_outbox.deliveries)
+    api_framework.register()
 
 
 def _configure_logging(app: Flask) -> None:
@@ -109,6 +111,7 @@ def _register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every feature's models so metadata (and migrations) see all tables."""
+    from .api import models as _api  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
     from .children import models as _children  # noqa: F401
@@ -122,6 +125,9 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .api import resources as _api_resources  # noqa: F401  # declares the /api/v1 operations on its blueprint
+    from .api.views import admin_bp as api_clients_bp
+    from .api.views import api_bp
     from .audit.views import bp as audit_bp
     from .census.views import bp as census_bp
     from .auth.views import bp as auth_bp
@@ -136,8 +142,12 @@ def _register_blueprints(app: Flask) -> None:
     from .retention.views import bp as retention_bp
 
     for bp in (main_bp, auth_bp, admin_bp, audit_bp, children_bp, discussions_bp, dashboard_bp, reminders_bp,
-               missing_bp, differences_bp, reports_bp, retention_bp, census_bp):
+               missing_bp, differences_bp, reports_bp, retention_bp, census_bp, api_bp, api_clients_bp):
         app.register_blueprint(bp)
+    from .extensions import csrf
+
+    # Only the token-authenticated API: it reads no cookie and no session, so there is no request to forge
+    csrf.exempt(api_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+from typing import Callable
+
+from flask import has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -28,9 +30,21 @@ MESSAGES = {
 }
 
 
+#: path prefix -> function(status, title, body) -> response: the parts of the service that answer machines, not
+#: people (the integration API answers with problem details), registered by the feature at start-up
+MACHINE_ANSWERS: dict[str, Callable] = {}
+
+
+def register_machine_answer(prefix: str, answer: Callable) -> None:
+    MACHINE_ANSWERS[prefix] = answer
+
+
 def page(status: int, title: str | None = None, body: str | None = None):
     """The error page for `status`, with its own title and body when the default would not say enough."""
     default_title, default_body = MESSAGES.get(status, MESSAGES[500])
+    for prefix, answer in MACHINE_ANSWERS.items():
+        if has_request_context() and request.path.startswith(prefix):
+            return answer(status, title or default_title, body or default_body)
     return render_template("errors/error.html", status=status, title=title or default_title,
                            body=body or default_body), status
 

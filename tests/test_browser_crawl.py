@@ -21,7 +21,7 @@ DEMO = "lantern-violet-orchard"
 #: forms; the administrator the admin pages. A social worker's pages are the same kinds as these.
 ROLES = ["mash@example.org", "csc.manager@example.org", "police@example.org", "admin@example.org"]
 #: links not to follow: leaving, downloading, or a page that acts when opened
-SKIP = re.compile(r"/sign-out|\.csv|\.xml|/export|/static/|/healthz|mailto:|#")
+SKIP = re.compile(r"/sign-out|\.csv|\.xml|\.json|/export|/static/|/healthz|mailto:|#")
 HARMLESS_FORMS = re.compile(r"(?i)^(yes|confirm|sign out|acknowledge|mark all|cancel|remove|deactivate|reactivate|"
                             r"reset|delete|extend|end|close|search|find|filter|show|apply|update)")
 

@@ -67,14 +67,16 @@ def record(action: str, object_type: str | None = None, object_id: int | None = 
     return event
 
 
-def record_view(object_type: str, object_id: int, child_ids: Iterable[int] = ()) -> None:
+def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int] = (), *,
+                detail: str | None = None) -> None:
     """A view of case data: recorded and committed at once, since a GET changes nothing else. `child_ids`: the
-    children the page showed when its object is not a child (so they appear under "who has looked").
+    children the page showed when its object is not a child (so they appear under "who has looked"); `detail`: how
+    it was seen, when not on a page (an API client's call).
 
     The commit keeps what the page has already loaded: expiring it would make the template load every row again,
     one query per related object, and undo the view's eager loading. Nothing else changed in this transaction, so
     the loaded rows are still what the page should show."""
-    event = record("view", object_type, object_id)
+    event = record("view", object_type, object_id, detail=detail)
     children = sorted({int(c) for c in child_ids if c})
     if children:
         db.session.flush()

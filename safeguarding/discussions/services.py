@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..auth.models import Agency, User
 from ..children.models import Child
-from ..clock import now
+from ..clock import london_today, now
 from ..extensions import db
 from ..service import RuleError, StaleEdit, expect_version
 from . import dates, thresholds
@@ -113,22 +113,31 @@ def _load_children(child_ids: Iterable[int]) -> list[Child]:
     return sorted(children, key=lambda c: ids.index(c.id))
 
 
-def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor,
-                            linked_note: str = "") -> StrategyDiscussion:
+def create_draft_discussion(child_ids: Iterable[int], reason: str, *, actor, linked_note: str = "",
+                            referral: dict | None = None) -> StrategyDiscussion:
     """Open a draft discussion pre-filled for these children, for MASH to convene.
 
     Other features call this when their rules prompt a discussion (3 missing episodes in 30 days, police
     protection, a child arrested). The draft has no date or chair yet; it is listed under "Drafts to convene".
+    `referral` (a referral sent in by another agency's system): referral_source, referral_received_on and
+    referrer_words, the referrer's words kept exactly as sent.
     """
     children = _load_children(child_ids)
+    referral = referral or {}
+    if referral.get("referral_received_on") and referral["referral_received_on"] > london_today():
+        raise RuleError("Date the referral was received must be today or in the past", "referral_received_on")
     sd = StrategyDiscussion(status="draft", reason=reason.strip(), linked_note=(linked_note or "").strip()[:500],
-                            created_by_id=getattr(actor, "id", None), convene_decided_at=now())
+                            created_by_id=getattr(actor, "id", None), convene_decided_at=now(),
+                            referral_source=referral.get("referral_source", ""),
+                            referral_received_on=referral.get("referral_received_on"),
+                            referrer_words=referral.get("referrer_words", ""))
     sd.children = [DiscussionChild(child=c) for c in children]
     db.session.add(sd)
     db.session.flush()
+    extra = {"referral_source": {"changed": True}, "referrer_words": {"changed": True}} if referral else {}
     audit.record("create", "strategy_discussion", sd.id, user=actor,
                  changes={"status": {"to": "draft"}, "child_ids": {"to": [c.id for c in children]},
-                          "reason": {"changed": True}})
+                          "reason": {"changed": True}, **extra})
     db.session.flush()
     log.info("discussion draft created id=%s children=%s", sd.id, len(children))
     return sd

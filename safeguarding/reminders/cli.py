@@ -42,6 +42,8 @@ def run_job(app, name: str) -> None:
                 outcome = sweep.sweep(clock.now()).line()
             elif name == "deliver":
                 outcome = delivery.deliver(clock.now()).line()
+                for other in delivery.OTHER_OUTBOXES:
+                    outcome += "; " + other(clock.now())
             elif name == "audit_seal":
                 from ..audit import chain
 

@@ -44,6 +44,9 @@ GIVE_UP_AFTER = timedelta(hours=72)
 #: how long a pass may hold rows before another pass may take them
 LEASE = timedelta(minutes=15)
 BATCH = 500
+#: other outboxes that the scheduler's delivery job also drains (the integration API's webhooks), each a function
+#: (now) -> a line for the log; registered by their feature at start-up
+OTHER_OUTBOXES: list = []
 
 
 class PermanentError(Exception):
