@@ -1,5 +1,5 @@
-"""Every page each kind of user can reach, and each form's error state, passes axe-core (WCAG 2.2 AA) and reflows
-at 320 px (WCAG 1.4.10: the page never scrolls sideways).
+"""Every page each kind of user can reach, and each form's error state, passes axe-core (WCAG 2.2 AA), shows the
+GOV.UK focus style on every control (WCAG 2.4.7), and reflows at 320 px (WCAG 1.4.10: it never scrolls sideways).
 
 A crawler signs in as each role of the demo partnership, follows the links it is shown, and checks one page of each
 kind for that role (the same path with other ids counts once), then submits each form on it empty and checks the error
@@ -16,6 +16,7 @@ import pytest
 from safeguarding.demo import seed
 
 from .browser import axe_violations
+from .keyboard import focus_problems
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
@@ -52,9 +53,12 @@ def _sign_in(page, email):
 
 
 def _check(page, where: str, problems: list[str]) -> None:
-    """axe-core at desktop width, then the reflow at 320 px (where tables scroll in their own region)."""
+    """axe-core and a visible focus on every control at desktop width, then the reflow at 320 px (where tables
+    scroll in their own region)."""
     for violation in axe_violations(page):
         problems.append(f"{where}: {violation}")
+    for unmarked in focus_problems(page):
+        problems.append(f"{where}: {unmarked}")
     page.set_viewport_size(PHONE)
     sideways = page.evaluate(SIDEWAYS)
     if sideways is not None:
