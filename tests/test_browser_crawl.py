@@ -1,5 +1,6 @@
 """Every page each kind of user can reach, and each form's error state, passes axe-core (WCAG 2.2 AA), shows the
-GOV.UK focus style on every control (WCAG 2.4.7), and reflows at 320 px (WCAG 1.4.10: it never scrolls sideways).
+GOV.UK focus style on every control (WCAG 2.4.7), reflows at 320 px (WCAG 1.4.10: it never scrolls sideways), and
+keeps its status tags to a word or two (the detail sits beside the tag).
 
 A crawler signs in as each role of the demo partnership, follows the links it is shown, and checks one page of each
 kind for that role (the same path with other ids counts once), then submits each form on it empty and checks the error
@@ -59,6 +60,9 @@ def _check(page, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: {violation}")
     for unmarked in focus_problems(page):
         problems.append(f"{where}: {unmarked}")
+    for tag in page.eval_on_selector_all(".govuk-tag", "els => els.map(e => e.textContent.trim())"):
+        if len(tag.split()) > 3:
+            problems.append(f"{where}: the tag '{tag}' says more than a state (put the detail beside it)")
     page.set_viewport_size(PHONE)
     sideways = page.evaluate(SIDEWAYS)
     if sideways is not None:
