@@ -109,6 +109,12 @@ def deadline_state(due: datetime, at: datetime | None = None) -> str:
     return "Due soon" if due - at <= DUE_SOON else "Not due yet"
 
 
+def deadline_detail(due: datetime, at: datetime | None = None) -> str:
+    """What is said beside the tag, so that they read "Overdue by 2 days 3 hours", or "Due soon", "due in 5 hours"."""
+    at = at or now()
+    return f"by {duration_words((at - due).total_seconds())}" if due <= at else time_left(due, at)
+
+
 def verbatim(text) -> Markup:
     """Someone's words with their line breaks, escaped. Breaks become <br>, not `white-space: pre-wrap`: the GOV.UK
     macros indent what they are given, which pre-wrap would show as a blank first line and indented lines."""
@@ -122,6 +128,7 @@ def register(app) -> None:
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["deadline_state"] = deadline_state
+    app.jinja_env.filters["deadline_detail"] = deadline_detail
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     from .children.nhs import formatted as nhs_formatted
 
