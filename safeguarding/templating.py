@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .auth.access import can
+from .auth.sessions import seconds_left
 from .clock import london_today, now, to_london
 from .security import csp_nonce
 
@@ -144,5 +145,6 @@ def register(app) -> None:
             "cspNonce": csp_nonce(),
             "navigation": g.navigation,
             "partnership_name": app.config.get("PARTNERSHIP_NAME"),
+            "session_left": seconds_left(),
             "today": london_today(),
         }
