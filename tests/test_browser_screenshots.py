@@ -1,5 +1,5 @@
 """The README's screenshots, taken by the test run: My work, a strategy discussion and the reports page on a phone
-(320 px), a tablet (768 px) and a laptop (1280 px), as a MASH social worker sees them.
+(320 px), a tablet (768 px) and a laptop (1280 px), as the MASH team manager sees them.
 
 The clock is pinned, so the same pages give the same pictures: a file in docs/screenshots/ is rewritten only when
 what it shows has changed (commit it with the change that moved it)."""
