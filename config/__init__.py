@@ -88,6 +88,8 @@ class BaseConfig:
         self.MISSING_REPEAT_THRESHOLD = _int("MISSING_REPEAT_THRESHOLD", 3)
         self.MISSING_REPEAT_WINDOW_DAYS = _int("MISSING_REPEAT_WINDOW_DAYS", 30)
         self.PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding partnership")
+        #: where people report accessibility problems or ask for another format (the accessibility statement)
+        self.ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "")
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # Email: real SMTP; nothing is sent unless SMTP_HOST is set.
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "")

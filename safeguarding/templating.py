@@ -1,7 +1,7 @@
 """Template globals and filters: London time on screen, the navigation, the CSP nonce."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from typing import Callable
 
@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .auth.access import can
+from .auth.sessions import seconds_left
 from .clock import london_today, now, to_london
 from .security import csp_nonce
 
@@ -97,6 +98,24 @@ def _navigation() -> list[dict]:
     return result
 
 
+#: a deadline this close is "due soon": the horizon of My work
+DUE_SOON = timedelta(days=7)
+
+
+def deadline_state(due: datetime, at: datetime | None = None) -> str:
+    """The short state a deadline's tag shows; the time left is said beside it, never inside the tag."""
+    at = at or now()
+    if due <= at:
+        return "Overdue"
+    return "Due soon" if due - at <= DUE_SOON else "Not due yet"
+
+
+def deadline_detail(due: datetime, at: datetime | None = None) -> str:
+    """What is said beside the tag, so that they read "Overdue by 2 days 3 hours", or "Due soon", "due in 5 hours"."""
+    at = at or now()
+    return f"by {duration_words((at - due).total_seconds())}" if due <= at else time_left(due, at)
+
+
 def verbatim(text) -> Markup:
     """Someone's words with their line breaks, escaped. Breaks become <br>, not `white-space: pre-wrap`: the GOV.UK
     macros indent what they are given, which pre-wrap would show as a blank first line and indented lines."""
@@ -109,6 +128,8 @@ def register(app) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.filters["deadline_state"] = deadline_state
+    app.jinja_env.filters["deadline_detail"] = deadline_detail
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     from .children.nhs import formatted as nhs_formatted
 
@@ -124,5 +145,6 @@ def register(app) -> None:
             "cspNonce": csp_nonce(),
             "navigation": g.navigation,
             "partnership_name": app.config.get("PARTNERSHIP_NAME"),
+            "session_left": seconds_left(),
             "today": london_today(),
         }

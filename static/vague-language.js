@@ -7,11 +7,15 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 fields.forEach((field) => {
   const phrases = field.dataset.vaguePhrases.split('|').filter(Boolean)
   const patterns = phrases.map((p) => new RegExp('(^|[^\\w])(' + p.split(/\s+/).map(escape).join('\\s+') + ')(?![\\w])', 'i'))
+  // The live region is on the page, empty, before anything is said in it: screen readers announce what is
+  // added to a region they already know, and may miss a region that appears with its words already in it.
+  const region = document.createElement('div')
+  region.setAttribute('aria-live', 'polite')
   const hint = document.createElement('div')
   hint.className = 'app-vague-hint'
-  hint.setAttribute('aria-live', 'polite')
   hint.hidden = true
-  field.insertAdjacentElement('afterend', hint)
+  region.appendChild(hint)
+  field.insertAdjacentElement('afterend', region)
   const check = () => {
     const found = []
     patterns.forEach((re) => {

@@ -10,7 +10,8 @@ from safeguarding.extensions import db
 from .pages import PageClient
 
 # the two sign-in code steps are public but open only to someone whose password was right moments ago
-PUBLIC = {"static", "main.index", "main.healthz", "auth.sign_in", "auth.code", "auth.set_up_code"}
+PUBLIC = {"static", "main.index", "main.healthz", "main.accessibility", "auth.sign_in", "auth.code",
+          "auth.set_up_code"}
 
 
 def _concrete(rule) -> str:

@@ -179,3 +179,25 @@ def test_open_redirect_refused(client, make_user):
     page = client.post("/sign-in?next=//evil.example.org/x", {"csrf_token": token, "email": user.email,
                                                              "password": PASSWORD})
     assert page.response.headers["Location"] == "/home"
+
+
+def test_the_timeout_warning_knows_when_the_session_ends_and_stay_signed_in_starts_the_idle_time_again(
+        app, client, make_user):
+    import re
+
+    user = make_user()
+    with time_machine.travel("2026-11-26 09:00 +0000", tick=False) as traveller:
+        client.sign_in(user.email, PASSWORD)
+        page = client.get("/home")
+        assert re.search(r'data-seconds-left="1800"\s+data-extendable="yes"', page.html)
+        traveller.shift(timedelta(minutes=28))
+        stay = client.request("POST", "/session/stay-signed-in", headers={"X-CSRFToken": page.csrf()})
+        assert stay.get_json() == {"seconds_left": 1800, "extendable": True}
+        traveller.shift(timedelta(minutes=29))  # 57 minutes after signing in, 29 after asking for more time
+        client.get("/home")
+        # Near the 12 hours, the end cannot be put off: the warning says so, and offers no more time.
+        for _ in range(33):  # in use every 20 minutes, until 11 hours 57 minutes after signing in
+            traveller.shift(timedelta(minutes=20))
+            page = client.get("/home")
+        assert re.search(r'data-seconds-left="180"\s+data-extendable="no"', page.html)
+        assert "Stay signed in" not in page.html and "Carry on and save" in page.html

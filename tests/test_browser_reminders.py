@@ -48,7 +48,7 @@ def test_an_overdue_action_is_on_my_work_until_its_owner_completes_it(browser_ap
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="My work").click()
     expect(page).to_have_title(re.compile("^My work"))
     row = page.locator("#mine-overdue tr", has_text="Check Lily's address on police systems")
-    expect(row).to_contain_text("overdue by 2 hours")
+    expect(row).to_contain_text("Overdue by 2 hours")
     expect(row).to_contain_text("Lily Browser")
     assert_accessible(page)
 

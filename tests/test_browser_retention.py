@@ -46,5 +46,6 @@ def test_nothing_held_retention_and_legal_hold_pages(browser_app, browser_page):
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "admin@example.org", DEMO)
     page.goto("/retention/")
-    expect(page.locator("#retention-report")).to_contain_text("Legal hold: kept")
+    expect(page.locator("#retention-report .govuk-tag")).to_have_text("Legal hold")
+    expect(page.locator("#retention-report")).to_contain_text("kept, not anonymised")
     assert_accessible(page)

@@ -31,8 +31,13 @@ def test_a_practitioner_sees_overdue_today_and_this_week_soonest_first(chase, si
     assert page.title.startswith("My work")
     text = page.text
     assert "Overdue (1)" in text and "Due today (1)" in text and "Due in the next 7 days (1)" in text
-    assert "overdue by 2 days 3 hours" in text
+    assert "Overdue by 2 days 3 hours" in text
     assert "due in 5 hours" in text and "due in 3 days" in text
+    # each tag says the state in a word or two; the time left is beside it, not inside it
+    tags = re.findall(r'<strong class="govuk-tag[^"]*">([^<]*)</strong>\s*<span class="app-status-detail">([^<]*)<',
+                      page.html)
+    assert tags == [("Overdue", "by 2 days 3 hours"), ("Due soon", "due in 5 hours"),
+                    ("Due soon", "due in 3 days")]
     assert text.index("Share intelligence") < text.index("Check address history") < text.index("Arrange joint visit")
     for hidden in ("Much later", "Someone else's", "Already done"):
         assert hidden not in text
@@ -51,7 +56,7 @@ def test_a_manager_also_sees_their_team_with_whose_each_is(chase, signed_in, mak
         page = client.get("/my-work")
     assert "Manager's own" in page.text and "Due in the next 7 days (1)" in page.text
     assert "Your team" in page.text and "Team action overdue" in page.text and "Jo Worker" in page.text
-    assert "overdue by 4 days" in page.text
+    assert "Overdue by 4 days" in page.text
     assert "Outsider action" not in page.text
 
 

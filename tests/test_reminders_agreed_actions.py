@@ -74,7 +74,7 @@ def test_my_work_shows_the_real_action_and_drops_it_once_done(app, make_user, ag
         client.sign_in(officer.email, PASSWORD)
         page = client.get("/my-work")
         assert "Overdue (2)" in page.text and "Action: Visit Amy at school" in page.text
-        assert "overdue by 2 days 17 hours" in page.text
+        assert "Overdue by 2 days 17 hours" in page.text
         discussions.complete_action(left, "Seen at school", actor=officer, expected_version=left.version)
         page = client.get("/my-work")
         assert "Overdue (1)" in page.text and "Visit Amy at school" not in page.text

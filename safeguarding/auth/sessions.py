@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from sqlalchemy import update
 
 from ..clock import now
@@ -66,7 +66,33 @@ def load_user(user_id: str) -> User | None:
     if moment - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = moment
         db.session.commit()
+    g.user_session = row  # the page says when it will end (the timeout warning)
     return user
+
+
+def ends_at(row: UserSession) -> tuple[datetime, bool]:
+    """When the session ends if nothing more happens, and whether using the service puts that off (the idle limit
+    does; the limit on a session's whole length does not)."""
+    cfg = current_app.config
+    idle_end = row.last_seen_at + timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    hard_end = row.created_at + timedelta(hours=cfg["SESSION_LIFETIME_HOURS"])
+    return (idle_end, True) if idle_end < hard_end else (hard_end, False)
+
+
+def seconds_left() -> tuple[int, bool] | None:
+    """For the page being drawn: seconds until this browser's session ends, and whether it can be put off."""
+    row = g.get("user_session")
+    if row is None:
+        return None
+    end, extendable = ends_at(row)
+    return max(int((end - now()).total_seconds()), 0), extendable
+
+
+def stay_signed_in() -> None:
+    """The person asked for more time (the timeout warning): the idle limit starts again from now."""
+    row = current()
+    if row is not None and row.revoked_at is None:
+        row.last_seen_at = now()
 
 
 def _revoke(row: UserSession, reason: str) -> None:

@@ -33,6 +33,9 @@ STATUSES = {"draft": "Draft: not yet convened", "convened": "Convened", "decided
             "cancelled": "Cancelled"}
 MINUTES_STATUSES = {"draft": "Minutes in draft", "agreed": "Minutes agreed by the chair",
                     "circulated": "Minutes circulated"}
+#: the same states in a word or two, for status tags
+STATUS_TAGS = {"draft": "Draft", "convened": "Convened", "decided": "Decided", "cancelled": "Cancelled"}
+MINUTES_TAGS = {"draft": "Minutes in draft", "agreed": "Minutes agreed", "circulated": "Minutes circulated"}
 ATTENDANCE = {
     "invited": "Invited (not yet known)",
     "attended": "Attended",
@@ -167,6 +170,14 @@ class StrategyDiscussion(db.Model):
     @property
     def minutes_status_label(self) -> str:
         return MINUTES_STATUSES.get(self.minutes_status, self.minutes_status)
+
+    @property
+    def status_tag(self) -> str:
+        return STATUS_TAGS.get(self.status, self.status)
+
+    @property
+    def minutes_status_tag(self) -> str:
+        return MINUTES_TAGS.get(self.minutes_status, self.minutes_status)
 
     def decision_for(self, child_id: int) -> "ThresholdDecision | None":
         return next((d for d in self.decisions if d.child_id == child_id), None)

@@ -147,6 +147,11 @@ FOLLOW_UP_STATES = {
     "overdue": "Overdue: not held",
     "late": "Held late",
 }
+#: the same in a word or two for the status tag, and what is said beside it where the tag alone says too little
+FOLLOW_UP_TAGS = {"open": "Not convened", "booked": "Convened", "met": "Held in time", "booked_late": "Convened late",
+                  "overdue": "Overdue", "late": "Held late"}
+FOLLOW_UP_DETAIL = {"booked": "In time, not yet held.", "booked_late": "For after the due date.",
+                    "overdue": "Not held by the due date."}
 #: states in which the chair is still chased: nothing held, and nothing set to be held in time
 FOLLOW_UP_CHASED = frozenset({"open", "booked_late", "overdue"})
 

@@ -534,7 +534,8 @@ def show(discussion_id: int):
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
         can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
-        follow_up_reviews=reviews, follow_up_state=follow_up_state, follow_up_states=thresholds.FOLLOW_UP_STATES,
+        follow_up_reviews=reviews, follow_up_state=follow_up_state, follow_up_tags=thresholds.FOLLOW_UP_TAGS,
+        follow_up_detail=thresholds.FOLLOW_UP_DETAIL,
         starts_assessment=thresholds.starts_assessment, assessment_due_at=thresholds.assessment_due_at,
         assessment_done=assessment_done,
         cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -21,6 +21,14 @@ def index():
 @bp.route("/home")
 def home():
     return render_template("main/home.html")
+
+
+@bp.route("/accessibility")
+@public
+def accessibility():
+    """The accessibility statement (Public Sector Bodies Accessibility Regulations 2018), in the GOV.UK model's form:
+    open to anyone, signed in or not, as the regulations require."""
+    return render_template("main/accessibility.html", contact=current_app.config.get("ACCESSIBILITY_CONTACT", ""))
 
 
 @bp.route("/healthz")

@@ -93,6 +93,8 @@ class IcpcRow:
 
 ICPC_STATUS = {"on_time": "Within 15 working days", "late": "Later than the due date",
                "overdue": "No date recorded: overdue", "due": "No date recorded yet: not yet due"}
+#: the same, in a word or two for a status tag (the words above sit beside it)
+ICPC_TAGS = {"on_time": "On time", "late": "Late", "overdue": "Overdue", "due": "Not yet due"}
 
 
 @dataclass

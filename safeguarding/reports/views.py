@@ -49,7 +49,8 @@ def index():
                      detail=f"{period[0].isoformat()} to {period[1].isoformat()}")
         db.session.commit()
     return render_template("reports/index.html", form=form, report=report, period=period,
-                           other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS)
+                           other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS,
+                           icpc_tags=figures.ICPC_TAGS)
 
 
 @bp.route("/attendance.csv")
@@ -58,7 +59,8 @@ def attendance_csv():
     form, period = _period()
     if not period:
         return render_template("reports/index.html", form=form, report=None, period=None,
-                               other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS), 400
+                               other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS,
+                           icpc_tags=figures.ICPC_TAGS), 400
     report = figures.attendance_only(*period)
     audit.record("report_view", "agency_attendance_csv", None,
                  detail=f"{period[0].isoformat()} to {period[1].isoformat()}")
