@@ -19,8 +19,6 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_service_account', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table('api_webhook_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -114,8 +112,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('is_service_account')
     with op.batch_alter_table('api_webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_api_webhook_delivery_due')
 
