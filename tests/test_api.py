@@ -345,3 +345,11 @@ def test_a_referral_opens_a_draft_discussion_with_the_referrers_words_exactly_as
     refused = api.post("/referrals", {"child_ids": [hidden.id], "referral_source": "School nurse",
                                       "referral_received_on": "2026-11-30", "referrer_words": words})
     assert refused.status_code == 422 and refused.json["field"] == "child_ids"
+
+
+def test_a_clients_service_account_is_not_a_person_on_the_users_pages(signed_in, agencies):
+    page_client, admin = signed_in(Role.ADMIN, "csc")
+    client, _ = make_client(admin, agencies["police"], name="Testshire Police: Niche")
+    assert "API client: Testshire Police: Niche" not in page_client.get("/admin/users")
+    for path in ("", "/active", "/password", "/sign-in-codes"):
+        page_client.get(f"/admin/users/{client.service_user_id}{path}", expected=404)

@@ -28,6 +28,15 @@ def _get_or_404(model, object_id: int):
     return obj
 
 
+def _person_or_404(user_id: int) -> User:
+    """A person's account: an API client's service account is managed on the API clients pages (revoked, never
+    reactivated or given a password)."""
+    user = _get_or_404(User, user_id)
+    if user.is_service_account:
+        abort(404)
+    return user
+
+
 def _fill_choices(form: UserForm, user: User | None = None) -> None:
     agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars()
     form.agency_id.choices = [(0, "Select an agency")] + [(a.id, a.name) for a in agencies]
@@ -56,7 +65,8 @@ def index():
 @bp.route("/users")
 @require("admin.manage")
 def users():
-    query = db.select(User).order_by(User.is_active_user.desc(), User.name)
+    query = (db.select(User).where(User.is_service_account.is_(False))
+             .order_by(User.is_active_user.desc(), User.name))
     page = paginate(query, request.args.get("page", 1))
     return render_template("admin/users.html", page=page)
 
@@ -84,7 +94,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require("admin.manage")
 def edit_user(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     form = UserForm(obj=user)
     _fill_choices(form, user)
     if request.method == "GET":
@@ -152,7 +162,7 @@ def decide_role_request(request_id: int):
 @bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
 @require("admin.manage")
 def toggle_user(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     if user.id == current_user.id:
         flash("You cannot deactivate your own account", "error")
         return redirect(url_for("admin.users"))
@@ -169,7 +179,7 @@ def toggle_user(user_id: int):
 @require("admin.manage")
 def reset_codes(user_id: int):
     """A person who lost their phone and their recovery codes sets up sign-in codes again at next sign-in."""
-    user = _get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     if user.id == current_user.id:
         flash("Another administrator must reset your own sign-in codes", "error")
         return redirect(url_for("admin.users"))
@@ -185,7 +195,7 @@ def reset_codes(user_id: int):
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @require("admin.manage")
 def reset_password(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:

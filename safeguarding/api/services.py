@@ -46,7 +46,7 @@ def create_client(data: dict, *, actor) -> NewClient:
     service_user = User(name=f"API client: {data['name']}"[:200],
                         email=f"api-client-{secrets.token_hex(8)}@api.invalid", agency_id=agency.id,
                         job_title="Integration API client", role=Role.MANAGER.value,
-                        is_active_user=False, password_hash=NO_PASSWORD)
+                        is_active_user=False, is_service_account=True, password_hash=NO_PASSWORD)
     db.session.add(service_user)
     db.session.flush()
     token = new_token()

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -122,6 +122,8 @@ class User(UserMixin, db.Model):
     mfa_last_step: Mapped[int] = mapped_column(Integer, default=0)
     #: when an administrator last reset this person's codes (they are told at their next sign-in)
     mfa_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the account an API client acts as (safeguarding/api): never a person, never active, not on the users pages
+    is_service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined", foreign_keys=[agency_id])
     line_manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[line_manager_id])
