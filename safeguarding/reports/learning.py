@@ -1,0 +1,431 @@
+"""The practice-learning report: the briefing's questions, each answered with a figure, a trend and a list.
+
+Every question is the same shape: a SELECT of the records it is about, each with the instant (or date) that puts
+it in a period, whether it is counted (`counted`, 0 or 1) and whether it met the standard (`met`, 0 or 1). The
+database adds them up: once for the period, once by quarter (GROUP BY a CASE over the quarter boundaries), and the
+same SELECT, limited to what the reader may see, is the list behind the figure. No record is read into Python to
+be counted. Working-day deadlines are looked up in a small calendar of due dates sent with the query
+(learning_rules), so each record is compared with its own deadline in SQL.
+
+The rules behind each figure are in README.md ("Practice-learning report") and in `QUESTIONS` below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import Date, and_, case, column, exists, func, literal, or_, select, values
+from sqlalchemy.orm import aliased
+
+from ..auth.models import Agency
+from ..children.models import Child
+from ..clock import london_datetime
+from ..differences.access import difference_scope
+from ..differences.models import DifferenceStage, ProfessionalDifference, Status
+from ..discussions import thresholds
+from ..discussions.access import discussion_scope
+from ..discussions.models import DiscussionChild, InformationShared, Invitation, StrategyDiscussion, ThresholdDecision
+from ..discussions.services import setting
+from ..extensions import db
+from ..missing.access import missing_scope
+from ..missing.models import MissingEpisode, PoliceProtection, ReturnInterview, RhiStatus
+from ..types import UTCDateTime
+from . import learning_rules as rules
+from .figures import HELD
+
+#: the longest list shown behind one figure (narrow the period for more)
+LIST_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Window:
+    """The bounds the records are counted between: instants for most questions, dates for a few."""
+
+    start: date
+    end: date  # inclusive
+    now: datetime
+    today: date
+
+    @property
+    def lo(self) -> datetime:
+        return london_datetime(self.start)
+
+    @property
+    def hi(self) -> datetime:
+        return london_datetime(self.end + timedelta(days=1))
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _counted(condition):
+    """Every record counts unless a condition says which do (e.g. only those due by now)."""
+    return literal(1) if condition is None else _flag(condition)
+
+
+def _met(condition, counted):
+    """Only a counted record can meet the standard."""
+    return _flag(condition if counted is None else and_(counted, condition))
+
+
+def _held(window: Window, sd=StrategyDiscussion) -> list:
+    return [sd.status.in_(HELD), sd.scheduled_at >= window.lo, sd.scheduled_at < window.hi]
+
+
+# --- The questions ------------------------------------------------------------------------------------------------
+# Each builder returns SELECT record_id, at, counted, met for the records in `window`, limited to `user`'s scope
+# when one is given (the list behind a figure), never when counting (the figures are the partnership's).
+
+
+def _discussions(met, *, user=None, window: Window, counted=None, extra=()):
+    query = select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
+                   _counted(counted).label("counted"), _met(met, counted).label("met")).where(*_held(window), *extra)
+    return query.where(discussion_scope(user)) if user is not None else query
+
+
+def police_attended(window, user=None):
+    police_there = (select(Invitation.id).join(Agency, Agency.id == Invitation.agency_id)
+                    .where(Invitation.discussion_id == StrategyDiscussion.id, Agency.kind == "police",
+                           Invitation.status == "attended").exists())
+    return _discussions(police_there, user=user, window=window)
+
+
+def _police_answered(topic: str):
+    def build(window, user=None):
+        answered = (select(InformationShared.id).where(InformationShared.discussion_id == StrategyDiscussion.id,
+                                                       InformationShared.topic == topic).exists())
+        return _discussions(answered, user=user, window=window)
+    return build
+
+
+def _instants(rows: list[tuple], names: tuple[str, ...]):
+    # a CTE (WITH calendar(...) AS (VALUES ...)): SQLite reads VALUES there, not as a table in FROM
+    return values(*(column(name, UTCDateTime) for name in names), name="calendar").data(rows).cte("calendar")
+
+
+def held_in_time(window, user=None):
+    # The calendar covers 60 days before the window: no discussion decided on earlier than that can be on time
+    # (the timescale is at most 3 working days), so a decision with no calendar day is late, as it should be.
+    working_days = setting("DISCUSSION_WITHIN_WORKING_DAYS", 1)
+    calendar = _instants(rules.instant_calendar(
+        window.start - timedelta(days=60), window.end, london_datetime,
+        lambda day: thresholds.latest_start_on(day, urgent=False, working_days=working_days)),
+        ("day_start", "next_day", "latest_end"))
+    sd = StrategyDiscussion
+    latest = case((sd.urgency == "urgent", calendar.c.next_day), else_=calendar.c.latest_end)
+    query = (select(sd.id.label("record_id"), sd.scheduled_at.label("at"), literal(1).label("counted"),
+                    _flag(sd.scheduled_at < latest).label("met"))
+             .outerjoin(calendar, and_(sd.convene_decided_at >= calendar.c.day_start,
+                                       sd.convene_decided_at < calendar.c.next_day))
+             .where(*_held(window)))
+    return query.where(discussion_scope(user)) if user is not None else query
+
+
+def minutes_in_time(window, user=None):
+    sd = StrategyDiscussion
+    circulated = sd.circulated_at.is_not(None)
+    return _discussions(and_(circulated, sd.circulated_at <= sd.circulation_due_at), user=user, window=window,
+                        counted=or_(circulated, sd.circulation_due_at <= window.now))
+
+
+def _children(met, *, counted=None, extra=()):
+    def build(window, user=None):
+        link = DiscussionChild
+        query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
+                        _counted(counted).label("counted"), _met(met, counted).label("met"))
+                 .select_from(link).join(StrategyDiscussion, StrategyDiscussion.id == link.discussion_id)
+                 .join(Child, Child.id == link.child_id)
+                 .where(*_held(window), Child.is_unborn.is_(False), *extra))
+        return query.where(discussion_scope(user)) if user is not None else query
+    return build
+
+
+def _decisions(met, *, counted=None, extra=()):
+    def build(window, user=None):
+        d = ThresholdDecision
+        counts = counted(window) if callable(counted) else counted
+        query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
+                        _counted(counts).label("counted"), _met(met, counts).label("met"))
+                 .select_from(d).join(StrategyDiscussion, StrategyDiscussion.id == d.discussion_id)
+                 .where(*_held(window), *extra))
+        return query.where(discussion_scope(user)) if user is not None else query
+    return build
+
+
+_d = ThresholdDecision
+icpc_in_time = _decisions(
+    _d.icpc_date <= _d.icpc_due_on,
+    counted=lambda window: or_(_d.icpc_date.is_not(None), _d.icpc_due_on < window.today),
+    extra=(_d.starts_enquiry.is_(True), _d.icpc_status != "ended"))
+abe_joint = _decisions(_d.abe_joint.is_(True), extra=(_d.abe_planned == "yes",))
+intermediary_considered = _decisions(_d.intermediary_considered == "yes", extra=(_d.abe_planned == "yes",))
+
+
+def assessment_in_time(window, user=None):
+    # One assessment per child per referral, however many discussions decided about it: the earliest completion
+    # recorded on any of them stops the clock. Counted by the date the referral was received.
+    d = ThresholdDecision
+    per_referral = (select(func.min(StrategyDiscussion.id).label("record_id"),
+                           StrategyDiscussion.referral_received_on.label("at"),
+                           func.min(d.assessment_completed_at).label("completed_at"))
+                    .select_from(d).join(StrategyDiscussion, StrategyDiscussion.id == d.discussion_id)
+                    .where(StrategyDiscussion.status.in_(HELD), d.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)),
+                           StrategyDiscussion.referral_received_on >= window.start,
+                           StrategyDiscussion.referral_received_on <= window.end)
+                    .group_by(d.child_id, StrategyDiscussion.referral_received_on))
+    if user is not None:
+        per_referral = per_referral.where(discussion_scope(user))
+    per_referral = per_referral.subquery()
+    calendar = values(column("day", Date), column("due_at", UTCDateTime), name="due_calendar").data(
+        [(day, thresholds.assessment_due_at(day)) for day, _ in rules.day_calendar(
+            window.start, window.end, lambda day: day)]).cte("due_calendar")
+    done = per_referral.c.completed_at.is_not(None)
+    return (select(per_referral.c.record_id, per_referral.c.at,
+                   _flag(or_(done, calendar.c.due_at <= window.now)).label("counted"),
+                   _flag(and_(done, per_referral.c.completed_at <= calendar.c.due_at)).label("met"))
+            .join(calendar, calendar.c.day == per_referral.c.at))
+
+
+def rhi_in_time(window, user=None):
+    r = ReturnInterview
+    query = (select(r.id.label("record_id"), r.returned_at.label("at"),
+                    _flag(or_(r.status != RhiStatus.OPEN.value, r.due_at <= window.now)).label("counted"),
+                    _flag(r.completed_in_time.is_(True)).label("met"))
+             .where(r.returned_at >= window.lo, r.returned_at < window.hi))
+    return query.where(missing_scope(user, r.child_id)) if user is not None else query
+
+
+def protection_in_time(window, user=None):
+    p = PoliceProtection
+    ended = p.ended_at.is_not(None)
+    query = (select(p.id.label("record_id"), p.started_at.label("at"),
+                    _flag(or_(ended, p.ends_at <= window.now)).label("counted"),
+                    _flag(and_(ended, p.ended_at <= p.ends_at, p.breached.is_(False))).label("met"))
+             .where(p.started_at >= window.lo, p.started_at < window.hi))
+    return query.where(missing_scope(user, p.child_id)) if user is not None else query
+
+
+def _episodes(window, user=None):
+    e, earlier = MissingEpisode, aliased(MissingEpisode)
+    before = (select(earlier.id).where(earlier.child_id == e.child_id,
+                                       earlier.reported_missing_at < e.reported_missing_at).exists())
+    query = (select(e.id.label("record_id"), e.reported_missing_at.label("at"), literal(1).label("counted"),
+                     _flag(before).label("met"))
+             .where(e.reported_missing_at >= window.lo, e.reported_missing_at < window.hi))
+    return query.where(missing_scope(user, e.child_id)) if user is not None else query
+
+
+def _differences(met, counted=None):
+    def build(window, user=None):
+        pd = ProfessionalDifference
+        query = (select(pd.id.label("record_id"), pd.raised_at.label("at"), _counted(counted).label("counted"),
+                        _met(met, counted).label("met"))
+                 .where(pd.raised_at >= window.lo, pd.raised_at < window.hi))
+        return query.where(difference_scope(user)) if user is not None else query
+    return build
+
+
+_pd = ProfessionalDifference
+escalated = _differences(exists().where(DifferenceStage.difference_id == _pd.id, DifferenceStage.number > 1))
+resolved_in_time = _differences(
+    ~exists().where(DifferenceStage.difference_id == _pd.id, DifferenceStage.closed_at > DifferenceStage.due_at),
+    counted=_pd.status == Status.RESOLVED.value)
+
+
+def repeat_discussions(window, user=None):
+    link, earlier_link, earlier = DiscussionChild, aliased(DiscussionChild), aliased(StrategyDiscussion)
+    before = (select(earlier_link.id).join(earlier, earlier.id == earlier_link.discussion_id)
+              .where(earlier_link.child_id == link.child_id, earlier.status.in_(HELD),
+                     earlier.scheduled_at < StrategyDiscussion.scheduled_at).exists())
+    return _children(before, extra=(StrategyDiscussion.kind == "initial",))(window, user)
+
+
+# --- What the page asks --------------------------------------------------------------------------------------------
+
+#: what a record in a list links to
+LINKS = {"discussion": ("discussions.show", "discussion_id"), "episode": ("missing.episode", "episode_id"),
+         "interview": ("missing.return_interview", "rhi_id"), "protection": ("missing.police_protection", "pp_id"),
+         "difference": ("differences.show", "difference_id")}
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    theme: str
+    question: str
+    measure: str  # what "met" means, as a column heading and in the figure's sentence
+    rule: str  # how the figure is worked out, for the page and the README
+    build: Callable
+    link: str = "discussion"
+    by_date: bool = False  # counted by a date (not an instant)
+    #: "higher is better" unless a figure counts something that should be rare (repeats, escalations)
+    higher_is_better: bool = True
+
+
+THEMES = [("police", "Police at strategy discussions"), ("timeliness", "Timeliness"),
+          ("child", "The child seen and heard"), ("missing", "Missing children and police protection"),
+          ("differences", "Professional differences"), ("repeats", "Children coming back")]
+
+QUESTIONS: list[Question] = [
+    Question("police-attended", "police", "Were police at strategy discussions?",
+             "Police attended",
+             "Discussions held in the period (convened or decided; not drafts or cancelled) at which a police "
+             "invitee's attendance was recorded as attended.", police_attended),
+    Question("police-convictions", "police", "Did police share what they hold on previous convictions?",
+             "Police answered on convictions",
+             "Discussions held at which police convictions were recorded as shared, or recorded as checked with "
+             "nothing held.", _police_answered("police_convictions")),
+    Question("police-intelligence", "police", "Did police share their intelligence?",
+             "Police answered on intelligence",
+             "Discussions held at which police intelligence was recorded as shared or checked with nothing held.",
+             _police_answered("police_intelligence")),
+    Question("police-other-forces", "police", "Did police check other force areas?",
+             "Police answered on other force areas",
+             "Discussions held at which incidents in other police force areas were recorded as shared or checked "
+             "with nothing held.", _police_answered("police_other_forces")),
+    Question("held-in-time", "timeliness", "Was the discussion held within the partnership's timescale?",
+             "Held in time",
+             "Discussions held, by whether they were held by the end of the latest day allowed after the decision "
+             "to convene (urgent: the same day; otherwise DISCUSSION_WITHIN_WORKING_DAYS working days, at most 3), "
+             "London dates.", held_in_time),
+    Question("minutes-in-time", "timeliness", "Were the minutes circulated within 1 working day?",
+             "Circulated in time",
+             "Discussions held whose minutes were circulated, or were due by now, by whether they were circulated "
+             "by the due time recorded (17:00 on the MINUTES_CIRCULATION_WORKING_DAYS-th working day).",
+             minutes_in_time),
+    Question("icpc-in-time", "timeliness", "Was the initial child protection conference held within 15 working days?",
+             "Conference in time",
+             "Section 47 enquiries started at a discussion held in the period (not reviews, not enquiries that ended "
+             "with no conference needed) with a conference date recorded or past their due date, by whether the "
+             "conference date is on or before the due date.", icpc_in_time),
+    Question("assessment-in-time", "timeliness", "Was the assessment completed within 45 working days?",
+             "Completed in time",
+             "One assessment per child per referral (a section 17 or 47 decision), counted by the date the referral "
+             "was received, completed or past its due time (17:00 on the 45th working day), by whether completion "
+             "was recorded by then.", assessment_in_time, by_date=True),
+    Question("child-seen", "child", "Was the child seen?", "Seen",
+             "Children (not unborn) at discussions held, by whether the child was recorded as seen.",
+             _children(DiscussionChild.child_seen == "yes")),
+    Question("child-seen-alone", "child", "Was the child seen alone?", "Seen alone",
+             "Children (not unborn) at discussions held, by whether the child was recorded as seen alone.",
+             _children(DiscussionChild.seen_alone == "yes")),
+    Question("child-voice", "child", "Is the child's voice recorded?", "Child's words recorded",
+             "Children (not unborn) at discussions held, by whether what the child said was recorded in their words.",
+             _children(DiscussionChild.child_said != "")),
+    Question("abe-joint", "child", "Were ABE interviews planned as a joint agency activity?", "Joint",
+             "Decisions with an Achieving Best Evidence interview planned, by whether it was planned as joint "
+             "(police and children's social care).", abe_joint),
+    Question("abe-intermediary", "child", "Was an intermediary considered for ABE interviews?",
+             "Intermediary considered",
+             "Decisions with an ABE interview planned, by whether an intermediary was recorded as considered.",
+             intermediary_considered),
+    Question("rhi-in-time", "missing", "Were return home interviews held within 72 hours?", "Within 72 hours",
+             "Return home interviews for children who returned in the period, completed, closed as not held or "
+             "past their due time, by whether completed within 72 hours of the return.", rhi_in_time,
+             link="interview"),
+    Question("protection-in-time", "missing", "Did police protection end within 72 hours?", "Ended within 72 hours",
+             "Police protection started in the period, ended or past its 72 hours, by whether it ended within "
+             "72 hours with no breach recorded.", protection_in_time, link="protection"),
+    Question("differences-escalated", "differences", "Were differences escalated beyond the first stage?",
+             "Escalated", "Professional differences raised in the period, by whether a second or later stage was "
+             "opened.", escalated, link="difference", higher_is_better=False),
+    Question("differences-in-time", "differences", "Were differences resolved within each stage's timescale?",
+             "Resolved within every stage's timescale",
+             "Differences raised in the period and resolved, by whether every stage closed by its due time.",
+             resolved_in_time, link="difference"),
+    Question("repeat-discussions", "repeats", "Are the same children coming back to strategy discussions?",
+             "Discussed before",
+             "Children at initial discussions held in the period, by whether they had been at an earlier held "
+             "discussion (any time before).", repeat_discussions, higher_is_better=False),
+    Question("repeat-missing", "repeats", "Are the same children going missing again?", "Missing before",
+             "Missing episodes reported in the period, by whether the child had been reported missing before "
+             "(any time before).", _episodes, link="episode", higher_is_better=False),
+]
+BY_KEY = {q.key: q for q in QUESTIONS}
+
+#: the briefing's questions this service does not record the answer to: the page says so rather than guess
+NOT_RECORDED = [
+    "Whether police made a safeguarding referral after attending an incident (for example domestic abuse): "
+    "incidents that led to no referral are not recorded here.",
+    "Whether the police contribution went beyond sharing information to evaluating risk and planning: the "
+    "record holds what was shared and decided, not how each agency took part.",
+    "Whether information about previous relationships abroad was sought: only other force areas are asked.",
+]
+
+
+@dataclass
+class Answer:
+    question: Question
+    figure: rules.Figure
+    trend: list[tuple[rules.Quarter, rules.Figure]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    quarters: list[rules.Quarter]
+    answers: list[Answer] = field(default_factory=list)
+    stages: list[tuple[int, rules.Figure]] = field(default_factory=list)
+
+    def by_theme(self) -> list[tuple[str, str, list[Answer]]]:
+        return [(key, label, [a for a in self.answers if a.question.theme == key]) for key, label in THEMES]
+
+
+def _bucket(at, quarters: list[rules.Quarter], by_date: bool):
+    bounds = [q.end + timedelta(days=1) if by_date else london_datetime(q.end + timedelta(days=1))
+              for q in quarters]
+    return case(*((at < bound, index) for index, bound in enumerate(bounds)), else_=len(quarters))
+
+
+def answer(q: Question, start: date, end: date, *, now: datetime, today: date,
+           quarters: list[rules.Quarter]) -> Answer:
+    rows = q.build(Window(start, end, now, today)).subquery()
+    met, counted = db.session.execute(select(func.coalesce(func.sum(rows.c.met), 0),
+                                             func.coalesce(func.sum(rows.c.counted), 0))).one()
+    result = Answer(q, rules.Figure(int(met), int(counted)))
+    trend_rows = q.build(Window(quarters[0].start, quarters[-1].end, now, today)).subquery()
+    bucket = _bucket(trend_rows.c.at, quarters, q.by_date).label("quarter")
+    by_quarter = {int(index): (int(m), int(c)) for index, m, c in db.session.execute(
+        select(bucket, func.sum(trend_rows.c.met), func.sum(trend_rows.c.counted)).group_by(bucket))}
+    result.trend = [(quarter, rules.Figure(*by_quarter.get(i, (0, 0)))) for i, quarter in enumerate(quarters)]
+    return result
+
+
+def stage_figures(start: date, end: date) -> list[tuple[int, rules.Figure]]:
+    """For differences raised in the period: each stage's closings, and how many closed by their due time."""
+    window = Window(start, end, datetime.min, start)
+    s, pd = DifferenceStage, ProfessionalDifference
+    rows = db.session.execute(
+        select(s.number, func.sum(_flag(s.closed_at <= s.due_at)), func.count(s.id))
+        .join(pd, pd.id == s.difference_id)
+        .where(pd.raised_at >= window.lo, pd.raised_at < window.hi, s.closed_at.is_not(None))
+        .group_by(s.number).order_by(s.number))
+    return [(number, rules.Figure(int(met), int(closed))) for number, met, closed in rows]
+
+
+def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
+    quarters = rules.trend_quarters(end)
+    report = Report(start, end, quarters)
+    report.answers = [answer(q, start, end, now=now, today=today, quarters=quarters) for q in QUESTIONS]
+    report.stages = stage_figures(start, end)
+    return report
+
+
+@dataclass
+class ListedRecord:
+    record_id: int
+    at: datetime | date | None
+    met: bool
+
+
+def listed(q: Question, start: date, end: date, *, user, now: datetime, today: date,
+           limit: int = LIST_LIMIT) -> list[ListedRecord]:
+    """The records counted in a figure that `user` may see, oldest first, each with whether it met the standard."""
+    rows = q.build(Window(start, end, now, today), user).subquery()
+    return [ListedRecord(record_id, at, bool(met)) for record_id, at, met in db.session.execute(
+        select(rows.c.record_id, rows.c.at, rows.c.met).where(rows.c.counted == 1)
+        .order_by(rows.c.at, rows.c.record_id).limit(limit))]
+

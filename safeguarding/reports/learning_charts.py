@@ -1,0 +1,67 @@
+"""The practice-learning report's figures as charts (each with its table), small numbers already withheld."""
+from __future__ import annotations
+
+from ..charts import Chart, Series
+from . import learning_rules as rules
+
+
+def trend_chart(answer) -> Chart:
+    q = answer.question
+    figures = [figure for _, figure in answer.trend]
+    return Chart(
+        key=f"trend-{q.key}",
+        title=f"{q.measure}, by quarter",
+        description=(f"Bar chart of the percentage for each of the last {len(figures)} quarters: "
+                     + "; ".join(f"{quarter.label}: {figure.rate_text}" for quarter, figure in answer.trend) + "."),
+        category_heading="Quarter",
+        categories=[quarter.short_label for quarter, _ in answer.trend],
+        series=[Series(f"{q.measure} (%)", [f.rate for f in figures],
+                       [f.rate_text if f.counted else "–" for f in figures])],
+        table_columns=[(q.measure, [rules.shown(f.met) for f in figures]),
+                       ("Counted", [rules.shown(f.counted) for f in figures])],
+        caption=f"{q.measure}, by quarter: the figures")
+
+
+def agency_chart(agencies) -> Chart:
+    """Attendance by agency, for the period: each agency's invitations, and how many it attended."""
+    figures = [rules.Figure(a.attended, a.invited) for a in agencies]
+    return Chart(
+        key="agency-attendance",
+        title="Attendance at strategy discussions, by agency",
+        description="Horizontal bar chart of the percentage of invitations each agency attended: "
+                    + "; ".join(f"{a.name}: {f.rate_text}" for a, f in zip(agencies, figures, strict=True)) + ".",
+        category_heading="Agency",
+        categories=[a.name for a in agencies],
+        series=[Series("Attended (% of invited)", [f.rate for f in figures],
+                       [f.rate_text if f.counted else "Not invited" for f in figures])],
+        table_columns=[("Attended", [rules.shown(f.met) for f in figures]),
+                       ("Invited", [rules.shown(f.counted) for f in figures])],
+        horizontal=True, caption="Attendance by agency: the figures")
+
+
+def stage_chart(stages: list[tuple[int, rules.Figure]]) -> Chart:
+    return Chart(
+        key="difference-stages",
+        title="Stages of professional differences closed within their timescale",
+        description="Horizontal bar chart of the percentage of each stage closed by its due time: "
+                    + "; ".join(f"stage {n}: {f.rate_text}" for n, f in stages) + ".",
+        category_heading="Stage",
+        categories=[f"Stage {n}" for n, _ in stages],
+        series=[Series("Closed in time (%)", [f.rate for _, f in stages], [f.rate_text for _, f in stages])],
+        table_columns=[("Closed in time", [rules.shown(f.met) for _, f in stages]),
+                       ("Closed", [rules.shown(f.counted) for _, f in stages])],
+        horizontal=True, caption="Stages closed within their timescale: the figures")
+
+
+def count_chart(key: str, title: str, heading: str, counts: list[tuple[str, int]], described: str) -> Chart:
+    """A breakdown (age band, sex, ethnicity, disability): how many children in each group, small ones withheld."""
+    total = sum(n for _, n in counts)
+    values = [None if rules.is_suppressed(n) else float(n) for _, n in counts]
+    return Chart(
+        key=key, title=title,
+        description=f"Horizontal bar chart of {described}: "
+                    + "; ".join(f"{label}: {rules.shown(n)}" for label, n in counts) + ".",
+        category_heading=heading, categories=[label for label, _ in counts],
+        series=[Series("Children", values, [rules.shown(n) for _, n in counts])],
+        table_columns=[("Share", [rules.Figure(n, total).rate_text if total else "–" for _, n in counts])],
+        unit="children", horizontal=True, caption=f"{title}: the figures")

@@ -1,0 +1,61 @@
+"""The practice-learning report in a real Chromium: axe-core finds nothing, and with CSS off every chart is followed
+by its table, in the order of the questions."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from safeguarding.demo import seed
+from safeguarding.reports import learning
+
+from .browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+DEMO = "harbour-quartz-thistle"
+PERIOD = "start=1&start=1&start=2025&end=30&end=11&end=2026"
+
+
+def _sign_in(page, email="mash@example.org"):
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+
+
+def test_practice_learning_report_passes_axe_and_reads_without_css(browser_app, browser_page):
+    seed(DEMO)
+    page = browser_page
+    _sign_in(page)
+    page.goto("/reports/")
+    page.get_by_role("link", name="Practice-learning report").click()
+    expect(page).to_have_title(re.compile("^Practice-learning report"))
+    assert_accessible(page)
+    page.goto(f"/reports/practice-learning?{PERIOD}")
+    expect(page.locator("#police-attended-figure")).to_contain_text("Police attended:")
+    assert_accessible(page)
+    page.emulate_media(media="print")
+    assert_accessible(page)
+    page.emulate_media(media="screen")
+    page.emulate_media(forced_colors="active")
+    assert_accessible(page)
+    page.emulate_media(forced_colors="none")
+
+    # CSS off: every chart is an image with a name, directly followed by its table, in the questions' order.
+    page.evaluate("() => document.querySelectorAll('link[rel=stylesheet]').forEach(l => l.remove())")
+    figures = page.evaluate("""() => [...document.querySelectorAll('figure.app-chart-figure')].map(f => ({
+        id: f.id, svgTitle: f.querySelector('svg > title').textContent,
+        next: f.querySelector('svg').nextElementSibling.querySelector('table') ? 'table' : 'none',
+        caption: f.querySelector('table caption').textContent,
+        rows: f.querySelectorAll('tbody tr').length, visible: f.querySelector('table').offsetHeight > 0}))""")
+    trend_ids = [f["id"] for f in figures if f["id"].startswith("trend-")]
+    assert trend_ids == [f"trend-{q.key}" for q in learning.QUESTIONS]
+    for figure in figures:
+        assert figure["next"] == "table" and figure["visible"] and figure["svgTitle"]
+    assert all(f["rows"] == 8 for f in figures if f["id"].startswith("trend-"))
+
+    page.goto(f"/reports/practice-learning/police-attended?{PERIOD}")
+    expect(page.locator("table tbody tr").first).to_be_visible()
+    assert_accessible(page)

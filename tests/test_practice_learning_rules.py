@@ -1,0 +1,65 @@
+"""The practice-learning report's pure rules: quarters, suppression, rates, age bands, deadline calendars."""
+from __future__ import annotations
+
+from datetime import date
+
+from safeguarding.reports import learning_rules as rules
+
+
+def test_small_numbers_are_withheld_but_zero_is_not():
+    assert [rules.shown(n) for n in (0, 1, 4, 5, 120)] == ["0", "[c]", "[c]", "5", "120"]
+    assert rules.shown(None) == "–"
+
+
+def test_a_rate_is_withheld_when_either_of_its_numbers_is():
+    assert rules.Figure(3, 40).text == "[c] of 40 ([c])"
+    assert rules.Figure(6, 8).text == "6 of 8 (75%)"
+    assert rules.Figure(0, 4).text == "0 of [c] ([c])"
+    assert rules.Figure(0, 12).text == "0 of 12 (0%)"
+    assert rules.Figure(0, 0).text == "No records" and rules.Figure(0, 0).rate is None
+    assert rules.Figure(5, 5).rate == 100
+
+
+def test_quarters_run_to_the_one_the_period_ends_in():
+    quarters = rules.trend_quarters(date(2026, 11, 30))
+    assert len(quarters) == 8
+    assert (quarters[0].start, quarters[-1].end) == (date(2025, 1, 1), date(2026, 12, 31))
+    assert [q.short_label for q in quarters[:2]] == ["Q1 2025", "Q2 2025"]
+    assert quarters[-1].label == "Oct to Dec 2026"
+    for earlier, later in zip(quarters, quarters[1:], strict=False):
+        assert (later.start - earlier.end).days == 1
+    assert rules.quarter_of(date(2026, 3, 31)) == rules.Quarter(date(2026, 1, 1), date(2026, 3, 31))
+    assert rules.quarter_of(date(2026, 4, 1)).start == date(2026, 4, 1)
+
+
+def test_age_bands_on_the_last_day_of_the_period():
+    end = date(2026, 3, 31)
+    assert rules.age_band(None, True, end) == "unborn"
+    assert rules.age_band(None, False, end) == "not_known"
+    assert rules.age_band(date(2025, 4, 1), False, end) == "under_1"
+    assert rules.age_band(date(2025, 3, 31), False, end) == "1_4"
+    assert rules.age_band(date(2021, 4, 1), False, end) == "1_4"
+    assert rules.age_band(date(2021, 3, 31), False, end) == "5_9"
+    assert rules.age_band(date(2010, 4, 1), False, end) == "10_15"
+    assert rules.age_band(date(2010, 3, 31), False, end) == "16_plus"
+
+
+def test_tally_lists_every_group_in_order():
+    assert rules.tally([("b", 2), ("a", 1), ("b", 3)], ["a", "b", "c"]) == [("a", 1), ("b", 5), ("c", 0)]
+
+
+def test_calendars_map_each_day_to_its_deadline():
+    days = rules.day_calendar(date(2026, 12, 24), date(2026, 12, 26), lambda d: d.replace(day=d.day + 1))
+    assert days[0] == (date(2026, 12, 24), date(2026, 12, 25)) and len(days) == 3
+    rows = rules.instant_calendar(date(2026, 3, 28), date(2026, 3, 29), lambda d: d, lambda d: d)
+    assert rows[1] == (date(2026, 3, 29), date(2026, 3, 30), date(2026, 3, 30))
+
+
+def test_the_readme_lists_every_question_with_its_rule():
+    from pathlib import Path
+
+    from safeguarding.reports import learning
+
+    readme = " ".join(Path(__file__).parent.parent.joinpath("README.md").read_text().split())
+    for q in learning.QUESTIONS:
+        assert f"**{q.question}** {q.measure}: {' '.join(q.rule.split())}" in readme
