@@ -59,3 +59,15 @@ def test_practice_learning_report_passes_axe_and_reads_without_css(browser_app, 
     page.goto(f"/reports/practice-learning/police-attended?{PERIOD}")
     expect(page.locator("table tbody tr").first).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_childs_census_questions_pass_axe_with_nothing_chosen(browser_app, browser_page):
+    seed(DEMO)
+    page = browser_page
+    _sign_in(page)
+    page.goto("/children/new")
+    expect(page.get_by_label("Ethnicity (census category)")).to_have_value("")
+    for answer in ("Yes: the child has a disability", "No", "Not known"):
+        expect(page.get_by_role("group", name="Does the child have a disability?").get_by_label(answer, exact=True)
+               ).not_to_be_checked()
+    assert_accessible(page)

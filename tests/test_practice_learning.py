@@ -4,6 +4,7 @@ limited to what the reader may see, and who may open it all."""
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import date, datetime, timedelta
 
@@ -374,3 +375,58 @@ def test_bad_periods_are_errors_not_failures(signed_in, agencies):
     client.get("/reports/practice-learning/police-attended?start=x", expected=400)
     # no period given: the last full quarter
     assert "Figures for" in client.get("/reports/practice-learning")
+
+
+def test_breakdowns_count_each_child_discussed_once_in_their_group(agencies):
+    made = []
+    for n, (born, gender, code, disabled) in enumerate([
+            (date(2026, 1, 1), "female", "WBRI", "no"),        # under 1 on 30 September
+            (date(2025, 9, 30), "male", "WIRT", "yes"),        # 1 on 30 September
+            (date(2016, 10, 1), "male", "BAFR", None),         # 9
+            (date(2010, 9, 30), "female", "CHNE", "refused"),  # 16
+            (date(2011, 10, 1), "refused", "REFU", "not_known"),  # 14
+            (date(2012, 5, 5), "unknown", None, None)]):      # 14
+        c = child(f"Child{n}", born=born)
+        c.gender, c.ethnicity_code, c.disability_status = gender, code, disabled
+        made.append(c)
+    baby = child("Baby", unborn=True)
+    first = sd(at(date(2026, 7, 6)), children=made[:3] + [baby], agencies=agencies)
+    second = sd(at(date(2026, 8, 6)), children=made[2:], agencies=agencies)  # Child2 again: counted once
+    sd(at(date(2026, 8, 7)), status="cancelled", children=[child("Cancelled")], agencies=agencies)
+    sd(at(date(2026, 10, 7)), children=[child("Later")], agencies=agencies)
+    _decision(first, made[2], outcome="s47_joint")
+    _decision(second, made[2], outcome="s47_single")  # the same child's second enquiry: still one child
+    _decision(second, made[3], outcome="s17")
+    db.session.commit()
+    found = {b.key: b for b in learning.breakdowns(*Q3)}
+    assert found["age"].children == [("Unborn", 1), ("Under 1", 1), ("1 to 4", 1), ("5 to 9", 1), ("10 to 15", 2),
+                                     ("16 and over", 1), ("Not known", 0)]
+    assert dict(found["age"].section_47) == {"Unborn": 0, "Under 1": 0, "1 to 4": 0, "5 to 9": 1, "10 to 15": 0,
+                                             "16 and over": 0, "Not known": 0}
+    assert dict(found["sex"].children) == {"Female": 3, "Male": 2, "Other": 0, "Not known": 1,
+                                           "Refused (the child or family would not say)": 1}
+    assert dict(found["ethnicity"].children) == {
+        "White": 2, "Mixed": 0, "Asian or Asian British": 0, "Black or Black British": 1, "Chinese": 1,
+        "Any other ethnic group": 0, "Refused": 1, "Not known": 0, "Not recorded": 2}
+    assert dict(found["disability"].children) == {"Disabled": 1, "Not disabled": 1, "Not known": 1, "Refused": 1,
+                                                  "Not recorded": 3}
+
+
+def test_breakdown_tables_withhold_small_groups_on_the_page_and_in_the_csv(signed_in, agencies):
+    client, _ = signed_in(Role.MANAGER)
+    kids = []
+    for n in range(7):
+        c = child(f"Kid{n}")
+        c.ethnicity_code = "WBRI" if n < 6 else "AIND"
+        kids.append(c)
+    sd(at(date(2026, 7, 6)), children=kids, agencies=agencies)
+    db.session.commit()
+    page = client.get("/reports/practice-learning?" + _query(*Q3))
+    assert 'id="breakdown-ethnicity"' in page.html
+    table = page.html.split('id="breakdown-ethnicity"')[1].split("</table>")[0]
+    assert re.search(r">White</th><td[^>]*>6</td><td[^>]*>86%</td><td[^>]*>0</td>", table)
+    assert re.search(r">Asian or Asian British</th><td[^>]*>\[c\]</td><td[^>]*>\[c\]</td>", table)
+    response = client.request("GET", f"/reports/practice-learning/tables/breakdown-ethnicity.csv?{_query(*Q3)}")
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))}
+    assert rows["White"] == ["6", "86%", "0"] and rows["Asian or Asian British"] == ["[c]", "[c]", "0"]
+    assert rows["Ethnicity (census main category)"][0] == "Children discussed"

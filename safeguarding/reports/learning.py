@@ -19,7 +19,8 @@ from sqlalchemy import Date, and_, case, column, exists, func, literal, or_, sel
 from sqlalchemy.orm import aliased
 
 from ..auth.models import Agency
-from ..children.models import Child
+from ..children.census import DISABILITY_GROUPS, ETHNIC_GROUP_OF, ETHNIC_GROUPS
+from ..children.models import GENDERS, Child
 from ..clock import london_datetime
 from ..differences.access import difference_scope
 from ..differences.models import DifferenceStage, ProfessionalDifference, Status
@@ -363,12 +364,25 @@ class Answer:
 
 
 @dataclass
+class Breakdown:
+    """The children discussed in the period by one characteristic: how many, and of them how many had a section 47
+    enquiry decided."""
+
+    key: str
+    title: str
+    heading: str
+    children: list[tuple[str, int]]
+    section_47: list[tuple[str, int]]
+
+
+@dataclass
 class Report:
     start: date
     end: date
     quarters: list[rules.Quarter]
     answers: list[Answer] = field(default_factory=list)
     stages: list[tuple[int, rules.Figure]] = field(default_factory=list)
+    breakdowns: list[Breakdown] = field(default_factory=list)
 
     def by_theme(self) -> list[tuple[str, str, list[Answer]]]:
         return [(key, label, [a for a in self.answers if a.question.theme == key]) for key, label in THEMES]
@@ -406,11 +420,55 @@ def stage_figures(start: date, end: date) -> list[tuple[int, rules.Figure]]:
     return [(number, rules.Figure(int(met), int(closed))) for number, met, closed in rows]
 
 
+_NOT_RECORDED = "not_recorded"
+#: (key, title, column heading, the child's column(s), groups in order, the group of a row's value(s))
+_BREAKDOWNS = [
+    ("age", "Children discussed, by age band", "Age band (at the end of the period)",
+     (Child.date_of_birth, Child.is_unborn), rules.AGE_BANDS, None),
+    ("sex", "Children discussed, by sex", "Sex (as recorded)", (Child.gender,), GENDERS,
+     lambda gender: gender or "unknown"),
+    ("ethnicity", "Children discussed, by ethnicity", "Ethnicity (census main category)", (Child.ethnicity_code,),
+     ETHNIC_GROUPS, lambda code: ETHNIC_GROUP_OF.get(code, _NOT_RECORDED)),
+    ("disability", "Children discussed, by disability", "Disability", (Child.disability_status,),
+     DISABILITY_GROUPS, lambda status: status or _NOT_RECORDED),
+]
+
+
+def breakdowns(start: date, end: date) -> list[Breakdown]:
+    """Each child discussed at a discussion held in the period counts once, in the group their record gives; the
+    database counts by the recorded value (by date of birth for ages, banded here on the period's last day)."""
+    window = Window(start, end, datetime.min, start)
+    d = ThresholdDecision
+    section_47 = case((d.outcome.in_(sorted(thresholds.SECTION_47)), DiscussionChild.child_id))
+    found = []
+    for key, title, heading, columns, groups, group_of in _BREAKDOWNS:
+        rows = db.session.execute(
+            select(*columns, func.count(func.distinct(DiscussionChild.child_id)), func.count(func.distinct(section_47)))
+            .select_from(DiscussionChild)
+            .join(StrategyDiscussion, StrategyDiscussion.id == DiscussionChild.discussion_id)
+            .join(Child, Child.id == DiscussionChild.child_id)
+            .outerjoin(d, and_(d.discussion_id == DiscussionChild.discussion_id,
+                               d.child_id == DiscussionChild.child_id))
+            .where(*_held(window)).group_by(*columns)).all()
+        if key == "age":
+            grouped = [(rules.age_band(born, unborn, end), n, s47) for born, unborn, n, s47 in rows]
+        else:
+            grouped = [(group_of(value), n, s47) for value, n, s47 in rows]
+        keys = [k for k, _ in groups]
+        labels = dict(groups)
+        children = rules.tally(((g, n) for g, n, _ in grouped), keys)
+        started = rules.tally(((g, s47) for g, _, s47 in grouped), keys)
+        found.append(Breakdown(key, title, heading, [(labels.get(g, g), n) for g, n in children],
+                               [(labels.get(g, g), n) for g, n in started]))
+    return found
+
+
 def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
     quarters = rules.trend_quarters(end)
     report = Report(start, end, quarters)
     report.answers = [answer(q, start, end, now=now, today=today, quarters=quarters) for q in QUESTIONS]
     report.stages = stage_figures(start, end)
+    report.breakdowns = breakdowns(start, end)
     return report
 
 

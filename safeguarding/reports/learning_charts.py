@@ -53,15 +53,19 @@ def stage_chart(stages: list[tuple[int, rules.Figure]]) -> Chart:
         horizontal=True, caption="Stages closed within their timescale: the figures")
 
 
-def count_chart(key: str, title: str, heading: str, counts: list[tuple[str, int]], described: str) -> Chart:
-    """A breakdown (age band, sex, ethnicity, disability): how many children in each group, small ones withheld."""
+def breakdown_chart(breakdown) -> Chart:
+    """Children discussed by age band, sex, ethnicity or disability: how many in each group (small ones withheld),
+    their share of all the children discussed, and how many had a section 47 enquiry decided."""
+    counts = breakdown.children
     total = sum(n for _, n in counts)
     values = [None if rules.is_suppressed(n) else float(n) for _, n in counts]
     return Chart(
-        key=key, title=title,
-        description=f"Horizontal bar chart of {described}: "
+        key=f"breakdown-{breakdown.key}", title=breakdown.title,
+        description="Horizontal bar chart of the number of children in each group: "
                     + "; ".join(f"{label}: {rules.shown(n)}" for label, n in counts) + ".",
-        category_heading=heading, categories=[label for label, _ in counts],
-        series=[Series("Children", values, [rules.shown(n) for _, n in counts])],
-        table_columns=[("Share", [rules.Figure(n, total).rate_text if total else "–" for _, n in counts])],
-        unit="children", horizontal=True, caption=f"{title}: the figures")
+        category_heading=breakdown.heading, categories=[label for label, _ in counts],
+        series=[Series("Children discussed", values, [rules.shown(n) for _, n in counts])],
+        table_columns=[("Share of children discussed",
+                        [rules.Figure(n, total).rate_text if total else "–" for _, n in counts]),
+                       ("Of whom a section 47 enquiry", [rules.shown(n) for _, n in breakdown.section_47])],
+        unit="children", horizontal=True, caption=f"{breakdown.title}: the figures")

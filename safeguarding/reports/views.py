@@ -91,6 +91,8 @@ def _learning_charts(report: learning.Report, period) -> dict[str, charts.Chart]
     found = {f"trend-{a.question.key}": learning_charts.trend_chart(a) for a in report.answers}
     found["agency-attendance"] = learning_charts.agency_chart(figures.attendance_only(*period).agencies)
     found["difference-stages"] = learning_charts.stage_chart(report.stages)
+    for breakdown in report.breakdowns:
+        found[f"breakdown-{breakdown.key}"] = learning_charts.breakdown_chart(breakdown)
     return found
 
 
