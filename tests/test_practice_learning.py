@@ -430,3 +430,49 @@ def test_breakdown_tables_withhold_small_groups_on_the_page_and_in_the_csv(signe
     rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))}
     assert rows["White"] == ["6", "86%", "0"] and rows["Asian or Asian British"] == ["[c]", "[c]", "0"]
     assert rows["Ethnicity (census main category)"][0] == "Children discussed"
+
+
+def _statements(client, url) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_page_costs_the_same_statements_for_few_and_many_records(signed_in, agencies, make_user):
+    client, _ = signed_in(Role.MANAGER)
+    url = "/reports/practice-learning?" + _query(*Q3)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            day = date(2026, 7, 1) + timedelta(days=(7 * i) % 90)
+            kid = child(f"Many{i}")
+            discussion = sd(at(day), decided=at(day) - timedelta(days=i % 3), children=[kid], agencies=agencies,
+                            child_seen="yes")
+            _decision(discussion, kid, outcome="s17" if i % 2 else "s47_single")
+        db.session.commit()
+
+    add(3)
+    few = _statements(client, url)
+    add(30)
+    assert "Police attended: 33 of 33 (100%)" in client.get(url)
+    assert _statements(client, url) == few
+
+
+def test_a_period_longer_than_the_trend_counts_every_record_in_it(held, agencies):
+    sd(at(date(2024, 3, 1)), children=[child("Early")], agencies=agencies)
+    db.session.commit()
+    period = (date(2024, 1, 1), Q3[1])
+    # a, b, d and f, 30 June and March 2024 attended, of 8 held (c, e no police)
+    assert figure("police-attended", period=period) == Figure(6, 8)
+    quarters = trend("police-attended", period=period)
+    assert sum(f.counted for f in quarters.values()) == 7  # the trend starts in October 2024

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from safeguarding.reports import learning_rules as rules
+from safeguarding.reports.sql import london_date_of_stored
+from safeguarding.workdays import add_working_days, is_working_day
 
 
 def test_small_numbers_are_withheld_but_zero_is_not():
@@ -48,11 +52,20 @@ def test_tally_lists_every_group_in_order():
     assert rules.tally([("b", 2), ("a", 1), ("b", 3)], ["a", "b", "c"]) == [("a", 1), ("b", 5), ("c", 0)]
 
 
-def test_calendars_map_each_day_to_its_deadline():
-    days = rules.day_calendar(date(2026, 12, 24), date(2026, 12, 26), lambda d: d.replace(day=d.day + 1))
-    assert days[0] == (date(2026, 12, 24), date(2026, 12, 25)) and len(days) == 3
-    rows = rules.instant_calendar(date(2026, 3, 28), date(2026, 3, 29), lambda d: d, lambda d: d)
-    assert rows[1] == (date(2026, 3, 29), date(2026, 3, 30), date(2026, 3, 30))
+@pytest.mark.parametrize("days", [0, 1, 3, 15, 45])
+def test_deadline_calendars_agree_with_adding_working_days_one_day_at_a_time(days):
+    # across Christmas, Easter and both clock changes of 2026
+    first, last = date(2025, 12, 1), date(2026, 12, 31)
+    deadlines = rules.working_day_deadlines(first, last, days, is_working_day)
+    assert len(deadlines) == (last - first).days + 1
+    assert all(due == add_working_days(day, days) for day, due in deadlines.items())
+
+
+def test_sqlites_london_date_follows_the_clock_changes():
+    assert london_date_of_stored("2026-06-30 23:30:00.000000") == "2026-07-01"  # BST: 00:30 on 1 July
+    assert london_date_of_stored("2026-12-31 23:30:00.000000") == "2026-12-31"  # GMT
+    assert london_date_of_stored("2026-03-29 00:30:00") == "2026-03-29"  # before the clocks go forward
+    assert london_date_of_stored(None) is None
 
 
 def test_the_readme_lists_every_question_with_its_rule():

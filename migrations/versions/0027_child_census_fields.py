@@ -1,4 +1,5 @@
-"""child census fields: ethnicity (the census's code), disability, and "refused" as a gender answer
+"""child census fields: ethnicity (the census's code), disability, and "refused" as a gender answer; indexes for
+the practice-learning report (referral date, start of police protection)
 
 Revision ID: 0027
 Revises: 0025
@@ -35,9 +36,17 @@ def upgrade():
         batch_op.create_check_constraint('disability_status_allowed', _in('disability_status', DISABILITY))
         batch_op.drop_constraint('gender_allowed', type_='check')
         batch_op.create_check_constraint('gender_allowed', _in('gender', GENDERS_AFTER))
+    with op.batch_alter_table('strategy_discussion', schema=None) as batch_op:
+        batch_op.create_index('ix_strategy_discussion_referral', ['referral_received_on'], unique=False)
+    with op.batch_alter_table('police_protection', schema=None) as batch_op:
+        batch_op.create_index('ix_police_protection_started', ['started_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('police_protection', schema=None) as batch_op:
+        batch_op.drop_index('ix_police_protection_started')
+    with op.batch_alter_table('strategy_discussion', schema=None) as batch_op:
+        batch_op.drop_index('ix_strategy_discussion_referral')
     op.execute("UPDATE child SET gender = 'unknown' WHERE gender = 'refused'")
     with op.batch_alter_table('child', schema=None) as batch_op:
         batch_op.drop_constraint('gender_allowed', type_='check')

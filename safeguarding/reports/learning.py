@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Date, and_, case, column, exists, func, literal, or_, select, values
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import Agency
@@ -31,8 +31,9 @@ from ..discussions.services import setting
 from ..extensions import db
 from ..missing.access import missing_scope
 from ..missing.models import MissingEpisode, PoliceProtection, ReturnInterview, RhiStatus
-from ..types import UTCDateTime
+from ..workdays import is_working_day
 from . import learning_rules as rules
+from . import sql
 from .figures import HELD
 
 #: the longest list shown behind one figure (narrow the period for more)
@@ -101,25 +102,31 @@ def _police_answered(topic: str):
     return build
 
 
-def _instants(rows: list[tuple], names: tuple[str, ...]):
-    # a CTE (WITH calendar(...) AS (VALUES ...)): SQLite reads VALUES there, not as a table in FROM
-    return values(*(column(name, UTCDateTime) for name in names), name="calendar").data(rows).cte("calendar")
+def _close_of_business(day: date) -> datetime:
+    """17:00 London on `day`, as thresholds.assessment_due_at gives it for the 45th working day."""
+    close = thresholds.CLOSE_OF_BUSINESS
+    return london_datetime(day, close.hour, close.minute)
+
+
+def _midnight_after(day: date) -> datetime:
+    return london_datetime(day + timedelta(days=1))
 
 
 def held_in_time(window, user=None):
-    # The calendar covers 60 days before the window: no discussion decided on earlier than that can be on time
-    # (the timescale is at most 3 working days), so a decision with no calendar day is late, as it should be.
-    working_days = setting("DISCUSSION_WITHIN_WORKING_DAYS", 1)
-    calendar = _instants(rules.instant_calendar(
-        window.start - timedelta(days=60), window.end, london_datetime,
-        lambda day: thresholds.latest_start_on(day, urgent=False, working_days=working_days)),
-        ("day_start", "next_day", "latest_end"))
+    # Each discussion meets its own deadline in SQL: its London date of the decision to convene is looked up in a
+    # calendar of deadlines (an equality join). The calendar starts 60 days before the window: a decision made
+    # earlier than that cannot be on time (the timescale is at most 3 working days), and with no calendar day it
+    # counts as late, as it should.
+    working_days = max(0, min(setting("DISCUSSION_WITHIN_WORKING_DAYS", 1), 3))
+    first = window.start - timedelta(days=60)
+    latest = rules.working_day_deadlines(first, window.end, working_days, is_working_day)
+    calendar = sql.calendar("hold_calendar", {"day": "date", "standard_end": "instant", "urgent_end": "instant"},
+                            [(day, _midnight_after(due), _midnight_after(day)) for day, due in latest.items()])
     sd = StrategyDiscussion
-    latest = case((sd.urgency == "urgent", calendar.c.next_day), else_=calendar.c.latest_end)
+    end = case((sd.urgency == "urgent", calendar.c.urgent_end), else_=calendar.c.standard_end)
     query = (select(sd.id.label("record_id"), sd.scheduled_at.label("at"), literal(1).label("counted"),
-                    _flag(sd.scheduled_at < latest).label("met"))
-             .outerjoin(calendar, and_(sd.convene_decided_at >= calendar.c.day_start,
-                                       sd.convene_decided_at < calendar.c.next_day))
+                    _flag(sd.scheduled_at < end).label("met"))
+             .outerjoin(calendar, calendar.c.day == sql.london_date(sd.convene_decided_at))
              .where(*_held(window)))
     return query.where(discussion_scope(user)) if user is not None else query
 
@@ -179,9 +186,9 @@ def assessment_in_time(window, user=None):
     if user is not None:
         per_referral = per_referral.where(discussion_scope(user))
     per_referral = per_referral.subquery()
-    calendar = values(column("day", Date), column("due_at", UTCDateTime), name="due_calendar").data(
-        [(day, thresholds.assessment_due_at(day)) for day, _ in rules.day_calendar(
-            window.start, window.end, lambda day: day)]).cte("due_calendar")
+    due = rules.working_day_deadlines(window.start, window.end, thresholds.ASSESSMENT_WORKING_DAYS, is_working_day)
+    calendar = sql.calendar("assessment_calendar", {"day": "date", "due_at": "instant"},
+                            [(day, _close_of_business(on)) for day, on in due.items()])
     done = per_referral.c.completed_at.is_not(None)
     return (select(per_referral.c.record_id, per_referral.c.at,
                    _flag(or_(done, calendar.c.due_at <= window.now)).label("counted"),
@@ -389,21 +396,33 @@ class Report:
 
 
 def _bucket(at, quarters: list[rules.Quarter], by_date: bool):
-    bounds = [q.end + timedelta(days=1) if by_date else london_datetime(q.end + timedelta(days=1))
-              for q in quarters]
-    return case(*((at < bound, index) for index, bound in enumerate(bounds)), else_=len(quarters))
+    """The quarter a record falls in (0 to 7), -1 before the first and 8 after the last (the period may be longer)."""
+    def bound(day: date):
+        return day if by_date else london_datetime(day)
+    return case((at < bound(quarters[0].start), -1),
+                *((at < bound(q.end + timedelta(days=1)), index) for index, q in enumerate(quarters)),
+                else_=len(quarters))
 
 
 def answer(q: Question, start: date, end: date, *, now: datetime, today: date,
            quarters: list[rules.Quarter]) -> Answer:
-    rows = q.build(Window(start, end, now, today)).subquery()
-    met, counted = db.session.execute(select(func.coalesce(func.sum(rows.c.met), 0),
-                                             func.coalesce(func.sum(rows.c.counted), 0))).one()
-    result = Answer(q, rules.Figure(int(met), int(counted)))
-    trend_rows = q.build(Window(quarters[0].start, quarters[-1].end, now, today)).subquery()
-    bucket = _bucket(trend_rows.c.at, quarters, q.by_date).label("quarter")
-    by_quarter = {int(index): (int(m), int(c)) for index, m, c in db.session.execute(
-        select(bucket, func.sum(trend_rows.c.met), func.sum(trend_rows.c.counted)).group_by(bucket))}
+    """The figure for the period and each quarter's, in one statement: the records of the period and the quarters
+    together, summed by quarter, with the period's share of each quarter summed alongside."""
+    window = Window(min(start, quarters[0].start), max(end, quarters[-1].end), now, today)
+    rows = q.build(window).subquery()
+    if q.by_date:
+        in_period = and_(rows.c.at >= start, rows.c.at <= end)
+    else:
+        in_period = and_(rows.c.at >= london_datetime(start), rows.c.at < london_datetime(end + timedelta(days=1)))
+    bucket = _bucket(rows.c.at, quarters, q.by_date).label("quarter")
+    by_quarter, met, counted = {}, 0, 0
+    for index, quarter_met, quarter_counted, period_met, period_counted in db.session.execute(
+            select(bucket, func.sum(rows.c.met), func.sum(rows.c.counted),
+                   func.sum(case((in_period, rows.c.met), else_=0)),
+                   func.sum(case((in_period, rows.c.counted), else_=0))).group_by(bucket)):
+        by_quarter[int(index)] = (int(quarter_met), int(quarter_counted))
+        met, counted = met + int(period_met), counted + int(period_counted)
+    result = Answer(q, rules.Figure(met, counted))
     result.trend = [(quarter, rules.Figure(*by_quarter.get(i, (0, 0)))) for i, quarter in enumerate(quarters)]
     return result
 
@@ -421,41 +440,39 @@ def stage_figures(start: date, end: date) -> list[tuple[int, rules.Figure]]:
 
 
 _NOT_RECORDED = "not_recorded"
-#: (key, title, column heading, the child's column(s), groups in order, the group of a row's value(s))
+#: (key, title, column heading, groups in order, the group of a row of (date of birth, unborn, gender, ethnicity
+#: code, disability) on the period's last day)
 _BREAKDOWNS = [
-    ("age", "Children discussed, by age band", "Age band (at the end of the period)",
-     (Child.date_of_birth, Child.is_unborn), rules.AGE_BANDS, None),
-    ("sex", "Children discussed, by sex", "Sex (as recorded)", (Child.gender,), GENDERS,
-     lambda gender: gender or "unknown"),
-    ("ethnicity", "Children discussed, by ethnicity", "Ethnicity (census main category)", (Child.ethnicity_code,),
-     ETHNIC_GROUPS, lambda code: ETHNIC_GROUP_OF.get(code, _NOT_RECORDED)),
-    ("disability", "Children discussed, by disability", "Disability", (Child.disability_status,),
-     DISABILITY_GROUPS, lambda status: status or _NOT_RECORDED),
+    ("age", "Children discussed, by age band", "Age band (at the end of the period)", rules.AGE_BANDS,
+     lambda row, end: rules.age_band(row[0], row[1], end)),
+    ("sex", "Children discussed, by sex", "Sex (as recorded)", GENDERS, lambda row, end: row[2] or "unknown"),
+    ("ethnicity", "Children discussed, by ethnicity", "Ethnicity (census main category)", ETHNIC_GROUPS,
+     lambda row, end: ETHNIC_GROUP_OF.get(row[3], _NOT_RECORDED)),
+    ("disability", "Children discussed, by disability", "Disability", DISABILITY_GROUPS,
+     lambda row, end: row[4] or _NOT_RECORDED),
 ]
 
 
 def breakdowns(start: date, end: date) -> list[Breakdown]:
-    """Each child discussed at a discussion held in the period counts once, in the group their record gives; the
-    database counts by the recorded value (by date of birth for ages, banded here on the period's last day)."""
+    """Each child discussed at a discussion held in the period counts once, in the group their record gives. One
+    statement counts the children by every recorded answer together (by date of birth for ages, banded here on the
+    period's last day); a child has one of each, so each breakdown is the sum of those counts."""
     window = Window(start, end, datetime.min, start)
     d = ThresholdDecision
     section_47 = case((d.outcome.in_(sorted(thresholds.SECTION_47)), DiscussionChild.child_id))
+    columns = (Child.date_of_birth, Child.is_unborn, Child.gender, Child.ethnicity_code, Child.disability_status)
+    rows = db.session.execute(
+        select(*columns, func.count(func.distinct(DiscussionChild.child_id)), func.count(func.distinct(section_47)))
+        .select_from(DiscussionChild)
+        .join(StrategyDiscussion, StrategyDiscussion.id == DiscussionChild.discussion_id)
+        .join(Child, Child.id == DiscussionChild.child_id)
+        .outerjoin(d, and_(d.discussion_id == DiscussionChild.discussion_id,
+                           d.child_id == DiscussionChild.child_id))
+        .where(*_held(window)).group_by(*columns)).all()
     found = []
-    for key, title, heading, columns, groups, group_of in _BREAKDOWNS:
-        rows = db.session.execute(
-            select(*columns, func.count(func.distinct(DiscussionChild.child_id)), func.count(func.distinct(section_47)))
-            .select_from(DiscussionChild)
-            .join(StrategyDiscussion, StrategyDiscussion.id == DiscussionChild.discussion_id)
-            .join(Child, Child.id == DiscussionChild.child_id)
-            .outerjoin(d, and_(d.discussion_id == DiscussionChild.discussion_id,
-                               d.child_id == DiscussionChild.child_id))
-            .where(*_held(window)).group_by(*columns)).all()
-        if key == "age":
-            grouped = [(rules.age_band(born, unborn, end), n, s47) for born, unborn, n, s47 in rows]
-        else:
-            grouped = [(group_of(value), n, s47) for value, n, s47 in rows]
-        keys = [k for k, _ in groups]
-        labels = dict(groups)
+    for key, title, heading, groups, group_of in _BREAKDOWNS:
+        grouped = [(group_of(row, end), row[-2], row[-1]) for row in rows]
+        keys, labels = [k for k, _ in groups], dict(groups)
         children = rules.tally(((g, n) for g, n, _ in grouped), keys)
         started = rules.tally(((g, s47) for g, _, s47 in grouped), keys)
         found.append(Breakdown(key, title, heading, [(labels.get(g, g), n) for g, n in children],

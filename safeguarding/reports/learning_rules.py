@@ -5,8 +5,9 @@ so each rule is tested alone and every output suppresses small numbers the same 
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Callable, Iterable
 
 #: counts from 1 to SUPPRESS_BELOW - 1 are withheld, as official statistics do (never 0: a zero is a finding)
@@ -129,20 +130,19 @@ def tally(pairs: Iterable[tuple[str, int]], keys: Iterable[str]) -> list[tuple[s
 # --- Deadline calendars ---------------------------------------------------------------------------------------
 
 
-def day_calendar(first: date, last: date, due: Callable[[date], date]) -> list[tuple[date, date]]:
-    """(day, its due date) for every day from `first` to `last`: a working-day deadline is a lookup, so the
-    database can compare each record with its own deadline while it counts."""
-    days = (last - first).days
-    return [(first + timedelta(days=n), due(first + timedelta(days=n))) for n in range(days + 1)]
-
-
-def instant_calendar(first: date, last: date, midnight: Callable[[date], datetime],
-                     latest_day: Callable[[date], date]) -> list[tuple[datetime, datetime, datetime]]:
-    """(start of the day, start of the next day, end of the latest day allowed), as instants, for every London day
-    from `first` to `last`: a record made on that day is on time if it happened before the third instant."""
-    out = []
+def working_day_deadlines(first: date, last: date, days: int, is_working_day: Callable[[date], bool]
+                         ) -> dict[date, date]:
+    """For every day from `first` to `last`, the date `days` working days after it (workdays.add_working_days), in
+    one pass over the calendar rather than one walk per day."""
+    working: list[date] = []
+    day, after_last = first, 0
+    while after_last < days:  # enough working days for the last day's deadline
+        day += timedelta(days=1)
+        if is_working_day(day):
+            working.append(day)
+            after_last += day > last
+    out = {}
     for n in range((last - first).days + 1):
-        day = first + timedelta(days=n)
-        out.append((midnight(day), midnight(day + timedelta(days=1)),
-                    midnight(latest_day(day) + timedelta(days=1))))
+        start = first + timedelta(days=n)
+        out[start] = working[bisect_right(working, start) + days - 1] if days else start
     return out
