@@ -38,6 +38,13 @@ def test_practice_learning_report_passes_axe_and_reads_without_css(browser_app, 
     assert_accessible(page)
     page.emulate_media(media="print")
     assert_accessible(page)
+    assert page.locator("main form.app-no-print").is_hidden()  # the period form does not print
+    # A4 less its margins is about 680 CSS px: no chart or table wider than the paper
+    page.set_viewport_size({"width": 680, "height": 1000})
+    overflow = page.evaluate("""() => [...document.querySelectorAll('main svg, main table, main h2, main p')]
+        .filter(e => e.getBoundingClientRect().right > 681).map(e => e.tagName + ': ' + e.textContent.slice(0, 40))""")
+    assert overflow == []
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.emulate_media(media="screen")
     page.emulate_media(forced_colors="active")
     assert_accessible(page)
@@ -55,6 +62,12 @@ def test_practice_learning_report_passes_axe_and_reads_without_css(browser_app, 
     for figure in figures:
         assert figure["next"] == "table" and figure["visible"] and figure["svgTitle"]
     assert all(f["rows"] == 8 for f in figures if f["id"].startswith("trend-"))
+    # the table reads oldest quarter first, as the chart's bars do left to right
+    quarters = page.evaluate("""() => [...document.querySelectorAll('#trend-police-attended tbody th')]
+        .map(th => th.textContent)""")
+    labels = page.evaluate("""() => [...document.querySelectorAll('#trend-police-attended svg text')]
+        .map(t => t.textContent).filter(t => /^Q[1-4] /.test(t))""")
+    assert quarters == labels and quarters[0] == "Q1 2025" and quarters[-1] == "Q4 2026"
 
     page.goto(f"/reports/practice-learning/police-attended?{PERIOD}")
     expect(page.locator("table tbody tr").first).to_be_visible()

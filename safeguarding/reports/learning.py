@@ -87,19 +87,24 @@ def _discussions(met, *, user=None, window: Window, counted=None, extra=()):
     return query.where(discussion_scope(user)) if user is not None else query
 
 
-def police_attended(window, user=None):
-    police_there = (select(Invitation.id).join(Agency, Agency.id == Invitation.agency_id)
-                    .where(Invitation.discussion_id == StrategyDiscussion.id, Agency.kind == "police",
-                           Invitation.status == "attended").exists())
-    return _discussions(police_there, user=user, window=window)
+def police_at_discussions(window, user=None):
+    """One pass over the discussions held answers the four police questions: were they there, and did they answer
+    on convictions, intelligence and other force areas (shared, or checked and nothing held)."""
+    sd = StrategyDiscussion
+    there = (select(Invitation.id).join(Agency, Agency.id == Invitation.agency_id)
+             .where(Invitation.discussion_id == sd.id, Agency.kind == "police", Invitation.status == "attended")
+             .exists())
 
+    def answered(topic: str):
+        return (select(InformationShared.id)
+                .where(InformationShared.discussion_id == sd.id, InformationShared.topic == topic).exists())
 
-def _police_answered(topic: str):
-    def build(window, user=None):
-        answered = (select(InformationShared.id).where(InformationShared.discussion_id == StrategyDiscussion.id,
-                                                       InformationShared.topic == topic).exists())
-        return _discussions(answered, user=user, window=window)
-    return build
+    query = (select(sd.id.label("record_id"), sd.scheduled_at.label("at"), literal(1).label("counted"),
+                    _flag(there).label("attended"), _flag(answered("police_convictions")).label("convictions"),
+                    _flag(answered("police_intelligence")).label("intelligence"),
+                    _flag(answered("police_other_forces")).label("other_forces"))
+             .where(*_held(window)))
+    return query.where(discussion_scope(user)) if user is not None else query
 
 
 def _close_of_business(day: date) -> datetime:
@@ -138,16 +143,16 @@ def minutes_in_time(window, user=None):
                         counted=or_(circulated, sd.circulation_due_at <= window.now))
 
 
-def _children(met, *, counted=None, extra=()):
-    def build(window, user=None):
-        link = DiscussionChild
-        query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
-                        _counted(counted).label("counted"), _met(met, counted).label("met"))
-                 .select_from(link).join(StrategyDiscussion, StrategyDiscussion.id == link.discussion_id)
-                 .join(Child, Child.id == link.child_id)
-                 .where(*_held(window), Child.is_unborn.is_(False), *extra))
-        return query.where(discussion_scope(user)) if user is not None else query
-    return build
+def children_seen_and_heard(window, user=None):
+    """One pass over the children (not unborn) at discussions held: seen, seen alone, their words recorded."""
+    link = DiscussionChild
+    query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
+                    literal(1).label("counted"), _flag(link.child_seen == "yes").label("seen"),
+                    _flag(link.seen_alone == "yes").label("seen_alone"), _flag(link.child_said != "").label("voice"))
+             .select_from(link).join(StrategyDiscussion, StrategyDiscussion.id == link.discussion_id)
+             .join(Child, Child.id == link.child_id)
+             .where(*_held(window), Child.is_unborn.is_(False)))
+    return query.where(discussion_scope(user)) if user is not None else query
 
 
 def _decisions(met, *, counted=None, extra=()):
@@ -216,11 +221,14 @@ def protection_in_time(window, user=None):
 
 
 def _episodes(window, user=None):
-    e, earlier = MissingEpisode, aliased(MissingEpisode)
-    before = (select(earlier.id).where(earlier.child_id == e.child_id,
-                                       earlier.reported_missing_at < e.reported_missing_at).exists())
+    # "Missing before" is "after the child's first episode": one grouped pass finds each child's first, where a
+    # search for an earlier episode of each episode's child would look again for every episode.
+    e = MissingEpisode
+    first = (select(e.child_id.label("child_id"), func.min(e.reported_missing_at).label("first_reported"))
+             .where(e.reported_missing_at < window.hi).group_by(e.child_id).subquery())
     query = (select(e.id.label("record_id"), e.reported_missing_at.label("at"), literal(1).label("counted"),
-                     _flag(before).label("met"))
+                    _flag(e.reported_missing_at > first.c.first_reported).label("met"))
+             .join(first, first.c.child_id == e.child_id)
              .where(e.reported_missing_at >= window.lo, e.reported_missing_at < window.hi))
     return query.where(missing_scope(user, e.child_id)) if user is not None else query
 
@@ -243,11 +251,19 @@ resolved_in_time = _differences(
 
 
 def repeat_discussions(window, user=None):
+    # "Discussed before" is "after the child's first held discussion", found in one grouped pass (as _episodes).
     link, earlier_link, earlier = DiscussionChild, aliased(DiscussionChild), aliased(StrategyDiscussion)
-    before = (select(earlier_link.id).join(earlier, earlier.id == earlier_link.discussion_id)
-              .where(earlier_link.child_id == link.child_id, earlier.status.in_(HELD),
-                     earlier.scheduled_at < StrategyDiscussion.scheduled_at).exists())
-    return _children(before, extra=(StrategyDiscussion.kind == "initial",))(window, user)
+    first = (select(earlier_link.child_id.label("child_id"), func.min(earlier.scheduled_at).label("first_held"))
+             .join(earlier, earlier.id == earlier_link.discussion_id)
+             .where(earlier.status.in_(HELD), earlier.scheduled_at < window.hi)
+             .group_by(earlier_link.child_id).subquery())
+    again = StrategyDiscussion.scheduled_at > first.c.first_held
+    query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
+                    literal(1).label("counted"), _flag(again).label("met"))
+             .select_from(link).join(StrategyDiscussion, StrategyDiscussion.id == link.discussion_id)
+             .join(Child, Child.id == link.child_id).join(first, first.c.child_id == link.child_id)
+             .where(*_held(window), Child.is_unborn.is_(False), StrategyDiscussion.kind == "initial"))
+    return query.where(discussion_scope(user)) if user is not None else query
 
 
 # --- What the page asks --------------------------------------------------------------------------------------------
@@ -268,6 +284,9 @@ class Question:
     build: Callable
     link: str = "discussion"
     by_date: bool = False  # counted by a date (not an instant)
+    #: the column of `build`'s rows that says whether a record met the standard (questions answered from the same
+    #: records share one builder, and are counted in one statement)
+    column: str = "met"
     #: "higher is better" unless a figure counts something that should be rare (repeats, escalations)
     higher_is_better: bool = True
 
@@ -280,19 +299,19 @@ QUESTIONS: list[Question] = [
     Question("police-attended", "police", "Were police at strategy discussions?",
              "Police attended",
              "Discussions held in the period (convened or decided; not drafts or cancelled) at which a police "
-             "invitee's attendance was recorded as attended.", police_attended),
+             "invitee's attendance was recorded as attended.", police_at_discussions, column="attended"),
     Question("police-convictions", "police", "Did police share what they hold on previous convictions?",
              "Police answered on convictions",
              "Discussions held at which police convictions were recorded as shared, or recorded as checked with "
-             "nothing held.", _police_answered("police_convictions")),
+             "nothing held.", police_at_discussions, column="convictions"),
     Question("police-intelligence", "police", "Did police share their intelligence?",
              "Police answered on intelligence",
              "Discussions held at which police intelligence was recorded as shared or checked with nothing held.",
-             _police_answered("police_intelligence")),
+             police_at_discussions, column="intelligence"),
     Question("police-other-forces", "police", "Did police check other force areas?",
              "Police answered on other force areas",
              "Discussions held at which incidents in other police force areas were recorded as shared or checked "
-             "with nothing held.", _police_answered("police_other_forces")),
+             "with nothing held.", police_at_discussions, column="other_forces"),
     Question("held-in-time", "timeliness", "Was the discussion held within the partnership's timescale?",
              "Held in time",
              "Discussions held, by whether they were held by the end of the latest day allowed after the decision "
@@ -315,13 +334,13 @@ QUESTIONS: list[Question] = [
              "was recorded by then.", assessment_in_time, by_date=True),
     Question("child-seen", "child", "Was the child seen?", "Seen",
              "Children (not unborn) at discussions held, by whether the child was recorded as seen.",
-             _children(DiscussionChild.child_seen == "yes")),
+             children_seen_and_heard, column="seen"),
     Question("child-seen-alone", "child", "Was the child seen alone?", "Seen alone",
              "Children (not unborn) at discussions held, by whether the child was recorded as seen alone.",
-             _children(DiscussionChild.seen_alone == "yes")),
+             children_seen_and_heard, column="seen_alone"),
     Question("child-voice", "child", "Is the child's voice recorded?", "Child's words recorded",
              "Children (not unborn) at discussions held, by whether what the child said was recorded in their words.",
-             _children(DiscussionChild.child_said != "")),
+             children_seen_and_heard, column="voice"),
     Question("abe-joint", "child", "Were ABE interviews planned as a joint agency activity?", "Joint",
              "Decisions with an Achieving Best Evidence interview planned, by whether it was planned as joint "
              "(police and children's social care).", abe_joint),
@@ -404,27 +423,39 @@ def _bucket(at, quarters: list[rules.Quarter], by_date: bool):
                 else_=len(quarters))
 
 
-def answer(q: Question, start: date, end: date, *, now: datetime, today: date,
-           quarters: list[rules.Quarter]) -> Answer:
-    """The figure for the period and each quarter's, in one statement: the records of the period and the quarters
-    together, summed by quarter, with the period's share of each quarter summed alongside."""
+def answer_together(questions: list[Question], start: date, end: date, *, now: datetime, today: date,
+                    quarters: list[rules.Quarter]) -> list[Answer]:
+    """The figures for the period and each quarter of questions answered from the same records, in one statement:
+    the records of the period and the quarters together, summed by quarter, with the period's share summed
+    alongside."""
+    first = questions[0]
     window = Window(min(start, quarters[0].start), max(end, quarters[-1].end), now, today)
-    rows = q.build(window).subquery()
-    if q.by_date:
+    rows = first.build(window).subquery()
+    if first.by_date:
         in_period = and_(rows.c.at >= start, rows.c.at <= end)
     else:
         in_period = and_(rows.c.at >= london_datetime(start), rows.c.at < london_datetime(end + timedelta(days=1)))
-    bucket = _bucket(rows.c.at, quarters, q.by_date).label("quarter")
-    by_quarter, met, counted = {}, 0, 0
-    for index, quarter_met, quarter_counted, period_met, period_counted in db.session.execute(
-            select(bucket, func.sum(rows.c.met), func.sum(rows.c.counted),
-                   func.sum(case((in_period, rows.c.met), else_=0)),
-                   func.sum(case((in_period, rows.c.counted), else_=0))).group_by(bucket)):
-        by_quarter[int(index)] = (int(quarter_met), int(quarter_counted))
-        met, counted = met + int(period_met), counted + int(period_counted)
-    result = Answer(q, rules.Figure(met, counted))
-    result.trend = [(quarter, rules.Figure(*by_quarter.get(i, (0, 0)))) for i, quarter in enumerate(quarters)]
-    return result
+    bucket = _bucket(rows.c.at, quarters, first.by_date).label("quarter")
+    sums = [rows.c.counted] + [rows.c[q.column] for q in questions]
+    statement = select(bucket, *(func.sum(c) for c in sums),
+                       *(func.sum(case((in_period, c), else_=0)) for c in sums)).group_by(bucket)
+    by_quarter: dict[int, list[int]] = {}
+    period = [0] * len(sums)
+    for index, *totals in db.session.execute(statement):
+        by_quarter[int(index)] = [int(n) for n in totals[:len(sums)]]
+        period = [a + int(b) for a, b in zip(period, totals[len(sums):], strict=True)]
+    answers = []
+    for position, q in enumerate(questions, start=1):
+        result = Answer(q, rules.Figure(period[position], period[0]))
+        result.trend = [(quarter, rules.Figure(by_quarter[i][position], by_quarter[i][0]) if i in by_quarter
+                         else rules.Figure()) for i, quarter in enumerate(quarters)]
+        answers.append(result)
+    return answers
+
+
+def answer(q: Question, start: date, end: date, *, now: datetime, today: date,
+           quarters: list[rules.Quarter]) -> Answer:
+    return answer_together([q], start, end, now=now, today=today, quarters=quarters)[0]
 
 
 def stage_figures(start: date, end: date) -> list[tuple[int, rules.Figure]]:
@@ -483,7 +514,12 @@ def breakdowns(start: date, end: date) -> list[Breakdown]:
 def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
     quarters = rules.trend_quarters(end)
     report = Report(start, end, quarters)
-    report.answers = [answer(q, start, end, now=now, today=today, quarters=quarters) for q in QUESTIONS]
+    together: dict[Callable, list[Question]] = {}
+    for q in QUESTIONS:
+        together.setdefault(q.build, []).append(q)
+    found = {a.question.key: a for questions in together.values()
+             for a in answer_together(questions, start, end, now=now, today=today, quarters=quarters)}
+    report.answers = [found[q.key] for q in QUESTIONS]
     report.stages = stage_figures(start, end)
     report.breakdowns = breakdowns(start, end)
     return report
@@ -501,6 +537,6 @@ def listed(q: Question, start: date, end: date, *, user, now: datetime, today: d
     """The records counted in a figure that `user` may see, oldest first, each with whether it met the standard."""
     rows = q.build(Window(start, end, now, today), user).subquery()
     return [ListedRecord(record_id, at, bool(met)) for record_id, at, met in db.session.execute(
-        select(rows.c.record_id, rows.c.at, rows.c.met).where(rows.c.counted == 1)
+        select(rows.c.record_id, rows.c.at, rows.c[q.column]).where(rows.c.counted == 1)
         .order_by(rows.c.at, rows.c.record_id).limit(limit))]
 
