@@ -1,11 +1,12 @@
 """The practice-learning report: the briefing's questions, each answered with a figure, a trend and a list.
 
 Every question is the same shape: a SELECT of the records it is about, each with the instant (or date) that puts
-it in a period, whether it is counted (`counted`, 0 or 1) and whether it met the standard (`met`, 0 or 1). The
-database adds them up: once for the period, once by quarter (GROUP BY a CASE over the quarter boundaries), and the
-same SELECT, limited to what the reader may see, is the list behind the figure. No record is read into Python to
-be counted. Working-day deadlines are looked up in a small calendar of due dates sent with the query
-(learning_rules), so each record is compared with its own deadline in SQL.
+it in a period, whether it is counted (`counted`, 0 or 1) and whether it met the standard (a 0-or-1 column, `met`
+or a name when several questions share the records). The database adds them up, for the period and by quarter
+(GROUP BY a CASE over the quarter boundaries) in one statement, and the same SELECT, limited to what the reader may
+see, is the list behind the figure. No record is read into Python to be counted. Working-day deadlines are looked up
+in a small calendar of due dates sent with the query (`sql.calendar`, joined on the record's London date), so each
+record is compared with its own deadline in SQL.
 
 The rules behind each figure are in README.md ("Practice-learning report") and in `QUESTIONS` below.
 """
@@ -77,8 +78,9 @@ def _held(window: Window, sd=StrategyDiscussion) -> list:
 
 
 # --- The questions ------------------------------------------------------------------------------------------------
-# Each builder returns SELECT record_id, at, counted, met for the records in `window`, limited to `user`'s scope
-# when one is given (the list behind a figure), never when counting (the figures are the partnership's).
+# Each builder returns SELECT record_id, at, counted, met (or named columns) for the records in `window`, limited to
+# `user`'s scope when one is given (the list behind a figure), never when counting (the figures are the
+# partnership's).
 
 
 def _discussions(met, *, user=None, window: Window, counted=None, extra=()):
