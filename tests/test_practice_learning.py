@@ -292,6 +292,9 @@ def test_page_answers_each_question_withholds_small_numbers_and_links_to_the_lis
         assert name not in page.html
     assert '<svg class="app-chart" role="img"' in page.html and "<title" in page.html and "<desc" in page.html
     assert page.html.count("<svg") == page.html.count('<table class="govuk-table app-chart-table"')
+    # the content security policy allows no inline style or script: the charts need neither
+    assert "style-src 'self';" in page.response.headers["Content-Security-Policy"]
+    assert "style=" not in page.html and "<style" not in page.html
     event = db.session.execute(db.select(AuditEvent).where(AuditEvent.object_type == "practice_learning_report")
                                ).scalar_one()
     assert event.user_id == manager.id and event.detail == "2026-07-01 to 2026-09-30"
