@@ -310,8 +310,9 @@ def test_every_figures_table_downloads_as_csv_with_the_same_numbers_withheld(sig
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["Quarter", "Police attended (%)", "Police attended", "Counted"]
     by_quarter = {row[0]: row[1:] for row in rows[1:]}
-    assert by_quarter["Q3 2026"] == ["[c]", "[c]", "6"]
+    # the second quarter's one discussion is withheld, and so is the third's 6 it could be worked out from
     assert by_quarter["Q2 2026"] == ["[c]", "[c]", "[c]"]
+    assert by_quarter["Q3 2026"] == ["[c]", "[c]", "[c]"]
     assert by_quarter["Q1 2025"] == ["–", "0", "0"]
     agency = client.request("GET", f"/reports/practice-learning/tables/agency-attendance.csv?{_query(*Q3)}")
     text = agency.get_data(as_text=True)
@@ -418,20 +419,23 @@ def test_breakdowns_count_each_child_discussed_once_in_their_group(agencies):
 def test_breakdown_tables_withhold_small_groups_on_the_page_and_in_the_csv(signed_in, agencies):
     client, _ = signed_in(Role.MANAGER)
     kids = []
-    for n in range(7):
+    for n in range(12):
         c = child(f"Kid{n}")
-        c.ethnicity_code = "WBRI" if n < 6 else "AIND"
+        c.ethnicity_code = "WBRI" if n < 6 else "BAFR" if n < 11 else "AIND"
         kids.append(c)
     sd(at(date(2026, 7, 6)), children=kids, agencies=agencies)
     db.session.commit()
     page = client.get("/reports/practice-learning?" + _query(*Q3))
     assert 'id="breakdown-ethnicity"' in page.html
     table = page.html.split('id="breakdown-ethnicity"')[1].split("</table>")[0]
-    assert re.search(r">White</th><td[^>]*>6</td><td[^>]*>86%</td><td[^>]*>0</td>", table)
+    assert re.search(r">White</th><td[^>]*>6</td><td[^>]*>50%</td><td[^>]*>0</td>", table)
+    # one Asian child is withheld; so are the 5 Black children, or 12 - 6 would give the 1 away
     assert re.search(r">Asian or Asian British</th><td[^>]*>\[c\]</td><td[^>]*>\[c\]</td>", table)
+    assert re.search(r">Black or Black British</th><td[^>]*>\[c\]</td><td[^>]*>\[c\]</td>", table)
     response = client.request("GET", f"/reports/practice-learning/tables/breakdown-ethnicity.csv?{_query(*Q3)}")
     rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))}
-    assert rows["White"] == ["6", "86%", "0"] and rows["Asian or Asian British"] == ["[c]", "[c]", "0"]
+    assert rows["White"] == ["6", "50%", "0"] and rows["Asian or Asian British"] == ["[c]", "[c]", "0"]
+    assert rows["Black or Black British"] == ["[c]", "[c]", "0"] and rows["Chinese"] == ["0", "0%", "0"]
     assert rows["Ethnicity (census main category)"][0] == "Children discussed"
 
 

@@ -24,6 +24,21 @@ def test_a_rate_is_withheld_when_either_of_its_numbers_is():
     assert rules.Figure(5, 5).rate == 100
 
 
+def test_a_breakdown_withholds_a_second_count_when_one_could_be_worked_out_from_the_total():
+    assert rules.withheld([6, 5, 1, 0]) == [False, True, True, False]  # the smallest other above 0
+    assert rules.withheld([6, 3, 2, 0]) == [False, True, True, False]  # two withheld already
+    assert rules.withheld([9, 7, 0]) == [False, False, False]
+    assert rules.withheld([3, 0, 0]) == [True, False, False]  # nothing else to withhold: the total is 3 anyway
+    assert rules.withheld([]) == []
+
+
+def test_a_quarter_cannot_be_worked_out_from_the_period_and_the_other_quarters():
+    texts = rules.trend_texts([rules.Figure(2, 8), rules.Figure(6, 10), rules.Figure(7, 12), rules.Figure(0, 0)])
+    # 2 is withheld, and so is the next smallest met (6), or 15 - 6 - 7 would give it away; their rates too
+    assert texts == [("[c]", "8", "[c]", None), ("[c]", "10", "[c]", None), ("7", "12", "58%", 58),
+                     ("0", "0", "–", None)]
+
+
 def test_quarters_run_to_the_one_the_period_ends_in():
     quarters = rules.trend_quarters(date(2026, 11, 30))
     assert len(quarters) == 8

@@ -7,18 +7,17 @@ from . import learning_rules as rules
 
 def trend_chart(answer) -> Chart:
     q = answer.question
-    figures = [figure for _, figure in answer.trend]
+    texts = rules.trend_texts([figure for _, figure in answer.trend])
     return Chart(
         key=f"trend-{q.key}",
         title=f"{q.measure}, by quarter",
-        description=(f"Bar chart of the percentage for each of the last {len(figures)} quarters: "
-                     + "; ".join(f"{quarter.label}: {figure.rate_text}" for quarter, figure in answer.trend) + "."),
+        description=(f"Bar chart of the percentage for each of the last {len(texts)} quarters: "
+                     + "; ".join(f"{quarter.label}: {rate}" for (quarter, _), (_, _, rate, _) in
+                                 zip(answer.trend, texts, strict=True)) + "."),
         category_heading="Quarter",
         categories=[quarter.short_label for quarter, _ in answer.trend],
-        series=[Series(f"{q.measure} (%)", [f.rate for f in figures],
-                       [f.rate_text if f.counted else "–" for f in figures])],
-        table_columns=[(q.measure, [rules.shown(f.met) for f in figures]),
-                       ("Counted", [rules.shown(f.counted) for f in figures])],
+        series=[Series(f"{q.measure} (%)", [value for *_, value in texts], [rate for _, _, rate, _ in texts])],
+        table_columns=[(q.measure, [met for met, *_ in texts]), ("Counted", [counted for _, counted, *_ in texts])],
         caption=f"{q.measure}, by quarter: the figures")
 
 
@@ -54,18 +53,25 @@ def stage_chart(stages: list[tuple[int, rules.Figure]]) -> Chart:
 
 
 def breakdown_chart(breakdown) -> Chart:
-    """Children discussed by age band, sex, ethnicity or disability: how many in each group (small ones withheld),
-    their share of all the children discussed, and how many had a section 47 enquiry decided."""
-    counts = breakdown.children
-    total = sum(n for _, n in counts)
-    values = [None if rules.is_suppressed(n) else float(n) for _, n in counts]
+    """Children discussed by age band, sex, ethnicity or disability: how many in each group, their share of all the
+    children discussed, and how many had a section 47 enquiry decided. The groups add up to the children discussed,
+    so small groups are withheld with a second one where needed (learning_rules.withheld)."""
+    counts = [n for _, n in breakdown.children]
+    started = [n for _, n in breakdown.section_47]
+    total = sum(counts)
+    hidden, hidden_started = rules.withheld(counts), rules.withheld(started)
+    shown = [rules.SUPPRESSED if h else str(n) for n, h in zip(counts, hidden, strict=True)]
     return Chart(
         key=f"breakdown-{breakdown.key}", title=breakdown.title,
         description="Horizontal bar chart of the number of children in each group: "
-                    + "; ".join(f"{label}: {rules.shown(n)}" for label, n in counts) + ".",
-        category_heading=breakdown.heading, categories=[label for label, _ in counts],
-        series=[Series("Children discussed", values, [rules.shown(n) for _, n in counts])],
+                    + "; ".join(f"{label}: {text}" for (label, _), text in zip(breakdown.children, shown,
+                                                                                strict=True)) + ".",
+        category_heading=breakdown.heading, categories=[label for label, _ in breakdown.children],
+        series=[Series("Children discussed", [None if h else float(n) for n, h in zip(counts, hidden, strict=True)],
+                       shown)],
         table_columns=[("Share of children discussed",
-                        [rules.Figure(n, total).rate_text if total else "–" for _, n in counts]),
-                       ("Of whom a section 47 enquiry", [rules.shown(n) for _, n in breakdown.section_47])],
+                        [rules.SUPPRESSED if h else (f"{rules.percent(n, total)}%" if total else "–")
+                         for n, h in zip(counts, hidden, strict=True)]),
+                       ("Of whom a section 47 enquiry",
+                        [rules.SUPPRESSED if h else str(n) for n, h in zip(started, hidden_started, strict=True)])],
         unit="children", horizontal=True, caption=f"{breakdown.title}: the figures")

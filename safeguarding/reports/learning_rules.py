@@ -31,6 +31,36 @@ def shown(count: int | None) -> str:
     return SUPPRESSED if is_suppressed(count) else str(count)
 
 
+def withheld(counts: list[int]) -> list[bool]:
+    """Which counts of a breakdown (groups that add up to a total the table gives away) are withheld: each from 1 to
+    4 and, when that withholds just one, the smallest other count above 0 as well, so the one cannot be worked out
+    by taking the others from the total (secondary suppression)."""
+    hidden = [is_suppressed(n) for n in counts]
+    if sum(hidden) == 1:
+        others = [(n, i) for i, n in enumerate(counts) if n > 0 and not hidden[i]]
+        if others:
+            hidden[min(others)[1]] = True
+    return hidden
+
+
+def trend_texts(figures: list["Figure"]) -> list[tuple[str, str, str, int | None]]:
+    """(met, counted, rate, the rate to draw or None) for each quarter of a trend. The quarters add up to the period's
+    figure shown above them, so they are withheld as a breakdown is (`withheld`), and a rate with either."""
+    hidden_met = withheld([f.met for f in figures])
+    hidden_counted = withheld([f.counted for f in figures])
+    out = []
+    for f, no_met, no_counted in zip(figures, hidden_met, hidden_counted, strict=True):
+        met = SUPPRESSED if no_met else str(f.met)
+        counted = SUPPRESSED if no_counted else str(f.counted)
+        if not f.counted:
+            out.append((met, counted, "–", None))
+        elif no_met or no_counted:
+            out.append((met, counted, SUPPRESSED, None))
+        else:
+            out.append((met, counted, f"{percent(f.met, f.counted)}%", percent(f.met, f.counted)))
+    return out
+
+
 def percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
