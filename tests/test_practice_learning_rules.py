@@ -33,10 +33,19 @@ def test_a_breakdown_withholds_a_second_count_when_one_could_be_worked_out_from_
 
 
 def test_a_quarter_cannot_be_worked_out_from_the_period_and_the_other_quarters():
-    texts = rules.trend_texts([rules.Figure(2, 8), rules.Figure(6, 10), rules.Figure(7, 12), rules.Figure(0, 0)])
-    # 2 is withheld, and so is the next smallest met (6), or 15 - 6 - 7 would give it away; their rates too
-    assert texts == [("[c]", "8", "[c]", None), ("[c]", "10", "[c]", None), ("7", "12", "58%", 58),
-                     ("0", "0", "–", None)]
+    quarters = rules.trend_quarters(date(2026, 12, 31))[-4:]
+    figures = [rules.Figure(2, 8), rules.Figure(6, 10), rules.Figure(7, 12), rules.Figure(0, 0)]
+    # a year of whole quarters: its figure (15 of 30) is the quarters' sum, so with the 2 the next smallest met (6)
+    # is withheld too, or 15 - 6 - 7 would give it away; their rates with them
+    year = rules.adds_up_to_period(quarters, date(2026, 1, 1), date(2026, 12, 31))
+    assert year == [True, True, True, True]
+    assert rules.trend_texts(figures, year) == [("[c]", "8", "[c]", None), ("[c]", "10", "[c]", None),
+                                                ("7", "12", "58%", 58), ("0", "0", "–", None)]
+    # a period that is not whole quarters is not their sum: only the small count is withheld
+    part = rules.adds_up_to_period(quarters, date(2026, 1, 15), date(2026, 12, 31))
+    assert part == [False] * 4
+    assert rules.trend_texts(figures, part)[1] == ("6", "10", "60%", 60)
+    assert rules.trend_texts(figures)[0] == ("[c]", "8", "[c]", None)
 
 
 def test_quarters_run_to_the_one_the_period_ends_in():

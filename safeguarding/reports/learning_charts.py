@@ -5,9 +5,10 @@ from ..charts import Chart, Series
 from . import learning_rules as rules
 
 
-def trend_chart(answer) -> Chart:
+def trend_chart(answer, start, end) -> Chart:
     q = answer.question
-    texts = rules.trend_texts([figure for _, figure in answer.trend])
+    quarters = [quarter for quarter, _ in answer.trend]
+    texts = rules.trend_texts([figure for _, figure in answer.trend], rules.adds_up_to_period(quarters, start, end))
     return Chart(
         key=f"trend-{q.key}",
         title=f"{q.measure}, by quarter",

@@ -88,7 +88,8 @@ def _detail(period) -> str:
 
 def _learning_charts(report: learning.Report, period) -> dict[str, charts.Chart]:
     """Every chart on the page by its key: the page draws them and the CSV link of each serves its table."""
-    found = {f"trend-{a.question.key}": learning_charts.trend_chart(a) for a in report.answers}
+    found = {f"trend-{a.question.key}": learning_charts.trend_chart(a, report.start, report.end)
+             for a in report.answers}
     found["agency-attendance"] = learning_charts.agency_chart(figures.attendance_only(*period).agencies)
     found["difference-stages"] = learning_charts.stage_chart(report.stages)
     for breakdown in report.breakdowns:
