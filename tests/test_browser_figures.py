@@ -72,6 +72,10 @@ def test_practice_learning_report_passes_axe_and_reads_without_css(browser_app, 
     page.goto(f"/reports/practice-learning/police-attended?{PERIOD}")
     expect(page.locator("table tbody tr").first).to_be_visible()
     assert_accessible(page)
+    # a period typed wrong: the errors, GOV.UK style, and still nothing for axe to find
+    page.goto("/reports/practice-learning?start=31&start=2&start=2026&end=1&end=3&end=2026")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_the_childs_census_questions_pass_axe_with_nothing_chosen(browser_app, browser_page):
