@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from safeguarding.audit.models import AuditEvent
 from safeguarding.auth.models import Role
-from safeguarding.children.census import ETHNICITIES
+from safeguarding.children.characteristics import ETHNICITIES
 from safeguarding.children.models import Child
 from safeguarding.extensions import db
 

@@ -12,7 +12,7 @@ from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, G
                      GovTextInput, limit)
 from ..rule_error import RuleError
 from ..submissions.services import OnceForm
-from .census import DISABILITY, ETHNICITY_CHOICES
+from .characteristics import DISABILITY, ETHNICITY_CHOICES
 from .models import ADVERSITY_LABELS, GENDERS, LOOKED_AFTER
 from .nhs import check_nhs_number, normalise
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import now
 from ..extensions import db
 from ..types import UTCDateTime, one_of
-from .census import DISABILITY, DISABILITY_LABELS, ETHNICITY_CHOICES, ETHNICITY_LABELS
+from .characteristics import DISABILITY, DISABILITY_LABELS, ETHNICITY_CHOICES, ETHNICITY_LABELS
 
 
 class Adversity(str, enum.Enum):
@@ -67,11 +67,11 @@ class Child(db.Model):
     gender: Mapped[str] = mapped_column(String(20), default="unknown")
     #: in the family's own words, beside the census category below
     ethnicity: Mapped[str] = mapped_column(String(100), default="")
-    #: the children in need census's ethnicity code (census.ETHNICITIES); empty until someone records it
+    #: the children in need census's ethnicity code (characteristics.ETHNICITIES); empty until someone records it
     ethnicity_code: Mapped[str | None] = mapped_column(String(4))
     #: disability or communication needs, in words (an interview may need an intermediary)
     disability: Mapped[str] = mapped_column(String(500), default="")
-    #: does the child have a disability: yes, no, not known, refused (census.DISABILITY); empty until recorded
+    #: does the child have a disability: yes, no, not known, refused (characteristics.DISABILITY); empty until recorded
     disability_status: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(500), default="")
     #: the local authority's own case reference (e.g. from Mosaic or LiquidLogic)

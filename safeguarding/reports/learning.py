@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import Agency
-from ..children.census import DISABILITY_GROUPS, ETHNIC_GROUP_OF, ETHNIC_GROUPS
+from ..children.characteristics import DISABILITY_GROUPS, ETHNIC_GROUP_OF, ETHNIC_GROUPS
 from ..children.models import GENDERS, Child
 from ..clock import london_datetime
 from ..differences.access import difference_scope

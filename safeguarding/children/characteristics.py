@@ -1,4 +1,4 @@
-"""The children in need census's categories for a child's ethnicity, and the answers for sex and disability.
+"""A child's ethnicity in the children in need census's categories, and the answers for disability.
 
 Ethnicity uses the Department for Education's main codes (the same list as the school and alternative provision
 censuses: https://www.gov.uk/guidance/alternative-provision-ap-census/codes), so the partnership's figures can be set
