@@ -15,7 +15,8 @@ SUPPRESS_BELOW = 5
 #: what a withheld number shows (the Government Statistical Service's symbol for "confidential")
 SUPPRESSED = "[c]"
 SUPPRESSION_NOTE = ("[c] means a number from 1 to 4, withheld (with any percentage worked out from it) so that "
-                    "no child can be recognised from these figures, as official statistics do.")
+                    "no child can be recognised from these figures, as official statistics do. Where it could be "
+                    "worked out from a total, a second number is withheld with it.")
 TREND_QUARTERS = 8
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
