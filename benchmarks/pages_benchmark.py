@@ -281,7 +281,8 @@ def main() -> None:
              ("mash", "Discussions, all (MASH)", "/discussions/?view=all"),
              ("police", "Discussions, all (police)", "/discussions/?view=all"),
              ("mash", "A child's page (MASH)", f"/children/{ids['child_id']}"),
-             ("mash", "Reports, one year (MASH)", "/reports/?" + period)]
+             ("mash", "Reports, one year (MASH)", "/reports/?" + period),
+             ("mash", "Practice-learning report, one year (MASH)", "/reports/practice-learning?" + period)]
     timers = {who: Timer(app, ids[who]) for who in ("mash", "police")}
     print(f"\nScale {args.scale} (base x{args.scale}: {BASE['discussions'] * args.scale:,} discussions, "
           f"{4 * BASE['discussions'] * args.scale:,} agreed actions), generated in {generated:.0f} s; "

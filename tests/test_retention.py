@@ -25,6 +25,7 @@ TODAY = clock.london_today()
 def _child_with_a_discussion(mash, agencies, born, first="Amy"):
     child = make_child(first, "Example", born=born)
     child.nhs_number, child.address, child.la_reference = f"94{child.id:08d}", "1 High Street", f"LA-{child.id}"
+    child.ethnicity_code, child.disability_status = "WIRT", "yes"
     db.session.add(FamilyAdversity(child_id=child.id, adversity="poverty", note="Rent arrears"))
     db.session.commit()
     sd = convene(mash, [child], [agencies["csc"], agencies["police"], agencies["health"]],
@@ -68,6 +69,7 @@ def test_a_child_past_the_date_is_reported_then_anonymised_and_figures_keep_thei
     child = db.session.get(Child, old.id)
     assert (child.first_name, child.date_of_birth, child.address, child.nhs_number, child.la_reference) == (
         "Anonymised", None, "", None, None)
+    assert (child.ethnicity_code, child.disability_status) == (None, None)
     assert db.session.execute(select(FamilyAdversity.note).where(FamilyAdversity.child_id == old.id)
                               ).scalar_one() == services.REMOVED
     info = db.session.execute(select(InformationShared).where(InformationShared.child_id == old.id)).scalar_one()

@@ -12,6 +12,7 @@ from ..forms import (GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, G
                      GovTextInput, limit)
 from ..rule_error import RuleError
 from ..submissions.services import OnceForm
+from .characteristics import DISABILITY, ETHNICITY_CHOICES
 from .models import ADVERSITY_LABELS, GENDERS, LOOKED_AFTER
 from .nhs import check_nhs_number, normalise
 
@@ -46,7 +47,16 @@ class ChildForm(OnceForm, FlaskForm):
     expected_date = GovDateField("Expected date of delivery (unborn child)")
     gender = RadioField("Gender", choices=GENDERS, widget=GovRadioInput(),
                         validators=[InputRequired("Select the child's gender, or Not known")])
-    ethnicity = StringField("Ethnicity", widget=GovTextInput(), validators=[Optional(), limit("Ethnicity", 100)])
+    # The census's categories, for the partnership's figures; nothing chosen until someone records an answer.
+    ethnicity_code = SelectField("Ethnicity (census category)", widget=GovSelect(),
+                                 choices=[("", "Not recorded yet")] + ETHNICITY_CHOICES,
+                                 description="The children in need census's categories, as the child or family "
+                                             "describe themselves",
+                                 validators=[Optional()])
+    ethnicity = StringField("Ethnicity in the family's words (optional)", widget=GovTextInput(),
+                            validators=[Optional(), limit("Ethnicity", 100)])
+    disability_status = RadioField("Does the child have a disability?", choices=DISABILITY, widget=GovRadioInput(),
+                                   validators=[Optional()])
     disability = StringField("Disability or communication needs", widget=GovTextInput(),
                              description="Matters for interviews: an intermediary may be needed",
                              validators=[Optional(), limit("Disability or communication needs", 500)])
@@ -103,6 +113,8 @@ class ChildForm(OnceForm, FlaskForm):
             "expected_date": self.expected_date.data if unborn else None,
             "gender": self.gender.data,
             "ethnicity": (self.ethnicity.data or "").strip(),
+            "ethnicity_code": self.ethnicity_code.data or None,
+            "disability_status": self.disability_status.data or None,
             "disability": (self.disability.data or "").strip(),
             "address": (self.address.data or "").strip(),
             "la_reference": (self.la_reference.data or "").strip() or None,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import now
 from ..extensions import db
 from ..types import UTCDateTime, one_of
+from .characteristics import DISABILITY, DISABILITY_LABELS, ETHNICITY_CHOICES, ETHNICITY_LABELS
 
 
 class Adversity(str, enum.Enum):
@@ -37,7 +38,8 @@ ADVERSITY_LABELS = {
     Adversity.SOCIAL_ISOLATION: "Social isolation",
 }
 
-GENDERS = [("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not known")]
+GENDERS = [("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not known"),
+           ("refused", "Refused (the child or family would not say)")]
 LOOKED_AFTER = [("no", "Not looked after"), ("yes", "Looked after (section 20 or care order)"),
                 ("unknown", "Not known")]
 
@@ -51,6 +53,8 @@ class Child(db.Model):
         Index("ix_child_created", "created_at", "id"),
         one_of("gender", GENDERS),
         one_of("looked_after", LOOKED_AFTER),
+        one_of("ethnicity_code", ETHNICITY_CHOICES),
+        one_of("disability_status", DISABILITY),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,8 +65,14 @@ class Child(db.Model):
     is_unborn: Mapped[bool] = mapped_column(Boolean, default=False)
     expected_date: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(20), default="unknown")
+    #: in the family's own words, beside the census category below
     ethnicity: Mapped[str] = mapped_column(String(100), default="")
+    #: the children in need census's ethnicity code (characteristics.ETHNICITIES); empty until someone records it
+    ethnicity_code: Mapped[str | None] = mapped_column(String(4))
+    #: disability or communication needs, in words (an interview may need an intermediary)
     disability: Mapped[str] = mapped_column(String(500), default="")
+    #: does the child have a disability: yes, no, not known, refused (characteristics.DISABILITY); empty until recorded
+    disability_status: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(500), default="")
     #: the local authority's own case reference (e.g. from Mosaic or LiquidLogic)
     la_reference: Mapped[str | None] = mapped_column(String(50), index=True)
@@ -94,6 +104,14 @@ class Child(db.Model):
     @property
     def display_name(self) -> str:
         return f"{self.full_name} (unborn)" if self.is_unborn else self.full_name
+
+    @property
+    def ethnicity_label(self) -> str:
+        return ETHNICITY_LABELS.get(self.ethnicity_code or "", "")
+
+    @property
+    def disability_label(self) -> str:
+        return DISABILITY_LABELS.get(self.disability_status or "", "")
 
     @property
     def adversity_kinds(self) -> list[str]:

@@ -23,9 +23,13 @@ from .nhs import check_nhs_number, formatted, normalise
 log = logging.getLogger("safeguarding.children")
 
 CHILD_FIELDS = ("first_name", "last_name", "is_unborn", "date_of_birth", "expected_date", "gender", "ethnicity",
-                "disability", "address", "la_reference", "nhs_number", "looked_after", "responsible_authority")
-#: names, addresses and free text: the audit log records that they changed, not their values
-PERSONAL = ("first_name", "last_name", "address", "disability", "nhs_number", "date_of_birth", "expected_date")
+                "disability", "address", "la_reference", "nhs_number", "looked_after", "responsible_authority",
+                "ethnicity_code", "disability_status")
+#: the census answers: empty until someone records them, so a caller that does not ask them leaves them as they are
+OPTIONAL_FIELDS = ("ethnicity_code", "disability_status")
+#: names, addresses, free text and special category data: the audit log records that they changed, not their values
+PERSONAL = ("first_name", "last_name", "address", "disability", "nhs_number", "date_of_birth", "expected_date",
+            "ethnicity_code", "disability_status")
 SEARCH_LIMIT = 50
 
 #: said when the matching record is one the user may not see: that it exists and who can help, nothing about it
@@ -129,7 +133,8 @@ def create_child(data: dict, *, actor, confirmed_new: bool = True) -> Child:
         matches = possible_matches(data, actor)
         if matches:
             raise NearMatch(matches)
-    child = Child(**{k: data[k] for k in CHILD_FIELDS}, created_by_id=actor.id,
+    child = Child(**{k: data.get(k) if k in OPTIONAL_FIELDS else data[k] for k in CHILD_FIELDS},
+                  created_by_id=actor.id,
                   created_by_agency_id=actor.agency_id)
     db.session.add(child)
     _flush_unique(child, actor)
@@ -175,7 +180,8 @@ def update_child(child: Child, data: dict, expected_version: int | None, *, acto
     _check_birth_before_events(child, data)
     before = audit.snapshot(child, CHILD_FIELDS)
     for key in CHILD_FIELDS:
-        setattr(child, key, data[key])
+        if key in data or key not in OPTIONAL_FIELDS:
+            setattr(child, key, data[key])
     changes = audit.changes_between(before, audit.snapshot(child, CHILD_FIELDS), PERSONAL)
     if not changes:
         return {}

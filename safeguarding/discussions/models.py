@@ -86,6 +86,8 @@ class StrategyDiscussion(db.Model):
         Index("ix_strategy_discussion_minutes_due", "minutes_status", "circulation_due_at"),
         #: the list of all discussions, newest first
         Index("ix_strategy_discussion_scheduled", "scheduled_at", "id"),
+        #: the practice-learning report counts assessments by the date the referral was received
+        Index("ix_strategy_discussion_referral", "referral_received_on"),
         one_of("status", STATUSES),
         one_of("minutes_status", MINUTES_STATUSES),
         one_of("kind", KINDS),

@@ -269,7 +269,9 @@ class PoliceProtection(db.Model):
     """Section 46: a constable removes a child to a place of safety for at most 72 hours."""
 
     __tablename__ = "police_protection"
-    __table_args__ = (Index("ix_police_protection_open", "ended_at", "started_at"),)
+    __table_args__ = (Index("ix_police_protection_open", "ended_at", "started_at"),
+                      #: the practice-learning report counts police protection by when it started
+                      Index("ix_police_protection_started", "started_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)

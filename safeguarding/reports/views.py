@@ -1,15 +1,17 @@
 """Partnership reports: strategy discussion figures for a period, and links to the other features' figures."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audit
-from ..auth.access import require
+from .. import audit, charts
+from ..auth.access import deny, require
+from ..auth.models import Role
 from ..clock import london_today, now
 from ..exports import csv_response
 from ..extensions import db
-from . import figures
+from . import figures, learning, learning_charts
+from . import learning_rules as rules
 from .forms import PeriodForm
 from ..periods import last_full_quarter
 
@@ -29,7 +31,10 @@ def _period() -> tuple[PeriodForm, tuple | None]:
 
 
 def _other_figures() -> list[tuple[str, str, str]]:
-    pages = [("missing.figures", "Return home interview figures",
+    pages = [("reports.practice_learning", "Practice-learning report",
+              "The serious case review briefing's questions: a figure, the trend over 8 quarters and the records "
+              "behind each, with charts"),
+             ("missing.figures", "Return home interview figures",
               "Children returned after going missing: interviews offered, accepted and completed within 72 hours"),
              ("differences.figures", "Professional differences: figures",
               "Differences raised, by agency, highest stage reached, time to resolution and themes"),
@@ -71,3 +76,108 @@ def attendance_csv():
              a.not_invited, a.attended_percent if a.attended_percent is not None else ""] for a in report.agencies]
     name = f"agency-attendance-{period[0].isoformat()}-to-{period[1].isoformat()}.csv"
     return csv_response(name, header, rows)
+
+
+# --- The practice-learning report ---------------------------------------------------------------------------------
+
+
+def _period_args(period) -> dict:
+    start, end = period
+    return {"start": [start.day, start.month, start.year], "end": [end.day, end.month, end.year]}
+
+
+def _detail(period) -> str:
+    return f"{period[0].isoformat()} to {period[1].isoformat()}"
+
+
+def _learning_charts(report: learning.Report, period) -> dict[str, charts.Chart]:
+    """Every chart on the page by its key: the page draws them and the CSV link of each serves its table."""
+    found = {f"trend-{a.question.key}": learning_charts.trend_chart(a, report.start, report.end)
+             for a in report.answers}
+    found["agency-attendance"] = learning_charts.agency_chart(figures.attendance_only(*period).agencies)
+    found["difference-stages"] = learning_charts.stage_chart(report.stages)
+    for breakdown in report.breakdowns:
+        found[f"breakdown-{breakdown.key}"] = learning_charts.breakdown_chart(breakdown)
+    return found
+
+
+def _practice_learning_page(form, report=None, period=None, chart_set=None, status=200):
+    return render_template("reports/practice_learning.html", form=form, report=report, period=period,
+                           charts=chart_set or {}, render_chart=charts.render,
+                           period_args=_period_args(period) if period else {},
+                           not_recorded=learning.NOT_RECORDED, suppression_note=rules.SUPPRESSION_NOTE), status
+
+
+@bp.route("/practice-learning")
+@require("reports.view")
+def practice_learning():
+    form, period = _period()
+    if not period:
+        return _practice_learning_page(form)
+    report = learning.compute(*period, now=now(), today=london_today())
+    chart_set = _learning_charts(report, period)
+    audit.record("report_view", "practice_learning_report", None, detail=_detail(period))
+    db.session.commit()
+    return _practice_learning_page(form, report, period, chart_set)
+
+
+@bp.route("/practice-learning/tables/<key>.csv")
+@require("reports.view")
+def practice_learning_table(key: str):
+    """One figures table as CSV: the same rows, with the same numbers withheld, as the page shows."""
+    form, period = _period()
+    if not period:
+        return _practice_learning_page(form, status=400)
+    report = learning.compute(*period, now=now(), today=london_today())
+    chart = _learning_charts(report, period).get(key)
+    if chart is None:
+        abort(404)
+    audit.record("report_view", "practice_learning_csv", None, detail=f"{key}: {_detail(period)}"[:300])
+    db.session.commit()
+    header, rows = charts.table_rows(chart)
+    return csv_response(f"{key}-{period[0].isoformat()}-to-{period[1].isoformat()}.csv", header, rows)
+
+
+def _question_or_404(key: str) -> learning.Question:
+    question = learning.BY_KEY.get(key)
+    if question is None:
+        abort(404)
+    return question
+
+
+@bp.route("/practice-learning/<key>")
+@require("reports.view")
+def practice_learning_list(key: str):
+    """The records behind one figure that the reader may see (their own scope; none for the business unit)."""
+    question = _question_or_404(key)
+    form, period = _period()
+    if not period:
+        return _practice_learning_page(form, status=400)
+    records = learning.listed(question, *period, user=current_user, now=now(), today=london_today())
+    audit.record("report_view", "practice_learning_list", None, detail=f"{key}: {_detail(period)}"[:300])
+    db.session.commit()
+    endpoint, argument = learning.LINKS[question.link]
+    links = {r.record_id: url_for(endpoint, **{argument: r.record_id}) for r in records}
+    return render_template("reports/practice_learning_list.html", question=question, records=records, links=links,
+                           period=period, period_args=_period_args(period), limit=learning.LIST_LIMIT,
+                           may_download=current_user.role == Role.MANAGER.value)
+
+
+@bp.route("/practice-learning/<key>.csv")
+@require("reports.view")
+def practice_learning_list_csv(key: str):
+    """The scoped list behind a figure, for managers: record references and dates, never a child's details."""
+    question = _question_or_404(key)
+    if current_user.role != Role.MANAGER.value:
+        deny(403)
+    form, period = _period()
+    if not period:
+        return _practice_learning_page(form, status=400)
+    records = learning.listed(question, *period, user=current_user, now=now(), today=london_today())
+    audit.record("report_view", "practice_learning_list_csv", None, detail=f"{key}: {_detail(period)}"[:300])
+    db.session.commit()
+    endpoint, argument = learning.LINKS[question.link]
+    rows = [[r.record_id, r.at.isoformat() if r.at else "", "Yes" if r.met else "No",
+             url_for(endpoint, **{argument: r.record_id})] for r in records]
+    return csv_response(f"{key}-{period[0].isoformat()}-to-{period[1].isoformat()}.csv",
+                        ["Record", "Date", question.measure, "Link"], rows)

@@ -187,6 +187,8 @@ def _anonymise_child(child: Child) -> dict[str, int]:
     child.first_name, child.last_name = "Anonymised", f"child {child.id}"
     child.date_of_birth = child.expected_date = None
     child.address = child.ethnicity = child.disability = ""
+    # special category data goes with the rest: the figures of past periods count an anonymised child as not recorded
+    child.ethnicity_code = child.disability_status = None
     child.nhs_number = child.la_reference = None
     db.session.flush()
     counts = {}
