@@ -75,6 +75,8 @@ class BaseConfig:
         self.MFA_REQUIRED = _bool("MFA_REQUIRED", True)
         #: the demo users share one published authenticator key (README); only a demo may accept it
         self.DEMO_TOTP_SECRET_ALLOWED = True
+        #: how long an emailed link to choose a password works (it also stops working once used)
+        self.SET_PASSWORD_LINK_HOURS = _int("SET_PASSWORD_LINK_HOURS", 72)
         #: how many proxies (load balancer, reverse proxy) stand in front of the app and set X-Forwarded-For
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         #: how long a "break glass" opening of a record outside someone's scope lasts before they must ask again

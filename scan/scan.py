@@ -44,7 +44,7 @@ START_PAGES = ("/home", "/children/", "/discussions/", "/missing/", "/difference
 EXCLUDED = ("/sign-out", "/account/sessions*", "/account/password")
 #: the crawl stops at WAPITI_SCAN_SECONDS; then each active module has WAPITI_ATTACK_SECONDS. Many pages are the
 #: same kind (a child, another child): a few of each directory are enough
-WAPITI_SCAN_SECONDS, WAPITI_ATTACK_SECONDS, FILES_PER_DIRECTORY = 45, 8, 6
+WAPITI_SCAN_SECONDS, WAPITI_ATTACK_SECONDS, FILES_PER_DIRECTORY = 45, 12, 6
 
 
 def free_port() -> int:
@@ -187,14 +187,16 @@ def run_sqlmap(tools: Path, name: str, args: list[str], work: Path) -> bool:
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr
+    (work / f"sqlmap-{name.replace(' ', '-')}.log").write_text(output)
     injectable = "identified the following injection point" in output or re.search(
         r"parameter '[^']+' is vulnerable", output) is not None
     print(f"sqlmap {name}: {'INJECTABLE' if injectable else 'no injection found'} "
           f"({time.monotonic() - started:.0f} s)")
+    lines = [line for line in output.splitlines() if line.strip()]
     if injectable:
-        print(output[-4000:])
-    if "all tested parameters do not appear to be injectable" not in output and not injectable:
-        print(f"sqlmap {name} did not finish its tests:\n{output[-3000:]}")
+        print("\n".join(lines[-40:]))
+    elif "all tested parameters do not appear to be injectable" not in output:
+        print(f"sqlmap {name} did not finish its tests:\n" + "\n".join(lines[-25:]))
         return True  # a run that could not test is not a pass
     return injectable
 

@@ -9,8 +9,10 @@ from safeguarding.extensions import db
 
 from .pages import PageClient
 
-# the two sign-in code steps are public but open only to someone whose password was right moments ago
-PUBLIC = {"static", "main.index", "main.healthz", "auth.sign_in", "auth.code", "auth.set_up_code"}
+# the two sign-in code steps are public but open only to someone whose password was right moments ago; choosing a
+# password opens only with a signed, unexpired, unused link (tests/test_set_password_link.py)
+PUBLIC = {"static", "main.index", "main.healthz", "auth.sign_in", "auth.code", "auth.set_up_code",
+          "auth.choose_password"}
 
 
 def _concrete(rule) -> str:

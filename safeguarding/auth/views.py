@@ -8,9 +8,9 @@ from flask_login import current_user, login_required, login_user
 from .. import audit, input_guard
 from ..extensions import limiter
 from ..service import RuleError, transaction
-from . import mfa, services
+from . import mfa, services, set_password
 from .access import public
-from .forms import ChangePasswordForm, CodeForm, SetUpCodeForm, SignInForm
+from .forms import ChangePasswordForm, CodeForm, SetPasswordForm, SetUpCodeForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
@@ -126,6 +126,27 @@ def set_up_code():
         form.code.errors.append("Enter the 6-digit code the app shows now")
     return render_template("auth/set_up_code.html", form=form, qr=mfa.qr_data_uri(user), key=user.mfa_secret,
                            reset=user.mfa_reset_at is not None)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def choose_password(token: str):
+    """The emailed link: the person chooses their own password, then signs in with it and their code."""
+    user = set_password.user_for(token[:1000])
+    if user is None:
+        return render_template("auth/set_password_link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                set_password.choose(user, form.new_password.data)
+        except RuleError as err:
+            getattr(form, err.field).errors.append(err.message)
+        else:
+            flash("Your password is set. Sign in with your email address and your new password", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/set_password.html", form=form, user=user)
 
 
 @bp.route("/sign-out", methods=["POST"])
