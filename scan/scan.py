@@ -40,7 +40,7 @@ COOKIE = "session"
 WAPITI_MODULES = "xss,permanentxss,sql,exec,redirect,csrf,http_headers,cookieflags,csp"
 #: pages the crawler cannot reach by links alone (POST-only results) or that would end its session
 START_PAGES = ("/home", "/children/", "/discussions/", "/missing/", "/differences/", "/my-work", "/reports/",
-               "/notifications/", "/account")
+               "/notifications", "/account")
 EXCLUDED = ("/sign-out", "/account/password")  # ending the session; a form that only counts wrong passwords
 #: the crawl stops at WAPITI_SCAN_SECONDS; then each active module has WAPITI_ATTACK_SECONDS. Many pages are the
 #: same kind (a child, another child): a few of each directory are enough

@@ -156,8 +156,20 @@ def set_password_link(user, link: str, hours: int) -> None:
               "phone.\n\nIf you did not expect this email, do not use the link: tell your administrator.\n"))
 
 
+def role_change_requested(request) -> None:
+    """Every other active administrator hears that a change of role waits for a second one (the requester and the
+    person who would gain access cannot decide it, so they are not asked)."""
+    from ..auth.models import Role, User
+
+    deciders = db.session.execute(db.select(User.id).where(
+        User.role == Role.ADMIN.value, User.is_active_user.is_(True),
+        User.id.not_in([request.requested_by_id, request.user_id]))).scalars().all()
+    services.notify(deciders, kind="role_request", object_type="role_request", object_id=request.id,
+                    title="A change of role needs a second administrator's approval", url="/admin/role-requests")
+
+
 def connect() -> None:
-    from ..auth import set_password
+    from ..auth import role_requests, set_password
     from ..discussions import services as discussions
     from ..retention import services as retention
 
@@ -165,6 +177,7 @@ def connect() -> None:
                               (discussions.SCHEDULE_HOOKS, discussion_scheduled),
                               (discussions.ACTION_ASSIGNED_HOOKS, action_assigned),
                               (retention.ANONYMISED_HOOKS, child_anonymised),
-                              (set_password.LINK_HOOKS, set_password_link)):
+                              (set_password.LINK_HOOKS, set_password_link),
+                              (role_requests.REQUESTED_HOOKS, role_change_requested)):
         if subscriber not in hooks:
             hooks.append(subscriber)
