@@ -32,8 +32,10 @@ import pyotp
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from safeguarding.auth.mfa import DEMO_SECRET as DEMO_KEY  # noqa: E402  (the README's demo key)
+
 ALLOWLIST = ROOT / "scan" / "allowlist.json"
-DEMO_KEY = "DEMOSDCDEMOSDCDEMOSDCDEMOSDCDEMO"  # README, Demo users; safeguarding/auth/mfa.py DEMO_SECRET
 COOKIE = "session"
 #: narrow on purpose: injection, XSS, redirects, CSRF and the headers/cookies a browser relies on; not the slow
 #: brute-force and fingerprinting modules, nor ssrf/xxe/log4shell, whose endpoints are hosts on the internet
