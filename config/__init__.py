@@ -75,6 +75,17 @@ class BaseConfig:
         self.MFA_REQUIRED = _bool("MFA_REQUIRED", True)
         #: the demo users share one published authenticator key (README); only a demo may accept it
         self.DEMO_TOTP_SECRET_ALLOWED = True
+        # Sign-in through the partnership's identity provider (OpenID Connect; e.g. Microsoft Entra ID:
+        # https://login.microsoftonline.com/<tenant id>/v2.0). Off unless the issuer and client id are set.
+        self.OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+        self.OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+        #: the claim holding the email address that matches an account here (Entra ID: email or preferred_username)
+        self.OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+        self.OIDC_BUTTON_TEXT = os.environ.get("OIDC_BUTTON_TEXT", "Sign in with your organisation's account")
+        #: how long an emailed link to choose a password works (it also stops working once used)
+        self.SET_PASSWORD_LINK_HOURS = _int("SET_PASSWORD_LINK_HOURS", 72)
         #: how many proxies (load balancer, reverse proxy) stand in front of the app and set X-Forwarded-For
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         #: how long a "break glass" opening of a record outside someone's scope lasts before they must ask again

@@ -100,6 +100,9 @@ def _register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    from .auth import oidc
+
+    oidc.init_app(app)  # only when OIDC_ISSUER and OIDC_CLIENT_ID are set
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue"

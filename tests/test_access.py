@@ -9,9 +9,12 @@ from safeguarding.extensions import db
 
 from .pages import PageClient
 
-# the two sign-in code steps are public but open only to someone whose password was right moments ago
+# the two sign-in code steps are public but open only to someone whose password was right moments ago; choosing a
+# password opens only with a signed, unexpired, unused link (tests/test_set_password_link.py); the identity
+# provider's two steps sign in only whom the provider vouches for and who has an account here (tests/test_oidc.py)
 PUBLIC = {"static", "main.index", "main.healthz", "main.accessibility", "auth.sign_in", "auth.code",
-          "auth.set_up_code", "api.openapi_json", "api.docs"}
+          "auth.set_up_code", "auth.choose_password", "auth.oidc_start", "auth.oidc_callback", "api.openapi_json",
+          "api.docs"}
 
 
 def _token_operations(app) -> set[str]:

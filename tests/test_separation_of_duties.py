@@ -8,6 +8,7 @@ from safeguarding.audit.models import AuditEvent
 from safeguarding.auth import duties
 from safeguarding.auth.models import Role, RoleRequest, User
 from safeguarding.extensions import db
+from safeguarding.reminders.models import Notification
 
 from .discussion_data import make_child
 
@@ -69,6 +70,10 @@ def test_a_colleague_given_a_case_role_cannot_approve_it_and_a_third_administrat
     cal, third = signed_in(Role.ADMIN)
     _edit(alex, bea, "mash")
     waiting = db.session.execute(db.select(RoleRequest)).scalar_one()
+    told = db.session.execute(db.select(Notification.recipient_id).where(
+        Notification.kind == "role_request")).scalars().all()
+    assert told == [third.id]  # neither the one who asked nor the one who would gain
+    assert "A change of role needs a second administrator" in cal.get("/notifications")
     assert "Waiting for another administrator" in bea_client.get("/admin/role-requests")
     _decide(bea_client, waiting.id, "approve")
     assert "This change is to your own account" in bea_client.get("/admin/role-requests")

@@ -41,10 +41,12 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("Initial password", widget=GovPasswordInput(),
-                             description="At least 12 characters. Give it to the person by a secure route; "
-                                         "they can change it under Your account.",
-                             validators=[InputRequired("Enter an initial password")])
+    password = PasswordField("Initial password (optional)", widget=GovPasswordInput(),
+                             description="Leave it empty and they are emailed a link to choose their own, which "
+                                         "works once (recommended: nobody else ever knows it). A password typed "
+                                         "here (at least 12 characters) must be given to them by a secure route, "
+                                         "and they must change it at first sign-in.",
+                             validators=[Optional()])
 
 
 class PasswordResetForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..auth import duties, mfa, role_requests, services
+from ..auth import duties, mfa, role_requests, services, set_password
 from ..auth.access import require
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, RoleRequest, User
 from ..extensions import db
@@ -82,11 +82,16 @@ def new_user():
         else:
             try:
                 with transaction():
-                    user = services.create_user(form.data_for_service(), form.password.data, actor=current_user)
+                    user = services.create_user(form.data_for_service(), form.password.data or None,
+                                                actor=current_user)
+                    if not form.password.data:
+                        set_password.send_link(user, actor=current_user)
             except RuleError as err:
                 _apply_rule_error(form, err)
             else:
-                flash(f"User {user.name} created", "success")
+                flash(f"User {user.name} created" + ("" if form.password.data else
+                      f". They have been emailed a link to choose their password (it works once, for "
+                      f"{set_password.hours()} hours)"), "success")
                 return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -190,6 +195,21 @@ def reset_codes(user_id: int):
         flash(f"Sign-in codes for {user.name} reset; they set them up again when they next sign in", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/confirm_reset_codes.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/password-link", methods=["GET", "POST"])
+@require("admin.manage")
+def send_password_link(user_id: int):
+    """Instead of setting a password they would know, an administrator has the person emailed a link to choose one."""
+    user = _get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with transaction():
+            set_password.send_link(user, actor=current_user)
+        flash(f"{user.name} has been emailed a link to choose a new password (it works once, for "
+              f"{set_password.hours()} hours)", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/confirm_password_link.html", form=form, user=user)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

@@ -27,6 +27,16 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+class SetPasswordForm(FlaskForm):
+    new_password = PasswordField("Password", widget=GovPasswordInput(),
+                                 description="At least 12 characters. Three random words together work well.",
+                                 validators=[InputRequired("Enter a password")])
+    confirm_password = PasswordField("Confirm password", widget=GovPasswordInput(),
+                                     validators=[InputRequired("Confirm your password"),
+                                                 EqualTo("new_password", "Passwords must match")])
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
 class CodeForm(FlaskForm):
     code = StringField("Code", widget=GovTextInput(),
                        description="The 6-digit code your authenticator app shows now, or one of your recovery codes",

@@ -15,6 +15,8 @@ from . import duties
 from .models import RoleRequest, User
 
 PENDING = "pending"
+#: told of each new request (reminders notifies the other administrators); called inside the request's transaction
+REQUESTED_HOOKS: list = []
 
 
 def pending_for(user: User) -> RoleRequest | None:
@@ -59,6 +61,8 @@ def request_change(user: User, to_role: str, to_agency_id: int, *, actor) -> Rol
     audit.record("role_change_requested", "user", user.id, user=actor, changes=_changes(request),
                  detail=f"role request {request.id}")
     db.session.flush()
+    for hook in REQUESTED_HOOKS:
+        hook(request)
     return request
 
 

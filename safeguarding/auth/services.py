@@ -135,18 +135,26 @@ def _check_user_rules(data: dict, user: User | None = None) -> None:
         raise RuleError("Select a line manager from the list", "line_manager_id")
 
 
-def create_user(data: dict, password: str, *, actor=None, chosen_by_owner: bool = False) -> User:
+def create_user(data: dict, password: str | None, *, actor=None, chosen_by_owner: bool = False) -> User:
     """`chosen_by_owner`: the password was typed by the person themselves (the first administrator at the command
-    line, demo users); otherwise an administrator chose it and the person must replace it at first sign-in."""
+    line, demo users); otherwise an administrator chose it and the person must replace it at first sign-in.
+    No password: nobody knows one yet; the caller sends a set-password link (`set_password.send_link`)."""
     _check_user_rules(data)
-    problem = passwords.password_problem(password, email=data["email"], name=data["name"])
-    if problem:
-        raise RuleError(problem, "password")
+    if password is not None:
+        problem = passwords.password_problem(password, email=data["email"], name=data["name"])
+        if problem:
+            raise RuleError(problem, "password")
     user = User(**{k: v for k, v in data.items() if k in USER_FIELDS})
     user.email = user.email.strip().lower()
-    user.password_hash = passwords.hash_password(password)
+    if password is None:
+        from .set_password import unusable_password
+
+        user.password_hash = unusable_password()
+        user.must_change_password = False  # they choose it through the link
+    else:
+        user.password_hash = passwords.hash_password(password)
+        user.must_change_password = not chosen_by_owner  # only its owner should know a password
     user.password_changed_at = now()
-    user.must_change_password = not chosen_by_owner  # only its owner should know a password
     db.session.add(user)
     db.session.flush()
     audit.record("create", "user", user.id, user=actor,

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
 from .. import audit, input_guard
 from ..extensions import limiter
 from ..service import RuleError, transaction
-from . import mfa, services, sessions
+from . import mfa, oidc, services, sessions, set_password
 from .access import public
-from .forms import ChangePasswordForm, CodeForm, SetUpCodeForm, SignInForm
+from .forms import ChangePasswordForm, CodeForm, SetPasswordForm, SetUpCodeForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
@@ -53,7 +53,8 @@ def sign_in():
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         failed = True
         form.password.data = ""
-    return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=SIGN_IN_FAILED)
+    return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=SIGN_IN_FAILED,
+                           oidc=oidc.enabled())
 
 
 def _finish(user, method: str):
@@ -126,6 +127,56 @@ def set_up_code():
         form.code.errors.append("Enter the 6-digit code the app shows now")
     return render_template("auth/set_up_code.html", form=form, qr=mfa.qr_data_uri(user), key=user.mfa_secret,
                            reset=user.mfa_reset_at is not None)
+
+
+@bp.route("/sign-in/oidc")
+@public
+@limiter.limit(_login_limit)
+def oidc_start():
+    """Off to the identity provider, which checks the password and second factor."""
+    if not oidc.enabled():
+        abort(404)
+    session["oidc_next"] = _safe_next(request.args.get("next"))
+    return oidc.client().authorize_redirect(oidc.redirect_uri())
+
+
+@bp.route("/sign-in/oidc/callback")
+@public
+@limiter.limit(_login_limit)
+def oidc_callback():
+    if not oidc.enabled():
+        abort(404)
+    with transaction():
+        user, refusal = oidc.account_for_callback()
+    if user is None:
+        flash(refusal, "error")
+        return redirect(url_for("auth.sign_in"))
+    next_url = _safe_next(session.pop("oidc_next", None))
+    with transaction():
+        oidc.complete(user)
+    login_user(user)
+    return redirect(next_url or url_for("main.home"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def choose_password(token: str):
+    """The emailed link: the person chooses their own password, then signs in with it and their code."""
+    user = set_password.user_for(token[:1000])
+    if user is None:
+        return render_template("auth/set_password_link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                set_password.choose(user, form.new_password.data)
+        except RuleError as err:
+            getattr(form, err.field).errors.append(err.message)
+        else:
+            flash("Your password is set. Sign in with your email address and your new password", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/set_password.html", form=form, user=user)
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Sequence
-from xml.etree import ElementTree as ET
+from xml.etree import ElementTree as ET  # nosec B405: builds the census fragment; never parses anyone's XML
 
 from ..workdays import add_working_days, working_days_between
 

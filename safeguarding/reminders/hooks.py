@@ -141,13 +141,43 @@ def child_anonymised(child_id: int, old_name: str, new_name: str) -> None:
     log.info("retention: %d notices and emails no longer name child=%s", changed, child_id)
 
 
+def set_password_link(user, link: str, hours: int) -> None:
+    """The link to choose a password, to the person alone (it is a credential: never to a shared mailbox)."""
+    from .. import clock
+    from . import outbox
+
+    outbox.enqueue(
+        key=f"set-password:{user.id}:{clock.now().isoformat()}", purpose="set_password", object_type="user",
+        object_id=user.id, to_address=user.email, recipient_id=user.id,
+        subject="Choose your password for the Strategy Discussion Coordinator",
+        body=(f"Hello {user.name},\n\nChoose your password for the Strategy Discussion Coordinator here. The link "
+              f"works once, for {hours} hours:\n\n{link}\n\nThen sign in with your email address and that "
+              "password. The first time, you will also set up sign-in codes with an authenticator app on your "
+              "phone.\n\nIf you did not expect this email, do not use the link: tell your administrator.\n"))
+
+
+def role_change_requested(request) -> None:
+    """Every other active administrator hears that a change of role waits for a second one (the requester and the
+    person who would gain access cannot decide it, so they are not asked)."""
+    from ..auth.models import Role, User
+
+    deciders = db.session.execute(db.select(User.id).where(
+        User.role == Role.ADMIN.value, User.is_active_user.is_(True),
+        User.id.not_in([request.requested_by_id, request.user_id]))).scalars().all()
+    services.notify(deciders, kind="role_request", object_type="role_request", object_id=request.id,
+                    title="A change of role needs a second administrator's approval", url="/admin/role-requests")
+
+
 def connect() -> None:
+    from ..auth import role_requests, set_password
     from ..discussions import services as discussions
     from ..retention import services as retention
 
     for hooks, subscriber in ((discussions.MINUTES_CIRCULATED_HOOKS, minutes_circulated),
                               (discussions.SCHEDULE_HOOKS, discussion_scheduled),
                               (discussions.ACTION_ASSIGNED_HOOKS, action_assigned),
-                              (retention.ANONYMISED_HOOKS, child_anonymised)):
+                              (retention.ANONYMISED_HOOKS, child_anonymised),
+                              (set_password.LINK_HOOKS, set_password_link),
+                              (role_requests.REQUESTED_HOOKS, role_change_requested)):
         if subscriber not in hooks:
             hooks.append(subscriber)
