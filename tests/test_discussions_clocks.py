@@ -343,7 +343,7 @@ def test_a_follow_up_meeting_held_after_its_due_date_shows_as_held_late(app, sig
     with clock.frozen_at(london(2026, 12, 1, 11)):
         client = _signed(app, mash)
         services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash, follow_up_meeting=True)
-        assert "Not yet convened" in client.get(f"/discussions/{sd.id}")
+        assert "Not convened" in client.get(f"/discussions/{sd.id}")
     _held(mash, agencies, amy, london(2026, 12, 22, 10), kind="review", previous_id=sd.id, mode="meeting",
           referral_received_on=date(2026, 12, 1))
     with clock.frozen_at(london(2026, 12, 23, 9)):
