@@ -6,6 +6,7 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
+    probe,
     MASH,
     can,
     is_partnership_business_unit,
@@ -58,8 +59,10 @@ def _children_in_my_differences(user):
     managers); seeing every difference (MASH, the partnership business unit) is not involvement."""
     if not can(user, "difference.view"):
         return false()
-    return Child.id.in_(select(ProfessionalDifference.child_id).where(
-        ProfessionalDifference.id.in_(_involved_difference_ids(user, people_answered_for(user)))))
+    difference = aliased(ProfessionalDifference)
+    return probe(select(difference.id).where(
+        difference.child_id == Child.id,
+        difference.id.in_(_involved_difference_ids(user, people_answered_for(user)))))
 
 
 def visible_difference_or_404(difference_id: int):
