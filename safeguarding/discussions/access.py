@@ -27,6 +27,12 @@ from .models import (
 )
 
 # --- Row scope: strategy discussions -------------------------------------------------------------------------
+# The tables inside the probes, aliased once (see auth/access.py).
+_CHILD_OF_DISCUSSION = aliased(DiscussionChild, name="scope_discussion_child")
+_DISCUSSION_OF_CHILD = aliased(DiscussionChild, name="scope_child_discussion")
+_INVITATION = aliased(Invitation, name="scope_invitation")
+_ACTION = aliased(AgreedAction, name="scope_action")
+_DISCUSSION = aliased(StrategyDiscussion, name="scope_discussion")
 
 
 def discussion_scope(user):
@@ -41,7 +47,7 @@ def discussion_scope(user):
     allowed = StrategyDiscussion.id.not_in(about_hidden)
     if sees_all_cases(user):
         return allowed
-    about = aliased(DiscussionChild)
+    about = _CHILD_OF_DISCUSSION
     glass = probe(db.select(about.id).where(about.discussion_id == StrategyDiscussion.id,
                                             broke_glass_for(user, about.child_id)))
     return and_(or_(_involved_in(user, StrategyDiscussion.id, StrategyDiscussion), glass), allowed)
@@ -53,14 +59,14 @@ def _involved_in(user, discussion_id_column, discussion=None):
     EXISTS probes from the discussion: (agency, discussion) on invitations, discussion on actions. `discussion`:
     the StrategyDiscussion entity of that id when the query already has it (saves a probe)."""
     people = people_answered_for(user)
-    invitation, action = aliased(Invitation), aliased(AgreedAction)
+    invitation, action = _INVITATION, _ACTION
     invited = probe(db.select(invitation.id).where(
         invitation.discussion_id == discussion_id_column, invitation.agency_id == user.agency_id,
         invitation.status != "not_invited"))
     owns_action = probe(db.select(action.id).where(action.discussion_id == discussion_id_column,
                                                    action.owner_id.in_(people)))
     if discussion is None:
-        discussion = aliased(StrategyDiscussion)
+        discussion = _DISCUSSION
         runs = probe(db.select(discussion.id).where(discussion.id == discussion_id_column, or_(
             discussion.chair_id.in_(people), discussion.created_by_id.in_(people))))
     else:
@@ -73,7 +79,7 @@ def _child_in_visible_discussion(user):
     core's, so they are left out here)."""
     if not may_see_cases(user):
         return false()
-    about = aliased(DiscussionChild)
+    about = _DISCUSSION_OF_CHILD
     return probe(db.select(about.id).where(about.child_id == Child.id, _involved_in(user, about.discussion_id)))
 
 

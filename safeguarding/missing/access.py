@@ -31,19 +31,25 @@ from .models import (
 # involved sees none.
 
 
+#: the tables inside the probes, aliased once (see auth/access.py)
+_IN_PROBE = {model: aliased(model, name=f"scope_{model.__tablename__}")
+             for model in (MissingEpisode, PoliceProtection, EmergencyProtectionOrder, Arrest, ReturnInterview,
+                           RhiOffer)}
+
+
 def _missing_child_link(user):
     """Correlated EXISTS probes from the child: (child) on each record, then the recording agency or the people
     assigned or offering."""
     def recorded_by_my_agency(model):
-        row = aliased(model)
+        row = _IN_PROBE[model]
         return probe(select(row.id).where(row.child_id == Child.id, row.recorded_by_agency_id == user.agency_id))
 
     def any_of(model):
-        row = aliased(model)
+        row = _IN_PROBE[model]
         return probe(select(row.id).where(row.child_id == Child.id))
 
     people = people_answered_for(user)
-    interview, offer = aliased(ReturnInterview), aliased(RhiOffer)
+    interview, offer = _IN_PROBE[ReturnInterview], _IN_PROBE[RhiOffer]
     clauses = [recorded_by_my_agency(model) for model in (MissingEpisode, PoliceProtection,
                                                           EmergencyProtectionOrder, Arrest)]
     clauses.append(probe(select(interview.id).where(interview.child_id == Child.id, or_(
