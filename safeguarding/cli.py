@@ -69,6 +69,37 @@ def seed_demo_command(if_empty):
     click.echo(summary)
 
 
+@click.command("seed-synthetic")
+@click.option("--scale", type=click.FloatRange(min=0.001, max=100), default=1.0, show_default=True,
+              help="1 = the largest English partnership (25,000 strategy discussions); 10 = ten times that")
+@click.option("--force", is_flag=True, help="Load even though the database holds people who are not synthetic")
+@with_appcontext
+def seed_synthetic_command(scale, force):
+    """Load a synthetic partnership for measuring pages (never into a live database)."""
+    from .auth import passwords
+    from .clock import now
+    from .demo import demo_password
+    from . import synthetic
+
+    try:
+        synthetic.refuse_real_data()
+    except synthetic.RealDataPresent as err:
+        if not force:
+            raise click.ClickException(f"{err}: this looks like real data. Use an empty database "
+                                       "(or --force if you are sure).") from None
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    sizes = synthetic.counts(scale)
+    click.echo(f"Loading a synthetic partnership at scale {scale:g}: {sizes['discussions']:,} strategy discussions, "
+               f"{sizes['children']:,} children, {sizes['missing']:,} missing episodes")
+    with click.progressbar(length=synthetic.estimated_rows(scale), label="Rows", show_eta=True) as bar:
+        loaded = synthetic.generate(scale, now(), passwords.hash_password(demo_password(current_app)),
+                                    progress=bar.update)
+    click.echo(f"Loaded {sum(loaded.values()):,} rows: "
+               + ", ".join(f"{table} {rows:,}" for table, rows in loaded.items()))
+    click.echo(f"Sign in as mash@{synthetic.DOMAIN}, police@{synthetic.DOMAIN} ... with the demo password")
+
+
 @click.command("mfa-code")
 @click.argument("email")
 @with_appcontext
@@ -88,7 +119,8 @@ def register(app) -> None:
     from .reminders import cli as reminders_cli
     from .retention import cli as retention_cli
 
-    for command in (create_user_command, create_agency_command, seed_demo_command, mfa_code_command):
+    for command in (create_user_command, create_agency_command, seed_demo_command, seed_synthetic_command,
+                    mfa_code_command):
         app.cli.add_command(command)
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`

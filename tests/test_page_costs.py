@@ -1,6 +1,10 @@
 """What a page costs does not grow with what the partnership holds: bounded counts, one navigation per request."""
 from __future__ import annotations
 
+import re
+from collections import Counter
+from contextlib import contextmanager
+
 from sqlalchemy import event
 
 from safeguarding import pagination
@@ -38,3 +42,88 @@ def test_the_navigation_and_its_unread_count_are_worked_out_once_per_page(app, s
     finally:
         event.remove(db.engine, "before_cursor_execute", watch)
     assert len(counted) == 1
+
+
+# --- Every list's statements stay the same however many rows it shows -----------------------------------------
+
+#: (who signs in, list page); the reports page over the last year
+LISTS = [
+    ("mash", "/my-work"), ("mash", "/my-work/partnership"), ("police", "/my-work"), ("csc.manager", "/my-work"),
+    ("mash", "/children/"), ("police", "/children/"), ("school", "/children/"),
+    ("mash", "/discussions/?view=all"), ("police", "/discussions/?view=all"), ("police", "/discussions/my-actions"),
+    ("mash", "/missing/?show=episodes"), ("police", "/missing/?show=episodes"), ("mash", "/missing/?show=rhis"),
+    ("social.worker", "/missing/?show=rhis"), ("mash", "/notifications"), ("police", "/notifications"),
+    ("mash", "/differences/"), ("csc.manager", "/differences/"), ("mash", "/reports/?{year}"),
+    ("csc.manager", "/reports/?{year}"),
+]
+SHOWN_ROW = '<tr class="govuk-table__row"'
+#: a statement that runs this many more times on a page of more rows runs per row
+PER_ROW = 3
+#: an IN list's placeholders (one per id: the statement is the same whatever its length)
+_IN_LIST = re.compile(r"\((?:\?|%\(\w+\)s(?:::\w+)?)(?:, (?:\?|%\(\w+\)s(?:::\w+)?))*\)")
+
+
+@contextmanager
+def _statements():
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def _statements_and_rows(app, discussions: int) -> dict[tuple[str, str], tuple[int, int]]:
+    """Load a synthetic partnership of about this many strategy discussions (with everything in proportion) into
+    an empty database; for each list, the statements one request runs (a Counter) and the table rows it shows."""
+    from datetime import timedelta
+
+    from safeguarding import synthetic
+    from safeguarding.auth import passwords
+    from safeguarding.clock import now
+
+    from .conftest import PASSWORD, _empty_database
+    from .pages import PageClient
+
+    _empty_database()
+    # two months' history: even a small partnership then has work open, due and overdue in every list
+    synthetic.generate(discussions / synthetic.BASE["discussions"], now(), passwords.hash_password(PASSWORD),
+                       history_days=60)
+    today, year_ago = now().date(), now().date() - timedelta(days=365)
+    year = (f"start={year_ago.day}&start={year_ago.month}&start={year_ago.year}"
+            f"&end={today.day}&end={today.month}&end={today.year}")
+    clients, found = {}, {}
+    for who, url in LISTS:
+        if who not in clients:
+            clients[who] = PageClient(app.test_client())
+            clients[who].sign_in(f"{who}@{synthetic.DOMAIN}", PASSWORD)
+        clients[who].get(url.format(year=year))  # the first request of a session does its own set-up
+        with _statements() as seen:
+            page = clients[who].get(url.format(year=year))
+        found[(who, url)] = (Counter(_IN_LIST.sub("(...)", " ".join(sql.split()))[:300] for sql in seen),
+                             page.html.count(SHOWN_ROW))
+    return found
+
+
+def test_no_list_runs_more_statements_for_more_rows(app_factory):
+    # 20 discussions' worth shows a few rows (or none) in each list, 600's fills the pages. A statement run once per
+    # row (or per owner or child shown) runs once more for every extra row; one that runs only when there is
+    # something to look up (owners' names, restricted children, one per section of My work) runs once or twice more
+    # at most. A list as full at both sizes could hide one: most lists must show more rows.
+    app = app_factory(RATELIMIT_ENABLED=False)  # a dozen sign-ins, one IP address
+    few = _statements_and_rows(app, 20)
+    many = _statements_and_rows(app, 600)
+    grew = {}
+    for page in LISTS:
+        repeated = {sql: (few[page][0][sql], times) for sql, times in many[page][0].items()
+                    if times >= few[page][0][sql] + PER_ROW}
+        if repeated:
+            grew[page] = repeated
+    rows = {page: (few[page][1], many[page][1]) for page in LISTS}
+    assert not grew, f"statements run more often with more rows (times then, times now): {grew}; rows: {rows}"
+    # and the larger partnership did show more rows, so the comparison means something
+    assert sum(many[page][1] >= few[page][1] + 2 * PER_ROW for page in LISTS) >= 0.75 * len(LISTS), rows

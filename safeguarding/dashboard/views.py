@@ -171,22 +171,30 @@ def my_work():
     horizon = now + HORIZON
     # A heavy user's own list is read whole (each provider's query is indexed by owner) but only the most urgent
     # are rendered: the page's size, not the person's backlog, sets what it costs to send.
-    mine = split(_masked(deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id])),
-                 now).first(MINE_LIMIT)
-
-    team = partnership = None
-    owner_ids: set[int] = set()
+    own = deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id])
+    teams: list[deadlines.Deadline] = []
+    preview: list[deadlines.Deadline] = []
+    summary = None
     if current_user.role == MANAGER:
         team_ids = list(db.session.execute(
             select(User.id).where(User.line_manager_id == current_user.id, User.is_active_user.is_(True))
         ).scalars())
-        found = _masked(deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids)) if team_ids else []
-        team = _page_of(sorted(found, key=lambda d: (d.due_at, d.kind, d.object_id)), request.args.get("page", 1))
-        owner_ids |= {d.owner_id for d in team.items if d.owner_id}
+        teams = deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids) if team_ids else []
     if current_user.role == MASH:
         summary = kind_summary(PARTNERSHIP_KIND, now, horizon)
-        preview = _masked(kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PREVIEW)) \
-            if summary.total else []
+        preview = kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PREVIEW) if summary.total else []
+    # restricted children looked up once for all three lists, not once a list
+    masked = _masked(own + teams + preview)
+    own, teams, preview = (masked[:len(own)], masked[len(own):len(own) + len(teams)],
+                           masked[len(own) + len(teams):])
+    mine = split(own, now).first(MINE_LIMIT)
+
+    team = partnership = None
+    owner_ids: set[int] = set()
+    if current_user.role == MANAGER:
+        team = _page_of(sorted(teams, key=lambda d: (d.due_at, d.kind, d.object_id)), request.args.get("page", 1))
+        owner_ids |= {d.owner_id for d in team.items if d.owner_id}
+    if current_user.role == MASH:
         partnership = {"summary": summary, "items": preview}
         owner_ids |= {d.owner_id for d in preview if d.owner_id}
     return render_template("dashboard/my_work.html", mine=mine, team=team, partnership=partnership,

@@ -6,6 +6,7 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
+    probe,
     MASH,
     can,
     is_partnership_business_unit,
@@ -24,11 +25,17 @@ from .models import DifferenceStage, ProfessionalDifference
 # partnership business unit (users of an agency whose kind is "safeguarding_partnership") see it.
 
 
+#: aliased once: an alias's columns are worked out on first use (see auth/access.py)
+_RAISER = aliased(User, name="scope_raiser")
+_RAISING_LEAD = aliased(User, name="scope_raising_lead")
+_RESPONDING_LEAD = aliased(User, name="scope_responding_lead")
+_DIFFERENCE = aliased(ProfessionalDifference, name="scope_difference")
+
+
 def _involved_difference_ids(user, people=None):
     """Ids of differences in which `user`, someone they line-manage or one of `people` raised it or leads a
     stage."""
-    raiser = aliased(User)
-    raising, responding = aliased(User), aliased(User)
+    raiser, raising, responding = _RAISER, _RAISING_LEAD, _RESPONDING_LEAD
     if people is None:
         people = select(User.id).where(User.id == user.id)
     raised = (select(ProfessionalDifference.id)
@@ -58,8 +65,10 @@ def _children_in_my_differences(user):
     managers); seeing every difference (MASH, the partnership business unit) is not involvement."""
     if not can(user, "difference.view"):
         return false()
-    return Child.id.in_(select(ProfessionalDifference.child_id).where(
-        ProfessionalDifference.id.in_(_involved_difference_ids(user, people_answered_for(user)))))
+    difference = _DIFFERENCE
+    return probe(select(difference.id).where(
+        difference.child_id == Child.id,
+        difference.id.in_(_involved_difference_ids(user, people_answered_for(user)))))
 
 
 def visible_difference_or_404(difference_id: int):

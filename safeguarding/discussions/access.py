@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask_login import current_user
 from sqlalchemy import and_, false, or_
+from sqlalchemy.orm import aliased
 
 from ..auth.access import (
-    broken_glass_ids,
+    probe,
+    broke_glass_for,
     hidden_restricted_ids,
     may_see_cases,
     people_answered_for,
@@ -25,6 +27,12 @@ from .models import (
 )
 
 # --- Row scope: strategy discussions -------------------------------------------------------------------------
+# The tables inside the probes, aliased once (see auth/access.py).
+_CHILD_OF_DISCUSSION = aliased(DiscussionChild, name="scope_discussion_child")
+_DISCUSSION_OF_CHILD = aliased(DiscussionChild, name="scope_child_discussion")
+_INVITATION = aliased(Invitation, name="scope_invitation")
+_ACTION = aliased(AgreedAction, name="scope_action")
+_DISCUSSION = aliased(StrategyDiscussion, name="scope_discussion")
 
 
 def discussion_scope(user):
@@ -39,21 +47,31 @@ def discussion_scope(user):
     allowed = StrategyDiscussion.id.not_in(about_hidden)
     if sees_all_cases(user):
         return allowed
-    glass = db.select(DiscussionChild.discussion_id).where(DiscussionChild.child_id.in_(broken_glass_ids(user)))
-    return and_(or_(StrategyDiscussion.id.in_(_involved_discussion_ids(user)), StrategyDiscussion.id.in_(glass)),
-                allowed)
+    about = _CHILD_OF_DISCUSSION
+    glass = probe(db.select(about.id).where(about.discussion_id == StrategyDiscussion.id,
+                                            broke_glass_for(user, about.child_id)))
+    return and_(or_(_involved_in(user, StrategyDiscussion.id, StrategyDiscussion), glass), allowed)
 
 
-def _involved_discussion_ids(user):
-    """SELECT of discussions the user's agency was invited to (not merely recorded as "not invited"), or that they
-    (or the people they answer for) chair, opened, or own an action of."""
+def _involved_in(user, discussion_id_column, discussion=None):
+    """SQL clause: the user's agency was invited to the discussion (by `discussion_id_column`; not merely recorded
+    as "not invited"), or they (or the people they answer for) chair, opened, or own an action of it. Correlated
+    EXISTS probes from the discussion: (agency, discussion) on invitations, discussion on actions. `discussion`:
+    the StrategyDiscussion entity of that id when the query already has it (saves a probe)."""
     people = people_answered_for(user)
-    invited = db.select(Invitation.discussion_id).where(
-        Invitation.agency_id == user.agency_id, Invitation.status != "not_invited")
-    owns_action = db.select(AgreedAction.discussion_id).where(AgreedAction.owner_id.in_(people))
-    runs = db.select(StrategyDiscussion.id).where(or_(StrategyDiscussion.chair_id.in_(people),
-                                                      StrategyDiscussion.created_by_id.in_(people)))
-    return invited.union(owns_action, runs)
+    invitation, action = _INVITATION, _ACTION
+    invited = probe(db.select(invitation.id).where(
+        invitation.discussion_id == discussion_id_column, invitation.agency_id == user.agency_id,
+        invitation.status != "not_invited"))
+    owns_action = probe(db.select(action.id).where(action.discussion_id == discussion_id_column,
+                                                   action.owner_id.in_(people)))
+    if discussion is None:
+        discussion = _DISCUSSION
+        runs = probe(db.select(discussion.id).where(discussion.id == discussion_id_column, or_(
+            discussion.chair_id.in_(people), discussion.created_by_id.in_(people))))
+    else:
+        runs = or_(discussion.chair_id.in_(people), discussion.created_by_id.in_(people))
+    return or_(invited, owns_action, runs)
 
 
 def _child_in_visible_discussion(user):
@@ -61,9 +79,8 @@ def _child_in_visible_discussion(user):
     core's, so they are left out here)."""
     if not may_see_cases(user):
         return false()
-    visible = db.select(DiscussionChild.child_id).where(
-        DiscussionChild.discussion_id.in_(_involved_discussion_ids(user)))
-    return Child.id.in_(visible)
+    about = _DISCUSSION_OF_CHILD
+    return probe(db.select(about.id).where(about.child_id == Child.id, _involved_in(user, about.discussion_id)))
 
 
 def visible_discussion_or_404(discussion_id: int, *options):

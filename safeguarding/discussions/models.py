@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Agency, User
@@ -316,6 +316,11 @@ class ThresholdDecision(db.Model):
     __table_args__ = (
         UniqueConstraint("discussion_id", "child_id", name="uq_threshold_decision_child"),
         Index("ix_threshold_decision_icpc", "icpc_status", "icpc_due_at"),
+        # My work's assessment clocks: the few decisions whose assessment is still open, oldest first (without it
+        # every decision the partnership ever made was read to find them)
+        Index("ix_threshold_decision_assessment_open", "decided_at", "id",
+              postgresql_where=text("assessment_completed_at IS NULL"),
+              sqlite_where=text("assessment_completed_at IS NULL")),
         # "Not decided yet" is an answer of its own: the database refuses an empty or made-up one, so nothing
         # written around the services can leave a question silently answered (or silently unasked).
         # An empty outcome passes (a CHECK that is NULL holds): the enquiry is still under way.

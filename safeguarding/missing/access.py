@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..auth.access import (
+    probe,
     child_scope,
     may_see_cases,
     people_answered_for,
@@ -29,34 +31,45 @@ from .models import (
 # involved sees none.
 
 
+#: the tables inside the probes, aliased once (see auth/access.py)
+_IN_PROBE = {model: aliased(model, name=f"scope_{model.__tablename__}")
+             for model in (MissingEpisode, PoliceProtection, EmergencyProtectionOrder, Arrest, ReturnInterview,
+                           RhiOffer)}
+
+
 def _missing_child_link(user):
-    clauses = [
-        Child.id.in_(select(MissingEpisode.child_id).where(MissingEpisode.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(PoliceProtection.child_id).where(
-            PoliceProtection.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(EmergencyProtectionOrder.child_id).where(
-            EmergencyProtectionOrder.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(Arrest.child_id).where(Arrest.recorded_by_agency_id == user.agency_id)),
-        Child.id.in_(select(ReturnInterview.child_id).where(
-            ReturnInterview.assigned_to_id.in_(people_answered_for(user)))),
-        Child.id.in_(select(ReturnInterview.child_id).join(RhiOffer).where(
-            RhiOffer.offered_by_id.in_(people_answered_for(user)))),
-    ]
+    """Correlated EXISTS probes from the child: (child) on each record, then the recording agency or the people
+    assigned or offering."""
+    def recorded_by_my_agency(model):
+        row = _IN_PROBE[model]
+        return probe(select(row.id).where(row.child_id == Child.id, row.recorded_by_agency_id == user.agency_id))
+
+    def any_of(model):
+        row = _IN_PROBE[model]
+        return probe(select(row.id).where(row.child_id == Child.id))
+
+    people = people_answered_for(user)
+    interview, offer = _IN_PROBE[ReturnInterview], _IN_PROBE[RhiOffer]
+    clauses = [recorded_by_my_agency(model) for model in (MissingEpisode, PoliceProtection,
+                                                          EmergencyProtectionOrder, Arrest)]
+    clauses.append(probe(select(interview.id).where(interview.child_id == Child.id, or_(
+        interview.assigned_to_id.in_(people),
+        probe(select(offer.id).where(offer.return_interview_id == interview.id, offer.offered_by_id.in_(people))),
+    ))))
     if user.agency is not None and user.agency.kind == "childrens_social_care":
-        clauses.append(Child.id.in_(select(MissingEpisode.child_id)))
-        clauses.append(Child.id.in_(select(PoliceProtection.child_id)))
         # every arrest of a child is for children's social care and MASH to consider a strategy discussion
-        clauses.append(Child.id.in_(select(Arrest.child_id)))
+        clauses.extend(any_of(model) for model in (MissingEpisode, PoliceProtection, Arrest))
     return or_(*clauses)
 
 
 def missing_scope(user, child_id_column):
-    """SQL clause on any missing-feature row (by its child_id column): visible when its child is."""
+    """SQL clause on any missing-feature row (by its child_id column): visible when its child is (a correlated
+    EXISTS on that child, with the child's own scope)."""
     if not may_see_cases(user):
         return false()
     if sees_all_cases(user):
         return restriction_allows(user, child_id_column)
-    return child_id_column.in_(select(Child.id).where(child_scope(user)))
+    return probe(select(Child.id).where(Child.id == child_id_column, child_scope(user)).correlate_except(Child))
 
 
 def may_change(user, row) -> bool:
