@@ -79,3 +79,25 @@ def test_without_a_team_mailbox_one_manager_is_told_not_every_manager(app, agenc
         mine = deadlines.open_deadlines(due_before=clock.now(), owner_ids=[manager.id])
         assert [(d.kind, d.object_id) for d in mine if d.object_type == "return_interview"] == \
             [("return_interview_48h", rhi.id), ("return_interview", rhi.id)]
+
+
+def test_an_interview_to_allocate_counts_in_each_managers_daily_summary(app, agencies, make_user):
+    from safeguarding.reminders.sweep import digest
+    from safeguarding.workdays import is_working_day
+
+    managers = [make_user(Role.MANAGER, "csc") for _ in range(3)]
+    officer = make_user(Role.PRACTITIONER, "police")
+    child = Child(first_name="Ava", last_name="Example", date_of_birth=date(2012, 3, 1),
+                  created_by_agency_id=agencies["csc"].id)
+    db.session.add(child)
+    db.session.commit()
+    _returned(child, officer, hours_ago=80)
+    # the next working day's summary, at 09:00 London
+    day = clock.london_today() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    assert digest(clock.london_datetime(day, 9), 8) == 3
+    summaries = dict(db.session.execute(select(Notification.recipient_id, Notification.title).where(
+        Notification.level == "digest")).all())
+    # both clocks of the one interview (offer it at 48 hours, hold it at 72): overdue for each manager
+    assert summaries == {m.id: "Your work: 2 overdue" for m in managers}

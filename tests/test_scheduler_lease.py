@@ -149,10 +149,12 @@ def test_killing_the_schedulers_connections_never_leaves_two_sweeping(app, chase
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     first = _scheduler(url, "scheduler-a", sweeps)
     second = None
+    failure = None
     try:
-        assert _wait_for(lambda: len(_sweeps(sweeps)) >= 2, 30), "the first scheduler never swept"
+        # (a generous wait: starting the app takes a while on a busy machine)
+        assert _wait_for(lambda: len(_sweeps(sweeps)) >= 2, 120), "the first scheduler never swept"
         second = _scheduler(url, "scheduler-b", sweeps)
-        time.sleep(3)
+        time.sleep(5)
         # its connections killed, the leader reconnects and renews its lease: it carries on, the standby waits
         assert _cut_off("scheduler-a") >= 1
         time.sleep(3)
@@ -161,11 +163,13 @@ def test_killing_the_schedulers_connections_never_leaves_two_sweeping(app, chase
         # cut off for longer than its lease (paused, its connections killed): the standby takes over
         first.send_signal(signal.SIGSTOP)
         _cut_off("scheduler-a")
-        assert _wait_for(lambda: any(pid == second.pid for pid, _, _ in _sweeps(sweeps)), 15), "no takeover"
+        assert _wait_for(lambda: any(pid == second.pid for pid, _, _ in _sweeps(sweeps)), 60), "no takeover"
         first.send_signal(signal.SIGCONT)
-        time.sleep(3)  # the first wakes, finds the lease gone and stops sweeping
+        time.sleep(4)  # the first wakes, finds the lease gone and stops sweeping
         after = [pid for pid, _, _ in _sweeps(sweeps)[before:]]
         assert second.pid in after and after[-3:] == [second.pid] * 3, after
+    except AssertionError as problem:
+        failure = problem
     finally:
         logs = []
         for process in (first, second):
@@ -174,6 +178,7 @@ def test_killing_the_schedulers_connections_never_leaves_two_sweeping(app, chase
             process.send_signal(signal.SIGCONT)
             process.terminate()
             logs.append(process.communicate(timeout=30)[0])
+    assert failure is None, f"{failure}\n--- first:\n{logs[0][-3000:]}\n--- second:\n{logs[-1][-3000:]}"
     runs = sorted(_sweeps(sweeps), key=lambda run: run[1])
     for (pid, _, end), (next_pid, next_start, _) in zip(runs, runs[1:], strict=False):
         # never two at once: each committed sweep ends before the next one (by either process) starts
