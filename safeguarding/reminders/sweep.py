@@ -12,7 +12,8 @@ Its work grows with what has newly become due, never with the backlog or the siz
   deadlines each, committing each slice: it runs first of all, after an outage (the last sweep longer ago than
   MAX_GAP), when a rule has changed, and every REMINDER_CATCH_UP_MINUTES, for anything recorded more than a week
   late. Memory is bounded by one slice, whatever the backlog;
-- every statement carries at most about INSERT_PARAMS bind parameters (inserts are paged, look-ups chunked).
+- every statement carries at most about INSERT_PARAMS bind parameters (inserts are paged, look-ups chunked; on
+  PostgreSQL one array parameter per column).
 """
 from __future__ import annotations
 
