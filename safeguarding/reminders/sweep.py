@@ -113,22 +113,20 @@ def _insert_new_unnest(table, rows: list[dict], key: tuple[str, ...], returning:
     """PostgreSQL: each column's values as one array (INSERT .. SELECT FROM unnest(...)), so a statement has one
     bind parameter per column however many rows it carries. psycopg parses a statement's placeholders in Python
     and caches only small statements: a multi-row VALUES of 3,000 parameters cost 0.1 s to parse, every time."""
-    dialect = db.engine.dialect
-    quote = dialect.identifier_preparer.quote
+    from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
     columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    casts = [f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns]
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"SELECT * FROM unnest({', '.join(casts)}) "
-           f"ON CONFLICT ({', '.join(quote(k) for k in key)}) DO NOTHING "
-           f"RETURNING {', '.join(quote(r) for r in returning)}")
+    arrays = [bindparam(f"values_{n}", type_=PG_ARRAY(table.c[name].type)) for n, name in enumerate(columns)]
+    unnested = func.unnest(*arrays).table_valued(*columns).render_derived()
+    stmt = (pg_insert(table).from_select(columns, select(*(unnested.c[name] for name in columns)))
+            .on_conflict_do_nothing(index_elements=key).returning(*(table.c[name] for name in returning)))
     connection = db.session.connection()
     found: list[tuple] = []
     for start in range(0, len(rows), UNNEST_ROWS):
         page = rows[start:start + UNNEST_ROWS]
-        arrays = tuple([process(row[name]) if process else row[name] for row in page]
-                       for name, process in zip(columns, processors, strict=True))
-        found.extend(tuple(row) for row in connection.exec_driver_sql(sql, arrays).all())
+        values = {f"values_{n}": [row[name] for row in page] for n, name in enumerate(columns)}
+        found.extend(tuple(row) for row in connection.execute(stmt, values).all())
     return found
 
 
