@@ -45,8 +45,17 @@ def _instance_secret() -> str:
     INSTANCE.mkdir(exist_ok=True)
     path = INSTANCE / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Written aside, then linked into place (which fails if another process got there first): web workers
+        # starting together all read the one whole key, or a cookie signed by one would be refused by the others.
+        draft = INSTANCE / f"secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -118,6 +127,11 @@ class BaseConfig:
         self.NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
         self.SWEEP_INTERVAL_MINUTES = _int("SWEEP_INTERVAL_MINUTES", 5)
         self.DELIVER_INTERVAL_SECONDS = _int("DELIVER_INTERVAL_SECONDS", 60)
+        #: how long the scheduler's lease lasts without renewal: a standby scheduler takes over this long after the
+        #: leader stops renewing it (renewed every third of it)
+        self.SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
+        #: how often the sweep also walks the whole backlog (for anything recorded more than a week late)
+        self.REMINDER_CATCH_UP_MINUTES = _int("REMINDER_CATCH_UP_MINUTES", 60)
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)
         # Local strategy discussion timescales (working days); the partnership's procedures set them.
         self.DISCUSSION_WITHIN_WORKING_DAYS = _int("DISCUSSION_WITHIN_WORKING_DAYS", 1)

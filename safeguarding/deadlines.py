@@ -4,7 +4,9 @@ Each feature with clocks provides `safeguarding/<feature>/deadlines.py`, registe
 (`register_provider`, from `safeguarding/__init__.py`), with:
 
     KINDS: dict[str, str]   # kind -> label a person would use, e.g. {"agreed_action": "Agreed action"}
-    def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]
+    def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
+                       due_from: datetime | None = None) -> list[Deadline]
+    def earliest_due(*, due_before: datetime) -> datetime | None    # no later than any open deadline here
 
 Optionally, for kinds a partnership can have thousands of (My work's partnership section pages them in SQL):
 
@@ -17,6 +19,13 @@ before `due_before`, optionally only those owned by `owner_ids`. It must be one 
 cost grows with the rows returned, not with the size of the database. The dashboard asks for a user's (and a
 manager's team's) deadlines due within 7 days; the reminder sweep asks for everyone's due within the longest
 reminder lead time. Both see exactly the same deadlines, so a user is never chased for something they cannot see.
+
+`due_from` (inclusive) bounds the due time from below, so the sweep can read a window (what has just become due)
+or walk a long backlog in slices of time; a clock derived from another time (a checkpoint, a working-day count)
+filters its bound conservatively in SQL and exactly in Python, so each deadline falls in exactly one slice.
+`earliest_due` is where such a walk starts. Asked for everyone's deadlines (`owner_ids=None`), a provider returns
+each deadline once: a team's deadline with nobody named is one Deadline with `owner_id=None` and
+`team_mailbox=True`, never one per manager (the sweep routes it to one mailbox or one fallback person).
 """
 from __future__ import annotations
 
@@ -73,9 +82,17 @@ def kinds() -> dict[str, str]:
     return result
 
 
-def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
-    """Every feature's open deadlines due before `due_before`, soonest first."""
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
+                   due_from: datetime | None = None) -> list[Deadline]:
+    """Every feature's open deadlines due before `due_before` (and from `due_from`), soonest first."""
     found: list[Deadline] = []
+    bounds = {"due_from": due_from} if due_from is not None else {}
     for module in providers():
-        found.extend(module.open_deadlines(due_before=due_before, owner_ids=owner_ids))
+        found.extend(module.open_deadlines(due_before=due_before, owner_ids=owner_ids, **bounds))
     return sorted(found, key=lambda d: (d.due_at, d.kind, d.object_id))
+
+
+def earliest_due(*, due_before: datetime) -> datetime | None:
+    """No later than any open deadline due before `due_before` (None: no feature has one)."""
+    found = [t for module in providers() if (t := module.earliest_due(due_before=due_before)) is not None]
+    return min(found, default=None)

@@ -24,6 +24,7 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_bank_holiday(day)
 
 
+@lru_cache(maxsize=8192)
 def add_working_days(start: date, days: int) -> date:
     """The date `days` working days after `start` (start itself is day 0, whatever it is).
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, func, select
 
 from safeguarding import deadlines
 from safeguarding.clock import LONDON
@@ -39,8 +39,10 @@ MINUTES = "minutes_circulation"
 KINDS = {KIND: "Agreed action", MINUTES: "Minutes to circulate"}
 
 
-def open_deadlines(*, due_before: datetime, owner_ids=None) -> list[Deadline]:
+def open_deadlines(*, due_before: datetime, owner_ids=None, due_from: datetime | None = None) -> list[Deadline]:
     query = select(chase_task).where(chase_task.c.done_at.is_(None), chase_task.c.due_at < due_before)
+    if due_from is not None:
+        query = query.where(chase_task.c.due_at >= due_from)
     if owner_ids is not None:
         query = query.where(chase_task.c.owner_id.in_(list(owner_ids)))
     return [
@@ -49,6 +51,10 @@ def open_deadlines(*, due_before: datetime, owner_ids=None) -> list[Deadline]:
                  child_name=row.child_name, escalate_to_id=row.escalate_to_id)
         for row in db.session.execute(query.order_by(chase_task.c.due_at))
     ]
+
+
+def earliest_due(*, due_before: datetime):
+    return db.session.execute(select(func.min(chase_task.c.due_at)).where(chase_task.c.done_at.is_(None))).scalar()
 
 
 def create_table() -> None:

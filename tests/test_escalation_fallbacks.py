@@ -1,5 +1,6 @@
 """An overdue deadline whose owner has no line manager here still reaches someone: the agency's safeguarding lead,
-its other managers, or its shared mailbox; and admins see anything that reaches no one."""
+else ONE other manager (never every manager: at a large partnership that was hundreds of rows per deadline), else
+its shared mailbox; and admins see anything that reaches no one."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -30,6 +31,18 @@ def test_a_top_of_tree_managers_overdue_action_goes_to_the_agencys_safeguarding_
     chase.add_task("Review the intelligence", NOW - timedelta(days=5), head)
     sweep(NOW)
     assert _escalated_to() == [lead.id]
+
+
+def test_with_no_lead_one_other_manager_hears_not_every_manager(app, chase, agencies, make_user):
+    head = make_user(Role.MANAGER, "police", name="Det Supt Head")
+    first = make_user(Role.MANAGER, "police", name="DCI First")
+    make_user(Role.MANAGER, "police", name="DCI Second")
+    make_user(Role.MANAGER, "police", name="DCI Third")
+    chase.add_task("Review the intelligence", NOW - timedelta(days=5), head)
+    sweep(NOW)
+    # one manager (the longest-standing account that is not the owner's), and no email to the mailbox
+    assert _escalated_to() == [first.id]
+    assert db.session.execute(select(OutboundEmail)).scalars().all() == []
 
 
 def test_with_no_lead_and_no_other_manager_the_agency_mailbox_is_emailed(app, chase, agencies, make_user):

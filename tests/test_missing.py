@@ -400,7 +400,10 @@ def test_return_interview_deadline_owners(people, make_user):
     child = make_child(police_user)
     episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
     horizon = NOW + timedelta(days=7)
+    # everyone's deadlines (the sweep): once, nobody named, the team's; a manager's own: theirs to allocate
     [unassigned] = _interviews(due_before=horizon)
+    assert unassigned.owner_id is None and unassigned.team_mailbox and unassigned.kind == "return_interview"
+    [unassigned] = _interviews(due_before=horizon, owner_ids=[manager.id])
     assert unassigned.owner_id == manager.id and unassigned.kind == "return_interview"
     assert "not yet assigned" in unassigned.title and unassigned.url.endswith(f"/{episode.return_interview.id}")
     assert _interviews(due_before=horizon, owner_ids=[inactive_manager.id, police_manager.id]) == []

@@ -1,18 +1,17 @@
-"""The reminder processes: two sweeps at once, the real `flask scheduler run`, the lock, the commands."""
+"""The reminder processes: two sweeps at once, the real `flask scheduler run`, the commands (the lease that keeps
+to one scheduler: test_scheduler_lease.py)."""
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from safeguarding import create_app
 from safeguarding.extensions import db
@@ -62,7 +61,8 @@ def test_scheduler_jobs_triggers_and_timezone_as_configured(app):
     scheduler = cli.build_scheduler(app)
     assert str(scheduler.timezone) == "Europe/London"
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"sweep", "deliver", "digest", "audit_seal", "retention"}
+    assert set(jobs) == {"sweep", "deliver", "digest", "audit_seal", "retention", "lease"}
+    assert jobs["lease"].trigger.interval.total_seconds() == 20  # a third of the 60-second lease
     assert isinstance(jobs["sweep"].trigger, IntervalTrigger)
     assert jobs["sweep"].trigger.interval.total_seconds() == 7 * 60
     assert jobs["deliver"].trigger.interval.total_seconds() == 30
@@ -87,6 +87,11 @@ def test_the_web_app_never_starts_a_scheduler(monkeypatch):
     assert started == []
 
 
+def _reminded(smtp_server, owner) -> list:
+    return [m for m in smtp_server.messages
+            if m["To"] == owner.email and m["Subject"] == "You have 1 agreed action overdue"]
+
+
 def test_the_real_scheduler_process_delivers_a_reminder(app, chase, team, smtp_server):
     owner, _ = team
     chase.add_task("Overdue visit to Ellie", london(2026, 11, 2, 9, 0), owner)
@@ -101,55 +106,21 @@ def test_the_real_scheduler_process_delivers_a_reminder(app, chase, team, smtp_s
                                stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(m["To"] == owner.email for m in smtp_server.messages):
+        while time.monotonic() < deadline and not _reminded(smtp_server, owner):
             time.sleep(0.1)
     finally:
         process.terminate()
         log, _ = process.communicate(timeout=30)
-    to_owner = [m for m in smtp_server.messages if m["To"] == owner.email]
-    assert to_owner, log[-3000:]
-    # (the daily summary may ride along or follow, depending on the real day and hour the test runs)
-    assert to_owner[0]["Subject"] == "You have 1 agreed action overdue"
-    assert "Ellie" not in to_owner[0].get_body(("plain",)).get_content()
+    # (the daily summary may come first, ride along or follow, depending on the real day and hour the test runs)
+    reminded = _reminded(smtp_server, owner)
+    assert reminded, log[-3000:]
+    assert "Ellie" not in reminded[0].get_body(("plain",)).get_content()
     assert "scheduler: started; sweep every 1 min, deliver every 1 s" in log
-    if USING_POSTGRES:
-        assert f"advisory lock {cli.LOCK_KEY} taken" in log
-    else:
-        assert "no advisory lock" in log
+    assert "scheduler: lease taken by" in log
     assert "scheduler: stopped" in log
     db.session.expire_all()
     beat = db.session.get(SchedulerHeartbeat, 1)
     assert beat.last_sweep_at and beat.last_delivery_at and beat.started_by
-
-
-def test_a_second_scheduler_waits_for_the_first_and_says_so(app, caplog):
-    entered = threading.Event()
-    engine = db.engine
-
-    def second():
-        with cli.single_scheduler(engine, poll_seconds=0.05):
-            entered.set()
-
-    if db.engine.dialect.name == "postgresql":
-        holder = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        assert holder.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": cli.LOCK_KEY}).scalar()
-        with caplog.at_level(logging.INFO, logger="safeguarding.scheduler"):
-            thread = threading.Thread(target=second)
-            thread.start()
-            time.sleep(0.5)
-            assert not entered.is_set()
-            assert "another scheduler holds the advisory lock" in caplog.text
-            holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": cli.LOCK_KEY})
-            holder.close()
-            thread.join(timeout=10)
-        assert entered.is_set()
-        assert "advisory lock %d taken" % cli.LOCK_KEY in caplog.text
-    else:
-        # SQLite has no advisory locks: the operator is told to run one scheduler (the outbox keeps two safe)
-        with caplog.at_level(logging.INFO, logger="safeguarding.scheduler"):
-            second()
-        assert entered.is_set()
-        assert "sqlite database, no advisory lock: run one scheduler per database" in caplog.text
 
 
 def test_commands_sweep_with_now_and_deliver_each_print_one_line(app, runner, chase, team, smtp_server):
@@ -174,7 +145,7 @@ def test_commands_sweep_with_now_and_deliver_each_print_one_line(app, runner, ch
 def test_a_failing_job_is_logged_and_kept_for_admins_and_the_scheduler_carries_on(app, monkeypatch):
     from safeguarding.reminders import sweep
 
-    def broken(now):
+    def broken(now, **_):
         raise RuntimeError("provider exploded")
 
     monkeypatch.setattr(sweep, "sweep", broken)

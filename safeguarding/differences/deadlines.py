@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Collection
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
+from ..clock import ensure_utc
 from ..deadlines import Deadline
 from ..extensions import db
 from .models import DifferenceNotice, DifferenceStage, ProfessionalDifference
@@ -31,7 +32,17 @@ def _url(difference_id: int) -> str:
     return f"/differences/{difference_id}"
 
 
-def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
+def earliest_due(*, due_before: datetime) -> datetime | None:
+    """No later than any open deadline here (see safeguarding/deadlines.py)."""
+    stage = db.session.execute(db.select(func.min(DifferenceStage.due_at))
+                               .where(DifferenceStage.closed_at.is_(None))).scalar()
+    notice = db.session.execute(db.select(func.min(DifferenceNotice.created_at))
+                                .where(DifferenceNotice.acknowledged_at.is_(None))).scalar()
+    return min((ensure_utc(t) for t in (stage, notice) if t is not None), default=None)
+
+
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
+                   due_from: datetime | None = None) -> list[Deadline]:
     found: list[Deadline] = []
     stage_query = (
         db.select(DifferenceStage)
@@ -39,6 +50,8 @@ def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = 
         .options(joinedload(DifferenceStage.difference).joinedload(ProfessionalDifference.child),
                  joinedload(DifferenceStage.raising_lead), joinedload(DifferenceStage.responding_lead))
     )
+    if due_from is not None:
+        stage_query = stage_query.where(DifferenceStage.due_at >= due_from)
     owners = set(owner_ids) if owner_ids is not None else None
     if owners is not None:
         stage_query = stage_query.where(or_(DifferenceStage.raising_lead_id.in_(owners),
@@ -73,6 +86,8 @@ def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = 
         .options(joinedload(DifferenceNotice.stage),
                  joinedload(DifferenceNotice.difference).joinedload(ProfessionalDifference.child))
     )
+    if due_from is not None:
+        notice_query = notice_query.where(DifferenceNotice.created_at >= due_from)
     if owners is not None:
         notice_query = notice_query.where(DifferenceNotice.recipient_id.in_(owners))
     for notice in db.session.execute(notice_query).scalars():

@@ -60,10 +60,12 @@ _ICPC_TITLES = {
 _ICPC_LOOKAHEAD = timedelta(days=31)
 
 
-def _action_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _action_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     query = (db.select(AgreedAction)
              .options(joinedload(AgreedAction.child), joinedload(AgreedAction.owner))
              .where(AgreedAction.status == "open", AgreedAction.due_at < due_before))
+    if due_from is not None:
+        query = query.where(AgreedAction.due_at >= due_from)
     if owner_ids is not None:
         query = query.where(AgreedAction.owner_id.in_(list(owner_ids)))
     return [Deadline(kind="agreed_action", object_type="agreed_action", object_id=a.id,
@@ -80,12 +82,14 @@ def _circulation_open(due_before: datetime) -> list:
             StrategyDiscussion.status.in_(("convened", "decided"))]
 
 
-def _circulation_deadlines(due_before: datetime, owner_ids, *, limit: int | None = None,
-                           offset: int = 0) -> list[Deadline]:
+def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None, *,
+                           limit: int | None = None, offset: int = 0) -> list[Deadline]:
     query = (db.select(StrategyDiscussion)
              .options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
                       joinedload(StrategyDiscussion.chair))
              .where(*_circulation_open(due_before)))
+    if due_from is not None:
+        query = query.where(StrategyDiscussion.circulation_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     if limit is not None:
@@ -103,13 +107,16 @@ def _circulation_deadlines(due_before: datetime, owner_ids, *, limit: int | None
     return found
 
 
-def _icpc_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(joinedload(ThresholdDecision.child),
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
              .where(ThresholdDecision.icpc_status == "due",
                     ThresholdDecision.icpc_due_at < due_before + _ICPC_LOOKAHEAD))
+    if due_from is not None:
+        # the checkpoints come before the conference's due time, never after it
+        query = query.where(ThresholdDecision.icpc_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     now = clock.now()
@@ -123,7 +130,7 @@ def _icpc_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
         else:
             points = [("icpc", d.icpc_due_at)]
         for index, (kind, due) in enumerate(points):
-            if due >= due_before:
+            if due >= due_before or (due_from is not None and due < due_from):
                 continue
             superseded = kind != "icpc" and points[index + 1][1] <= now
             if superseded:
@@ -137,7 +144,7 @@ def _icpc_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
-def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     review = aliased(StrategyDiscussion)
     # Stops the chase: a strategy meeting already held, or convened for a time by the due date. A meeting set
     # for after the due date leaves the chair chased until it is held (and then the clock closes as late).
@@ -152,6 +159,8 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
                       joinedload(StrategyDiscussion.chair))
              .where(StrategyDiscussion.follow_up_meeting_due_at < due_before,
                     StrategyDiscussion.status.in_(("convened", "decided")), ~in_time_or_held))
+    if due_from is not None:
+        query = query.where(StrategyDiscussion.follow_up_meeting_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
@@ -166,7 +175,7 @@ def _follow_up_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
-def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     # "Booked" must be followed by "held": a booked date that passes unconfirmed is chased from 17:00 that day.
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
@@ -175,12 +184,14 @@ def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline
              .where(ThresholdDecision.icpc_status == "booked", ThresholdDecision.icpc_date.is_not(None),
                     ThresholdDecision.icpc_held_on.is_(None),
                     ThresholdDecision.icpc_date <= clock.to_london(due_before).date()))
+    if due_from is not None:
+        query = query.where(ThresholdDecision.icpc_date >= clock.to_london(due_from).date() - timedelta(days=1))
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
     for d in db.session.execute(query).unique().scalars():
         due = thresholds.conference_held_due_at(d.icpc_date)
-        if due >= due_before:
+        if due >= due_before or (due_from is not None and due < due_from):
             continue
         chair = d.discussion.chair
         found.append(Deadline(kind="icpc_held", object_type="threshold_decision", object_id=d.id,
@@ -193,7 +204,7 @@ def _conference_held_deadlines(due_before: datetime, owner_ids) -> list[Deadline
     return found
 
 
-def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     # Due is 45 working days after the referral: every referral due before `due_before` was received on or
     # before this day (one day of slack for the 17:00 close), the rest is filtered exactly below.
     latest_referral = add_working_days(clock.to_london(due_before).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
@@ -216,6 +227,11 @@ def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
                     StrategyDiscussion.referral_received_on.is_not(None),
                     StrategyDiscussion.referral_received_on <= latest_referral)
              .order_by(ThresholdDecision.decided_at, ThresholdDecision.id))
+    if due_from is not None:
+        # a week of slack before the 45th working day back, for bank holidays; filtered exactly below
+        earliest_referral = add_working_days(clock.to_london(due_from).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
+            - timedelta(days=7)
+        query = query.where(StrategyDiscussion.referral_received_on >= earliest_referral)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found, seen = [], set()
@@ -226,7 +242,7 @@ def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
             continue
         seen.add((d.child_id, referral))
         due = thresholds.assessment_due_at(referral)
-        if due >= due_before:
+        if due >= due_before or (due_from is not None and due < due_from):
             continue
         chair = d.discussion.chair
         found.append(Deadline(kind="assessment", object_type="threshold_decision", object_id=d.id,
@@ -238,7 +254,7 @@ def _assessment_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
-def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline]:
+def _still_to_decide_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     # The services keep the due time beside the answers (set while any is "not decided yet", cleared once all are
     # given), so this is a range scan on its index; the answers are checked as well, so a row written around the
     # services is never chased for an answer it has.
@@ -249,6 +265,8 @@ def _still_to_decide_deadlines(due_before: datetime, owner_ids) -> list[Deadline
                       joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
              .where(ThresholdDecision.still_to_decide_due_at < due_before, undecided,
                     StrategyDiscussion.status != "cancelled"))
+    if due_from is not None:
+        query = query.where(ThresholdDecision.still_to_decide_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
     found = []
@@ -297,8 +315,36 @@ def _short(text: str, size: int = 80) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
-    return (_action_deadlines(due_before, owner_ids) + _circulation_deadlines(due_before, owner_ids)
-            + _icpc_deadlines(due_before, owner_ids) + _follow_up_deadlines(due_before, owner_ids)
-            + _conference_held_deadlines(due_before, owner_ids) + _assessment_deadlines(due_before, owner_ids)
-            + _still_to_decide_deadlines(due_before, owner_ids))
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
+                   due_from: datetime | None = None) -> list[Deadline]:
+    return [d for query in (_action_deadlines, _circulation_deadlines, _icpc_deadlines, _follow_up_deadlines,
+                            _conference_held_deadlines, _assessment_deadlines, _still_to_decide_deadlines)
+            for d in query(due_before, owner_ids, due_from)]
+
+
+def earliest_due(*, due_before: datetime) -> datetime | None:
+    """A time no later than any open deadline here due before `due_before` (None: there is none): where the
+    reminder sweep's catch-up starts. One MIN per kind over its open rows; derived clocks from what they derive from."""
+    times = [
+        db.select(func.min(AgreedAction.due_at)).where(AgreedAction.status == "open"),
+        db.select(func.min(StrategyDiscussion.circulation_due_at)).where(*_circulation_open(due_before)),
+        db.select(func.min(StrategyDiscussion.follow_up_meeting_due_at))
+        .where(StrategyDiscussion.status.in_(("convened", "decided"))),
+        db.select(func.min(ThresholdDecision.still_to_decide_due_at)),
+    ]
+    found = [clock.ensure_utc(t) for t in (db.session.execute(q).scalar() for q in times) if t is not None]
+    # the booking checkpoints fall up to _ICPC_LOOKAHEAD before the conference's due time
+    icpc = db.session.execute(db.select(func.min(ThresholdDecision.icpc_due_at))
+                              .where(ThresholdDecision.icpc_status == "due")).scalar()
+    if icpc is not None:
+        found.append(clock.ensure_utc(icpc) - _ICPC_LOOKAHEAD)
+    days = [
+        db.select(func.min(ThresholdDecision.icpc_date)).where(ThresholdDecision.icpc_status == "booked",
+                                                              ThresholdDecision.icpc_held_on.is_(None)),
+        db.select(func.min(StrategyDiscussion.referral_received_on))
+        .join(ThresholdDecision, ThresholdDecision.discussion_id == StrategyDiscussion.id)
+        .where(ThresholdDecision.assessment_completed_at.is_(None),
+               ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES))),
+    ]
+    found += [clock.london_datetime(d) for d in (db.session.execute(q).scalar() for q in days) if d is not None]
+    return min(found, default=None)

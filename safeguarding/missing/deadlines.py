@@ -3,7 +3,9 @@
 - Return home interview: due 72 clock hours after the return; open until completed or closed as not held.
   Owner: the assigned worker. An unassigned interview is on the My work of every active manager of the responsible
   children's social care agency (ReturnInterview.local_authority_id) until someone is assigned: allocating it is a
-  manager's job. Its reminders go once to that agency's shared mailbox (team_mailbox), not to each manager.
+  manager's job. Asked for everyone's deadlines (the reminder sweep, the partnership view) it is one deadline with
+  no named owner (team_mailbox): its reminders go once to that agency's shared mailbox, or to one fallback person,
+  never to each manager.
 - Return home interview not offered at 48 hours (`return_interview_48h`): same owners, due 48 clock hours after
   the return while no offer has been recorded; its escalation reaches the owner's manager at once, while 24 of
   the 72 hours remain. Closed by the first offer (refused or not), completion, or closing as not held.
@@ -19,10 +21,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Collection
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
+from ..clock import ensure_utc
 from ..deadlines import Deadline
 from ..extensions import db
 from . import rules
@@ -43,15 +46,29 @@ _PP_TITLES = {48: "Police protection for {name}: 48 hours, plan the end",
               72: "Police protection for {name} must end"}
 
 
-def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None) -> list[Deadline]:
-    return _return_interviews(due_before, owner_ids) + _unoffered_return_interviews(due_before, owner_ids) + \
-        _police_protection(due_before, owner_ids) + _epos(due_before, owner_ids)
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
+                   due_from: datetime | None = None) -> list[Deadline]:
+    return [d for query in (_return_interviews, _unoffered_return_interviews, _police_protection, _epos)
+            for d in query(due_before, owner_ids, due_from)]
 
 
-def _return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
+def earliest_due(*, due_before: datetime) -> datetime | None:
+    """No later than any open deadline here (see safeguarding/deadlines.py): one MIN per table's open rows."""
+    queries = [
+        select(func.min(ReturnInterview.returned_at)).where(ReturnInterview.status == RhiStatus.OPEN.value),
+        select(func.min(PoliceProtection.started_at)).where(PoliceProtection.ended_at.is_(None)),
+        select(func.min(EmergencyProtectionOrder.expires_at)).where(EmergencyProtectionOrder.ended_at.is_(None)),
+    ]
+    found = [ensure_utc(t) for t in (db.session.execute(q).scalar() for q in queries) if t is not None]
+    return min(found, default=None)
+
+
+def _return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
              .where(ReturnInterview.status == RhiStatus.OPEN.value, ReturnInterview.due_at < due_before)
              .order_by(ReturnInterview.due_at))
+    if due_from is not None:
+        query = query.where(ReturnInterview.due_at >= due_from)
     return [Deadline(kind="return_interview", object_type="return_interview", object_id=rhi.id,
                      title=f"Return home interview for {rhi.child.full_name}"
                            + ("" if rhi.assigned_to_id else " (not yet assigned)"),
@@ -61,12 +78,15 @@ def _return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
             for rhi, owner in _with_owners(query, owner_ids)]
 
 
-def _unoffered_return_interviews(due_before: datetime, owner_ids) -> list[Deadline]:
+def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
+    after_return = timedelta(hours=rules.RHI_ESCALATION_HOURS)
     query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
              .where(ReturnInterview.status == RhiStatus.OPEN.value, ~offered,
-                    ReturnInterview.returned_at < due_before - timedelta(hours=rules.RHI_ESCALATION_HOURS))
+                    ReturnInterview.returned_at < due_before - after_return)
              .order_by(ReturnInterview.returned_at))
+    if due_from is not None:
+        query = query.where(ReturnInterview.returned_at >= due_from - after_return)
     return [Deadline(kind="return_interview_48h", object_type="return_interview", object_id=rhi.id,
                      title=f"Return home interview for {rhi.child.full_name}: not offered 48 hours after the return",
                      due_at=rules.rhi_escalation_at(rhi.returned_at), url=f"/missing/return-interviews/{rhi.id}",
@@ -76,13 +96,15 @@ def _unoffered_return_interviews(due_before: datetime, owner_ids) -> list[Deadli
 
 
 def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
-    """(interview, owner) pairs: the assigned worker, else each active manager of the responsible authority."""
-    if owner_ids is not None:
-        ids = list(owner_ids)
-        managed_agencies = select(User.agency_id).where(User.id.in_(ids), User.role == Role.MANAGER.value)
-        query = query.where(or_(ReturnInterview.assigned_to_id.in_(ids),
-                                and_(ReturnInterview.assigned_to_id.is_(None),
-                                     ReturnInterview.local_authority_id.in_(managed_agencies))))
+    """(interview, owner) pairs: the assigned worker, else (asked for some people's deadlines) each of them who is an
+    active manager of the responsible authority, or (asked for everyone's) no named owner, once."""
+    if owner_ids is None:
+        return [(rhi, rhi.assigned_to_id) for rhi in db.session.execute(query).scalars()]
+    ids = list(owner_ids)
+    managed_agencies = select(User.agency_id).where(User.id.in_(ids), User.role == Role.MANAGER.value)
+    query = query.where(or_(ReturnInterview.assigned_to_id.in_(ids),
+                            and_(ReturnInterview.assigned_to_id.is_(None),
+                                 ReturnInterview.local_authority_id.in_(managed_agencies))))
     rows = list(db.session.execute(query).scalars())
     unassigned = {r.local_authority_id for r in rows if r.assigned_to_id is None}
     managers: dict[int, list[int]] = {}
@@ -91,26 +113,30 @@ def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
                 select(User.id, User.agency_id).where(User.agency_id.in_(unassigned), User.role == Role.MANAGER.value,
                                                       User.is_active_user.is_(True)).order_by(User.id)):
             managers.setdefault(agency_id, []).append(user_id)
-    wanted = set(owner_ids) if owner_ids is not None else None
+    wanted = set(ids)
     found = []
     for rhi in rows:
-        owners = [rhi.assigned_to_id] if rhi.assigned_to_id else managers.get(rhi.local_authority_id, [None])
-        found.extend((rhi, owner) for owner in owners if wanted is None or owner in wanted)
+        owners = [rhi.assigned_to_id] if rhi.assigned_to_id else managers.get(rhi.local_authority_id, [])
+        found.extend((rhi, owner) for owner in owners if owner in wanted)
     return found
 
 
-def _police_protection(due_before: datetime, owner_ids) -> list[Deadline]:
+def _police_protection(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     first = min(rules.POLICE_PROTECTION_CHECKPOINTS)
     query = (select(PoliceProtection).options(joinedload(PoliceProtection.child))
              .where(PoliceProtection.ended_at.is_(None),
                     PoliceProtection.started_at < due_before - timedelta(hours=first)))
+    if due_from is not None:
+        # the end is at most 72 hours after the start (a day of slack); checkpoints are filtered exactly below
+        query = query.where(PoliceProtection.started_at >= due_from - timedelta(hours=rules.POLICE_PROTECTION_HOURS,
+                                                                                  days=1))
     if owner_ids is not None:
         query = query.where(PoliceProtection.recorded_by_id.in_(list(owner_ids)))
     found = []
     for pp in db.session.execute(query).scalars():
         name = pp.child.full_name
         for hours, due in rules.police_protection_checkpoints(pp.started_at):
-            if due >= due_before:
+            if due >= due_before or (due_from is not None and due < due_from):
                 continue
             found.append(Deadline(
                 kind=_PP_KINDS[hours], object_type="police_protection", object_id=pp.id,
@@ -120,9 +146,11 @@ def _police_protection(due_before: datetime, owner_ids) -> list[Deadline]:
     return found
 
 
-def _epos(due_before: datetime, owner_ids) -> list[Deadline]:
+def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     query = (select(EmergencyProtectionOrder).options(joinedload(EmergencyProtectionOrder.child))
              .where(EmergencyProtectionOrder.ended_at.is_(None), EmergencyProtectionOrder.expires_at < due_before))
+    if due_from is not None:
+        query = query.where(EmergencyProtectionOrder.expires_at >= due_from)
     if owner_ids is not None:
         query = query.where(EmergencyProtectionOrder.recorded_by_id.in_(list(owner_ids)))
     found = []

@@ -2,14 +2,14 @@
 
 Web workers never start a scheduler: only `flask scheduler run` builds one. APScheduler's job store lives in
 memory (its maintainers: never share a job store between schedulers); the outbox in the database is what makes
-a restart, a late start or a second copy harmless.
+a restart, a late start or a second copy harmless. Several copies may run (one per node, for failover): only the
+one holding the lease (lease.py) runs jobs, checked before every job and inside every sweep slice; the others
+wait and take over when its lease expires or it stops.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
-import time
 from datetime import datetime
 
 import click
@@ -18,28 +18,31 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import text
 
 from .. import clock
 from ..extensions import db
+from .lease import Lease
 
 log = logging.getLogger("safeguarding.scheduler")
-
-#: PostgreSQL advisory lock key held by the running scheduler ("SDCR" as an integer)
-LOCK_KEY = 0x53444352
 
 scheduler_cli = AppGroup("scheduler", help="The scheduler process that chases deadlines.")
 reminders_cli = AppGroup("reminders", help="Run one reminder step by hand.")
 
 
-def run_job(app, name: str) -> None:
-    """One job run, in its own application context; a failure is logged and kept for admins, never fatal."""
+def run_job(app, name: str, lease: Lease | None = None) -> None:
+    """One job run, in its own application context, only while this process holds the lease (when it has one); a
+    failure is logged and kept for admins, never fatal."""
     from . import delivery, sweep
 
     with app.app_context():
+        if lease is not None and not lease.hold():
+            return
+        if name == "lease":
+            return
         try:
             if name == "sweep":
-                outcome = sweep.sweep(clock.now()).line()
+                keep = (lambda: lease.renew()) if lease is not None else None
+                outcome = sweep.sweep(clock.now(), keep_lease=keep).line()
             elif name == "deliver":
                 outcome = delivery.deliver(clock.now()).line()
                 for other in delivery.OTHER_OUTBOXES:
@@ -57,13 +60,16 @@ def run_job(app, name: str) -> None:
             else:
                 outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
             log.info("scheduler job %s: %s", name, outcome)
+        except sweep.LeaseLost as lost:
+            log.warning("scheduler: %s; this process stopped sweeping", lost)
+            lease.held = False
         except Exception as err:  # the scheduler must outlive a bad night (database restart, a provider's bug)
             log.exception("scheduler job %s failed", name)
             sweep.record_error(name, err)
 
 
-def build_scheduler(app) -> BlockingScheduler:
-    """The scheduler with its three jobs, not started (tests inspect it)."""
+def build_scheduler(app, lease: Lease | None = None) -> BlockingScheduler:
+    """The scheduler with its jobs, not started (tests inspect it); each job runs only while `lease` is held."""
     cfg = app.config
     scheduler = BlockingScheduler(
         timezone=clock.LONDON,
@@ -72,70 +78,55 @@ def build_scheduler(app) -> BlockingScheduler:
     )
     start = datetime.now(clock.LONDON)
     scheduler.add_job(run_job, IntervalTrigger(minutes=cfg["SWEEP_INTERVAL_MINUTES"], timezone=clock.LONDON),
-                      args=[app, "sweep"], id="sweep", name="Sweep deadlines into the outbox", next_run_time=start)
+                      args=[app, "sweep", lease], id="sweep", name="Sweep deadlines into the outbox",
+                      next_run_time=start)
     scheduler.add_job(run_job, IntervalTrigger(seconds=cfg["DELIVER_INTERVAL_SECONDS"], timezone=clock.LONDON),
-                      args=[app, "deliver"], id="deliver", name="Send pending notifications", next_run_time=start)
-    scheduler.add_job(run_job, IntervalTrigger(minutes=1, timezone=clock.LONDON), args=[app, "audit_seal"],
+                      args=[app, "deliver", lease], id="deliver", name="Send pending notifications",
+                      next_run_time=start)
+    scheduler.add_job(run_job, IntervalTrigger(minutes=1, timezone=clock.LONDON), args=[app, "audit_seal", lease],
                       id="audit_seal", name="Seal the audit trail's hash chain", next_run_time=start)
     # Nightly, out of hours; applying only when the partnership has switched it on (otherwise it reports).
-    scheduler.add_job(run_job, CronTrigger(hour=2, minute=30, timezone=clock.LONDON), args=[app, "retention"],
+    scheduler.add_job(run_job, CronTrigger(hour=2, minute=30, timezone=clock.LONDON), args=[app, "retention", lease],
                       id="retention", name="Apply the retention schedule")
     # Also once at start: a scheduler that was down at 08:00 still writes today's summary (it is idempotent, and
     # writes nothing before the hour, at weekends or on bank holidays).
     scheduler.add_job(run_job, CronTrigger(day_of_week="mon-fri", hour=cfg["DIGEST_HOUR"], minute=0,
                                            timezone=clock.LONDON),
-                      args=[app, "digest"], id="digest", name="Daily summary", next_run_time=start)
+                      args=[app, "digest", lease], id="digest", name="Daily summary", next_run_time=start)
+    # Renewed every third of its length even when no other job is due, so it never lapses between jobs.
+    scheduler.add_job(run_job, IntervalTrigger(seconds=max(1, cfg["SCHEDULER_LEASE_SECONDS"] // 3),
+                                               timezone=clock.LONDON),
+                      args=[app, "lease", lease], id="lease", name="Hold the scheduler lease", next_run_time=start)
     return scheduler
-
-
-@contextlib.contextmanager
-def single_scheduler(engine, poll_seconds: float = 5.0):
-    """On PostgreSQL, hold an advisory lock for the life of the process; a second copy waits (and says so)."""
-    if engine.dialect.name != "postgresql":
-        log.info("scheduler: %s database, no advisory lock: run one scheduler per database", engine.dialect.name)
-        yield None
-        return
-    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        said = False
-        while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
-            if not said:
-                log.warning("scheduler: another scheduler holds the advisory lock %s; waiting for it to stop",
-                            LOCK_KEY)
-                said = True
-            time.sleep(poll_seconds)
-        log.info("scheduler: advisory lock %s taken; this process runs the reminder jobs", LOCK_KEY)
-        yield conn
-    finally:
-        with contextlib.suppress(Exception):
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
-        conn.close()
 
 
 @scheduler_cli.command("run")
 def scheduler_run():
-    """Run the scheduler until stopped: sweep, deliver and the daily summary."""
-    from . import delivery, sweep
+    """Run the scheduler until stopped: sweep, deliver and the daily summary (while holding the lease)."""
+    from . import delivery
 
     app = current_app._get_current_object()
-    with single_scheduler(db.engine):
-        problem = delivery.transport_problem(app.config)
-        if problem:
-            log.warning("scheduler: %s; reminders are kept pending and shown in the app", problem)
-            delivery._told_not_configured = True  # said once here, not again by the first delivery
-        sweep.touch(started_at=clock.now(), started_by=sweep.process_name())
-        db.session.commit()
-        db.session.remove()
-        scheduler = build_scheduler(app)
-        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-        log.info("scheduler: started; sweep every %s min, deliver every %s s, daily summary at %02d:00 Europe/London",
-                 app.config["SWEEP_INTERVAL_MINUTES"], app.config["DELIVER_INTERVAL_SECONDS"],
-                 app.config["DIGEST_HOUR"])
+    problem = delivery.transport_problem(app.config)
+    if problem:
+        log.warning("scheduler: %s; reminders are kept pending and shown in the app", problem)
+        delivery._told_not_configured = True  # said once here, not again by the first delivery
+    lease = Lease(app.config["SCHEDULER_LEASE_SECONDS"])
+    scheduler = build_scheduler(app, lease)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("scheduler: started; sweep every %s min, deliver every %s s, daily summary at %02d:00 Europe/London; "
+             "jobs run while this process holds the scheduler lease (%s s)",
+             app.config["SWEEP_INTERVAL_MINUTES"], app.config["DELIVER_INTERVAL_SECONDS"],
+             app.config["DIGEST_HOUR"], app.config["SCHEDULER_LEASE_SECONDS"])
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    with app.app_context():
         try:
-            scheduler.start()
-        except (KeyboardInterrupt, SystemExit):
-            pass
-        log.info("scheduler: stopped")
+            lease.release()
+        except Exception:  # a database that is down: the lease simply expires
+            log.warning("scheduler: could not give the lease up; it expires in %s s", lease.seconds)
+    log.info("scheduler: stopped")
 
 
 def parse_instant(value: str | None) -> datetime:

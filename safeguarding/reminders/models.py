@@ -172,3 +172,10 @@ class SchedulerHeartbeat(db.Model):
     #: reminders the last sweep could route to no one (no line manager, lead, manager or mailbox), for admins
     unrouted_count: Mapped[int] = mapped_column(Integer, default=0)
     unrouted_sample: Mapped[str | None] = mapped_column(Text)
+    #: the instant the last sweep chased up to, and the instant of the last full sweep (the catch-up that walks
+    #: the whole backlog): a regular sweep reads only the window since, see sweep.py
+    swept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    caught_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the scheduler's lease (see lease.py): which process may run the jobs, until when (database time)
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,18 +9,28 @@ from .models import PENDING, OutboundEmail
 from .sweep import insert_once
 
 
-def enqueue(*, key: str, purpose: str, object_type: str, object_id: int, to_address: str, subject: str, body: str,
-            recipient_id: int | None = None, agency_id: int | None = None, calendar: bytes | str | None = None,
-            calendar_method: str | None = None) -> bool:
-    """Add one email unless one with this key exists; True when it was new."""
+def email_row(*, key: str, purpose: str, object_type: str, object_id: int, to_address: str, subject: str,
+              body: str, recipient_id: int | None = None, agency_id: int | None = None,
+              calendar: bytes | str | None = None, calendar_method: str | None = None) -> dict:
+    """One outbox row, for `enqueue` or for writing many at once (`enqueue_many`)."""
     at = clock.now()
     if isinstance(calendar, bytes):
         calendar = calendar.decode("utf-8")
-    row = {"key": key[:400], "purpose": purpose, "object_type": object_type, "object_id": object_id,
-           "to_address": to_address, "recipient_id": recipient_id, "agency_id": agency_id,
-           "subject": subject[:200], "body": body, "calendar": calendar, "calendar_method": calendar_method,
-           "created_at": at, "state": PENDING, "attempts": 0, "next_attempt_at": at}
-    return bool(insert_once(OutboundEmail, [row], ("key",)))
+    return {"key": key[:400], "purpose": purpose, "object_type": object_type, "object_id": object_id,
+            "to_address": to_address, "recipient_id": recipient_id, "agency_id": agency_id,
+            "subject": subject[:200], "body": body, "calendar": calendar, "calendar_method": calendar_method,
+            "created_at": at, "state": PENDING, "attempts": 0, "next_attempt_at": at}
+
+
+def enqueue(**email) -> bool:
+    """Add one email unless one with this key exists; True when it was new (arguments: `email_row`'s)."""
+    return bool(insert_once(OutboundEmail, [email_row(**email)], ("key",)))
+
+
+def enqueue_many(rows: list[dict]) -> int:
+    """Add `email_row`s, skipping keys that exist (in paged statements, not one per email); how many were new."""
+    unique = list({row["key"]: row for row in rows}.values())
+    return len(insert_once(OutboundEmail, unique, ("key",)))
 
 
 def deliveries(object_type: str, object_id: int) -> list:

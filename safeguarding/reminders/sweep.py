@@ -1,10 +1,19 @@
 """The sweep: every feature's due deadlines -> rows in the notification outbox.
 
-`sweep(now)` asks the features (safeguarding/deadlines.py) for open deadlines due within the longest reminder
-lead, works out which reminder levels are true at `now` (rules.py), and inserts one row per (rule, object, level,
-recipient, due time) with INSERT .. ON CONFLICT DO NOTHING. Running it twice, in two processes at once, or again after a
-crash inserts nothing twice and misses nothing: the database's unique key decides, not the sweep's memory.
-Its cost grows with the number of due deadlines, never with the size of the database.
+`sweep(now)` asks the features (safeguarding/deadlines.py) for open deadlines, works out which reminder levels are
+true at `now` (rules.py), and inserts one row per (rule, object, level, recipient, due time) with INSERT .. ON
+CONFLICT DO NOTHING. Running it twice, in two processes at once, or again after a crash inserts nothing twice and
+misses nothing: the database's unique key decides, not the sweep's memory.
+
+Its work grows with what has newly become due, never with the backlog or the size of the database:
+- a regular sweep reads only a window of due times, from `window_reach` ago (the longest escalation, at least a
+  week, so a deadline recorded days late is still chased at once) to the longest "due soon" lead ahead;
+- a full sweep (the catch-up) walks every open deadline, oldest first, in slices of time sized to about BATCH
+  deadlines each, committing each slice: it runs first of all, after an outage (the last sweep longer ago than
+  MAX_GAP), when a rule has changed, and every REMINDER_CATCH_UP_MINUTES, for anything recorded more than a week
+  late. Memory is bounded by one slice, whatever the backlog;
+- every statement carries at most about INSERT_PARAMS bind parameters (inserts are paged, look-ups chunked; on
+  PostgreSQL one array parameter per column).
 """
 from __future__ import annotations
 
@@ -16,7 +25,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from typing import Callable
+
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from .. import clock, deadlines
@@ -32,6 +43,18 @@ log = logging.getLogger("safeguarding.reminders")
 KEY = ("object_type", "object_id", "rule", "level", "recipient_id", "due_key")
 CHUNK = 500
 HEARTBEAT_ID = 1
+#: about this many deadlines per slice of a full sweep (the slice's width adapts to how dense the backlog is)
+BATCH = 5000
+FIRST_SLICE = timedelta(days=1)
+MIN_SLICE = timedelta(minutes=10)
+#: at most this many bind parameters in one statement (PostgreSQL's hard limit is 65,535)
+INSERT_PARAMS = 3000
+#: a regular sweep trusts the window only if the previous sweep was at most this long ago
+MAX_GAP = timedelta(days=1)
+
+
+class LeaseLost(RuntimeError):
+    """Another scheduler holds the lease: this one stopped sweeping (what it had committed stands)."""
 
 
 @dataclass
@@ -40,6 +63,9 @@ class SweepResult:
     deadlines: int
     created: int
     by_level: Counter
+    #: a full sweep (the catch-up of the whole backlog), or a regular one (the window of what has just become due)
+    full: bool = True
+    slices: int = 1
 
     def line(self) -> str:
         levels = ", ".join(f"{n} {level}" for level, n in sorted(self.by_level.items())) or "none"
@@ -56,16 +82,59 @@ def _dialect_insert(model):
 
 
 def insert_once(model, rows: list[dict], key: tuple[str, ...]) -> list:
-    """Insert rows, skipping any whose key already exists; returns the ids of the rows that were new.
+    """Insert rows, skipping any whose key already exists; returns the ids of the rows that were new."""
+    return [row[0] for row in insert_new(model, rows, key, "id")]
+
+
+def insert_new(model, rows: list[dict], key: tuple[str, ...], *returning: str) -> list[tuple]:
+    """Insert rows, skipping any whose key already exists; returns `returning` of each row that was new.
 
     One cached statement executed for many rows (SQLAlchemy batches it as multi-row INSERT .. RETURNING), rather
-    than a fresh multi-VALUES statement per chunk, whose compilation alone took a second for 2,000 rows.
+    than a fresh multi-VALUES statement per chunk, whose compilation alone took a second for 2,000 rows; each
+    batch is sized to stay under INSERT_PARAMS bind parameters.
     """
     if not rows:
         return []
-    stmt = (_dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=key)
-            .returning(model.__table__.c.id))
-    return list(db.session.connection().execute(stmt, rows).scalars())
+    table = model.__table__
+    if db.engine.dialect.name == "postgresql" and len(rows) > 1:
+        return _insert_new_unnest(table, rows, key, returning)
+    stmt = (_dialect_insert(table).on_conflict_do_nothing(index_elements=key)
+            .returning(*(table.c[name] for name in returning)))
+    per_batch = max(1, INSERT_PARAMS // max(len(rows[0]), 1))
+    connection = db.session.connection().execution_options(insertmanyvalues_page_size=per_batch)
+    return [tuple(row) for row in connection.execute(stmt, rows).all()]
+
+
+#: rows per INSERT .. SELECT FROM unnest(...) on PostgreSQL (one array parameter per column, whatever the rows)
+UNNEST_ROWS = 5000
+
+
+def _insert_new_unnest(table, rows: list[dict], key: tuple[str, ...], returning: tuple[str, ...]) -> list[tuple]:
+    """PostgreSQL: each column's values as one array (INSERT .. SELECT FROM unnest(...)), so a statement has one
+    bind parameter per column however many rows it carries. psycopg parses a statement's placeholders in Python
+    and caches only small statements: a multi-row VALUES of 3,000 parameters cost 0.1 s to parse, every time."""
+    from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    columns = list(rows[0])
+    arrays = [bindparam(f"values_{n}", type_=PG_ARRAY(table.c[name].type)) for n, name in enumerate(columns)]
+    unnested = func.unnest(*arrays).table_valued(*columns).render_derived()
+    stmt = (pg_insert(table).from_select(columns, select(*(unnested.c[name] for name in columns)))
+            .on_conflict_do_nothing(index_elements=key).returning(*(table.c[name] for name in returning)))
+    connection = db.session.connection()
+    found: list[tuple] = []
+    for start in range(0, len(rows), UNNEST_ROWS):
+        page = rows[start:start + UNNEST_ROWS]
+        values = {f"values_{n}": [row[name] for row in page] for n, name in enumerate(columns)}
+        found.extend(tuple(row) for row in connection.execute(stmt, values).all())
+    return found
+
+
+def chunks(values, size: int = CHUNK):
+    """`values` (any iterable) in lists of at most `size`: for IN lists that must stay a few hundred long."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def due_key(due_at: datetime) -> str:
@@ -78,13 +147,19 @@ def _existing(rows: list[dict]) -> set[tuple]:
     for row in rows:
         by_type[row["object_type"]].add(row["object_id"])
     found: set[tuple] = set()
+    columns = [getattr(Notification, k) for k in KEY]
     for object_type, ids in by_type.items():
-        ids_list = sorted(ids)
-        for start in range(0, len(ids_list), CHUNK):
-            found.update(tuple(r) for r in db.session.execute(
-                select(*(getattr(Notification, k) for k in KEY))
-                .where(Notification.object_type == object_type,
-                       Notification.object_id.in_(ids_list[start:start + CHUNK]))).all())
+        if db.engine.dialect.name == "postgresql":
+            # one array parameter (= ANY) per few thousand objects, rather than an IN list of one per object
+            for chunk in chunks(sorted(ids), UNNEST_ROWS):
+                found.update(tuple(r) for r in db.session.execute(select(*columns).where(
+                    Notification.object_type == object_type,
+                    Notification.object_id == any_(bindparam("ids", chunk, type_=ARRAY(Integer)))
+                )).all())
+            continue
+        for chunk in chunks(sorted(ids)):
+            found.update(tuple(r) for r in db.session.execute(select(*columns).where(
+                Notification.object_type == object_type, Notification.object_id.in_(chunk))).all())
     return found
 
 
@@ -119,11 +194,11 @@ def _people(ids: set[int]) -> dict[int, _Person]:
     if not ids:
         return {}
     manager = aliased(User)
-    rows = db.session.execute(
+    rows = [row for chunk in chunks(ids) for row in db.session.execute(
         select(User.id, User.is_active_user, User.name, User.agency_id, User.line_manager_id, manager.is_active_user)
         .outerjoin(manager, manager.id == User.line_manager_id)
-        .where(User.id.in_(ids))
-    ).all()
+        .where(User.id.in_(chunk))
+    ).all()]
     return {r[0]: _Person(r[0], bool(r[1]), r[2], r[3], r[4], bool(r[5])) for r in rows}
 
 
@@ -141,12 +216,16 @@ def _agency_fallbacks(agency_ids: set[int]) -> dict[int, tuple[int | None, str |
 
 
 def _agency_managers(agency_ids: set[int]) -> dict[int, list[int]]:
+    """Each agency's first two active managers (longest-standing accounts first): the one fallback person for a
+    reminder with nobody else to go to, and the next one when the first is the deadline's own owner."""
     if not agency_ids:
         return {}
-    rows = db.session.execute(
-        select(User.agency_id, User.id).where(User.agency_id.in_(agency_ids), User.role == Role.MANAGER.value,
-                                              User.is_active_user.is_(True)).order_by(User.id)
-    ).all()
+    first = (select(User.agency_id, User.id,
+                    func.row_number().over(partition_by=User.agency_id, order_by=User.id).label("place"))
+             .where(User.agency_id.in_(agency_ids), User.role == Role.MANAGER.value, User.is_active_user.is_(True))
+             .subquery())
+    rows = db.session.execute(select(first.c.agency_id, first.c.id).where(first.c.place <= 2)
+                              .order_by(first.c.agency_id, first.c.place)).all()
     result: dict[int, list[int]] = defaultdict(list)
     for agency_id, user_id in rows:
         result[agency_id].append(user_id)
@@ -158,9 +237,10 @@ class _Recipients:
 
     The owner is reminded; if the owner has left (inactive) or the deadline has no named owner, the reminder goes
     where an escalation would, so nothing waits on someone who will never see it. An escalation goes to the named
-    escalation contact, else the owner's line manager, else the agency's safeguarding lead, else the other managers
-    of the owner's agency, else (by email, through the outbox) the agency's shared mailbox. Only when none of those
-    exists is a reminder left unrouted, and the operations page says so.
+    escalation contact, else the owner's line manager, else the agency's safeguarding lead, else ONE other manager
+    of the agency (its longest-standing active manager account), else (by email, through the outbox) the agency's
+    shared mailbox. Never every manager: at a large partnership that turned each unassigned interview into
+    hundreds of rows. Only when none of those exists is a reminder left unrouted, and the operations page says so.
     """
 
     def __init__(self, found: list[deadlines.Deadline]):
@@ -193,14 +273,16 @@ class _Recipients:
         return []
 
     def escalation(self, d: deadlines.Deadline) -> list[int]:
+        """The named contact, line manager or safeguarding lead, else one other manager; [] when only the agency's
+        mailbox is left."""
         named = self._named_escalation(d)
         if named:
             return named
-        agency_id = self._agency_of(d)
-        lead = self.agency_fallbacks.get(agency_id, (None, None))[0]
+        lead = self.agency_fallbacks.get(self._agency_of(d), (None, None))[0]
         if lead and lead != d.owner_id:
             return [lead]
-        return [m for m in self.agency_managers.get(agency_id, []) if m != d.owner_id]
+        fallback = next((m for m in self.agency_managers.get(self._agency_of(d), []) if m != d.owner_id), None)
+        return [fallback] if fallback is not None else []
 
     def owner(self, d: deadlines.Deadline) -> list[int]:
         person = self.people.get(d.owner_id) if d.owner_id else None
@@ -225,21 +307,25 @@ def restricted_urls(urls) -> set[str]:
     from ..discussions.models import AgreedAction, DiscussionChild
 
     urls = set(urls)
-    restricted_ids = set(db.session.execute(select(Child.id).where(Child.restricted.is_(True))).scalars())
-    if not restricted_ids or not urls:
+    if not urls or db.session.execute(select(Child.id).where(Child.restricted.is_(True)).limit(1)).first() is None:
         return set()
+    restricted_ids = select(Child.id).where(Child.restricted.is_(True))
     by_discussion = {url: int(m.group(1)) for url in urls if (m := _DISCUSSION_URL.match(url))}
     by_action = {url: int(m.group(1)) for url in urls if (m := _ACTION_URL.match(url))}
     if by_action:
-        action_discussion = dict(db.session.execute(select(AgreedAction.id, AgreedAction.discussion_id).where(
-            AgreedAction.id.in_(set(by_action.values())))).all())
+        action_discussion = {}
+        for chunk in chunks(set(by_action.values())):
+            action_discussion.update(db.session.execute(
+                select(AgreedAction.id, AgreedAction.discussion_id).where(AgreedAction.id.in_(chunk))).all())
         by_discussion.update({url: action_discussion[a] for url, a in by_action.items() if a in action_discussion})
-    restricted_discussions = set(db.session.execute(
-        select(DiscussionChild.discussion_id).where(DiscussionChild.discussion_id.in_(set(by_discussion.values())),
-                                                    DiscussionChild.child_id.in_(restricted_ids))).scalars()) \
-        if by_discussion else set()
+    restricted_discussions = {sd_id for chunk in chunks(set(by_discussion.values())) for sd_id in db.session.execute(
+        select(DiscussionChild.discussion_id).where(DiscussionChild.discussion_id.in_(chunk),
+                                                    DiscussionChild.child_id.in_(restricted_ids))).scalars()}
     found = {url for url, sd_id in by_discussion.items() if sd_id in restricted_discussions}
-    found |= {url for url in urls if (m := _CHILD_URL.match(url)) and int(m.group(1)) in restricted_ids}
+    by_child = {url: int(m.group(1)) for url in urls if (m := _CHILD_URL.match(url))}
+    restricted_children = {child_id for chunk in chunks(set(by_child.values())) for child_id in db.session.execute(
+        select(Child.id).where(Child.id.in_(chunk), Child.restricted.is_(True))).scalars()}
+    found |= {url for url, child_id in by_child.items() if child_id in restricted_children}
     return found
 
 
@@ -248,8 +334,8 @@ def restricted_deadlines(found: list) -> set[tuple[str, int]]:
     from ..children.models import Child
 
     child_ids = {d.child_id for d in found if d.child_id}
-    restricted_children = set(db.session.execute(
-        select(Child.id).where(Child.id.in_(child_ids), Child.restricted.is_(True))).scalars()) if child_ids else set()
+    restricted_children = {child_id for chunk in chunks(child_ids) for child_id in db.session.execute(
+        select(Child.id).where(Child.id.in_(chunk), Child.restricted.is_(True))).scalars()}
     by_link = restricted_urls(d.url for d in found)
     return {(d.object_type, d.object_id) for d in found if d.child_id in restricted_children or d.url in by_link}
 
@@ -276,10 +362,10 @@ def _to_mailboxes(mailboxed: list[tuple]) -> int:
     """Reminders with no person to go to, emailed (counts and a link, no case details) to the agency's mailbox."""
     from flask import current_app
 
-    from .outbox import enqueue
+    from .outbox import email_row, enqueue_many
 
     base = current_app.config["BASE_URL"].rstrip("/")
-    created = 0
+    rows = []
     for d, level, agency_id, mailbox in mailboxed:
         if level == ESCALATION:
             what = "is overdue and its owner has no manager here to tell"
@@ -288,73 +374,161 @@ def _to_mailboxes(mailboxed: list[tuple]) -> int:
         else:
             what = "is due now" + (" and nobody has been assigned" if d.team_mailbox else "")
         noun = rules.NOUNS.get(d.kind, ("deadline",))[0]
-        created += enqueue(
+        rows.append(email_row(
             key=f"reminder:{d.object_type}:{d.object_id}:{level}:{due_key(d.due_at)}:{mailbox.lower()}",
             purpose=f"reminder_{level}", object_type=d.object_type, object_id=d.object_id, to_address=mailbox,
             agency_id=agency_id, subject=f"A {noun} {what}"[:200],
             body=(f"Something your agency is responsible for {what}.\n\nSign in to see it: {base}{d.url}\n\n"
                   "This email has no case details because email is not a secure channel.\n"
-                  "Strategy Discussion Coordinator\n"))
-    return created
+                  "Strategy Discussion Coordinator\n")))
+    return enqueue_many(rows)
 
 
-def sweep(now: datetime | None = None) -> SweepResult:
-    """Write a notification for every reminder whose condition is true at `now` and not yet written."""
-    now = clock.ensure_utc(now or clock.now())
-    in_force = rules_in_force()
-    lead_hours = max([r.remind_hours_before or 0 for r in in_force.values() if r.is_active] + [0])
-    # Due before now + lead (inclusive of the boundary second): everything overdue, and all "due soon" candidates.
-    # Providers whose clocks depend on what has already happened (a meeting held, a checkpoint passed) read
-    # clock.now(): a sweep run "as if" at a later instant must show them that instant too.
-    with clock.frozen_at(now):
-        found = deadlines.open_deadlines(due_before=now + timedelta(hours=lead_hours, seconds=1))
+def window_reach(in_force: dict[str, RuleSettings]) -> timedelta:
+    """How far back a regular sweep reads due times: past the longest escalation (its working days as calendar
+    days, with weekends and a Christmas's bank holidays), plus MAX_GAP, and at least a week."""
+    days = 7
+    for rule in in_force.values():
+        working = rule.escalate_after_working_days
+        if rule.is_active and working:
+            days = max(days, working + 2 * (working // 5 + 1) + 5)
+    return timedelta(days=days) + MAX_GAP
+
+
+def _catch_up_due(now: datetime, beat: SchedulerHeartbeat | None, every: timedelta) -> bool:
+    """A full sweep is due: never done, done longer ago than `every`, a gap (outage) longer than MAX_GAP since the
+    last sweep, a sweep "as if" earlier than the last, or a rule changed since."""
+    if beat is None or beat.caught_up_at is None or beat.swept_until is None:
+        return True
+    if now - beat.caught_up_at >= every or now - beat.swept_until > MAX_GAP or now < beat.swept_until:
+        return True
+    changed = db.session.execute(select(func.max(ReminderRule.updated_at))).scalar()
+    return changed is not None and changed >= beat.caught_up_at
+
+
+@dataclass
+class _Routed:
+    """One slice's reminders: rows for the outbox, emails for agency mailboxes, and what has nowhere to go."""
+    rows: list[dict]
+    mailboxed: list[tuple]
+    nobody: list[str]
+
+
+def _route(found: list[deadlines.Deadline], now: datetime, in_force: dict[str, RuleSettings]) -> _Routed:
     recipients = _Recipients(found)
     restricted = restricted_deadlines(found)
-    rows: list[dict] = []
-    nobody: list[str] = []
-    mailboxed: list[tuple] = []
+    routed = _Routed([], [], [])
     # Send as soon as a deliverer runs, even for a sweep run by hand "as if" at a later instant.
+    send_from = clock.now()
     for d in found:
         rule = in_force.get(d.kind) or rules.default_for(d.kind)
         for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
             team = recipients.mailbox(d) if d.team_mailbox and level != ESCALATION else None
             if team is not None:
-                mailboxed.append((d, level, *team))  # once for the team (the outbox key drops the repeats)
+                routed.mailboxed.append((d, level, *team))  # once for the team (the outbox key drops the repeats)
                 continue
             targets = recipients.escalation(d) if level == ESCALATION else recipients.owner(d)
             if not targets:
                 mailbox = recipients.mailbox(d)
                 if mailbox is not None:
-                    mailboxed.append((d, level, *mailbox))
+                    routed.mailboxed.append((d, level, *mailbox))
                 else:
-                    nobody.append(f"{d.object_type}:{d.object_id}/{level}")
+                    routed.nobody.append(f"{d.object_type}:{d.object_id}/{level}")
             for recipient_id in dict.fromkeys(targets):
-                rows.append({
+                routed.rows.append({
                     "rule": d.kind, "object_type": d.object_type, "object_id": d.object_id, "level": level,
                     "recipient_id": recipient_id, "due_key": due_key(d.due_at), "kind": d.kind,
                     "title": _title(d, level, recipients, restricted),
                     "url": d.url[:300], "due_at": d.due_at, "owner_id": d.owner_id, "created_at": now,
-                    "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
+                    "email_state": PENDING, "attempts": 0, "next_attempt_at": send_from,
                 })
+    return routed
+
+
+def _write(routed: _Routed) -> Counter:
+    """The slice's new notifications, counted by level from what the insert returned."""
     # Most of what a sweep finds was written by an earlier one: skip those cheaply; the unique key still decides
     # for anything written in between (another sweep running at the same moment).
-    existing = _existing(rows) if rows else set()
-    rows = [r for r in rows if tuple(r[k] for k in KEY) not in existing]
-    new_ids = set(insert_once(Notification, rows, KEY)) if rows else set()
+    existing = _existing(routed.rows) if routed.rows else set()
+    rows = [r for r in routed.rows if tuple(r[k] for k in KEY) not in existing]
+    by_level = Counter(level for (level,) in insert_new(Notification, rows, KEY, "level"))
+    by_level["_mailbox"] = _to_mailboxes(routed.mailboxed)
+    return by_level
+
+
+def deadline_slices(now: datetime, start: datetime | None, until: datetime, width: timedelta | None = None):
+    """Every open deadline due from `start` (None: the beginning) to `until`, as lists of about BATCH: slices of
+    due time, `width` wide at first (None: all of it at once), then narrower after a dense slice and wider after a
+    sparse one, so memory holds one slice whatever the backlog. The caller may commit between slices."""
+    width = width or (until - start if start is not None else None)
+    while True:
+        end = until if start is None else min(start + width, until)
+        # Providers whose clocks depend on what has already happened (a meeting held, a checkpoint passed) read
+        # clock.now(): a sweep run "as if" at a later instant must show them that instant too.
+        with clock.frozen_at(now):
+            found = deadlines.open_deadlines(due_from=start, due_before=end)
+        yield found
+        if start is None or end >= until:
+            return
+        if len(found) > BATCH:
+            width = max(width / 2, MIN_SLICE)
+        elif len(found) < BATCH // 4:
+            width = width * 2
+        start = end
+
+
+def sweep(now: datetime | None = None, *, keep_lease: Callable[[], bool] | None = None,
+          full: bool | None = None) -> SweepResult:
+    """Write a notification for every reminder whose condition is true at `now` and not yet written.
+
+    `keep_lease`, when given, is asked inside each slice's transaction just before it commits (the scheduler's
+    lease, renewed in that same transaction): when it says no, the slice is rolled back and LeaseLost raised, so
+    a scheduler that has lost its lease never commits a sweep beside the one that took over.
+    `full` forces (True) or forbids (False) the catch-up; by default the sweep decides (`_catch_up_due`).
+    """
+    from flask import current_app
+
+    now = clock.ensure_utc(now or clock.now())
+    in_force = rules_in_force()
+    lead_hours = max([r.remind_hours_before or 0 for r in in_force.values() if r.is_active] + [0])
+    # Due before now + lead (inclusive of the boundary second): everything overdue, and all "due soon" candidates.
+    until = now + timedelta(hours=lead_hours, seconds=1)
+    beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+    every = timedelta(minutes=current_app.config.get("REMINDER_CATCH_UP_MINUTES", 60))
+    if full is None:
+        full = _catch_up_due(now, beat, every)
+    with clock.frozen_at(now):
+        start = deadlines.earliest_due(due_before=until) if full else now - window_reach(in_force)
+    total, created, slices, nobody, unrouted = 0, 0, 0, 0, []
     by_level: Counter = Counter()
-    if new_ids:
-        by_level = Counter(level for (level,) in db.session.execute(
-            select(Notification.level).where(Notification.id.in_(new_ids))).all())
-    created = len(new_ids) + _to_mailboxes(mailboxed)
+    for found in deadline_slices(now, start, until, FIRST_SLICE if full else None):
+        routed = _route(found, now, in_force)
+        counted = _write(routed)
+        created += sum(counted.values())
+        del counted["_mailbox"]
+        by_level.update(counted)
+        total, slices = total + len(found), slices + 1
+        nobody += len(routed.nobody)
+        unrouted = (unrouted + routed.nobody)[:20]
+        if keep_lease is not None and not keep_lease():
+            db.session.rollback()
+            raise LeaseLost(f"the scheduler lease was lost after {slices - 1} slices of this sweep")
+        db.session.commit()
     if nobody:
         # e.g. a manager's own overdue action in an agency with no lead, other manager or mailbox
         log.warning("reminders: %d reminders have nobody to go to (no line manager, safeguarding lead, other "
-                    "manager or shared mailbox): %s", len(nobody), ", ".join(nobody[:20]))
-    result = SweepResult(now, len(found), created, by_level)
-    touch(last_sweep_at=clock.now(), last_sweep_result=result.line()[:300], unrouted_count=len(nobody),
-          unrouted_sample=", ".join(nobody[:20]) or None)
+                    "manager or shared mailbox): %s", nobody, ", ".join(unrouted))
+    result = SweepResult(now, total, created, +by_level, full=full, slices=slices)
+    marks = {"swept_until": now, "caught_up_at": now} if full else {"swept_until": max(now, beat.swept_until)}
+    # a regular sweep sees only its window, so the count of unrouted reminders admins see is the full sweep's
+    routing = {"unrouted_count": nobody, "unrouted_sample": ", ".join(unrouted) or None} if full else {}
+    touch(last_sweep_at=clock.now(), last_sweep_result=result.line()[:300], **marks, **routing)
+    if keep_lease is not None and not keep_lease():
+        db.session.rollback()
+        raise LeaseLost("the scheduler lease was lost at the end of this sweep")
     db.session.commit()
-    log.info("reminders sweep now=%s deadlines=%d created=%d", now.isoformat(), len(found), created)
+    log.info("reminders sweep now=%s full=%s slices=%d deadlines=%d created=%d", now.isoformat(), full, slices,
+             total, created)
     return result
 
 
@@ -367,23 +541,34 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
     in_force = rules_in_force()
     end_of_today = clock.london_datetime(day + timedelta(days=1))
     week = now + timedelta(days=7)
-    with clock.frozen_at(now):
-        found = [d for d in deadlines.open_deadlines(due_before=week)
-                 if (in_force.get(d.kind) or rules.default_for(d.kind)).in_digest]
     counts: dict[int, Counter] = defaultdict(Counter)
-    owners = {d.owner_id for d in found if d.owner_id}
-    people = _people(owners)
-    for d in found:
-        if not d.owner_id:
-            continue
-        bucket = "overdue" if d.due_at <= now else "today" if d.due_at < end_of_today else "week"
-        counts[d.owner_id][bucket] += 1
-        person = people.get(d.owner_id)
-        if bucket == "overdue" and person and person.line_manager_id and person.manager_active:
-            counts[person.line_manager_id]["team_overdue"] += 1
-    active = set(db.session.execute(
-        select(User.id).where(User.id.in_(counts), User.is_active_user.is_(True), User.role.in_(CASE_ROLES))
-    ).scalars()) if counts else set()
+    with clock.frozen_at(now):
+        start = deadlines.earliest_due(due_before=week)
+    # the whole backlog counts, read a slice at a time so memory holds one slice, not every open deadline
+    # a team's deadline with nobody named (an interview to allocate) counts for each of the agency's managers, as
+    # it shows on their My work: counted once per agency here, added to each manager below
+    teams: dict[int, Counter] = defaultdict(Counter)
+    for found in deadline_slices(now, start, week, FIRST_SLICE):
+        found = [d for d in found if (in_force.get(d.kind) or rules.default_for(d.kind)).in_digest]
+        people = _people({d.owner_id for d in found if d.owner_id})
+        for d in found:
+            bucket = "overdue" if d.due_at <= now else "today" if d.due_at < end_of_today else "week"
+            if not d.owner_id:
+                if d.team_mailbox and d.owner_agency_id:
+                    teams[d.owner_agency_id][bucket] += 1
+                continue
+            counts[d.owner_id][bucket] += 1
+            person = people.get(d.owner_id)
+            if bucket == "overdue" and person and person.line_manager_id and person.manager_active:
+                counts[person.line_manager_id]["team_overdue"] += 1
+    if teams:
+        for agency_id, user_id in db.session.execute(
+                select(User.agency_id, User.id).where(User.agency_id.in_(teams), User.role == Role.MANAGER.value,
+                                                      User.is_active_user.is_(True))):
+            counts[user_id].update(teams[agency_id])
+    active = {user_id for chunk in chunks(counts) for user_id in db.session.execute(
+        select(User.id).where(User.id.in_(chunk), User.is_active_user.is_(True), User.role.in_(CASE_ROLES))
+    ).scalars()}
     stamp = int(day.strftime("%Y%m%d"))
     rows = []
     for user_id, c in counts.items():
