@@ -109,7 +109,8 @@ def generate(scale: float, now: datetime, password_hash: str, progress: Callable
              seed: int = 14, history_days: float = HISTORY_DAYS) -> dict[str, int]:
     """Load the synthetic partnership into the current database session and commit; returns rows per table.
     `history_days`: shorter for a small partnership that should still have work open and due (tests)."""
-    rng = random.Random(seed)  # nosec B311: made-up test data, reproducible from its seed; nothing secret
+    # Made-up test data, reproducible from its seed; nothing secret (bandit B311)
+    rng = random.Random(seed)  # nosec B311
     load = _Load(progress, history_days)
     n = counts(scale)
     staff = _people(scale, password_hash, rng)

@@ -21,7 +21,8 @@ log = logging.getLogger("safeguarding.api")
 
 CLIENT_FIELDS = ("name", "agency_id", "scopes", "expires_at", "requests_per_minute")
 #: no password can ever match this (it is not an argon2 hash), and the account is never active: no sign-in
-NO_PASSWORD = "!api-client-no-password"  # nosec B105: a marker that matches no password
+# A marker that matches no password (bandit B105)
+NO_PASSWORD = "!api-client-no-password"  # nosec B105
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def _common() -> frozenset[str]:
 
 
 #: stored for a user who has no password yet (imported): no Argon2 hash, so no password ever matches it
-NO_PASSWORD = "!no-password-yet"  # nosec B105: a marker that matches no password
+# A marker that matches no password (bandit B105)
+NO_PASSWORD = "!no-password-yet"  # nosec B105
 
 
 def hash_password(password: str) -> str:
