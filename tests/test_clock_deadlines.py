@@ -257,3 +257,43 @@ def test_a_booked_conference_whose_date_passed_unconfirmed_is_chased_until_it_is
     assert _kinds(london(2026, 12, 21, 9), horizon, "icpc") == {}
     assert (decision.icpc_status, decision.icpc_held_on, decision.icpc_held_by_id) == ("held", date(2026, 12, 18),
                                                                                       mash.id)
+
+
+def test_a_job_pinned_at_its_instant_does_not_stop_the_clock_for_jobs_beside_it():
+    """The scheduler runs the sweep and the daily summary in a thread pool. Each is pinned "as if" at its instant; when
+    two overlapped, a process-wide pin restored the other's instant on the way out and left the clock stopped, so the
+    delivery job never saw a reminder become due (found by tests/test_reminders_processes.py)."""
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    from safeguarding import clock
+
+    sweep_at = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+    summary_at = sweep_at + timedelta(seconds=1)
+    sweep_in, summary_in, sweep_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def sweep():
+        with clock.as_if(sweep_at):
+            sweep_in.set()
+            summary_in.wait(5)
+            seen["sweep"] = clock.now()
+        sweep_out.set()
+
+    def summary():
+        sweep_in.wait(5)
+        with clock.as_if(summary_at):
+            summary_in.set()
+            sweep_out.wait(5)  # the sweep finishes first: the order that stopped the clock
+            seen["summary"] = clock.now()
+        seen["after summary"] = clock.now()
+
+    threads = [threading.Thread(target=sweep), threading.Thread(target=summary)]
+    for t in threads:
+        t.start()
+    seen["delivery, meanwhile"] = clock.now()
+    for t in threads:
+        t.join(10)
+    assert seen["sweep"] == sweep_at and seen["summary"] == summary_at
+    assert seen["delivery, meanwhile"] > summary_at and seen["after summary"] > summary_at
+    assert clock.now() > summary_at

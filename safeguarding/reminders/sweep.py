@@ -465,7 +465,7 @@ def deadline_slices(now: datetime, start: datetime | None, until: datetime, widt
         end = until if start is None else min(start + width, until)
         # Providers whose clocks depend on what has already happened (a meeting held, a checkpoint passed) read
         # clock.now(): a sweep run "as if" at a later instant must show them that instant too.
-        with clock.frozen_at(now):
+        with clock.as_if(now):
             found = deadlines.open_deadlines(due_from=start, due_before=end)
         yield found
         if start is None or end >= until:
@@ -497,7 +497,7 @@ def sweep(now: datetime | None = None, *, keep_lease: Callable[[], bool] | None 
     every = timedelta(minutes=current_app.config.get("REMINDER_CATCH_UP_MINUTES", 60))
     if full is None:
         full = _catch_up_due(now, beat, every)
-    with clock.frozen_at(now):
+    with clock.as_if(now):
         start = deadlines.earliest_due(due_before=until) if full else now - window_reach(in_force)
     total, created, slices, nobody, unrouted = 0, 0, 0, 0, []
     by_level: Counter = Counter()
@@ -542,7 +542,7 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
     end_of_today = clock.london_datetime(day + timedelta(days=1))
     week = now + timedelta(days=7)
     counts: dict[int, Counter] = defaultdict(Counter)
-    with clock.frozen_at(now):
+    with clock.as_if(now):
         start = deadlines.earliest_due(due_before=week)
     # the whole backlog counts, read a slice at a time so memory holds one slice, not every open deadline
     # a team's deadline with nobody named (an interview to allocate) counts for each of the agency's managers, as
