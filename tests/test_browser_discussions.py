@@ -53,7 +53,7 @@ def test_mash_runs_a_discussion_for_siblings_and_police_see_their_action(browser
     page.get_by_role("button", name="Convene the discussion").click()
     # The referrer's words were left out: an error, and nothing typed is lost.
     expect(page).to_have_title(re.compile("^Error: Convene"))
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.get_by_label("Who referred").input_value() == "Ambulance crew"
     assert_accessible(page)
 

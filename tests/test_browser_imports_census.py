@@ -65,5 +65,5 @@ def test_importing_users_and_the_census_page(browser_app, browser_page):
     page.get_by_role("link", name="Children in need census: section 47 items").click()
     page.get_by_label("Collection year").select_option(str(year.start_year))
     page.get_by_role("button", name="Show").click()
-    expect(page.locator("#failures ~ table")).to_contain_text("8500")
+    expect(page.locator("#failures ~ .app-table-scroll table")).to_contain_text("8500")
     assert_accessible(page)

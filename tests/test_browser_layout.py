@@ -3,6 +3,7 @@ phone the navigation folds behind Menu."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from safeguarding.demo import seed
 
@@ -21,16 +22,16 @@ def test_navigation_is_one_row_at_1280_and_sign_out_is_not_a_tab(browser_app, br
                          ".map(e => Math.round(e.getBoundingClientRect().top))")
     assert len(tops) >= 6 and len(set(tops)) == 1, tops
     assert page.locator(".govuk-service-navigation").get_by_text("Sign out").count() == 0
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert_accessible(page)
 
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()
     menu = page.get_by_role("button", name="Menu")
-    assert menu.is_visible()
-    assert not page.locator(".govuk-service-navigation__list").is_visible()
+    expect(menu).to_be_visible()
+    expect(page.locator(".govuk-service-navigation__list")).to_be_hidden()
     menu.click()
-    assert page.locator(".govuk-service-navigation__list").is_visible()
+    expect(page.locator(".govuk-service-navigation__list")).to_be_visible()
     assert_accessible(page)
 
 

@@ -57,7 +57,7 @@ def test_missing_episode_return_and_return_home_interview(browser_app, browser_p
     page.get_by_label("Who found or brought the child back").fill("British Transport Police")
     page.get_by_role("button", name="Record the return").click()
     expect(page).to_have_title(re.compile("^" + re.escape("Error:")))
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert "must be after the child was reported missing" in page.locator(".govuk-error-summary").inner_text()
     assert page.get_by_label("Where the child was found").input_value() == "Bus station"
     assert_accessible(page)

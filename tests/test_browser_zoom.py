@@ -3,7 +3,10 @@ density) no page scrolls sideways and nothing is cut off (WCAG 1.4.4, 1.4.10); i
 contrast) every control still shows focus and every status tag still reads as one (WCAG 1.4.11, 2.4.7)."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from safeguarding.demo import seed
 
@@ -61,12 +64,14 @@ def test_zoomed_pages_reflow_with_nothing_cut_off(browser_app, browser_page, zoo
                 problems[path] = found
         page.goto("/discussions/new")
         page.get_by_role("button", name="Convene the discussion").click()  # the error state, its messages longest
+        expect(page).to_have_title(re.compile("^Error: "))  # the error page itself, not the form it replaced
+        page.wait_for_load_state()
         if found := page.evaluate(CUT_OFF):
             problems["/discussions/new (error)"] = found
         menu = page.get_by_role("button", name="Menu")
-        assert menu.is_visible(), f"at {zoom} the navigation folds behind Menu"
+        expect(menu).to_be_visible()  # at {zoom} the navigation folds behind Menu
         menu.press("Enter")
-        assert page.get_by_role("navigation", name="Menu").get_by_role("link", name="My work").is_visible()
+        expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name="My work")).to_be_visible()
         assert problems == {}, f"at {zoom}: {problems}"
     finally:
         context.close()
