@@ -19,15 +19,7 @@ PERIOD = "start=1&start=1&start=2025&end=30&end=11&end=2026"
 
 
 def _sign_in(page, email="mash@example.org"):
-    # main's browser helpers sign in with the authenticator code as well; this branch was cut before them
-    if hasattr(browser, "sign_in"):
-        browser.sign_in(page, email, DEMO)
-        return
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    browser.sign_in(page, email, DEMO)
 
 
 def test_practice_learning_report_passes_axe_and_reads_without_css(browser_app, browser_page):

@@ -12,7 +12,7 @@ from safeguarding.demo import seed
 from safeguarding.discussions.models import ThresholdDecision
 from safeguarding.extensions import db
 
-from .browser import assert_accessible, enter_code
+from .browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 DEMO = "lantern-violet-orchard"
@@ -20,11 +20,7 @@ HEADER = "name,email,agency,role,job_title,line_manager_email,active\n"
 
 
 def _sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO)
-    page.get_by_role("button", name="Sign in").click()
-    enter_code(page, email)
+    sign_in(page, email, DEMO)
 
 
 def _choose(page, text: str) -> None:

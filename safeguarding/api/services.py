@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth.models import Agency, AgencyKind, Role, User
+from ..auth.passwords import NO_PASSWORD
 from ..clock import now
 from ..extensions import db
 from ..service import RuleError
@@ -20,9 +21,6 @@ from .tokens import new_token, shown_part, token_hash
 log = logging.getLogger("safeguarding.api")
 
 CLIENT_FIELDS = ("name", "agency_id", "scopes", "expires_at", "requests_per_minute")
-#: no password can ever match this (it is not an argon2 hash), and the account is never active: no sign-in
-# A marker that matches no password (bandit B105)
-NO_PASSWORD = "!api-client-no-password"  # nosec B105
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ def create_client(data: dict, *, actor) -> NewClient:
     service_user = User(name=f"API client: {data['name']}"[:200],
                         email=f"api-client-{secrets.token_hex(8)}@api.invalid", agency_id=agency.id,
                         job_title="Integration API client", role=Role.MANAGER.value,
-                        is_active_user=False, is_service_account=True, password_hash=NO_PASSWORD)
+                        is_active_user=False, is_service_account=True, password_hash=NO_PASSWORD)  # never signs in
     db.session.add(service_user)
     db.session.flush()
     token = new_token()
