@@ -91,6 +91,13 @@ def floor_app(static_folder: str) -> Flask:
     return floor
 
 
+def floor_wsgi() -> Flask:
+    """The floor page as a WSGI app for gunicorn (`benchmarks.pages:floor_wsgi()`, used by throughput.py)."""
+    import safeguarding
+
+    return floor_app(os.path.join(os.path.dirname(safeguarding.__file__), "..", "static"))
+
+
 # --- The app's pages ---------------------------------------------------------------------------------------------
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyotp
@@ -42,12 +44,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def two_nodes(app):
+@contextmanager
+def _nodes(app, **settings):
     """Two gunicorn processes of one worker each (two nodes behind a load balancer), sharing the database and the
-    secret key and nothing else; yields their base URLs."""
+    secret key and whatever `settings` name; yields their base URLs."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "APP_ENV": "development", "SECRET_KEY": "two-nodes-test-key",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LOGIN_RATE_LIMIT": "1000 per minute"}
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LOGIN_RATE_LIMIT": "1000 per minute", **settings}
     ports = [_free_port(), _free_port()]
     servers = [subprocess.Popen([str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:app"],
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -69,6 +71,41 @@ def two_nodes(app):
         for server in servers:
             server.terminate()
             server.communicate(timeout=30)
+
+
+@pytest.fixture
+def two_nodes(app):
+    with _nodes(app) as urls:
+        yield urls
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway Redis server on loopback (Debian's redis-server; .ci/run installs it), as the shared store for
+    the per-address limits; the test is skipped where neither it nor the `redis` package is installed."""
+    server_path = shutil.which("redis-server")
+    if not server_path:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    pytest.importorskip("redis")
+    port = _free_port()
+    server = subprocess.Popen([server_path, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        import redis
+
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis(host="127.0.0.1", port=port, socket_timeout=2).ping()
+                break
+            except redis.RedisError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read()[-2000:]
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
 
 
 def _csrf(page: requests.Response) -> str:
@@ -122,3 +159,29 @@ def test_wrong_passwords_count_together_whichever_node_they_reach(two_nodes, mak
     # locked on both nodes: the right password is refused too
     answer = _post_form(browser, f"{first}/sign-in", {"email": user.email, "password": PASSWORD})
     assert answer.status_code == 200
+
+
+def _wrong_passwords_until_refused(urls: list[str], make_user, tries: int) -> list[int]:
+    """Wrong sign-ins from one address, each for a different account (so no account lock interferes), alternating
+    between the nodes: the status of each answer."""
+    browser = requests.Session()
+    statuses = []
+    for attempt in range(tries):
+        node = urls[attempt % 2]
+        statuses.append(_post_form(browser, f"{node}/sign-in", {"email": f"nobody{attempt}@example.org",
+                                                                 "password": "not-the-password"}).status_code)
+    return statuses
+
+
+def test_the_per_address_limit_counts_across_nodes_through_a_shared_store(app, make_user, redis_url):
+    """RATELIMIT_STORAGE_URI pointing every node at one Redis: an address gets the limit once, not once a node."""
+    with _nodes(app, LOGIN_RATE_LIMIT="4 per minute", RATELIMIT_STORAGE_URI=redis_url) as urls:
+        statuses = _wrong_passwords_until_refused(urls, make_user, 6)
+    assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429], statuses
+
+
+def test_without_a_shared_store_each_node_counts_its_own(app, make_user):
+    """Why the README asks for the shared store: in each process's memory, two nodes allow twice the limit."""
+    with _nodes(app, LOGIN_RATE_LIMIT="4 per minute", RATELIMIT_STORAGE_URI="memory://") as urls:
+        statuses = _wrong_passwords_until_refused(urls, make_user, 8)
+    assert statuses == [200] * 8, statuses
