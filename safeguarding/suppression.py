@@ -1,0 +1,89 @@
+"""Small-number suppression for every figures page: a count from 1 to 4 is withheld, as official statistics do.
+
+Pure (no Flask, no database). The practice-learning report, the strategy discussion figures, the return home
+interview figures and the professional differences figures all withhold numbers through these, so the page, its
+charts and its CSVs show the same "[c]" in the same places.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: counts from 1 to SUPPRESS_BELOW - 1 are withheld, as official statistics do (never 0: a zero is a finding)
+SUPPRESS_BELOW = 5
+#: what a withheld number shows (the Government Statistical Service's symbol for "confidential")
+SUPPRESSED = "[c]"
+SUPPRESSION_NOTE = ("[c] means a number from 1 to 4, withheld (with any percentage worked out from it) so that "
+                    "no child can be recognised from these figures, as official statistics do. Where it could be "
+                    "worked out from a total, a second number is withheld with it.")
+
+
+def is_suppressed(count: int | None) -> bool:
+    return count is not None and 0 < count < SUPPRESS_BELOW
+
+
+def shown(count: int | None) -> str:
+    """A count as every output shows it: the number, or [c] when it is small enough to identify a child."""
+    if count is None:
+        return "–"
+    return SUPPRESSED if is_suppressed(count) else str(count)
+
+
+def withheld(counts: list[int]) -> list[bool]:
+    """Which counts of a breakdown (groups that add up to a total the table gives away) are withheld: each from 1 to
+    4 and, when that withholds just one, the smallest other count above 0 as well, so the one cannot be worked out
+    by taking the others from the total (secondary suppression)."""
+    hidden = [is_suppressed(n) for n in counts]
+    if sum(hidden) == 1:
+        others = [(n, i) for i, n in enumerate(counts) if n > 0 and not hidden[i]]
+        if others:
+            hidden[min(others)[1]] = True
+    return hidden
+
+
+def breakdown_texts(counts: list[int]) -> list[str]:
+    """A breakdown's counts as shown: [c] for those `withheld` withholds."""
+    return [SUPPRESSED if hidden else str(n) for n, hidden in zip(counts, withheld(counts), strict=True)]
+
+
+def percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def share_text(part: int, whole: int, hidden: bool = False) -> str:
+    """`part` as a percentage of `whole`: withheld with either number, "–" when there is no whole."""
+    if not whole:
+        return "–"
+    if hidden or is_suppressed(part) or is_suppressed(whole):
+        return SUPPRESSED
+    return f"{percent(part, whole)}%"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """How many of the `counted` records met the standard (`met`)."""
+
+    met: int = 0
+    counted: int = 0
+
+    @property
+    def suppressed(self) -> bool:
+        # Either number small enough to identify a child withholds the rate too: 3 of 4 is as telling as 3.
+        return is_suppressed(self.met) or is_suppressed(self.counted)
+
+    @property
+    def rate(self) -> int | None:
+        """The percentage to show, or None when there is nothing to show (no records, or withheld)."""
+        return None if self.suppressed else percent(self.met, self.counted)
+
+    @property
+    def rate_text(self) -> str:
+        if not self.counted:
+            return "No records"
+        return SUPPRESSED if self.suppressed else f"{self.rate}%"
+
+    @property
+    def text(self) -> str:
+        """For example "12 of 40 (30%)", "[c] of 40 ([c])" or "No records"."""
+        if not self.counted:
+            return "No records"
+        return f"{shown(self.met)} of {shown(self.counted)} ({self.rate_text})"
