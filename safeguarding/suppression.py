@@ -7,6 +7,7 @@ charts and its CSVs show the same "[c]" in the same places.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 #: counts from 1 to SUPPRESS_BELOW - 1 are withheld, as official statistics do (never 0: a zero is a finding)
 SUPPRESS_BELOW = 5
@@ -87,3 +88,37 @@ class Figure:
         if not self.counted:
             return "No records"
         return f"{shown(self.met)} of {shown(self.counted)} ({self.rate_text})"
+
+
+def trend_texts(figures: list["Figure"], adds_up: list[bool] | None = None
+                ) -> list[tuple[str, str, str, int | None]]:
+    """(met, counted, rate, the rate to draw or None) for each quarter of a trend. The quarters marked in `adds_up`
+    add up to the period's figure shown above them (the period is exactly those quarters), so among them counts are
+    withheld as a breakdown's are (`withheld`); a rate is withheld with either of its counts."""
+    adds_up = adds_up or [False] * len(figures)
+    hidden_met = [is_suppressed(f.met) for f in figures]
+    hidden_counted = [is_suppressed(f.counted) for f in figures]
+    inside = [i for i, flag in enumerate(adds_up) if flag]
+    for hidden, values in ((hidden_met, [f.met for f in figures]), (hidden_counted, [f.counted for f in figures])):
+        for i, flag in zip(inside, withheld([values[i] for i in inside]), strict=True):
+            hidden[i] = hidden[i] or flag
+    out = []
+    for f, no_met, no_counted in zip(figures, hidden_met, hidden_counted, strict=True):
+        met = SUPPRESSED if no_met else str(f.met)
+        counted = SUPPRESSED if no_counted else str(f.counted)
+        if not f.counted:
+            out.append((met, counted, "–", None))
+        elif no_met or no_counted:
+            out.append((met, counted, SUPPRESSED, None))
+        else:
+            out.append((met, counted, f"{percent(f.met, f.counted)}%", percent(f.met, f.counted)))
+    return out
+
+
+def adds_up_to_period(quarters: list, start: date, end: date) -> list[bool]:
+    """Which quarters (`periods.Quarter`) add up to the period's figure: all those inside it, when it is exactly
+    whole quarters."""
+    inside = [start <= q.start and q.end <= end for q in quarters]
+    covered = [q for q, flag in zip(quarters, inside, strict=True) if flag]
+    exact = bool(covered) and covered[0].start == start and covered[-1].end == end
+    return inside if exact else [False] * len(quarters)

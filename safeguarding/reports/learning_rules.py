@@ -11,43 +11,9 @@ from datetime import date, timedelta
 from typing import Callable, Iterable
 
 # The suppression rules are shared with the other figures pages; these names are the report's own as well.
-from ..suppression import (SUPPRESS_BELOW, SUPPRESSED, SUPPRESSION_NOTE, Figure, is_suppressed, percent,  # noqa: F401
-                           shown, withheld)
+from ..suppression import (SUPPRESS_BELOW, SUPPRESSED, SUPPRESSION_NOTE, Figure, adds_up_to_period,  # noqa: F401
+                           is_suppressed, percent, shown, trend_texts, withheld)
 from ..periods import TREND_QUARTERS, Quarter, quarter_of, trend_quarters  # noqa: F401
-
-
-
-def trend_texts(figures: list["Figure"], adds_up: list[bool] | None = None
-                ) -> list[tuple[str, str, str, int | None]]:
-    """(met, counted, rate, the rate to draw or None) for each quarter of a trend. The quarters marked in `adds_up`
-    add up to the period's figure shown above them (the period is exactly those quarters), so among them counts are
-    withheld as a breakdown's are (`withheld`); a rate is withheld with either of its counts."""
-    adds_up = adds_up or [False] * len(figures)
-    hidden_met = [is_suppressed(f.met) for f in figures]
-    hidden_counted = [is_suppressed(f.counted) for f in figures]
-    inside = [i for i, flag in enumerate(adds_up) if flag]
-    for hidden, values in ((hidden_met, [f.met for f in figures]), (hidden_counted, [f.counted for f in figures])):
-        for i, flag in zip(inside, withheld([values[i] for i in inside]), strict=True):
-            hidden[i] = hidden[i] or flag
-    out = []
-    for f, no_met, no_counted in zip(figures, hidden_met, hidden_counted, strict=True):
-        met = SUPPRESSED if no_met else str(f.met)
-        counted = SUPPRESSED if no_counted else str(f.counted)
-        if not f.counted:
-            out.append((met, counted, "–", None))
-        elif no_met or no_counted:
-            out.append((met, counted, SUPPRESSED, None))
-        else:
-            out.append((met, counted, f"{percent(f.met, f.counted)}%", percent(f.met, f.counted)))
-    return out
-
-
-def adds_up_to_period(quarters: list["Quarter"], start: date, end: date) -> list[bool]:
-    """Which quarters add up to the period's figure: all those inside it, when it is exactly whole quarters."""
-    inside = [start <= q.start and q.end <= end for q in quarters]
-    covered = [q for q, flag in zip(quarters, inside, strict=True) if flag]
-    exact = bool(covered) and covered[0].start == start and covered[-1].end == end
-    return inside if exact else [False] * len(quarters)
 
 
 # --- Age bands (the children in need census's bands, with unborn children on their own) -------------------------
