@@ -471,7 +471,8 @@ def test_figures_for_a_quarter(people, signed_in):
                                       "&end=30&end=9&end=2026")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:2] == ["Month returned", "Offered (% of returns)"]
+    assert rows[0] == ["Month returned", "Offered (%)", "Accepted (%)", "Completed (%)", "In 72 hours (%)", "Returns",
+                       "Offered", "Accepted", "Completed", "In 72 hours"]
     assert rows[1:] == [["Jul 2026", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "8", "8", "7"],
                         ["Aug 2026", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "0", "0", "0"],
                         ["Sep 2026", "–", "–", "–", "–", "0", "0", "0", "0", "0"],

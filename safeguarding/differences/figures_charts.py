@@ -99,13 +99,13 @@ def resolution(figures: Figures) -> Chart:
 
     within = Figure(figures.resolved_within_timescales, figures.resolved)
     return Chart(
-        key="resolution", title="Resolution", description="", category_heading="Measure",
+        key="resolution", title="Resolution of the differences raised", description="", category_heading="Measure",
         categories=["Resolved", "Resolved with every stage within its timescale", "Median time to resolution",
                     "Longest time to resolution"], series=[],
         table_columns=[("Figure", [shown(figures.resolved), within.text if figures.resolved else "0",
                                    days(figures.median_working_days_to_resolve),
                                    days(figures.longest_working_days_to_resolve)])],
-        caption="Resolution")
+        caption="Resolution of the differences raised")
 
 
 def all_charts(figures: Figures) -> dict[str, Chart]:

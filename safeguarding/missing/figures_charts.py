@@ -15,9 +15,10 @@ from ..suppression import SUPPRESSED, Figure, adds_up_to_period, is_suppressed, 
 WHOLE_PERIOD = "Whole period"
 #: a vertical chart has room for this many groups of bars; more are drawn across
 VERTICAL_UP_TO = 7
-#: (attribute of services.MonthFigures, column heading), in the table's order
+#: (attribute of services.MonthFigures, column heading), in the table's order; short, as the chart's legend is
+#: one line
 INTERVIEW_COUNTS = [("offered", "Offered"), ("accepted", "Accepted"), ("completed", "Completed"),
-                    ("in_time", "Completed within 72 hours")]
+                    ("in_time", "In 72 hours")]
 
 
 def _month(day: date) -> str:
@@ -51,13 +52,14 @@ def return_interviews(months, total) -> Chart:
         texts, hidden = _column([getattr(m, key) for m in months], getattr(total, key))
         rates = [_rate(getattr(row, key), row.returns, h or whole_hidden)
                  for row, h, whole_hidden in zip(rows, hidden, returns_hidden, strict=True)]
-        series.append(Series(f"{label} (% of returns)", [value for value, _ in rates], [text for _, text in rates]))
+        series.append(Series(f"{label} (%)", [value for value, _ in rates], [text for _, text in rates]))
         columns.append((label, texts))
     within = series[-1]
     return Chart(
-        key="return-interviews", title="Return home interviews, by the month the child returned",
+        key="return-interviews", title="Return home interviews, by the month the child returned (% of returns)",
         description="Bar chart of the percentage of returns offered an interview, accepting one, having one and "
-                    "having one within 72 hours, for each month and the whole period. Completed within 72 hours: "
+                    "having one completed within 72 hours (In 72 hours), for each month and the whole period. "
+                    "In 72 hours: "
                     + "; ".join(f"{c}: {t}" for c, t in zip(categories, within.labels, strict=True)) + ".",
         category_heading="Month returned", categories=categories, series=series, table_columns=columns,
         horizontal=len(categories) > VERTICAL_UP_TO, caption="Return home interviews: the figures")
