@@ -21,13 +21,16 @@ def test_the_demo_quarter_counted_by_hand(app):
     report = learning.compute(*last_full_quarter(today), now=clock.now(), today=today)
     figures = {a.question.key: a.figure for a in report.answers}
     assert figures["police-attended"] == Figure(3, 5)        # not Oliver's (apologies), not Freya's (log sent)
-    assert figures["police-convictions"] == Figure(0, 5)     # the demo records no police information
+    for topic in ("police-convictions", "police-intelligence", "police-other-forces"):
+        assert figures[topic] == Figure(0, 5)                 # the demo records no police information
     assert figures["held-in-time"] == Figure(5, 5)
     assert figures["minutes-in-time"] == Figure(5, 5)
     assert figures["icpc-in-time"] == Figure(1, 2)           # Poppy's on time, Leo's late
     assert figures["assessment-in-time"] == Figure(0, 3)     # Poppy, Leo, Oliver: none recorded as completed
     assert figures["abe-joint"] == Figure(1, 1)              # Leo's
-    assert figures["child-seen"] == Figure(0, 5)
+    for seen in ("child-seen", "child-seen-alone", "child-voice"):
+        assert figures[seen] == Figure(0, 5)                  # nobody recorded seeing or hearing the child
+    assert figures["abe-intermediary"] == Figure(0, 1)       # Leo's interview: no intermediary considered
     assert figures["repeat-discussions"] == Figure(0, 5)     # five different children, each discussed once
     last_quarter = report.answers[0].trend[-1]
     assert last_quarter[1] == Figure(3, 5)                   # the period is the trend's last quarter
