@@ -41,11 +41,6 @@ def withheld(counts: list[int]) -> list[bool]:
     return hidden
 
 
-def breakdown_texts(counts: list[int]) -> list[str]:
-    """A breakdown's counts as shown: [c] for those `withheld` withholds."""
-    return [SUPPRESSED if hidden else str(n) for n, hidden in zip(counts, withheld(counts), strict=True)]
-
-
 def percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 

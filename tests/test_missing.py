@@ -13,6 +13,7 @@ from safeguarding.children import services as child_services
 from safeguarding.children.models import Child
 from safeguarding.deadlines import open_deadlines as all_open_deadlines
 from safeguarding.extensions import db
+from safeguarding.periods import trend_quarters
 from safeguarding.missing import deadlines, services
 from safeguarding.missing.models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
                                          PoliceProtection, ReturnInterview, RhiOffer)
@@ -492,6 +493,26 @@ def test_figures_for_a_quarter(people, signed_in):
     assert "To must be the same as or after From" in wrong and wrong.title.startswith("Error:")
     _, _, csc, _ = people
     csc.get("/missing/figures", expected=403)
+
+
+def test_interviews_by_quarter_counts_by_the_london_quarter_of_the_return(people):
+    _, police_user, _, csc_user = people
+    child = make_child(police_user)
+    for at in (london(2026, 6, 30, 23, 30),   # 23:30 BST on 30 June: still Q2 in London (22:30 UTC)
+               london(2026, 7, 1, 0, 30),     # 00:30 BST on 1 July: Q3, though 30 June in UTC
+               london(2026, 9, 30, 12, 0), london(2026, 10, 20, 9, 0)):
+        episode = record_episode(police_user, child, at - timedelta(minutes=30), returned=at)
+        if at.month == 7:
+            rhi = episode.return_interview
+            services.complete(rhi, {
+                "completed_at": at + timedelta(hours=20), "interviewer_name": "Jo", "interviewer_organisation": "Team",
+                "interviewer_independent": True, "interview_location": "Home", "why_left": "x",
+                "where_and_with_whom": "x", "harm": "x", "health_needs": "", "support_and_referrals": "x",
+                "information_sharing_consent": "yes"}, actor=csc_user, expected_version=rhi.version)
+    db.session.commit()
+    trend = services.interviews_by_quarter(trend_quarters(date(2026, 12, 31), 3))
+    assert [(q.short_label, returns, in_time) for q, returns, in_time in trend] == [
+        ("Q2 2026", 1, 0), ("Q3 2026", 2, 1), ("Q4 2026", 1, 0)]
 
 
 def test_child_page_shows_counts_actions_and_timeline(people, signed_in):
