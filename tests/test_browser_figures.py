@@ -104,6 +104,12 @@ def test_each_figures_page_passes_axe_and_its_charts_read_without_css(browser_ap
     page.emulate_media(forced_colors="none")
     page.emulate_media(media="print")
     assert_accessible(page)
+    # on A4 (about 680 CSS px within its margins) no chart, table or paragraph is wider than the paper
+    page.set_viewport_size({"width": 680, "height": 1000})
+    overflow = page.evaluate("""() => [...document.querySelectorAll('main svg, main table, main h2, main p')]
+        .filter(e => e.getBoundingClientRect().right > 681).map(e => e.tagName + ': ' + e.textContent.slice(0, 40))""")
+    assert overflow == []
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.emulate_media(media="screen")
 
     # CSS off: every chart is an image with a name, directly followed by its table, which shows the same numbers
