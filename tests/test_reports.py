@@ -103,6 +103,8 @@ def test_page_shows_police_presence_gaps_outcomes_icpc_and_actions(signed_in, ag
     assert "Police attended [c] of [c]" in page
     assert "Police were not present at [c] of [c] strategy discussions ([c])" in page
     assert "Duty inspector called away to a firearms incident" in page
+    # one decision without police: withheld, and the sentence does not give it away by its singular
+    assert "[c] decisions at [c] discussions made without police ([c])" in page
     assert f'href="/discussions/{gap.id}"' in page.html and f'href="/discussions/{full.id}"' in page.html
     assert "Section 17 child in need assessment [c] [c]" in page and "No further action 0 [c]" in page
     assert "Later than the due date" in page
