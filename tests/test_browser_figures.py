@@ -85,3 +85,43 @@ def test_the_childs_census_questions_pass_axe_with_nothing_chosen(browser_app, b
         expect(page.get_by_role("group", name="Does the child have a disability?").get_by_label(answer, exact=True)
                ).not_to_be_checked()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("path, charts", [
+    ("/reports/", ["minimum-agencies", "attendance-by-agency", "outcomes-by-decision", "icpc-status"]),
+    ("/missing/figures", ["return-interviews", "interviews-by-quarter", "police-protection"]),
+    ("/differences/figures", ["by-agency", "highest-stage", "stages-in-time", "themes"]),
+])
+def test_each_figures_page_passes_axe_and_its_charts_read_without_css(browser_app, browser_page, path, charts):
+    seed(DEMO)
+    page = browser_page
+    _sign_in(page)
+    page.goto(path)
+    expect(page.locator("#suppression")).to_contain_text("[c] means a number from 1 to 4")
+    assert_accessible(page)
+    page.emulate_media(forced_colors="active")
+    assert_accessible(page)
+    page.emulate_media(forced_colors="none")
+    page.emulate_media(media="print")
+    assert_accessible(page)
+    # on A4 (about 680 CSS px within its margins) no chart, table or paragraph is wider than the paper
+    page.set_viewport_size({"width": 680, "height": 1000})
+    overflow = page.evaluate("""() => [...document.querySelectorAll('main svg, main table, main h2, main p')]
+        .filter(e => e.getBoundingClientRect().right > 681).map(e => e.tagName + ': ' + e.textContent.slice(0, 40))""")
+    assert overflow == []
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.emulate_media(media="screen")
+
+    # CSS off: every chart is an image with a name, directly followed by its table, which shows the same numbers
+    page.evaluate("() => document.querySelectorAll('link[rel=stylesheet]').forEach(l => l.remove())")
+    figures = page.evaluate("""() => [...document.querySelectorAll('figure.app-chart-figure')].map(f => ({
+        id: f.id, role: f.querySelector('svg').getAttribute('role'), name: f.querySelector('svg > title').textContent,
+        next: f.querySelector('svg').nextElementSibling.querySelector('table') ? 'table' : 'none',
+        visible: f.querySelector('table').offsetHeight > 0,
+        bars: [...f.querySelectorAll('svg text.app-chart__value')].map(t => t.textContent),
+        cells: [...f.querySelectorAll('tbody td')].map(td => td.textContent)}))""")
+    assert [f["id"] for f in figures] == charts
+    for figure in figures:
+        assert figure["role"] == "img" and figure["name"] and figure["next"] == "table" and figure["visible"]
+        # each bar's label is in its table: a withheld number is [c] in both
+        assert set(figure["bars"]) <= set(figure["cells"]) | {"–", "No records"}, figure["id"]

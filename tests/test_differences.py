@@ -398,10 +398,12 @@ def test_figures_for_the_partnership(app, cast, agencies):
 
     manager = client_for(app, cast["other_manager"])
     page = manager.get("/differences/figures")
-    assert "All differences raised: 4 (2 open, 2 resolved, 0 withdrawn)" in page
-    in_period = manager.get("/differences/figures?raised_from=1&raised_from=11&raised_from=2026"
-                            "&raised_to=30&raised_to=11&raised_to=2026")
-    assert "3 (1 open, 2 resolved, 0 withdrawn)" in in_period
+    # small numbers are withheld: every count from 1 to 4, and a second with a lone one, as the statuses add up
+    assert "All differences raised: [c] ([c] open, [c] resolved, 0 withdrawn)" in page
+    november = ("raised_from=1&raised_from=11&raised_from=2026&raised_to=30&raised_to=11&raised_to=2026")
+    in_period = manager.get(f"/differences/figures?{november}")
+    assert "[c] ([c] open, [c] resolved, 0 withdrawn)" in in_period
+    assert "Testshire Police [c] [c]" in in_period and "Stage 1 [c] [c]" in in_period
     from safeguarding.differences.figures import compute
 
     figures = compute(date(2026, 11, 1), date(2026, 11, 30))
@@ -416,6 +418,42 @@ def test_figures_for_the_partnership(app, cast, agencies):
     assert "Raised to must be the same as or after raised from" in bad and bad.title.startswith("Error:")
     client_for(app, cast["nurse"]).get("/differences/figures", expected=403)
     assert "Amy" not in page.text
+
+    # Three more from police, resolved in two days, and four more from health, open: 10 in November
+    for day in range(3):
+        more = raise_one(officer, "csc", cast["social_worker"], "threshold", MONDAY + timedelta(days=7 + day))
+        with frozen_at(MONDAY + timedelta(days=9 + day)):
+            services.close(more, {"outcome": "resolved", "discussion": "ok"}, actor=officer)
+    for day in range(4):
+        raise_one(cast["nurse"], "police", cast["officer"], "information_sharing", MONDAY + timedelta(days=14 + day))
+    db.session.commit()
+    page = manager.get(f"/differences/figures?{november}")
+    assert "10 (5 open, 5 resolved, 0 withdrawn)" in page
+    # by agency: police raised 5 and health 5; 5 were against children's social care and 5 against police
+    assert "Testshire Children's Social Care 0 5" in page and "Testshire NHS 5 0" in page
+    assert "Testshire Police 5 5" in page
+    # highest stage: 9 at stage 1 and 1 at stage 2: the 1 is withheld, and so the 9 with it
+    assert "Stage 1 [c] [c] Stage 2 [c] [c]" in page
+    # stages closed: stage 1 five times (the slow one late), stage 2 once
+    assert "Stage 1 [c] [c] 5" in page and "Stage 2 [c] [c] [c]" in page
+    assert "Resolved 5" in page and "Resolved with every stage within its timescale [c] of 5 ([c])" in page
+    assert "Median time to resolution 2 working days" in page and "Longest time to resolution 9 working days" in page
+    assert "Threshold decision (for example no further action or early help) 5 50%" in page
+    for key in ("by-agency", "highest-stage", "stages-in-time", "resolution", "themes"):
+        assert f'href="/differences/figures/tables/{key}.csv?raised_from=1' in page.html
+        response = manager.request("GET", f"/differences/figures/tables/{key}.csv?{november}")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        text = response.get_data(as_text=True)
+        if key == "by-agency":
+            assert "Testshire Police,5,5" in text and "Testshire NHS,5,0" in text
+        if key == "highest-stage":
+            assert "Stage 1,[c],[c]" in text
+    manager.get(f"/differences/figures/tables/nothing.csv?{november}", expected=404)
+    manager.get("/differences/figures/tables/themes.csv?raised_from=31&raised_from=2&raised_from=2026", expected=400)
+    exports = db.session.execute(db.select(AuditEvent.detail).where(
+        AuditEvent.action == "report_view", AuditEvent.object_type == "differences_figures_csv")).scalars().all()
+    assert exports == [f"{key}: 2026-11-01 to 2026-11-30"
+                       for key in ("by-agency", "highest-stage", "stages-in-time", "resolution", "themes")]
 
 
 def test_admin_chooses_and_adjusts_the_procedure(app, cast, agencies):

@@ -1,5 +1,7 @@
 """Missing episodes, return home interviews and emergency powers, through the pages people use."""
-from datetime import datetime, timedelta, timezone
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +13,7 @@ from safeguarding.children import services as child_services
 from safeguarding.children.models import Child
 from safeguarding.deadlines import open_deadlines as all_open_deadlines
 from safeguarding.extensions import db
+from safeguarding.periods import trend_quarters
 from safeguarding.missing import deadlines, services
 from safeguarding.missing.models import (DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode,
                                          PoliceProtection, ReturnInterview, RhiOffer)
@@ -443,18 +446,73 @@ def test_figures_for_a_quarter(people, signed_in):
     returned(london(2026, 8, 10, 12, 0), ["declined"])
     returned(london(2026, 8, 31, 23, 30))  # 23:30 BST on 31 August is still August in London
     returned(london(2026, 10, 1, 9, 0), ["accepted"], timedelta(hours=2))  # outside the quarter
+    months, total = services.figures(date(2026, 7, 1), date(2026, 9, 30))
+    counts = [(m.returns, m.offered, m.accepted, m.completed, m.in_time) for m in months + [total]]
+    assert counts == [(2, 2, 2, 2, 1), (2, 1, 0, 0, 0), (0, 0, 0, 0, 0), (4, 3, 2, 2, 1)]
     page = manager.get("/missing/figures")  # defaults to the last full quarter: July to September 2026
-    assert "1 July 2026 to 30 September 2026" in page
-    assert "July 2026 2 2 (100%) 2 (100%) 2 (100%) 1 (50%)" in page
-    assert "August 2026 2 1 (50%) 0 (0%) 0 (0%) 0 (0%)" in page
-    assert "September 2026 0 0 (–)" in page
-    assert "Total 4 3 (75%) 2 (50%) 2 (50%) 1 (25%)" in page
+    assert "Figures for 1 July 2026 to 30 September 2026" in page
+    # Every count from 1 to 4 is withheld, on the page, in the chart and in the CSV, with the percentages of them
+    assert "Sep 2026 – – – – 0 0 0 0 0" in page
+    assert "Whole period [c] [c] [c] [c] [c] [c] [c] [c] [c]" in page
+    assert "Jul 2026 [c] [c] [c] [c] [c] [c] [c] [c] [c]" in page
+    assert "Q3 2026 [c] [c] [c]" in page  # the trend's quarter
+
+    # Six more returns in July, each interviewed within 30 hours, and the figures can be shown
+    for day in range(21, 27):
+        returned(london(2026, 7, day, 12, 0), ["accepted"], timedelta(hours=30))
+    page = manager.get("/missing/figures")
+    # July: 8 returns, all offered, accepted and completed, 7 in time; August: 2 returns, 1 offered. August's small
+    # counts are withheld, and with them July's returns and offers, or August's could be worked out from the whole
+    # period's; a percentage is withheld with either of its counts.
+    assert "Jul 2026 [c] [c] [c] [c] [c] [c] 8 8 7" in page
+    assert "Aug 2026 [c] [c] [c] [c] [c] [c] 0 0 0" in page
+    assert "Whole period 90% 80% 80% 70% 10 9 8 8 7" in page
+    assert "Q3 2026 70% 7 10" in page and "Q2 2026 – 0 0" in page
+    response = manager.request("GET", "/missing/figures/tables/return-interviews.csv?start=1&start=7&start=2026"
+                                      "&end=30&end=9&end=2026")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Month returned", "Offered (%)", "Accepted (%)", "Completed (%)", "In 72 hours (%)", "Returns",
+                       "Offered", "Accepted", "Completed", "In 72 hours"]
+    assert rows[1:] == [["Jul 2026", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "8", "8", "7"],
+                        ["Aug 2026", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "0", "0", "0"],
+                        ["Sep 2026", "–", "–", "–", "–", "0", "0", "0", "0", "0"],
+                        ["Whole period", "90%", "80%", "80%", "70%", "10", "9", "8", "8", "7"]]
+    for key in ("interviews-by-quarter", "police-protection"):
+        assert f'href="/missing/figures/tables/{key}.csv?' in page.html
+        assert manager.request("GET", f"/missing/figures/tables/{key}.csv").status_code == 200
+    manager.get("/missing/figures/tables/no-such-table.csv", expected=404)
+    manager.get("/missing/figures/tables/return-interviews.csv?start=31&start=2&start=2026", expected=400)
+    exports = db.session.execute(db.select(AuditEvent.detail).where(
+        AuditEvent.action == "report_view", AuditEvent.object_type == "missing_figures_csv")).scalars().all()
+    assert exports == ["return-interviews: 2026-07-01 to 2026-09-30", "interviews-by-quarter: 2026-07-01 to 2026-09-30",
+                       "police-protection: 2026-07-01 to 2026-09-30"]
     chosen = manager.get("/missing/figures?start=1&start=10&start=2026&end=31&end=10&end=2026")
-    assert "Total 1 1 (100%) 1 (100%) 1 (100%) 1 (100%)" in chosen
+    assert "Whole period [c] [c] [c] [c] [c] [c] [c] [c] [c]" in chosen
     wrong = manager.get("/missing/figures?start=1&start=10&start=2026&end=1&end=9&end=2026")
     assert "To must be the same as or after From" in wrong and wrong.title.startswith("Error:")
     _, _, csc, _ = people
     csc.get("/missing/figures", expected=403)
+
+
+def test_interviews_by_quarter_counts_by_the_london_quarter_of_the_return(people):
+    _, police_user, _, csc_user = people
+    child = make_child(police_user)
+    for at in (london(2026, 6, 30, 23, 30),   # 23:30 BST on 30 June: still Q2 in London (22:30 UTC)
+               london(2026, 7, 1, 0, 30),     # 00:30 BST on 1 July: Q3, though 30 June in UTC
+               london(2026, 9, 30, 12, 0), london(2026, 10, 20, 9, 0)):
+        episode = record_episode(police_user, child, at - timedelta(minutes=30), returned=at)
+        if at.month == 7:
+            rhi = episode.return_interview
+            services.complete(rhi, {
+                "completed_at": at + timedelta(hours=20), "interviewer_name": "Jo", "interviewer_organisation": "Team",
+                "interviewer_independent": True, "interview_location": "Home", "why_left": "x",
+                "where_and_with_whom": "x", "harm": "x", "health_needs": "", "support_and_referrals": "x",
+                "information_sharing_consent": "yes"}, actor=csc_user, expected_version=rhi.version)
+    db.session.commit()
+    trend = services.interviews_by_quarter(trend_quarters(date(2026, 12, 31), 3))
+    assert [(q.short_label, returns, in_time) for q, returns, in_time in trend] == [
+        ("Q2 2026", 1, 0), ("Q3 2026", 2, 1), ("Q4 2026", 1, 0)]
 
 
 def test_child_page_shows_counts_actions_and_timeline(people, signed_in):

@@ -98,14 +98,17 @@ def test_page_shows_police_presence_gaps_outcomes_icpc_and_actions(signed_in, ag
                                  expected_version=done.version)
 
     page = client.get("/reports/?" + _period_query(Q3_START, Q3_END))
-    assert "Discussions held from 1 July 2026 to 30 September 2026: 2" in page
-    assert "Police attended 1 of 2" in page
-    assert "Police were not present at 1 of 2 strategy discussions (50%)" in page
+    # Two discussions: every count from 1 to 4 is withheld, and any percentage worked out from one
+    assert "Discussions held from 1 July 2026 to 30 September 2026: [c]" in page
+    assert "Police attended [c] of [c]" in page
+    assert "Police were not present at [c] of [c] strategy discussions ([c])" in page
     assert "Duty inspector called away to a firearms incident" in page
+    # one decision without police: withheld, and the sentence does not give it away by its singular
+    assert "[c] decisions at [c] discussions made without police ([c])" in page
     assert f'href="/discussions/{gap.id}"' in page.html and f'href="/discussions/{full.id}"' in page.html
-    assert "Section 17 child in need assessment 1 50%" in page
+    assert "Section 17 child in need assessment [c] [c]" in page and "No further action 0 [c]" in page
     assert "Later than the due date" in page
-    assert "Testshire Police 0 0 1 1 0" in page  # the PNC check, done a day late
+    assert "Testshire Police 0 0 [c] [c] 0" in page  # the PNC check, done a day late
     # Counts only: no child's name anywhere on the page.
     for name in ("Amelia", "Benedict", "Reportson"):
         assert name not in page.html
@@ -161,7 +164,7 @@ def test_default_period_is_the_last_full_quarter(signed_in, agencies):
     start, end = last_full_quarter(clock.london_today())
     _held(mash, agencies, start + timedelta(days=3))
     page = client.get("/reports/")
-    assert f"Discussions held from {start.strftime('%-d %B %Y')} to {end.strftime('%-d %B %Y')}: 1" in page
+    assert f"Discussions held from {start.strftime('%-d %B %Y')} to {end.strftime('%-d %B %Y')}: [c]" in page
     # The form shows the period it used, so the reader can adjust it.
     assert f'value="{start:%m}"' in page.html and f'value="{end:%d}"' in page.html
 
@@ -204,16 +207,57 @@ def test_csv_download_escapes_formulas_and_holds_only_counts(signed_in, agencies
                       police="apologies")
     response = client.request("GET", "/reports/attendance.csv?" + _period_query(Q3_START, Q3_END))
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "agency-attendance-2026-07-01-to-2026-09-30.csv" in response.headers["Content-Disposition"]
+    assert "attendance-by-agency-2026-07-01-to-2026-09-30.csv" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:4] == ["Agency", "Discussions held in the period", "Invited", "Attended"]
+    assert rows[0] == ["Agency", "Attended", "Sent information instead", "Apologies", "Not recorded", "Invited",
+                       "Attended (% of invited)", "Recorded as not invited"]
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["Testshire Police"][1:5] == ["1", "1", "0", "0"] and by_name["Testshire Police"][5] == "1"
+    # one apology from one invitation: withheld in the CSV as on the page
+    assert by_name["Testshire Police"][1:] == ["0", "0", "[c]", "0", "[c]", "[c]", "0"]
     assert "'=HYPERLINK(\"http://evil.example\",\"Click\")" in by_name
     assert child.first_name not in text and child.last_name not in text
     events = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "report_view")).scalars().all()
-    assert [e.object_type for e in events] == ["agency_attendance_csv"]
+    assert [(e.object_type, e.detail) for e in events] == [
+        ("strategy_discussion_csv", "attendance-by-agency: 2026-07-01 to 2026-09-30")]
+
+
+def test_numbers_from_5_show_and_a_lone_small_one_takes_a_second_with_it(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    for i in range(6):
+        sd, child = _held(mash, agencies, date(2026, 7, 6) + timedelta(days=7 * i), first=f"Child{i}",
+                          police="apologies" if i == 0 else "attended")
+        services.record_decision(sd, child.id, decision_data(outcome="s17"), actor=mash,
+                                 minimum_agency_reason="Police on another call" if i == 0 else "")
+    query = _period_query(Q3_START, Q3_END)
+    page = client.get("/reports/?" + query)
+    assert "Discussions held from 1 July 2026 to 30 September 2026: 6" in page
+    assert "Police attended 5 of 6" in page and "83% of discussions held" in page
+    assert "Police 83% 5 6 0" in page  # the minimum agencies' table, after its chart
+    # Police: 5 attended, 1 apology (of 6 invitations, which the table gives): the apology is withheld, and so is
+    # the attended 5, or the apology would be 6 - 5.
+    assert "Testshire Police [c] 0 [c] 0 6 [c] 0" in page
+    assert "Section 17 child in need assessment 6 100%" in page
+    assert '<svg class="app-chart" role="img"' in page.html
+    # every figures table downloads as CSV with the page's numbers, and each download is audited
+    keys = ["minimum-agencies", "attendance-by-agency", "outcomes-by-decision", "icpc-status", "actions-by-agency"]
+    for key in keys:
+        # no enquiry started and no action agreed, so those two tables are not on the page; their CSVs still
+        # download (zeros, or no rows)
+        assert (f'href="/reports/tables/{key}.csv?' in page.html) == (key not in ("icpc-status", "actions-by-agency"))
+        response = client.request("GET", f"/reports/tables/{key}.csv?{query}")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+        if key == "attendance-by-agency":
+            assert ["Testshire Police", "[c]", "0", "[c]", "0", "6", "[c]", "0"] in rows
+        if key == "outcomes-by-decision":
+            assert ["Section 17 child in need assessment", "6", "100%"] in rows
+    client.get(f"/reports/tables/no-such-table.csv?{query}", expected=404)
+    client.get("/reports/tables/outcomes-by-decision.csv?start=31&start=2&start=2026&end=1&end=3&end=2026",
+               expected=400)
+    csvs = db.session.execute(db.select(AuditEvent.detail).where(
+        AuditEvent.action == "report_view", AuditEvent.object_type == "strategy_discussion_csv")).scalars().all()
+    assert csvs == [f"{key}: 2026-07-01 to 2026-09-30" for key in keys]
 
 
 def test_safe_cell_prefixes_every_formula_start():

@@ -48,7 +48,8 @@ def _child(first: str, last: str, born: date, actor: User) -> Child:
     return children.create_child({
         "first_name": first, "last_name": last, "is_unborn": False, "date_of_birth": born, "expected_date": None,
         "gender": "female", "ethnicity": "", "disability": "", "address": "", "la_reference": None,
-        "nhs_number": None, "looked_after": "no", "responsible_authority": ""}, actor=actor)
+        "nhs_number": None, "looked_after": "no", "responsible_authority": "", "ethnicity_code": "AOTH",
+        "disability_status": "no"}, actor=actor)
 
 
 def seed(users: dict[str, User], agencies: list[Agency]) -> str:

@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import Agency
@@ -31,6 +31,8 @@ class Figures:
     resolved_within_timescales: int = 0
     median_working_days_to_resolve: float | None = None
     longest_working_days_to_resolve: int | None = None
+    #: (stage number, stages closed, of them closed by their due time), for the stages closed so far
+    stages_closed: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def resolved_within_percent(self) -> int | None:
@@ -72,6 +74,12 @@ def compute(raised_from: date | None = None, raised_to: date | None = None) -> F
                .group_by(DifferenceStage.difference_id).subquery())
     figures.highest_stage = [(stage, count) for stage, count in db.session.execute(
         select(highest.c.stage, func.count()).group_by(highest.c.stage).order_by(highest.c.stage))]
+
+    in_time = func.sum(case((DifferenceStage.closed_at <= DifferenceStage.due_at, 1), else_=0))
+    figures.stages_closed = [(number, closed, int(met)) for number, closed, met in db.session.execute(
+        select(DifferenceStage.number, func.count(DifferenceStage.id), in_time)
+        .join(pd, pd.id == DifferenceStage.difference_id).where(*where, DifferenceStage.closed_at.is_not(None))
+        .group_by(DifferenceStage.number).order_by(DifferenceStage.number))]
 
     figures.themes = [(THEME_LABELS.get(theme, theme), count) for theme, count in db.session.execute(
         select(pd.theme, func.count()).where(*where).group_by(pd.theme).order_by(func.count().desc(), pd.theme))]

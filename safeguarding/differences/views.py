@@ -4,19 +4,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit
+from .. import audit, charts
 from ..auth.access import can, deny, require, visible_child_or_404
 from ..auth.models import Agency, AgencyKind, Role, User
 from ..children.models import Child
 from ..clock import now
 from ..discussions.access import discussion_scope, visible_action_or_404, visible_decision_or_404
 from ..discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
+from ..exports import csv_response
 from ..extensions import db
 from ..pagination import paginate
 from ..service import RuleError, StaleEdit, expect_version, transaction
+from ..suppression import SUPPRESSION_NOTE
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
-from . import services, stages
+from . import figures_charts, services, stages
 from .access import difference_scope, visible_difference_or_404
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
@@ -394,17 +396,53 @@ def outcome(difference_id: int):
     return render_template("differences/outcome.html", form=form, difference=difference, stage=stage)
 
 
+def _figures_period() -> tuple[FiguresForm, tuple | None]:
+    """The period asked for ((None, None): every difference), or None when it is wrong."""
+    if not request.args:
+        return FiguresForm(formdata=None), (None, None)
+    form = FiguresForm(request.args)
+    return form, ((form.raised_from.data, form.raised_to.data) if form.validate() else None)
+
+
+def _figures_detail(period) -> str:
+    return " to ".join(d.isoformat() if d else "any date" for d in period)
+
+
 @bp.route("/figures")
 @require("reports.view")
 def figures():
-    form = FiguresForm(request.args)
-    period = (None, None)
-    if request.args and form.validate():
-        period = (form.raised_from.data, form.raised_to.data)
-    elif not request.args:
-        form = FiguresForm(formdata=None)
-    result = partnership_figures.compute(*period)
-    return render_template("differences/figures.html", form=form, figures=result, period=period)
+    form, period = _figures_period()
+    result = partnership_figures.compute(*(period or (None, None)))
+    if period:
+        with transaction():
+            audit.record("report_view", "differences_figures", None, detail=_figures_detail(period))
+    return render_template("differences/figures.html", form=form, figures=result, period=period or (None, None),
+                           charts=figures_charts.all_charts(result), render_chart=charts.render,
+                           render_table=charts.table, status_text=figures_charts.status_text(result),
+                           suppression_note=SUPPRESSION_NOTE, period_args=_period_args(period or (None, None)))
+
+
+def _period_args(period) -> dict:
+    return {name: [day.day, day.month, day.year] for name, day in zip(("raised_from", "raised_to"), period,
+                                                                        strict=True) if day}
+
+
+@bp.route("/figures/tables/<key>.csv")
+@require("reports.view")
+def figures_table(key: str):
+    """One figures table as CSV: the same rows, with the same numbers withheld, as the page shows."""
+    _, period = _figures_period()
+    if period is None:
+        abort(400)
+    chart = figures_charts.all_charts(partnership_figures.compute(*period)).get(key)
+    if chart is None:
+        abort(404)
+    with transaction():
+        audit.record("report_view", "differences_figures_csv", None,
+                     detail=f"{key}: {_figures_detail(period)}"[:300])
+    header, rows = charts.table_rows(chart)
+    name = "-to-".join(d.isoformat() if d else "any" for d in period)
+    return csv_response(f"differences-{key}-{name}.csv", header, rows)
 
 
 # --- Administration: the partnership's procedure -----------------------------------------------------------

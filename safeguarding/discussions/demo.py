@@ -28,7 +28,9 @@ def _child(first, last, born, actor, **extra):
     data = {"first_name": first, "last_name": last, "is_unborn": False, "date_of_birth": born,
             "expected_date": None, "gender": extra.get("gender", "unknown"), "ethnicity": "", "disability": "",
             "address": extra.get("address", ""), "la_reference": extra.get("ref"), "nhs_number": None,
-            "looked_after": "no", "responsible_authority": ""}
+            "looked_after": "no", "responsible_authority": "",
+            # the census answers (children/characteristics.py), so the figures' breakdowns have something to show
+            "ethnicity_code": extra.get("ethnicity"), "disability_status": extra.get("disabled")}
     return child_services.create_child(data, actor=actor)
 
 
@@ -67,8 +69,10 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
     today = clock.london_today()
 
     # 1. Upcoming: siblings, tomorrow at 10:00.
-    lily = _child("Lily", "Carter", date(2019, 3, 2), mash, gender="female", ref="NS-10231")
-    noah = _child("Noah", "Carter", date(2022, 7, 19), mash, gender="male", ref="NS-10232")
+    lily = _child("Lily", "Carter", date(2019, 3, 2), mash, gender="female", ref="NS-10231", ethnicity="WBRI",
+                  disabled="no")
+    noah = _child("Noah", "Carter", date(2022, 7, 19), mash, gender="male", ref="NS-10232", ethnicity="WBRI",
+                  disabled="not_known")
     tomorrow = add_working_days(today, 1)
     services.convene({**_details(mash, clock.london_datetime(tomorrow, 10), referral_source="Riverside Academy",
                                  referral_received_on=today, harm_category="physical",
@@ -78,7 +82,8 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
                       "child_ids": [lily.id, noah.id], "agency_ids": core + [education.id]}, actor=mash)
 
     # 2. Held yesterday, section 17, minutes in draft.
-    jayden = _child("Jayden", "Reid", date(2011, 1, 30), mash, gender="male", ref="NS-09877")
+    jayden = _child("Jayden", "Reid", date(2011, 1, 30), mash, gender="male", ref="NS-09877", ethnicity="BCRB",
+                    disabled="yes")
     held = clock.london_datetime(add_working_days(today, -1), 14)
     with clock.frozen_at(held - timedelta(hours=3)):
         sd = services.convene({**_details(mash, held, referral_source="Northshire Police",
@@ -112,7 +117,7 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
 
     # 3. Section 47 joint, a week ago, two actions overdue, minutes circulated.
     mia = _child("Mia", "Thompson", today - timedelta(days=130), mash, gender="female", ref="NS-10004",
-                 address="14 Mill Lane, Northshire")
+                 address="14 Mill Lane, Northshire", ethnicity="NOBT", disabled="not_known")
     week_ago = clock.london_datetime(add_working_days(today, -5), 11)
     with clock.frozen_at(week_ago - timedelta(hours=2)):
         sd = services.convene({**_details(manager, week_ago, urgency="urgent", mode="meeting",
@@ -160,7 +165,8 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
                                    referrer_told_how="Phoned the ambulance service safeguarding lead")
 
     # 4. Police did not attend.
-    ella = _child("Ella", "Hughes", date(2016, 9, 8), mash, gender="female", ref="NS-10110")
+    ella = _child("Ella", "Hughes", date(2016, 9, 8), mash, gender="female", ref="NS-10110", ethnicity="APKN",
+                  disabled="no")
     two_days = clock.london_datetime(add_working_days(today, -2), 9, 30)
     with clock.frozen_at(two_days - timedelta(hours=1)):
         sd = services.convene({**_details(mash, two_days, mode="phone", referral_source="Neighbour",
@@ -184,7 +190,8 @@ def seed(users: dict[str, User], agencies: list[Agency]) -> str:
         services.agree_minutes(sd, actor=mash)
 
     # 5. A draft opened by another feature's rule.
-    tyler = _child("Tyler", "Brooks", date(2012, 4, 21), mash, gender="male", ref="NS-10177")
+    tyler = _child("Tyler", "Brooks", date(2012, 4, 21), mash, gender="male", ref="NS-10177", ethnicity="WOTH",
+                   disabled="no")
     services.create_draft_discussion([tyler.id], "Missing from home three times in 30 days", actor=mash,
                                      linked_note="3 missing episodes in 30 days")
     finished = _finished_last_quarter(users, agencies, today)
@@ -203,8 +210,10 @@ def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today
     start, _ = last_full_quarter(today)
     # Working days from the quarter's start: even the latest step (day 45 plus a week) ends inside the quarter.
     stories = [
-        # child: first name, last name, age in years at the discussion, gender, local authority reference
+        # child: first name, last name, age in years at the discussion, gender, local authority reference;
+        # census: ethnicity code and disability (children/characteristics.py)
         {"day": 3, "chair": manager, "child": ("Poppy", "Harris", 2.5, "female", "NS-09702"),
+         "census": ("WBRI", "no"),
          "agencies": core, "harm": "physical", "source": "Nursery",
          "reason": "Bruise to the cheek of a two-year-old; mother's explanation changed twice.",
          "decision": _decision(outcome="s47_single", rationale="Facial bruising in a toddler with changing "
@@ -214,6 +223,7 @@ def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today
          "actions": [("Arrange the child protection medical", mash, 6, 2),
                      ("Police checks on mother's new partner", police, 24, 48)]},
         {"day": 8, "chair": manager, "child": ("Leo", "Bennett", 12.4, "male", "NS-09755"),
+         "census": ("MWBC", "not_known"),
          "agencies": core + [education.id], "harm": "sexual", "source": "Riverside Academy",
          "reason": "Leo told a teacher that an older cousin touches him when he stays over.",
          "decision": _decision(outcome="s47_joint", rationale="Disclosure of sexual abuse by a family member: joint "
@@ -223,6 +233,7 @@ def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today
          "actions": [("Achieving Best Evidence interview", police, 48, -4),
                      ("Paediatric assessment and sexual health referral", health, 72, 96)]},
         {"day": 15, "chair": mash, "child": ("Oliver", "Grant", 7.3, "male", "NS-09811"),
+         "census": ("BAFR", "yes"),
          "agencies": core + [education.id], "harm": "neglect", "source": "Health visitor",
          "reason": "Oliver arrives at school hungry and in the same clothes most days.",
          "police": ("apologies", "Officer called to an urgent incident"),
@@ -232,6 +243,7 @@ def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today
          "actions": [("Police intelligence check on the household", police, 24, 72),
                      ("Breakfast club place and a daily check-in", school, 72, -24)]},
         {"day": 30, "chair": mash, "child": ("Freya", "Clarke", 15.6, "female", "NS-09866"),
+         "census": ("REFU", "not_known"),
          "agencies": core, "harm": "domestic_abuse", "source": "Northshire Police", "mode": "phone",
          "reason": "Police called to a loud argument between Freya's parents; Freya was upstairs.",
          "police": ("information_sent", "Incident log sent; no MASH officer on duty"),
@@ -240,6 +252,7 @@ def _finished_last_quarter(users: dict[str, User], agencies: list[Agency], today
                                "says she feels safe. Parents accepted advice."),
          "actions": [("Send the family details of local relationship support", social_worker, 48, -24)]},
         {"day": 45, "chair": mash, "child": ("Evie", "Marsh", 8.6, "female", "NS-09902"),
+         "census": ("NOBT", "refused"),
          "agencies": core + [education.id], "harm": "neglect", "source": "Riverside Academy",
          "reason": "Attendance 78% and head lice untreated for months; family recently homeless.",
          "decision": _decision(outcome="early_help", rationale="Needs are about housing and routine, not harm; "
@@ -259,7 +272,8 @@ def _finished(story: dict, day: date, mash: User) -> None:
     first, last, age, gender, ref = story["child"]
     born = day - timedelta(days=round(age * 365.25))  # the age they were then, whenever the demo is loaded
     with clock.frozen_at(held - timedelta(hours=2)):
-        child = _child(first, last, born, mash, gender=gender, ref=ref)
+        ethnicity, disabled = story["census"]
+        child = _child(first, last, born, mash, gender=gender, ref=ref, ethnicity=ethnicity, disabled=disabled)
         sd = services.convene({**_details(chair, held, mode=story.get("mode", "video"),
                                           referral_source=story["source"], referral_received_on=day,
                                           harm_category=story["harm"], reason=story["reason"]),

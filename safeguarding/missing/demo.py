@@ -23,12 +23,13 @@ _COMPLETION = {"interviewer_name": "Jo Williams", "interviewer_organisation": "N
                "information_sharing_consent": "yes"}
 
 
-def _child(actor, first, last, born, looked_after="no"):
+def _child(actor, first, last, born, ethnicity, disabled, looked_after="no"):
     return child_services.create_child({
         "first_name": first, "last_name": last, "is_unborn": False, "date_of_birth": born, "expected_date": None,
         "gender": "unknown", "ethnicity": "", "disability": "", "address": "", "la_reference": None,
         "nhs_number": None, "looked_after": looked_after,
-        "responsible_authority": "Northshire" if looked_after == "yes" else ""}, actor=actor)
+        "responsible_authority": "Northshire" if looked_after == "yes" else "",
+        "ethnicity_code": ethnicity, "disability_status": disabled}, actor=actor)
 
 
 def _episode(actor, child, reported, returned=None, **extra):
@@ -49,7 +50,7 @@ def seed(users: dict, agencies: list) -> str:
         return ""
     police, mash, worker = users["police@example.org"], users["mash@example.org"], users["social.worker@example.org"]
     at = now()
-    jordan = _child(mash, "Jordan", "Miles", date(2011, 2, 14), looked_after="yes")
+    jordan = _child(mash, "Jordan", "Miles", date(2011, 2, 14), "MWBA", "no", looked_after="yes")
     for days_ago in (24, 11):
         _episode(police, jordan, at - timedelta(days=days_ago, hours=6), at - timedelta(days=days_ago, hours=1),
                  missing_from="childrens_home", detail="Elm House", indicators=["county_lines"])
@@ -65,7 +66,7 @@ def seed(users: dict, agencies: list) -> str:
                           actor=worker)
 
     # older returns for the figures page: interviews in time, late, and refused
-    history = _child(mash, "Mia", "Roberts", date(2010, 9, 3))
+    history = _child(mash, "Mia", "Roberts", date(2010, 9, 3), "WBRI", "yes")
     for weeks_ago, outcome in ((15, "in_time"), (11, "late"), (8, "in_time"), (6, "declined")):
         returned = at - timedelta(weeks=weeks_ago)
         episode = _episode(police, history, returned - timedelta(hours=20), returned)
@@ -77,12 +78,12 @@ def seed(users: dict, agencies: list) -> str:
             services.complete(rhi, {**_COMPLETION, "completed_at": returned + timedelta(hours=hours)}, actor=worker,
                               expected_version=rhi.version)
 
-    ellie = _child(mash, "Ellie", "Carter", date(2019, 6, 30))
+    ellie = _child(mash, "Ellie", "Carter", date(2019, 6, 30), "WIRT", "not_known")
     services.start_police_protection(ellie, {
         "started_at": at - timedelta(hours=30), "designated_officer": "Inspector Priya Shah",
         "place_of_safety": "Emergency foster placement", "reason": "Found alone at home at 2am, aged 7"},
         actor=police)
-    tyler = _child(worker, "Tyler", "Brooks", date(2023, 1, 12))
+    tyler = _child(worker, "Tyler", "Brooks", date(2023, 1, 12), "NOBT", "not_known")
     granted = at - timedelta(days=3)
     # the court specified 7 days, one fewer than the most s45(1) allows
     services.record_epo(tyler, {"granted_at": granted, "ends_at": granted + timedelta(days=7),

@@ -4,24 +4,26 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit
+from .. import audit, charts
 from ..auth.access import MASH, can, deny, require, visible_child_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
 from ..clock import LONDON, london_today, now
+from ..exports import csv_response
 from ..extensions import db
 from ..pagination import paginate
-from ..periods import last_full_quarter
+from ..periods import last_full_quarter, trend_quarters
 from ..service import RuleError, StaleEdit, transaction
+from ..suppression import SUPPRESSION_NOTE
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import may_change, missing_scope
-from . import services
+from . import figures_charts, services
 from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEditForm, EpoEndForm,
                     EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
                     PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
@@ -706,28 +708,58 @@ def close_prompt(prompt_id: int):
 # --- Figures --------------------------------------------------------------------------------------------------
 
 
+def _figures_period(form: FiguresForm, quarter: tuple[date, date]) -> tuple[date | None, date | None]:
+    """The period asked for (the last full quarter for any part not given), or (None, None) when it is wrong."""
+    if request.args and form.validate():
+        return form.start.data or quarter[0], form.end.data or quarter[1]
+    if request.args:
+        return None, None
+    form.start.data, form.end.data = quarter
+    return quarter
+
+
+def _figures_charts(start: date, end: date) -> dict:
+    months, total = services.figures(start, end)
+    pp_months, pp_total = services.police_protection_figures(start, end)
+    trend = services.interviews_by_quarter(trend_quarters(end))
+    return figures_charts.all_charts(months, total, trend, pp_months, pp_total, start, end)
+
+
 @bp.route("/figures")
 @require("reports.view")
 def figures():
     form = FiguresForm(request.args)
     today = london_today()
     quarter = last_full_quarter(today)
-    months = total = pp_months = pp_total = None
-    if request.args and form.validate():
-        start, end = form.start.data or quarter[0], form.end.data or quarter[1]
-    elif request.args:
-        start = end = None
-    else:
-        start, end = quarter
-        form.start.data, form.end.data = start, end
+    start, end = _figures_period(form, quarter)
+    chart_set = {}
     if start and end:
-        months, total = services.figures(start, end)
-        pp_months, pp_total = services.police_protection_figures(start, end)
+        chart_set = _figures_charts(start, end)
         with transaction():
             audit.record("view", "missing_figures", None, detail=f"{start.isoformat()} to {end.isoformat()}")
     this_year = date(today.year, 1, 1)
     return render_template("missing/figures.html", form=form if request.args else None, figures_form=form,
-                           months=months, total=total, start=start, end=end, pp_months=pp_months,
-                           pp_total=pp_total,
+                           charts=chart_set, render_chart=charts.render, start=start, end=end,
+                           suppression_note=SUPPRESSION_NOTE,
+                           period_args={"start": [start.day, start.month, start.year],
+                                        "end": [end.day, end.month, end.year]} if start and end else {},
                            presets=[("Last quarter", *quarter), ("This year so far", this_year, today),
                                     ("Last 12 months", today - timedelta(days=365), today)])
+
+
+@bp.route("/figures/tables/<key>.csv")
+@require("reports.view")
+def figures_table(key: str):
+    """One figures table as CSV: the same rows, with the same numbers withheld, as the page shows."""
+    form = FiguresForm(request.args)
+    start, end = _figures_period(form, last_full_quarter(london_today()))
+    if not (start and end):
+        abort(400)
+    chart = _figures_charts(start, end).get(key)
+    if chart is None:
+        abort(404)
+    with transaction():
+        audit.record("report_view", "missing_figures_csv", None,
+                     detail=f"{key}: {start.isoformat()} to {end.isoformat()}"[:300])
+    header, rows = charts.table_rows(chart)
+    return csv_response(f"{key}-{start.isoformat()}-to-{end.isoformat()}.csv", header, rows)

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audit, charts
+from .. import audit, charts, suppression
 from ..auth.access import deny, require
 from ..auth.models import Role
 from ..clock import london_today, now
 from ..exports import csv_response
 from ..extensions import db
-from . import figures, learning, learning_charts
+from . import figures, index_charts, learning, learning_charts
 from . import learning_rules as rules
 from .forms import PeriodForm
 from ..periods import last_full_quarter
@@ -43,6 +43,15 @@ def _other_figures() -> list[tuple[str, str, str]]:
     return [(endpoint, text, about) for endpoint, text, about in pages if endpoint in current_app.view_functions]
 
 
+def _index_page(form, report=None, period=None, status=200):
+    return render_template("reports/index.html", form=form, report=report, period=period,
+                           other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS,
+                           icpc_tags=figures.ICPC_TAGS, charts=index_charts.all_charts(report) if report else {},
+                           render_chart=charts.render, render_table=charts.table, shown=suppression.shown,
+                           share=suppression.share_text, suppression_note=suppression.SUPPRESSION_NOTE,
+                           period_args=_period_args(period) if period else {}), status
+
+
 @bp.route("/")
 @require("reports.view")
 def index():
@@ -53,29 +62,32 @@ def index():
         audit.record("report_view", "strategy_discussion_report", None,
                      detail=f"{period[0].isoformat()} to {period[1].isoformat()}")
         db.session.commit()
-    return render_template("reports/index.html", form=form, report=report, period=period,
-                           other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS,
-                           icpc_tags=figures.ICPC_TAGS)
+    return _index_page(form, report, period)
+
+
+@bp.route("/tables/<key>.csv")
+@require("reports.view")
+def index_table(key: str):
+    """One of the strategy discussion figures tables as CSV: the same rows, with the same numbers withheld, as the
+    page shows."""
+    form, period = _period()
+    if not period:
+        return _index_page(form, status=400)
+    report = figures.compute(*period, user=current_user, at=now(), today=london_today())
+    chart = index_charts.all_charts(report).get(key)
+    if chart is None:
+        abort(404)
+    audit.record("report_view", "strategy_discussion_csv", None, detail=f"{key}: {_detail(period)}"[:300])
+    db.session.commit()
+    header, rows = charts.table_rows(chart)
+    return csv_response(f"{key}-{period[0].isoformat()}-to-{period[1].isoformat()}.csv", header, rows)
 
 
 @bp.route("/attendance.csv")
 @require("reports.view")
 def attendance_csv():
-    form, period = _period()
-    if not period:
-        return render_template("reports/index.html", form=form, report=None, period=None,
-                               other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS,
-                           icpc_tags=figures.ICPC_TAGS), 400
-    report = figures.attendance_only(*period)
-    audit.record("report_view", "agency_attendance_csv", None,
-                 detail=f"{period[0].isoformat()} to {period[1].isoformat()}")
-    db.session.commit()
-    header = ["Agency", "Discussions held in the period", "Invited", "Attended", "Sent information instead",
-              "Apologies", "Attendance not recorded", "Recorded as not invited", "Attended (% of invited)"]
-    rows = [[a.name, report.held, a.invited, a.attended, a.information_sent, a.apologies, a.not_known,
-             a.not_invited, a.attended_percent if a.attended_percent is not None else ""] for a in report.agencies]
-    name = f"agency-attendance-{period[0].isoformat()}-to-{period[1].isoformat()}.csv"
-    return csv_response(name, header, rows)
+    """Attendance by agency as CSV, where the link used to lead (the table of /tables/attendance.csv)."""
+    return index_table("attendance-by-agency")
 
 
 # --- The practice-learning report ---------------------------------------------------------------------------------
