@@ -267,11 +267,14 @@ def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | 
     else:
         # My work: each open assessment probes its discussion (OFFSET 0 keeps it a probe rather than a hash of every
         # discussion these people ever chaired: at ten times the largest partnership a heavy chair's 50,000 took
-        # 140 ms, the probes of the partnership's open assessments 20 ms)
+        # 140 ms, the probes of the partnership's open assessments 20 ms). People who have never chaired one (the
+        # police, health, schools) skip the probes: PostgreSQL checks the uncorrelated EXISTS once, first.
+        ids = list(owner_ids)
         discussion = aliased(StrategyDiscussion)
-        query = query.where(db.select(discussion.id)
-                            .where(discussion.id == ThresholdDecision.discussion_id,
-                                   discussion.chair_id.in_(list(owner_ids)), *referral_due(discussion))
+        query = query.where(db.select(StrategyDiscussion.id).where(StrategyDiscussion.chair_id.in_(ids)).exists(),
+                            db.select(discussion.id)
+                            .where(discussion.id == ThresholdDecision.discussion_id, discussion.chair_id.in_(ids),
+                                   *referral_due(discussion))
                             .offset(0).exists())
     found, seen = [], set()
     for d in db.session.execute(query).unique().scalars():
