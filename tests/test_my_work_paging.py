@@ -170,6 +170,11 @@ def test_a_partnership_s_owners_and_teams_page_the_same_as_reading_everything(ap
         assert first == everything[:20]
         for offset in (7, 20, max(0, len(everything) - 5)):
             assert _owned(ids, limit=9, offset=offset, now=now, horizon=horizon)[1] == everything[offset:offset + 9]
+    # each person's own, asked for by owner, is what everyone's (the reminder sweep's question) holds for them
+    everyones = _everything(None, now, horizon)
+    for person in people.values():
+        assert [d for d in _everything([person.id], now, horizon) if not d.team_mailbox] == \
+            [d for d in everyones if d.owner_id == person.id]
     mailbox = [d for d in _everything(team_of(people["csc.manager"]), now, horizon) if d.team_mailbox]
     assert mailbox and {d.owner_id for d in mailbox} == {m.id for m in csc_managers}
     assert {"agreed_action", "minutes_circulation", "return_interview", "return_interview_48h"} <= kinds
