@@ -247,6 +247,8 @@ def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | 
                                .where(other.child_id == ThresholdDecision.child_id,
                                       other.assessment_completed_at.is_not(None),
                                       other_sd.referral_received_on == discussion.referral_received_on)
+                               # the decision asked about, two levels out when it sits inside My work's probe
+                               .correlate_except(other, other_sd)
                                .exists())
         found = [~completed_elsewhere, discussion.referral_received_on.is_not(None),
                  discussion.referral_received_on <= latest_referral]
