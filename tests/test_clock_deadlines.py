@@ -125,6 +125,36 @@ def test_assessment_clock_runs_45_working_days_from_the_referral_until_completio
     assert decision.assessment_completed_by_id == mash.id
 
 
+def test_an_assessment_completed_for_another_child_referred_the_same_day_leaves_this_one_open(signed_in, agencies):
+    # completion stops the clock for the same child's same referral, never for another child's: on My work (asked
+    # by owner, counted and paged in SQL) exactly as for the reminder sweep (asked for everyone's)
+    from safeguarding import deadlines
+    from safeguarding.dashboard.views import _end_of_today
+
+    _, mash = signed_in(Role.MASH)
+    amy, ben = make_child(), make_child("Ben")
+    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
+    other = _section_47(mash, agencies, ben, london(2026, 12, 1, 10))
+    with clock.frozen_at(london(2026, 12, 1, 11)):
+        services.record_decision(sd, amy.id, decision_data(outcome="s17"), actor=mash)
+        bens = services.record_decision(other, ben.id, decision_data(outcome="s17"), actor=mash)
+    at, after_due = london(2027, 2, 1, 12), london(2027, 2, 6)
+    with clock.frozen_at(london(2027, 1, 20, 12)):
+        services.record_assessment_completed(bens, london(2027, 1, 20, 11), actor=mash, expected_version=bens.version)
+    with clock.frozen_at(at):
+        everyones = [d.child_id for d in open_deadlines(due_before=after_due) if d.kind == "assessment"]
+        theirs = [d.child_id for d in open_deadlines(due_before=after_due, owner_ids=[mash.id])
+                  if d.kind == "assessment"]
+        counts, first = deadlines.owned([mash.id], now=at, end_of_today=_end_of_today(at), due_before=after_due,
+                                        limit=10)
+        client = PageClient(current_app.test_client())
+        client.sign_in(mash.email, PASSWORD)
+        page = client.get("/my-work")
+    assert everyones == theirs == [d.child_id for d in first if d.kind == "assessment"] == [amy.id]
+    assert sum(counts) == len(first)
+    assert "Child and family assessment for Amy" in page.text and "assessment for Ben" not in page.text
+
+
 # --- Return home interview: a manager hears at 48 hours if nothing is offered ----------------------------------
 
 

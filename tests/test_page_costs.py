@@ -49,6 +49,7 @@ def test_the_navigation_and_its_unread_count_are_worked_out_once_per_page(app, s
 #: (who signs in, list page); the reports page over the last year
 LISTS = [
     ("mash", "/my-work"), ("mash", "/my-work/partnership"), ("police", "/my-work"), ("csc.manager", "/my-work"),
+    ("csc.manager", "/my-work?page=2"), ("police", "/my-work/yours"), ("mash", "/my-work/yours?page=2"),
     ("mash", "/children/"), ("police", "/children/"), ("school", "/children/"),
     ("mash", "/discussions/?view=all"), ("police", "/discussions/?view=all"), ("police", "/discussions/my-actions"),
     ("mash", "/missing/?show=episodes"), ("police", "/missing/?show=episodes"), ("mash", "/missing/?show=rhis"),
@@ -104,7 +105,9 @@ def _statements_and_rows(app, discussions: int) -> dict[tuple[str, str], tuple[i
         clients[who].get(url.format(year=year))  # the first request of a session does its own set-up
         with _statements() as seen:
             page = clients[who].get(url.format(year=year))
-        found[(who, url)] = (Counter(_IN_LIST.sub("(...)", " ".join(sql.split()))[:300] for sql in seen),
+        # the whole statement, not its opening: a lookup run per row is the same text each time, while two
+        # different statements may open alike (My work's reads of each deadline kind select the same columns)
+        found[(who, url)] = (Counter(_IN_LIST.sub("(...)", " ".join(sql.split())) for sql in seen),
                              page.html.count(SHOWN_ROW))
     return found
 
@@ -119,7 +122,7 @@ def test_no_list_runs_more_statements_for_more_rows(app_factory):
     many = _statements_and_rows(app, 600)
     grew = {}
     for page in LISTS:
-        repeated = {sql: (few[page][0][sql], times) for sql, times in many[page][0].items()
+        repeated = {sql[:300]: (few[page][0][sql], times) for sql, times in many[page][0].items()
                     if times >= few[page][0][sql] + PER_ROW}
         if repeated:
             grew[page] = repeated

@@ -1,10 +1,12 @@
 """My work: what is overdue, due today and due in the next 7 days, from the same deadlines the reminders chase.
 
-A handful of queries whatever the number of deadlines: each feature's indexed deadline query for the user (and
-once more for the team), one for the team's ids and one for the owners' names. MASH staff's partnership view asks
-only the providers of its kind, for counts (one grouped statement) and for the rows one page shows (LIMIT/OFFSET
-in the provider's query): at ten times the largest partnership that kind has thousands of open rows, and loading
-every provider's deadlines for everyone to keep a few was the slowest page in the product.
+A handful of queries whatever the number of deadlines: for the person's own list and a manager's team, each
+feature counts its deadlines in one grouped statement and reads only the rows up to the end of the page shown,
+soonest first through its indexes (`deadlines.owned`); one query for the team's ids and one for the owners'
+names. MASH staff's partnership view asks only the providers of its kind, for counts (one grouped statement) and
+for the rows one page shows (LIMIT/OFFSET in the provider's query). At ten times the largest partnership a CSC
+manager's team and mailbox hold thousands of open deadlines; reading them whole to show fifty made My work grow
+with the partnership.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ class Sections:
     overdue: list
     today: list
     week: list
-    #: (overdue, today, week) when the lists were cut to the most urgent; None when they hold everything
+    #: (overdue, today, week) counted in SQL when the lists hold only the most urgent; None when they hold everything
     full_counts: tuple[int, int, int] | None = None
 
     @property
@@ -58,15 +60,6 @@ class Sections:
     @property
     def shown(self) -> int:
         return len(self.overdue) + len(self.today) + len(self.week)
-
-    def first(self, limit: int) -> Sections:
-        """The `limit` most urgent (overdue first), keeping the full counts for the captions."""
-        if self.shown <= limit:
-            return self
-        overdue = self.overdue[:limit]
-        today = self.today[:limit - len(overdue)]
-        week = self.week[:limit - len(overdue) - len(today)]
-        return Sections(overdue, today, week, self.counts)
 
 
 def split(found: list[deadlines.Deadline], now: datetime) -> Sections:
@@ -146,12 +139,22 @@ def _names(owner_ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(owner_ids))).all())
 
 
-def _page_of(items: list, raw_page) -> Page:
+def _owned_page(owner_ids: list[int], now: datetime, horizon: datetime, raw_page, per_page: int
+                ) -> tuple[Page, Summary]:
+    """A page of `owner_ids`' open deadlines due before `horizon`, soonest first, and their counts: each provider
+    counts in SQL and reads only the rows up to the end of the page (safeguarding/deadlines.py)."""
+    end_of_today = _end_of_today(now)
     number = page_number(raw_page)
-    start = (number - 1) * TEAM_PER_PAGE
-    # `more` drives the Next link (a Page counted by paginate knows it from one row more)
-    return Page(items=items[start:start + TEAM_PER_PAGE], number=number, per_page=TEAM_PER_PAGE, total=len(items),
-                more=start + TEAM_PER_PAGE < len(items))
+    counts, items = deadlines.owned(owner_ids, now=now, end_of_today=end_of_today, due_before=horizon,
+                                    limit=per_page, offset=(number - 1) * per_page)
+    pages = max(1, -(-sum(counts) // per_page))
+    if number > pages:
+        # a page past the end (a stale link) shows the last one
+        number = pages
+        counts, items = deadlines.owned(owner_ids, now=now, end_of_today=end_of_today, due_before=horizon,
+                                        limit=per_page, offset=(number - 1) * per_page)
+    summary = Summary(*counts)
+    return Page(items=items, number=number, per_page=per_page, total=summary.total, more=number < pages), summary
 
 
 def _masked(found: list[deadlines.Deadline]) -> list[deadlines.Deadline]:
@@ -169,31 +172,32 @@ def _masked(found: list[deadlines.Deadline]) -> list[deadlines.Deadline]:
 def my_work():
     now = clock.now()
     horizon = now + HORIZON
-    # A heavy user's own list is read whole (each provider's query is indexed by owner) but only the most urgent
-    # are rendered: the page's size, not the person's backlog, sets what it costs to send.
-    own = deadlines.open_deadlines(due_before=horizon, owner_ids=[current_user.id])
-    teams: list[deadlines.Deadline] = []
+    # Counts from SQL, rows only for what is shown: the person's most urgent, a page of the team's (each provider
+    # reads up to the end of that page through its indexes), the partnership's most urgent.
+    own, own_summary = _owned_page([current_user.id], now, horizon, 1, MINE_LIMIT)
+    team = partnership = None
     preview: list[deadlines.Deadline] = []
     summary = None
     if current_user.role == MANAGER:
         team_ids = list(db.session.execute(
             select(User.id).where(User.line_manager_id == current_user.id, User.is_active_user.is_(True))
         ).scalars())
-        teams = deadlines.open_deadlines(due_before=horizon, owner_ids=team_ids) if team_ids else []
+        team, _ = _owned_page(team_ids, now, horizon, request.args.get("page", 1), TEAM_PER_PAGE)
     if current_user.role == MASH:
         summary = kind_summary(PARTNERSHIP_KIND, now, horizon)
         preview = kind_deadlines(PARTNERSHIP_KIND, horizon, limit=PARTNERSHIP_PREVIEW) if summary.total else []
+    team_items = team.items if team is not None else []
     # restricted children looked up once for all three lists, not once a list
-    masked = _masked(own + teams + preview)
-    own, teams, preview = (masked[:len(own)], masked[len(own):len(own) + len(teams)],
-                           masked[len(own) + len(teams):])
-    mine = split(own, now).first(MINE_LIMIT)
+    masked = _masked(own.items + team_items + preview)
+    own_items = masked[:len(own.items)]
+    team_items = masked[len(own.items):len(own.items) + len(team_items)]
+    preview = masked[len(own.items) + len(team_items):]
+    mine = replace(split(own_items, now), full_counts=(own_summary.overdue, own_summary.today, own_summary.week))
 
-    team = partnership = None
     owner_ids: set[int] = set()
-    if current_user.role == MANAGER:
-        team = _page_of(sorted(teams, key=lambda d: (d.due_at, d.kind, d.object_id)), request.args.get("page", 1))
-        owner_ids |= {d.owner_id for d in team.items if d.owner_id}
+    if team is not None:
+        team.items = team_items
+        owner_ids |= {d.owner_id for d in team_items if d.owner_id}
     if current_user.role == MASH:
         partnership = {"summary": summary, "items": preview}
         owner_ids |= {d.owner_id for d in preview if d.owner_id}
@@ -207,14 +211,9 @@ def yours():
     """Everything of the user's that is overdue or due in the next 7 days, soonest first, a page at a time: "show
     all" from My work when there are more than it shows."""
     now = clock.now()
-    found = _masked(deadlines.open_deadlines(due_before=now + HORIZON, owner_ids=[current_user.id]))
-    pages = max(1, -(-len(found) // MINE_PER_PAGE))
-    number = min(page_number(request.args.get("page", 1)), pages)
-    start = (number - 1) * MINE_PER_PAGE
-    page = Page(items=found[start:start + MINE_PER_PAGE], number=number, per_page=MINE_PER_PAGE, total=len(found),
-                more=start + MINE_PER_PAGE < len(found))
-    return render_template("dashboard/yours.html", page=page, summary=split(found, now).summary,
-                           kinds=deadlines.kinds(), now=now)
+    page, summary = _owned_page([current_user.id], now, now + HORIZON, request.args.get("page", 1), MINE_PER_PAGE)
+    page.items = _masked(page.items)
+    return render_template("dashboard/yours.html", page=page, summary=summary, kinds=deadlines.kinds(), now=now)
 
 
 @bp.route("/my-work/partnership")

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
 from ..clock import ensure_utc
-from ..deadlines import Deadline
+from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
 from .models import DifferenceNotice, DifferenceStage, ProfessionalDifference
 
@@ -41,56 +41,62 @@ def earliest_due(*, due_before: datetime) -> datetime | None:
     return min((ensure_utc(t) for t in (stage, notice) if t is not None), default=None)
 
 
-def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
-                   due_from: datetime | None = None) -> list[Deadline]:
-    found: list[Deadline] = []
-    stage_query = (
-        db.select(DifferenceStage)
-        .where(DifferenceStage.closed_at.is_(None), DifferenceStage.due_at < due_before)
-        .options(joinedload(DifferenceStage.difference).joinedload(ProfessionalDifference.child),
-                 joinedload(DifferenceStage.raising_lead), joinedload(DifferenceStage.responding_lead))
-    )
+def _stage_query(due_before: datetime, due_from: datetime | None = None):
+    query = db.select(DifferenceStage).where(DifferenceStage.closed_at.is_(None), DifferenceStage.due_at < due_before)
     if due_from is not None:
-        stage_query = stage_query.where(DifferenceStage.due_at >= due_from)
-    owners = set(owner_ids) if owner_ids is not None else None
-    if owners is not None:
-        stage_query = stage_query.where(or_(DifferenceStage.raising_lead_id.in_(owners),
-                                            DifferenceStage.responding_lead_id.in_(owners)))
-    for stage in db.session.execute(stage_query).scalars():
+        query = query.where(DifferenceStage.due_at >= due_from)
+    return query
+
+
+def _stage_rows(query, owners: set[int] | None, sides=("difference_stage", "difference_response")) -> list[Deadline]:
+    """Each side's deadline of the stages `query` finds: the raising lead's (resolve or escalate) and the
+    responding lead's (respond), for `owners` only when given."""
+    query = query.options(joinedload(DifferenceStage.difference).joinedload(ProfessionalDifference.child),
+                          joinedload(DifferenceStage.raising_lead), joinedload(DifferenceStage.responding_lead))
+    found: list[Deadline] = []
+    for stage in db.session.execute(query).scalars():
         difference = stage.difference
         child = difference.child
         common = dict(object_type="difference_stage", object_id=stage.id, due_at=stage.due_at,
                       url=f"{_url(difference.id)}#stage-{stage.number}", child_id=child.id,
                       child_name=child.display_name)
-        if owners is None or stage.raising_lead_id in owners:
+        if "difference_stage" in sides and (owners is None or stage.raising_lead_id in owners):
             found.append(Deadline(
                 kind="difference_stage",
                 title=f"{difference.reference} about {child.display_name}: stage {stage.number} ({stage.name}) "
                       f"ends; resolve it or escalate",
                 owner_id=stage.raising_lead_id, owner_agency_id=stage.raising_lead.agency_id,
                 escalate_to_id=stage.raising_lead.line_manager_id, **common))
-        if owners is None or stage.responding_lead_id in owners:
+        if "difference_response" in sides and (owners is None or stage.responding_lead_id in owners):
             found.append(Deadline(
                 kind="difference_response",
                 title=f"{difference.reference} about {child.display_name}: respond at stage {stage.number} "
                       f"({stage.name})",
                 owner_id=stage.responding_lead_id, owner_agency_id=stage.responding_lead.agency_id,
                 escalate_to_id=stage.responding_lead.line_manager_id, **common))
+    return found
 
-    notice_query = (
+
+def _notice_query(due_before: datetime, owners: set[int] | None, due_from: datetime | None = None):
+    query = (
         db.select(DifferenceNotice)
         .join(DifferenceStage, DifferenceStage.id == DifferenceNotice.stage_id)
         # a notice about a stage that has since ended would chase someone about something already over
         .where(DifferenceNotice.acknowledged_at.is_(None), DifferenceNotice.created_at < due_before,
                DifferenceStage.closed_at.is_(None))
-        .options(joinedload(DifferenceNotice.stage),
-                 joinedload(DifferenceNotice.difference).joinedload(ProfessionalDifference.child))
     )
     if due_from is not None:
-        notice_query = notice_query.where(DifferenceNotice.created_at >= due_from)
+        query = query.where(DifferenceNotice.created_at >= due_from)
     if owners is not None:
-        notice_query = notice_query.where(DifferenceNotice.recipient_id.in_(owners))
-    for notice in db.session.execute(notice_query).scalars():
+        query = query.where(DifferenceNotice.recipient_id.in_(owners))
+    return query
+
+
+def _notice_rows(query) -> list[Deadline]:
+    query = query.options(joinedload(DifferenceNotice.stage),
+                          joinedload(DifferenceNotice.difference).joinedload(ProfessionalDifference.child))
+    found: list[Deadline] = []
+    for notice in db.session.execute(query).scalars():
         difference, stage = notice.difference, notice.stage
         child = difference.child
         why = "the partnership is told" if notice.reason == "partnership" else "you are now involved"
@@ -101,3 +107,33 @@ def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = 
             due_at=notice.created_at, url=_url(difference.id), owner_id=notice.recipient_id,
             owner_agency_id=notice.recipient_agency_id, child_id=child.id, child_name=child.display_name))
     return found
+
+
+def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = None,
+                   due_from: datetime | None = None) -> list[Deadline]:
+    owners = set(owner_ids) if owner_ids is not None else None
+    stage_query = _stage_query(due_before, due_from)
+    if owners is not None:
+        stage_query = stage_query.where(or_(DifferenceStage.raising_lead_id.in_(owners),
+                                            DifferenceStage.responding_lead_id.in_(owners)))
+    return _stage_rows(stage_query, owners) + _notice_rows(_notice_query(due_before, owners, due_from))
+
+
+def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
+    """Each side of a stage is its own source (its lead's index), then the notices (see safeguarding/deadlines.py)."""
+    owners = set(owner_ids)
+    order = (DifferenceStage.due_at, DifferenceStage.id)
+    return [
+        Source(_stage_query(due_before).where(DifferenceStage.raising_lead_id.in_(owners)), DifferenceStage.id,
+               DifferenceStage.due_at, order, lambda query: _stage_rows(query, owners, ("difference_stage",))),
+        Source(_stage_query(due_before).where(DifferenceStage.responding_lead_id.in_(owners)), DifferenceStage.id,
+               DifferenceStage.due_at, order, lambda query: _stage_rows(query, owners, ("difference_response",))),
+        Source(_notice_query(due_before, owners), DifferenceNotice.id, DifferenceNotice.created_at,
+               (DifferenceNotice.created_at, DifferenceNotice.id), _notice_rows),
+    ]
+
+
+def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
+                    limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
+    """Counts and the `limit` soonest of `owner_ids`' open deadlines here (see safeguarding/deadlines.py)."""
+    return owned_from(_owned_sources(due_before, owner_ids), [], now=now, end_of_today=end_of_today, limit=limit)

@@ -31,7 +31,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import clock
-from ..deadlines import Deadline
+from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
 from ..workdays import add_working_days
 from . import thresholds
@@ -60,14 +60,17 @@ _ICPC_TITLES = {
 _ICPC_LOOKAHEAD = timedelta(days=31)
 
 
-def _action_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (db.select(AgreedAction)
-             .options(joinedload(AgreedAction.child), joinedload(AgreedAction.owner))
-             .where(AgreedAction.status == "open", AgreedAction.due_at < due_before))
+def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
+    query = db.select(AgreedAction).where(AgreedAction.status == "open", AgreedAction.due_at < due_before)
     if due_from is not None:
         query = query.where(AgreedAction.due_at >= due_from)
     if owner_ids is not None:
         query = query.where(AgreedAction.owner_id.in_(list(owner_ids)))
+    return query
+
+
+def _action_rows(query) -> list[Deadline]:
+    query = query.options(joinedload(AgreedAction.child), joinedload(AgreedAction.owner))
     return [Deadline(kind="agreed_action", object_type="agreed_action", object_id=a.id,
                      title=f"Action: {_short(a.description)}", due_at=a.due_at,
                      url=f"/discussions/{a.discussion_id}#action-{a.id}", owner_id=a.owner_id,
@@ -76,25 +79,28 @@ def _action_deadlines(due_before: datetime, owner_ids, due_from: datetime | None
             for a in db.session.execute(query).unique().scalars()]
 
 
+def _action_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _action_rows(_action_query(due_before, owner_ids, due_from))
+
+
 def _circulation_open(due_before: datetime) -> list:
     return [StrategyDiscussion.minutes_status.in_(("draft", "agreed")),
             StrategyDiscussion.circulation_due_at < due_before,
             StrategyDiscussion.status.in_(("convened", "decided"))]
 
 
-def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None, *,
-                           limit: int | None = None, offset: int = 0) -> list[Deadline]:
-    query = (db.select(StrategyDiscussion)
-             .options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
-                      joinedload(StrategyDiscussion.chair))
-             .where(*_circulation_open(due_before)))
+def _circulation_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
+    query = db.select(StrategyDiscussion).where(*_circulation_open(due_before))
     if due_from is not None:
         query = query.where(StrategyDiscussion.circulation_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
-    if limit is not None:
-        # the same order the dashboard merges in (due, then id), so a page here is a prefix of the merged list
-        query = query.order_by(StrategyDiscussion.circulation_due_at, StrategyDiscussion.id).limit(limit).offset(offset)
+    return query
+
+
+def _circulation_rows(query) -> list[Deadline]:
+    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
+                          joinedload(StrategyDiscussion.chair))
     found = []
     for sd in db.session.execute(query).unique().scalars():
         first = sd.children[0].child if sd.children else None
@@ -105,6 +111,15 @@ def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime |
                               child_id=first.id if first else None,
                               child_name=first.display_name if first else None))
     return found
+
+
+def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None, *,
+                           limit: int | None = None, offset: int = 0) -> list[Deadline]:
+    query = _circulation_query(due_before, owner_ids, due_from)
+    if limit is not None:
+        # the same order the dashboard merges in (due, then id), so a page here is a prefix of the merged list
+        query = query.order_by(StrategyDiscussion.circulation_due_at, StrategyDiscussion.id).limit(limit).offset(offset)
+    return _circulation_rows(query)
 
 
 def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
@@ -144,7 +159,7 @@ def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None =
     return found
 
 
-def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+def _follow_up_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
     review = aliased(StrategyDiscussion)
     # Stops the chase: a strategy meeting already held, or convened for a time by the due date. A meeting set
     # for after the due date leaves the chair chased until it is held (and then the clock closes as late).
@@ -155,14 +170,18 @@ def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | N
                                   review.scheduled_at <= clock.now()))
                        .exists())
     query = (db.select(StrategyDiscussion)
-             .options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
-                      joinedload(StrategyDiscussion.chair))
              .where(StrategyDiscussion.follow_up_meeting_due_at < due_before,
                     StrategyDiscussion.status.in_(("convened", "decided")), ~in_time_or_held))
     if due_from is not None:
         query = query.where(StrategyDiscussion.follow_up_meeting_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    return query
+
+
+def _follow_up_rows(query) -> list[Deadline]:
+    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
+                          joinedload(StrategyDiscussion.chair))
     found = []
     for sd in db.session.execute(query).unique().scalars():
         first = sd.children[0].child if sd.children else None
@@ -173,6 +192,10 @@ def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | N
                               child_id=first.id if first else None,
                               child_name=first.display_name if first else None))
     return found
+
+
+def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _follow_up_rows(_follow_up_query(due_before, owner_ids, due_from))
 
 
 def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
@@ -209,31 +232,52 @@ def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | 
     # before this day (one day of slack for the 17:00 close), the rest is filtered exactly below.
     latest_referral = add_working_days(clock.to_london(due_before).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
         + timedelta(days=1)
-    # One assessment per referral: completion recorded on any decision for the child about the same referral
-    # (the initial discussion's, or a review's) stops the clock for all of them.
-    other, other_sd = aliased(ThresholdDecision), aliased(StrategyDiscussion)
-    completed_elsewhere = (db.select(other.id)
-                           .join(other_sd, other_sd.id == other.discussion_id)
-                           .where(other.child_id == ThresholdDecision.child_id,
-                                  other.assessment_completed_at.is_not(None),
-                                  other_sd.referral_received_on == StrategyDiscussion.referral_received_on)
-                           .exists())
-    query = (db.select(ThresholdDecision)
-             .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
-             .options(joinedload(ThresholdDecision.child),
-                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
-             .where(ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)),
-                    ThresholdDecision.assessment_completed_at.is_(None), ~completed_elsewhere,
-                    StrategyDiscussion.referral_received_on.is_not(None),
-                    StrategyDiscussion.referral_received_on <= latest_referral)
-             .order_by(ThresholdDecision.decided_at, ThresholdDecision.id))
+    earliest_referral = None
     if due_from is not None:
         # a week of slack before the 45th working day back, for bank holidays; filtered exactly below
         earliest_referral = add_working_days(clock.to_london(due_from).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
             - timedelta(days=7)
-        query = query.where(StrategyDiscussion.referral_received_on >= earliest_referral)
-    if owner_ids is not None:
-        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    other, other_sd = aliased(ThresholdDecision), aliased(StrategyDiscussion)
+
+    def referral_due(discussion) -> list:
+        # One assessment per referral: completion recorded on any decision for the child about the same referral
+        # (the initial discussion's, or a review's) stops the clock for all of them.
+        completed_elsewhere = (db.select(other.id)
+                               .join(other_sd, other_sd.id == other.discussion_id)
+                               .where(other.child_id == ThresholdDecision.child_id,
+                                      other.assessment_completed_at.is_not(None),
+                                      other_sd.referral_received_on == discussion.referral_received_on)
+                               # the decision asked about, two levels out when it sits inside My work's probe
+                               .correlate_except(other, other_sd)
+                               .exists())
+        found = [~completed_elsewhere, discussion.referral_received_on.is_not(None),
+                 discussion.referral_received_on <= latest_referral]
+        if earliest_referral is not None:
+            found.append(discussion.referral_received_on >= earliest_referral)
+        return found
+
+    query = (db.select(ThresholdDecision)
+             .options(joinedload(ThresholdDecision.child),
+                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .where(ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)),
+                    ThresholdDecision.assessment_completed_at.is_(None))
+             .order_by(ThresholdDecision.decided_at, ThresholdDecision.id))
+    if owner_ids is None:
+        # the sweep: a window of referral dates, found through their index
+        query = (query.join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+                 .where(*referral_due(StrategyDiscussion)))
+    else:
+        # My work: each open assessment probes its discussion (OFFSET 0 keeps it a probe rather than a hash of every
+        # discussion these people ever chaired: at ten times the largest partnership a heavy chair's 50,000 took
+        # 140 ms, the probes of the partnership's open assessments 20 ms). People who have never chaired one (the
+        # police, health, schools) skip the probes: PostgreSQL checks the uncorrelated EXISTS once, first.
+        ids = list(owner_ids)
+        discussion = aliased(StrategyDiscussion)
+        query = query.where(db.select(StrategyDiscussion.id).where(StrategyDiscussion.chair_id.in_(ids)).exists(),
+                            db.select(discussion.id)
+                            .where(discussion.id == ThresholdDecision.discussion_id, discussion.chair_id.in_(ids),
+                                   *referral_due(discussion))
+                            .offset(0).exists())
     found, seen = [], set()
     for d in db.session.execute(query).unique().scalars():
         referral = d.discussion.referral_received_on
@@ -254,21 +298,25 @@ def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | 
     return found
 
 
-def _still_to_decide_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+def _still_to_decide_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
     # The services keep the due time beside the answers (set while any is "not decided yet", cleared once all are
     # given), so this is a range scan on its index; the answers are checked as well, so a row written around the
     # services is never chased for an answer it has.
     undecided = or_(*(getattr(ThresholdDecision, name) == NOT_DECIDED for name in UNDECIDED_QUESTIONS))
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
-             .options(joinedload(ThresholdDecision.child),
-                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
              .where(ThresholdDecision.still_to_decide_due_at < due_before, undecided,
                     StrategyDiscussion.status != "cancelled"))
     if due_from is not None:
         query = query.where(ThresholdDecision.still_to_decide_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+    return query
+
+
+def _still_to_decide_rows(query) -> list[Deadline]:
+    query = query.options(joinedload(ThresholdDecision.child),
+                          joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
     found = []
     for d in db.session.execute(query).unique().scalars():
         due_at = d.still_to_decide_due_at
@@ -280,6 +328,39 @@ def _still_to_decide_deadlines(due_before: datetime, owner_ids, due_from: dateti
                               owner_agency_id=chair.agency_id if chair else None,
                               child_id=d.child_id, child_name=d.child.display_name))
     return found
+
+
+def _still_to_decide_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _still_to_decide_rows(_still_to_decide_query(due_before, owner_ids, due_from))
+
+
+def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
+    """The kinds whose due time is a column, as SQL for `owner_ids` (see safeguarding/deadlines.py)."""
+    return [
+        Source(_action_query(due_before, owner_ids), AgreedAction.id, AgreedAction.due_at,
+               (AgreedAction.due_at, AgreedAction.id), _action_rows),
+        Source(_circulation_query(due_before, owner_ids), StrategyDiscussion.id, StrategyDiscussion.circulation_due_at,
+               (StrategyDiscussion.circulation_due_at, StrategyDiscussion.id), _circulation_rows),
+        Source(_follow_up_query(due_before, owner_ids), StrategyDiscussion.id,
+               StrategyDiscussion.follow_up_meeting_due_at,
+               (StrategyDiscussion.follow_up_meeting_due_at, StrategyDiscussion.id), _follow_up_rows),
+        Source(_still_to_decide_query(due_before, owner_ids), ThresholdDecision.id,
+               ThresholdDecision.still_to_decide_due_at,
+               (ThresholdDecision.still_to_decide_due_at, ThresholdDecision.id), _still_to_decide_rows),
+    ]
+
+
+def _derived_owned(due_before: datetime, owner_ids) -> list[Deadline]:
+    # due times counted in working days or from checkpoints: read whole for these owners (a chair has few open)
+    return [d for query in (_icpc_deadlines, _conference_held_deadlines, _assessment_deadlines)
+            for d in query(due_before, owner_ids)]
+
+
+def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
+                    limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
+    """Counts and the `limit` soonest of `owner_ids`' open deadlines here (see safeguarding/deadlines.py)."""
+    return owned_from(_owned_sources(due_before, owner_ids), _derived_owned(due_before, owner_ids), now=now,
+                      end_of_today=end_of_today, limit=limit)
 
 
 #: kinds this module can page and count in SQL for the whole partnership (MASH staff's view on My work); other

@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
 from ..clock import ensure_utc
-from ..deadlines import Deadline
+from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
 from . import rules
 from .models import EmergencyProtectionOrder, PoliceProtection, ReturnInterview, RhiOffer, RhiStatus
@@ -63,36 +63,55 @@ def earliest_due(*, due_before: datetime) -> datetime | None:
     return min(found, default=None)
 
 
-def _return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
-             .where(ReturnInterview.status == RhiStatus.OPEN.value, ReturnInterview.due_at < due_before)
-             .order_by(ReturnInterview.due_at))
+def _open_interviews(due_before: datetime, due_from: datetime | None = None):
+    query = select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
+                                          ReturnInterview.due_at < due_before)
     if due_from is not None:
         query = query.where(ReturnInterview.due_at >= due_from)
+    return query
+
+
+def _interview_rows(rows) -> list[Deadline]:
     return [Deadline(kind="return_interview", object_type="return_interview", object_id=rhi.id,
                      title=f"Return home interview for {rhi.child.full_name}"
                            + ("" if rhi.assigned_to_id else " (not yet assigned)"),
                      due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
                      owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=rhi.child.full_name,
                      team_mailbox=rhi.assigned_to_id is None)
-            for rhi, owner in _with_owners(query, owner_ids)]
+            for rhi, owner in rows]
 
 
-def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+def _return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    query = (_open_interviews(due_before, due_from).options(joinedload(ReturnInterview.child))
+             .order_by(ReturnInterview.due_at))
+    return _interview_rows(_with_owners(query, owner_ids))
+
+
+_AFTER_RETURN = timedelta(hours=rules.RHI_ESCALATION_HOURS)
+
+
+def _unoffered_interviews(due_before: datetime, due_from: datetime | None = None):
     offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
-    after_return = timedelta(hours=rules.RHI_ESCALATION_HOURS)
-    query = (select(ReturnInterview).options(joinedload(ReturnInterview.child))
-             .where(ReturnInterview.status == RhiStatus.OPEN.value, ~offered,
-                    ReturnInterview.returned_at < due_before - after_return)
-             .order_by(ReturnInterview.returned_at))
+    query = select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value, ~offered,
+                                          ReturnInterview.returned_at < due_before - _AFTER_RETURN)
     if due_from is not None:
-        query = query.where(ReturnInterview.returned_at >= due_from - after_return)
+        query = query.where(ReturnInterview.returned_at >= due_from - _AFTER_RETURN)
+    return query
+
+
+def _unoffered_rows(rows) -> list[Deadline]:
     return [Deadline(kind="return_interview_48h", object_type="return_interview", object_id=rhi.id,
                      title=f"Return home interview for {rhi.child.full_name}: not offered 48 hours after the return",
                      due_at=rules.rhi_escalation_at(rhi.returned_at), url=f"/missing/return-interviews/{rhi.id}",
                      owner_id=owner, owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id,
                      child_name=rhi.child.full_name, team_mailbox=rhi.assigned_to_id is None)
-            for rhi, owner in _with_owners(query, owner_ids)]
+            for rhi, owner in rows]
+
+
+def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    query = (_unoffered_interviews(due_before, due_from).options(joinedload(ReturnInterview.child))
+             .order_by(ReturnInterview.returned_at))
+    return _unoffered_rows(_with_owners(query, owner_ids))
 
 
 def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
@@ -146,15 +165,19 @@ def _police_protection(due_before: datetime, owner_ids, due_from: datetime | Non
     return found
 
 
-def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (select(EmergencyProtectionOrder).options(joinedload(EmergencyProtectionOrder.child))
-             .where(EmergencyProtectionOrder.ended_at.is_(None), EmergencyProtectionOrder.expires_at < due_before))
+def _epo_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
+    query = select(EmergencyProtectionOrder).where(EmergencyProtectionOrder.ended_at.is_(None),
+                                                   EmergencyProtectionOrder.expires_at < due_before)
     if due_from is not None:
         query = query.where(EmergencyProtectionOrder.expires_at >= due_from)
     if owner_ids is not None:
         query = query.where(EmergencyProtectionOrder.recorded_by_id.in_(list(owner_ids)))
+    return query
+
+
+def _epo_rows(query) -> list[Deadline]:
     found = []
-    for epo in db.session.execute(query).scalars():
+    for epo in db.session.execute(query.options(joinedload(EmergencyProtectionOrder.child))).scalars():
         name = epo.child.full_name
         found.append(Deadline(
             kind="epo_expiry", object_type="emergency_protection_order", object_id=epo.id,
@@ -162,3 +185,44 @@ def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> 
             url=f"/missing/epo/{epo.id}", owner_id=epo.recorded_by_id, owner_agency_id=epo.recorded_by_agency_id,
             child_id=epo.child_id, child_name=name))
     return found
+
+
+def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _epo_rows(_epo_query(due_before, owner_ids, due_from))
+
+
+def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0)) -> list[Source]:
+    """An interview's deadline is its assigned worker's; unassigned, it is each active manager of the responsible
+    authority's (the team mailbox, once per manager asked about): two indexed branches, each ordered by due time."""
+    ids = list(owner_ids)
+    assigned = base.add_columns(ReturnInterview.assigned_to_id.label("owner")).where(
+        ReturnInterview.assigned_to_id.in_(ids))
+    mailbox = (base.add_columns(User.id.label("owner"))
+               .join(User, and_(User.agency_id == ReturnInterview.local_authority_id,
+                                User.role == Role.MANAGER.value, User.is_active_user.is_(True), User.id.in_(ids)))
+               .where(ReturnInterview.assigned_to_id.is_(None)))
+
+    def build(query):
+        return rows(db.session.execute(query.options(joinedload(ReturnInterview.child))).all())
+
+    return [Source(assigned, ReturnInterview.id, due, (due, ReturnInterview.id), build, shift),
+            Source(mailbox, ReturnInterview.id, due, (due, ReturnInterview.id, User.id), build, shift)]
+
+
+def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
+    return [
+        *_owned_interview_sources(_open_interviews(due_before), _interview_rows, owner_ids,
+                                  due=ReturnInterview.due_at),
+        *_owned_interview_sources(_unoffered_interviews(due_before), _unoffered_rows, owner_ids,
+                                  due=ReturnInterview.returned_at, shift=_AFTER_RETURN),
+        Source(_epo_query(due_before, owner_ids), EmergencyProtectionOrder.id, EmergencyProtectionOrder.expires_at,
+               (EmergencyProtectionOrder.expires_at, EmergencyProtectionOrder.id), _epo_rows),
+    ]
+
+
+def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
+                    limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
+    """Counts and the `limit` soonest of `owner_ids`' open deadlines here (see safeguarding/deadlines.py); police
+    protection's checkpoints (an officer holds few at once) are read whole."""
+    return owned_from(_owned_sources(due_before, owner_ids), _police_protection(due_before, owner_ids), now=now,
+                      end_of_today=end_of_today, limit=limit)
