@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..clock import ensure_utc
 from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
+from ..id_lists import among
 from .models import DifferenceNotice, DifferenceStage, ProfessionalDifference
 
 KINDS = {
@@ -88,7 +89,7 @@ def _notice_query(due_before: datetime, owners: set[int] | None, due_from: datet
     if due_from is not None:
         query = query.where(DifferenceNotice.created_at >= due_from)
     if owners is not None:
-        query = query.where(DifferenceNotice.recipient_id.in_(owners))
+        query = query.where(among(DifferenceNotice.recipient_id, owners))
     return query
 
 
@@ -114,8 +115,8 @@ def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = 
     owners = set(owner_ids) if owner_ids is not None else None
     stage_query = _stage_query(due_before, due_from)
     if owners is not None:
-        stage_query = stage_query.where(or_(DifferenceStage.raising_lead_id.in_(owners),
-                                            DifferenceStage.responding_lead_id.in_(owners)))
+        stage_query = stage_query.where(or_(among(DifferenceStage.raising_lead_id, owners),
+                                            among(DifferenceStage.responding_lead_id, owners)))
     return _stage_rows(stage_query, owners) + _notice_rows(_notice_query(due_before, owners, due_from))
 
 
@@ -124,9 +125,9 @@ def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
     owners = set(owner_ids)
     order = (DifferenceStage.due_at, DifferenceStage.id)
     return [
-        Source(_stage_query(due_before).where(DifferenceStage.raising_lead_id.in_(owners)), DifferenceStage.id,
+        Source(_stage_query(due_before).where(among(DifferenceStage.raising_lead_id, owners)), DifferenceStage.id,
                DifferenceStage.due_at, order, lambda query: _stage_rows(query, owners, ("difference_stage",))),
-        Source(_stage_query(due_before).where(DifferenceStage.responding_lead_id.in_(owners)), DifferenceStage.id,
+        Source(_stage_query(due_before).where(among(DifferenceStage.responding_lead_id, owners)), DifferenceStage.id,
                DifferenceStage.due_at, order, lambda query: _stage_rows(query, owners, ("difference_response",))),
         Source(_notice_query(due_before, owners), DifferenceNotice.id, DifferenceNotice.created_at,
                (DifferenceNotice.created_at, DifferenceNotice.id), _notice_rows),

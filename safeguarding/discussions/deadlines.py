@@ -34,6 +34,7 @@ from .. import clock
 from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
 from ..workdays import add_working_days
+from ..id_lists import among
 from . import thresholds
 from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
                      ThresholdDecision)
@@ -65,7 +66,7 @@ def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = N
     if due_from is not None:
         query = query.where(AgreedAction.due_at >= due_from)
     if owner_ids is not None:
-        query = query.where(AgreedAction.owner_id.in_(list(owner_ids)))
+        query = query.where(among(AgreedAction.owner_id, owner_ids))
     return query
 
 
@@ -94,7 +95,7 @@ def _circulation_query(due_before: datetime, owner_ids, due_from: datetime | Non
     if due_from is not None:
         query = query.where(StrategyDiscussion.circulation_due_at >= due_from)
     if owner_ids is not None:
-        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+        query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
     return query
 
 
@@ -133,7 +134,7 @@ def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None =
         # the checkpoints come before the conference's due time, never after it
         query = query.where(ThresholdDecision.icpc_due_at >= due_from)
     if owner_ids is not None:
-        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+        query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
     now = clock.now()
     found = []
     for d in db.session.execute(query).unique().scalars():
@@ -175,7 +176,7 @@ def _follow_up_query(due_before: datetime, owner_ids, due_from: datetime | None 
     if due_from is not None:
         query = query.where(StrategyDiscussion.follow_up_meeting_due_at >= due_from)
     if owner_ids is not None:
-        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+        query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
     return query
 
 
@@ -210,7 +211,7 @@ def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: dateti
     if due_from is not None:
         query = query.where(ThresholdDecision.icpc_date >= clock.to_london(due_from).date() - timedelta(days=1))
     if owner_ids is not None:
-        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+        query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
     found = []
     for d in db.session.execute(query).unique().scalars():
         due = thresholds.conference_held_due_at(d.icpc_date)
@@ -273,9 +274,9 @@ def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | 
         # police, health, schools) skip the probes: PostgreSQL checks the uncorrelated EXISTS once, first.
         ids = list(owner_ids)
         discussion = aliased(StrategyDiscussion)
-        query = query.where(db.select(StrategyDiscussion.id).where(StrategyDiscussion.chair_id.in_(ids)).exists(),
+        query = query.where(db.select(StrategyDiscussion.id).where(among(StrategyDiscussion.chair_id, ids)).exists(),
                             db.select(discussion.id)
-                            .where(discussion.id == ThresholdDecision.discussion_id, discussion.chair_id.in_(ids),
+                            .where(discussion.id == ThresholdDecision.discussion_id, among(discussion.chair_id, ids),
                                    *referral_due(discussion))
                             .offset(0).exists())
     found, seen = [], set()
@@ -310,7 +311,7 @@ def _still_to_decide_query(due_before: datetime, owner_ids, due_from: datetime |
     if due_from is not None:
         query = query.where(ThresholdDecision.still_to_decide_due_at >= due_from)
     if owner_ids is not None:
-        query = query.where(StrategyDiscussion.chair_id.in_(list(owner_ids)))
+        query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
     return query
 
 

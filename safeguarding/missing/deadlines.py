@@ -28,6 +28,7 @@ from ..auth.models import Role, User
 from ..clock import ensure_utc
 from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
+from ..id_lists import among
 from . import rules
 from .models import EmergencyProtectionOrder, PoliceProtection, ReturnInterview, RhiOffer, RhiStatus
 
@@ -120,8 +121,8 @@ def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
     if owner_ids is None:
         return [(rhi, rhi.assigned_to_id) for rhi in db.session.execute(query).scalars()]
     ids = list(owner_ids)
-    managed_agencies = select(User.agency_id).where(User.id.in_(ids), User.role == Role.MANAGER.value)
-    query = query.where(or_(ReturnInterview.assigned_to_id.in_(ids),
+    managed_agencies = select(User.agency_id).where(among(User.id, ids), User.role == Role.MANAGER.value)
+    query = query.where(or_(among(ReturnInterview.assigned_to_id, ids),
                             and_(ReturnInterview.assigned_to_id.is_(None),
                                  ReturnInterview.local_authority_id.in_(managed_agencies))))
     rows = list(db.session.execute(query).scalars())
@@ -150,7 +151,7 @@ def _police_protection(due_before: datetime, owner_ids, due_from: datetime | Non
         query = query.where(PoliceProtection.started_at >= due_from - timedelta(hours=rules.POLICE_PROTECTION_HOURS,
                                                                                   days=1))
     if owner_ids is not None:
-        query = query.where(PoliceProtection.recorded_by_id.in_(list(owner_ids)))
+        query = query.where(among(PoliceProtection.recorded_by_id, owner_ids))
     found = []
     for pp in db.session.execute(query).scalars():
         name = pp.child.full_name
@@ -171,7 +172,7 @@ def _epo_query(due_before: datetime, owner_ids, due_from: datetime | None = None
     if due_from is not None:
         query = query.where(EmergencyProtectionOrder.expires_at >= due_from)
     if owner_ids is not None:
-        query = query.where(EmergencyProtectionOrder.recorded_by_id.in_(list(owner_ids)))
+        query = query.where(among(EmergencyProtectionOrder.recorded_by_id, owner_ids))
     return query
 
 
@@ -196,10 +197,10 @@ def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0)) 
     authority's (the team mailbox, once per manager asked about): two indexed branches, each ordered by due time."""
     ids = list(owner_ids)
     assigned = base.add_columns(ReturnInterview.assigned_to_id.label("owner")).where(
-        ReturnInterview.assigned_to_id.in_(ids))
+        among(ReturnInterview.assigned_to_id, ids))
     mailbox = (base.add_columns(User.id.label("owner"))
                .join(User, and_(User.agency_id == ReturnInterview.local_authority_id,
-                                User.role == Role.MANAGER.value, User.is_active_user.is_(True), User.id.in_(ids)))
+                                User.role == Role.MANAGER.value, User.is_active_user.is_(True), among(User.id, ids)))
                .where(ReturnInterview.assigned_to_id.is_(None)))
 
     def build(query):
