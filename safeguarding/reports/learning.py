@@ -34,7 +34,7 @@ from ..missing.access import missing_scope
 from ..missing.models import MissingEpisode, PoliceProtection, ReturnInterview, RhiStatus
 from ..workdays import is_working_day
 from . import learning_rules as rules
-from . import sql
+from . import sql, summaries
 from .figures import HELD
 
 #: the longest list shown behind one figure (narrow the period for more)
@@ -411,6 +411,8 @@ class Report:
     answers: list[Answer] = field(default_factory=list)
     stages: list[tuple[int, rules.Figure]] = field(default_factory=list)
     breakdowns: list[Breakdown] = field(default_factory=list)
+    #: each agency's attendance at discussions held in the period (figures.AgencyAttendance), for its chart
+    attendance: list = field(default_factory=list)
 
     def by_theme(self) -> list[tuple[str, str, list[Answer]]]:
         return [(key, label, [a for a in self.answers if a.question.theme == key]) for key, label in THEMES]
@@ -487,9 +489,15 @@ _BREAKDOWNS = [
 
 
 def breakdowns(start: date, end: date) -> list[Breakdown]:
-    """Each child discussed at a discussion held in the period counts once, in the group their record gives. One
-    statement counts the children by every recorded answer together (by date of birth for ages, banded here on the
-    period's last day); a child has one of each, so each breakdown is the sum of those counts."""
+    """Each child discussed at a discussion held in the period counts once, in the group their record gives: from
+    the summaries' child links (one per child per day), joined to the children's records as they are now."""
+    return _breakdowns(summaries.children_by_group(start, end), end)
+
+
+def breakdowns_live(start: date, end: date) -> list[Breakdown]:
+    """The same, from the discussions themselves. One statement counts the children by every recorded answer
+    together (by date of birth for ages, banded here on the period's last day); a child has one of each, so each
+    breakdown is the sum of those counts."""
     window = Window(start, end, datetime.min, start)
     d = ThresholdDecision
     section_47 = case((d.outcome.in_(sorted(thresholds.SECTION_47)), DiscussionChild.child_id))
@@ -502,6 +510,10 @@ def breakdowns(start: date, end: date) -> list[Breakdown]:
         .outerjoin(d, and_(d.discussion_id == DiscussionChild.discussion_id,
                            d.child_id == DiscussionChild.child_id))
         .where(*_held(window)).group_by(*columns)).all()
+    return _breakdowns(rows, end)
+
+
+def _breakdowns(rows, end: date) -> list[Breakdown]:
     found = []
     for key, title, heading, groups, group_of in _BREAKDOWNS:
         grouped = [(group_of(row, end), row[-2], row[-1]) for row in rows]
@@ -513,7 +525,44 @@ def breakdowns(start: date, end: date) -> list[Breakdown]:
     return found
 
 
+#: every figure the practice-learning report adds up from the summaries (its questions, the stages, attendance)
+SUMMARY_FIGURES = [q.key for q in QUESTIONS] + [summaries.STAGES, summaries.HELD, summaries.ATTENDANCE,
+                                                summaries.ATTENDANCE_BY_KIND]
+
+
+def summarised_answers(counts: summaries.Totals, quarters: list[rules.Quarter],
+                       questions: list[Question] = QUESTIONS) -> list[Answer]:
+    """Each question's figure for the period and its quarters, from summed day rows."""
+    answers = []
+    for q in questions:
+        counted, met = counts.of(q.key)
+        result = Answer(q, rules.Figure(met, counted))
+        result.trend = [(quarter, rules.Figure(*reversed(counts.in_quarter(i, q.key))))
+                        for i, quarter in enumerate(quarters)]
+        answers.append(result)
+    return answers
+
+
 def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
+    """The report from the summaries (as at their last refresh: `now` and `today` are what they were worked out
+    with, see summaries.refresh): one statement for every figure and its trend, one for the breakdowns."""
+    from .figures import attendance_only
+
+    quarters = rules.trend_quarters(end)
+    report = Report(start, end, quarters)
+    counts = summaries.totals(start, end, SUMMARY_FIGURES, quarters)
+    report.answers = summarised_answers(counts, quarters)
+    report.stages = sorted((int(number), rules.Figure(met, closed))
+                           for _, number, closed, met in counts.rows(summaries.STAGES))
+    report.breakdowns = breakdowns(start, end)
+    report.attendance = attendance_only(start, end, counts).agencies
+    return report
+
+
+def compute_live(start: date, end: date, *, now: datetime, today: date) -> Report:
+    """The report counted from the records themselves (what the summaries are checked against)."""
+    from .figures import attendance_only_live
+
     quarters = rules.trend_quarters(end)
     report = Report(start, end, quarters)
     together: dict[Callable, list[Question]] = {}
@@ -523,7 +572,8 @@ def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
              for a in answer_together(questions, start, end, now=now, today=today, quarters=quarters)}
     report.answers = [found[q.key] for q in QUESTIONS]
     report.stages = stage_figures(start, end)
-    report.breakdowns = breakdowns(start, end)
+    report.breakdowns = breakdowns_live(start, end)
+    report.attendance = attendance_only_live(start, end).agencies
     return report
 
 
