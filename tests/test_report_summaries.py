@@ -212,3 +212,18 @@ def test_each_report_reads_the_summaries_in_one_statement_whatever_the_records(s
             counts[(n, url)] = len(seen)
     assert counts[(2, f"/reports/?{QUERY}")] == counts[(20, f"/reports/?{QUERY}")]
     assert counts[(2, f"/reports/practice-learning?{QUERY}")] == counts[(20, f"/reports/practice-learning?{QUERY}")]
+
+
+def test_the_breakdowns_are_worked_out_once_per_refresh(signed_in, agencies):
+    client, mash = signed_in(Role.MANAGER)
+    _held(mash, agencies, date(2026, 7, 6), police="attended")
+    summaries.refresh_all(clock.now())
+    url = f"/reports/practice-learning?{QUERY}"
+
+    def reads_the_children() -> bool:
+        return any("FROM report_day_child" in s for s in _statements(client, url))
+
+    assert reads_the_children()
+    assert not reads_the_children()  # kept: "each child once" reads one row per child discussed
+    summaries.refresh_recent(clock.now(), 100)
+    assert reads_the_children()  # worked out again after the summaries were

@@ -1,5 +1,6 @@
 """report summaries by day: the reports' counts by London calendar day (report_day_count), the children discussed
-by day (report_day_child), when each day was worked out (report_day_refreshed) and the refresh's state row
+by day (report_day_child), when each day was worked out (report_day_refreshed) and the refresh's state row; a
+partial index for the reports' list of section 47 enquiries
 
 Revision ID: 0032
 Revises: 0029
@@ -40,6 +41,7 @@ def upgrade():
         sa.Column('full_at', safeguarding.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column('recent_at', safeguarding.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column('slice_started_at', safeguarding.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('slice_id', sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_report_refresh_state')))
     op.create_table(
         'report_day_child',
@@ -51,9 +53,15 @@ def upgrade():
         sa.PrimaryKeyConstraint('day', 'child_id', name=op.f('pk_report_day_child')))
     with op.batch_alter_table('report_day_child', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_day_child_child_id'), ['child_id'], unique=False)
+    with op.batch_alter_table('threshold_decision', schema=None) as batch_op:
+        batch_op.create_index('ix_threshold_decision_enquiry', ['discussion_id'], unique=False,
+                              postgresql_where=sa.text("starts_enquiry IS TRUE AND icpc_status <> 'ended'"),
+                              sqlite_where=sa.text("starts_enquiry = 1 AND icpc_status <> 'ended'"))
 
 
 def downgrade():
+    with op.batch_alter_table('threshold_decision', schema=None) as batch_op:
+        batch_op.drop_index('ix_threshold_decision_enquiry')
     with op.batch_alter_table('report_day_child', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_day_child_child_id'))
     op.drop_table('report_day_child')

@@ -12,6 +12,8 @@ The rules behind each figure are in README.md ("Practice-learning report") and i
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -488,10 +490,33 @@ _BREAKDOWNS = [
 ]
 
 
-def breakdowns(start: date, end: date) -> list[Breakdown]:
+#: breakdowns already worked out, by (start, end, the summaries' last refresh slice): "each child
+#: once" cannot be added up from daily counts, so a period's breakdowns read one row per child discussed in it
+#: (summaries.children_by_group); kept in this process until the summaries are next refreshed, so a period is
+#: worked out once per refresh rather than on every view. Small (a few dozen counts each, no child's details).
+_BREAKDOWN_CACHE: OrderedDict[tuple, list[Breakdown]] = OrderedDict()
+_BREAKDOWN_CACHE_SIZE = 64
+_cache_lock = threading.Lock()
+
+
+def breakdowns(start: date, end: date, refreshed: str | None = None) -> list[Breakdown]:
     """Each child discussed at a discussion held in the period counts once, in the group their record gives: from
-    the summaries' child links (one per child per day), joined to the children's records as they are now."""
-    return _breakdowns(summaries.children_by_group(start, end), end)
+    the summaries' child links (one per child per day), joined to the children's records. With `refreshed` (the
+    summaries' last slice, Freshness.slice_id) the answer is kept and given again until they are refreshed again."""
+    key = (start, end, refreshed)
+    if refreshed is not None:
+        with _cache_lock:
+            found = _BREAKDOWN_CACHE.get(key)
+            if found is not None:
+                _BREAKDOWN_CACHE.move_to_end(key)
+                return found
+    found = _breakdowns(summaries.children_by_group(start, end), end)
+    if refreshed is not None:
+        with _cache_lock:
+            _BREAKDOWN_CACHE[key] = found
+            while len(_BREAKDOWN_CACHE) > _BREAKDOWN_CACHE_SIZE:
+                _BREAKDOWN_CACHE.popitem(last=False)
+    return found
 
 
 def breakdowns_live(start: date, end: date) -> list[Breakdown]:
@@ -543,9 +568,10 @@ def summarised_answers(counts: summaries.Totals, quarters: list[rules.Quarter],
     return answers
 
 
-def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
+def compute(start: date, end: date, *, now: datetime, today: date, refreshed: str | None = None) -> Report:
     """The report from the summaries (as at their last refresh: `now` and `today` are what they were worked out
-    with, see summaries.refresh): one statement for every figure and its trend, one for the breakdowns."""
+    with, see summaries.refresh): one statement for every figure and its trend, one for the breakdowns (none when
+    they were worked out for this period since the summaries' last refresh slice, `refreshed`)."""
     from .figures import attendance_only
 
     quarters = rules.trend_quarters(end)
@@ -554,7 +580,7 @@ def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
     report.answers = summarised_answers(counts, quarters)
     report.stages = sorted((int(number), rules.Figure(met, closed))
                            for _, number, closed, met in counts.rows(summaries.STAGES))
-    report.breakdowns = breakdowns(start, end)
+    report.breakdowns = breakdowns(start, end, refreshed)
     report.attendance = attendance_only(start, end, counts).agencies
     return report
 

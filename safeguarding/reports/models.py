@@ -72,3 +72,6 @@ class RefreshState(db.Model):
     recent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when a slice last started (the row lock's write)
     slice_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a new random value with every slice: what is worked out from the summaries (the breakdowns) is kept until
+    #: it changes
+    slice_id: Mapped[str | None] = mapped_column(String(32))

@@ -15,6 +15,7 @@ never worked out has no `report_day_refreshed` row, and a page over it says so r
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -176,7 +177,8 @@ def _lock(now: datetime) -> None:
     from ..reminders.sweep import insert_once
 
     insert_once(RefreshState, [{"id": STATE_ID}], ("id",))
-    db.session.execute(update(RefreshState).where(RefreshState.id == STATE_ID).values(slice_started_at=now))
+    db.session.execute(update(RefreshState).where(RefreshState.id == STATE_ID)
+                       .values(slice_started_at=now, slice_id=secrets.token_hex(16)))
 
 
 @dataclass
@@ -300,6 +302,8 @@ class Freshness:
     newest: datetime | None = None
     refresh_minutes: int = 15
     recent_days: int = 100
+    #: changes with every refresh slice: what is worked out from the summaries can be kept until it does
+    slice_id: str | None = None
 
     @property
     def schedule(self) -> str:
@@ -325,23 +329,24 @@ def freshness(first: date, last: date, today: date, *, refresh_minutes: int = 15
     state, day = RefreshState, DayRefreshed
     needed_to = min(last, today + timedelta(days=AHEAD_DAYS))
     row = db.session.execute(
-        select(state.full_from, state.full_at, func.count(day.day), func.min(day.refreshed_at),
+        select(state.full_from, state.full_at, state.slice_id, func.count(day.day), func.min(day.refreshed_at),
                func.max(day.refreshed_at))
         .select_from(state)
         .outerjoin(day, and_(day.day >= first, day.day <= needed_to,
                              or_(state.full_from.is_(None), day.day >= state.full_from)))
-        .where(state.id == STATE_ID).group_by(state.full_from, state.full_at)).first()
+        .where(state.id == STATE_ID).group_by(state.full_from, state.full_at, state.slice_id)).first()
     settings = {"refresh_minutes": refresh_minutes, "recent_days": recent_days}
     if row is None:
         return Freshness(False, **settings)
-    full_from, full_at, days, oldest, newest = row
+    full_from, full_at, slice_id, days, oldest, newest = row
     needed_from = max(first, full_from) if full_from is not None else first
     needed = max(0, (needed_to - needed_from).days + 1)
     times = [t for t in (oldest, newest) if t is not None]
     if full_from is not None and first < full_from and full_at is not None:
         times.append(full_at)  # the days before it were vouched for by the full refresh
     built = days >= needed and bool(times)
-    return Freshness(built, min(times) if times else None, max(times) if times else None, **settings)
+    return Freshness(built, min(times) if times else None, max(times) if times else None, slice_id=slice_id,
+                     **settings)
 
 
 @dataclass

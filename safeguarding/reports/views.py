@@ -131,7 +131,7 @@ def practice_learning():
     freshness = _learning_freshness(period)
     report = chart_set = None
     if freshness.built:
-        report = learning.compute(*period, now=now(), today=london_today())
+        report = learning.compute(*period, now=now(), today=london_today(), refreshed=freshness.slice_id)
         chart_set = _learning_charts(report, period)
     audit.record("report_view", "practice_learning_report", None, detail=_detail(period))
     db.session.commit()
@@ -154,7 +154,7 @@ def practice_learning_table(key: str):
     freshness = _learning_freshness(period)
     if not freshness.built:
         return _practice_learning_page(form, period=period, status=409, freshness=freshness)
-    report = learning.compute(*period, now=now(), today=london_today())
+    report = learning.compute(*period, now=now(), today=london_today(), refreshed=freshness.slice_id)
     chart = _learning_charts(report, period).get(key)
     if chart is None:
         abort(404)
