@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, null, or_, select, union_all
 
 from ..discussions.access import discussion_scope
 from ..auth.models import Agency
@@ -240,20 +240,24 @@ def _decision_figures(report: Report, where: list, today: date) -> None:
 
 
 def _gap_list(report: Report, where: list, user) -> None:
-    absent = ThresholdDecision.agencies_absent
-    gap = [*where, absent != ""]
+    """The first LIST_LIMIT discussions the reader may see with a decision made without a minimum agency, each with
+    every agency absent: the discussions first (LIMIT, so only as many are walked as are listed), then their gap
+    decisions, in one statement."""
+    d, sd = ThresholdDecision, StrategyDiscussion
+    gap = d.agencies_absent != ""
+    first = (select(sd.id.label("id"), sd.scheduled_at.label("held_at"), sd.minimum_agency_reason.label("reason"))
+             .where(*where, exists().where(d.discussion_id == sd.id, gap), discussion_scope(user))
+             .order_by(sd.scheduled_at, sd.id).limit(LIST_LIMIT).subquery())
     listed = db.session.execute(
-        select(StrategyDiscussion.id, StrategyDiscussion.scheduled_at, StrategyDiscussion.minimum_agency_reason,
-               absent)
-        .join(ThresholdDecision, ThresholdDecision.discussion_id == StrategyDiscussion.id)
-        .where(*gap, discussion_scope(user))
-        .order_by(StrategyDiscussion.scheduled_at, StrategyDiscussion.id).limit(LIST_LIMIT * 4)).all()
+        select(first.c.id, first.c.held_at, first.c.reason, d.agencies_absent)
+        .join(d, and_(d.discussion_id == first.c.id, gap))
+        .order_by(first.c.held_at, first.c.id, d.id)).all()
     seen: dict[int, GapDiscussion] = {}
     for sd_id, held_at, reason, agencies_absent in listed:
         item = seen.get(sd_id)
-        if item is None and len(seen) < LIST_LIMIT:
+        if item is None:
             seen[sd_id] = GapDiscussion(sd_id, held_at, agencies_absent, reason)
-        elif item is not None and agencies_absent not in item.agencies_absent:
+        elif agencies_absent not in item.agencies_absent:
             item.agencies_absent += "; " + agencies_absent
     report.gap_list = list(seen.values())
 
