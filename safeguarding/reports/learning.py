@@ -227,9 +227,12 @@ def protection_in_time(window, user=None):
 def _episodes(window, user=None):
     # "Missing before" is "after the child's first episode": one grouped pass finds each child's first, where a
     # search for an earlier episode of each episode's child would look again for every episode.
-    e = MissingEpisode
+    e, in_window = MissingEpisode, aliased(MissingEpisode)
+    # only the children with an episode in the window: the summaries' refresh asks a month at a time
+    children = select(in_window.child_id).where(in_window.reported_missing_at >= window.lo,
+                                                in_window.reported_missing_at < window.hi)
     first = (select(e.child_id.label("child_id"), func.min(e.reported_missing_at).label("first_reported"))
-             .where(e.reported_missing_at < window.hi).group_by(e.child_id).subquery())
+             .where(e.reported_missing_at < window.hi, e.child_id.in_(children)).group_by(e.child_id).subquery())
     query = (select(e.id.label("record_id"), e.reported_missing_at.label("at"), literal(1).label("counted"),
                     _flag(e.reported_missing_at > first.c.first_reported).label("met"))
              .join(first, first.c.child_id == e.child_id)
@@ -257,9 +260,13 @@ resolved_in_time = _differences(
 def repeat_discussions(window, user=None):
     # "Discussed before" is "after the child's first held discussion", found in one grouped pass (as _episodes).
     link, earlier_link, earlier = DiscussionChild, aliased(DiscussionChild), aliased(StrategyDiscussion)
+    in_window, window_link = aliased(StrategyDiscussion), aliased(DiscussionChild)
+    # only the children at a discussion held in the window: the summaries' refresh asks a month at a time
+    children = (select(window_link.child_id).join(in_window, in_window.id == window_link.discussion_id)
+                .where(*_held(window, in_window)))
     first = (select(earlier_link.child_id.label("child_id"), func.min(earlier.scheduled_at).label("first_held"))
              .join(earlier, earlier.id == earlier_link.discussion_id)
-             .where(earlier.status.in_(HELD), earlier.scheduled_at < window.hi)
+             .where(earlier.status.in_(HELD), earlier.scheduled_at < window.hi, earlier_link.child_id.in_(children))
              .group_by(earlier_link.child_id).subquery())
     again = StrategyDiscussion.scheduled_at > first.c.first_held
     query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
