@@ -8,6 +8,10 @@ see, is the list behind the figure. No record is read into Python to be counted.
 in a small calendar of due dates sent with the query (`sql.calendar`, joined on the record's London date), so each
 record is compared with its own deadline in SQL.
 
+The page does not run these statements itself: the scheduler runs the same SELECTs grouped by day into summary
+tables (`summaries.py`), and `compute` adds up the period's day rows; `compute_live`, `answer` and `answer_together`
+count from the records, to check the summaries against. The lists behind the figures (`listed`) are read live.
+
 The rules behind each figure are in README.md ("Practice-learning report") and in `QUESTIONS` below.
 """
 from __future__ import annotations

@@ -38,8 +38,8 @@ class DayCount(db.Model):
 
 
 class DayChild(db.Model):
-    """A child (not unborn or unborn alike) discussed at a discussion held on `day`: "each child once" over a
-    period cannot be added up from daily counts, so the breakdowns count these links instead of the discussions'."""
+    """A child (born or unborn) discussed at a discussion held on `day`: "each child once" over a period cannot be
+    added up from daily counts, so the breakdowns count these links (one per child per day) instead."""
 
     __tablename__ = "report_day_child"
 
