@@ -227,3 +227,11 @@ def test_the_breakdowns_are_worked_out_once_per_refresh(signed_in, agencies):
     assert not reads_the_children()  # kept: "each child once" reads one row per child discussed
     summaries.refresh_recent(clock.now(), 100)
     assert reads_the_children()  # worked out again after the summaries were
+
+
+def test_reminder_operations_say_when_the_figures_were_worked_out(signed_in, agencies):
+    client, _ = signed_in(Role.ADMIN)
+    assert "Recent days worked out never (every 15 minutes); every day never" in client.get("/admin/reminders")
+    summaries.refresh_all(clock.london_datetime(date(2026, 11, 26), 3, 15))
+    page = client.get("/admin/reminders")
+    assert "Recent days worked out 26 Nov 2026 03:15 (every 15 minutes); every day 26 Nov 2026 03:15" in page
