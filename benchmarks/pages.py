@@ -227,7 +227,16 @@ def main() -> None:
     with app.app_context():
         ids = examples(db)
         discussions = db.session.execute(select(func.count(StrategyDiscussion.id))).scalar_one()
+        from safeguarding.clock import london_today
+        from safeguarding.reports import summaries
+
+        today = london_today()
+        worked_out = summaries.freshness(today - timedelta(days=3 * 366), today, today).built
         db.session.remove()
+    if not worked_out:
+        # the report pages would only say "not worked out yet", and look fast for it
+        parser.error("the reports' summaries are not worked out on this database: run "
+                     "`flask --app app refresh-figures` on it first")
     floor = floor_app(app.static_folder).test_client()
     todo = [p for p in pages(ids, now().date()) if args.only.lower() in p[1].lower()]
     visitors = {who: Visitor(app, f"{who}@{DOMAIN}", args.password) for who in {w for w, _, _ in todo}}

@@ -133,6 +133,10 @@ class BaseConfig:
         #: how often the sweep also walks the whole backlog (for anything recorded more than a week late)
         self.REMINDER_CATCH_UP_MINUTES = _int("REMINDER_CATCH_UP_MINUTES", 60)
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)
+        #: the reports' summaries: the recent days (FIGURES_RECENT_DAYS back) are worked out again this often, every
+        #: day each night (recent records still change, and "due by now" figures change with the clock)
+        self.FIGURES_REFRESH_MINUTES = _int("FIGURES_REFRESH_MINUTES", 15)
+        self.FIGURES_RECENT_DAYS = _int("FIGURES_RECENT_DAYS", 100)
         # Local strategy discussion timescales (working days); the partnership's procedures set them.
         self.DISCUSSION_WITHIN_WORKING_DAYS = _int("DISCUSSION_WITHIN_WORKING_DAYS", 1)
         self.MINUTES_CIRCULATION_WORKING_DAYS = _int("MINUTES_CIRCULATION_WORKING_DAYS", 1)

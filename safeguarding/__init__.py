@@ -122,6 +122,7 @@ def _import_models() -> None:
     from .discussions import models as _discussions  # noqa: F401
     from .missing import models as _missing  # noqa: F401
     from .reminders import models as _reminders  # noqa: F401
+    from .reports import models as _reports  # noqa: F401
     from .retention import models as _retention  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 

@@ -97,6 +97,7 @@ def seed_synthetic_command(scale, force):
                                     progress=bar.update)
     click.echo(f"Loaded {sum(loaded.values()):,} rows: "
                + ", ".join(f"{table} {rows:,}" for table, rows in loaded.items()))
+    click.echo(f"The reports' figures are worked out ({loaded['report_day_count']:,} summary rows)")
     click.echo(f"Sign in as mash@{synthetic.DOMAIN}, police@{synthetic.DOMAIN} ... with the demo password")
 
 
@@ -117,6 +118,7 @@ def mfa_code_command(email):
 def register(app) -> None:
     from .audit import cli as audit_cli
     from .reminders import cli as reminders_cli
+    from .reports import cli as reports_cli
     from .retention import cli as retention_cli
 
     for command in (create_user_command, create_agency_command, seed_demo_command, seed_synthetic_command,
@@ -125,3 +127,4 @@ def register(app) -> None:
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`
     retention_cli.register(app)  # `flask retention report|apply`
+    reports_cli.register(app)  # `flask refresh-figures`

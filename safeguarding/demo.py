@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .auth import mfa, services
 from .auth.models import Agency, AgencyKind, Role, User
+from . import clock
 from .extensions import db
 
 AGENCIES = [
@@ -78,6 +79,9 @@ def seed(password: str) -> str:
     db.session.commit()  # the people exist before each feature's part of the story refers to them
     story = _seed_story(users, agencies)
     db.session.commit()  # the story is one unit of work: features' services only flush
+    from .reports import summaries
+
+    summaries.refresh_all(clock.now())  # the reports show the demo's figures at once, not "not worked out yet"
     return f"Demo data loaded: {len(agencies)} agencies, {len(users)} users{story}"
 
 

@@ -120,6 +120,10 @@ def generate(scale: float, now: datetime, password_hash: str, progress: Callable
     _missing(load, n["missing"], children, staff, now, rng)
     _differences(load, n["differences"], discussions, staff, now, rng)
     db.session.commit()
+    from .reports import summaries
+
+    # the reports' summaries, as the scheduler's nightly job would leave them: the reports show figures at once
+    load.inserted["report_day_count"] = summaries.refresh_all(now).rows
     if db.engine.dialect.name == "postgresql":
         # planner statistics as autovacuum would have them on a live database: straight after a bulk load they say
         # the tables are empty, and the plans mislead

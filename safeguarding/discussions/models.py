@@ -321,6 +321,11 @@ class ThresholdDecision(db.Model):
         Index("ix_threshold_decision_assessment_open", "decided_at", "id",
               postgresql_where=text("assessment_completed_at IS NULL"),
               sqlite_where=text("assessment_completed_at IS NULL")),
+        # The reports' list of section 47 enquiries and their conferences: found from the period's discussions
+        # without reading every decision ever made (issue 14)
+        Index("ix_threshold_decision_enquiry", "discussion_id",
+              postgresql_where=text("starts_enquiry IS TRUE AND icpc_status <> 'ended'"),
+              sqlite_where=text("starts_enquiry = 1 AND icpc_status <> 'ended'")),
         # "Not decided yet" is an answer of its own: the database refuses an empty or made-up one, so nothing
         # written around the services can leave a question silently answered (or silently unasked).
         # An empty outcome passes (a CHECK that is NULL holds): the enquiry is still under way.

@@ -52,6 +52,15 @@ def run_job(app, name: str, lease: Lease | None = None) -> None:
 
                 outcome = f"Audit: {chain.seal(clock.now())} events sealed"
                 db.session.commit()
+            elif name in ("figures", "figures_all"):
+                from ..reports import summaries
+
+                keep = (lambda: lease.renew()) if lease is not None else None
+                if name == "figures":
+                    done = summaries.refresh_recent(clock.now(), app.config["FIGURES_RECENT_DAYS"], keep_lease=keep)
+                else:
+                    done = summaries.refresh_all(clock.now(), keep_lease=keep)
+                outcome = done.line()
             elif name == "retention":
                 from ..retention import services as retention
 
@@ -88,6 +97,13 @@ def build_scheduler(app, lease: Lease | None = None) -> BlockingScheduler:
     # Nightly, out of hours; applying only when the partnership has switched it on (otherwise it reports).
     scheduler.add_job(run_job, CronTrigger(hour=2, minute=30, timezone=clock.LONDON), args=[app, "retention", lease],
                       id="retention", name="Apply the retention schedule")
+    # The reports' summaries: the recent days often (records there still change, and "due by now" figures change
+    # with the clock), every day each night and once at start, so the reports never wait a night for figures.
+    scheduler.add_job(run_job, IntervalTrigger(minutes=cfg["FIGURES_REFRESH_MINUTES"], timezone=clock.LONDON),
+                      args=[app, "figures", lease], id="figures", name="Bring the reports' recent figures up to date")
+    scheduler.add_job(run_job, CronTrigger(hour=3, minute=15, timezone=clock.LONDON), args=[app, "figures_all", lease],
+                      id="figures_all", name="Work every day of the reports' figures out again",
+                      next_run_time=start)
     # Also once at start: a scheduler that was down at 08:00 still writes today's summary (it is idempotent, and
     # writes nothing before the hour, at weekends or on bank holidays).
     scheduler.add_job(run_job, CronTrigger(day_of_week="mon-fri", hour=cfg["DIGEST_HOUR"], minute=0,

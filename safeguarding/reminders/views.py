@@ -77,9 +77,13 @@ def operations():
              for kind in sorted(set(stored) | set(labels))]
     agencies = db.session.execute(select(Agency).options(joinedload(Agency.safeguarding_lead))
                                   .where(Agency.is_active.is_(True)).order_by(Agency.name)).scalars().all()
+    from ..reports.models import STATE_ID, RefreshState
+
+    figures = db.session.get(RefreshState, STATE_ID)
     return render_template("reminders/operations.html", beat=beat, pending=counts.get(PENDING, 0),
                            failed=counts.get(FAILED, 0), sent=counts.get(SENT, 0), oldest_pending=oldest_pending,
-                           rules=rules, stale=scheduler_stale(beat), config=current_app.config, agencies=agencies)
+                           rules=rules, stale=scheduler_stale(beat), config=current_app.config, agencies=agencies,
+                           figures=figures)
 
 
 def scheduler_stale(beat: SchedulerHeartbeat | None) -> bool:

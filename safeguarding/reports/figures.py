@@ -3,16 +3,18 @@
 Everything is about discussions *held* in the period (scheduled date, London calendar days), leaving out drafts
 and cancelled discussions. Figures over the same rows share one statement (attendance: one over the invitations;
 gaps, outcomes and ICPC status: one over the decisions), so the period is read a few times, not once per figure,
-and the page costs the same number of statements for 5 discussions or 5,000. The only rows listed one by one
-(decisions made without a minimum agency, section 47 decisions) carry no child's details, and only those the
-reader may see are listed, with a link.
+and the page costs the same number of statements for 5 discussions or 5,000. The page adds the counts up from the
+summaries (`summaries.py`: the same SELECTs, grouped by day and refreshed by the scheduler), so a year's report
+does not read the year's records; `compute_live` counts from the records, to check them. The only rows listed one
+by one (decisions made without a minimum agency, section 47 decisions) carry no child's details, and only those
+the reader may see are listed, with a link: those lists are read live.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, null, or_, select, union_all
 
 from ..discussions.access import discussion_scope
 from ..auth.models import Agency
@@ -20,6 +22,7 @@ from ..clock import london_datetime
 from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion, ThresholdDecision
 from ..discussions.thresholds import MINIMUM_AGENCIES, OUTCOMES
 from ..extensions import db
+from . import summaries
 
 HELD = ("convened", "decided")
 #: When one agency has several invitees at a discussion, the agency counts once, by its best answer.
@@ -174,12 +177,20 @@ def _attendance(report: Report, where: list) -> None:
             counts.setdefault(agency_id, {})[rank] = count
         else:
             kinds.setdefault(kind, {})[rank] = count
-    # Every active police force, CSC and health agency is listed even with no invitations: a zero is the finding.
     agencies = db.session.execute(
         select(Agency).where(or_(Agency.id.in_(list(counts) or [0]),
                                  and_(Agency.is_active.is_(True), Agency.kind.in_(list(MINIMUM_AGENCIES)))))
         .order_by(Agency.name)).scalars().all()
-    for agency in agencies:
+    _attendance_rows(report, counts, kinds, agencies)
+
+
+def _attendance_rows(report: Report, counts: dict[int, dict[int, int]], kinds: dict[str, dict[int, int]],
+                     agencies: list[Agency]) -> None:
+    """The attendance tables from the tallies: by agency (its best answer at each discussion) and by kind."""
+    # Every active police force, CSC and health agency is listed even with no invitations: a zero is the finding.
+    listed = [a for a in agencies
+              if a.id in counts or (a.is_active and a.kind in MINIMUM_AGENCIES)]
+    for agency in sorted(listed, key=lambda a: a.name):
         by_rank = counts.get(agency.id, {})
         row = AgencyAttendance(agency_id=agency.id, name=agency.name, kind=agency.kind)
         row.attended = by_rank.get(RANK["attended"], 0)
@@ -229,20 +240,24 @@ def _decision_figures(report: Report, where: list, today: date) -> None:
 
 
 def _gap_list(report: Report, where: list, user) -> None:
-    absent = ThresholdDecision.agencies_absent
-    gap = [*where, absent != ""]
+    """The first LIST_LIMIT discussions the reader may see with a decision made without a minimum agency, each with
+    every agency absent: the discussions first (LIMIT, so only as many are walked as are listed), then their gap
+    decisions, in one statement."""
+    d, sd = ThresholdDecision, StrategyDiscussion
+    gap = d.agencies_absent != ""
+    first = (select(sd.id.label("id"), sd.scheduled_at.label("held_at"), sd.minimum_agency_reason.label("reason"))
+             .where(*where, exists().where(d.discussion_id == sd.id, gap), discussion_scope(user))
+             .order_by(sd.scheduled_at, sd.id).limit(LIST_LIMIT).subquery())
     listed = db.session.execute(
-        select(StrategyDiscussion.id, StrategyDiscussion.scheduled_at, StrategyDiscussion.minimum_agency_reason,
-               absent)
-        .join(ThresholdDecision, ThresholdDecision.discussion_id == StrategyDiscussion.id)
-        .where(*gap, discussion_scope(user))
-        .order_by(StrategyDiscussion.scheduled_at, StrategyDiscussion.id).limit(LIST_LIMIT * 4)).all()
+        select(first.c.id, first.c.held_at, first.c.reason, d.agencies_absent)
+        .join(d, and_(d.discussion_id == first.c.id, gap))
+        .order_by(first.c.held_at, first.c.id, d.id)).all()
     seen: dict[int, GapDiscussion] = {}
     for sd_id, held_at, reason, agencies_absent in listed:
         item = seen.get(sd_id)
-        if item is None and len(seen) < LIST_LIMIT:
+        if item is None:
             seen[sd_id] = GapDiscussion(sd_id, held_at, agencies_absent, reason)
-        elif item is not None and agencies_absent not in item.agencies_absent:
+        elif agencies_absent not in item.agencies_absent:
             item.agencies_absent += "; " + agencies_absent
     report.gap_list = list(seen.values())
 
@@ -285,7 +300,85 @@ def _actions(report: Report, where: list, at: datetime) -> None:
 
 
 def compute(start: date, end: date, *, user, at: datetime, today: date) -> Report:
-    """Every figure for discussions held from `start` to `end` (London dates, inclusive)."""
+    """Every figure for discussions held from `start` to `end` (London dates, inclusive): the counts added up from
+    the summaries (`summaries.refresh`, as at its last run), the lists (which carry links) read live."""
+    report = Report(start=start, end=end)
+    counts = summaries.totals(start, end, summaries.DISCUSSION_FIGURES)
+    _from_summaries(report, counts)
+    where = _in_period(start, end)
+    _gap_list(report, where, user)
+    _icpc_list(report, where, user, today)
+    return report
+
+
+def attendance_only(start: date, end: date, counts: summaries.Totals | None = None) -> Report:
+    """The agency attendance table alone (the CSV download; the practice-learning report's chart), from the
+    summaries: `counts` when the caller has read them already."""
+    report = Report(start=start, end=end)
+    if counts is None:
+        counts = summaries.totals(start, end, [summaries.HELD, summaries.ATTENDANCE, summaries.ATTENDANCE_BY_KIND])
+    report.held = counts.of(summaries.HELD)[0]
+    counted = _attendance_tallies(counts)
+    _attendance_rows(report, *counted, _agencies(counted[0]))
+    return report
+
+
+def _attendance_tallies(counts: summaries.Totals) -> tuple[dict, dict]:
+    by_agency: dict[int, dict[int, int]] = {}
+    by_kind: dict[str, dict[int, int]] = {}
+    for agency_id, rank, n, _ in counts.rows(summaries.ATTENDANCE):
+        by_agency.setdefault(agency_id, {})[int(rank)] = n
+    for _, kind_rank, n, _ in counts.rows(summaries.ATTENDANCE_BY_KIND):
+        kind, rank = kind_rank.rsplit(":", 1)
+        by_kind.setdefault(kind, {})[int(rank)] = n
+    return by_agency, by_kind
+
+
+def _agencies(ids) -> list[Agency]:
+    """The agencies named in the figures, and every active minimum agency (listed even with nothing: a zero is the
+    finding): one statement."""
+    return db.session.execute(
+        select(Agency).where(or_(Agency.id.in_(sorted(ids) or [0]),
+                                 and_(Agency.is_active.is_(True), Agency.kind.in_(list(MINIMUM_AGENCIES)))))
+        .order_by(Agency.name)).scalars().all()
+
+
+def _from_summaries(report: Report, counts: summaries.Totals) -> None:
+    report.held = counts.of(summaries.HELD)[0]
+    by_agency, by_kind = _attendance_tallies(counts)
+    actions: dict[int, dict[str, int]] = {}
+    for agency_id, state, n, _ in counts.rows(summaries.ACTIONS):
+        actions.setdefault(agency_id, {})[state] = n
+    agencies = _agencies(set(by_agency) | set(actions))
+    _attendance_rows(report, by_agency, by_kind, agencies)
+
+    report.decisions = counts.of(summaries.DECISIONS)[0]
+    report.gap_decisions = counts.of(summaries.GAP_DECISIONS)[0]
+    report.gap_discussions = counts.of(summaries.GAP_DISCUSSIONS)[0]
+    report.gap_by_agency = {label: counts.of(summaries.GAP_BY_AGENCY, 0, label)[0]
+                            for label in MINIMUM_AGENCIES.values()}
+    report.outcomes = [(label, counts.of(summaries.OUTCOME, 0, key)[0]) for key, label in OUTCOMES.items()]
+    report.icpc_counts = {key: counts.of(summaries.ICPC, 0, key)[0] for key in ICPC_STATUS}
+
+    # by the owning agency's name, as the live figures group them
+    names = {a.id: a.name for a in agencies}
+    by_name: dict[str, ActionsByAgency] = {}
+    for agency_id, states in actions.items():
+        row = by_name.setdefault(names[agency_id], ActionsByAgency(names[agency_id]))
+        row.open += states.get("open", 0)
+        row.overdue += states.get("overdue", 0)
+        row.done += states.get("done", 0)
+        row.done_late += states.get("done_late", 0)
+        row.cancelled += states.get("cancelled", 0)
+    report.actions = [by_name[name] for name in sorted(by_name)]
+
+
+# --- The same figures counted from the records: what the summaries are checked against, and the SELECTs they are
+# worked out with -----------------------------------------------------------------------------------------------
+
+
+def compute_live(start: date, end: date, *, user, at: datetime, today: date) -> Report:
+    """Every figure counted from the records themselves (reads the whole period: for tests and checks)."""
     report = Report(start=start, end=end)
     where = _in_period(start, end)
     report.held = db.session.execute(select(func.count()).select_from(StrategyDiscussion).where(*where)).scalar_one()
@@ -297,8 +390,8 @@ def compute(start: date, end: date, *, user, at: datetime, today: date) -> Repor
     return report
 
 
-def attendance_only(start: date, end: date) -> Report:
-    """The agency attendance table alone, for the CSV download."""
+def attendance_only_live(start: date, end: date) -> Report:
+    """The agency attendance table alone, counted from the records."""
     report = Report(start=start, end=end)
     where = _in_period(start, end)
     report.held = db.session.execute(select(func.count()).select_from(StrategyDiscussion).where(*where)).scalar_one()

@@ -8,10 +8,16 @@ see, is the list behind the figure. No record is read into Python to be counted.
 in a small calendar of due dates sent with the query (`sql.calendar`, joined on the record's London date), so each
 record is compared with its own deadline in SQL.
 
+The page does not run these statements itself: the scheduler runs the same SELECTs grouped by day into summary
+tables (`summaries.py`), and `compute` adds up the period's day rows; `compute_live`, `answer` and `answer_together`
+count from the records, to check the summaries against. The lists behind the figures (`listed`) are read live.
+
 The rules behind each figure are in README.md ("Practice-learning report") and in `QUESTIONS` below.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -34,7 +40,7 @@ from ..missing.access import missing_scope
 from ..missing.models import MissingEpisode, PoliceProtection, ReturnInterview, RhiStatus
 from ..workdays import is_working_day
 from . import learning_rules as rules
-from . import sql
+from . import sql, summaries
 from .figures import HELD
 
 #: the longest list shown behind one figure (narrow the period for more)
@@ -225,9 +231,12 @@ def protection_in_time(window, user=None):
 def _episodes(window, user=None):
     # "Missing before" is "after the child's first episode": one grouped pass finds each child's first, where a
     # search for an earlier episode of each episode's child would look again for every episode.
-    e = MissingEpisode
+    e, in_window = MissingEpisode, aliased(MissingEpisode)
+    # only the children with an episode in the window: the summaries' refresh asks a month at a time
+    children = select(in_window.child_id).where(in_window.reported_missing_at >= window.lo,
+                                                in_window.reported_missing_at < window.hi)
     first = (select(e.child_id.label("child_id"), func.min(e.reported_missing_at).label("first_reported"))
-             .where(e.reported_missing_at < window.hi).group_by(e.child_id).subquery())
+             .where(e.reported_missing_at < window.hi, e.child_id.in_(children)).group_by(e.child_id).subquery())
     query = (select(e.id.label("record_id"), e.reported_missing_at.label("at"), literal(1).label("counted"),
                     _flag(e.reported_missing_at > first.c.first_reported).label("met"))
              .join(first, first.c.child_id == e.child_id)
@@ -255,9 +264,13 @@ resolved_in_time = _differences(
 def repeat_discussions(window, user=None):
     # "Discussed before" is "after the child's first held discussion", found in one grouped pass (as _episodes).
     link, earlier_link, earlier = DiscussionChild, aliased(DiscussionChild), aliased(StrategyDiscussion)
+    in_window, window_link = aliased(StrategyDiscussion), aliased(DiscussionChild)
+    # only the children at a discussion held in the window: the summaries' refresh asks a month at a time
+    children = (select(window_link.child_id).join(in_window, in_window.id == window_link.discussion_id)
+                .where(*_held(window, in_window)))
     first = (select(earlier_link.child_id.label("child_id"), func.min(earlier.scheduled_at).label("first_held"))
              .join(earlier, earlier.id == earlier_link.discussion_id)
-             .where(earlier.status.in_(HELD), earlier.scheduled_at < window.hi)
+             .where(earlier.status.in_(HELD), earlier.scheduled_at < window.hi, earlier_link.child_id.in_(children))
              .group_by(earlier_link.child_id).subquery())
     again = StrategyDiscussion.scheduled_at > first.c.first_held
     query = (select(StrategyDiscussion.id.label("record_id"), StrategyDiscussion.scheduled_at.label("at"),
@@ -411,6 +424,8 @@ class Report:
     answers: list[Answer] = field(default_factory=list)
     stages: list[tuple[int, rules.Figure]] = field(default_factory=list)
     breakdowns: list[Breakdown] = field(default_factory=list)
+    #: each agency's attendance at discussions held in the period (figures.AgencyAttendance), for its chart
+    attendance: list = field(default_factory=list)
 
     def by_theme(self) -> list[tuple[str, str, list[Answer]]]:
         return [(key, label, [a for a in self.answers if a.question.theme == key]) for key, label in THEMES]
@@ -486,10 +501,39 @@ _BREAKDOWNS = [
 ]
 
 
-def breakdowns(start: date, end: date) -> list[Breakdown]:
-    """Each child discussed at a discussion held in the period counts once, in the group their record gives. One
-    statement counts the children by every recorded answer together (by date of birth for ages, banded here on the
-    period's last day); a child has one of each, so each breakdown is the sum of those counts."""
+#: breakdowns already worked out, by (start, end, the summaries' last refresh slice): "each child
+#: once" cannot be added up from daily counts, so a period's breakdowns read one row per child discussed in it
+#: (summaries.children_by_group); kept in this process until the summaries are next refreshed, so a period is
+#: worked out once per refresh rather than on every view. Small (a few dozen counts each, no child's details).
+_BREAKDOWN_CACHE: OrderedDict[tuple, list[Breakdown]] = OrderedDict()
+_BREAKDOWN_CACHE_SIZE = 64
+_cache_lock = threading.Lock()
+
+
+def breakdowns(start: date, end: date, refreshed: str | None = None) -> list[Breakdown]:
+    """Each child discussed at a discussion held in the period counts once, in the group their record gives: from
+    the summaries' child links (one per child per day), joined to the children's records. With `refreshed` (the
+    summaries' last slice, Freshness.slice_id) the answer is kept and given again until they are refreshed again."""
+    key = (start, end, refreshed)
+    if refreshed is not None:
+        with _cache_lock:
+            found = _BREAKDOWN_CACHE.get(key)
+            if found is not None:
+                _BREAKDOWN_CACHE.move_to_end(key)
+                return found
+    found = _breakdowns(summaries.children_by_group(start, end), end)
+    if refreshed is not None:
+        with _cache_lock:
+            _BREAKDOWN_CACHE[key] = found
+            while len(_BREAKDOWN_CACHE) > _BREAKDOWN_CACHE_SIZE:
+                _BREAKDOWN_CACHE.popitem(last=False)
+    return found
+
+
+def breakdowns_live(start: date, end: date) -> list[Breakdown]:
+    """The same, from the discussions themselves. One statement counts the children by every recorded answer
+    together (by date of birth for ages, banded here on the period's last day); a child has one of each, so each
+    breakdown is the sum of those counts."""
     window = Window(start, end, datetime.min, start)
     d = ThresholdDecision
     section_47 = case((d.outcome.in_(sorted(thresholds.SECTION_47)), DiscussionChild.child_id))
@@ -502,6 +546,10 @@ def breakdowns(start: date, end: date) -> list[Breakdown]:
         .outerjoin(d, and_(d.discussion_id == DiscussionChild.discussion_id,
                            d.child_id == DiscussionChild.child_id))
         .where(*_held(window)).group_by(*columns)).all()
+    return _breakdowns(rows, end)
+
+
+def _breakdowns(rows, end: date) -> list[Breakdown]:
     found = []
     for key, title, heading, groups, group_of in _BREAKDOWNS:
         grouped = [(group_of(row, end), row[-2], row[-1]) for row in rows]
@@ -513,7 +561,45 @@ def breakdowns(start: date, end: date) -> list[Breakdown]:
     return found
 
 
-def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
+#: every figure the practice-learning report adds up from the summaries (its questions, the stages, attendance)
+SUMMARY_FIGURES = [q.key for q in QUESTIONS] + [summaries.STAGES, summaries.HELD, summaries.ATTENDANCE,
+                                                summaries.ATTENDANCE_BY_KIND]
+
+
+def summarised_answers(counts: summaries.Totals, quarters: list[rules.Quarter],
+                       questions: list[Question] = QUESTIONS) -> list[Answer]:
+    """Each question's figure for the period and its quarters, from summed day rows."""
+    answers = []
+    for q in questions:
+        counted, met = counts.of(q.key)
+        result = Answer(q, rules.Figure(met, counted))
+        result.trend = [(quarter, rules.Figure(*reversed(counts.in_quarter(i, q.key))))
+                        for i, quarter in enumerate(quarters)]
+        answers.append(result)
+    return answers
+
+
+def compute(start: date, end: date, *, now: datetime, today: date, refreshed: str | None = None) -> Report:
+    """The report from the summaries (as at their last refresh: `now` and `today` are what they were worked out
+    with, see summaries.refresh): one statement for every figure and its trend, one for the breakdowns (none when
+    they were worked out for this period since the summaries' last refresh slice, `refreshed`)."""
+    from .figures import attendance_only
+
+    quarters = rules.trend_quarters(end)
+    report = Report(start, end, quarters)
+    counts = summaries.totals(start, end, SUMMARY_FIGURES, quarters)
+    report.answers = summarised_answers(counts, quarters)
+    report.stages = sorted((int(number), rules.Figure(met, closed))
+                           for _, number, closed, met in counts.rows(summaries.STAGES))
+    report.breakdowns = breakdowns(start, end, refreshed)
+    report.attendance = attendance_only(start, end, counts).agencies
+    return report
+
+
+def compute_live(start: date, end: date, *, now: datetime, today: date) -> Report:
+    """The report counted from the records themselves (what the summaries are checked against)."""
+    from .figures import attendance_only_live
+
     quarters = rules.trend_quarters(end)
     report = Report(start, end, quarters)
     together: dict[Callable, list[Question]] = {}
@@ -523,7 +609,8 @@ def compute(start: date, end: date, *, now: datetime, today: date) -> Report:
              for a in answer_together(questions, start, end, now=now, today=today, quarters=quarters)}
     report.answers = [found[q.key] for q in QUESTIONS]
     report.stages = stage_figures(start, end)
-    report.breakdowns = breakdowns(start, end)
+    report.breakdowns = breakdowns_live(start, end)
+    report.attendance = attendance_only_live(start, end).agencies
     return report
 
 

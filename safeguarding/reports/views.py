@@ -10,7 +10,7 @@ from ..auth.models import Role
 from ..clock import london_today, now
 from ..exports import csv_response
 from ..extensions import db
-from . import figures, index_charts, learning, learning_charts
+from . import figures, index_charts, learning, learning_charts, summaries
 from . import learning_rules as rules
 from .forms import PeriodForm
 from ..periods import last_full_quarter
@@ -43,26 +43,35 @@ def _other_figures() -> list[tuple[str, str, str]]:
     return [(endpoint, text, about) for endpoint, text, about in pages if endpoint in current_app.view_functions]
 
 
-def _index_page(form, report=None, period=None, status=200):
+def _freshness(first, last) -> summaries.Freshness:
+    """Whether the summaries cover these days, and as at when (the line every report shows above its figures)."""
+    cfg = current_app.config
+    return summaries.freshness(first, last, london_today(), refresh_minutes=cfg["FIGURES_REFRESH_MINUTES"],
+                               recent_days=cfg["FIGURES_RECENT_DAYS"])
+
+
+def _index_page(form, report=None, period=None, status=200, freshness=None):
     return render_template("reports/index.html", form=form, report=report, period=period,
                            other_figures=_other_figures(), icpc_status=figures.ICPC_STATUS,
                            icpc_tags=figures.ICPC_TAGS, charts=index_charts.all_charts(report) if report else {},
                            render_chart=charts.render, render_table=charts.table, shown=suppression.shown,
                            share=suppression.share_text, suppression_note=suppression.SUPPRESSION_NOTE,
-                           period_args=_period_args(period) if period else {}), status
+                           period_args=_period_args(period) if period else {}, freshness=freshness), status
 
 
 @bp.route("/")
 @require("reports.view")
 def index():
     form, period = _period()
-    report = None
+    report = freshness = None
     if period:
-        report = figures.compute(*period, user=current_user, at=now(), today=london_today())
+        freshness = _freshness(*period)
+        if freshness.built:
+            report = figures.compute(*period, user=current_user, at=now(), today=london_today())
         audit.record("report_view", "strategy_discussion_report", None,
                      detail=f"{period[0].isoformat()} to {period[1].isoformat()}")
         db.session.commit()
-    return _index_page(form, report, period)
+    return _index_page(form, report, period, freshness=freshness)
 
 
 @bp.route("/tables/<key>.csv")
@@ -73,6 +82,10 @@ def index_table(key: str):
     form, period = _period()
     if not period:
         return _index_page(form, status=400)
+    freshness = _freshness(*period)
+    if not freshness.built:
+        # a period whose summaries are not worked out yet: the page says so, rather than a CSV of zeros
+        return _index_page(form, period=period, status=409, freshness=freshness)
     report = figures.compute(*period, user=current_user, at=now(), today=london_today())
     chart = index_charts.all_charts(report).get(key)
     if chart is None:
@@ -106,16 +119,16 @@ def _learning_charts(report: learning.Report, period) -> dict[str, charts.Chart]
     """Every chart on the page by its key: the page draws them and the CSV link of each serves its table."""
     found = {f"trend-{a.question.key}": learning_charts.trend_chart(a, report.start, report.end)
              for a in report.answers}
-    found["agency-attendance"] = learning_charts.agency_chart(figures.attendance_only(*period).agencies)
+    found["agency-attendance"] = learning_charts.agency_chart(report.attendance)
     found["difference-stages"] = learning_charts.stage_chart(report.stages)
     for breakdown in report.breakdowns:
         found[f"breakdown-{breakdown.key}"] = learning_charts.breakdown_chart(breakdown)
     return found
 
 
-def _practice_learning_page(form, report=None, period=None, chart_set=None, status=200):
+def _practice_learning_page(form, report=None, period=None, chart_set=None, status=200, freshness=None):
     return render_template("reports/practice_learning.html", form=form, report=report, period=period,
-                           charts=chart_set or {}, render_chart=charts.render,
+                           charts=chart_set or {}, render_chart=charts.render, freshness=freshness,
                            period_args=_period_args(period) if period else {},
                            not_recorded=learning.NOT_RECORDED, suppression_note=rules.SUPPRESSION_NOTE), status
 
@@ -126,11 +139,20 @@ def practice_learning():
     form, period = _period()
     if not period:
         return _practice_learning_page(form)
-    report = learning.compute(*period, now=now(), today=london_today())
-    chart_set = _learning_charts(report, period)
+    freshness = _learning_freshness(period)
+    report = chart_set = None
+    if freshness.built:
+        report = learning.compute(*period, now=now(), today=london_today(), refreshed=freshness.slice_id)
+        chart_set = _learning_charts(report, period)
     audit.record("report_view", "practice_learning_report", None, detail=_detail(period))
     db.session.commit()
-    return _practice_learning_page(form, report, period, chart_set)
+    return _practice_learning_page(form, report, period, chart_set, freshness=freshness)
+
+
+def _learning_freshness(period) -> summaries.Freshness:
+    """The period and its trend's 8 quarters."""
+    quarters = rules.trend_quarters(period[1])
+    return _freshness(min(period[0], quarters[0].start), max(period[1], quarters[-1].end))
 
 
 @bp.route("/practice-learning/tables/<key>.csv")
@@ -140,7 +162,10 @@ def practice_learning_table(key: str):
     form, period = _period()
     if not period:
         return _practice_learning_page(form, status=400)
-    report = learning.compute(*period, now=now(), today=london_today())
+    freshness = _learning_freshness(period)
+    if not freshness.built:
+        return _practice_learning_page(form, period=period, status=409, freshness=freshness)
+    report = learning.compute(*period, now=now(), today=london_today(), refreshed=freshness.slice_id)
     chart = _learning_charts(report, period).get(key)
     if chart is None:
         abort(404)
