@@ -8,13 +8,13 @@ from ..auth.access import (child_scope, deny, require, restricted_out_of_sight,
                            visible_child_or_404)
 from ..clock import now
 from ..extensions import db, limiter
-from ..pagination import paginate
+from ..pagination import page_number, paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import need_to_know, services
 from .forms import AdversityForm, BreakGlassForm, ChildEditForm, ChildForm, RestrictForm, SearchForm, show_rule_error
 from .models import Child
-from .timeline import timeline
+from .timeline import timeline_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 
@@ -75,8 +75,8 @@ def new():
 def show(child_id: int):
     child = visible_child_or_404(child_id)
     audit.record_view("child", child.id)
-    return render_template("children/show.html", child=child, timeline=timeline(child, current_user),
-                           adversity_form=AdversityForm())
+    return render_template("children/show.html", child=child, adversity_form=AdversityForm(),
+                           timeline=timeline_page(child, current_user, page_number(request.args.get("page", 1))))
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
@@ -123,7 +123,7 @@ def add_adversity(child_id: int):
             flash("Family adversity recorded", "success")
             return redirect(url)
     audit.record_view("child", child.id)
-    return render_template("children/show.html", child=child, timeline=timeline(child, current_user),
+    return render_template("children/show.html", child=child, timeline=timeline_page(child, current_user, 1),
                            adversity_form=form, form=form), 200
 
 

@@ -12,7 +12,8 @@ from .models import ProfessionalDifference
 KIND = "Professional difference"
 
 
-def entries(child, user) -> list[TimelineEntry]:
+def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
+    # `newest` unused: a child's differences are few, and a stage can close long after the difference was raised
     differences = db.session.execute(
         db.select(ProfessionalDifference)
         .where(ProfessionalDifference.child_id == child.id, difference_scope(user))

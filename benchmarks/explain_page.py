@@ -1,0 +1,132 @@
+"""One page's SQL on a database you must not change: each statement it runs, with EXPLAIN ANALYZE times.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/explain_page.py \\
+        --database-url "postgresql+psycopg://postgres@/bench10?host=/tmp/pgdev" \\
+        --email mash@synthetic.example /children/1 [--explain] [--repeat 5]
+
+Renders the page's view as that person inside a READ ONLY transaction (PostgreSQL refuses any write): no sign-in,
+no session row, and the view's audit record left out (it is a write); everything else runs as served. Prints the
+statements (how many, which repeat) and the view's time (median of --repeat), and with --explain each statement's
+EXPLAIN ANALYZE execution time and plan's first lines. For measuring on the big synthetic databases, which are
+read-only for everyone but the person who loaded them.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+
+from sqlalchemy import event, text
+
+
+def build_app(url: str):
+    from config import TestConfig
+    from safeguarding import create_app
+
+    cfg = TestConfig()
+    cfg.SQLALCHEMY_DATABASE_URI = url
+    cfg.SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+    cfg.RATELIMIT_ENABLED = False
+    return create_app(cfg)
+
+
+def _stand_in_for_missing_columns(engine) -> None:
+    """A database loaded before a later migration lacks its columns and cannot be migrated here (read-only): each
+    missing column is read as its default, by rewriting the statements (for measuring only)."""
+    from sqlalchemy import inspect
+
+    from safeguarding.extensions import db
+
+    inspector = inspect(engine)
+    missing = {}
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                default = column.default.arg if column.default is not None and column.default.is_scalar else None
+                literal = {True: "true", False: "false", None: "NULL"}.get(default, repr(default))
+                missing[rf"\b{table.name}(?:_\d+)?\.{column.name}\b"] = literal
+    if not missing:
+        return
+    print(f"(standing in for {len(missing)} columns this database lacks)")
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def rewrite(conn, cursor, statement, parameters, context, executemany):
+        for name, value in missing.items():
+            statement = re.sub(name, value, statement)
+        return statement, parameters
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--plan", type=int, action="append", default=[],
+                        help="print this statement's whole plan (by its number; may repeat)")
+    parser.add_argument("path")
+    args = parser.parse_args()
+
+    from flask_login import login_user
+
+    from safeguarding import audit
+    from safeguarding.auth.models import User
+    from safeguarding.extensions import db
+
+    app = build_app(args.database_url)
+    with app.app_context():
+        _stand_in_for_missing_columns(db.engine)
+    audit.record_view = lambda *a, **k: None  # a write; the page's own reads are what is measured
+    seen: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    times = []
+    for n in range(args.repeat + 1):
+        with app.test_request_context(args.path):
+            user = db.session.execute(db.select(User).where(User.email == args.email)).scalar_one()
+            login_user(user)
+            adapter = app.url_map.bind("localhost")
+            endpoint, values = adapter.match(args.path.split("?")[0])
+            seen.clear()
+            event.listen(db.engine, "before_cursor_execute", listener)
+            start = time.perf_counter()
+            html = app.view_functions[endpoint](**values)
+            elapsed = time.perf_counter() - start
+            event.remove(db.engine, "before_cursor_execute", listener)
+            db.session.rollback()
+            if n:  # the first request warms caches
+                times.append(elapsed * 1000)
+    statements = list(seen)
+    size = len(html if isinstance(html, str) else html[0])
+    print(f"{args.path} as {args.email}: {len(statements)} statements, view p50 {statistics.median(times):.0f} ms "
+          f"(min {min(times):.0f}), {size:,} characters of HTML")
+    repeats = Counter(" ".join(s.split())[:200] for s, _ in statements)
+    for sql, times_run in repeats.items():
+        if times_run > 1:
+            print(f"  runs {times_run} times: {sql[:160]}")
+    if args.explain:
+        with app.app_context():
+            with db.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                for number, (sql, params) in enumerate(statements, 1):
+                    with raw.cursor() as cur:
+                        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                        plan = [row[0] for row in cur.fetchall()]
+                    took = next((line for line in plan if line.startswith("Execution Time")), "")
+                    print(f"\n#{number} {took}\n  {' '.join(sql.split())[:400]}")
+                    for line in plan if number in args.plan else plan[:6]:
+                        print("    " + line)
+                conn.execute(text("ROLLBACK"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

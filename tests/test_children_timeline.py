@@ -1,0 +1,79 @@
+"""A child's timeline a page at a time, newest first; what a page costs does not grow with the child's history."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from safeguarding import clock
+from safeguarding.audit.models import AuditEvent
+from safeguarding.auth.models import Role
+from safeguarding.discussions.models import AgreedAction
+from safeguarding.extensions import db
+
+from .discussion_data import convene, make_child
+
+
+def _child_with_actions(chair, agencies, count: int):
+    """A child in one discussion with `count` agreed actions, created a day apart: "Action 1" the oldest."""
+    child = make_child()
+    sd = convene(chair, [child], [agencies["police"]])
+    start = clock.now() - timedelta(days=count + 1)
+    db.session.add_all([AgreedAction(discussion_id=sd.id, child_id=child.id, description=f"Action {n}",
+                                     owner_id=chair.id, owner_agency_id=chair.agency_id,
+                                     due_at=clock.now() + timedelta(days=7), created_at=start + timedelta(days=n))
+                        for n in range(1, count + 1)])
+    db.session.commit()
+    return child
+
+
+def _shown_actions(page) -> set[str]:
+    return {f"Action {n}" for n in range(1, 100) if f">Action {n}</a>" in page.html}
+
+
+def test_the_timeline_shows_the_newest_entries_and_pages_on_to_older_ones(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    child = _child_with_actions(mash, agencies, 60)
+    first = client.get(f"/children/{child.id}")
+    # 25 entries a page, newest first: the discussion (scheduled for later today), the record (created today), and
+    # the 23 newest actions
+    assert _shown_actions(first) == {f"Action {n}" for n in range(38, 61)}
+    assert "Initial strategy discussion" in first and "record created" in first
+    assert "Older entries" in first and "Newer entries" not in first
+    second = client.get(f"/children/{child.id}?page=2")
+    assert _shown_actions(second) == {f"Action {n}" for n in range(13, 38)}
+    assert "record created" not in second
+    assert "Older entries" in second and "Newer entries" in second
+    last = client.get(f"/children/{child.id}?page=3")
+    assert _shown_actions(last) == {f"Action {n}" for n in range(1, 13)}
+    assert "Older entries" not in last
+    beyond = client.get(f"/children/{child.id}?page=9")
+    assert "go to the newest entries" in beyond and not _shown_actions(beyond)
+    # every page of the record is a view of it, and audited as one
+    views = db.session.execute(db.select(db.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "view", AuditEvent.object_type == "child", AuditEvent.object_id == child.id)).scalar()
+    assert views == 4
+
+
+def _statements_on_child_page(client, child) -> int:
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    client.get(f"/children/{child.id}")
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/children/{child.id}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen), page
+
+
+def test_a_childs_page_runs_the_same_statements_however_long_the_timeline(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    short, short_page = _statements_on_child_page(client, _child_with_actions(mash, agencies, 2))
+    long, long_page = _statements_on_child_page(client, _child_with_actions(mash, agencies, 80))
+    assert short == long
+    # and the page shows a page of the timeline, not its length
+    assert len(_shown_actions(long_page)) == 23 and len(_shown_actions(short_page)) == 2
