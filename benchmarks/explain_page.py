@@ -17,6 +17,7 @@ import re
 import statistics
 import sys
 import time
+import traceback
 from collections import Counter
 
 from sqlalchemy import event, text
@@ -70,6 +71,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--plan", type=int, action="append", default=[],
                         help="print this statement's whole plan (by its number; may repeat)")
+    parser.add_argument("--where", metavar="TEXT",
+                        help="for each statement containing TEXT, print where the app ran it (its own frames)")
     parser.add_argument("path")
     args = parser.parse_args()
 
@@ -87,6 +90,10 @@ def main() -> int:
 
     def listener(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
+        if args.where and args.where in statement and len(times) == args.repeat - 1:
+            frames = [f"{f.filename.split('/')[-1]}:{f.lineno} {f.name}" for f in traceback.extract_stack()
+                      if "/safeguarding/" in f.filename or f.filename.endswith(".html")]
+            print(f"{args.where} from: {' < '.join(reversed(frames[-4:]))}")
 
     times = []
     for n in range(args.repeat + 1):

@@ -33,23 +33,6 @@ _DIFFERENCE = aliased(ProfessionalDifference, name="scope_difference")
 _STAGE = aliased(DifferenceStage, name="scope_stage")
 
 
-def _involved_difference_ids(user, people=None):
-    """Ids of differences in which `user`, someone they line-manage or one of `people` raised it or leads a
-    stage."""
-    raiser, raising, responding = _RAISER, _RAISING_LEAD, _RESPONDING_LEAD
-    if people is None:
-        people = select(User.id).where(User.id == user.id)
-    raised = (select(ProfessionalDifference.id)
-              .join(raiser, raiser.id == ProfessionalDifference.raised_by_id)
-              .where(or_(raiser.id.in_(people), raiser.line_manager_id == user.id)))
-    staged = (select(DifferenceStage.difference_id)
-              .join(raising, raising.id == DifferenceStage.raising_lead_id)
-              .join(responding, responding.id == DifferenceStage.responding_lead_id)
-              .where(or_(raising.id.in_(people), responding.id.in_(people),
-                         raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
-    return raised.union(staged)
-
-
 def difference_scope(user):
     """SQL clause restricting `ProfessionalDifference` rows to those `user` may see."""
     if not can(user, "difference.view"):
@@ -57,7 +40,9 @@ def difference_scope(user):
     allowed = restriction_allows(user, ProfessionalDifference.child_id)
     if user.role == MASH or is_partnership_business_unit(user):
         return allowed
-    return and_(ProfessionalDifference.id.in_(_involved_difference_ids(user)), allowed)
+    # probes from each difference (its raiser, its stages' leads): a set of every difference the user is in was
+    # built in full for each query (every difference of the partnership read, 2,500 at 10x)
+    return and_(_involved_in(user, ProfessionalDifference, select(User.id).where(User.id == user.id)), allowed)
 
 
 def _children_in_my_differences(user):

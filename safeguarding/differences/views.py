@@ -51,8 +51,12 @@ def _child_page_helpers():
         """Differences about this discussion's decisions or actions that the user may see, in one query."""
         if not can(current_user, "difference.view"):
             return []
-        decisions = db.select(ThresholdDecision.id).where(ThresholdDecision.discussion_id == discussion.id)
-        actions = db.select(AgreedAction.id).where(AgreedAction.discussion_id == discussion.id)
+        # the ids from the discussion the page has loaded: two index look-ups (a bitmap OR), where subqueries for
+        # them made the database read every difference of the partnership to test each
+        decisions = [d.id for d in discussion.decisions]
+        actions = [a.id for a in discussion.actions]
+        if not decisions and not actions:
+            return []
         query = (db.select(ProfessionalDifference)
                  .where(db.or_(ProfessionalDifference.decision_id.in_(decisions),
                                ProfessionalDifference.action_id.in_(actions)),

@@ -533,7 +533,6 @@ def show(discussion_id: int):
         flagged={i.id: phrases_found(i.text, phrases) for i in sd.information},
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
-        can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
         follow_up_reviews=reviews, follow_up_state=follow_up_state, follow_up_tags=thresholds.FOLLOW_UP_TAGS,
         follow_up_detail=thresholds.FOLLOW_UP_DETAIL,
         starts_assessment=thresholds.starts_assessment, assessment_due_at=thresholds.assessment_due_at,
