@@ -13,6 +13,8 @@ read-only for everyone but the person who loaded them.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import re
 import statistics
 import sys
@@ -73,6 +75,7 @@ def main() -> int:
                         help="print this statement's whole plan (by its number; may repeat)")
     parser.add_argument("--where", metavar="TEXT",
                         help="for each statement containing TEXT, print where the app ran it (its own frames)")
+    parser.add_argument("--profile", action="store_true", help="profile the last rendering (cProfile, top 30)")
     parser.add_argument("path")
     args = parser.parse_args()
 
@@ -104,9 +107,15 @@ def main() -> int:
             endpoint, values = adapter.match(args.path.split("?")[0])
             seen.clear()
             event.listen(db.engine, "before_cursor_execute", listener)
+            profiler = cProfile.Profile() if args.profile and n == args.repeat else None
             start = time.perf_counter()
+            if profiler:
+                profiler.enable()
             html = app.view_functions[endpoint](**values)
             elapsed = time.perf_counter() - start
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
             event.remove(db.engine, "before_cursor_execute", listener)
             db.session.rollback()
             if n:  # the first request warms caches
@@ -127,7 +136,7 @@ def main() -> int:
                     with raw.cursor() as cur:
                         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                         plan = [row[0] for row in cur.fetchall()]
-                    took = next((line for line in plan if line.startswith("Execution Time")), "")
+                    took = " ".join(line for line in plan if line.startswith(("Planning Time", "Execution Time")))
                     print(f"\n#{number} {took}\n  {' '.join(sql.split())[:400]}")
                     for line in plan if number in args.plan else plan[:6]:
                         print("    " + line)

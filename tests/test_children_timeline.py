@@ -1,4 +1,5 @@
-"""A child's timeline a page at a time, newest first; what a page costs does not grow with the child's history."""
+"""A child's timeline a page at a time, newest first; what a page costs does not grow with the child's history; and
+the children list's count of the restricted records it leaves out."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -77,3 +78,17 @@ def test_a_childs_page_runs_the_same_statements_however_long_the_timeline(signed
     assert short == long
     # and the page shows a page of the timeline, not its length
     assert len(_shown_actions(long_page)) == 23 and len(_shown_actions(short_page)) == 2
+
+
+def test_the_children_list_counts_restricted_records_out_of_sight_up_to_a_cap(signed_in, monkeypatch):
+    from safeguarding.children import views
+    from safeguarding.children.models import Child
+
+    client, mash = signed_in(Role.MASH)
+    db.session.add_all([Child(first_name=f"Hidden{n}", last_name="Example", created_by_agency_id=mash.agency_id,
+                              restricted=True) for n in range(4)])
+    db.session.commit()
+    assert "4 restricted records are not shown" in client.get("/children/")
+    monkeypatch.setattr(views, "OUT_OF_SIGHT_CAP", 3)
+    page = client.get("/children/")
+    assert "More than 3 restricted records are not shown" in page and "Hidden" not in page.html

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
@@ -693,24 +693,26 @@ class ChildSummary:
 def child_summary(child_id: int) -> ChildSummary:
     threshold, window = _settings()
     at = now()
-    times = list(db.session.execute(select(MissingEpisode.reported_missing_at).where(
-        MissingEpisode.child_id == child_id)).scalars())
-    missing_now = db.session.execute(select(MissingEpisode).where(
-        MissingEpisode.child_id == child_id, MissingEpisode.returned_at.is_(None))
-        .order_by(MissingEpisode.reported_missing_at.desc()).limit(1)).scalar_one_or_none()
+    # one read of the child's episodes for the counts and the one still open, and one of their police protection
+    # for the open and the breached: the child's own history, a statement each
+    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == child_id)).scalars())
+    times = [e.reported_missing_at for e in episodes]
+    missing_now = max((e for e in episodes if e.returned_at is None), key=lambda e: e.reported_missing_at,
+                      default=None)
     open_rhis = list(db.session.execute(select(ReturnInterview).where(
         ReturnInterview.child_id == child_id, ReturnInterview.status == RhiStatus.OPEN.value)
         .order_by(ReturnInterview.due_at)).scalars())
     prompts = list(db.session.execute(select(DiscussionPrompt).where(
         DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
         .order_by(DiscussionPrompt.raised_at)).scalars())
-    pps = list(db.session.execute(select(PoliceProtection).where(
-        PoliceProtection.child_id == child_id, PoliceProtection.ended_at.is_(None))).scalars())
+    protection = list(db.session.execute(select(PoliceProtection).where(
+        PoliceProtection.child_id == child_id,
+        or_(PoliceProtection.ended_at.is_(None), PoliceProtection.breached.is_(True)))
+        .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars())
+    pps = [pp for pp in protection if pp.ended_at is None]
+    breaches = [pp for pp in protection if pp.breached]
     epos = list(db.session.execute(select(EmergencyProtectionOrder).where(
         EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
-    breaches = list(db.session.execute(select(PoliceProtection).where(
-        PoliceProtection.child_id == child_id, PoliceProtection.breached.is_(True))
-        .order_by(PoliceProtection.started_at)).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
                         missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
                         {p.id: prompt_episodes(p) for p in prompts}, arrests_of(child_id))
