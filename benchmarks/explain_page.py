@@ -129,6 +129,7 @@ def main() -> int:
         if times_run > 1:
             print(f"  runs {times_run} times: {sql[:160]}")
     if args.explain:
+        total_ms, total_blocks = 0.0, 0
         with app.app_context():
             with db.engine.connect() as conn:
                 raw = conn.connection.driver_connection
@@ -137,10 +138,15 @@ def main() -> int:
                         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                         plan = [row[0] for row in cur.fetchall()]
                     took = " ".join(line for line in plan if line.startswith(("Planning Time", "Execution Time")))
+                    top = next((line for line in plan if line.strip().startswith("Buffers:")), "")
+                    blocks = sum(int(n) for n in re.findall(r"(?:hit|read)=(\d+)", top))
+                    total_blocks += blocks
+                    total_ms += sum(float(n) for n in re.findall(r"Time: ([\d.]+) ms", took))
                     print(f"\n#{number} {took}\n  {' '.join(sql.split())[:400]}")
                     for line in plan if number in args.plan else plan[:6]:
                         print("    " + line)
                 conn.execute(text("ROLLBACK"))
+        print(f"\nIn all: {total_ms:.1f} ms planning and executing, {total_blocks:,} blocks (8 kB) read or hit")
     return 0
 
 
