@@ -18,6 +18,7 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
 from . import services, stages
 from .access import difference_scope, visible_difference_or_404
+from .timeline import child_differences
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
 from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status
@@ -42,10 +43,7 @@ def _child_page_helpers():
     def differences_for_child(child):
         if not can(current_user, "difference.view"):
             return []
-        query = (db.select(ProfessionalDifference)
-                 .where(ProfessionalDifference.child_id == child.id, difference_scope(current_user))
-                 .order_by(ProfessionalDifference.raised_at.desc()))
-        return db.session.execute(_with_people(query)).scalars().unique().all()
+        return child_differences(child, current_user)  # the same rows as the child's timeline, read once
 
     def differences_for_discussion(discussion):
         """Differences about this discussion's decisions or actions that the user may see, in one query."""
