@@ -17,12 +17,19 @@ def _newest(query, at, newest: int | None):
 
 
 def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
-    visible = (db.select(StrategyDiscussion.id)
-               .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
-               .where(DiscussionChild.child_id == child.id, discussion_scope(user)))
+    # The scope once, for the ids and dates of every discussion about the child the user may see (narrow rows, the
+    # child's own history); then only the page's worth of discussions, decisions and actions, by those ids. With the
+    # scope as a subquery in each, it was worked out four times and its estimate (one row) led the planner to join
+    # every user to each action to find its owner.
     when = func.coalesce(StrategyDiscussion.scheduled_at, StrategyDiscussion.created_at)
-    discussions = db.session.execute(_newest(
-        db.select(StrategyDiscussion).where(StrategyDiscussion.id.in_(visible)), when, newest)).scalars().all()
+    visible = db.session.execute(
+        db.select(StrategyDiscussion.id, when)
+        .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
+        .where(DiscussionChild.child_id == child.id, discussion_scope(user))).all()
+    ids = [sd_id for sd_id, _ in visible]
+    shown = [sd_id for sd_id, _ in sorted(visible, key=lambda row: row[1], reverse=True)[:newest]]
+    discussions = db.session.execute(
+        db.select(StrategyDiscussion).where(StrategyDiscussion.id.in_(shown))).scalars().all() if shown else []
     result = []
     for sd in discussions:
         url = f"/discussions/{sd.id}"
@@ -38,17 +45,17 @@ def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
                                     title="Removed from a strategy discussion",
                                     detail="The reason is recorded on the discussion",
                                     url=f"/discussions/{r.discussion_id}#removed-children"))
-    if not discussions:
+    if not ids:
         return result
-    # Decisions and actions of every visible discussion (a subquery: the page's discussions may not be theirs).
+    # Decisions and actions of every visible discussion (the page's newest may be of discussions not on it).
     decisions = db.select(ThresholdDecision).where(ThresholdDecision.child_id == child.id,
-                                                   ThresholdDecision.discussion_id.in_(visible))
+                                                   ThresholdDecision.discussion_id.in_(ids))
     for d in db.session.execute(_newest(decisions, ThresholdDecision.decided_at, newest)).scalars():
         detail = f"ICPC due by {d.icpc_due_on.strftime('%-d %B %Y')}" if d.icpc_due_on else ""
         result.append(TimelineEntry(at=d.decided_at, kind="Decision", title=d.outcome_label, detail=detail,
                                     url=f"/discussions/{d.discussion_id}#decision-{child.id}"))
     actions = db.select(AgreedAction).options(joinedload(AgreedAction.owner)).where(
-        AgreedAction.discussion_id.in_(visible),
+        AgreedAction.discussion_id.in_(ids),
         (AgreedAction.child_id == child.id) | AgreedAction.child_id.is_(None))
     for a in db.session.execute(_newest(actions, AgreedAction.created_at, newest)).scalars():
         result.append(TimelineEntry(at=a.created_at, kind="Agreed action", title=a.description[:120],
