@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import os
 import re
 import statistics
 import sys
@@ -115,7 +116,7 @@ def main() -> int:
             elapsed = time.perf_counter() - start
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(30)
             event.remove(db.engine, "before_cursor_execute", listener)
             db.session.rollback()
             if n:  # the first request warms caches

@@ -1,10 +1,12 @@
 """A child's timeline: what every feature knows about the child, newest first, a page at a time.
 
 Each feature with something to show provides `safeguarding/<feature>/timeline.py`, registered when the app is created
-(`register_timeline`), with `entries(child, user, newest) -> list[TimelineEntry]`, itself scoped to what `user` may
-see. `newest` (None: all) is how many of the newest entries the page needs: a provider returns at least every one of
-its own entries among its `newest` newest (it may return more), so what a kind a child has hundreds of (agreed
-actions, discussions) costs a page's worth of rows, however long the child's history.
+(`register_timeline`), with `entries(child, user, newest) -> list[TimelineEntry]`. The child is one `user` may see
+(the caller has checked, as `visible_child_or_404` does); a provider scopes what it adds beyond that (a discussion the
+user is not involved in, a difference they are not party to). `newest` (None: all) is how many of the newest entries
+the page needs: a provider returns at least every one of its own entries among its `newest` newest (it may return
+more), so the kinds a child has hundreds of (agreed actions, discussions) cost a page's worth of rows, however long
+the child's history.
 """
 from __future__ import annotations
 
