@@ -7,15 +7,18 @@
 Renders the page's view as that person inside a READ ONLY transaction (PostgreSQL refuses any write): no sign-in,
 no session row, and the view's audit record left out (it is a write); everything else runs as served. Prints the
 statements (how many, which repeat) and the view's time (median of --repeat), and with --explain each statement's
-EXPLAIN ANALYZE execution time and plan's first lines. For measuring on the big synthetic databases, which are
-read-only for everyone but the person who loaded them.
+planning and execution time, the plan's first lines (--plan N: all of statement N's) and, in all, the blocks the
+statements read or hit (steadier than milliseconds on a busy machine). --where TEXT prints which lines of the app ran
+the statements containing TEXT; --profile profiles the last rendering (PROFILE_SORT=tottime to sort by own time).
+For measuring on the big synthetic databases, which are read-only for everyone but the person who loaded them; a
+column a later migration added and the database lacks is read as its default.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
-import pstats
 import os
+import pstats
 import re
 import statistics
 import sys
