@@ -92,3 +92,32 @@ def test_the_children_list_counts_restricted_records_out_of_sight_up_to_a_cap(si
     monkeypatch.setattr(views, "OUT_OF_SIGHT_CAP", 3)
     page = client.get("/children/")
     assert "More than 3 restricted records are not shown" in page and "Hidden" not in page.html
+
+
+def test_a_childs_open_prompts_cost_no_statement_each(signed_in, make_user):
+    from safeguarding.missing.models import DiscussionPrompt, MissingEpisode
+
+    client, mash = signed_in(Role.MASH)
+    officer = make_user(Role.PRACTITIONER, "police")
+
+    def child_with_prompts(count: int):
+        child = make_child()
+        start = clock.now() - timedelta(days=20)
+        episodes = [MissingEpisode(child_id=child.id, reported_missing_at=start + timedelta(days=n),
+                                   returned_at=start + timedelta(days=n, hours=5), missing_from="home",
+                                   risk_level="medium", recorded_by_id=officer.id,
+                                   recorded_by_agency_id=officer.agency_id) for n in range(3 * count)]
+        db.session.add_all(episodes)
+        db.session.flush()
+        db.session.add_all([DiscussionPrompt(child_id=child.id, reason="repeat_missing", object_type="missing_episode",
+                                             object_id=episodes[3 * n + 2].id) for n in range(count)])
+        db.session.commit()
+        return child
+
+    one, one_page = _statements_on_child_page(client, child_with_prompts(1))
+    three, three_page = _statements_on_child_page(client, child_with_prompts(3))
+    assert one == three
+    # each prompt still says which episodes are behind it (the fullest window holding the one that raised it: all
+    # nine of the second child's fall within 30 days)
+    assert one_page.html.count("Missing 3 times from") == 1
+    assert three_page.html.count("Missing 9 times from") == 3

@@ -594,18 +594,25 @@ def _raise_prompts(episode: MissingEpisode, actor, *, repeat: bool = True, arres
         _open_prompt(episode.child_id, PromptReason.ARREST, "missing_episode", episode.id, actor)
 
 
-def prompt_episodes(prompt: DiscussionPrompt) -> list[MissingEpisode]:
+def prompt_episodes(prompt: DiscussionPrompt, child_episodes: list[MissingEpisode] | None = None
+                    ) -> list[MissingEpisode]:
     """The episodes behind a prompt: for repeat missing, those of the fullest window that contains the episode
     that raised it (rules.repeat_missing_window, the same test that raised it, so an episode entered late shows
-    with the later ones it completes); otherwise the one episode."""
+    with the later ones it completes); otherwise the one episode. `child_episodes`: all the child's episodes when
+    the caller has them already (the child's page, for each of its prompts), instead of a query per prompt."""
     if prompt.object_type != "missing_episode":
         return []
-    if prompt.reason != PromptReason.REPEAT_MISSING.value:
+    if child_episodes is not None:
+        episodes = sorted(child_episodes, key=lambda e: (e.reported_missing_at, e.id))
+    elif prompt.reason != PromptReason.REPEAT_MISSING.value:
         return list(db.session.execute(select(MissingEpisode).where(MissingEpisode.id == prompt.object_id))
                     .scalars())
+    else:
+        episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
+                                           .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)).scalars())
+    if prompt.reason != PromptReason.REPEAT_MISSING.value:
+        return [e for e in episodes if e.id == prompt.object_id]
     threshold, window = _settings()
-    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
-                                       .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)).scalars())
     trigger = next((e for e in episodes if e.id == prompt.object_id), None)
     anchor = trigger.reported_missing_at if trigger is not None else prompt.raised_at
     inside = set(rules.repeat_missing_window([e.reported_missing_at for e in episodes], anchor, threshold, window))
@@ -715,7 +722,7 @@ def child_summary(child_id: int) -> ChildSummary:
         EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
                         missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
-                        {p.id: prompt_episodes(p) for p in prompts}, arrests_of(child_id))
+                        {p.id: prompt_episodes(p, episodes) for p in prompts}, arrests_of(child_id))
 
 
 @dataclass
