@@ -47,12 +47,16 @@ def page_number(raw: Any) -> int:
     return max(1, min(number, 100_000))
 
 
-def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True) -> Page:
+def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True, counted=None) -> Page:
     """Run `query` for one page (LIMIT/OFFSET, one row more to know if there is a next) plus one COUNT of at most
-    COUNT_CAP + 1 rows; two statements whatever the page size, and neither grows with the whole table."""
+    COUNT_CAP + 1 rows; two statements whatever the page size, and neither grows with the whole table. `counted`:
+    the rows to count, when `query` is shaped to reach only as far as the page (the same rows, in full), or to count
+    them in an order of its own: its ORDER BY is kept (an indexed order makes a scoped count probe the rows the
+    first pages show, not whichever rows the table stores first)."""
     number = page_number(raw_page)
+    counted = query.order_by(None) if counted is None else counted
     total = db.session.execute(select(func.count()).select_from(
-        query.order_by(None).limit(COUNT_CAP + 1).subquery())).scalar_one()
+        counted.limit(COUNT_CAP + 1).subquery())).scalar_one()
     result = db.session.execute(query.limit(per_page + 1).offset((number - 1) * per_page))
     rows = list(result.scalars() if scalars else result)
     return Page(items=rows[:per_page], number=number, per_page=per_page, total=total,

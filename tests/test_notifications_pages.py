@@ -116,3 +116,27 @@ def test_only_admins_open_the_operations_page_and_see_the_banner(signed_in):
     home = client.get("/home")
     assert "scheduler-warning" not in home.html
     client.get("/admin/reminders", expected=403)
+
+
+def test_the_inbox_lists_what_is_not_acknowledged_first_then_the_rest_newest_first_a_page_at_a_time(signed_in):
+    client, person = signed_in(Role.PRACTITIONER, "csc")
+    start = clock.now() - timedelta(days=100)
+    # 30 acknowledged and 10 not, interleaved in time: "Notice 0" the oldest
+    db.session.add_all([Notification(rule="agreed_action", object_type="agreed_action", object_id=n, level="due",
+                                     recipient_id=person.id, kind="agreed_action", title=f"Notice {n}",
+                                     url="/my-work", created_at=start + timedelta(days=n),
+                                     acknowledged_at=None if n % 4 == 1 else start + timedelta(days=n, hours=1),
+                                     acknowledged_by_id=None if n % 4 == 1 else person.id)
+                        for n in range(40)])
+    db.session.commit()
+
+    def titles(page) -> list[str]:
+        return [f"Notice {n}" for _, n in sorted((page.html.find(f"Notice {n}<"), n) for n in range(40)
+                                                 if f"Notice {n}<" in page.html)]
+
+    unread = [f"Notice {n}" for n in range(39, -1, -1) if n % 4 == 1]
+    read = [f"Notice {n}" for n in range(39, -1, -1) if n % 4 != 1]
+    first, second = client.get("/notifications"), client.get("/notifications?page=2")
+    assert titles(first) == unread + read[:15]
+    assert titles(second) == read[15:]
+    assert "40 in total" in first.text

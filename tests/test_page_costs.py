@@ -10,6 +10,7 @@ from sqlalchemy import event
 from safeguarding import pagination
 from safeguarding.auth.models import Role
 from safeguarding.children.models import Child
+from safeguarding.discussions.models import DiscussionChild
 from safeguarding.extensions import db
 
 
@@ -57,7 +58,11 @@ LISTS = [
     ("mash", "/differences/"), ("csc.manager", "/differences/"), ("mash", "/reports/?{year}"),
     ("csc.manager", "/reports/?{year}"),
 ]
+#: (who signs in, detail page): the child in most strategy discussions, and that child's latest discussion
+DETAILS = [("mash", "/children/{child}"), ("police", "/children/{child}"), ("social.worker", "/children/{child}"),
+           ("mash", "/discussions/{discussion}"), ("police", "/discussions/{discussion}")]
 SHOWN_ROW = '<tr class="govuk-table__row"'
+TIMELINE_ENTRY = '<li class="govuk-!-margin-bottom-4">'
 #: a statement that runs this many more times on a page of more rows runs per row
 PER_ROW = 3
 #: an IN list's placeholders (one per id: the statement is the same whatever its length)
@@ -78,9 +83,10 @@ def _statements():
         event.remove(db.engine, "before_cursor_execute", listener)
 
 
-def _statements_and_rows(app, discussions: int) -> dict[tuple[str, str], tuple[int, int]]:
+def _statements_and_rows(app, discussions: int) -> tuple[dict[tuple[str, str], tuple[Counter, int]], int]:
     """Load a synthetic partnership of about this many strategy discussions (with everything in proportion) into
-    an empty database; for each list, the statements one request runs (a Counter) and the table rows it shows."""
+    an empty database; for each list, the statements one request runs (a Counter) and the table rows it shows (for
+    a child's page, its timeline entries); and how many discussions the busiest child was in."""
     from datetime import timedelta
 
     from safeguarding import synthetic
@@ -97,19 +103,26 @@ def _statements_and_rows(app, discussions: int) -> dict[tuple[str, str], tuple[i
     today, year_ago = now().date(), now().date() - timedelta(days=365)
     year = (f"start={year_ago.day}&start={year_ago.month}&start={year_ago.year}"
             f"&end={today.day}&end={today.month}&end={today.year}")
+    busiest = db.session.execute(
+        db.select(DiscussionChild.child_id).join(Child).where(Child.restricted.is_(False))
+        .group_by(DiscussionChild.child_id).order_by(db.func.count().desc(), DiscussionChild.child_id).limit(1)
+    ).scalar_one()
+    ids = {"year": year, "child": busiest, "discussion": db.session.execute(
+        db.select(db.func.max(DiscussionChild.discussion_id)).where(DiscussionChild.child_id == busiest)).scalar_one()}
     clients, found = {}, {}
-    for who, url in LISTS:
+    for who, url in LISTS + DETAILS:
         if who not in clients:
             clients[who] = PageClient(app.test_client())
             clients[who].sign_in(f"{who}@{synthetic.DOMAIN}", PASSWORD)
-        clients[who].get(url.format(year=year))  # the first request of a session does its own set-up
+        clients[who].get(url.format(**ids))  # the first request of a session does its own set-up
         with _statements() as seen:
-            page = clients[who].get(url.format(year=year))
+            page = clients[who].get(url.format(**ids))
         # the whole statement, not its opening: a lookup run per row is the same text each time, while two
         # different statements may open alike (My work's reads of each deadline kind select the same columns)
         found[(who, url)] = (Counter(_IN_LIST.sub("(...)", " ".join(sql.split())) for sql in seen),
-                             page.html.count(SHOWN_ROW))
-    return found
+                             page.html.count(SHOWN_ROW) if (who, url) in LISTS else page.html.count(TIMELINE_ENTRY))
+    history = db.session.execute(db.select(db.func.count()).where(DiscussionChild.child_id == busiest)).scalar_one()
+    return found, history
 
 
 def test_no_list_runs_more_statements_for_more_rows(app_factory):
@@ -118,10 +131,9 @@ def test_no_list_runs_more_statements_for_more_rows(app_factory):
     # something to look up (owners' names, restricted children, one per section of My work) runs once or twice more
     # at most. A list as full at both sizes could hide one: most lists must show more rows.
     app = app_factory(RATELIMIT_ENABLED=False)  # a dozen sign-ins, one IP address
-    few = _statements_and_rows(app, 20)
-    many = _statements_and_rows(app, 600)
+    (few, few_history), (many, many_history) = _statements_and_rows(app, 20), _statements_and_rows(app, 600)
     grew = {}
-    for page in LISTS:
+    for page in LISTS + DETAILS:
         repeated = {sql[:300]: (few[page][0][sql], times) for sql, times in many[page][0].items()
                     if times >= few[page][0][sql] + PER_ROW}
         if repeated:
@@ -130,3 +142,7 @@ def test_no_list_runs_more_statements_for_more_rows(app_factory):
     assert not grew, f"statements run more often with more rows (times then, times now): {grew}; rows: {rows}"
     # and the larger partnership did show more rows, so the comparison means something
     assert sum(many[page][1] >= few[page][1] + 2 * PER_ROW for page in LISTS) >= 0.75 * len(LISTS), rows
+    # the busiest child has a longer history too, and their page shows a page of its timeline, not all of it
+    assert many_history > 2 * few_history, (few_history, many_history)
+    timelines = {page: many[page][1] for page in DETAILS if page[1].startswith("/children/")}
+    assert all(0 < shown <= 25 for shown in timelines.values()), timelines

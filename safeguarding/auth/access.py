@@ -156,8 +156,13 @@ def hidden_restricted_ids(user):
 
 
 def restriction_allows(user, child_id_column):
-    """SQL clause: the row's child (by `child_id_column`) is not a restricted child hidden from `user`."""
-    return child_id_column.not_in(hidden_restricted_ids(user))
+    """SQL clause: the row's child (by `child_id_column`) is not a restricted child hidden from `user`. A correlated
+    probe from the row's child (its flag, then its access list): a NOT IN over every hidden child was hashed in full
+    for each query, so it cost the partnership's restricted children (989 at 10x), not the rows looked at."""
+    child, named = _aliases()["restricted_child"], _aliases()["child_access"]
+    return ~probe(select(child.id).where(
+        child.id == child_id_column, child.restricted.is_(True),
+        ~probe(select(named.child_id).where(named.child_id == child.id, named.user_id == user.id))))
 
 
 def broken_glass_ids(user):
@@ -172,10 +177,11 @@ def broken_glass_ids(user):
 def _aliases() -> dict:
     """The tables inside the core's probes, aliased once: an alias's columns are worked out on first use, and a
     fresh alias for every probe of every scope cost 50 ms a scope on a child's page."""
-    from ..children.models import BreakGlass, ChildAccess
+    from ..children.models import BreakGlass, Child, ChildAccess
 
     return {"break_glass": aliased(BreakGlass, name="scope_break_glass"),
-            "child_access": aliased(ChildAccess, name="scope_child_access")}
+            "child_access": aliased(ChildAccess, name="scope_child_access"),
+            "restricted_child": aliased(Child, name="scope_restricted_child")}
 
 
 def probe(query):

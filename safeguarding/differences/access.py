@@ -30,23 +30,7 @@ _RAISER = aliased(User, name="scope_raiser")
 _RAISING_LEAD = aliased(User, name="scope_raising_lead")
 _RESPONDING_LEAD = aliased(User, name="scope_responding_lead")
 _DIFFERENCE = aliased(ProfessionalDifference, name="scope_difference")
-
-
-def _involved_difference_ids(user, people=None):
-    """Ids of differences in which `user`, someone they line-manage or one of `people` raised it or leads a
-    stage."""
-    raiser, raising, responding = _RAISER, _RAISING_LEAD, _RESPONDING_LEAD
-    if people is None:
-        people = select(User.id).where(User.id == user.id)
-    raised = (select(ProfessionalDifference.id)
-              .join(raiser, raiser.id == ProfessionalDifference.raised_by_id)
-              .where(or_(raiser.id.in_(people), raiser.line_manager_id == user.id)))
-    staged = (select(DifferenceStage.difference_id)
-              .join(raising, raising.id == DifferenceStage.raising_lead_id)
-              .join(responding, responding.id == DifferenceStage.responding_lead_id)
-              .where(or_(raising.id.in_(people), responding.id.in_(people),
-                         raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
-    return raised.union(staged)
+_STAGE = aliased(DifferenceStage, name="scope_stage")
 
 
 def difference_scope(user):
@@ -56,7 +40,9 @@ def difference_scope(user):
     allowed = restriction_allows(user, ProfessionalDifference.child_id)
     if user.role == MASH or is_partnership_business_unit(user):
         return allowed
-    return and_(ProfessionalDifference.id.in_(_involved_difference_ids(user)), allowed)
+    # probes from each difference (its raiser, its stages' leads): a set of every difference the user is in was
+    # built in full for each query (every difference of the partnership read, 2,500 at 10x)
+    return and_(_involved_in(user, ProfessionalDifference, select(User.id).where(User.id == user.id)), allowed)
 
 
 def _children_in_my_differences(user):
@@ -67,8 +53,24 @@ def _children_in_my_differences(user):
         return false()
     difference = _DIFFERENCE
     return probe(select(difference.id).where(
-        difference.child_id == Child.id,
-        difference.id.in_(_involved_difference_ids(user, people_answered_for(user)))))
+        difference.child_id == Child.id, _involved_in(user, difference, people_answered_for(user))))
+
+
+def _involved_in(user, difference, people):
+    """SQL clause on `difference` (an alias): `user`, someone they line-manage or one of `people` raised it or leads
+    one of its stages. Correlated probes from that difference (its raiser, its stages' leads), so that checking a
+    child costs that child's differences, not a set of every difference the user is in, which was built again for
+    each child with a difference (2,500 differences read each time at 10x)."""
+    raiser, raising, responding, stage = _RAISER, _RAISING_LEAD, _RESPONDING_LEAD, _STAGE
+    raised = probe(select(raiser.id).where(raiser.id == difference.raised_by_id,
+                                           or_(raiser.id.in_(people), raiser.line_manager_id == user.id)))
+    staged = probe(select(stage.id)
+                   .join(raising, raising.id == stage.raising_lead_id)
+                   .join(responding, responding.id == stage.responding_lead_id)
+                   .where(stage.difference_id == difference.id,
+                          or_(raising.id.in_(people), responding.id.in_(people),
+                              raising.line_manager_id == user.id, responding.line_manager_id == user.id)))
+    return or_(raised, staged)
 
 
 def visible_difference_or_404(difference_id: int):

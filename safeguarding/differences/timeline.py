@@ -1,28 +1,44 @@
 """A child's professional differences on their timeline: raised, and each stage's outcome."""
 from __future__ import annotations
 
+from flask import has_request_context, request
 from sqlalchemy.orm import joinedload, selectinload
 
 from .access import difference_scope
 from ..children.timeline import TimelineEntry
 from ..discussions.models import AgreedAction, ThresholdDecision
 from ..extensions import db
-from .models import ProfessionalDifference
+from .models import DifferenceStage, ProfessionalDifference
 
 KIND = "Professional difference"
 
 
-def entries(child, user) -> list[TimelineEntry]:
-    differences = db.session.execute(
-        db.select(ProfessionalDifference)
-        .where(ProfessionalDifference.child_id == child.id, difference_scope(user))
-        .options(selectinload(ProfessionalDifference.stages), joinedload(ProfessionalDifference.raised_by_agency),
-                 joinedload(ProfessionalDifference.against_agency),
-                 joinedload(ProfessionalDifference.decision).joinedload(ThresholdDecision.discussion),
-                 joinedload(ProfessionalDifference.action).joinedload(AgreedAction.discussion))
-    ).scalars().all()
+def child_differences(child, user) -> list[ProfessionalDifference]:
+    """The child's differences `user` may see, newest first, with what the child's page shows of them (its table and
+    its timeline): read once per request for both."""
+    key = (child.id, user.id)
+    # kept with the request itself (its WSGI environ), not `g`: tests share one app context across requests
+    memo = request.environ.setdefault("safeguarding.child_differences", {}) if has_request_context() else {}
+    if key not in memo:
+        memo[key] = db.session.execute(
+            db.select(ProfessionalDifference)
+            .where(ProfessionalDifference.child_id == child.id, difference_scope(user))
+            .order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc())
+            .options(joinedload(ProfessionalDifference.child), joinedload(ProfessionalDifference.raised_by),
+                     joinedload(ProfessionalDifference.raised_by_agency),
+                     joinedload(ProfessionalDifference.against_agency),
+                     selectinload(ProfessionalDifference.stages).options(
+                         joinedload(DifferenceStage.raising_lead), joinedload(DifferenceStage.responding_lead)),
+                     joinedload(ProfessionalDifference.decision).joinedload(ThresholdDecision.discussion),
+                     joinedload(ProfessionalDifference.action).joinedload(AgreedAction.discussion))
+        ).scalars().unique().all()
+    return memo[key]
+
+
+def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
+    # `newest` unused: a child's differences are few, and a stage can close long after the difference was raised
     found = []
-    for difference in differences:
+    for difference in child_differences(child, user):
         url = f"/differences/{difference.id}"
         found.append(TimelineEntry(
             at=difference.raised_at, kind=KIND, url=url,

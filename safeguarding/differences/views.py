@@ -20,6 +20,7 @@ from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import figures as partnership_figures
 from . import figures_charts, services, stages
 from .access import difference_scope, visible_difference_or_404
+from .timeline import child_differences
 from .forms import (CloseForm, EscalateForm, FiguresForm, PolicyChoiceForm, PolicyStageForm, RaiseAboutSharedActionForm,
                     RaiseForm)
 from .models import DifferenceNotice, DifferenceStage, PolicyStage, ProfessionalDifference, StagePolicy, Status
@@ -44,17 +45,18 @@ def _child_page_helpers():
     def differences_for_child(child):
         if not can(current_user, "difference.view"):
             return []
-        query = (db.select(ProfessionalDifference)
-                 .where(ProfessionalDifference.child_id == child.id, difference_scope(current_user))
-                 .order_by(ProfessionalDifference.raised_at.desc()))
-        return db.session.execute(_with_people(query)).scalars().unique().all()
+        return child_differences(child, current_user)  # the same rows as the child's timeline, read once
 
     def differences_for_discussion(discussion):
         """Differences about this discussion's decisions or actions that the user may see, in one query."""
         if not can(current_user, "difference.view"):
             return []
-        decisions = db.select(ThresholdDecision.id).where(ThresholdDecision.discussion_id == discussion.id)
-        actions = db.select(AgreedAction.id).where(AgreedAction.discussion_id == discussion.id)
+        # the ids from the discussion the page has loaded: two index look-ups (a bitmap OR), where subqueries for
+        # them made the database read every difference of the partnership to test each
+        decisions = [d.id for d in discussion.decisions]
+        actions = [a.id for a in discussion.actions]
+        if not decisions and not actions:
+            return []
         query = (db.select(ProfessionalDifference)
                  .where(db.or_(ProfessionalDifference.decision_id.in_(decisions),
                                ProfessionalDifference.action_id.in_(actions)),

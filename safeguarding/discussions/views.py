@@ -500,14 +500,6 @@ def show(discussion_id: int):
                                             working_days=services.setting("DISCUSSION_WITHIN_WORKING_DAYS", 1))
         if thresholds.london_date_of(sd.scheduled_at) > latest:
             late = latest
-    icpc_sources = {}
-    for d in sd.decisions:
-        if d.icpc_status == "inherited":
-            icpc_sources[d.id] = db.session.execute(
-                db.select(ThresholdDecision).where(ThresholdDecision.child_id == d.child_id,
-                                                   ThresholdDecision.starts_enquiry.is_(True),
-                                                   ThresholdDecision.enquiry_started_on == d.enquiry_started_on)
-                .limit(1)).scalar_one_or_none()
     # One assessment per referral: completed on another discussion's decision about it, it is done here too.
     open_assessments = [d.child_id for d in sd.decisions
                         if thresholds.starts_assessment(d.outcome) and d.assessment_completed_at is None]
@@ -528,12 +520,11 @@ def show(discussion_id: int):
         follow_up_state = thresholds.follow_up_meeting_state(sd.follow_up_meeting_due_at, meetings, at)
     return render_template(
         "discussions/show.html", discussion=sd, at=at, missing=services.missing_minimum_agencies(sd),
-        prompts=_prompts_not_covered(sd), topics=TOPICS, late=late, icpc_sources=icpc_sources,
+        prompts=_prompts_not_covered(sd), topics=TOPICS, late=late,
         by_agency=_information_by_agency(sd), lawful_basis_label=lawful_basis_label,
         flagged={i.id: phrases_found(i.text, phrases) for i in sd.information},
         summary_flagged=phrases_found(sd.referrer_summary, phrases), hint=HINT,
         can_record=can(current_user, "discussion.record"),
-        can_change={a.id: can_change_action(current_user, a) for a in sd.actions},
         follow_up_reviews=reviews, follow_up_state=follow_up_state, follow_up_tags=thresholds.FOLLOW_UP_TAGS,
         follow_up_detail=thresholds.FOLLOW_UP_DETAIL,
         starts_assessment=thresholds.starts_assessment, assessment_due_at=thresholds.assessment_due_at,

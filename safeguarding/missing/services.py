@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
@@ -595,18 +595,25 @@ def _raise_prompts(episode: MissingEpisode, actor, *, repeat: bool = True, arres
         _open_prompt(episode.child_id, PromptReason.ARREST, "missing_episode", episode.id, actor)
 
 
-def prompt_episodes(prompt: DiscussionPrompt) -> list[MissingEpisode]:
+def prompt_episodes(prompt: DiscussionPrompt, child_episodes: list[MissingEpisode] | None = None
+                    ) -> list[MissingEpisode]:
     """The episodes behind a prompt: for repeat missing, those of the fullest window that contains the episode
     that raised it (rules.repeat_missing_window, the same test that raised it, so an episode entered late shows
-    with the later ones it completes); otherwise the one episode."""
+    with the later ones it completes); otherwise the one episode. `child_episodes`: all the child's episodes when
+    the caller has them already (the child's page, for each of its prompts), instead of a query per prompt."""
     if prompt.object_type != "missing_episode":
         return []
-    if prompt.reason != PromptReason.REPEAT_MISSING.value:
+    if child_episodes is not None:
+        episodes = sorted(child_episodes, key=lambda e: (e.reported_missing_at, e.id))
+    elif prompt.reason != PromptReason.REPEAT_MISSING.value:
         return list(db.session.execute(select(MissingEpisode).where(MissingEpisode.id == prompt.object_id))
                     .scalars())
+    else:
+        episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
+                                           .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)).scalars())
+    if prompt.reason != PromptReason.REPEAT_MISSING.value:
+        return [e for e in episodes if e.id == prompt.object_id]
     threshold, window = _settings()
-    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == prompt.child_id)
-                                       .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)).scalars())
     trigger = next((e for e in episodes if e.id == prompt.object_id), None)
     anchor = trigger.reported_missing_at if trigger is not None else prompt.raised_at
     inside = set(rules.repeat_missing_window([e.reported_missing_at for e in episodes], anchor, threshold, window))
@@ -694,27 +701,29 @@ class ChildSummary:
 def child_summary(child_id: int) -> ChildSummary:
     threshold, window = _settings()
     at = now()
-    times = list(db.session.execute(select(MissingEpisode.reported_missing_at).where(
-        MissingEpisode.child_id == child_id)).scalars())
-    missing_now = db.session.execute(select(MissingEpisode).where(
-        MissingEpisode.child_id == child_id, MissingEpisode.returned_at.is_(None))
-        .order_by(MissingEpisode.reported_missing_at.desc()).limit(1)).scalar_one_or_none()
+    # one read of the child's episodes for the counts and the one still open, and one of their police protection
+    # for the open and the breached: the child's own history, a statement each
+    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == child_id)).scalars())
+    times = [e.reported_missing_at for e in episodes]
+    missing_now = max((e for e in episodes if e.returned_at is None), key=lambda e: e.reported_missing_at,
+                      default=None)
     open_rhis = list(db.session.execute(select(ReturnInterview).where(
         ReturnInterview.child_id == child_id, ReturnInterview.status == RhiStatus.OPEN.value)
         .order_by(ReturnInterview.due_at)).scalars())
     prompts = list(db.session.execute(select(DiscussionPrompt).where(
         DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
         .order_by(DiscussionPrompt.raised_at)).scalars())
-    pps = list(db.session.execute(select(PoliceProtection).where(
-        PoliceProtection.child_id == child_id, PoliceProtection.ended_at.is_(None))).scalars())
+    protection = list(db.session.execute(select(PoliceProtection).where(
+        PoliceProtection.child_id == child_id,
+        or_(PoliceProtection.ended_at.is_(None), PoliceProtection.breached.is_(True)))
+        .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars())
+    pps = [pp for pp in protection if pp.ended_at is None]
+    breaches = [pp for pp in protection if pp.breached]
     epos = list(db.session.execute(select(EmergencyProtectionOrder).where(
         EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
-    breaches = list(db.session.execute(select(PoliceProtection).where(
-        PoliceProtection.child_id == child_id, PoliceProtection.breached.is_(True))
-        .order_by(PoliceProtection.started_at)).scalars())
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
                         missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
-                        {p.id: prompt_episodes(p) for p in prompts}, arrests_of(child_id))
+                        {p.id: prompt_episodes(p, episodes) for p in prompts}, arrests_of(child_id))
 
 
 @dataclass

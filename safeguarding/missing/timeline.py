@@ -8,16 +8,20 @@ from ..auth.access import can
 from ..children.timeline import TimelineEntry
 from ..extensions import db
 from ..templating import london
-from .access import missing_scope
 from .models import Arrest, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
 
 
-def entries(child, user) -> list[TimelineEntry]:
+def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
+    # `newest` unused: an episode's entries span weeks (found, interviews), so a limit on episodes could drop one;
+    # a child's episodes and powers are read whole (tens, not hundreds).
+    # No `missing_scope` on each query: a missing-feature row is visible exactly when its child is, and the timeline
+    # is of a child the user may see (children.timeline); the scope made each of these four statements carry the
+    # whole child scope for the database to plan again.
     if not can(user, "case.view"):
         return []
     found: list[TimelineEntry] = []
     episodes = db.session.execute(
-        select(MissingEpisode).where(MissingEpisode.child_id == child.id, missing_scope(user, MissingEpisode.child_id))
+        select(MissingEpisode).where(MissingEpisode.child_id == child.id)
         .options(selectinload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
                  selectinload(MissingEpisode.prevention_interview))).scalars()
     for ep in episodes:
@@ -42,7 +46,7 @@ def entries(child, user) -> list[TimelineEntry]:
             found.append(TimelineEntry(at=rhi.completed_at, kind="Return home interview", title=rhi.status_label,
                                        url=rhi_url))
     for pp in db.session.execute(select(PoliceProtection).where(
-            PoliceProtection.child_id == child.id, missing_scope(user, PoliceProtection.child_id))).scalars():
+            PoliceProtection.child_id == child.id)).scalars():
         url = f"/missing/police-protection/{pp.id}"
         found.append(TimelineEntry(at=pp.started_at, kind="Police protection", title="Taken into police protection",
                                    detail=f"Must end by {london(pp.ends_at)}", url=url))
@@ -55,8 +59,7 @@ def entries(child, user) -> list[TimelineEntry]:
             found.append(TimelineEntry(at=pp.ended_at, kind="Police protection",
                                        title=f"Police protection ended: {pp.outcome_label.lower()}", url=url))
     for epo in db.session.execute(select(EmergencyProtectionOrder).where(
-            EmergencyProtectionOrder.child_id == child.id,
-            missing_scope(user, EmergencyProtectionOrder.child_id))).scalars():
+            EmergencyProtectionOrder.child_id == child.id)).scalars():
         url = f"/missing/epo/{epo.id}"
         found.append(TimelineEntry(at=epo.granted_at, kind="Emergency protection order",
                                    title=f"Order granted by {epo.court}", detail=f"Expires {london(epo.expires_at)}",
@@ -70,7 +73,7 @@ def entries(child, user) -> list[TimelineEntry]:
             found.append(TimelineEntry(at=epo.ended_at, kind="Emergency protection order",
                                        title=f"Order ended: {epo.outcome_label.lower()}", url=url))
     for arrest in db.session.execute(select(Arrest).where(
-            Arrest.child_id == child.id, missing_scope(user, Arrest.child_id))).scalars():
+            Arrest.child_id == child.id)).scalars():
         found.append(TimelineEntry(at=arrest.arrested_at, kind="Arrest", title="Arrested",
                                    detail=f"Signs of exploitation: {arrest.exploitation_label.lower()}",
                                    url=f"/missing/arrests/{arrest.id}"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -59,6 +59,10 @@ class Notification(db.Model):
         Index("ix_notification_delivery", "email_state", "next_attempt_at"),
         #: the header's unread count and the notifications page
         Index("ix_notification_inbox", "recipient_id", "acknowledged_at", "created_at"),
+        #: the notifications page's acknowledged ones, newest first (most of a busy inbox: 24,537 of MASH's 25,049
+        #: at 10x), so a page of them is read from the index, not sorted out of the whole inbox
+        Index("ix_notification_acknowledged", "recipient_id", "created_at", "id",
+              postgresql_where=text("acknowledged_at IS NOT NULL"), sqlite_where=text("acknowledged_at IS NOT NULL")),
         one_of("email_state", EMAIL_STATES),
         one_of("level", LEVELS + (DIGEST, NOTICE)),
     )

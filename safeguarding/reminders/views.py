@@ -5,14 +5,14 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import clock, deadlines, templating
 from ..auth.access import can, deny, require
 from ..auth.models import Agency
 from ..extensions import db
-from ..pagination import page_number, paginate
+from ..pagination import PER_PAGE, page_number, paginate
 from .access import notification_scope
 from . import services
 from .models import FAILED, PENDING, SENT, Notification, ReminderRule, SchedulerHeartbeat
@@ -25,15 +25,30 @@ bp = Blueprint("reminders", __name__)
 @bp.route("/notifications")
 @require("notifications.view")
 def notifications():
-    query = (select(Notification).where(notification_scope(current_user))
-             .order_by(case((Notification.acknowledged_at.is_(None), 0), else_=1), Notification.created_at.desc(),
-                       Notification.id.desc()))
-    page = paginate(query, request.args.get("page", 1))
+    number = page_number(request.args.get("page", 1))
+    page = paginate(_inbox(current_user, number * PER_PAGE + 1), number,
+                    counted=select(Notification.id).where(notification_scope(current_user)))
     # a notice written before its child was restricted still names them: hide it here as new ones are
     masked = restricted_urls(n.url for n in page.items)
     return render_template("reminders/notifications.html", page=page, level_labels=LEVEL_LABELS,
                            kinds=deadlines.kinds(), now=clock.now(), masked=masked,
                            restricted_title=RESTRICTED_TITLE)
+
+
+def _inbox(user, reach: int):
+    """The user's notifications, not yet acknowledged first, each part newest first, as far as `reach` rows into
+    the list. Each part is its own index range read newest first and stopped at `reach` (the acknowledged ones by
+    ix_notification_acknowledged); a single ORDER BY on "acknowledged or not" read and sorted the whole inbox for
+    every page (25,049 rows, 30 ms, for MASH at 10x)."""
+    def newest(acknowledged: bool):
+        state = Notification.acknowledged_at.is_not(None) if acknowledged else Notification.acknowledged_at.is_(None)
+        return select(select(Notification.id, literal(int(acknowledged)).label("part"))
+                      .where(notification_scope(user), state)
+                      .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(reach).subquery())
+
+    both = union_all(newest(False), newest(True)).subquery()
+    return (select(Notification).join(both, both.c.id == Notification.id)
+            .order_by(both.c.part, Notification.created_at.desc(), Notification.id.desc()))
 
 
 def _visible_or_404(notification_id: int) -> Notification:

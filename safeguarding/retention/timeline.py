@@ -12,7 +12,8 @@ from ..extensions import db
 from .models import LegalHold, RetentionAction
 
 
-def entries(child, user) -> list[TimelineEntry]:
+def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
+    # `newest` unused: a child has at most a hold or two and one anonymisation
     result = []
     holds = db.session.execute(db.select(LegalHold).options(joinedload(LegalHold.set_by))
                                .where(LegalHold.child_id == child.id)).scalars().all()
