@@ -451,7 +451,8 @@ def test_figures_for_the_partnership(app, cast, agencies):
     manager.get(f"/differences/figures/tables/nothing.csv?{november}", expected=404)
     manager.get("/differences/figures/tables/themes.csv?raised_from=31&raised_from=2&raised_from=2026", expected=400)
     exports = db.session.execute(db.select(AuditEvent.detail).where(
-        AuditEvent.action == "report_view", AuditEvent.object_type == "differences_figures_csv")).scalars().all()
+        AuditEvent.action == "report_view", AuditEvent.object_type == "differences_figures_csv"
+        ).order_by(AuditEvent.id)).scalars().all()
     assert exports == [f"{key}: 2026-11-01 to 2026-11-30"
                        for key in ("by-agency", "highest-stage", "stages-in-time", "resolution", "themes")]
 

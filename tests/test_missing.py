@@ -484,7 +484,8 @@ def test_figures_for_a_quarter(people, signed_in):
     manager.get("/missing/figures/tables/no-such-table.csv", expected=404)
     manager.get("/missing/figures/tables/return-interviews.csv?start=31&start=2&start=2026", expected=400)
     exports = db.session.execute(db.select(AuditEvent.detail).where(
-        AuditEvent.action == "report_view", AuditEvent.object_type == "missing_figures_csv")).scalars().all()
+        AuditEvent.action == "report_view", AuditEvent.object_type == "missing_figures_csv"
+        ).order_by(AuditEvent.id)).scalars().all()
     assert exports == ["return-interviews: 2026-07-01 to 2026-09-30", "interviews-by-quarter: 2026-07-01 to 2026-09-30",
                        "police-protection: 2026-07-01 to 2026-09-30"]
     chosen = manager.get("/missing/figures?start=1&start=10&start=2026&end=31&end=10&end=2026")

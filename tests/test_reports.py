@@ -271,7 +271,8 @@ def test_numbers_from_5_show_and_a_lone_small_one_takes_a_second_with_it(signed_
     client.get("/reports/tables/outcomes-by-decision.csv?start=31&start=2&start=2026&end=1&end=3&end=2026",
                expected=400)
     csvs = db.session.execute(db.select(AuditEvent.detail).where(
-        AuditEvent.action == "report_view", AuditEvent.object_type == "strategy_discussion_csv")).scalars().all()
+        AuditEvent.action == "report_view", AuditEvent.object_type == "strategy_discussion_csv"
+        ).order_by(AuditEvent.id)).scalars().all()
     assert csvs == [f"{key}: 2026-07-01 to 2026-09-30" for key in keys]
 
 
