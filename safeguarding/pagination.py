@@ -10,8 +10,11 @@ from .extensions import db
 
 PER_PAGE = 25
 #: lists count at most this many rows: an exact count of a partnership's whole history costs what the partnership
-#: holds, not what the page shows; past it the page says "more than 1,000" and still pages on with "Next"
-COUNT_CAP = 1000
+#: holds, not what the page shows; past it the page says "more than 250" and still pages on with "Next". 250 (ten
+#: pages) rather than 1,000: a practitioner's scoped list checks each row it counts against their scope, so counting
+#: to 1,000 was most of the cost of the school's, health's and social workers' children lists at ten times the
+#: largest partnership (and grew with it); nobody pages past the tenth page, they search or filter.
+COUNT_CAP = 250
 
 
 @dataclass
