@@ -72,7 +72,6 @@ def test_no_posted_value_gives_a_server_error(app, world):
             "new_police_protection", "end_police_protection", "new_arrest") else world["csc"]
         form_url = {"missing.regrade": f"/missing/episodes/{ids['episode_id']}",
                     "missing.record_offer": f"/missing/return-interviews/{ids['rhi_id']}",
-                    "missing.assign": f"/missing/return-interviews/{ids['rhi_id']}",
                     "missing.extend_epo": f"/missing/epo/{ids['epo_id']}",
                     "missing.end_epo": f"/missing/epo/{ids['epo_id']}",
                     "children.add_adversity": f"/children/{ids['child_id']}",

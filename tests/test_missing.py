@@ -254,9 +254,20 @@ def test_worker_assigned_to_an_rhi_can_see_the_child(people, signed_in, make_use
     episode = record_episode(police_user, child, london(2026, 10, 26, 8, 0), returned=london(2026, 10, 26, 10, 0))
     rhi = episode.return_interview
     url = f"/missing/return-interviews/{rhi.id}"
-    post_new(csc, f"{url}/assign", {"assign-worker": str(other_la_worker.id)}, form_url=url)
+    page = csc.get(url)
+    # the interview's page links to its own page for choosing the worker, rather than listing every worker
+    assert 'name="assign-worker"' not in page.html and f'href="{url}/assign"' in page.html
+    assert "Nobody has been assigned yet" in page
+    choose = csc.get(f"{url}/assign")
+    assert "Assign a worker" in choose and other_la_worker.name in choose
+    # nothing chosen: the error is on the page that asks, and nothing is saved
+    errors = post_new(csc, f"{url}/assign", {"assign-worker": ""}, expected=200)
+    assert "Select the worker who will offer the interview" in errors
+    assert db.session.get(ReturnInterview, rhi.id).assigned_to_id is None
+    post_new(csc, f"{url}/assign", {"assign-worker": str(other_la_worker.id)})
     assert db.session.get(ReturnInterview, rhi.id).assigned_to_id == other_la_worker.id
     assert "Assigned to" in csc.get(url)
+    assert "Change the worker" in csc.get(f"{url}/assign")
 
 
 def test_repeat_missing_prompts_mash_at_three_in_thirty_days(people, signed_in):
