@@ -137,6 +137,9 @@ class BaseConfig:
         #: day each night (recent records still change, and "due by now" figures change with the clock)
         self.FIGURES_REFRESH_MINUTES = _int("FIGURES_REFRESH_MINUTES", 15)
         self.FIGURES_RECENT_DAYS = _int("FIGURES_RECENT_DAYS", 100)
+        #: an API client's Idempotency-Key is remembered this long: a retry within it replays the first answer; the
+        #: scheduler forgets older keys each night (they hold only a kind and an id, but grow with every POST)
+        self.API_IDEMPOTENCY_DAYS = _int("API_IDEMPOTENCY_DAYS", 30)
         # Local strategy discussion timescales (working days); the partnership's procedures set them.
         self.DISCUSSION_WITHIN_WORKING_DAYS = _int("DISCUSSION_WITHIN_WORKING_DAYS", 1)
         self.MINUTES_CIRCULATION_WORKING_DAYS = _int("MINUTES_CIRCULATION_WORKING_DAYS", 1)

@@ -174,6 +174,32 @@ def test_the_same_idempotency_key_and_body_make_one_child_and_a_different_body_i
     assert db.session.execute(select(Child)).scalars().all() == [db.session.get(Child, first.json["id"])]
 
 
+def test_keys_past_the_remembered_days_are_forgotten_each_night(app, police_api):
+    """The scheduler's api_keys job: a key older than API_IDEMPOTENCY_DAYS (30) is forgotten, so using it again is a
+    new request; a recent key still replays (or refuses a different body)."""
+    from safeguarding import clock
+    from safeguarding.api.models import ApiIdempotencyKey
+    from safeguarding.reminders import cli
+
+    today = clock.now()
+    with clock.frozen_at(today - timedelta(days=31)):
+        old = police_api.post("/children", child_body(pers_common_child_id=None), idempotency_key="old-key-0001")
+    with clock.frozen_at(today - timedelta(days=29)):
+        recent = police_api.post("/children", child_body(pers_common_child_id=None, first_name="Bo"),
+                                 idempotency_key="recent-key-0001")
+    assert old.status_code == recent.status_code == 201
+    with clock.frozen_at(today):
+        cli.run_job(app, "api_keys")
+    db.session.expire_all()
+    assert db.session.execute(select(ApiIdempotencyKey.key)).scalars().all() == ["recent-key-0001"]
+    # the forgotten key is a new request now; the remembered one still refuses a different body
+    again = police_api.post("/children", child_body(pers_common_child_id=None, first_name="Cy"),
+                            idempotency_key="old-key-0001")
+    assert again.status_code == 201 and again.json["id"] != old.json["id"]
+    assert police_api.post("/children", child_body(pers_common_child_id=None, first_name="Di"),
+                           idempotency_key="recent-key-0001").status_code == 422
+
+
 def test_a_post_without_an_idempotency_key_is_refused(police_api):
     answer = police_api.open("/children", "POST", json=child_body(), headers=police_api.headers())
     assert answer.status_code == 400 and answer.json["field"] == "Idempotency-Key"

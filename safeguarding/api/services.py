@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .. import audit
 from ..auth.models import Agency, AgencyKind, Role, User
@@ -15,7 +15,7 @@ from ..clock import now
 from ..extensions import db
 from ..service import RuleError
 from . import scopes as scope_rules
-from .models import ApiClient
+from .models import ApiClient, ApiIdempotencyKey
 from .tokens import new_token, shown_part, token_hash
 
 log = logging.getLogger("safeguarding.api")
@@ -82,3 +82,10 @@ def client_for_token(token: str | None, at: datetime) -> ApiClient | None:
 def clients() -> list[ApiClient]:
     return list(db.session.execute(select(ApiClient).order_by(ApiClient.revoked_at.is_not(None), ApiClient.name,
                                                               ApiClient.id)).scalars())
+
+
+def forget_idempotency_keys(before: datetime) -> int:
+    """Forget the Idempotency-Keys used before `before` (the scheduler's nightly housekeeping): a retry after that
+    is a new request. One indexed DELETE (by when the key was used); the caller commits."""
+    done = db.session.execute(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < before))
+    return done.rowcount or 0

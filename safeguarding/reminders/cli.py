@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -66,6 +66,13 @@ def run_job(app, name: str, lease: Lease | None = None) -> None:
 
                 outcome = retention.run_scheduled(clock.london_today())
                 db.session.commit()
+            elif name == "api_keys":
+                from ..api import services as api
+
+                days = app.config["API_IDEMPOTENCY_DAYS"]
+                forgotten = api.forget_idempotency_keys(clock.now() - timedelta(days=days))
+                db.session.commit()
+                outcome = f"API: {forgotten} idempotency keys older than {days} days forgotten"
             else:
                 outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
             log.info("scheduler job %s: %s", name, outcome)
@@ -97,6 +104,8 @@ def build_scheduler(app, lease: Lease | None = None) -> BlockingScheduler:
     # Nightly, out of hours; applying only when the partnership has switched it on (otherwise it reports).
     scheduler.add_job(run_job, CronTrigger(hour=2, minute=30, timezone=clock.LONDON), args=[app, "retention", lease],
                       id="retention", name="Apply the retention schedule")
+    scheduler.add_job(run_job, CronTrigger(hour=2, minute=45, timezone=clock.LONDON), args=[app, "api_keys", lease],
+                      id="api_keys", name="Forget API idempotency keys past API_IDEMPOTENCY_DAYS")
     # The reports' summaries: the recent days often (records there still change, and "due by now" figures change
     # with the clock), every day each night and once at start, so the reports never wait a night for figures.
     scheduler.add_job(run_job, IntervalTrigger(minutes=cfg["FIGURES_REFRESH_MINUTES"], timezone=clock.LONDON),
