@@ -163,8 +163,10 @@ def _existing(rows: list[dict]) -> set[tuple]:
     return found
 
 
-def rules_in_force() -> dict[str, RuleSettings]:
-    """Every known kind's rule, creating the missing ones with their defaults (so admins can see them)."""
+def rules_in_force(at: datetime | None = None) -> dict[str, RuleSettings]:
+    """Every known kind's rule, creating the missing ones with their defaults (so admins can see them). A default
+    written now was in force all along, not a change: it is stamped no later than `at` (the sweep's instant), so a
+    sweep run as if at an earlier instant does not take its own defaults for a rule changed since."""
     stored = {r.kind: r.settings for r in db.session.execute(select(ReminderRule)).scalars()}
     missing = [kind for kind in deadlines.kinds() if kind not in stored]
     if missing:
@@ -173,7 +175,7 @@ def rules_in_force() -> dict[str, RuleSettings]:
             d = rules.default_for(kind)
             rows.append({"kind": kind, "remind_hours_before": d.remind_hours_before, "remind_at_due": d.remind_at_due,
                          "escalate_after_working_days": d.escalate_after_working_days, "in_digest": d.in_digest,
-                         "is_active": True, "updated_at": clock.now()})
+                         "is_active": True, "updated_at": min(clock.now(), at) if at else clock.now()})
             stored[kind] = d
         insert_once(ReminderRule, rows, ("kind",))
     return stored
@@ -358,7 +360,7 @@ def _title(d: deadlines.Deadline, level: str, recipients: _Recipients,
     return text[:300]
 
 
-def _to_mailboxes(mailboxed: list[tuple]) -> int:
+def _to_mailboxes(mailboxed: list[tuple], send_from: datetime | None = None) -> int:
     """Reminders with no person to go to, emailed (counts and a link, no case details) to the agency's mailbox."""
     from flask import current_app
 
@@ -381,6 +383,9 @@ def _to_mailboxes(mailboxed: list[tuple]) -> int:
             body=(f"Something your agency is responsible for {what}.\n\nSign in to see it: {base}{d.url}\n\n"
                   "This email has no case details because email is not a secure channel.\n"
                   "Strategy Discussion Coordinator\n")))
+    if send_from is not None:
+        for row in rows:
+            row["next_attempt_at"] = min(row["next_attempt_at"], send_from)
     return enqueue_many(rows)
 
 
@@ -403,7 +408,9 @@ def _catch_up_due(now: datetime, beat: SchedulerHeartbeat | None, every: timedel
     if now - beat.caught_up_at >= every or now - beat.swept_until > MAX_GAP or now < beat.swept_until:
         return True
     changed = db.session.execute(select(func.max(ReminderRule.updated_at))).scalar()
-    return changed is not None and changed >= beat.caught_up_at
+    # strictly after: the defaults a first sweep writes are stamped with its own instant, which is also when it
+    # caught up
+    return changed is not None and changed > beat.caught_up_at
 
 
 @dataclass
@@ -412,14 +419,18 @@ class _Routed:
     rows: list[dict]
     mailboxed: list[tuple]
     nobody: list[str]
+    #: when its emails may go (see _route)
+    send_from: datetime | None = None
 
 
 def _route(found: list[deadlines.Deadline], now: datetime, in_force: dict[str, RuleSettings]) -> _Routed:
     recipients = _Recipients(found)
     restricted = restricted_deadlines(found)
     routed = _Routed([], [], [])
-    # Send as soon as a deliverer runs, even for a sweep run by hand "as if" at a later instant.
-    send_from = clock.now()
+    # Send as soon as a deliverer runs, even for a sweep run by hand "as if" at a later instant; and for one run as
+    # if at an earlier instant (a test's pinned moment, a replay), from that instant, or a deliverer run at it would
+    # find nothing due.
+    send_from = routed.send_from = min(clock.now(), now)
     for d in found:
         rule = in_force.get(d.kind) or rules.default_for(d.kind)
         for level in rules.levels_true_at(clock.ensure_utc(d.due_at), rule, now):
@@ -452,7 +463,7 @@ def _write(routed: _Routed) -> Counter:
     existing = _existing(routed.rows) if routed.rows else set()
     rows = [r for r in routed.rows if tuple(r[k] for k in KEY) not in existing]
     by_level = Counter(level for (level,) in insert_new(Notification, rows, KEY, "level"))
-    by_level["_mailbox"] = _to_mailboxes(routed.mailboxed)
+    by_level["_mailbox"] = _to_mailboxes(routed.mailboxed, routed.send_from)
     return by_level
 
 
@@ -489,7 +500,7 @@ def sweep(now: datetime | None = None, *, keep_lease: Callable[[], bool] | None 
     from flask import current_app
 
     now = clock.ensure_utc(now or clock.now())
-    in_force = rules_in_force()
+    in_force = rules_in_force(now)
     lead_hours = max([r.remind_hours_before or 0 for r in in_force.values() if r.is_active] + [0])
     # Due before now + lead (inclusive of the boundary second): everything overdue, and all "due soon" candidates.
     until = now + timedelta(hours=lead_hours, seconds=1)
@@ -538,7 +549,7 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
     day = rules.digest_day(now, hour)
     if day is None:
         return 0
-    in_force = rules_in_force()
+    in_force = rules_in_force(now)
     end_of_today = clock.london_datetime(day + timedelta(days=1))
     week = now + timedelta(days=7)
     counts: dict[int, Counter] = defaultdict(Counter)
@@ -578,7 +589,8 @@ def digest(now: datetime | None = None, hour: int = 8) -> int:
             "rule": DIGEST, "object_type": "day", "object_id": stamp, "level": DIGEST, "recipient_id": user_id,
             "due_key": "",
             "kind": DIGEST, "title": digest_summary(c), "url": "/my-work", "due_at": None, "owner_id": None,
-            "created_at": now, "email_state": PENDING, "attempts": 0, "next_attempt_at": clock.now(),
+            "created_at": now, "email_state": PENDING, "attempts": 0,
+            "next_attempt_at": min(clock.now(), now),
         })
     created = len(insert_once(Notification, rows, KEY))
     touch(last_digest_at=clock.now())
