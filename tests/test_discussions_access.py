@@ -207,22 +207,24 @@ def test_deadlines_actions_circulation_and_icpc(signed_in, agencies, make_user):
         action = services.add_action(sd, {"description": "Check PNC", "owner_id": officer.id, "child_id": amy.id,
                                           "due_at": clock.london_datetime(date(2026, 12, 16), 17)}, actor=mash)
     horizon = clock.london_datetime(date(2027, 2, 1))
-    found = open_deadlines(due_before=horizon)
-    by_kind = {d.kind: d for d in found}
-    # no meeting was asked for; the ICPC comes with its booking checkpoints (1 and 10 working days)
-    assert set(by_kind) == {"agreed_action", "minutes_circulation", "icpc_request", "icpc_booking", "icpc"}
-    assert by_kind["icpc_request"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
-    assert by_kind["agreed_action"].owner_id == officer.id and by_kind["agreed_action"].object_id == action.id
-    assert by_kind["minutes_circulation"].owner_id == mash.id
-    assert by_kind["minutes_circulation"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
-    assert by_kind["icpc"].due_at == clock.london_datetime(date(2027, 1, 8), 17)
-    assert by_kind["icpc"].child_name == "Amy Example"
-    assert [d.kind for d in open_deadlines(due_before=horizon, owner_ids=[officer.id])] == ["agreed_action"]
-    assert open_deadlines(due_before=clock.london_datetime(date(2026, 12, 16), 0)) == []
-    services.record_icpc_date(sd.decision_for(amy.id), date(2027, 1, 6), actor=mash)
-    services.complete_action(action, "Done", actor=officer, expected_version=action.version)
-    # booked is followed by held: the conference date passing unconfirmed is chased from 17:00 that day
-    assert {d.kind for d in open_deadlines(due_before=horizon)} == {"minutes_circulation", "icpc_held"}
+    # asked just after the discussion: the ICPC's booking checkpoints are open until their working days pass
+    with clock.frozen_at(clock.london_datetime(date(2026, 12, 15), 12)):
+        found = open_deadlines(due_before=horizon)
+        by_kind = {d.kind: d for d in found}
+        # no meeting was asked for; the ICPC comes with its booking checkpoints (1 and 10 working days)
+        assert set(by_kind) == {"agreed_action", "minutes_circulation", "icpc_request", "icpc_booking", "icpc"}
+        assert by_kind["icpc_request"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
+        assert by_kind["agreed_action"].owner_id == officer.id and by_kind["agreed_action"].object_id == action.id
+        assert by_kind["minutes_circulation"].owner_id == mash.id
+        assert by_kind["minutes_circulation"].due_at == clock.london_datetime(date(2026, 12, 16), 17)
+        assert by_kind["icpc"].due_at == clock.london_datetime(date(2027, 1, 8), 17)
+        assert by_kind["icpc"].child_name == "Amy Example"
+        assert [d.kind for d in open_deadlines(due_before=horizon, owner_ids=[officer.id])] == ["agreed_action"]
+        assert open_deadlines(due_before=clock.london_datetime(date(2026, 12, 16), 0)) == []
+        services.record_icpc_date(sd.decision_for(amy.id), date(2027, 1, 6), actor=mash)
+        services.complete_action(action, "Done", actor=officer, expected_version=action.version)
+        # booked is followed by held: the conference date passing unconfirmed is chased from 17:00 that day
+        assert {d.kind for d in open_deadlines(due_before=horizon)} == {"minutes_circulation", "icpc_held"}
 
 
 def test_review_discussion_keeps_the_icpc_date_of_the_discussion_that_started_the_enquiry(signed_in, agencies):
