@@ -204,8 +204,9 @@ class OfferForm(OnceForm, MomentForm):
 
 
 class AssignForm(RecordVersion, FlaskForm):
-    worker = SelectField("Worker", coerce=int, widget=GovSelect(),
-                         validators=[InputRequired("Select the worker who will offer the interview")])
+    # 0 is "Select the worker": nobody is chosen until someone chooses (never the first name in the list)
+    worker = SelectField("Worker", coerce=lambda v: int(v) if str(v).isdigit() else 0, widget=GovSelect(),
+                         validators=[DataRequired("Select the worker who will offer the interview")])
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
 

@@ -305,7 +305,8 @@ def _rhi(rhi_id: int) -> ReturnInterview:
 
 def _assign_form(rhi: ReturnInterview, form: AssignForm | None = None) -> AssignForm:
     form = form or AssignForm(prefix="assign", version=rhi.version)
-    form.worker.choices = [(u.id, f"{u.name}, {u.agency.name}") for u in services.csc_workers()]
+    form.worker.choices = [(0, "Select the worker")] + [(u.id, f"{u.name}, {u.agency.name}")
+                                                         for u in services.csc_workers()]
     if request.method == "GET" and rhi.assigned_to_id:
         form.worker.data = rhi.assigned_to_id
     return form
