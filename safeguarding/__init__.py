@@ -25,6 +25,10 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     app.config.from_object(cfg)
     app.config["ENV_NAME"] = cfg.ENV_NAME
     _configure_logging(app)
+    if cfg.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        from . import pg_parse_cache
+
+        pg_parse_cache.install()
     _register_templates(app)
     _register_extensions(app)
     _register_blueprints(app)
