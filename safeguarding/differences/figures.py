@@ -52,6 +52,10 @@ def _period(raised_from: date | None, raised_to: date | None) -> list:
     return conditions
 
 
+#: built once (each `aliased()` proxies every column of its table)
+_AGENCY = aliased(Agency, name="figure_agency")
+
+
 def compute(raised_from: date | None = None, raised_to: date | None = None) -> Figures:
     where = _period(raised_from, raised_to)
     pd = ProfessionalDifference
@@ -61,7 +65,7 @@ def compute(raised_from: date | None = None, raised_to: date | None = None) -> F
     figures.total = sum(figures.by_status.values())
 
     def by_agency(column) -> list[tuple[str, int]]:
-        agency = aliased(Agency)
+        agency = _AGENCY
         rows = db.session.execute(select(agency.name, func.count(pd.id)).join(agency, agency.id == column)
                                   .where(*where).group_by(agency.name).order_by(func.count(pd.id).desc(), agency.name))
         return [(name, count) for name, count in rows]

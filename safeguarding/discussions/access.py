@@ -35,6 +35,7 @@ _DISCUSSION = aliased(StrategyDiscussion, name="scope_discussion")
 _CHILD_OF_RESTRICTION = aliased(DiscussionChild, name="scope_restricted_discussion_child")
 _RESTRICTED_CHILD = aliased(Child, name="scope_discussion_restricted_child")
 _NAMED = aliased(ChildAccess, name="scope_discussion_named")
+_MANAGER_ABOVE = aliased(User, name="manager_above")
 
 
 def discussion_scope(user):
@@ -137,7 +138,7 @@ def changeable_actions(user, actions) -> set[int]:
 def _managers_above(people: set[int]) -> dict[int, set[int]]:
     """Each person's line manager, theirs, and so on up: person -> managers (a recursive query; UNION, not UNION
     ALL, so a loop in the lines of management ends)."""
-    above = aliased(User, name="manager_above")
+    above = _MANAGER_ABOVE
     chain = (db.select(User.id.label("person_id"), User.line_manager_id.label("manager_id"))
              .where(User.id.in_(people), User.line_manager_id.is_not(None)).cte("management_chain", recursive=True))
     chain = chain.union(db.select(chain.c.person_id, above.line_manager_id)

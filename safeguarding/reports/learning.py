@@ -228,10 +228,18 @@ def protection_in_time(window, user=None):
     return query.where(missing_scope(user, p.child_id)) if user is not None else query
 
 
+#: aliases built once (each `aliased()` proxies every column of its table, about a millisecond a call)
+_EPISODE_IN_WINDOW = aliased(MissingEpisode, name="episode_in_window")
+_EARLIER_LINK = aliased(DiscussionChild, name="earlier_link")
+_EARLIER = aliased(StrategyDiscussion, name="earlier_discussion")
+_IN_WINDOW = aliased(StrategyDiscussion, name="discussion_in_window")
+_WINDOW_LINK = aliased(DiscussionChild, name="window_link")
+
+
 def _episodes(window, user=None):
     # "Missing before" is "after the child's first episode": one grouped pass finds each child's first, where a
     # search for an earlier episode of each episode's child would look again for every episode.
-    e, in_window = MissingEpisode, aliased(MissingEpisode)
+    e, in_window = MissingEpisode, _EPISODE_IN_WINDOW
     # only the children with an episode in the window: the summaries' refresh asks a month at a time
     children = select(in_window.child_id).where(in_window.reported_missing_at >= window.lo,
                                                 in_window.reported_missing_at < window.hi)
@@ -263,8 +271,8 @@ resolved_in_time = _differences(
 
 def repeat_discussions(window, user=None):
     # "Discussed before" is "after the child's first held discussion", found in one grouped pass (as _episodes).
-    link, earlier_link, earlier = DiscussionChild, aliased(DiscussionChild), aliased(StrategyDiscussion)
-    in_window, window_link = aliased(StrategyDiscussion), aliased(DiscussionChild)
+    link, earlier_link, earlier = DiscussionChild, _EARLIER_LINK, _EARLIER
+    in_window, window_link = _IN_WINDOW, _WINDOW_LINK
     # only the children at a discussion held in the window: the summaries' refresh asks a month at a time
     children = (select(window_link.child_id).join(in_window, in_window.id == window_link.discussion_id)
                 .where(*_held(window, in_window)))
