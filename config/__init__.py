@@ -80,6 +80,9 @@ class BaseConfig:
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_LIFETIME_HOURS)
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        #: PostgreSQL plans a statement once per connection and reuses the plan (psycopg prepares what a connection
+        #: runs 5 times); 0 behind a connection pooler in transaction mode that cannot carry prepared statements
+        self.DATABASE_PREPARED_STATEMENTS = _bool("DATABASE_PREPARED_STATEMENTS", True)
         #: a code from an authenticator app after the password, for everyone (ASVS 2.7/2.8; NHS DSPT)
         self.MFA_REQUIRED = _bool("MFA_REQUIRED", True)
         #: the demo users share one published authenticator key (README); only a demo may accept it

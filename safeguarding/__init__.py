@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 
 from config import BaseConfig, load_config
 
+from . import read_transactions
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,11 +28,10 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     app.config["ENV_NAME"] = cfg.ENV_NAME
     _configure_logging(app)
     if cfg.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-        from . import pg_parse_cache
-
-        pg_parse_cache.install()
+        _configure_postgresql(app)
     _register_templates(app)
     _register_extensions(app)
+    read_transactions.register(app)
     _register_blueprints(app)
     _register_commands(app)
     from .errors import register_error_handlers
@@ -40,6 +41,16 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     register_error_handlers(app)
     _connect_features()
     return app
+
+
+def _configure_postgresql(app: Flask) -> None:
+    from . import pg_parse_cache
+
+    pg_parse_cache.install()
+    if not app.config.get("DATABASE_PREPARED_STATEMENTS", True):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _connect_features() -> None:
