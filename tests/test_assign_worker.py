@@ -95,6 +95,8 @@ def test_the_first_page_lists_25_by_name_with_nothing_chosen_and_pages_on(interv
     assert len(radios(second)) == 42 - 25
     assert not {i for i, _ in shown} & {i for i, _ in radios(second)}
     assert made[-1].id in {i for i, _ in radios(second)}
+    past = csc.get(url_of(rhi) + "?page=9")
+    assert radios(past) == [] and "There are no more workers to show" in past and "Go to the first page" in past
 
 
 def test_search_narrows_by_name_or_email_and_keeps_the_query(interview, make_user):
