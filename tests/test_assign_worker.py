@@ -274,3 +274,16 @@ def test_no_search_gives_a_server_error(interview, query, page):
     response = csc.request("POST", url_of(rhi), query_string={"q": query, "page": page},
                            data={**fields, "assign-worker": query[:20]})
     assert response.status_code == 200, response.status_code
+
+
+def test_what_tells_workers_apart_is_shown_as_text(interview, make_user):
+    csc, _, rhi = interview
+    manager = make_user(Role.MANAGER, "csc", name="Morgan <b>Lead</b>")
+    worker = make_user(Role.PRACTITIONER, "csc", name="Quinn <i>Worker</i>", email="q<x>@csc.example",
+                       manager=manager)
+    worker.job_title = "Senior <script>practitioner</script>"
+    db.session.commit()
+    html = csc.get(url_of(rhi) + "?q=quinn").html
+    assert "<b>" not in html and "<script>practitioner" not in html and "<i>Worker" not in html
+    assert "Senior &lt;script&gt;practitioner&lt;/script&gt; · Manager: Morgan &lt;b&gt;Lead&lt;/b&gt;" in html
+    assert '<span class="app-verbatim-text">q&lt;x&gt;@csc.example</span>' in html

@@ -315,11 +315,13 @@ def _show_rhi(rhi: ReturnInterview, offer_form=None, status=200, conflict=False)
 def _worker_hint(worker: User, rhi: ReturnInterview) -> Markup:
     """What tells two workers apart: job title, manager, email, and their local authority when it is not the
     interview's (assigning them makes it theirs)."""
-    lines = [" · ".join(part for part in (worker.job_title, worker.line_manager and
-                                           f"Manager: {worker.line_manager.name}") if part), worker.email]
+    lines = [escape(" · ".join(part for part in (worker.job_title, worker.line_manager and
+                                                  f"Manager: {worker.line_manager.name}") if part)),
+             # one long word: it wraps anywhere rather than widen a phone's screen
+             Markup('<span class="app-verbatim-text">%s</span>') % worker.email]
     if worker.agency_id != rhi.local_authority_id:
-        lines.append(f"{worker.agency.name} (another local authority)")
-    return Markup("<br>").join(escape(line) for line in lines if line)
+        lines.append(escape(f"{worker.agency.name} (another local authority)"))
+    return Markup("<br>").join(line for line in lines if line)
 
 
 def _assign_page(rhi: ReturnInterview, form: AssignForm, conflict=False, chosen: User | None = None):
