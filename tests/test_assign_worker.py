@@ -147,6 +147,8 @@ def test_assigning_saves_audits_and_shows_who_is_assigned_now(interview, make_us
     shown_version = rhi.version
     listed = csc.get(url_of(rhi) + "?q=jo")
     assert "Neighbouring Children's Services (another local authority)" in listed
+    # the interview's own local authority first, though "Jo Neighbour" comes first by name
+    assert [i for i, _ in radios(listed)] == [chosen.id, neighbour.id]
     post_choice(csc, rhi, chosen.id, query="?q=jo")
     saved = db.session.get(ReturnInterview, rhi.id)
     assert saved.assigned_to_id == chosen.id and saved.version == shown_version + 1

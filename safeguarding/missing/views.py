@@ -330,7 +330,7 @@ def _assign_page(rhi: ReturnInterview, form: AssignForm, conflict=False, chosen:
     # page of 25 found by name or email, so neither does this one.
     audit.record_view("return_interview", rhi.id, [rhi.child_id])
     query = (request.args.get("q") or "")[:workers.SEARCH_MAX_CHARS]
-    page = workers.find(query, request.args.get("page", 1))
+    page = workers.find(query, request.args.get("page", 1), rhi.local_authority_id)
     shown = list(page.items)
     if chosen is not None and chosen not in shown:
         shown.insert(0, chosen)  # a choice kept (the conflict page) stays on the page even if the list moved on

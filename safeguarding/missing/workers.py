@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Agency, AgencyKind, Role, User
@@ -56,8 +56,9 @@ def may_be_assigned(user: User | None) -> bool:
             and user.agency is not None and user.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value)
 
 
-def find(query: str | None, raw_page) -> Page:
-    """One page of the people who may be assigned whose name or email holds every word searched for, by name.
+def find(query: str | None, raw_page, local_authority_id: int | None = None) -> Page:
+    """One page of the people who may be assigned whose name or email holds every word searched for: those of the
+    interview's own local authority first (the team it belongs to until someone is assigned), then by name.
     Two statements whatever the agency's size: the page (each person's agency and line manager joined to it), and
     a count stopped at the pagination cap."""
     conditions = [assignable()]
@@ -66,7 +67,7 @@ def find(query: str | None, raw_page) -> Page:
                               func.lower(User.email).contains(word, autoescape=True)))
     listed = (select(User).where(*conditions)
               .options(joinedload(User.agency), joinedload(User.line_manager))
-              .order_by(func.lower(User.name), User.id))
+              .order_by(case((User.agency_id == local_authority_id, 0), else_=1), func.lower(User.name), User.id))
     counted = select(User.id).where(*conditions)
     return paginate(listed, raw_page, counted=counted)
 
