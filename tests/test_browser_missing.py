@@ -190,3 +190,38 @@ def test_arrest_and_police_protection_beyond_72_hours_pages_are_accessible(brows
     page.get_by_role("button", name="Record the end").click()
     expect(page.locator("body")).to_contain_text("as lasting more than 72 hours")
     assert_accessible(page)
+
+
+def test_a_manager_finds_and_assigns_a_worker_by_searching(browser_app, browser_page):
+    from safeguarding.missing.models import ReturnInterview
+
+    seed(DEMO)
+    db.session.commit()
+    rhi = db.session.execute(db.select(ReturnInterview).where(ReturnInterview.status == "open")
+                             .order_by(ReturnInterview.id.desc()).limit(1)).scalar_one()
+    page = browser_page
+    sign_in(page, "csc.manager@example.org", DEMO)
+    page.goto(f"/missing/return-interviews/{rhi.id}")
+    page.get_by_role("button", name="Change the worker").click()
+    expect(page.locator("#assigned-now")).to_contain_text("Jo Williams")
+    expect(page.get_by_label("Jo Williams (assigned now)")).not_to_be_checked()  # shown, not chosen for them
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Assign").click()  # nothing chosen
+    expect(page).to_have_title(re.compile("^" + re.escape("Error:")))
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    page.locator(".govuk-error-summary").get_by_role("link").click()  # the summary leads to the first option
+    expect(page.locator("#assign-worker")).to_be_focused()
+    assert_accessible(page)
+
+    page.get_by_label("Search by name or email").fill("patel")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_label("Search by name or email")).to_have_value("patel")
+    expect(page.locator(".govuk-radios__item")).to_have_count(1)
+    page.get_by_label("Sam Patel").check()
+    page.get_by_role("button", name="Assign").click()
+    expect(page.locator("body")).to_contain_text("Assigned to Sam Patel")
+
+    page.goto(f"/missing/return-interviews/{rhi.id}/assign?q=nobody-by-this-name")
+    expect(page.locator("body")).to_contain_text("No workers found")
+    assert_accessible(page)

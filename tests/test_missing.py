@@ -260,9 +260,9 @@ def test_worker_assigned_to_an_rhi_can_see_the_child(people, signed_in, make_use
     assert "Nobody has been assigned yet" in page
     choose = csc.get(f"{url}/assign")
     assert "Assign a worker" in choose and other_la_worker.name in choose
-    options = [line.strip() for line in choose.html.splitlines() if "<option" in line]
-    # nobody is chosen for them: the list opens on "Select the worker", and no name is selected
-    assert options[0] == '<option value="0">Select the worker</option>' and not any("selected" in o for o in options)
+    # nobody is chosen for them: a page of radios, none of them checked
+    assert f'name="assign-worker" type="radio" value="{other_la_worker.id}"' in choose.html
+    assert "checked" not in choose.html
     # nothing chosen: the error is on the page that asks, and nothing is saved
     errors = post_new(csc, f"{url}/assign", {"assign-worker": ""}, expected=200)
     assert "Select the worker who will offer the interview" in errors

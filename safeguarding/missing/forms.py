@@ -9,17 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ..children.forms import RecordVersion
 from ..clock import now, to_london
-from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSelect, GovSubmitInput,
+from ..forms import (GovCheckboxesInput, GovCheckboxInput, GovDateField, GovRadioInput, GovSubmitInput,
                      GovTextArea, GovTextInput, TimeOfDayField, limit, london_instant)
 from ..submissions.services import OnceForm
 from ..templating import london
-from . import rules
+from . import rules, workers
 from .models import (CONSENT, EPO_OUTCOMES, INDICATORS, MISSING_FROM, OFFER_METHODS, OFFER_RESPONSES, PP_OUTCOMES,
                      PREVENTION_OUTCOMES, RISK_LEVELS)
 
@@ -203,11 +202,22 @@ class OfferForm(OnceForm, MomentForm):
                 "response": self.response.data, "note": (self.note.data or "").strip()}
 
 
+NOTHING_CHOSEN = "Select the worker who will offer the interview"
+
+
 class AssignForm(RecordVersion, FlaskForm):
-    # 0 is "Select the worker": nobody is chosen until someone chooses (never the first name in the list)
-    worker = SelectField("Worker", coerce=lambda v: int(v) if str(v).isdigit() else 0, widget=GovSelect(),
-                         validators=[DataRequired("Select the worker who will offer the interview")])
+    """One worker chosen among a page of them (missing.workers.find). Nothing is checked until someone chooses,
+    not even the worker assigned now. The page shown is one of many, so the choice is not checked against its
+    options (validate_choice=False) but against the database when it is saved (workers.assignable_worker)."""
+
+    worker = RadioField("Who will offer the return home interview?", coerce=workers.chosen_id,
+                        validate_choice=False, widget=GovRadioInput(),
+                        validators=[InputRequired(NOTHING_CHOSEN)])
     submit = SubmitField("Assign", widget=GovSubmitInput())
+
+    def validate_worker(self, field):
+        if not field.data:  # posted, but not a number any row could have
+            raise ValidationError(NOTHING_CHOSEN)
 
 
 class CompleteForm(RecordVersion, MomentForm):

@@ -12,14 +12,14 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
-from ..auth.models import Agency, AgencyKind, Role, User
+from ..auth.models import Agency, AgencyKind, User
 from ..children.models import Child
 from ..clock import LONDON, london_datetime, now
 from ..extensions import db
 from ..periods import Quarter
 from ..service import RuleError, StaleEdit, expect_version
 from ..templating import london
-from . import rules
+from . import rules, workers
 from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
                      PreventionInterview, PromptReason, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 
@@ -247,8 +247,8 @@ def _check_open(rhi: ReturnInterview) -> None:
 
 def assign(rhi: ReturnInterview, worker: User | None, *, actor, expected_version: int | None) -> None:
     expect_version(rhi, expected_version)
-    if worker is None or worker.agency.kind != AgencyKind.CHILDRENS_SOCIAL_CARE.value or not worker.is_active:
-        raise RuleError("Worker must be an active member of children's social care", "worker")
+    if not workers.may_be_assigned(worker):
+        raise RuleError(workers.NOT_ASSIGNABLE, "worker")
     before = rhi.assigned_to_id
     rhi.assigned_to_id = worker.id
     rhi.local_authority_id = worker.agency_id
@@ -830,14 +830,6 @@ def police_protections_of(child_id: int, limit: int = 5) -> list[PoliceProtectio
     """The child's latest police protections, newest first: those an order could have followed."""
     return list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
                                    .order_by(PoliceProtection.started_at.desc()).limit(limit)).scalars())
-
-
-def csc_workers() -> list[User]:
-    """People who can be assigned a return home interview."""
-    return list(db.session.execute(
-        select(User).join(Agency, User.agency_id == Agency.id).where(
-            Agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value, User.is_active_user.is_(True),
-            User.role != Role.ADMIN.value).order_by(User.name)).scalars())
 
 
 def count_open_prompts() -> int:

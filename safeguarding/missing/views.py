@@ -6,6 +6,7 @@ from typing import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,7 +24,7 @@ from ..suppression import SUPPRESSION_NOTE
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import may_change, missing_scope
-from . import figures_charts, services
+from . import figures_charts, services, workers
 from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEditForm, EpoEndForm,
                     EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
                     PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
@@ -303,15 +304,6 @@ def _rhi(rhi_id: int) -> ReturnInterview:
                     joinedload(ReturnInterview.episode), joinedload(ReturnInterview.assigned_to))
 
 
-def _assign_form(rhi: ReturnInterview, form: AssignForm | None = None) -> AssignForm:
-    form = form or AssignForm(prefix="assign", version=rhi.version)
-    form.worker.choices = [(0, "Select the worker")] + [(u.id, f"{u.name}, {u.agency.name}")
-                                                         for u in services.csc_workers()]
-    if request.method == "GET" and rhi.assigned_to_id:
-        form.worker.data = rhi.assigned_to_id
-    return form
-
-
 def _show_rhi(rhi: ReturnInterview, offer_form=None, status=200, conflict=False):
     audit.record_view("return_interview", rhi.id, [rhi.child_id])
     offer_form = offer_form or OfferForm()
@@ -320,15 +312,35 @@ def _show_rhi(rhi: ReturnInterview, offer_form=None, status=200, conflict=False)
                            at=now(), conflict=conflict), status
 
 
-def _assign_page(rhi: ReturnInterview, form: AssignForm, conflict=False):
+def _worker_hint(worker: User, rhi: ReturnInterview) -> Markup:
+    """What tells two workers apart: job title, manager, email, and their local authority when it is not the
+    interview's (assigning them makes it theirs)."""
+    lines = [escape(" · ".join(part for part in (worker.job_title, worker.line_manager and
+                                                  f"Manager: {worker.line_manager.name}") if part)),
+             # one long word: it wraps anywhere rather than widen a phone's screen
+             Markup('<span class="app-verbatim-text">%s</span>') % worker.email]
+    if worker.agency_id != rhi.local_authority_id:
+        lines.append(escape(f"{worker.agency.name} (another local authority)"))
+    return Markup("<br>").join(line for line in lines if line)
+
+
+def _assign_page(rhi: ReturnInterview, form: AssignForm, conflict=False, chosen: User | None = None):
     # Its own page (one thing per page), so the interview's page does not carry every social care worker in the
-    # partnership as options: 800 at ten times the largest partnership, 109 kB and 40 ms on every view.
+    # partnership as options (800 at ten times the largest partnership, 109 kB and 40 ms on every view); and a
+    # page of 25 found by name or email, so neither does this one.
     audit.record_view("return_interview", rhi.id, [rhi.child_id])
-    return render_template("missing/form.html", form=form, child=rhi.child, conflict=conflict,
+    query = (request.args.get("q") or "")[:workers.SEARCH_MAX_CHARS]
+    page = workers.find(query, request.args.get("page", 1), rhi.local_authority_id)
+    shown = list(page.items)
+    if chosen is not None and chosen not in shown:
+        shown.insert(0, chosen)  # a choice kept (the conflict page) stays on the page even if the list moved on
+    form.worker.choices = [(w.id, f"{w.name} (assigned now)" if w.id == rhi.assigned_to_id else w.name)
+                           for w in shown]
+    hints = [{"hint": {"html": _worker_hint(w, rhi)}} for w in shown]
+    return render_template("missing/assign.html", form=form, rhi=rhi, child=rhi.child, conflict=conflict,
+                           page=page, shown=shown, hints=hints, query=query,
                            title="Change the worker" if rhi.assigned_to_id else "Assign a worker",
-                           back=url_for("missing.return_interview", rhi_id=rhi.id),
-                           intro="The worker who will offer the return home interview: independent of the child's "
-                                 "placement. The same worker for every offer is best.")
+                           back=url_for("missing.return_interview", rhi_id=rhi.id))
 
 
 @bp.route("/return-interviews/<int:rhi_id>")
@@ -366,10 +378,18 @@ def record_offer(rhi_id: int):
 @bp.route("/return-interviews/<int:rhi_id>/assign", methods=["GET", "POST"])
 @require("missing.return_interview")
 def assign(rhi_id: int):
+    """A search (GET: q, page) and a page of workers to choose from (POST, keeping the search and page in its
+    URL, so an error or a conflict shows the same page again)."""
     rhi = _rhi(rhi_id)
-    form = _assign_form(rhi, AssignForm(prefix="assign") if request.method == "POST" else None)
+    form = AssignForm(prefix="assign") if request.method == "POST" else AssignForm(prefix="assign",
+                                                                                   version=rhi.version)
+    worker = None
     if form.validate_on_submit():
-        worker = db.session.get(User, form.worker.data)
+        # checked again now, not only when the page was shown: they may have left since, or the form was forged
+        worker = workers.assignable_worker(form.worker.data)
+        if worker is None:
+            show_rule_error(form, RuleError(workers.NOT_ASSIGNABLE, "worker"), "worker")
+            return _assign_page(rhi, form)
         outcome = _save(form, "worker", lambda: services.assign(
             rhi, worker, actor=current_user, expected_version=form.version_number))
         if outcome == SAVED:
@@ -377,8 +397,8 @@ def assign(rhi_id: int):
             return redirect(url_for("missing.return_interview", rhi_id=rhi.id))
         if outcome == STALE:
             form.version.data = rhi.version
-            return _assign_page(rhi, form, conflict=True)
-    return _assign_page(rhi, form)
+            return _assign_page(rhi, form, conflict=True, chosen=worker)
+    return _assign_page(rhi, form, chosen=worker)
 
 
 @bp.route("/return-interviews/<int:rhi_id>/complete", methods=["GET", "POST"])
