@@ -289,3 +289,13 @@ def test_the_synthetic_partnership_stores_the_due_times_the_rule_derives(app, ru
     derived = _derived()
     assert derived and _stored() == derived
 
+
+
+def test_the_demo_stores_the_due_times_the_rule_derives(app):
+    from safeguarding.demo import seed
+
+    with clock.frozen_at(london(2026, 5, 20, 12)):
+        seed("harbour-quartz-thistle")
+    derived = _derived()
+    # the demo's section 17 and 47 stories (and its recent discussions) have assessments running
+    assert derived and _stored() == derived
