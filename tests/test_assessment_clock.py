@@ -201,6 +201,23 @@ def test_the_sweep_reads_the_due_time_by_range_and_where_a_catch_up_starts(signe
         assert earliest_due(due_before=LATER) <= DUE
 
 
+def test_a_referral_received_on_a_sunday_is_swept_on_the_day_it_falls_due(signed_in, agencies):
+    # Due 45 working days after Sunday 22 November 2026: 17:00 on 27 January 2027, as for the Friday before. Derived
+    # from the referral date, a sweep's slice ending that evening looked back only to the Saturday and never saw it.
+    _, mash = signed_in(Role.MASH)
+    amy = make_child()
+    sunday = date(2026, 11, 22)
+    sd = _held(mash, agencies, [amy], london(2026, 12, 1, 10), referral_received_on=sunday)
+    decision = _decide(sd, amy, "s17", london(2026, 12, 1, 11), mash)
+    assert decision.assessment_due_at == DUE == thresholds.assessment_due_at(sunday)
+    evening = london(2027, 1, 27, 18)
+    with clock.frozen_at(evening):
+        found = [d.object_id for d in open_deadlines(due_before=evening, due_from=evening - timedelta(days=1))
+                 if d.kind == "assessment"]
+        assert found == [decision.id]
+        assert _assessments(owner_ids=[mash.id], due_before=evening) == {decision.id: DUE}
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_the_stored_due_time_is_what_the_rule_derived_from_the_decisions(signed_in, agencies, seed):
     """Random decisions, corrections, completions and corrected referral dates about two children in three
