@@ -109,6 +109,7 @@ class Partnership:
         from safeguarding.differences import services as differences
         from safeguarding.differences.models import DifferenceStage, ProfessionalDifference
         from safeguarding.discussions.models import AgreedAction, DiscussionChild, StrategyDiscussion, ThresholdDecision
+        from safeguarding.discussions.thresholds import assessment_due_at
         from safeguarding.missing.models import (EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
                                                  ReturnInterview)
 
@@ -184,10 +185,15 @@ class Partnership:
         # threshold decisions: ICPCs to book, conferences to confirm, assessments, answers still to decide
         decision_rows = []
         kinds = {"icpc": 0, "icpc_held": 0, "assessment": 0, "still_to_decide": 0}
+        assessed = set()
         for i in range(n // 8):
             sd = discussions[i % len(discussions)]
+            # every row names every column a kind sets: a bulk insert takes its columns from the first row and
+            # drops the others' extra keys (the conferences and answers still to decide were lost that way)
             row = {"discussion_id": sd, "child_id": children[i % len(children)], "outcome": "nfa",
-                   "rationale": "Synthetic", "decided_at": NOW - timedelta(days=400)}
+                   "rationale": "Synthetic", "decided_at": NOW - timedelta(days=400), "icpc_status": "not_needed",
+                   "icpc_due_at": None, "enquiry_started_on": None, "icpc_date": None, "abe_planned": "not_decided",
+                   "still_to_decide_due_at": None, "assessment_due_at": None}
             is_open, due = self.when()
             if is_open:
                 kind = ("icpc", "icpc_held", "assessment", "still_to_decide")[i % 4]
@@ -198,10 +204,17 @@ class Partnership:
                 elif kind == "icpc_held":
                     row.update(outcome="s47_joint", icpc_status="booked", icpc_date=due.date())
                 elif kind == "assessment":
-                    # its own discussion's referral date, so one assessment per referral
+                    # its own discussion's referral date, so one assessment per referral; the due time stored as the
+                    # services keep it (once per child and referral)
+                    referral = (due - timedelta(days=63)).date()
                     row.update(outcome="s17")
+                    if (row["child_id"], referral) not in assessed:
+                        assessed.add((row["child_id"], referral))
+                        row.update(assessment_due_at=assessment_due_at(referral))
+                    else:
+                        kinds[kind] -= 1
                     db.session.execute(update(StrategyDiscussion).where(StrategyDiscussion.id == sd)
-                                       .values(referral_received_on=(due - timedelta(days=63)).date()))
+                                       .values(referral_received_on=referral))
                 else:
                     row.update(abe_planned="not_decided", still_to_decide_due_at=due)
             decision_rows.append(row)

@@ -263,7 +263,7 @@ def _discussions(load: _Load, count: int, children: list[int], staff, now: datet
                          decided_at=held + timedelta(minutes=45) if status == "decided" else None,
                          mode=rng.choice(["phone", "meeting", "video"]), chair_id=chair.id,
                          created_by_id=chair.id, referral_source="School",
-                         referral_received_on=(held - timedelta(days=1)).date(),
+                         referral_received_on=_referral_received_on(held),
                          reason="Synthetic concern about the child's safety at home",
                          harm_category=rng.choice(["physical", "sexual", "emotional", "neglect", "exploitation",
                                                    "domestic_abuse"]),
@@ -308,18 +308,38 @@ def _invitations(load: _Load, discussions: list[_Discussion], staff, rng: random
     load.insert(Invitation, rows)
 
 
+def _referral_received_on(held: datetime) -> date:
+    return (held - timedelta(days=1)).date()
+
+
 def _decisions(load: _Load, decided: list[_Discussion], outcomes: list[str], now: datetime,
                rng: random.Random) -> None:
     from .discussions.models import ThresholdDecision
 
-    load.insert(ThresholdDecision, [
-        dict(discussion_id=d.id, child_id=c, outcome=rng.choice(outcomes), rationale="Synthetic rationale",
-             abe_planned="no", intermediary_considered="no", medical_examination="no", legal_action="none",
-             family_told="told", decided_at=d.held + timedelta(minutes=45), decided_by_id=d.chair_id,
-             # assessments of old referrals were completed long ago
-             assessment_completed_at=d.held + timedelta(days=30) if d.held < now - timedelta(days=40) else None,
-             agencies_absent="Police" if rng.random() < 0.05 else "")
-        for d in decided for c in d.children])
+    rows = [dict(discussion_id=d.id, child_id=c, outcome=rng.choice(outcomes), rationale="Synthetic rationale",
+                 abe_planned="no", intermediary_considered="no", medical_examination="no", legal_action="none",
+                 family_told="told", decided_at=d.held + timedelta(minutes=45), decided_by_id=d.chair_id,
+                 # assessments of old referrals were completed long ago
+                 assessment_completed_at=d.held + timedelta(days=30) if d.held < now - timedelta(days=40) else None,
+                 agencies_absent="Police" if rng.random() < 0.05 else "", assessment_due_at=None)
+            for d in decided for c in d.children]
+    _assessment_due_times(rows, [_referral_received_on(d.held) for d in decided for _ in d.children])
+    load.insert(ThresholdDecision, rows)
+
+
+def _assessment_due_times(rows: list[dict], referrals: list[date]) -> None:
+    """Each referral's assessment clock on the decision the services would put it on (rows are inserted in order,
+    so a row's place stands for its id)."""
+    from .discussions import thresholds
+
+    about: dict[tuple[int, date], list[thresholds.ReferralDecision]] = {}
+    for place, (row, referral) in enumerate(zip(rows, referrals, strict=True)):
+        about.setdefault((row["child_id"], referral), []).append(thresholds.ReferralDecision(
+            place, row["outcome"], row["decided_at"], row["assessment_completed_at"] is not None))
+    for (_, referral), decisions in about.items():
+        holder = thresholds.assessment_clock_holder(decisions)
+        if holder is not None:
+            rows[holder]["assessment_due_at"] = thresholds.assessment_due_at(referral)
 
 
 def _agreed_actions(load: _Load, decided: list[_Discussion], staff, now: datetime, rng: random.Random) -> None:

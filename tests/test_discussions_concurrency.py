@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from safeguarding.extensions import db
 from safeguarding.service import transaction
 
 from .conftest import PASSWORD, USING_POSTGRES
-from .discussion_data import convene_decided, convene, date_parts, hidden_fields, make_child
+from .discussion_data import convene_decided, convene, date_parts, decision_data, hidden_fields, make_child
 
 CONFLICT = "while you were editing it"
 #: writers in all; `DISCUSSION_WRITERS=200` gives the README's figure (the suite runs 28 on a 2-core machine)
@@ -198,3 +198,50 @@ def test_identical_convene_posts_at_the_same_moment_make_one_discussion(app, age
     ids = db.session.execute(select(StrategyDiscussion.id)).scalars().all()
     assert len(ids) == 1, answers
     assert answers == [(302, f"/discussions/{ids[0]}")] * len(clients)
+
+
+# --- Two people deciding about one referral at once ----------------------------------------------------------
+
+
+def test_two_decisions_about_one_referral_at_once_leave_one_assessment_clock(app, agencies, make_user):
+    # issue 14: the assessment's due time is kept on one decision per child per referral
+    from .test_assessment_clock import DUE, _derived, _held, _stored, london
+
+    mash = make_user(Role.MASH)
+    amy = make_child()
+    first = _held(mash, agencies, [amy], london(2026, 12, 1, 10))
+    review = _held(mash, agencies, [amy], london(2026, 12, 8, 10), kind="review", previous_id=first.id)
+    ids = {"first": first.id, "review": review.id, "child": amy.id, "actor": mash.id}
+    db.session.remove()
+    first_flushed, problems = threading.Event(), []
+
+    def decide(which: str, at: datetime, before_commit=lambda: None, wait=lambda: None):
+        with app.app_context():
+            try:
+                wait()
+                sd = db.session.get(StrategyDiscussion, ids[which])
+                with clock.frozen_at(at):
+                    services.record_decision(sd, ids["child"], decision_data(outcome="s47_single"),
+                                             actor=db.session.get(type(mash), ids["actor"]))
+                before_commit()
+                db.session.commit()
+            except Exception as error:  # reported below: a thread's failure must fail the test
+                problems.append(error)
+                first_flushed.set()
+            finally:
+                db.session.remove()
+
+    # the first holds its transaction open while the review's decision is recorded: the review's must wait for it
+    # and see it, not decide alone that it holds the referral's clock
+    racers = [threading.Thread(target=decide, args=("first", london(2026, 12, 8, 11)),
+                               kwargs={"before_commit": lambda: (first_flushed.set(), threading.Event().wait(0.5))}),
+              threading.Thread(target=decide, args=("review", london(2026, 12, 8, 12)),
+                               kwargs={"wait": first_flushed.wait})]
+    for thread in racers:
+        thread.start()
+    for thread in racers:
+        thread.join(timeout=30)
+    assert not problems
+    with app.app_context():
+        assert list(_stored().values()) == [DUE]
+        assert _stored() == _derived()

@@ -16,7 +16,8 @@
 - icpc_held: a booked conference whose date has come, until it is confirmed as held; owned by the chair.
 - assessment: the child and family assessment, due 45 working days after the referral; started by a section 17
   or 47 decision; owned by that discussion's chair; open until its completion is recorded (on any decision for
-  the child about the same referral).
+  the child about the same referral). One per referral: the due time is kept on the earliest such decision
+  (`ThresholdDecision.assessment_due_at`, indexed, kept by the services), so a review does not start another.
 - still_to_decide: owned by the chair; a decision left an answer "not decided yet" (ABE interview, intermediary,
   medical examination, legal action, what the family is told); due by the end of the working day after the
   decision (`ThresholdDecision.still_to_decide_due_at`, indexed); open until every answer is given.
@@ -33,7 +34,6 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from .. import clock
 from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
-from ..workdays import add_working_days
 from ..id_lists import among
 from . import thresholds
 from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
@@ -228,75 +228,40 @@ def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: dateti
     return found
 
 
-def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    # Due is 45 working days after the referral: every referral due before `due_before` was received on or
-    # before this day (one day of slack for the 17:00 close), the rest is filtered exactly below.
-    latest_referral = add_working_days(clock.to_london(due_before).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
-        + timedelta(days=1)
-    earliest_referral = None
+def _assessment_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
+    # The services keep the due time on the one decision holding each referral's assessment clock (set while it
+    # runs, cleared once the assessment is completed on any decision about the referral), so this is a range scan on
+    # its partial index: the partnership's running clocks, not every decision it ever made. The decision's own
+    # outcome and completion are checked as well, so a row written around the services is never chased for an
+    # assessment it records as done.
+    query = db.select(ThresholdDecision).where(ThresholdDecision.assessment_due_at < due_before,
+                                               ThresholdDecision.assessment_completed_at.is_(None),
+                                               ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)))
     if due_from is not None:
-        # a week of slack before the 45th working day back, for bank holidays; filtered exactly below
-        earliest_referral = add_working_days(clock.to_london(due_from).date(), -thresholds.ASSESSMENT_WORKING_DAYS) \
-            - timedelta(days=7)
-    other, other_sd = aliased(ThresholdDecision), aliased(StrategyDiscussion)
-
-    def referral_due(discussion) -> list:
-        # One assessment per referral: completion recorded on any decision for the child about the same referral
-        # (the initial discussion's, or a review's) stops the clock for all of them.
-        completed_elsewhere = (db.select(other.id)
-                               .join(other_sd, other_sd.id == other.discussion_id)
-                               .where(other.child_id == ThresholdDecision.child_id,
-                                      other.assessment_completed_at.is_not(None),
-                                      other_sd.referral_received_on == discussion.referral_received_on)
-                               # the decision asked about, two levels out when it sits inside My work's probe
-                               .correlate_except(other, other_sd)
-                               .exists())
-        found = [~completed_elsewhere, discussion.referral_received_on.is_not(None),
-                 discussion.referral_received_on <= latest_referral]
-        if earliest_referral is not None:
-            found.append(discussion.referral_received_on >= earliest_referral)
-        return found
-
-    query = (db.select(ThresholdDecision)
-             .options(joinedload(ThresholdDecision.child),
-                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
-             .where(ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES)),
-                    ThresholdDecision.assessment_completed_at.is_(None))
-             .order_by(ThresholdDecision.decided_at, ThresholdDecision.id))
-    if owner_ids is None:
-        # the sweep: a window of referral dates, found through their index
+        query = query.where(ThresholdDecision.assessment_due_at >= due_from)
+    if owner_ids is not None:
         query = (query.join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
-                 .where(*referral_due(StrategyDiscussion)))
-    else:
-        # My work: each open assessment probes its discussion (OFFSET 0 keeps it a probe rather than a hash of every
-        # discussion these people ever chaired: at ten times the largest partnership a heavy chair's 50,000 took
-        # 140 ms, the probes of the partnership's open assessments 20 ms). People who have never chaired one (the
-        # police, health, schools) skip the probes: PostgreSQL checks the uncorrelated EXISTS once, first.
-        ids = list(owner_ids)
-        discussion = aliased(StrategyDiscussion)
-        query = query.where(db.select(StrategyDiscussion.id).where(among(StrategyDiscussion.chair_id, ids)).exists(),
-                            db.select(discussion.id)
-                            .where(discussion.id == ThresholdDecision.discussion_id, among(discussion.chair_id, ids),
-                                   *referral_due(discussion))
-                            .offset(0).exists())
-    found, seen = [], set()
+                 .where(among(StrategyDiscussion.chair_id, owner_ids)))
+    return query
+
+
+def _assessment_rows(query) -> list[Deadline]:
+    query = query.options(joinedload(ThresholdDecision.child),
+                          joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+    found = []
     for d in db.session.execute(query).unique().scalars():
-        referral = d.discussion.referral_received_on
-        # one assessment per referral: a review that keeps the child in section 47 does not start another
-        if (d.child_id, referral) in seen:
-            continue
-        seen.add((d.child_id, referral))
-        due = thresholds.assessment_due_at(referral)
-        if due >= due_before or (due_from is not None and due < due_from):
-            continue
         chair = d.discussion.chair
         found.append(Deadline(kind="assessment", object_type="threshold_decision", object_id=d.id,
                               title=f"Child and family assessment for {d.child.display_name}",
-                              due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                              due_at=d.assessment_due_at, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
                               owner_id=chair.id if chair else None,
                               owner_agency_id=chair.agency_id if chair else None,
                               child_id=d.child_id, child_name=d.child.display_name))
     return found
+
+
+def _assessment_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _assessment_rows(_assessment_query(due_before, owner_ids, due_from))
 
 
 def _still_to_decide_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
@@ -348,13 +313,14 @@ def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
         Source(_still_to_decide_query(due_before, owner_ids), ThresholdDecision.id,
                ThresholdDecision.still_to_decide_due_at,
                (ThresholdDecision.still_to_decide_due_at, ThresholdDecision.id), _still_to_decide_rows),
+        Source(_assessment_query(due_before, owner_ids), ThresholdDecision.id, ThresholdDecision.assessment_due_at,
+               (ThresholdDecision.assessment_due_at, ThresholdDecision.id), _assessment_rows),
     ]
 
 
 def _derived_owned(due_before: datetime, owner_ids) -> list[Deadline]:
     # due times counted in working days or from checkpoints: read whole for these owners (a chair has few open)
-    return [d for query in (_icpc_deadlines, _conference_held_deadlines, _assessment_deadlines)
-            for d in query(due_before, owner_ids)]
+    return [d for query in (_icpc_deadlines, _conference_held_deadlines) for d in query(due_before, owner_ids)]
 
 
 def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
@@ -413,6 +379,7 @@ def earliest_due(*, due_before: datetime) -> datetime | None:
         db.select(func.min(StrategyDiscussion.follow_up_meeting_due_at))
         .where(StrategyDiscussion.status.in_(("convened", "decided"))),
         db.select(func.min(ThresholdDecision.still_to_decide_due_at)),
+        db.select(func.min(ThresholdDecision.assessment_due_at)),
     ]
     found = [clock.ensure_utc(t) for t in (db.session.execute(q).scalar() for q in times) if t is not None]
     # the booking checkpoints fall up to _ICPC_LOOKAHEAD before the conference's due time
@@ -423,10 +390,6 @@ def earliest_due(*, due_before: datetime) -> datetime | None:
     days = [
         db.select(func.min(ThresholdDecision.icpc_date)).where(ThresholdDecision.icpc_status == "booked",
                                                               ThresholdDecision.icpc_held_on.is_(None)),
-        db.select(func.min(StrategyDiscussion.referral_received_on))
-        .join(ThresholdDecision, ThresholdDecision.discussion_id == StrategyDiscussion.id)
-        .where(ThresholdDecision.assessment_completed_at.is_(None),
-               ThresholdDecision.outcome.in_(sorted(thresholds.ASSESSMENT_OUTCOMES))),
     ]
     found += [clock.london_datetime(d) for d in (db.session.execute(q).scalar() for q in days) if d is not None]
     return min(found, default=None)

@@ -316,11 +316,11 @@ class ThresholdDecision(db.Model):
     __table_args__ = (
         UniqueConstraint("discussion_id", "child_id", name="uq_threshold_decision_child"),
         Index("ix_threshold_decision_icpc", "icpc_status", "icpc_due_at"),
-        # My work's assessment clocks: the few decisions whose assessment is still open, oldest first (without it
-        # every decision the partnership ever made was read to find them)
-        Index("ix_threshold_decision_assessment_open", "decided_at", "id",
-              postgresql_where=text("assessment_completed_at IS NULL"),
-              sqlite_where=text("assessment_completed_at IS NULL")),
+        # the assessment clocks still running (a few thousand at ten times the largest partnership, of 300,000
+        # decisions): found by due time for the sweep and My work, without an entry for every decision ever made
+        Index("ix_threshold_decision_assessment_due", "assessment_due_at",
+              postgresql_where=text("assessment_due_at IS NOT NULL"),
+              sqlite_where=text("assessment_due_at IS NOT NULL")),
         # The reports' list of section 47 enquiries and their conferences: found from the period's discussions
         # without reading every decision ever made (issue 14)
         Index("ix_threshold_decision_enquiry", "discussion_id",
@@ -382,6 +382,12 @@ class ThresholdDecision(db.Model):
     #: when the answers left "not decided yet" are to be settled; empty once every answer is given. Stored so the
     #: still_to_decide sweep is one range scan on an index rather than a search of every decision's answers.
     still_to_decide_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: when the child and family assessment this decision started is due (thresholds.assessment_due_at of the
+    #: discussion's referral); empty when its clock does not run here: not a section 17 or 47 decision, no referral
+    #: date, the assessment recorded as completed (on any decision about the referral), or the clock held by an
+    #: earlier decision about the same referral (thresholds.assessment_clock_holder). Kept by the services so My work
+    #: and the sweep count and page it in SQL.
+    assessment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: minimum agencies absent when the decision was made (comma-separated labels), for reporting the gap
     agencies_absent: Mapped[str] = mapped_column(String(200), default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

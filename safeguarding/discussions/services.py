@@ -234,6 +234,7 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     # The inputs of the clocks: the date, and whether this discussion starts an enquiry or continues one.
     clock_inputs = ("scheduled_at", "kind", "previous_id")
     inputs_were = [getattr(sd, k) for k in clock_inputs]
+    referral_was = sd.referral_received_on
     for key in DETAIL_FIELDS:
         if key in data:
             setattr(sd, key, data[key])
@@ -243,6 +244,10 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
     added = _invite_agencies(sd, agency_ids)
     if [getattr(sd, k) for k in clock_inputs] != inputs_were:
         _recompute_clocks(sd, actor)
+    if sd.referral_received_on != referral_was:
+        # the assessment is due 45 working days after the referral: its clock moves, or joins the same child's
+        # decisions about the corrected referral (one assessment per referral)
+        _keep_assessment_clocks(sd, [d.child_id for d in sd.decisions], referral_was=referral_was)
     changes = audit.changes_between(before, audit.snapshot(sd, tracked), DETAIL_PERSONAL)
     if added:
         changes["invited_agency_ids"] = {"added": added}
@@ -567,6 +572,46 @@ def _move_inherited(started: ThresholdDecision, was_started_on: date | None, act
                      changes=audit.changes_between(before, audit.snapshot(review, ENQUIRY_CLOCK_FIELDS)))
 
 
+def _keep_assessment_clocks(sd: StrategyDiscussion, child_ids: Iterable[int], *,
+                            referral_was: date | None = None) -> None:
+    """Put the child and family assessment's due time on the one decision that holds each of these children's
+    clocks for the discussion's referral (thresholds.assessment_clock_holder), and take it off the others: called
+    whenever an input changes (a decision recorded or corrected, its assessment completed, the referral date
+    corrected: then `referral_was` is the date before, whose decisions are looked at again too). The due time is
+    derived from the decisions about the same referral on every discussion (the initial one and its reviews), so
+    all of them are read; the child's row is locked first so two people deciding about one referral at once
+    cannot both hold its clock. Nothing else moves it: a decision stands when its discussion is later cancelled (as
+    the conference clock does), a child joins a discussion without a decision, and one with a decision cannot be
+    taken off it."""
+    child_ids = sorted(set(child_ids))
+    if not child_ids:
+        return
+    referrals = {r for r in (sd.referral_received_on, referral_was) if r is not None}
+    if sd.referral_received_on is None:
+        for decision in sd.decisions:
+            if decision.child_id in child_ids and decision.assessment_due_at is not None:
+                decision.assessment_due_at = None
+    if not referrals:
+        return
+    db.session.execute(db.select(Child.id).where(Child.id.in_(child_ids)).order_by(Child.id).with_for_update())
+    found = db.session.execute(
+        db.select(ThresholdDecision, StrategyDiscussion.referral_received_on)
+        .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
+        .where(ThresholdDecision.child_id.in_(child_ids),
+               StrategyDiscussion.referral_received_on.in_(sorted(referrals)))).all()
+    groups: dict[tuple[int, date], list[ThresholdDecision]] = {}
+    for decision, referral in found:
+        groups.setdefault((decision.child_id, referral), []).append(decision)
+    for (_, referral), decisions in groups.items():
+        holder = thresholds.assessment_clock_holder(
+            thresholds.ReferralDecision(d.id, d.outcome, d.decided_at, d.assessment_completed_at is not None)
+            for d in decisions)
+        for decision in decisions:
+            due = thresholds.assessment_due_at(referral) if decision.id == holder else None
+            if decision.assessment_due_at != due:  # a decision left as it was keeps its version
+                decision.assessment_due_at = due
+
+
 def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
                     expected_version: int | None = None, minimum_agency_reason: str = "",
                     follow_up_meeting: bool | None = None) -> ThresholdDecision:
@@ -619,6 +664,7 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
     except IntegrityError:
         # Someone else recorded this child's first decision at the same moment (one decision per child).
         raise StaleEdit() from None
+    _keep_assessment_clocks(sd, [child_id])
     changes = audit.changes_between(before, audit.snapshot(decision, DECISION_FIELDS + ENQUIRY_CLOCK_FIELDS),
                                     DECISION_PERSONAL)
     changes["child_id"] = {"to": child_id}
@@ -763,6 +809,7 @@ def record_assessment_completed(decision: ThresholdDecision, completed_at: datet
     tracked = ("assessment_completed_at", "assessment_completed_by_id")
     before = audit.snapshot(decision, tracked)
     decision.assessment_completed_at, decision.assessment_completed_by_id = completed_at, actor.id
+    _keep_assessment_clocks(decision.discussion, [decision.child_id])
     changes = audit.changes_between(before, audit.snapshot(decision, tracked))
     if changes:
         audit.record("assessment_completed", "threshold_decision", decision.id, user=actor, changes=changes)

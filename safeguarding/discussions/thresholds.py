@@ -194,6 +194,28 @@ def assessment_due_at(referral_received_on: date) -> datetime:
     return _london_instant(assessment_due_on(referral_received_on), CLOSE_OF_BUSINESS)
 
 
+@dataclass(frozen=True)
+class ReferralDecision:
+    """One decision about a child's referral, as far as its assessment clock goes: its id, its outcome, when it was
+    decided, and whether the assessment is recorded as completed on it."""
+    id: int
+    outcome: str | None
+    decided_at: datetime
+    completed: bool
+
+
+def assessment_clock_holder(decisions: Iterable[ReferralDecision]) -> int | None:
+    """Of every decision about one child's referral (the initial discussion's and its reviews', whatever their
+    outcome), the id of the one whose discussion's chair is chased for the child and family assessment, or None:
+    the earliest decided that started an assessment, unless its completion is recorded on any of them. There is
+    one assessment per referral: a review that keeps the child in section 47 does not start another."""
+    decisions = list(decisions)
+    if any(d.completed for d in decisions):
+        return None
+    started = [d for d in decisions if starts_assessment(d.outcome)]
+    return min(started, key=lambda d: (d.decided_at, d.id)).id if started else None
+
+
 #: The ICPC must be booked well before its 15th working day: a reminder at the due date itself comes too late
 #: to find a chair and a room. Local practice: the conference is requested within 1 working day of the
 #: decision, and a conference still not booked at 10 working days is chased (5 working days left to hold it).
