@@ -160,8 +160,12 @@ def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None =
     return found
 
 
+#: built once: each `aliased()` proxies every column of its table, 1.7 ms of Python for a strategy discussion
+_REVIEW = aliased(StrategyDiscussion, name="follow_up_review")
+
+
 def _follow_up_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
-    review = aliased(StrategyDiscussion)
+    review = _REVIEW
     # Stops the chase: a strategy meeting already held, or convened for a time by the due date. A meeting set
     # for after the due date leaves the chair chased until it is held (and then the clock closes as late).
     in_time_or_held = (db.select(review.id)
