@@ -79,11 +79,22 @@ _ANSWERS = {"abe_planned": YES_NO_UNDECIDED, "intermediary_considered": YES_NO_U
             "medical_examination": YES_NO_UNDECIDED, "legal_action": LEGAL_ACTIONS, "family_told": FAMILY_TOLD}
 
 
+#: a record not yet circulated, of a discussion that took place (`deadlines._circulation_open` in SQL)
+_CIRCULATION_OPEN = "minutes_status IN ('draft', 'agreed') AND status IN ('convened', 'decided')"
+
+
 class StrategyDiscussion(db.Model):
     __tablename__ = "strategy_discussion"
     __table_args__ = (
         Index("ix_strategy_discussion_status_scheduled", "status", "scheduled_at"),
         Index("ix_strategy_discussion_minutes_due", "minutes_status", "circulation_due_at"),
+        #: the partnership's records waiting to be circulated, soonest first (MASH's My work and "records waiting"):
+        #: the open ones in due order, so a page reads its own rows and the counts only the open ones' index entries
+        Index("ix_strategy_discussion_circulation_open", "circulation_due_at", "id",
+              postgresql_where=text(_CIRCULATION_OPEN), sqlite_where=text(_CIRCULATION_OPEN)),
+        #: and a chair's: a heavy chair has chaired 50,000 discussions, of which a few hundred wait
+        Index("ix_strategy_discussion_chair_circulation_open", "chair_id", "circulation_due_at",
+              postgresql_where=text(_CIRCULATION_OPEN), sqlite_where=text(_CIRCULATION_OPEN)),
         #: the list of all discussions, newest first
         Index("ix_strategy_discussion_scheduled", "scheduled_at", "id"),
         #: the practice-learning report counts assessments by the date the referral was received
