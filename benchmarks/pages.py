@@ -3,14 +3,18 @@
 Load a synthetic partnership first (`flask seed-synthetic --scale N`, on a database of its own), then:
 
     DEMO_PASSWORD=... PYTHONPATH=. .venv/bin/python benchmarks/pages.py \\
-        --database-url "postgresql+psycopg://postgres@/bench1?host=/tmp/pgdev"
+        --database-url "postgresql+psycopg://postgres@/bench1?host=/tmp/pgdev" \\
+        [--database-url "postgresql+psycopg://postgres@/bench10?host=/tmp/pgdev"]
 
 Signs in (Flask test client, as the pages are served to a browser less the network) as each synthetic person
 with a demo role and, for every page, counts the SQL statements one request runs and the table rows it shows;
 then times the pages and a floor page round after round, interleaved (page, floor, next page, floor...), so a
 busy machine slows both alike. The floor page is bare Flask + Jinja rendering the same GOV.UK layout (header,
 service navigation, footer) and a GOV.UK table of the same number of rows from memory: what a page would cost if
-the database were free. Prints p50/p95 of each and the ratio of the page's p95 to the floor's.
+the database were free. Prints p50/p95 of each and the ratio of the page's p95 to the floor's. Given two databases
+(1x and 10x, say), it times each page on both back to back in every round, so a machine that slows down or speeds
+up during the run moves both alike, and prints the two side by side: p50 on the larger against the smaller, and
+the larger's p95 against the floor page's.
 """
 from __future__ import annotations
 
@@ -207,9 +211,106 @@ def p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
+class Partnership:
+    """One synthetic database: its app, the pages to time (with that database's ids), who visits them, and what
+    each page showed and ran."""
+
+    def __init__(self, url: str, password: str, only: str):
+        from safeguarding.clock import london_today, now
+        from safeguarding.discussions.models import StrategyDiscussion
+        from safeguarding.extensions import db
+        from safeguarding.reports import summaries
+
+        self.url, self.app = url, build_app(url)
+        with self.app.app_context():
+            ids = examples(db)
+            self.discussions = db.session.execute(select(func.count(StrategyDiscussion.id))).scalar_one()
+            today = london_today()
+            self.worked_out = summaries.freshness(today - timedelta(days=3 * 366), today, today).built
+            db.session.remove()
+        self.todo = [p for p in pages(ids, now().date()) if only.lower() in p[1].lower()]
+        self.visitors = {who: Visitor(self.app, f"{who}@{DOMAIN}", password) for who in {w for w, _, _ in self.todo}}
+        self.shown: dict[tuple[str, str], int] = {}
+        self.statements: dict[tuple[str, str], int] = {}
+        self.failed: dict[tuple[str, str], int] = {}
+        self.times: dict[tuple[str, str], list[float]] = {}
+        self.floors: dict[tuple[str, str], list[float]] = {}
+
+    def survey(self) -> None:
+        """Each page once to warm it, once more counting its statements and rows."""
+        from safeguarding.extensions import db
+
+        for who, label, url in self.todo:
+            self.visitors[who].get(url)  # warm: templates compiled, caches filled
+            with self.app.app_context(), counting(db.engine) as seen:
+                response = self.visitors[who].get(url)
+            if response.status_code != 200:
+                self.failed[(who, label)] = response.status_code
+                continue
+            self.statements[(who, label)] = len(seen)
+            self.shown[(who, label)] = len(ROW.findall(response.get_data()))
+            self.times[(who, label)], self.floors[(who, label)] = [], []
+
+    def url_of(self, who: str, label: str) -> str:
+        return next(u for w, lab, u in self.todo if (w, lab) == (who, label))
+
+    def time(self, who: str, label: str, floor) -> None:
+        key, url = (who, label), self.url_of(who, label)
+        started = time.perf_counter()
+        self.visitors[who].get(url)
+        self.times[key].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assert floor.get(f"/floor?rows={self.shown[key]}").status_code == 200
+        self.floors[key].append(time.perf_counter() - started)
+
+    def table(self, repeats: int) -> None:
+        print(f"\n{self.discussions:,} strategy discussions; {self.url.split(':')[0]}, {platform.machine()}, "
+              f"Python {platform.python_version()}; {repeats} requests each, interleaved with the floor page")
+        print("| Page (who) | rows | statements | p50 ms | p95 ms | floor p50 | floor p95 | p95 / floor |")
+        print("|---|---|---|---|---|---|---|---|")
+        for key in self.times:
+            who, label = key
+            page_p95, floor_p95 = p95(self.times[key]), p95(self.floors[key])
+            print(f"| {label} ({who}) | {self.shown[key]} | {self.statements[key]} "
+                  f"| {statistics.median(self.times[key]) * 1000:.1f} | {page_p95 * 1000:.1f} "
+                  f"| {statistics.median(self.floors[key]) * 1000:.1f} | {floor_p95 * 1000:.1f} "
+                  f"| {page_p95 / floor_p95:.1f} |")
+        for (who, label), status in self.failed.items():
+            print(f"| {label} ({who}) | failed: {status} | | | | | | |")
+
+
+def compare(small: Partnership, large: Partnership) -> None:
+    """The issue's two questions side by side: p50 on the larger against the smaller (both timed in the same
+    rounds), and the larger's p95 against its floor page's."""
+    print(f"\n{small.discussions:,} against {large.discussions:,} strategy discussions, timed in the same rounds")
+    print("| Page (who) | rows | statements | p50 ms | p50 larger / smaller | p95 ms | floor p95 (larger) "
+          "| p95 / floor's (larger) |")
+    print("|---|---|---|---|---|---|---|---|")
+    grew = within = 0
+    keys = [k for k in small.times if k in large.times]
+    for key in keys:
+        who, label = key
+
+        def pair(a, b):
+            return f"{a}" if a == b else f"{a}, {b}"
+
+        p50s = [statistics.median(p.times[key]) * 1000 for p in (small, large)]
+        p95s = [p95(p.times[key]) * 1000 for p in (small, large)]
+        floor = p95(large.floors[key]) * 1000
+        grew += p50s[1] / p50s[0] > 1.2
+        within += p95s[1] / floor <= 1.5
+        print(f"| {label} ({who}) | {pair(small.shown[key], large.shown[key])} "
+              f"| {pair(small.statements[key], large.statements[key])} | {p50s[0]:.1f} → {p50s[1]:.1f} "
+              f"| {p50s[1] / p50s[0]:.2f} | {p95s[0]:.1f} → {p95s[1]:.1f} | {floor:.1f} | {p95s[1] / floor:.1f} |")
+    print(f"\n{len(keys)} pages: p50 larger within 1.2x of smaller: {len(keys) - grew}; "
+          f"p95 within 1.5x of the floor page's: {within}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", required=True, help="a database loaded by `flask seed-synthetic`")
+    parser.add_argument("--database-url", required=True, action="append",
+                        help="a database loaded by `flask seed-synthetic`; give two (smaller first) to time both in "
+                             "the same rounds and compare them")
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD"),
                         help="the demo password seed-synthetic used (default: $DEMO_PASSWORD)")
     parser.add_argument("--repeats", type=int, default=15)
@@ -217,65 +318,28 @@ def main() -> None:
     args = parser.parse_args()
     if not args.password:
         parser.error("give --password or set DEMO_PASSWORD")
+    if len(args.database_url) > 2:
+        parser.error("give one database, or two to compare")
     logging.getLogger("safeguarding").setLevel(logging.WARNING)  # one audit line per request would drown the table
 
-    from safeguarding.clock import now
-    from safeguarding.discussions.models import StrategyDiscussion
-    from safeguarding.extensions import db
-
-    app = build_app(args.database_url)
-    with app.app_context():
-        ids = examples(db)
-        discussions = db.session.execute(select(func.count(StrategyDiscussion.id))).scalar_one()
-        from safeguarding.clock import london_today
-        from safeguarding.reports import summaries
-
-        today = london_today()
-        worked_out = summaries.freshness(today - timedelta(days=3 * 366), today, today).built
-        db.session.remove()
-    if not worked_out:
-        # the report pages would only say "not worked out yet", and look fast for it
-        parser.error("the reports' summaries are not worked out on this database: run "
-                     "`flask --app app refresh-figures` on it first")
-    floor = floor_app(app.static_folder).test_client()
-    todo = [p for p in pages(ids, now().date()) if args.only.lower() in p[1].lower()]
-    visitors = {who: Visitor(app, f"{who}@{DOMAIN}", args.password) for who in {w for w, _, _ in todo}}
-
-    shown, statements, failed = {}, {}, {}
-    for who, _label, url in todo:
-        visitors[who].get(url)  # warm: templates compiled, caches filled
-        with app.app_context(), counting(db.engine) as seen:
-            response = visitors[who].get(url)
-        if response.status_code != 200:
-            failed[(who, url)] = response.status_code
-            continue
-        statements[(who, url)] = len(seen)
-        shown[(who, url)] = len(ROW.findall(response.get_data()))
-    todo = [p for p in todo if (p[0], p[2]) not in failed]
-    times: dict[tuple[str, str], list[float]] = {(w, u): [] for w, _, u in todo}
-    floors: dict[tuple[str, str], list[float]] = {(w, u): [] for w, _, u in todo}
+    partnerships = [Partnership(url, args.password, args.only) for url in args.database_url]
+    for partnership in partnerships:
+        if not partnership.worked_out:
+            # the report pages would only say "not worked out yet", and look fast for it
+            parser.error(f"the reports' summaries are not worked out on {partnership.url}: run "
+                         "`flask --app app refresh-figures` on it first")
+        partnership.survey()
+    floor = floor_app(partnerships[0].app.static_folder).test_client()
+    keys = [k for k in partnerships[0].times if all(k in p.times for p in partnerships)]
     for round_ in range(args.repeats):
         print(f"round {round_ + 1}/{args.repeats}", file=sys.stderr, end="\r")
-        for who, _, url in todo:
-            started = time.perf_counter()
-            visitors[who].get(url)
-            times[(who, url)].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            assert floor.get(f"/floor?rows={shown[(who, url)]}").status_code == 200
-            floors[(who, url)].append(time.perf_counter() - started)
-
-    print(f"\n{discussions:,} strategy discussions; {args.database_url.split(':')[0]}, {platform.machine()}, "
-          f"Python {platform.python_version()}; {args.repeats} requests each, interleaved with the floor page")
-    print("| Page (who) | rows | statements | p50 ms | p95 ms | floor p50 | floor p95 | p95 / floor |")
-    print("|---|---|---|---|---|---|---|---|")
-    for who, label, url in todo:
-        key = (who, url)
-        page_p95, floor_p95 = p95(times[key]), p95(floors[key])
-        print(f"| {label} ({who}) | {shown[key]} | {statements[key]} | {statistics.median(times[key]) * 1000:.0f} "
-              f"| {page_p95 * 1000:.0f} | {statistics.median(floors[key]) * 1000:.1f} | {floor_p95 * 1000:.1f} "
-              f"| {page_p95 / floor_p95:.1f} |")
-    for (who, url), status in failed.items():
-        print(f"| {url} ({who}) | failed: {status} | | | | | | |")
+        for who, label in keys:
+            for partnership in partnerships:  # the same page on each database back to back: one moment's machine
+                partnership.time(who, label, floor)
+    for partnership in partnerships:
+        partnership.table(args.repeats)
+    if len(partnerships) == 2:
+        compare(*partnerships)
 
 
 if __name__ == "__main__":
