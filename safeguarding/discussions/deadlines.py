@@ -34,6 +34,8 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from .. import clock
 from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
+from ..auth.models import User
+from ..children.models import Child
 from ..id_lists import among
 from . import thresholds
 from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
@@ -61,6 +63,16 @@ _ICPC_TITLES = {
 _ICPC_LOOKAHEAD = timedelta(days=31)
 
 
+def _child_name(relationship):
+    """A deadline names its child and nothing more: the name columns only (a child's row carries its whole record)."""
+    return joinedload(relationship).load_only(Child.first_name, Child.last_name, Child.is_unborn)
+
+
+def _chair_agency(path):
+    """A deadline's owner is the chair: their agency only (not their password hash and sign-in secrets)."""
+    return path.joinedload(StrategyDiscussion.chair).load_only(User.agency_id)
+
+
 def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
     query = db.select(AgreedAction).where(AgreedAction.status == "open", AgreedAction.due_at < due_before)
     if due_from is not None:
@@ -71,7 +83,7 @@ def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = N
 
 
 def _action_rows(query) -> list[Deadline]:
-    query = query.options(joinedload(AgreedAction.child), joinedload(AgreedAction.owner))
+    query = query.options(_child_name(AgreedAction.child))
     return [Deadline(kind="agreed_action", object_type="agreed_action", object_id=a.id,
                      title=f"Action: {_short(a.description)}", due_at=a.due_at,
                      url=f"/discussions/{a.discussion_id}#action-{a.id}", owner_id=a.owner_id,
@@ -100,8 +112,9 @@ def _circulation_query(due_before: datetime, owner_ids, due_from: datetime | Non
 
 
 def _circulation_rows(query) -> list[Deadline]:
-    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
-                          joinedload(StrategyDiscussion.chair))
+    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child)
+                          .load_only(Child.first_name, Child.last_name, Child.is_unborn),
+                          joinedload(StrategyDiscussion.chair).load_only(User.agency_id))
     found = []
     for sd in db.session.execute(query).unique().scalars():
         first = sd.children[0].child if sd.children else None
@@ -126,8 +139,8 @@ def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime |
 def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
-             .options(joinedload(ThresholdDecision.child),
-                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .options(_child_name(ThresholdDecision.child),
+                      _chair_agency(joinedload(ThresholdDecision.discussion)))
              .where(ThresholdDecision.icpc_status == "due",
                     ThresholdDecision.icpc_due_at < due_before + _ICPC_LOOKAHEAD))
     if due_from is not None:
@@ -185,8 +198,9 @@ def _follow_up_query(due_before: datetime, owner_ids, due_from: datetime | None 
 
 
 def _follow_up_rows(query) -> list[Deadline]:
-    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child),
-                          joinedload(StrategyDiscussion.chair))
+    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child)
+                          .load_only(Child.first_name, Child.last_name, Child.is_unborn),
+                          joinedload(StrategyDiscussion.chair).load_only(User.agency_id))
     found = []
     for sd in db.session.execute(query).unique().scalars():
         first = sd.children[0].child if sd.children else None
@@ -207,8 +221,8 @@ def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: dateti
     # "Booked" must be followed by "held": a booked date that passes unconfirmed is chased from 17:00 that day.
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
-             .options(joinedload(ThresholdDecision.child),
-                      joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+             .options(_child_name(ThresholdDecision.child),
+                      _chair_agency(joinedload(ThresholdDecision.discussion)))
              .where(ThresholdDecision.icpc_status == "booked", ThresholdDecision.icpc_date.is_not(None),
                     ThresholdDecision.icpc_held_on.is_(None),
                     ThresholdDecision.icpc_date <= clock.to_london(due_before).date()))
@@ -250,8 +264,8 @@ def _assessment_query(due_before: datetime, owner_ids, due_from: datetime | None
 
 
 def _assessment_rows(query) -> list[Deadline]:
-    query = query.options(joinedload(ThresholdDecision.child),
-                          joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+    query = query.options(_child_name(ThresholdDecision.child),
+                          _chair_agency(joinedload(ThresholdDecision.discussion)))
     found = []
     for d in db.session.execute(query).unique().scalars():
         chair = d.discussion.chair
@@ -285,8 +299,8 @@ def _still_to_decide_query(due_before: datetime, owner_ids, due_from: datetime |
 
 
 def _still_to_decide_rows(query) -> list[Deadline]:
-    query = query.options(joinedload(ThresholdDecision.child),
-                          joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair))
+    query = query.options(_child_name(ThresholdDecision.child),
+                          _chair_agency(joinedload(ThresholdDecision.discussion)))
     found = []
     for d in db.session.execute(query).unique().scalars():
         due_at = d.still_to_decide_due_at

@@ -25,6 +25,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
+from ..children.models import Child
 from ..clock import ensure_utc
 from ..deadlines import Deadline, Source, owned_from
 from ..extensions import db
@@ -64,6 +65,11 @@ def earliest_due(*, due_before: datetime) -> datetime | None:
     return min(found, default=None)
 
 
+def _child_name(relationship):
+    """A deadline names its child and nothing more: the name columns only (a child's row carries its whole record)."""
+    return joinedload(relationship).load_only(Child.first_name, Child.last_name)
+
+
 def _open_interviews(due_before: datetime, due_from: datetime | None = None):
     query = select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
                                           ReturnInterview.due_at < due_before)
@@ -83,7 +89,7 @@ def _interview_rows(rows) -> list[Deadline]:
 
 
 def _return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (_open_interviews(due_before, due_from).options(joinedload(ReturnInterview.child))
+    query = (_open_interviews(due_before, due_from).options(_child_name(ReturnInterview.child))
              .order_by(ReturnInterview.due_at))
     return _interview_rows(_with_owners(query, owner_ids))
 
@@ -110,7 +116,7 @@ def _unoffered_rows(rows) -> list[Deadline]:
 
 
 def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (_unoffered_interviews(due_before, due_from).options(joinedload(ReturnInterview.child))
+    query = (_unoffered_interviews(due_before, due_from).options(_child_name(ReturnInterview.child))
              .order_by(ReturnInterview.returned_at))
     return _unoffered_rows(_with_owners(query, owner_ids))
 
@@ -143,7 +149,7 @@ def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
 
 def _police_protection(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
     first = min(rules.POLICE_PROTECTION_CHECKPOINTS)
-    query = (select(PoliceProtection).options(joinedload(PoliceProtection.child))
+    query = (select(PoliceProtection).options(_child_name(PoliceProtection.child))
              .where(PoliceProtection.ended_at.is_(None),
                     PoliceProtection.started_at < due_before - timedelta(hours=first)))
     if due_from is not None:
@@ -178,7 +184,7 @@ def _epo_query(due_before: datetime, owner_ids, due_from: datetime | None = None
 
 def _epo_rows(query) -> list[Deadline]:
     found = []
-    for epo in db.session.execute(query.options(joinedload(EmergencyProtectionOrder.child))).scalars():
+    for epo in db.session.execute(query.options(_child_name(EmergencyProtectionOrder.child))).scalars():
         name = epo.child.full_name
         found.append(Deadline(
             kind="epo_expiry", object_type="emergency_protection_order", object_id=epo.id,
@@ -204,7 +210,7 @@ def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0)) 
                .where(ReturnInterview.assigned_to_id.is_(None)))
 
     def build(query):
-        return rows(db.session.execute(query.options(joinedload(ReturnInterview.child))).all())
+        return rows(db.session.execute(query.options(_child_name(ReturnInterview.child))).all())
 
     return [Source(assigned, ReturnInterview.id, due, (due, ReturnInterview.id), build, shift),
             Source(mailbox, ReturnInterview.id, due, (due, ReturnInterview.id, User.id), build, shift)]
