@@ -15,21 +15,18 @@ Optionally, for kinds a partnership can have thousands of (My work's partnership
     def count_deadlines(kind, *, now, end_of_today, due_before) -> (overdue, today, later)   # one statement
 
 For a person's or a team's own (My work: the person's list, a manager's team, "show all"), every provider also
-counts and pages in SQL, whatever the number of open rows (a CSC manager's team holds thousands at ten times the
-largest partnership):
+says how to count and page them in SQL, whatever the number of open rows (a CSC manager's team holds thousands at
+ten times the largest partnership):
 
-    def owned_deadlines(*, owner_ids, now, end_of_today, due_before, limit)
-        -> ((overdue, today, later), the `limit` soonest in `order_key` order)
+    def owned_plan(*, owner_ids, due_before) -> (list[Source], list[Deadline])
 
-It sees exactly what `open_deadlines(due_before=..., owner_ids=owner_ids)` returns (a team mailbox deadline once
-per manager asked about). A kind whose due time is a column is a `Source` (its query, unordered, and that column):
-`count_sources` counts a provider's sources in one statement, each through the owners' index, and
-`first_of_source` reads a source's first `limit` rows, found through that index and ordered and limited in SQL
-(only for a kind with something to show).
-A kind whose due time is derived in Python (working days, checkpoints) is read whole for those owners and counted
-in Python: such clocks are few per person. `owned_from` puts the two together. `owned` below merges every
-provider's counts and first offset + limit, so a page costs the owners' index entries plus the rows up to the end
-of the page, not every row the team holds.
+its kinds whose due time is a column, as `Source`s (a query, unordered, and that column), and the deadlines of its
+derived clocks (working days, checkpoints: few per person), read whole. Together they are exactly what
+`open_deadlines(due_before=..., owner_ids=owner_ids)` returns (a team mailbox deadline once per manager asked
+about). `owned` below counts every provider's sources in one statement (`count_sources`, each through the owners'
+index), reads each source with something to show up to offset + limit (`first_of_source`, ordered and limited in
+SQL), and merges them with the derived clocks (`owned_from`): a page costs the owners' index entries plus the rows
+up to the end of the page, not every row the team holds.
 
 `open_deadlines` returns the feature's deadlines that are still open (not done, cancelled or met) and due
 before `due_before`, optionally only those owned by `owner_ids`. It must be one indexed query (or a few) whose
@@ -208,27 +205,30 @@ def split_counts(found: Iterable[Deadline], *, now: datetime, end_of_today: date
     return counts[0], counts[1], counts[2]
 
 
-def _counts_owned(module) -> bool:
-    # a provider not yet moved over (the tests' own) is asked the ordinary question and counted here: still right,
-    # only not bounded
-    return hasattr(module, "owned_deadlines")
-
-
 def owned(owner_ids: Collection[int], *, now: datetime, end_of_today: datetime, due_before: datetime, limit: int,
           offset: int = 0) -> tuple[tuple[int, int, int], list[Deadline]]:
     """(overdue, due later today, due later) of the open deadlines of `owner_ids` due before `due_before`, and
-    those deadlines soonest first, rows offset to offset + limit: each provider's counts and first offset + limit,
-    merged (a k-way merge of sorted runs)."""
+    those deadlines soonest first, rows offset to offset + limit: every provider's sources counted in one statement
+    and read up to offset + limit each, merged with the derived clocks (a k-way merge of sorted runs)."""
     if not owner_ids:
         return (0, 0, 0), []
+    sources: list[Source] = []
+    derived: list[Deadline] = []
     counts, runs = [0, 0, 0], []
     for module in providers():
-        if _counts_owned(module):
-            found, first = module.owned_deadlines(owner_ids=owner_ids, now=now, end_of_today=end_of_today,
-                                                  due_before=due_before, limit=offset + limit)
+        if hasattr(module, "owned_plan"):
+            theirs, read_whole = module.owned_plan(owner_ids=owner_ids, due_before=due_before)
+            sources += theirs
+            derived += read_whole
         else:
+            # a provider not moved over (the tests' own) is asked the ordinary question and counted here: still
+            # right, only not bounded
             first = sorted(module.open_deadlines(due_before=due_before, owner_ids=owner_ids), key=order_key)
-            found = split_counts(first, now=now, end_of_today=end_of_today)
+            counts = [a + b for a, b in zip(counts, split_counts(first, now=now, end_of_today=end_of_today),
+                                            strict=True)]
+            runs.append(first)
+    if sources or derived:
+        found, first = owned_from(sources, derived, now=now, end_of_today=end_of_today, limit=offset + limit)
         counts = [a + b for a, b in zip(counts, found, strict=True)]
         runs.append(first)
     return (counts[0], counts[1], counts[2]), list(heapq.merge(*runs, key=order_key))[offset:offset + limit]

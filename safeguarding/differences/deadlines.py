@@ -17,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
 from ..clock import ensure_utc
-from ..deadlines import Deadline, Source, owned_from
+from ..deadlines import Deadline, Source
 from ..extensions import db
 from ..id_lists import among
 from .models import DifferenceNotice, DifferenceStage, ProfessionalDifference
@@ -134,7 +134,6 @@ def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
     ]
 
 
-def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
-                    limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
-    """Counts and the `limit` soonest of `owner_ids`' open deadlines here (see safeguarding/deadlines.py)."""
-    return owned_from(_owned_sources(due_before, owner_ids), [], now=now, end_of_today=end_of_today, limit=limit)
+def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
+    """How to count and page `owner_ids`' open deadlines here (see safeguarding/deadlines.py)."""
+    return _owned_sources(due_before, owner_ids), []

@@ -32,7 +32,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import clock
-from ..deadlines import Deadline, Source, owned_from
+from ..deadlines import Deadline, Source
 from ..extensions import db
 from ..auth.models import User
 from ..children.models import Child
@@ -351,15 +351,13 @@ def _any_chair(owner_ids) -> bool:
                               .limit(1)).first() is not None
 
 
-def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
-                    limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
-    """Counts and the `limit` soonest of `owner_ids`' open deadlines here (see safeguarding/deadlines.py). Most
-    people never chair (the police, health, schools): one look-up spares them the six kinds that are a chair's,
-    which were most of the statement counting their deadlines and two more reading none."""
+def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
+    """How to count and page `owner_ids`' open deadlines here (see safeguarding/deadlines.py). Most people never
+    chair (the police, health, schools): one look-up spares them the six kinds that are a chair's, which were most
+    of the statement counting their deadlines and two more reading none."""
     chairs = _any_chair(owner_ids)
-    return owned_from(_owned_sources(due_before, owner_ids, chairs=chairs),
-                      _derived_owned(due_before, owner_ids) if chairs else [], now=now,
-                      end_of_today=end_of_today, limit=limit)
+    return (_owned_sources(due_before, owner_ids, chairs=chairs),
+            _derived_owned(due_before, owner_ids) if chairs else [])
 
 
 #: kinds this module can page and count in SQL for the whole partnership (MASH staff's view on My work); other

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import Role, User
 from ..children.models import Child
 from ..clock import ensure_utc
-from ..deadlines import Deadline, Source, owned_from
+from ..deadlines import Deadline, Source
 from ..extensions import db
 from ..id_lists import among
 from . import rules
@@ -227,9 +227,7 @@ def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
     ]
 
 
-def owned_deadlines(*, owner_ids: Collection[int], now: datetime, end_of_today: datetime, due_before: datetime,
-                    limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
-    """Counts and the `limit` soonest of `owner_ids`' open deadlines here (see safeguarding/deadlines.py); police
-    protection's checkpoints (an officer holds few at once) are read whole."""
-    return owned_from(_owned_sources(due_before, owner_ids), _police_protection(due_before, owner_ids), now=now,
-                      end_of_today=end_of_today, limit=limit)
+def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
+    """How to count and page `owner_ids`' open deadlines here (see safeguarding/deadlines.py); police protection's
+    checkpoints (an officer holds few at once) are read whole."""
+    return _owned_sources(due_before, owner_ids), _police_protection(due_before, owner_ids)
