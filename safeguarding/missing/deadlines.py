@@ -198,11 +198,13 @@ def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> 
     return _epo_rows(_epo_query(due_before, owner_ids, due_from))
 
 
-def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0)) -> list[Source]:
+def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0), assigned: bool = True,
+                             managers: bool = True) -> list[Source]:
     """An interview's deadline is its assigned worker's; unassigned, it is each active manager of the responsible
-    authority's (the team mailbox, once per manager asked about): two indexed branches, each ordered by due time."""
+    authority's (the team mailbox, once per manager asked about): two indexed branches, each ordered by due time,
+    each only where someone asked about can have one (`assigned`, `managers`)."""
     ids = list(owner_ids)
-    assigned = base.add_columns(ReturnInterview.assigned_to_id.label("owner")).where(
+    theirs = base.add_columns(ReturnInterview.assigned_to_id.label("owner")).where(
         among(ReturnInterview.assigned_to_id, ids))
     mailbox = (base.add_columns(User.id.label("owner"))
                .join(User, and_(User.agency_id == ReturnInterview.local_authority_id,
@@ -212,16 +214,37 @@ def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0)) 
     def build(query):
         return rows(db.session.execute(query.options(_child_name(ReturnInterview.child))).all())
 
-    return [Source(assigned, ReturnInterview.id, due, (due, ReturnInterview.id), build, shift),
-            Source(mailbox, ReturnInterview.id, due, (due, ReturnInterview.id, User.id), build, shift)]
+    return [*([Source(theirs, ReturnInterview.id, due, (due, ReturnInterview.id), build, shift)] if assigned else []),
+            *([Source(mailbox, ReturnInterview.id, due, (due, ReturnInterview.id, User.id), build, shift)]
+              if managers else [])]
+
+
+def _interview_owners(owner_ids) -> tuple[bool, bool]:
+    """Whether any of these people has an open interview assigned to them, and whether any is an active manager
+    (whose authority's unassigned interviews are theirs): one look-up, so the police, health and schools are not
+    asked four questions about interviews that are never theirs."""
+    ids = list(owner_ids)
+    assigned = select(ReturnInterview.id).where(among(ReturnInterview.assigned_to_id, ids),
+                                                ReturnInterview.status == RhiStatus.OPEN.value).exists()
+    manager = select(User.id).where(among(User.id, ids), User.role == Role.MANAGER.value,
+                                    User.is_active_user.is_(True)).exists()
+    found = db.session.execute(select(assigned, manager)).one()
+    return bool(found[0]), bool(found[1])
 
 
 def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
+    assigned, managers = _interview_owners(owner_ids)
+    interviews = []
+    if assigned or managers:
+        interviews = [
+            *_owned_interview_sources(_open_interviews(due_before), _interview_rows, owner_ids,
+                                      due=ReturnInterview.due_at, assigned=assigned, managers=managers),
+            *_owned_interview_sources(_unoffered_interviews(due_before), _unoffered_rows, owner_ids,
+                                      due=ReturnInterview.returned_at, shift=_AFTER_RETURN, assigned=assigned,
+                                      managers=managers),
+        ]
     return [
-        *_owned_interview_sources(_open_interviews(due_before), _interview_rows, owner_ids,
-                                  due=ReturnInterview.due_at),
-        *_owned_interview_sources(_unoffered_interviews(due_before), _unoffered_rows, owner_ids,
-                                  due=ReturnInterview.returned_at, shift=_AFTER_RETURN),
+        *interviews,
         Source(_epo_query(due_before, owner_ids), EmergencyProtectionOrder.id, EmergencyProtectionOrder.expires_at,
                (EmergencyProtectionOrder.expires_at, EmergencyProtectionOrder.id), _epo_rows),
     ]
