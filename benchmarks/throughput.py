@@ -9,9 +9,10 @@ as the floor page (bare Flask + Jinja, the same GOV.UK layout and a table of the
 
 Each server is started the way the Procfile starts the web process (`gunicorn --workers 2`, plus the Procfile's
 `--max-requests`), the page's people sign in once per client over HTTP, and `--clients` threads request the page
-back to back for `--seconds`; then the floor server gets the same. Sign-in codes are off for the run
-(MFA_REQUIRED=0): the page is measured, not the sign-in. Both servers run on this machine alongside the clients,
-so a busy machine slows both alike; read the ratio, not the absolute numbers.
+back to back, then the floor page, taking turns (`--rounds`) until each has had `--seconds`: a machine that slows
+down during the run slows both alike (one 30 s block each made the ratio swing from 0.45 to 0.62 between two runs).
+Sign-in codes are off for the run (MFA_REQUIRED=0): the page is measured, not the sign-in. Both servers run on
+this machine alongside the clients; read the ratio, not the absolute numbers.
 """
 from __future__ import annotations
 
@@ -145,7 +146,8 @@ def main() -> None:
     parser.add_argument("--who", default="csc.manager", help="the synthetic person (before @synthetic.example)")
     parser.add_argument("--url", default="/my-work")
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=30, help="for the page, and again for the floor page")
+    parser.add_argument("--rounds", type=int, default=3, help="turns the page and the floor page take")
     parser.add_argument("--log-dir", type=Path, default=Path("/tmp"))
     args = parser.parse_args()
     if not args.password:
@@ -155,30 +157,34 @@ def main() -> None:
            "SECRET_KEY": secrets.token_hex(32), "MFA_REQUIRED": "0", "RATELIMIT_ENABLED": "0",
            "SESSION_COOKIE_SECURE": "0", "SMTP_HOST": "", "LOG_LEVEL": "WARNING"}
     app_server, base = serve("app:app", env, args.log_dir / "throughput-app.log")
+    floor_server = None
     try:
+        floor_server, floor_base = serve("benchmarks.pages:floor_wsgi()", env, args.log_dir / "throughput-floor.log")
         sessions = [signed_in(base, f"{args.who}@{DOMAIN}", args.password) for _ in range(args.clients)]
         first = sessions[0].get(f"{base}{args.url}", timeout=120)
         if first.status_code != 200:
             sys.exit(f"{args.url} answered {first.status_code}")
         rows = len(ROW.findall(first.text))
-        hammer(sessions, f"{base}{args.url}", min(5.0, args.seconds))  # warm both workers
-        page_times, page_ok, page_errors = hammer(sessions, f"{base}{args.url}", args.seconds)
+        floor_sessions = [requests.Session() for _ in range(args.clients)]
+        page_url, floor_url = f"{base}{args.url}", f"{floor_base}/floor?rows={rows}"
+        hammer(sessions, page_url, min(5.0, args.seconds))  # warm both workers of each
+        hammer(floor_sessions, floor_url, min(5.0, args.seconds))
+        # page and floor take turns, so a machine that slows down or speeds up during the run moves both alike
+        page_times, floor_times, page_ok, floor_ok, page_errors, floor_errors = [], [], 0, 0, 0, 0
+        for _ in range(args.rounds):
+            times, ok, errors = hammer(sessions, page_url, args.seconds / args.rounds)
+            page_times, page_ok, page_errors = page_times + times, page_ok + ok, page_errors + errors
+            times, ok, errors = hammer(floor_sessions, floor_url, args.seconds / args.rounds)
+            floor_times, floor_ok, floor_errors = floor_times + times, floor_ok + ok, floor_errors + errors
         rss = worker_rss_mb(app_server)
     finally:
         stop(app_server)
-
-    floor_server, floor_base = serve("benchmarks.pages:floor_wsgi()", env, args.log_dir / "throughput-floor.log")
-    try:
-        floor_sessions = [requests.Session() for _ in range(args.clients)]
-        floor_url = f"{floor_base}/floor?rows={rows}"
-        hammer(floor_sessions, floor_url, min(5.0, args.seconds))
-        floor_times, floor_ok, floor_errors = hammer(floor_sessions, floor_url, args.seconds)
-    finally:
-        stop(floor_server)
+        if floor_server is not None:
+            stop(floor_server)
 
     page_rate, floor_rate = page_ok / args.seconds, floor_ok / args.seconds
     print(f"{args.url} as {args.who}: {rows} table rows; gunicorn {WORKERS} workers ({' '.join(procfile_options())}),"
-          f" {args.clients} clients, {args.seconds:.0f} s each")
+          f" {args.clients} clients, {args.seconds:.0f} s each in {args.rounds} turns")
     print("| Server | requests/s | p50 ms | p95 ms | errors |")
     print("|---|---|---|---|---|")
     for name, rate, times, errs in (("page", page_rate, page_times, page_errors),
