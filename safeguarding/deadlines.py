@@ -50,6 +50,9 @@ from typing import Callable, Collection, Iterable, Iterator
 
 from sqlalchemy import and_, case, func, select, true
 
+from . import clock
+from .id_lists import among
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -183,17 +186,52 @@ def first_of_source(source: Source, *, limit: int) -> list[Deadline]:
                   key=order_key)[:limit]
 
 
+def _first_due(source: Source, limit: int) -> list[tuple[datetime, int]]:
+    """(due time, id) of the source's first `limit` rows: the ids and times only, found as `_first_keys` finds
+    them."""
+    from .extensions import db
+
+    columns = [source.key.label("k"), source.due.label("due")] + [
+        column.label(f"o{i}") for i, column in enumerate(source.order)]
+    owned = source.query.order_by(None).with_only_columns(*columns).offset(0).subquery()
+    found = db.session.execute(select(owned.c.k, owned.c.due)
+                               .order_by(*(owned.c[f"o{i}"] for i in range(len(source.order)))).limit(limit))
+    return [(clock.ensure_utc(due) + source.shift, key) for key, due in found]
+
+
 def owned_from(sources: Iterable[Source], derived: Iterable[Deadline], *, now: datetime, end_of_today: datetime,
                limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
-    """A provider's answer to `owned_deadlines`: its column kinds counted in one statement and each that has any
-    read up to `limit`; the derived clocks (read whole for these owners) counted and merged in."""
+    """Counts and the first `limit` of some owners' deadlines: the sources counted in one statement, the derived
+    clocks (read whole for these owners) counted here, all merged in `order_key` order.
+
+    When there are more than `limit` in all, rows are loaded only for what can be among the first `limit`: each
+    source's first `limit` ids and due times are read (no rows), and only the ids due no later than the
+    `limit`-th soonest of them all (ties included, so the order's later keys still decide) are loaded. Loading
+    each kind's first `limit` instead built several times the rows a page shows (a CSC manager's team: 350 rows,
+    each with its child, for a page of 50)."""
     sources, derived = list(sources), sorted(derived, key=order_key)
     counts = list(split_counts(derived, now=now, end_of_today=end_of_today))
-    runs = [derived]
-    for source, found in zip(sources, count_sources(sources, now=now, end_of_today=end_of_today), strict=True):
+    having: list[tuple[int, Source, int]] = []
+    for place, (source, found) in enumerate(zip(sources, count_sources(sources, now=now, end_of_today=end_of_today),
+                                                strict=True)):
         counts = [a + b for a, b in zip(counts, found, strict=True)]
         if sum(found):
-            runs.append(first_of_source(source, limit=limit))
+            having.append((place, source, sum(found)))
+    runs = [derived]
+    if sum(counts) <= limit or len(having) <= 1:
+        # everything fits on the page, or one kind holds it all: each kind's first rows are the page
+        runs += [first_of_source(source, limit=limit) for _, source, _ in having]
+    else:
+        candidates = [(due, place, key) for place, source, _ in having for due, key in _first_due(source, limit)]
+        dues = sorted([due for due, _, _ in candidates] + [d.due_at for d in derived])
+        cutoff = dues[limit - 1] if len(dues) > limit else None
+        wanted: dict[int, set[int]] = {}
+        for due, place, key in candidates:
+            if cutoff is None or due <= cutoff:
+                wanted.setdefault(place, set()).add(key)
+        for place, keys in sorted(wanted.items()):
+            source = sources[place]
+            runs.append(sorted(source.build(source.query.where(among(source.key, keys))), key=order_key))
     return (counts[0], counts[1], counts[2]), list(heapq.merge(*runs, key=order_key))[:limit]
 
 
