@@ -346,9 +346,14 @@ def _derived_owned(due_before: datetime, owner_ids) -> list[Deadline]:
 
 
 def _any_chair(owner_ids) -> bool:
-    """Whether any of these people has chaired a discussion: every kind here but agreed actions is the chair's."""
-    return db.session.execute(db.select(StrategyDiscussion.id).where(among(StrategyDiscussion.chair_id, owner_ids))
-                              .limit(1)).first() is not None
+    """Whether any of these people has chaired a discussion: every kind here but agreed actions is the chair's.
+
+    Ordered by the chair, so the database answers from the chair index (a probe per person asked about): asked
+    only for "any one, LIMIT 1", PostgreSQL expected to meet a match soon and read the whole table when nobody had
+    chaired (43 ms at ten times the largest partnership, for a police manager's team)."""
+    chair = StrategyDiscussion.chair_id
+    return db.session.execute(db.select(chair).where(among(chair, owner_ids)).order_by(chair).limit(1)
+                              ).first() is not None
 
 
 def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
