@@ -3,13 +3,11 @@ not grow with the agency's staff, and a choice that is checked again when it is 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
@@ -21,6 +19,7 @@ from safeguarding.missing.models import ReturnInterview
 
 from .missing_data import london
 from .once_forms import hidden_fields
+from .sql_statements import statements_run
 
 NOW = datetime(2026, 10, 27, 9, 0, tzinfo=timezone.utc)
 RADIO_RE = re.compile(r'<input class="govuk-radios__input" id="[^"]+" name="assign-worker" type="radio" '
@@ -219,20 +218,6 @@ def test_the_page_without_a_version_or_token_is_refused(interview, make_user):
     assert db.session.get(ReturnInterview, rhi.id).assigned_to_id is None
 
 
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
 def test_statements_do_not_grow_with_the_agency_staff(interview, make_user):
     csc, _, rhi = interview
     chosen = make_user(Role.PRACTITIONER, "csc", name="Aaron First")
@@ -242,10 +227,10 @@ def test_statements_do_not_grow_with_the_agency_staff(interview, make_user):
         found = []
         for url in urls:
             csc.get(url)
-            with statements() as seen:
+            with statements_run() as seen:
                 page = csc.get(url)
             found.append((len(seen), len(radios(page))))
-        with statements() as seen:
+        with statements_run() as seen:
             post_choice(csc, rhi, None, expected=200)
         return found + [(len(seen), 0)]
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.auth.models import Role
-from safeguarding.extensions import db
 
 from .reminder_provider import london
+from .sql_statements import statements_run
 
 NOW = london(2026, 12, 1, 10, 0)  # Tuesday 10:00
 
@@ -78,20 +75,6 @@ def test_administrators_have_no_case_work_page(signed_in):
     client.get("/my-work", expected=403)
 
 
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_query_count_does_not_grow_with_the_deadlines_shown(chase, signed_in, make_user):
     with clock.frozen_at(NOW):
         client, manager = signed_in(Role.MANAGER, "csc")
@@ -104,10 +87,10 @@ def test_query_count_does_not_grow_with_the_deadlines_shown(chase, signed_in, ma
 
         add(4)
         client.get("/my-work")  # warm: rules, caches
-        with counting_statements() as small:
+        with statements_run() as small:
             few = client.get("/my-work")
         add(60)
-        with counting_statements() as large:
+        with statements_run() as large:
             many = client.get("/my-work")
     assert few.html.count('class="govuk-table__row"') < many.html.count('class="govuk-table__row"')
     assert len(large) == len(small), "\n".join(large)
@@ -131,10 +114,10 @@ def test_mash_my_work_shows_counts_and_the_most_urgent_with_a_constant_statement
         chair = make_user(Role.MASH, "csc", name="Chair Person")
         _convene_waiting_for_record(3, chair, agencies, NOW - timedelta(days=3))
         client.get("/my-work")  # warm
-        with counting_statements() as small:
+        with statements_run() as small:
             few = client.get("/my-work")
         _convene_waiting_for_record(views.PARTNERSHIP_PREVIEW + 5, chair, agencies, NOW - timedelta(days=2))
-        with counting_statements() as large:
+        with statements_run() as large:
             many = client.get("/my-work")
     assert len(large) == len(small), "\n".join(large)
     rows = many.html.split('id="partnership-urgent"')[1].split("</table>")[0].count('class="govuk-table__row"')
@@ -153,10 +136,10 @@ def test_mash_staff_page_through_every_discussion_waiting_for_its_record(signed_
         chair = make_user(Role.MASH, "csc")
         ids = _convene_waiting_for_record(7, chair, agencies, NOW - timedelta(days=3))
         client.get("/my-work/partnership")  # warm
-        with counting_statements() as small:
+        with statements_run() as small:
             first = client.get("/my-work/partnership")
         ids += _convene_waiting_for_record(5, chair, agencies, NOW - timedelta(days=1))
-        with counting_statements() as large:
+        with statements_run() as large:
             client.get("/my-work/partnership")
         second = client.get("/my-work/partnership?page=2")
         past_the_end = client.get("/my-work/partnership?page=99")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from contextlib import contextmanager
 
 from sqlalchemy import event
 
@@ -12,6 +11,8 @@ from safeguarding.auth.models import Role
 from safeguarding.children.models import Child
 from safeguarding.discussions.models import DiscussionChild
 from safeguarding.extensions import db
+
+from .sql_statements import statements_run
 
 
 def test_a_long_list_counts_at_most_the_cap_and_still_pages_on(app, signed_in, monkeypatch):
@@ -69,20 +70,6 @@ PER_ROW = 3
 _IN_LIST = re.compile(r"\((?:\?|%\(\w+\)s(?:::\w+)?)(?:, (?:\?|%\(\w+\)s(?:::\w+)?))*\)")
 
 
-@contextmanager
-def _statements():
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
 def _statements_and_rows(app, discussions: int) -> tuple[dict[tuple[str, str], tuple[Counter, int]], int]:
     """Load a synthetic partnership of about this many strategy discussions (with everything in proportion) into
     an empty database; for each list, the statements one request runs (a Counter) and the table rows it shows (for
@@ -115,7 +102,7 @@ def _statements_and_rows(app, discussions: int) -> tuple[dict[tuple[str, str], t
             clients[who] = PageClient(app.test_client())
             clients[who].sign_in(f"{who}@{synthetic.DOMAIN}", PASSWORD)
         clients[who].get(url.format(**ids))  # the first request of a session does its own set-up
-        with _statements() as seen:
+        with statements_run() as seen:
             page = clients[who].get(url.format(**ids))
         # the whole statement, not its opening: a lookup run per row is the same text each time, while two
         # different statements may open alike (My work's reads of each deadline kind select the same columns)
