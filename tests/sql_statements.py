@@ -19,3 +19,10 @@ def statements_run():
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def statements_of_get(client, url: str) -> list[str]:
+    """The statements one GET of `url` runs."""
+    with statements_run() as seen:
+        client.get(url)
+    return seen

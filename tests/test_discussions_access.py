@@ -2,7 +2,6 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
@@ -14,6 +13,7 @@ from safeguarding.extensions import db
 from safeguarding.service import transaction
 
 from .discussion_data import convene_decided, submit, attend, convene, decision_data, make_child
+from .sql_statements import statements_of_get
 
 
 def test_police_from_an_agency_not_invited_gets_404_on_discussion_child_and_actions(signed_in, agencies, make_user):
@@ -60,18 +60,7 @@ def test_not_invited_agency_does_not_get_access(signed_in, agencies):
 
 
 def _statements(client, url) -> list[str]:
-    engine = db.engine
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return statements
+    return statements_of_get(client, url)
 
 
 def _count_statements(client, url):

@@ -2,7 +2,6 @@
 discussion; the alleged perpetrator."""
 from datetime import date, timedelta
 
-from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
@@ -14,6 +13,7 @@ from safeguarding.extensions import db
 from safeguarding.service import transaction
 
 from .discussion_data import convene_decided, submit, attend, convene, date_parts, make_child
+from .sql_statements import statements_of_get
 
 GMT = clock.UTC
 
@@ -147,17 +147,7 @@ def test_a_finished_action_cannot_be_changed(signed_in, agencies):
 
 
 def _count_statements(client, url):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return len(statements_of_get(client, url))
 
 
 def test_action_page_costs_the_same_with_1_and_10_changes(signed_in, agencies, make_user):

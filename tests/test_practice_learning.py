@@ -28,6 +28,8 @@ from safeguarding.missing.models import MissingEpisode, PoliceProtection, Return
 from safeguarding.reports import learning, summaries
 from safeguarding.reports.learning_rules import Figure
 
+from .sql_statements import statements_of_get
+
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 TODAY = date(2026, 11, 26)
 NOW = clock.london_datetime(TODAY, 12)
@@ -463,19 +465,7 @@ def test_breakdown_tables_withhold_small_groups_on_the_page_and_in_the_csv(signe
 
 
 def _statements(client, url) -> int:
-    from sqlalchemy import event
-
-    seen = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return len(statements_of_get(client, url))
 
 
 def test_the_page_costs_the_same_statements_for_few_and_many_records(signed_in, agencies, make_user):

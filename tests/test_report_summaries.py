@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from safeguarding import clock, synthetic
 from safeguarding.auth import passwords
@@ -21,6 +21,7 @@ from safeguarding.reports import figures, learning, summaries
 from safeguarding.reports.models import DayCount, DayRefreshed, RefreshState
 
 from .discussion_data import attend, convene, make_child
+from .sql_statements import statements_of_get
 
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 QUERY = "start=1&start=7&start=2026&end=30&end=9&end=2026"
@@ -34,17 +35,7 @@ def _held(mash, agencies, day, **statuses):
 
 
 def _statements(client, url) -> list[str]:
-    seen: list[str] = []
-
-    def listen(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    return seen
+    return statements_of_get(client, url)
 
 
 def test_every_figure_from_the_summaries_equals_the_figure_counted_from_the_records(app):

@@ -3,7 +3,6 @@ import csv
 import io
 from datetime import date, timedelta
 
-from sqlalchemy import event
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
@@ -15,6 +14,7 @@ from safeguarding.reports import figures, summaries
 from safeguarding.periods import last_full_quarter
 
 from .discussion_data import attend, convene, decision_data, make_child
+from .sql_statements import statements_of_get
 
 Q3_START, Q3_END = date(2026, 7, 1), date(2026, 9, 30)
 
@@ -284,17 +284,7 @@ def test_safe_cell_prefixes_every_formula_start():
 
 
 def _count_statements(client, url):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return len(statements_of_get(client, url))
 
 
 def _many(n, mash, agencies, start):
