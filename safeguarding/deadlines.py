@@ -170,13 +170,16 @@ def count_sources(sources: list[Source], *, now: datetime, end_of_today: datetim
     return [(int(found[i]), int(found[i + 1]), int(found[i + 2])) for i in range(0, len(found), 3)]
 
 
-def _first_keys(source: Source, limit: int):
-    """The ids of the source's first `limit` rows. The owners' rows are found first (OFFSET 0 keeps PostgreSQL from
-    walking a whole-partnership index in due order and filtering it for these owners until `limit` are found: for a
-    small team that is most of the partnership's open rows); only those are sorted."""
-    columns = [source.key.label("k")] + [column.label(f"o{i}") for i, column in enumerate(source.order)]
+def _first_keys(source: Source, limit: int, *also):
+    """The ids (and `also`, columns of the same rows) of the source's first `limit` rows. The owners' rows are found
+    first (OFFSET 0 keeps PostgreSQL from walking a whole-partnership index in due order and filtering it for these
+    owners until `limit` are found: for a small team that is most of the partnership's open rows); only those are
+    sorted."""
+    columns = [source.key.label("k"), *(column.label(f"a{i}") for i, column in enumerate(also)),
+               *(column.label(f"o{i}") for i, column in enumerate(source.order))]
     owned = source.query.order_by(None).with_only_columns(*columns).offset(0).subquery()
-    return select(owned.c.k).order_by(*(owned.c[f"o{i}"] for i in range(len(source.order)))).limit(limit)
+    return (select(owned.c.k, *(owned.c[f"a{i}"] for i in range(len(also))))
+            .order_by(*(owned.c[f"o{i}"] for i in range(len(source.order)))).limit(limit))
 
 
 def first_of_source(source: Source, *, limit: int) -> list[Deadline]:
@@ -187,15 +190,10 @@ def first_of_source(source: Source, *, limit: int) -> list[Deadline]:
 
 
 def _first_due(source: Source, limit: int) -> list[tuple[datetime, int]]:
-    """(due time, id) of the source's first `limit` rows: the ids and times only, found as `_first_keys` finds
-    them."""
+    """(due time, id) of the source's first `limit` rows: the ids and times only, no rows loaded."""
     from .extensions import db
 
-    columns = [source.key.label("k"), source.due.label("due")] + [
-        column.label(f"o{i}") for i, column in enumerate(source.order)]
-    owned = source.query.order_by(None).with_only_columns(*columns).offset(0).subquery()
-    found = db.session.execute(select(owned.c.k, owned.c.due)
-                               .order_by(*(owned.c[f"o{i}"] for i in range(len(source.order)))).limit(limit))
+    found = db.session.execute(_first_keys(source, limit, source.due))
     return [(clock.ensure_utc(due) + source.shift, key) for key, due in found]
 
 
@@ -211,18 +209,18 @@ def owned_from(sources: Iterable[Source], derived: Iterable[Deadline], *, now: d
     each with its child, for a page of 50)."""
     sources, derived = list(sources), sorted(derived, key=order_key)
     counts = list(split_counts(derived, now=now, end_of_today=end_of_today))
-    having: list[tuple[int, Source, int]] = []
+    having: list[tuple[int, Source]] = []
     for place, (source, found) in enumerate(zip(sources, count_sources(sources, now=now, end_of_today=end_of_today),
                                                 strict=True)):
         counts = [a + b for a, b in zip(counts, found, strict=True)]
         if sum(found):
-            having.append((place, source, sum(found)))
+            having.append((place, source))
     runs = [derived]
     if sum(counts) <= limit or len(having) <= 1:
         # everything fits on the page, or one kind holds it all: each kind's first rows are the page
-        runs += [first_of_source(source, limit=limit) for _, source, _ in having]
+        runs += [first_of_source(source, limit=limit) for _, source in having]
     else:
-        candidates = [(due, place, key) for place, source, _ in having for due, key in _first_due(source, limit)]
+        candidates = [(due, place, key) for place, source in having for due, key in _first_due(source, limit)]
         dues = sorted([due for due, _, _ in candidates] + [d.due_at for d in derived])
         cutoff = dues[limit - 1] if len(dues) > limit else None
         wanted: dict[int, set[int]] = {}
