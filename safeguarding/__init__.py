@@ -44,13 +44,15 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 
 
 def _configure_postgresql(app: Flask) -> None:
-    from . import pg_parse_cache
+    from . import pg_description, pg_parse_cache
 
     pg_parse_cache.install()
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {**options.get("connect_args", {}), "cursor_factory": pg_description.LazyDescriptionCursor}
     if not app.config.get("DATABASE_PREPARED_STATEMENTS", True):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        connect_args["prepare_threshold"] = None
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _connect_features() -> None:

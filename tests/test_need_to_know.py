@@ -138,6 +138,27 @@ def test_a_manager_sees_their_agencys_and_teams_cases_not_every_case(app, cast, 
     client_for(app, cast["mash"]).get(f"/children/{recorded_by_csc.id}")
 
 
+def test_a_person_moved_to_another_agency_or_role_sees_their_new_scope_on_their_next_page(app, cast, agencies):
+    """Scope clauses are kept per person between requests (auth/access.py `per_person`): what they depend on (the
+    person's role, agency and its kind) is their key, so a move is seen on the next page, not after a restart."""
+    by_police = new_child(cast["officer"], first="Ava")
+    by_csc = new_child(cast["social_worker"], first="Ben")
+    nurse = cast["nurse"]
+    page = client_for(app, nurse)
+    page.get(f"/children/{by_police.id}", expected=404)
+    page.get(f"/children/{by_csc.id}", expected=404)
+    nurse.agency_id = agencies["police"].id
+    db.session.commit()
+    page.get(f"/children/{by_police.id}")
+    page.get(f"/children/{by_csc.id}", expected=404)
+    nurse.role = Role.MASH.value
+    db.session.commit()
+    page.get(f"/children/{by_csc.id}")
+    nurse.role, nurse.agency_id = Role.PRACTITIONER.value, agencies["health"].id
+    db.session.commit()
+    page.get(f"/children/{by_police.id}", expected=404)
+
+
 def test_the_partnership_business_unit_sees_figures_not_case_records(app, cast, agencies):
     case = the_case(cast, agencies)
     unit = client_for(app, cast["unit"])

@@ -11,7 +11,7 @@ from typing import Callable
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from .models import Role
@@ -119,6 +119,45 @@ def require(action: str) -> Callable:
     return decorator
 
 
+#: how many people's clauses a process keeps (each a few dozen kB); past that it starts again
+PER_PERSON_KEPT = 2048
+
+
+def per_person(build: Callable) -> Callable:
+    """Cache a scope function's clause per person: building one (a dozen correlated probes, each an ORM expression)
+    was a tenth of a list page's time, and of a child's page, which builds several. A clause depends only on who the
+    person is (id, role, agency and its kind: the key) and on the time (break glass), which it reads when it runs
+    (`now_when_run`), so the same clause object serves every request of that person; SQLAlchemy clauses are
+    immutable, so sharing them between threads is safe."""
+    kept: dict = {}
+
+    @wraps(build)
+    def cached(user, *args, **kwargs):
+        if user is None or not getattr(user, "is_authenticated", False):
+            return build(user, *args, **kwargs)
+        agency = user.agency
+        key = (user.id, user.role, user.agency_id, agency.kind if agency is not None else None, args,
+               tuple(sorted(kwargs.items())))
+        clause = kept.get(key)
+        if clause is None:
+            if len(kept) >= PER_PERSON_KEPT:
+                kept.clear()
+            clause = kept[key] = build(user, *args, **kwargs)
+        return clause
+
+    cached.uncached = build  # type: ignore[attr-defined]
+    return cached
+
+
+def now_when_run():
+    """A bound parameter whose value is the clock's now when the statement runs, not when the clause was built
+    (clauses are kept between requests: `per_person`)."""
+    from .. import clock
+
+    # No type of its own: compared with a column, it takes that column's (and its conversion of times to UTC).
+    return bindparam("now", callable_=lambda: clock.now(), unique=True)
+
+
 def sees_all_cases(user) -> bool:
     """MASH staff triage every contact, so they see every case (restricted children aside). Managers see their
     agency's and their team's cases (`people_answered_for`), like everyone else: need to know, not oversight of all."""
@@ -155,6 +194,7 @@ def hidden_restricted_ids(user):
     return select(Child.id).where(Child.restricted.is_(True), Child.id.not_in(named))
 
 
+@per_person
 def restriction_allows(user, child_id_column):
     """SQL clause: the row's child (by `child_id_column`) is not a restricted child hidden from `user`. A correlated
     probe from the row's child (its flag, then its access list): a NOT IN over every hidden child was hashed in full
@@ -194,11 +234,9 @@ def probe(query):
 def broke_glass_for(user, child_id_column):
     """SQL clause: `user` opened the row's child (by `child_id_column`) by break glass and may still read it; a
     correlated EXISTS, one index probe (user, expiry) per row."""
-    from ..clock import now
-
     glass = _aliases()["break_glass"]
     return probe(select(glass.id).where(glass.child_id == child_id_column, glass.user_id == user.id,
-                                        glass.expires_at > now()))
+                                        glass.expires_at > now_when_run()))
 
 
 # --- Row scope: children -------------------------------------------------------------------------------------
@@ -227,6 +265,7 @@ def _child_reach(user, for_change: bool):
     return or_(*clauses)
 
 
+@per_person
 def child_scope(user, *, for_change: bool = False):
     """SQL clause restricting `Child` rows to those `user` may see (`for_change`: may change, so not by break
     glass, which is for reading)."""
@@ -243,6 +282,7 @@ def _not_hidden(user):
                probe(select(named.child_id).where(named.child_id == Child.id, named.user_id == user.id)))
 
 
+@per_person
 def restricted_out_of_sight(user):
     """SQL clause: restricted children `user` would otherwise see; lists say how many, never who."""
     from ..children.models import Child

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, request, session
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from ..clock import now
 from ..extensions import db
@@ -37,18 +38,20 @@ def start(user: User) -> UserSession:
     return row
 
 
-def current() -> UserSession | None:
+def current(*, with_user: bool = False) -> UserSession | None:
+    """This browser's session row (`with_user`: and its user, in the same statement: every request asks)."""
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    return db.session.execute(
-        db.select(UserSession).where(UserSession.token_hash == _hash(token))
-    ).scalar_one_or_none()
+    query = db.select(UserSession).where(UserSession.token_hash == _hash(token))
+    if with_user:
+        query = query.options(joinedload(UserSession.user))
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user only if this browser's server-side session is live."""
-    row = current()
+    row = current(with_user=True)
     if row is None or row.revoked_at is not None or str(row.user_id) != str(user_id):
         return None
     moment = now()

@@ -6,6 +6,7 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
+    per_person,
     probe,
     MASH,
     can,
@@ -33,6 +34,7 @@ _DIFFERENCE = aliased(ProfessionalDifference, name="scope_difference")
 _STAGE = aliased(DifferenceStage, name="scope_stage")
 
 
+@per_person
 def difference_scope(user):
     """SQL clause restricting `ProfessionalDifference` rows to those `user` may see."""
     if not can(user, "difference.view"):

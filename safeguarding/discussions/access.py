@@ -6,6 +6,7 @@ from sqlalchemy import and_, false, or_
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
+    per_person,
     probe,
     broke_glass_for,
     may_see_cases,
@@ -38,6 +39,7 @@ _NAMED = aliased(ChildAccess, name="scope_discussion_named")
 _MANAGER_ABOVE = aliased(User, name="manager_above")
 
 
+@per_person
 def discussion_scope(user):
     """SQL clause on StrategyDiscussion: MASH staff see all; others if their agency was invited (not merely
     recorded as "not invited"), they (or, for a manager, their agency's staff or team) own one of its agreed

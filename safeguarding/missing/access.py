@@ -5,6 +5,7 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
+    per_person,
     MANAGER,
     probe,
     child_scope,
@@ -74,6 +75,7 @@ def _missing_child_link(user):
     return or_(*clauses)
 
 
+@per_person
 def missing_scope(user, child_id_column):
     """SQL clause on any missing-feature row (by its child_id column): visible when its child is (a correlated
     EXISTS on that child, with the child's own scope)."""
