@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
@@ -698,12 +699,38 @@ class ChildSummary:
     arrests: list[Arrest]
 
 
-def child_summary(child_id: int) -> ChildSummary:
+@dataclass
+class ChildRecords:
+    """A child's missing episodes (with their interviews and offers), police protection, emergency protection
+    orders and arrests, each read whole: the child's page shows them twice (the summary at the top, the timeline
+    below), from one read."""
+    episodes: list[MissingEpisode]
+    protection: list[PoliceProtection]
+    orders: list[EmergencyProtectionOrder]
+    arrests: list[Arrest]
+
+
+def child_records(child_id: int) -> ChildRecords:
+    """Everything a child has here, one statement a kind (episodes' interviews, offers and prevention interviews
+    loaded with them); a child's history is tens of rows, not hundreds."""
+    episodes = list(db.session.execute(
+        select(MissingEpisode).where(MissingEpisode.child_id == child_id)
+        .options(selectinload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
+                 selectinload(MissingEpisode.prevention_interview))).scalars())
+    protection = list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
+                                         .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars())
+    orders = list(db.session.execute(select(EmergencyProtectionOrder).where(
+        EmergencyProtectionOrder.child_id == child_id).order_by(EmergencyProtectionOrder.granted_at,
+                                                                 EmergencyProtectionOrder.id)).scalars())
+    return ChildRecords(episodes, protection, orders, arrests_of(child_id))
+
+
+def child_summary(child_id: int, records: ChildRecords | None = None) -> ChildSummary:
+    """What the child's page says about going missing. `records`: the child's records if the page has read them."""
     threshold, window = _settings()
     at = now()
-    # one read of the child's episodes for the counts and the one still open, and one of their police protection
-    # for the open and the breached: the child's own history, a statement each
-    episodes = list(db.session.execute(select(MissingEpisode).where(MissingEpisode.child_id == child_id)).scalars())
+    records = records or child_records(child_id)
+    episodes = records.episodes
     times = [e.reported_missing_at for e in episodes]
     missing_now = max((e for e in episodes if e.returned_at is None), key=lambda e: e.reported_missing_at,
                       default=None)
@@ -713,17 +740,12 @@ def child_summary(child_id: int) -> ChildSummary:
     prompts = list(db.session.execute(select(DiscussionPrompt).where(
         DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
         .order_by(DiscussionPrompt.raised_at)).scalars())
-    protection = list(db.session.execute(select(PoliceProtection).where(
-        PoliceProtection.child_id == child_id,
-        or_(PoliceProtection.ended_at.is_(None), PoliceProtection.breached.is_(True)))
-        .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars())
-    pps = [pp for pp in protection if pp.ended_at is None]
-    breaches = [pp for pp in protection if pp.breached]
-    epos = list(db.session.execute(select(EmergencyProtectionOrder).where(
-        EmergencyProtectionOrder.child_id == child_id, EmergencyProtectionOrder.ended_at.is_(None))).scalars())
+    pps = [pp for pp in records.protection if pp.ended_at is None]
+    breaches = [pp for pp in records.protection if pp.breached]
+    epos = [epo for epo in records.orders if epo.ended_at is None]
     return ChildSummary(len(rules.episodes_in_window(times, at, 30)), len(rules.episodes_in_window(times, at, 90)),
                         missing_now, open_rhis, prompts, pps, epos, threshold, window, breaches, at,
-                        {p.id: prompt_episodes(p, episodes) for p in prompts}, arrests_of(child_id))
+                        {p.id: prompt_episodes(p, episodes) for p in prompts}, list(records.arrests))
 
 
 @dataclass

@@ -1,14 +1,24 @@
 """Missing episodes, return home interviews and emergency powers on the child's timeline."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import has_request_context, request
 
 from ..auth.access import can
 from ..children.timeline import TimelineEntry
-from ..extensions import db
 from ..templating import london
-from .models import Arrest, EmergencyProtectionOrder, MissingEpisode, PoliceProtection, ReturnInterview
+from . import services
+
+
+def records_for_page(child_id: int) -> services.ChildRecords:
+    """The child's records, read once for the page being drawn: its summary and its timeline both show them (four
+    statements each before). Only for drawing a page: nothing a request changes is read from here."""
+    if not has_request_context():
+        return services.child_records(child_id)
+    # kept with the request itself, not `g`, which a test's app context can share between requests
+    memo = request.environ.setdefault("safeguarding.missing_child_records", {})
+    if child_id not in memo:
+        memo[child_id] = services.child_records(child_id)
+    return memo[child_id]
 
 
 def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
@@ -20,11 +30,8 @@ def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
     if not can(user, "case.view"):
         return []
     found: list[TimelineEntry] = []
-    episodes = db.session.execute(
-        select(MissingEpisode).where(MissingEpisode.child_id == child.id)
-        .options(selectinload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
-                 selectinload(MissingEpisode.prevention_interview))).scalars()
-    for ep in episodes:
+    records = records_for_page(child.id)
+    for ep in records.episodes:
         url = f"/missing/episodes/{ep.id}"
         found.append(TimelineEntry(at=ep.reported_missing_at, kind="Missing episode",
                                    title=f"Reported missing from {ep.missing_from_label.lower()}",
@@ -45,8 +52,7 @@ def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
         if rhi.completed_at:
             found.append(TimelineEntry(at=rhi.completed_at, kind="Return home interview", title=rhi.status_label,
                                        url=rhi_url))
-    for pp in db.session.execute(select(PoliceProtection).where(
-            PoliceProtection.child_id == child.id)).scalars():
+    for pp in records.protection:
         url = f"/missing/police-protection/{pp.id}"
         found.append(TimelineEntry(at=pp.started_at, kind="Police protection", title="Taken into police protection",
                                    detail=f"Must end by {london(pp.ends_at)}", url=url))
@@ -58,8 +64,7 @@ def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
         elif pp.ended_at:
             found.append(TimelineEntry(at=pp.ended_at, kind="Police protection",
                                        title=f"Police protection ended: {pp.outcome_label.lower()}", url=url))
-    for epo in db.session.execute(select(EmergencyProtectionOrder).where(
-            EmergencyProtectionOrder.child_id == child.id)).scalars():
+    for epo in records.orders:
         url = f"/missing/epo/{epo.id}"
         found.append(TimelineEntry(at=epo.granted_at, kind="Emergency protection order",
                                    title=f"Order granted by {epo.court}", detail=f"Expires {london(epo.expires_at)}",
@@ -72,8 +77,7 @@ def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
         if epo.ended_at:
             found.append(TimelineEntry(at=epo.ended_at, kind="Emergency protection order",
                                        title=f"Order ended: {epo.outcome_label.lower()}", url=url))
-    for arrest in db.session.execute(select(Arrest).where(
-            Arrest.child_id == child.id)).scalars():
+    for arrest in records.arrests:
         found.append(TimelineEntry(at=arrest.arrested_at, kind="Arrest", title="Arrested",
                                    detail=f"Signs of exploitation: {arrest.exploitation_label.lower()}",
                                    url=f"/missing/arrests/{arrest.id}"))

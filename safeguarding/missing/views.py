@@ -42,7 +42,9 @@ TABS = [("rhis", "Return interviews due"), ("missing", "Missing now"), ("episode
 @bp.app_template_global()
 def missing_summary(child):
     """What the child's page shows about going missing: counts, open interviews, prompts, emergency powers."""
-    return services.child_summary(child.id)
+    from .timeline import records_for_page
+
+    return services.child_summary(child.id, records_for_page(child.id))
 
 
 def _visible(model, object_type: str, object_id: int, *options):
