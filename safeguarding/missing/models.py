@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -72,6 +72,10 @@ class MissingEpisode(db.Model):
         Index("ix_missing_episode_child_reported", "child_id", "reported_missing_at"),
         Index("ix_missing_episode_returned", "returned_at"),
         Index("ix_missing_episode_reported", "reported_missing_at"),
+        #: the children still missing, latest first ("Still missing"): a page walks its own rows in order rather
+        #: than sorting every open episode (220 at ten times the largest partnership, each checked against the scope)
+        Index("ix_missing_episode_still_missing", "reported_missing_at", "id",
+              postgresql_where=text("returned_at IS NULL"), sqlite_where=text("returned_at IS NULL")),
         one_of("missing_from", MISSING_FROM),
         one_of("risk_level", RISK_LEVELS),
     )
