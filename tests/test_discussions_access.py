@@ -246,6 +246,28 @@ def test_cancel_a_draft(signed_in, agencies):
     assert "Discussed at yesterday" in client.get(f"/discussions/{draft.id}")
 
 
+def test_a_discussion_with_a_decision_recorded_cannot_be_cancelled(signed_in, agencies):
+    """A decision starts its clocks (here a conference within 15 working days); cancelling the discussion around it
+    would leave them running for a discussion recorded as never having happened."""
+    client, mash = signed_in(Role.MASH)
+    amy, ben = make_child(), make_child()
+    sd = convene(mash, [amy, ben], [agencies["csc"], agencies["police"], agencies["health"]],
+                 scheduled_at=clock.london_datetime(date(2026, 12, 15), 11))
+    attend(sd, mash)
+    db.session.commit()
+    assert "Cancel the discussion" in client.get(f"/discussions/{sd.id}")
+    services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    db.session.commit()
+    assert sd.status == "convened"  # Ben's decision is still to make
+    assert "Cancel the discussion" not in client.get(f"/discussions/{sd.id}")
+    refused = submit(client, f"/discussions/{sd.id}/cancel", {"reason": "Held elsewhere"}, expected=200)
+    assert f"A decision is already recorded for {amy.display_name}" in refused
+    db.session.refresh(sd)
+    assert sd.status == "convened"
+    assert [d.kind for d in open_deadlines(due_before=clock.london_datetime(date(2027, 2, 1)))
+            if d.kind == "icpc"] == ["icpc"]
+
+
 def test_vague_phrase_list_is_editable_by_admins(signed_in, agencies):
     admin, _ = signed_in(Role.ADMIN)
     page = admin.get("/discussions/vague-phrases")

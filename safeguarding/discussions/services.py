@@ -269,6 +269,12 @@ def update_details(sd: StrategyDiscussion, data: dict, expected_version: int, *,
 def cancel_discussion(sd: StrategyDiscussion, reason: str, *, actor) -> None:
     if sd.status not in ("draft", "convened"):
         raise RuleError("Only a discussion that has not reached a decision can be cancelled", "reason")
+    if sd.decisions:
+        # A decision already recorded started its clocks (an assessment, a conference within 15 working days);
+        # cancelling the discussion around it would leave them running for a discussion that says it never happened.
+        decided = ", ".join(sorted(d.child.display_name for d in sd.decisions))
+        raise RuleError(f"A decision is already recorded for {decided}, so this discussion cannot be cancelled. "
+                        "Record the decisions still to make, or remove the children they are for", "reason")
     if not reason.strip():
         raise RuleError("Enter why the discussion is cancelled", "reason")
     was_convened = sd.status == "convened"
