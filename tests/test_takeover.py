@@ -163,14 +163,18 @@ def test_administrators_accounts_keep_working_as_before(app, signed_in, make_use
     assert db.session.execute(db.select(RoleRequest)).first() is None
 
 
-def test_an_administrator_waiting_for_a_case_role_is_guarded_too(signed_in, make_user):
+def test_an_administrator_waiting_for_a_case_role_is_guarded_too(signed_in):
     alex_client, _ = signed_in(Role.ADMIN)
-    bea = make_user(Role.ADMIN, "csc")
+    bea_client, bea = signed_in(Role.ADMIN)
     _edit(alex_client, bea, role="manager", email=ATTACKER)  # both at once: both wait
     assert _fresh(bea.id).email != ATTACKER
     kinds = sorted(db.session.execute(db.select(RoleRequest.kind)).scalars())
     assert kinds == ["email", "role"]
     assert "Email them a password link instead" in alex_client.get(f"/admin/users/{bea.id}/password")
+    email = db.session.execute(db.select(RoleRequest).where(RoleRequest.kind == "email")).scalar_one()
+    _decide(bea_client, email.id, "approve")  # the person it is about
+    assert "This change is to your own account" in bea_client.get("/admin/role-requests")
+    assert _fresh(bea.id).email != ATTACKER
 
 
 def test_asking_twice_is_one_request_and_a_different_address_must_wait(signed_in, make_user):

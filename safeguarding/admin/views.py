@@ -156,8 +156,11 @@ def decide_role_request(request_id: int):
     ended = role_requests.decidable_problem(role_request)
     if ended:  # a second click, another administrator got there first, or nobody decided it in time
         if role_request.status == "pending":
-            with transaction():
-                role_requests.lapse(role_request, actor=current_user)
+            try:
+                with transaction():
+                    role_requests.lapse(role_request, actor=current_user)
+            except StaleEdit:
+                pass  # someone else wrote it down at the same moment
         flash(ended, "info")
         return back
     problem = duties.decision_problem(decider_id=current_user.id, decider_role=current_user.role,
