@@ -46,7 +46,7 @@ def test_a_right_password_resets_the_count(app, make_user):
 
 def test_a_password_an_administrator_set_must_be_changed_before_anything_else(app, signed_in, make_user):
     admin_client, admin = signed_in(Role.ADMIN)
-    worker = make_user(Role.PRACTITIONER, "csc")
+    worker = make_user(Role.ADMIN, "csc")  # someone with a case role is emailed a link instead (test_takeover.py)
     chosen = "violet-orchard-lantern-77"
     services.reset_password(worker, chosen, actor=admin)
     db.session.commit()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -12,6 +13,7 @@ from safeguarding.auth import services
 from safeguarding.auth.models import Agency, Role, User
 from safeguarding.auth.passwords import NO_PASSWORD
 from safeguarding.extensions import db
+from safeguarding.reminders.models import OutboundEmail
 
 from .pages import PageClient
 
@@ -134,18 +136,33 @@ def test_dry_run_shows_each_row_and_saves_nothing_then_apply_is_idempotent(signe
     assert _count("import", "users") == 2
 
 
-def test_an_imported_user_cannot_sign_in_until_an_administrator_sets_a_password(app, signed_in, agencies):
+def test_an_imported_user_cannot_sign_in_until_they_have_a_password(app, signed_in, agencies):
     client, admin = signed_in(Role.ADMIN)
     _apply(client, "users", _upload(client, "users", _csv(
-        "Nia New,nia@example.org,Testshire Police,practitioner,Constable,,")))
-    nia = _users()["nia@example.org"]
+        "Nia New,nia@example.org,Testshire Police,practitioner,Constable,,",
+        "Ash Admin,ash@example.org,Testshire Police,admin,Administrator,,")))
+    nia, ash = _users()["nia@example.org"], _users()["ash@example.org"]
     newcomer = PageClient(app.test_client())
     for guess in ("", NO_PASSWORD, "!no-password-yet"):
         newcomer.sign_in("nia@example.org", guess or "anything-at-all-1", expected=200)
-    services.reset_password(nia, "violet-orchard-lantern-77", actor=admin)  # the existing "Set password"
-    db.session.commit()
+
+    # A case role: no administrator types the password; the person is emailed a link and chooses their own.
+    assert "Email them a password link instead" in client.get(f"/admin/users/{nia.id}/password")
+    client.post_form(f"/admin/users/{nia.id}/password-link", {})
+    link = db.session.execute(select(OutboundEmail.body).where(OutboundEmail.to_address == "nia@example.org")
+                              ).scalar_one()
+    path = re.search(r"http://localhost(/set-password/\S+)", link).group(1)
+    newcomer.post_form(path, {"new_password": "violet-orchard-lantern-77",
+                              "confirm_password": "violet-orchard-lantern-77"})
     newcomer.sign_in("nia@example.org", "violet-orchard-lantern-77")
-    assert newcomer.get("/home", expected=302).response.headers["Location"].endswith("/account/password")
+    assert newcomer.get("/home").status == 200
+
+    # An administrator's account may still be given a first password by another administrator ("Set password").
+    services.reset_password(ash, "violet-orchard-lantern-78", actor=admin)
+    db.session.commit()
+    other = PageClient(app.test_client())
+    other.sign_in("ash@example.org", "violet-orchard-lantern-78")
+    assert other.get("/home", expected=302).response.headers["Location"].endswith("/account/password")
 
 
 def test_every_row_error_is_shown_with_its_row_and_column_and_nothing_can_be_applied(signed_in, agencies,

@@ -11,7 +11,7 @@ import time_machine
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
 from safeguarding.auth import services
-from safeguarding.auth.models import Role, User
+from safeguarding.auth.models import Role, RoleRequest, User
 from safeguarding.extensions import db
 
 from .conftest import PASSWORD
@@ -100,17 +100,35 @@ def test_guessing_codes_locks_the_account_like_wrong_passwords(app, make_user):
     assert refused.title.startswith("Error: Sign in")
 
 
-def test_an_administrator_resets_codes_and_the_person_sets_up_again(app, make_user, signed_in):
+def test_two_administrators_reset_codes_and_the_person_sets_up_again(app, make_user, signed_in):
     user = make_user(Role.PRACTITIONER, "csc")
     _enrol(app, user)
     admin = make_user(Role.ADMIN, "csc")
     admin_client, _ = _enrol(app, admin)
+    second = make_user(Role.ADMIN, "csc")
+    second_client, _ = _enrol(app, second)
     admin_client.post_form(f"/admin/users/{user.id}/sign-in-codes", {})
+    assert db.session.get(User, user.id).mfa_secret is not None  # a case role: a second administrator approves
+    request_id = db.session.execute(db.select(RoleRequest.id)).scalar_one()
+    second_client.post_form(f"/admin/role-requests/{request_id}", {
+        f"r{request_id}-decision": "approve", f"r{request_id}-version": "1"}, form_url="/admin/role-requests")
+    db.session.expire_all()
     assert db.session.get(User, user.id).mfa_secret is None
     client = _password_step(app, user, "/sign-in/set-up-code")
     assert "Your administrator reset your sign-in codes" in client.get("/sign-in/set-up-code")
     reset = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "mfa_reset")).scalar_one()
-    assert (reset.object_id, reset.user_id) == (user.id, admin.id)
+    assert (reset.object_id, reset.user_id) == (user.id, second.id)
+
+
+def test_an_administrator_resets_another_administrators_codes_alone(app, make_user):
+    colleague = make_user(Role.ADMIN, "csc")
+    _enrol(app, colleague)
+    admin = make_user(Role.ADMIN, "csc")
+    admin_client, _ = _enrol(app, admin)
+    admin_client.post_form(f"/admin/users/{colleague.id}/sign-in-codes", {})
+    assert db.session.get(User, colleague.id).mfa_secret is None
+    reset = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "mfa_reset")).scalar_one()
+    assert (reset.object_id, reset.user_id) == (colleague.id, admin.id)
 
 
 def _readme_demo_key() -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..auth import duties, mfa, role_requests, services, set_password
 from ..auth.access import require
-from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, RoleRequest, User
+from ..auth.models import AGENCY_KIND_LABELS, LAPSES_AFTER, ROLE_LABELS, Agency, RoleRequest, User
 from ..extensions import db
 from ..pagination import paginate
 from ..service import RuleError, StaleEdit, transaction
@@ -111,23 +111,35 @@ def edit_user(user_id: int):
         except RuleError as err:
             _apply_rule_error(form, err)
         else:
-            waiting = role_requests.pending_for(user)
-            if waiting is not None and (form.role.data, form.agency_id.data) == (waiting.to_role,
-                                                                                 waiting.to_agency_id):
-                flash(f"Changes to {user.name} saved. Making them {waiting.to_role_label.lower()} needs a second "
-                      "administrator: the change is waiting under Changes of role to approve", "success")
-            else:
-                flash(f"Changes to {user.name} saved", "success")
+            flash(" ".join([f"Changes to {user.name} saved.", *_waiting_messages(user, form)]).rstrip("."),
+                  "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, waiting=role_requests.pending_for(user))
+    return render_template("admin/user_form.html", form=form, user=user, waiting=role_requests.pending_for(user),
+                           email_waiting=role_requests.pending_for(user, "email"))
+
+
+def _waiting_messages(user: User, form: UserForm) -> list[str]:
+    """What this edit asked for that waits for a second administrator (the rest of it is saved)."""
+    messages = []
+    waiting = role_requests.pending_for(user)
+    if waiting is not None and (form.role.data, form.agency_id.data) == (waiting.to_role, waiting.to_agency_id):
+        messages.append(f"Making them {waiting.to_role_label.lower()} needs a second administrator: the change is "
+                        "waiting under Changes to approve.")
+    email = role_requests.pending_for(user, "email")
+    if email is not None and email.to_email == form.data_for_service()["email"]:
+        messages.append(f"Changing their email address to {email.to_email} needs a second administrator: until "
+                        f"then they sign in, and any password link goes, to {user.email}. The change is waiting "
+                        "under Changes to approve.")
+    return messages
 
 
 @bp.route("/role-requests")
 @require("admin.manage")
 def role_requests_list():
     rows = role_requests.listed()
-    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in rows if r.status == "pending"}
-    return render_template("admin/role_requests.html", requests=rows, forms=forms)
+    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in rows if r.status_now == "pending"}
+    return render_template("admin/role_requests.html", requests=rows, forms=forms,
+                           lapse_days=LAPSES_AFTER.days)
 
 
 @bp.route("/role-requests/<int:request_id>", methods=["POST"])
@@ -140,9 +152,16 @@ def decide_role_request(request_id: int):
     if not form.validate_on_submit():
         flash("Choose Approve or Reject", "error")
         return back
-    name = role_request.user.name
-    if role_request.status != "pending":  # a second click, or another administrator got there first
-        flash(f"The change of role for {name} was already {role_request.status}", "info")
+    name, what = role_request.user.name, role_request.what
+    ended = role_requests.decidable_problem(role_request)
+    if ended:  # a second click, another administrator got there first, or nobody decided it in time
+        if role_request.status == "pending":
+            try:
+                with transaction():
+                    role_requests.lapse(role_request, actor=current_user)
+            except StaleEdit:
+                pass  # someone else wrote it down at the same moment
+        flash(ended, "info")
         return back
     problem = duties.decision_problem(decider_id=current_user.id, decider_role=current_user.role,
                                       requested_by_id=role_request.requested_by_id, user_id=role_request.user_id)
@@ -160,7 +179,7 @@ def decide_role_request(request_id: int):
     except RuleError as err:
         flash(err.message, "error")
     else:
-        flash(f"Change of role for {name} {role_request.status}", "success")
+        flash(f"{what[0].upper()}{what[1:]} for {name} {role_request.status}", "success")
     return back
 
 
@@ -189,12 +208,20 @@ def reset_codes(user_id: int):
         flash("Another administrator must reset your own sign-in codes", "error")
         return redirect(url_for("admin.users"))
     form = ConfirmForm()
+    guarded = role_requests.guards_sign_in(user)
     if form.validate_on_submit():
+        if guarded:
+            with transaction():
+                role_requests.request_codes_reset(user, actor=current_user)
+            flash(f"Resetting the sign-in codes for {user.name} needs a second administrator: the request is waiting "
+                  "under Changes to approve. Their codes keep working until it is approved", "success")
+            return redirect(url_for("admin.users"))
         with transaction():
             mfa.reset(user, actor=current_user)
         flash(f"Sign-in codes for {user.name} reset; they set them up again when they next sign in", "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/confirm_reset_codes.html", form=form, user=user)
+    return render_template("admin/confirm_reset_codes.html", form=form, user=user, guarded=guarded,
+                           waiting=role_requests.pending_for(user, "sign_in_codes"))
 
 
 @bp.route("/users/<int:user_id>/password-link", methods=["GET", "POST"])
@@ -209,7 +236,8 @@ def send_password_link(user_id: int):
         flash(f"{user.name} has been emailed a link to choose a new password (it works once, for "
               f"{set_password.hours()} hours)", "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/confirm_password_link.html", form=form, user=user)
+    return render_template("admin/confirm_password_link.html", form=form, user=user,
+                           email_waiting=role_requests.pending_for(user, "email"))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -217,6 +245,13 @@ def send_password_link(user_id: int):
 def reset_password(user_id: int):
     user = _person_or_404(user_id)
     form = PasswordResetForm()
+    if role_requests.guards_sign_in(user):
+        # Refused rather than made a request: a link to the person does the same, and nobody else knows it.
+        if request.method == "POST":
+            with transaction():
+                audit.record("authz_fail", "user", user.id, user=current_user, detail="typed password for a case role")
+        return render_template("admin/reset_password.html", form=None, user=user,
+                               refused=duties.TYPED_PASSWORD_REFUSED), 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             with transaction():

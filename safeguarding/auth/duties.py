@@ -4,6 +4,12 @@ services and the tests read the same sentences.
 Administrators see no case data. An administrator who could give an administrator's account a case role (their
 own, or a colleague's who would return the favour) could open any child's record on their own say-so; so such a
 change waits for a second administrator, who is neither the one who asked nor the one who gains the access.
+
+The same holds for taking over an account that already has a case role. Whoever controls where its sign-in goes
+(its email address: set-password links, and identity-provider sign-in, go by it), its sign-in codes or its password
+can sign in as that person. So, for such an account, a new email address and a reset of sign-in codes wait for a
+second administrator too, and an administrator never types its password (the person is emailed a link instead, to
+the address they have now).
 """
 from __future__ import annotations
 
@@ -16,10 +22,20 @@ def needs_second_administrator(current_role: str, new_role: str) -> bool:
     return current_role == ADMIN and new_role in CASE_ROLES
 
 
+def guards_sign_in(role: str, pending_role: str | None = None) -> bool:
+    """True when whoever could sign in to this account could open children's records: it has a case role, or a
+    change to one is waiting for approval (so the takeover cannot be slipped in before the approval)."""
+    return role in CASE_ROLES or pending_role in CASE_ROLES
+
+
+TYPED_PASSWORD_REFUSED = ("An administrator cannot set the password of someone with a case role: whoever knew it "
+                          "could sign in as them and open children's records. Email them a password link instead")
+
+
 def decision_problem(*, decider_id: int, decider_role: str, requested_by_id: int, user_id: int) -> str | None:
     """Why this person may not approve or reject the request, or None if they may."""
     if decider_role != ADMIN:
-        return "Only an administrator can decide a change of role"
+        return "Only an administrator can decide this request"
     if decider_id == requested_by_id:
         return "You asked for this change: another administrator must decide it"
     if decider_id == user_id:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from .. import audit
 from ..clock import now
 from ..extensions import db
+from ..service import RuleError
 from .models import RecoveryCode, User
 
 PENDING_KEY, PENDING_AT, NEXT_KEY = "mfa_user", "mfa_at", "mfa_next"
@@ -144,8 +145,16 @@ def confirm_setup(user: User, code: str) -> list[str] | None:
     return codes
 
 
-def reset(user: User, *, actor) -> None:
-    """An administrator's reset (phone lost and recovery codes too): the person sets up again at next sign-in."""
+def reset(user: User, *, actor, approved: bool = False) -> None:
+    """An administrator's reset (phone lost and recovery codes too): the person sets up again at next sign-in.
+
+    For someone with a case role, only as a second administrator's approval (`role_requests.request_codes_reset`):
+    codes reset by one administrator, with a password link to an address they control, would let them sign in as
+    that person."""
+    from . import role_requests
+
+    if actor is not None and not approved and role_requests.guards_sign_in(user):
+        raise RuleError(f"Resetting {user.name}'s sign-in codes needs a second administrator", "decision")
     user.mfa_secret, user.mfa_enrolled_at, user.mfa_last_step, user.mfa_reset_at = None, None, 0, now()
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     from . import sessions

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
@@ -183,28 +183,46 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-ROLE_REQUEST_STATUSES = ("pending", "approved", "rejected")
+ROLE_REQUEST_STATUSES = ("pending", "approved", "rejected", "lapsed")
+#: what a request asks for: a case role for an administrator's account, or a change to how someone with a case
+#: role signs in (the address their sign-in and password links go to; their sign-in codes)
+REQUEST_KINDS = ("role", "email", "sign_in_codes")
+#: how a request is named on the pages, in the flash messages and in the notification
+REQUEST_KIND_NAMES = {"role": "change of role", "email": "change of email address",
+                      "sign_in_codes": "reset of sign-in codes"}
+#: a request nobody decided within this long lapses: it can no longer be approved, and can be asked for again
+LAPSES_AFTER = timedelta(days=7)
 
 
 class RoleRequest(db.Model):
-    """A change that would give an administrator's account (the requester's own, or another administrator's) a
-    case role. Nothing changes until a second administrator approves it: one administrator alone can never open a
-    child's record (separation of duties). Decided requests are kept, so the trail shows both people."""
+    """A change to an account that one administrator may not make alone (separation of duties, `duties.py`): a case
+    role for an administrator's account (the requester's own, or another administrator's), or a change that would
+    let whoever asked sign in as someone with a case role (a new email address, a reset of sign-in codes). Nothing
+    changes until a second administrator approves it: one administrator alone can never open a child's record.
+    Decided requests are kept, so the trail shows both people.
+
+    Every request records the account's role and agency as they were; `to_role`/`to_agency_id` differ from them
+    only for a change of role."""
 
     __tablename__ = "role_request"
     __table_args__ = (
         one_of("status", ROLE_REQUEST_STATUSES),
         one_of("to_role", Role, name="to_role_allowed"),
+        one_of("kind", REQUEST_KINDS, name="kind_allowed"),
         Index("ix_role_request_user_status", "user_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="role", server_default="role")
     #: what the account was when asked: approval applies only to the account as the requester saw it
     from_role: Mapped[str] = mapped_column(String(20))
     from_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     to_role: Mapped[str] = mapped_column(String(20))
     to_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    #: a change of email address: the address when asked, and the one asked for (stored lower-case)
+    from_email: Mapped[str | None] = mapped_column(String(254))
+    to_email: Mapped[str | None] = mapped_column(String(254))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     status: Mapped[str] = mapped_column(String(20), default="pending")
@@ -223,3 +241,20 @@ class RoleRequest(db.Model):
     @property
     def to_role_label(self) -> str:
         return ROLE_LABELS[Role(self.to_role)].split(" (")[0]
+
+    @property
+    def what(self) -> str:
+        """What is asked for, in words: a change of role, of email address, or a reset of sign-in codes."""
+        return REQUEST_KIND_NAMES[self.kind]
+
+    @property
+    def lapses_at(self) -> datetime:
+        return self.requested_at + LAPSES_AFTER
+
+    @property
+    def status_now(self) -> str:
+        """The status as the pages show it: a request still pending after LAPSES_AFTER has lapsed, whether or not
+        anyone has written that down yet (it is, when someone tries to decide it or asks again)."""
+        if self.status == "pending" and now() >= self.lapses_at:
+            return "lapsed"
+        return self.status

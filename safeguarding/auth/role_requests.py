@@ -1,7 +1,13 @@
-"""Changes of role that need a second administrator (`duties.py`): asked for, then approved or rejected.
+"""Changes to an account that need a second administrator (`duties.py`): asked for, then approved or rejected.
+
+Three kinds, one pattern (one table, one list page, one decision): a case role for an administrator's account
+("role"); and, for an account that has a case role or is waiting for one (`guards_sign_in`), a new email address
+("email") and a reset of its sign-in codes ("sign_in_codes"), either of which would let whoever asked sign in as
+that person.
 
 Services flush and never commit. Asking twice for the same change is one request (a resubmitted form); a decision
-carries the version the decider saw, so two administrators deciding at once cannot both win.
+carries the version the decider saw, so two administrators deciding at once cannot both win. A request nobody
+decided within `LAPSES_AFTER` lapses: it can no longer be approved, and can be asked for again.
 """
 from __future__ import annotations
 
@@ -12,90 +18,186 @@ from ..clock import now
 from ..extensions import db
 from ..service import RuleError, expect_version
 from . import duties
-from .models import RoleRequest, User
+from .models import LAPSES_AFTER, RoleRequest, User
 
 PENDING = "pending"
+LAPSED = "lapsed"
+#: the first words of each kind's audited actions: role_change_requested, email_change_approved, ...
+AUDIT_PREFIX = {"role": "role_change", "email": "email_change", "sign_in_codes": "sign_in_codes_reset"}
 #: told of each new request (reminders notifies the other administrators); called inside the request's transaction
 REQUESTED_HOOKS: list = []
 
 
-def pending_for(user: User) -> RoleRequest | None:
+def _waiting():
+    """Pending and not yet lapsed (a lapsed one may still say "pending" until someone touches it)."""
+    return (RoleRequest.status == PENDING) & (RoleRequest.requested_at > now() - LAPSES_AFTER)
+
+
+def pending_for(user: User, kind: str = "role") -> RoleRequest | None:
     return db.session.execute(select(RoleRequest).where(
-        RoleRequest.user_id == user.id, RoleRequest.status == PENDING)).scalar_one_or_none()
+        RoleRequest.user_id == user.id, RoleRequest.kind == kind, _waiting())
+        .order_by(RoleRequest.id).limit(1)).scalar_one_or_none()
 
 
 def pending_count() -> int:
-    return db.session.execute(select(func.count()).select_from(RoleRequest)
-                              .where(RoleRequest.status == PENDING)).scalar_one()
+    return db.session.execute(select(func.count()).select_from(RoleRequest).where(_waiting())).scalar_one()
+
+
+def guards_sign_in(user: User) -> bool:
+    """True when a new email address, a reset of sign-in codes or a typed password for `user` needs more than one
+    administrator (`duties.guards_sign_in`)."""
+    if user.role in duties.CASE_ROLES:
+        return True
+    waiting = pending_for(user, "role")
+    return duties.guards_sign_in(user.role, waiting.to_role if waiting else None)
 
 
 def listed(limit: int = 50) -> list[RoleRequest]:
-    """Waiting requests first (oldest first), then the latest decisions."""
-    waiting = db.session.execute(select(RoleRequest).where(RoleRequest.status == PENDING)
+    """Waiting requests first (oldest first), then the latest decided or lapsed ones."""
+    waiting = db.session.execute(select(RoleRequest).where(_waiting())
                                  .order_by(RoleRequest.requested_at, RoleRequest.id)).scalars().all()
-    decided = db.session.execute(select(RoleRequest).where(RoleRequest.status != PENDING)
-                                 .order_by(RoleRequest.decided_at.desc(), RoleRequest.id.desc())
-                                 .limit(limit)).scalars().all()
+    ended = func.coalesce(RoleRequest.decided_at, RoleRequest.requested_at)
+    decided = db.session.execute(select(RoleRequest).where(~_waiting())
+                                 .order_by(ended.desc(), RoleRequest.id.desc()).limit(limit)).scalars().all()
     return [*waiting, *decided]
 
 
-def _changes(request: RoleRequest) -> dict:
+def _changes(request: RoleRequest) -> dict | None:
+    if request.kind == "email":
+        return {"email": {"from": request.from_email, "to": request.to_email}}
+    if request.kind != "role":
+        return None
     changes = {"role": {"from": request.from_role, "to": request.to_role}}
     if request.to_agency_id != request.from_agency_id:
         changes["agency_id"] = {"from": request.from_agency_id, "to": request.to_agency_id}
     return changes
 
 
-def request_change(user: User, to_role: str, to_agency_id: int, *, actor) -> RoleRequest:
-    """Ask for `user` to become `to_role` in agency `to_agency_id`; nothing about the account changes yet."""
-    waiting = pending_for(user)
-    if waiting is not None:
-        if (waiting.to_role, waiting.to_agency_id) == (to_role, to_agency_id):
-            return waiting  # the same change asked for again: still the one request
-        raise RuleError(f"A change of role for {user.name} is already waiting for another administrator. It must "
-                        "be approved or rejected before you ask for a different one", "role")
-    request = RoleRequest(user_id=user.id, from_role=user.role, from_agency_id=user.agency_id, to_role=to_role,
-                          to_agency_id=to_agency_id, requested_by_id=actor.id, status=PENDING)
+def _detail(request: RoleRequest) -> str:
+    return f"{request.kind.replace('_', ' ')} request {request.id} asked by user {request.requested_by_id}"
+
+
+def _record(request: RoleRequest, outcome: str, actor, detail: str | None = None) -> None:
+    audit.record(f"{AUDIT_PREFIX[request.kind]}_{outcome}", "user", request.user_id, user=actor,
+                 changes=_changes(request), detail=detail or _detail(request))
+
+
+def _lapse_old(user: User, kind: str, *, actor) -> None:
+    """Write down that the user's earlier requests of this kind lapsed: a new one is being asked for."""
+    old = db.session.execute(select(RoleRequest).where(
+        RoleRequest.user_id == user.id, RoleRequest.kind == kind, RoleRequest.status == PENDING)).scalars().all()
+    for request in old:
+        _mark_lapsed(request, actor=actor)
+
+
+def _mark_lapsed(request: RoleRequest, *, actor) -> None:
+    request.status, request.decided_at = LAPSED, request.lapses_at
+    _record(request, "lapsed", actor, detail=f"{_detail(request)}: not decided within {LAPSES_AFTER.days} days")
+
+
+def _ask(user: User, kind: str, *, actor, **wanted) -> RoleRequest:
+    request = RoleRequest(user_id=user.id, kind=kind, from_role=user.role, from_agency_id=user.agency_id,
+                          to_role=user.role, to_agency_id=user.agency_id, requested_by_id=actor.id,
+                          status=PENDING)
+    for key, value in wanted.items():
+        setattr(request, key, value)
+    _lapse_old(user, kind, actor=actor)
     db.session.add(request)
     db.session.flush()
-    audit.record("role_change_requested", "user", user.id, user=actor, changes=_changes(request),
-                 detail=f"role request {request.id}")
+    _record(request, "requested", actor)
     db.session.flush()
     for hook in REQUESTED_HOOKS:
         hook(request)
     return request
 
 
+def request_change(user: User, to_role: str, to_agency_id: int, *, actor) -> RoleRequest:
+    """Ask for `user` to become `to_role` in agency `to_agency_id`; nothing about the account changes yet."""
+    waiting = pending_for(user, "role")
+    if waiting is not None:
+        if (waiting.to_role, waiting.to_agency_id) == (to_role, to_agency_id):
+            return waiting  # the same change asked for again: still the one request
+        raise RuleError(f"A change of role for {user.name} is already waiting for another administrator. It must "
+                        "be approved or rejected before you ask for a different one", "role")
+    return _ask(user, "role", actor=actor, to_role=to_role, to_agency_id=to_agency_id)
+
+
+def request_email_change(user: User, to_email: str, *, actor) -> RoleRequest:
+    """Ask for `user`'s email address to become `to_email`; their sign-in and links go to the old one until then."""
+    to_email = to_email.strip().lower()
+    waiting = pending_for(user, "email")
+    if waiting is not None:
+        if waiting.to_email == to_email:
+            return waiting
+        raise RuleError(f"A change of email address for {user.name} (to {waiting.to_email}) is already waiting for "
+                        "another administrator. It must be approved or rejected before you ask for a different one",
+                        "email")
+    return _ask(user, "email", actor=actor, from_email=user.email, to_email=to_email)
+
+
+def request_codes_reset(user: User, *, actor) -> RoleRequest:
+    """Ask for `user`'s sign-in codes to be reset; their authenticator app keeps working until then."""
+    if actor.id == user.id:
+        raise RuleError("Another administrator must reset your own sign-in codes", "decision")
+    return pending_for(user, "sign_in_codes") or _ask(user, "sign_in_codes", actor=actor)
+
+
+def decidable_problem(request: RoleRequest) -> str | None:
+    """Why nobody can decide this request any more (already decided, or lapsed), or None."""
+    status = request.status_now
+    if status == LAPSED:
+        return (f"The {request.what} for {request.user.name} lapsed: nobody decided it within "
+                f"{LAPSES_AFTER.days} days. Ask for it again if it is still needed")
+    if status != PENDING:
+        return f"The {request.what} for {request.user.name} was already {status}"
+    return None
+
+
 def _check_decider(request: RoleRequest, actor, expected_version: int | None) -> None:
     expect_version(request, expected_version)
-    if request.status != PENDING:
-        raise RuleError(f"This request was already {request.status}", "decision")
+    problem = decidable_problem(request)
+    if problem:
+        raise RuleError(problem, "decision")
     problem = duties.decision_problem(decider_id=actor.id, decider_role=actor.role,
                                       requested_by_id=request.requested_by_id, user_id=request.user_id)
     if problem:
         raise RuleError(problem, "decision")
 
 
+def lapse(request: RoleRequest, *, actor) -> None:
+    """Write down that a request lapsed, when someone tried to decide it after its time (audited once)."""
+    if request.status == PENDING and request.status_now == LAPSED:
+        _mark_lapsed(request, actor=actor)
+        db.session.flush()
+
+
 def approve(request: RoleRequest, *, actor, expected_version: int | None) -> None:
     _check_decider(request, actor, expected_version)
     user = request.user
-    if (user.role, user.agency_id) != (request.from_role, request.from_agency_id):
+    if (user.role, user.agency_id) != (request.from_role, request.from_agency_id) and request.kind == "role":
         raise RuleError(f"{user.name}'s role or agency has changed since this was asked for: reject it and ask "
                         "again", "decision")
-    from . import services
+    if request.kind == "email" and user.email != request.from_email:
+        raise RuleError(f"{user.name}'s email address has changed since this was asked for: reject it and ask "
+                        "again", "decision")
+    from . import mfa, services
 
     request.status, request.decided_by_id, request.decided_at = "approved", actor.id, now()
-    audit.record("role_change_approved", "user", user.id, user=actor, changes=_changes(request),
-                 detail=f"role request {request.id} asked by user {request.requested_by_id}")
-    data = audit.snapshot(user, services.USER_FIELDS)
-    data.update(role=request.to_role, agency_id=request.to_agency_id)
-    services.update_user(user, data, actor=actor, approved=True)
+    _record(request, "approved", actor)
+    if request.kind == "sign_in_codes":
+        mfa.reset(user, actor=actor, approved=True)
+    else:
+        data = audit.snapshot(user, services.USER_FIELDS)
+        if request.kind == "email":
+            data["email"] = request.to_email
+        else:
+            data.update(role=request.to_role, agency_id=request.to_agency_id)
+        services.update_user(user, data, actor=actor, approved=True)
     db.session.flush()
 
 
 def reject(request: RoleRequest, *, actor, expected_version: int | None) -> None:
     _check_decider(request, actor, expected_version)
     request.status, request.decided_by_id, request.decided_at = "rejected", actor.id, now()
-    audit.record("role_change_rejected", "user", request.user_id, user=actor, changes=_changes(request),
-                 detail=f"role request {request.id} asked by user {request.requested_by_id}")
+    _record(request, "rejected", actor)
     db.session.flush()

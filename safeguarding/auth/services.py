@@ -183,13 +183,19 @@ def create_user_awaiting_password(data: dict, *, actor=None, how: str = "import"
 
 
 def update_user(user: User, data: dict, *, actor=None, approved: bool = False) -> dict:
-    """Apply an administrator's edit. A case role for an administrator's account is not applied: it becomes a
-    request that a second administrator decides (`role_requests`, `duties`); `approved` is that decision."""
+    """Apply an administrator's edit. A case role for an administrator's account, and a new email address for an
+    account with a case role (or waiting for one), are not applied: each becomes a request that a second
+    administrator decides (`role_requests`, `duties`); `approved` is that decision. The rest of the edit is saved."""
     _check_user_rules(data, user)
     new_role = data.get("role", user.role)
     if actor is not None and not approved and duties.needs_second_administrator(user.role, new_role):
         role_requests.request_change(user, new_role, data.get("agency_id", user.agency_id), actor=actor)
         data = {k: v for k, v in data.items() if k not in ("role", "agency_id")}
+    new_email = str(data.get("email", user.email)).strip().lower()
+    if actor is not None and not approved and new_email != user.email and role_requests.guards_sign_in(user):
+        # Their sign-in and password links go to this address: whoever controls it could become them.
+        role_requests.request_email_change(user, new_email, actor=actor)
+        data = {k: v for k, v in data.items() if k != "email"}
     if actor is not None and actor.id == user.id and not approved and (
             data.get("role", user.role) != user.role or data.get("agency_id", user.agency_id) != user.agency_id):
         # Their own agency or (administrator) role: another administrator makes that change, and the trail shows who.
@@ -217,6 +223,10 @@ def set_user_active(user: User, active: bool, *, actor=None) -> None:
 
 
 def reset_password(user: User, password: str, *, actor=None) -> None:
+    """A password an administrator typed (`actor`), or the command line's (no actor). Never, from an administrator,
+    for someone with a case role: they are emailed a link instead (`duties.TYPED_PASSWORD_REFUSED`)."""
+    if actor is not None and role_requests.guards_sign_in(user):
+        raise RuleError(duties.TYPED_PASSWORD_REFUSED, "password")
     problem = passwords.password_problem(password, email=user.email, name=user.name)
     if problem:
         raise RuleError(problem, "password")

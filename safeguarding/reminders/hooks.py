@@ -157,15 +157,15 @@ def set_password_link(user, link: str, hours: int) -> None:
 
 
 def role_change_requested(request) -> None:
-    """Every other active administrator hears that a change of role waits for a second one (the requester and the
-    person who would gain access cannot decide it, so they are not asked)."""
+    """Every other active administrator hears that a change of role, of email address or of sign-in codes waits for
+    a second one (the requester and the person it is about cannot decide it, so they are not asked)."""
     from ..auth.models import Role, User
 
     deciders = db.session.execute(db.select(User.id).where(
         User.role == Role.ADMIN.value, User.is_active_user.is_(True),
         User.id.not_in([request.requested_by_id, request.user_id]))).scalars().all()
     services.notify(deciders, kind="role_request", object_type="role_request", object_id=request.id,
-                    title="A change of role needs a second administrator's approval", url="/admin/role-requests")
+                    title=f"A {request.what} needs a second administrator's approval", url="/admin/role-requests")
 
 
 def connect() -> None:
