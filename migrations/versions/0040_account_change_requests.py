@@ -1,8 +1,8 @@
 """account change requests: besides a case role for an administrator, a new email address or a reset of sign-in
 codes for someone with a case role waits for a second administrator; a request nobody decides lapses
 
-Revision ID: 0039
-Revises: 0038
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-01 21:25:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0039'
-down_revision = '0038'
+revision = '0040'
+down_revision = '0039'
 branch_labels = None
 depends_on = None
 
