@@ -28,7 +28,7 @@ def guards_sign_in(role: str, pending_role: str | None = None) -> bool:
     return role in CASE_ROLES or pending_role in CASE_ROLES
 
 
-TYPED_PASSWORD_REFUSED = ("An administrator cannot set the password of someone with a case role: whoever knew it "
+CASE_ROLE_SETTING_REFUSED = ("An administrator cannot set the password of someone with a case role: whoever knew it "
                           "could sign in as them and open children's records. Email them a password link instead")
 
 

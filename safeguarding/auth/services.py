@@ -224,9 +224,9 @@ def set_user_active(user: User, active: bool, *, actor=None) -> None:
 
 def reset_password(user: User, password: str, *, actor=None) -> None:
     """A password an administrator typed (`actor`), or the command line's (no actor). Never, from an administrator,
-    for someone with a case role: they are emailed a link instead (`duties.TYPED_PASSWORD_REFUSED`)."""
+    for someone with a case role: they are emailed a link instead (`duties.CASE_ROLE_SETTING_REFUSED`)."""
     if actor is not None and role_requests.guards_sign_in(user):
-        raise RuleError(duties.TYPED_PASSWORD_REFUSED, "password")
+        raise RuleError(duties.CASE_ROLE_SETTING_REFUSED, "password")
     problem = passwords.password_problem(password, email=user.email, name=user.name)
     if problem:
         raise RuleError(problem, "password")
