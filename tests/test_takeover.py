@@ -151,16 +151,22 @@ def test_no_administrator_types_the_password_of_someone_with_a_case_role(signed_
     assert [(e.object_id, e.user_id) for e in _events("authz_fail")] == [(worker.id, alex.id)]
 
 
-def test_administrators_accounts_keep_working_as_before(app, signed_in, make_user):
+def test_another_administrators_account_is_guarded_too(app, signed_in, make_user):
+    """An administrator who took over a colleague's account would be the "second administrator" for their own
+    requests: a colleague's email, codes and password are guarded as a case role's are."""
     alex_client, alex = signed_in(Role.ADMIN)
+    bea_client, bea = signed_in(Role.ADMIN)
     colleague = make_user(Role.ADMIN, "csc")
-    _edit(alex_client, colleague, email="new.admin@example.org")
-    assert _fresh(colleague.id).email == "new.admin@example.org"
-    _edit(alex_client, alex, email="alex.new@example.org")  # their own
-    assert _fresh(alex.id).email == "alex.new@example.org"
-    alex_client.post_form(f"/admin/users/{colleague.id}/password", {"password": "violet-orchard-lantern-77"})
-    PageClient(app.test_client()).sign_in("new.admin@example.org", "violet-orchard-lantern-77")
-    assert db.session.execute(db.select(RoleRequest)).first() is None
+    _edit(alex_client, colleague, email=ATTACKER)
+    assert _fresh(colleague.id).email != ATTACKER
+    assert "Email them a password link instead" in alex_client.get(f"/admin/users/{colleague.id}/password")
+    alex_client.post_form(f"/admin/users/{colleague.id}/password", {"password": "violet-orchard-lantern-77"},
+                          expected=400)
+    _decide(bea_client, _only_request().id, "approve")  # a third administrator: neither asked nor is it about
+    assert _fresh(colleague.id).email == ATTACKER
+    # their own address too: nobody else's approval, nobody's account changes
+    _edit(alex_client, alex, email="alex.new@example.org")
+    assert _fresh(alex.id).email != "alex.new@example.org"
 
 
 def test_an_administrator_waiting_for_a_case_role_is_guarded_too(signed_in):
@@ -250,6 +256,5 @@ def test_bad_decisions_are_refused_without_an_error(signed_in, make_user):
 
 def test_which_accounts_need_a_second_administrator_to_change_how_they_sign_in():
     assert duties.guards_sign_in("practitioner") and duties.guards_sign_in("mash") and duties.guards_sign_in("manager")
-    assert not duties.guards_sign_in("admin")
+    assert duties.guards_sign_in("admin")  # an administrator approves what gives case access
     assert duties.guards_sign_in("admin", pending_role="manager")
-    assert not duties.guards_sign_in("admin", pending_role="admin")

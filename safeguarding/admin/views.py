@@ -249,7 +249,7 @@ def reset_password(user_id: int):
         # Refused rather than made a request: a link to the person does the same, and nobody else knows it.
         if request.method == "POST":
             with transaction():
-                audit.record("authz_fail", "user", user.id, user=current_user, detail="typed password for a case role")
+                audit.record("authz_fail", "user", user.id, user=current_user, detail="typed password")
         return render_template("admin/reset_password.html", form=None, user=user,
                                refused=duties.CASE_ROLE_SETTING_REFUSED), 400 if request.method == "POST" else 200
     if form.validate_on_submit():

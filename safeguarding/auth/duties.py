@@ -9,7 +9,8 @@ The same holds for taking over an account that already has a case role. Whoever 
 (its email address: set-password links, and identity-provider sign-in, go by it), its sign-in codes or its password
 can sign in as that person. So, for such an account, a new email address and a reset of sign-in codes wait for a
 second administrator too, and an administrator never types its password (the person is emailed a link instead, to
-the address they have now).
+the address they have now). And for another administrator's account: an administrator who took over a colleague's
+account would be the "second administrator" for their own requests.
 """
 from __future__ import annotations
 
@@ -24,12 +25,14 @@ def needs_second_administrator(current_role: str, new_role: str) -> bool:
 
 def guards_sign_in(role: str, pending_role: str | None = None) -> bool:
     """True when whoever could sign in to this account could open children's records: it has a case role, or a
-    change to one is waiting for approval (so the takeover cannot be slipped in before the approval)."""
-    return role in CASE_ROLES or pending_role in CASE_ROLES
+    change to one is waiting for approval (so the takeover cannot be slipped in before the approval), or it is an
+    administrator's, who approves the changes that give such access."""
+    return role in CASE_ROLES or role == ADMIN or pending_role in CASE_ROLES
 
 
-CASE_ROLE_SETTING_REFUSED = ("An administrator cannot set the password of someone with a case role: whoever knew it "
-                          "could sign in as them and open children's records. Email them a password link instead")
+CASE_ROLE_SETTING_REFUSED = ("An administrator cannot set someone's password: whoever knew it could sign in as them "
+                             "and open children's records, or approve changes that do. Email them a password link "
+                             "instead")
 
 
 def decision_problem(*, decider_id: int, decider_role: str, requested_by_id: int, user_id: int) -> str | None:
