@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
@@ -713,10 +713,12 @@ class ChildRecords:
 def child_records(child_id: int) -> ChildRecords:
     """Everything a child has here, one statement a kind (episodes' interviews, offers and prevention interviews
     loaded with them); a child's history is tens of rows, not hundreds."""
+    # each episode has at most one interview of each kind: joined to it in the same statement (offers, of which
+    # an interview has several, in one more)
     episodes = list(db.session.execute(
         select(MissingEpisode).where(MissingEpisode.child_id == child_id)
-        .options(selectinload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
-                 selectinload(MissingEpisode.prevention_interview))).scalars())
+        .options(joinedload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
+                 joinedload(MissingEpisode.prevention_interview))).unique().scalars())
     protection = list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
                                          .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars())
     orders = list(db.session.execute(select(EmergencyProtectionOrder).where(
