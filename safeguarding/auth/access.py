@@ -6,7 +6,9 @@ not see is a 404, and every refusal is audited as authz_fail.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import cache, wraps
+from threading import Lock
 from typing import Callable
 
 from flask import abort, request
@@ -119,8 +121,9 @@ def require(action: str) -> Callable:
     return decorator
 
 
-#: how many people's clauses a process keeps (each a few dozen kB); past that it starts again
-PER_PERSON_KEPT = 2048
+#: how many clauses each scope function keeps per process, the most recently used (a person uses one to three of
+#: each; a clause is 20 to 40 kB once it has run, so the seven scope functions keep 10 to 20 MB at most)
+PER_PERSON_KEPT = 64
 
 
 def per_person(build: Callable) -> Callable:
@@ -128,8 +131,10 @@ def per_person(build: Callable) -> Callable:
     was a tenth of a list page's time, and of a child's page, which builds several. A clause depends only on who the
     person is (id, role, agency and its kind: the key) and on the time (break glass), which it reads when it runs
     (`now_when_run`), so the same clause object serves every request of that person; SQLAlchemy clauses are
-    immutable, so sharing them between threads is safe."""
-    kept: dict = {}
+    immutable, so sharing them between threads is safe. The least recently used go first: a worker serves the
+    people using the service now, not everyone it has ever seen."""
+    kept: OrderedDict = OrderedDict()
+    lock = Lock()
 
     @wraps(build)
     def cached(user, *args, **kwargs):
@@ -138,14 +143,20 @@ def per_person(build: Callable) -> Callable:
         agency = user.agency
         key = (user.id, user.role, user.agency_id, agency.kind if agency is not None else None, args,
                tuple(sorted(kwargs.items())))
-        clause = kept.get(key)
-        if clause is None:
-            if len(kept) >= PER_PERSON_KEPT:
-                kept.clear()
-            clause = kept[key] = build(user, *args, **kwargs)
+        with lock:
+            clause = kept.get(key)
+            if clause is not None:
+                kept.move_to_end(key)
+                return clause
+        clause = build(user, *args, **kwargs)
+        with lock:
+            kept[key] = clause
+            while len(kept) > PER_PERSON_KEPT:
+                kept.popitem(last=False)
         return clause
 
     cached.uncached = build  # type: ignore[attr-defined]
+    cached.kept = kept  # type: ignore[attr-defined]
     return cached
 
 
