@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from .auth.models import Agency, User
 from .extensions import db
@@ -325,6 +325,17 @@ def _decisions(load: _Load, decided: list[_Discussion], outcomes: list[str], now
             for d in decided for c in d.children]
     _assessment_due_times(rows, [_referral_received_on(d.held) for d in decided for _ in d.children])
     load.insert(ThresholdDecision, rows)
+    _flag_agency_gaps(rows)
+
+
+def _flag_agency_gaps(rows: list[dict]) -> None:
+    """What `record_decision` sets on a discussion with a decision made while a minimum agency was absent."""
+    from .discussions.models import StrategyDiscussion
+
+    gaps = sorted({row["discussion_id"] for row in rows if row["agencies_absent"]})
+    for start in range(0, len(gaps), 5000):
+        db.session.execute(update(StrategyDiscussion).where(StrategyDiscussion.id.in_(gaps[start:start + 5000]))
+                           .values(has_agency_gap=True))
 
 
 def _assessment_due_times(rows: list[dict], referrals: list[date]) -> None:

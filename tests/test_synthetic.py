@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from safeguarding.auth.models import User
 from safeguarding.clock import now
-from safeguarding.discussions.models import AgreedAction, StrategyDiscussion
+from safeguarding.discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
 from safeguarding.extensions import db
 from safeguarding.missing.models import MissingEpisode, ReturnInterview
 
@@ -37,6 +37,11 @@ def test_a_small_partnership_loads_with_history_mostly_closed_and_a_few_items_ov
     chairs = db.session.execute(select(func.count(StrategyDiscussion.id)).group_by(StrategyDiscussion.chair_id)
                                 .order_by(func.count().desc())).scalars().all()
     assert chairs[0] > 1.5 * sum(chairs) / len(chairs)
+    # the reports' flag for a decision made while a minimum agency was absent, as record_decision sets it
+    flagged = set(db.session.execute(select(StrategyDiscussion.id).where(StrategyDiscussion.has_agency_gap)).scalars())
+    gaps = set(db.session.execute(select(ThresholdDecision.discussion_id)
+                                  .where(ThresholdDecision.agencies_absent != "")).scalars())
+    assert flagged == gaps and gaps
 
 
 def test_every_main_page_renders_over_the_synthetic_partnership(app, runner, monkeypatch):

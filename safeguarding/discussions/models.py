@@ -99,6 +99,11 @@ class StrategyDiscussion(db.Model):
         Index("ix_strategy_discussion_scheduled", "scheduled_at", "id"),
         #: the practice-learning report counts assessments by the date the referral was received
         Index("ix_strategy_discussion_referral", "referral_received_on"),
+        #: the reports' list of discussions with a decision made while a minimum agency was absent, in date order:
+        #: walked through these alone, not every discussion of the year probed for such a decision (3,300 at ten
+        #: times the largest partnership for a list of 200)
+        Index("ix_strategy_discussion_agency_gap", "scheduled_at", "id",
+              postgresql_where=text("has_agency_gap IS TRUE"), sqlite_where=text("has_agency_gap = 1")),
         one_of("status", STATUSES),
         one_of("minutes_status", MINUTES_STATUSES),
         one_of("kind", KINDS),
@@ -132,6 +137,9 @@ class StrategyDiscussion(db.Model):
     linked_note: Mapped[str] = mapped_column(String(500), default="")
     #: recorded when a decision is made without CSC, police or health present
     minimum_agency_reason: Mapped[str] = mapped_column(Text, default="")
+    #: a decision here was made without CSC, police or health present (one of its decisions has `agencies_absent`;
+    #: set with that decision, and never unset: decisions are not removed)
+    has_agency_gap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     minutes_status: Mapped[str] = mapped_column(String(12), default="draft")
     #: record due to attendees within 1 working day (local setting) of the discussion

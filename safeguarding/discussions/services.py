@@ -654,6 +654,8 @@ def record_decision(sd: StrategyDiscussion, child_id: int, data: dict, *, actor,
         setattr(decision, key, data[key])
     decision.decided_at, decision.decided_by_id = now(), actor.id
     decision.agencies_absent = ", ".join(missing)
+    if missing:
+        sd.has_agency_gap = True
     decision.still_to_decide_due_at = (thresholds.circulation_due_at(decision.decided_at, 1)
                                        if decision.still_to_decide else None)
     _apply_enquiry(sd, decision)

@@ -246,7 +246,8 @@ def _gap_list(report: Report, where: list, user) -> None:
     d, sd = ThresholdDecision, StrategyDiscussion
     gap = d.agencies_absent != ""
     first = (select(sd.id.label("id"), sd.scheduled_at.label("held_at"), sd.minimum_agency_reason.label("reason"))
-             .where(*where, exists().where(d.discussion_id == sd.id, gap), discussion_scope(user))
+             .where(*where, sd.has_agency_gap.is_(True), exists().where(d.discussion_id == sd.id, gap),
+                    discussion_scope(user))
              .order_by(sd.scheduled_at, sd.id).limit(LIST_LIMIT).subquery())
     listed = db.session.execute(
         select(first.c.id, first.c.held_at, first.c.reason, d.agencies_absent)
