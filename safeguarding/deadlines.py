@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Iterable, Iterator
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, func, select, true
 
 from . import clock
 from .id_lists import among
@@ -138,7 +138,9 @@ class Source:
 
 
 def _total(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """How many rows meet `condition`: COUNT(*) FILTER (WHERE ...), PostgreSQL and SQLite 3.30+ alike (a third of the
+    expression a SUM of CASE is, built for three parts of the week of every kind on every My work)."""
+    return func.count().filter(condition)
 
 
 def count_sources(sources: list[Source], *, now: datetime, end_of_today: datetime) -> list[tuple[int, int, int]]:
