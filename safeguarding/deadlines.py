@@ -48,9 +48,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Iterable, Iterator
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, select, true
 
 from . import clock
+from .counting import count_where
 from .id_lists import among
 
 
@@ -137,12 +138,6 @@ class Source:
     shift: timedelta = field(default=timedelta(0))
 
 
-def _total(condition):
-    """How many rows meet `condition`: COUNT(*) FILTER (WHERE ...), PostgreSQL and SQLite 3.30+ alike (a third of the
-    expression a SUM of CASE is, built for three parts of the week of every kind on every My work)."""
-    return func.count().filter(condition)
-
-
 def count_sources(sources: list[Source], *, now: datetime, end_of_today: datetime) -> list[tuple[int, int, int]]:
     """(overdue, due later today, due later) of each source, in one statement: for each source one row of three
     sums over the source's rows, found through the owners' index once.
@@ -161,9 +156,9 @@ def count_sources(sources: list[Source], *, now: datetime, end_of_today: datetim
     for place, source in enumerate(sources):
         due, overdue_until, today_until = source.due, now - source.shift, end_of_today - source.shift
         rows.append(source.query.order_by(None).with_only_columns(
-            _total(due <= overdue_until).label("overdue"),
-            _total(and_(due > overdue_until, due < today_until)).label("today"),
-            _total(due >= today_until).label("later")).subquery(f"kind_{place}"))
+            count_where(due <= overdue_until).label("overdue"),
+            count_where(and_(due > overdue_until, due < today_until)).label("today"),
+            count_where(due >= today_until).label("later")).subquery(f"kind_{place}"))
     joined = rows[0]
     for row in rows[1:]:
         joined = joined.join(row, true())  # one row each: side by side

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Collection
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import clock
@@ -37,6 +37,7 @@ from ..extensions import db
 from ..auth.models import User
 from ..children.models import Child
 from ..id_lists import among
+from ..counting import count_where
 from . import thresholds
 from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
                      ThresholdDecision)
@@ -384,11 +385,9 @@ def count_deadlines(kind: str, *, now: datetime, end_of_today: datetime, due_bef
         raise ValueError(f"{kind} is not counted here")
     due = StrategyDiscussion.circulation_due_at
 
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = db.session.execute(db.select(total(due <= now), total(and_(due > now, due < end_of_today)),
-                                       total(due >= end_of_today))
+    row = db.session.execute(db.select(count_where(due <= now), count_where(and_(due > now, due < end_of_today)),
+                                       count_where(due >= end_of_today))
                              .where(*_circulation_open(due_before))).one()
     return int(row[0]), int(row[1]), int(row[2])
 

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal,
 from ..discussions.access import discussion_scope
 from ..auth.models import Agency
 from ..clock import london_datetime
+from ..counting import count_where
 from ..discussions.models import AgreedAction, Invitation, StrategyDiscussion, ThresholdDecision
 from ..discussions.thresholds import MINIMUM_AGENCIES, OUTCOMES
 from ..extensions import db
@@ -211,10 +212,6 @@ def _attendance_rows(report: Report, counts: dict[int, dict[int, int]], kinds: d
             invited=sum(n for rank, n in ranks.items() if rank != RANK["not_invited"])))
 
 
-def _total(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _decision_figures(report: Report, where: list, today: date) -> None:
     """Gaps in the minimum agencies, outcomes and section 47 enquiries' ICPC status: one pass over the period's
     decisions, each figure a conditional sum, instead of a scan of the same rows per figure."""
@@ -225,10 +222,10 @@ def _decision_figures(report: Report, where: list, today: date) -> None:
     # never late, and counting it as overdue would make the figures lie.
     started = and_(d.starts_enquiry.is_(True), d.icpc_status != "ended")
     status = _icpc_status(today)
-    columns = [func.count(d.id), _total(gap), func.count(func.distinct(case((gap, d.discussion_id)))),
-               *(_total(and_(gap, d.agencies_absent.like(f"%{label}%"))) for label in MINIMUM_AGENCIES.values()),
-               *(_total(d.outcome == key) for key in OUTCOMES),
-               *(_total(and_(started, status == key)) for key in ICPC_STATUS)]
+    columns = [func.count(d.id), count_where(gap), func.count(func.distinct(case((gap, d.discussion_id)))),
+               *(count_where(and_(gap, d.agencies_absent.like(f"%{label}%"))) for label in MINIMUM_AGENCIES.values()),
+               *(count_where(d.outcome == key) for key in OUTCOMES),
+               *(count_where(and_(started, status == key)) for key in ICPC_STATUS)]
     row = [int(n) for n in db.session.execute(
         select(*columns).join(StrategyDiscussion, StrategyDiscussion.id == d.discussion_id).where(*where)).one()]
     report.decisions, report.gap_decisions, report.gap_discussions = row[0], row[1], row[2]
@@ -286,14 +283,12 @@ def _actions(report: Report, where: list, at: datetime) -> None:
     a = AgreedAction
     is_open = a.status == "open"
 
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     rows = db.session.execute(
         select(Agency.name,
-               total(and_(is_open, a.due_at > at)), total(and_(is_open, a.due_at <= at)),
-               total(a.status == "done"), total(and_(a.status == "done", a.completed_at > a.due_at)),
-               total(a.status == "cancelled"))
+               count_where(and_(is_open, a.due_at > at)), count_where(and_(is_open, a.due_at <= at)),
+               count_where(a.status == "done"), count_where(and_(a.status == "done", a.completed_at > a.due_at)),
+               count_where(a.status == "cancelled"))
         .join(StrategyDiscussion, StrategyDiscussion.id == a.discussion_id)
         .join(Agency, Agency.id == a.owner_agency_id)
         .where(*where).group_by(Agency.name).order_by(Agency.name))
