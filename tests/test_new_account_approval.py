@@ -291,6 +291,8 @@ def test_approve_all_refuses_the_creator_and_bad_input(signed_in, agencies):
     for value in (f"{request.id}:{request.version}", "", "x:y", "1:" + "9" * 40, ",,,", f"{2**40}:1"):
         alex_client.post("/admin/role-requests/new-accounts", {"csrf_token": page.csrf(), "requests": value})
     assert _requests()[0].status == "pending" and _sent_to(NEW_EMAIL) == []
+    assert "Nina Nurse: You created this account" in alex_client.get("/admin/role-requests")
+    assert [(e.object_type, e.object_id) for e in _events("authz_fail")] == [("role_request", request.id)]
 
 
 def test_the_command_line_administrator_needs_no_approval(app, runner, agencies):

@@ -216,6 +216,12 @@ def approve_new_accounts():
         if role_request is None or role_request.kind != "new_account":
             continue
         name = role_request.user.name
+        refused = role_requests.decision_problem(role_request, current_user)
+        if refused:  # a hand-made form: audited as on the one-by-one buttons
+            with transaction():
+                audit.record("authz_fail", "role_request", role_request.id, user=current_user, detail=refused)
+            problems.append(f"{name}: {refused}")
+            continue
         try:
             with transaction():
                 role_requests.approve(role_request, actor=current_user, expected_version=version)
