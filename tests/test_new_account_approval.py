@@ -85,6 +85,9 @@ def test_a_new_practitioner_waits_for_a_second_administrator_then_chooses_their_
     refusal = alex_client.get(f"/admin/users/{nina.id}/password-link")
     assert "account is waiting for a second administrator's approval" in refusal and "Send the link" not in refusal
     alex_client.post(f"/admin/users/{nina.id}/password-link", {"csrf_token": refusal.csrf()}, expected=400)
+    typed = alex_client.get(f"/admin/users/{nina.id}/password")
+    assert "emailed a link to choose their password when it is approved" in typed
+    assert "a password link" not in typed.html.split('id="not-approved"')[1]  # no button to a refusal
     assert _sent_to(NEW_EMAIL) == []
     assert [(e.user_id, e.detail) for e in _events("authz_fail", nina.id)] == [(alex.id, "password link before "
                                                                                         "approval")]

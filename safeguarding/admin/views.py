@@ -376,7 +376,9 @@ def reset_password(user_id: int):
             with transaction():
                 audit.record("authz_fail", "user", user.id, user=current_user, detail="typed password")
         return render_template("admin/reset_password.html", form=None, user=user,
-                               refused=duties.CASE_ROLE_SETTING_REFUSED), 400 if request.method == "POST" else 200
+                               refused=duties.CASE_ROLE_SETTING_REFUSED,
+                               not_approved=set_password.not_approved_problem(user)), \
+            400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             with transaction():
