@@ -1,33 +1,46 @@
+import re
+
 from safeguarding.audit.models import AuditEvent
-from safeguarding.auth.models import Agency, Role, User
+from safeguarding.auth.models import Agency, Role, RoleRequest, User
 from safeguarding.extensions import db
+from safeguarding.reminders.models import OutboundEmail
 
 from .conftest import PASSWORD
 from .pages import PageClient
 
 
-def test_admin_creates_a_user_who_can_sign_in(app, signed_in, agencies):
+def test_admin_creates_a_user_who_can_sign_in_once_a_second_administrator_approves(app, signed_in, agencies):
     admin, _ = signed_in(Role.ADMIN)
+    second, _ = signed_in(Role.ADMIN)
     admin.get("/admin/users")
     page = admin.post_form("/admin/users/new", {
         "name": "Nina Nurse", "email": "Nina@Example.org", "agency_id": agencies["health"].id,
         "job_title": "School nurse", "role": "practitioner", "line_manager_id": 0,
-        "password": "velvet-otter-station-7",
     })
-    assert page.response.headers["Location"] == "/admin/users"
     nina = db.session.execute(db.select(User).where(User.email == "nina@example.org")).scalar_one()
+    assert page.response.headers["Location"] == f"/admin/users/{nina.id}"
     event = db.session.execute(db.select(AuditEvent).where(AuditEvent.object_type == "user",
-                                                           AuditEvent.object_id == nina.id)).scalar_one()
-    assert event.action == "create" and event.changes["role"]["to"] == "practitioner"
+                                                           AuditEvent.object_id == nina.id,
+                                                           AuditEvent.action == "create")).scalar_one()
+    assert event.changes["role"]["to"] == "practitioner"
     assert "password_hash" not in event.changes
-    PageClient(app.test_client()).sign_in("nina@example.org", "velvet-otter-station-7")
+    request = db.session.execute(db.select(RoleRequest)).scalar_one()
+    second.post_form(f"/admin/role-requests/{request.id}", {
+        f"r{request.id}-decision": "approve", f"r{request.id}-version": str(request.version)},
+        form_url="/admin/role-requests")
+    body = db.session.execute(db.select(OutboundEmail.body).where(OutboundEmail.to_address == "nina@example.org")
+                              ).scalar_one()
+    person = PageClient(app.test_client())
+    person.post_form(re.search(r"http://localhost(/set-password/\S+)", body).group(1),
+                     {"new_password": "velvet-otter-station-7", "confirm_password": "velvet-otter-station-7"})
+    person.sign_in("nina@example.org", "velvet-otter-station-7")
 
 
 def test_user_form_errors_keep_what_was_typed(signed_in, agencies, make_user):
     admin, _ = signed_in(Role.ADMIN)
     existing = make_user()
     page = admin.post_form("/admin/users/new", {
-        "name": "", "email": "not-an-email", "agency_id": 0, "role": "", "line_manager_id": 0, "password": "short",
+        "name": "", "email": "not-an-email", "agency_id": 0, "role": "", "line_manager_id": 0,
         "job_title": "Keep me",
     }, expected=200)
     assert page.title.startswith("Error:")
@@ -37,7 +50,7 @@ def test_user_form_errors_keep_what_was_typed(signed_in, agencies, make_user):
     assert 'value="Keep me"' in page.html
     page = admin.post_form("/admin/users/new", {
         "name": "Dup", "email": existing.email, "agency_id": agencies["csc"].id, "role": "mash",
-        "line_manager_id": 0, "password": "velvet-otter-station-7",
+        "line_manager_id": 0,
     }, expected=200)
     assert "A user with this email address already exists" in page
 

@@ -10,7 +10,7 @@ from safeguarding.admin import csv_import
 from safeguarding.admin.csv_import import AGENCY_COLUMNS, USER_COLUMNS
 from safeguarding.audit.models import AuditEvent
 from safeguarding.auth import services
-from safeguarding.auth.models import Agency, Role, User
+from safeguarding.auth.models import Agency, Role, RoleRequest, User
 from safeguarding.auth.passwords import NO_PASSWORD
 from safeguarding.extensions import db
 from safeguarding.reminders.models import OutboundEmail
@@ -126,7 +126,8 @@ def test_dry_run_shows_each_row_and_saves_nothing_then_apply_is_idempotent(signe
     assert users["kim@example.org"].role == "manager" and existing.id == users["kim@example.org"].id
     assert _count("create", "user") == 2 and _count("update", "user") == 1 and _count("import", "users") == 1
     page = client.get("/admin/users")
-    assert "Import applied: 2 new, 1 changed, 1 unchanged" in page and "No password yet" in page
+    assert "Import applied: 2 new, 1 changed, 1 unchanged" in page
+    assert page.html.count("Waiting for a second administrator") == 2  # the new ones only
 
     # the same file again: everything unchanged, nothing written but the record of the import
     again = _upload(client, "users", content)
@@ -138,6 +139,7 @@ def test_dry_run_shows_each_row_and_saves_nothing_then_apply_is_idempotent(signe
 
 def test_an_imported_user_cannot_sign_in_until_they_have_a_password(app, signed_in, agencies):
     client, admin = signed_in(Role.ADMIN)
+    second, _ = signed_in(Role.ADMIN)
     _apply(client, "users", _upload(client, "users", _csv(
         "Nia New,nia@example.org,Testshire Police,practitioner,Constable,,",
         "Ash Admin,ash@example.org,Testshire Police,admin,Administrator,,")))
@@ -146,9 +148,15 @@ def test_an_imported_user_cannot_sign_in_until_they_have_a_password(app, signed_
     for guess in ("", NO_PASSWORD, "!no-password-yet"):
         newcomer.sign_in("nia@example.org", guess or "anything-at-all-1", expected=200)
 
-    # A case role: no administrator types the password; the person is emailed a link and chooses their own.
+    # No administrator types the password; no link is sent until a second administrator approves the account, and
+    # then the person is emailed one and chooses their own.
     assert "Email them a password link instead" in client.get(f"/admin/users/{nia.id}/password")
-    client.post_form(f"/admin/users/{nia.id}/password-link", {})
+    client.post_form(f"/admin/users/{nia.id}/password-link", {}, expected=400)
+    assert db.session.execute(select(OutboundEmail)).all() == []
+    request = db.session.execute(select(RoleRequest).where(RoleRequest.user_id == nia.id)).scalar_one()
+    second.post_form(f"/admin/role-requests/{request.id}", {
+        f"r{request.id}-decision": "approve", f"r{request.id}-version": str(request.version)},
+        form_url="/admin/role-requests")
     link = db.session.execute(select(OutboundEmail.body).where(OutboundEmail.to_address == "nia@example.org")
                               ).scalar_one()
     path = re.search(r"http://localhost(/set-password/\S+)", link).group(1)

@@ -47,7 +47,7 @@ def test_importing_users_and_the_census_page(browser_app, browser_page):
     page.get_by_role("button", name="Apply these changes").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Import applied: 1 new")
-    expect(page.get_by_text("No password yet")).to_be_visible()
+    expect(page.get_by_text("Waiting for a second administrator's approval")).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
     # a section 47 enquiry with no LA reference, so the page has a row to fix

@@ -72,6 +72,21 @@ def test_no_account_here_means_no_sign_in(app, provider, make_user):
                               .where(AuditEvent.action == "sign_in_failed")).scalar_one() == 2
 
 
+def test_a_new_account_not_yet_approved_cannot_sign_in_through_the_provider(app, provider, make_user, agencies):
+    from safeguarding.auth import services
+
+    creator = make_user(Role.ADMIN, "csc")
+    with app.test_request_context():
+        services.create_user({"name": "Nina Nurse", "email": "nina@example.org", "agency_id": agencies["csc"].id,
+                              "job_title": "", "role": "practitioner"}, None, actor=creator)
+    db.session.commit()
+    client = PageClient(app.test_client())
+    provider.signed_in_as = "nina@example.org"
+    assert _through_provider(client).response.headers["Location"].startswith("/sign-in")
+    assert "There is no account here" in client.get("/sign-in")
+    assert client.get("/home", expected=302)
+
+
 def test_a_token_signed_with_another_key_or_a_replayed_callback_is_refused(app, provider, make_user):
     make_user(Role.MASH, "csc", email="sam.patel@example.org")
     provider.signed_in_as = "sam.patel@example.org"

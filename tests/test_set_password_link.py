@@ -10,7 +10,7 @@ import time_machine
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
-from safeguarding.auth.models import Role, User
+from safeguarding.auth.models import Role, RoleRequest, User
 from safeguarding.extensions import db
 from safeguarding.reminders.models import OutboundEmail
 
@@ -31,10 +31,15 @@ def _link_path(email: str) -> str:
     return re.search(r"http://localhost(/set-password/\S+)", row.body).group(1)
 
 
-def _new_user_by_link(admin_client, agencies) -> User:
+def _new_user_by_link(admin_client, second_client, agencies) -> User:
+    """Created by one administrator, approved by another: the approval emails the link."""
     admin_client.post_form("/admin/users/new", {
         "name": "Nina Nurse", "email": "nina@example.org", "agency_id": agencies["health"].id,
-        "job_title": "School nurse", "role": "practitioner", "line_manager_id": 0, "password": ""})
+        "job_title": "School nurse", "role": "practitioner", "line_manager_id": 0})
+    request = db.session.execute(db.select(RoleRequest)).scalar_one()
+    second_client.post_form(f"/admin/role-requests/{request.id}", {
+        f"r{request.id}-decision": "approve", f"r{request.id}-version": str(request.version)},
+        form_url="/admin/role-requests")
     return db.session.execute(db.select(User).where(User.email == "nina@example.org")).scalar_one()
 
 
@@ -43,13 +48,14 @@ def _choose(client, path, password=CHOSEN, expected=302):
 
 
 def test_a_new_person_chooses_their_own_password_once_and_still_needs_a_code(app, make_user, agencies):
-    admin = make_user(Role.ADMIN, "csc")
-    admin_client = PageClient(app.test_client())
-    app.config["MFA_REQUIRED"] = False  # the administrator's own sign-in is not what this test is about
+    admin, second = make_user(Role.ADMIN, "csc"), make_user(Role.ADMIN, "csc")
+    admin_client, second_client = PageClient(app.test_client()), PageClient(app.test_client())
+    app.config["MFA_REQUIRED"] = False  # the administrators' own sign-in is not what this test is about
     admin_client.sign_in(admin.email, PASSWORD)
+    second_client.sign_in(second.email, PASSWORD)
     app.config["MFA_REQUIRED"] = True
-    nina = _new_user_by_link(admin_client, agencies)
-    assert "emailed a link to choose their password" in admin_client.get("/admin/users")
+    nina = _new_user_by_link(admin_client, second_client, agencies)
+    assert "emailed a link to choose their password" in second_client.get("/admin/users")
 
     email = db.session.execute(db.select(OutboundEmail).where(OutboundEmail.to_address == nina.email)).scalar_one()
     assert email.recipient_id == nina.id and "works once, for 72 hours" in email.body
@@ -65,7 +71,8 @@ def test_a_new_person_chooses_their_own_password_once_and_still_needs_a_code(app
 
     actions = [e.action for e in db.session.execute(db.select(AuditEvent).where(
         AuditEvent.object_type == "user", AuditEvent.object_id == nina.id).order_by(AuditEvent.id)).scalars()]
-    assert actions[:3] == ["create", "set_password_link_sent", "password_set_by_link"]
+    assert actions[:3] == ["create", "new_account_requested", "new_account_approved"]
+    assert actions[3:5] == ["set_password_link_sent", "password_set_by_link"]
     assert not db.session.get(User, nina.id).must_change_password
 
 

@@ -7,6 +7,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Optional
 
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
+from ..submissions.services import OnceForm
 from ..forms import (GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
                      VersionField, limit)
 
@@ -40,13 +41,9 @@ class UserForm(FlaskForm):
         }
 
 
-class NewUserForm(UserForm):
-    password = PasswordField("Initial password (optional)", widget=GovPasswordInput(),
-                             description="Leave it empty and they are emailed a link to choose their own, which "
-                                         "works once (recommended: nobody else ever knows it). A password typed "
-                                         "here (at least 12 characters) must be given to them by a secure route, "
-                                         "and they must change it at first sign-in.",
-                             validators=[Optional()])
+class NewUserForm(OnceForm, UserForm):
+    """No password: once a second administrator approves the account, the person is emailed a link to choose their
+    own (nobody else ever knows it). Created once however often it is sent (`submissions`)."""
 
 
 class PasswordResetForm(FlaskForm):
@@ -107,3 +104,9 @@ class RoleDecisionForm(FlaskForm):
     version = VersionField()
     #: the button pressed (the template's two buttons share this name); no default
     decision = StringField(validators=[AnyOf(["approve", "reject"], "Choose Approve or Reject")])
+
+
+class ApproveAllForm(FlaskForm):
+    """Approve several new accounts at once: the requests the page showed, as "id:version" pairs, so an account
+    added after the page was shown, or changed since, is not approved unseen."""
+    requests = HiddenField()

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from .. import audit
-from ..auth import duties, services
-from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, User
+from ..auth import duties, role_requests, services
+from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS, Agency, RoleRequest, User
 from ..extensions import db
 from ..service import RuleError
 from .csv_import import AGENCY_COLUMNS, USER_COLUMNS, Column, ParsedFile, Row, parse, yes_no
@@ -108,6 +108,8 @@ def apply(kind: Kind, content: bytes, *, actor) -> ImportResult:
         outer.rollback()
         return result
     outer.commit()
+    if kind.key == "users" and result.count(NEW):
+        _announce_new_accounts(actor)
     audit.record("import", kind.key, None, user=actor,
                  detail=f"file sha256 {result.digest[:16]}: {result.count(NEW)} new, {result.count(UPDATED)} "
                         f"changed, {result.count(UNCHANGED)} unchanged")
@@ -115,6 +117,15 @@ def apply(kind: Kind, content: bytes, *, actor) -> ImportResult:
     log.info("import %s new=%s updated=%s unchanged=%s", kind.key, result.count(NEW), result.count(UPDATED),
              result.count(UNCHANGED))
     return result
+
+
+def _announce_new_accounts(actor) -> None:
+    """The other administrators hear once that the file's new accounts wait for approval, not once per person."""
+    latest = db.session.execute(db.select(RoleRequest).where(
+        RoleRequest.requested_by_id == actor.id, RoleRequest.kind == "new_account", RoleRequest.status == "pending")
+        .order_by(RoleRequest.id.desc()).limit(1)).scalar_one_or_none()
+    if latest is not None:
+        role_requests.announce(latest)
 
 
 def _run(kind: Kind, content: bytes, *, actor) -> ImportResult:

@@ -14,9 +14,10 @@ from ..auth.models import AGENCY_KIND_LABELS, LAPSES_AFTER, ROLE_LABELS, Agency,
 from ..extensions import db
 from ..pagination import paginate
 from ..service import RuleError, StaleEdit, transaction
+from ..submissions.services import AlreadySaved, once, show_already_saved
 from . import csv_import, imports
-from .forms import (AgencyForm, ConfirmForm, ImportApplyForm, ImportUploadForm, NewUserForm, PasswordResetForm,
-                    RoleDecisionForm, UserForm)
+from .forms import (AgencyForm, ApproveAllForm, ConfirmForm, ImportApplyForm, ImportUploadForm, NewUserForm,
+                    PasswordResetForm, RoleDecisionForm, UserForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,31 +69,38 @@ def users():
     query = (db.select(User).where(User.is_service_account.is_(False))
              .order_by(User.is_active_user.desc(), User.name))
     page = paginate(query, request.args.get("page", 1))
-    return render_template("admin/users.html", page=page)
+    return render_template("admin/users.html", page=page,
+                           not_approved=role_requests.accounts_waiting(u.id for u in page.items))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @require("admin.manage")
 def new_user():
+    """No password is typed: the account waits for a second administrator, whose approval emails the person a link
+    to choose their own (`role_requests.request_new_account`)."""
     form = NewUserForm()
     _fill_choices(form)
     if form.validate_on_submit():
         if not form.agency_id.data:
             form.agency_id.errors = ["Select an agency"]
         else:
+            made = {}
+
+            def create() -> str:
+                made["user"] = services.create_user(form.data_for_service(), None, actor=current_user)
+                return url_for("admin.edit_user", user_id=made["user"].id)
+
             try:
-                with transaction():
-                    user = services.create_user(form.data_for_service(), form.password.data or None,
-                                                actor=current_user)
-                    if not form.password.data:
-                        set_password.send_link(user, actor=current_user)
+                saved = once(form.submission_key.data, current_user.id, create)
+            except AlreadySaved as err:
+                return show_already_saved(err, url_for("admin.users"))
             except RuleError as err:
                 _apply_rule_error(form, err)
             else:
-                flash(f"User {user.name} created" + ("" if form.password.data else
-                      f". They have been emailed a link to choose their password (it works once, for "
-                      f"{set_password.hours()} hours)"), "success")
-                return redirect(url_for("admin.users"))
+                user = made["user"]
+                flash(f"User {user.name} created. A second administrator must approve the account under Changes to "
+                      "approve; then they are emailed a link to choose their password", "success")
+                return redirect(saved)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -114,8 +122,34 @@ def edit_user(user_id: int):
             flash(" ".join([f"Changes to {user.name} saved.", *_waiting_messages(user, form)]).rstrip("."),
                   "success")
             return redirect(url_for("admin.users"))
+    return _user_page(form, user)
+
+
+def _user_page(form: UserForm, user: User, status: int = 200):
+    account = role_requests.account_waiting(user)
     return render_template("admin/user_form.html", form=form, user=user, waiting=role_requests.pending_for(user),
-                           email_waiting=role_requests.pending_for(user, "email"))
+                           email_waiting=role_requests.pending_for(user, "email"), account_waiting=account,
+                           ask_again_form=ConfirmForm(prefix="again") if account else None,
+                           nobody_else=account is not None and role_requests.deciders_count(account) == 0), status
+
+
+@bp.route("/users/<int:user_id>/approval", methods=["POST"])
+@require("admin.manage")
+def ask_again(user_id: int):
+    """A new account whose approval lapsed, was rejected, or that changed before anyone decided: ask again."""
+    user = _person_or_404(user_id)
+    back = redirect(url_for("admin.edit_user", user_id=user.id))
+    if not ConfirmForm(prefix="again").validate_on_submit():
+        flash("The form has expired. Try again", "error")
+        return back
+    try:
+        with transaction():
+            role_requests.ask_again(user, actor=current_user)
+    except RuleError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"Approval of {user.name}'s account asked for again: it is waiting under Changes to approve", "success")
+    return back
 
 
 def _waiting_messages(user: User, form: UserForm) -> list[str]:
@@ -137,9 +171,83 @@ def _waiting_messages(user: User, form: UserForm) -> list[str]:
 @require("admin.manage")
 def role_requests_list():
     rows = role_requests.listed()
-    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in rows if r.status_now == "pending"}
-    return render_template("admin/role_requests.html", requests=rows, forms=forms,
+    waiting = [r for r in rows if r.status_now == "pending"]
+    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in waiting}
+    creators = role_requests.creators(waiting)
+    admins = role_requests.active_admin_ids()
+    # who cannot decide each request: who asked, the person, and a new account's creator
+    barred = {r.id: {r.requested_by_id, r.user_id, creators.get(r.user_id)} - {None} for r in waiting}
+    nobody_else = {r.id for r in waiting if not admins - barred[r.id]}
+    batches = _approve_all_batches(waiting, barred)
+    return render_template("admin/role_requests.html", requests=rows, forms=forms, barred=barred,
+                           creators=creators, nobody_else=nobody_else, batches=batches,
                            lapse_days=LAPSES_AFTER.days)
+
+
+def _approve_all_batches(waiting: list[RoleRequest], barred: dict[int, set]) -> list[dict]:
+    """New accounts asked for by one administrator (an import, say) that the viewer may approve, two or more: one
+    button approves them all, each still checked and audited on its own."""
+    by_asker: dict[int, list[RoleRequest]] = {}
+    for r in waiting:
+        if r.kind == "new_account" and current_user.id not in barred[r.id]:
+            by_asker.setdefault(r.requested_by_id, []).append(r)
+    batches = []
+    for rows in by_asker.values():
+        if len(rows) > 1:
+            batches.append({"asker": rows[0].requested_by, "count": len(rows),
+                            "requests": ",".join(f"{r.id}:{r.version}" for r in rows)})
+    return batches
+
+
+@bp.route("/role-requests/new-accounts", methods=["POST"])
+@require("admin.manage")
+def approve_new_accounts():
+    """Approve every new account listed on the page the administrator saw (by id and version), each on its own:
+    one refused (changed, already decided, created by this administrator) leaves the others approved."""
+    back = redirect(url_for("admin.role_requests_list"))
+    form = ApproveAllForm()
+    wanted = _parse_batch(form.requests.data) if form.validate_on_submit() else None
+    if not wanted:
+        flash("The page has expired. Check the new accounts and approve them again", "error")
+        return back
+    approved, problems = 0, []
+    for request_id, version in wanted:
+        role_request = db.session.get(RoleRequest, request_id)
+        if role_request is None or role_request.kind != "new_account":
+            continue
+        name = role_request.user.name
+        refused = role_requests.decision_problem(role_request, current_user)
+        if refused:  # a hand-made form: audited as on the one-by-one buttons
+            with transaction():
+                audit.record("authz_fail", "role_request", role_request.id, user=current_user, detail=refused)
+            problems.append(f"{name}: {refused}")
+            continue
+        try:
+            with transaction():
+                role_requests.approve(role_request, actor=current_user, expected_version=version)
+        except StaleEdit:
+            problems.append(f"The request for {name} changed after you opened this page: check it and decide again")
+        except RuleError as err:
+            problems.append(err.message)
+        else:
+            approved += 1
+    if approved:
+        flash(f"{approved} new account{'s' if approved != 1 else ''} approved: each person has been emailed a link "
+              f"to choose their password (it works once, for {set_password.hours()} hours)", "success")
+    for problem in problems[:10]:
+        flash(problem, "error")
+    return back
+
+
+def _parse_batch(text: str | None) -> list[tuple[int, int]] | None:
+    pairs = []
+    for item in (text or "").split(",")[:1000]:
+        request_id, _, version = item.partition(":")
+        # nine digits at most: a larger number is no request, and PostgreSQL's integer would refuse to look it up
+        if not (request_id.isdigit() and version.isdigit() and len(request_id) <= 9 and len(version) <= 9):
+            return None
+        pairs.append((int(request_id), int(version)))
+    return pairs or None
 
 
 @bp.route("/role-requests/<int:request_id>", methods=["POST"])
@@ -163,8 +271,7 @@ def decide_role_request(request_id: int):
                 pass  # someone else wrote it down at the same moment
         flash(ended, "info")
         return back
-    problem = duties.decision_problem(decider_id=current_user.id, decider_role=current_user.role,
-                                      requested_by_id=role_request.requested_by_id, user_id=role_request.user_id)
+    problem = role_requests.decision_problem(role_request, current_user)
     if problem:
         with transaction():
             audit.record("authz_fail", "role_request", role_request.id, user=current_user, detail=problem)
@@ -179,8 +286,18 @@ def decide_role_request(request_id: int):
     except RuleError as err:
         flash(err.message, "error")
     else:
-        flash(f"{what[0].upper()}{what[1:]} for {name} {role_request.status}", "success")
+        flash(f"{what[0].upper()}{what[1:]} for {name} {role_request.status}" + _decided_note(role_request),
+              "success")
     return back
+
+
+def _decided_note(role_request: RoleRequest) -> str:
+    if role_request.kind != "new_account":
+        return ""
+    if role_request.status == "approved":
+        return (f": they have been emailed a link to choose their password (it works once, for "
+                f"{set_password.hours()} hours)")
+    return ": the account is deactivated and nobody can sign in to it"
 
 
 @bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
@@ -228,8 +345,16 @@ def reset_codes(user_id: int):
 @require("admin.manage")
 def send_password_link(user_id: int):
     """Instead of setting a password they would know, an administrator has the person emailed a link to choose one."""
-    user = _get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     form = ConfirmForm()
+    refused = set_password.not_approved_problem(user)
+    if refused:
+        if request.method == "POST":
+            with transaction():
+                audit.record("authz_fail", "user", user.id, user=current_user, detail="password link before approval")
+        return render_template("admin/confirm_password_link.html", form=None, user=user, refused=refused,
+                               account_waiting=role_requests.account_waiting(user)), \
+            400 if request.method == "POST" else 200
     if form.validate_on_submit():
         with transaction():
             set_password.send_link(user, actor=current_user)
@@ -251,7 +376,9 @@ def reset_password(user_id: int):
             with transaction():
                 audit.record("authz_fail", "user", user.id, user=current_user, detail="typed password")
         return render_template("admin/reset_password.html", form=None, user=user,
-                               refused=duties.CASE_ROLE_SETTING_REFUSED), 400 if request.method == "POST" else 200
+                               refused=duties.CASE_ROLE_SETTING_REFUSED,
+                               not_approved=set_password.not_approved_problem(user)), \
+            400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             with transaction():

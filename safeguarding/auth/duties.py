@@ -11,6 +11,11 @@ can sign in as that person. So, for such an account, a new email address and a r
 second administrator too, and an administrator never types its password (the person is emailed a link instead, to
 the address they have now). And for another administrator's account: an administrator who took over a colleague's
 account would be the "second administrator" for their own requests.
+
+Creating an account is the same takeover from the start (the creator chooses its email address): an account an
+administrator creates in the app has no password, and no set-password link can be sent, until a second
+administrator, neither its creator nor the person, approves it. The command line (`flask create-user`, the first
+administrator, operators who can read the database anyway) needs no approval.
 """
 from __future__ import annotations
 
@@ -35,10 +40,14 @@ CASE_ROLE_SETTING_REFUSED = ("An administrator cannot set someone's password: wh
                              "instead")
 
 
-def decision_problem(*, decider_id: int, decider_role: str, requested_by_id: int, user_id: int) -> str | None:
-    """Why this person may not approve or reject the request, or None if they may."""
+def decision_problem(*, decider_id: int, decider_role: str, requested_by_id: int, user_id: int,
+                     created_by_id: int | None = None) -> str | None:
+    """Why this person may not approve or reject the request, or None if they may. `created_by_id`: for a new
+    account, the administrator who created it (who may not be the one who asked again after a lapse)."""
     if decider_role != ADMIN:
         return "Only an administrator can decide this request"
+    if decider_id == created_by_id:
+        return "You created this account: another administrator must decide it"
     if decider_id == requested_by_id:
         return "You asked for this change: another administrator must decide it"
     if decider_id == user_id:

@@ -134,7 +134,8 @@ class User(UserMixin, db.Model):
 
     @property
     def awaiting_password(self) -> bool:
-        """Imported with no password: an administrator sets a first one ("Set password")."""
+        """Imported with no password: they are emailed a link to choose one (once a second administrator approved the
+        account, `role_requests`)."""
         from .passwords import NO_PASSWORD
 
         return self.password_hash == NO_PASSWORD
@@ -184,12 +185,13 @@ class RecoveryCode(db.Model):
 
 
 ROLE_REQUEST_STATUSES = ("pending", "approved", "rejected", "lapsed")
-#: what a request asks for: a case role for an administrator's account, or a change to how someone with a case
-#: role signs in (the address their sign-in and password links go to; their sign-in codes)
-REQUEST_KINDS = ("role", "email", "sign_in_codes")
+#: what a request asks for: a case role for an administrator's account, a change to how someone signs in (the
+#: address their sign-in and password links go to; their sign-in codes), or a new account an administrator created
+#: (nobody can sign in to it, nor be sent a set-password link, until a second administrator approves it)
+REQUEST_KINDS = ("role", "email", "sign_in_codes", "new_account")
 #: how a request is named on the pages, in the flash messages and in the notification
 REQUEST_KIND_NAMES = {"role": "change of role", "email": "change of email address",
-                      "sign_in_codes": "reset of sign-in codes"}
+                      "sign_in_codes": "reset of sign-in codes", "new_account": "new account"}
 #: a request nobody decided within this long lapses: it can no longer be approved, and can be asked for again
 LAPSES_AFTER = timedelta(days=7)
 

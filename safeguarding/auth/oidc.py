@@ -17,7 +17,7 @@ from flask import current_app
 
 from .. import audit
 from ..extensions import db
-from . import services
+from . import role_requests, services
 
 NAME = "idp"
 
@@ -60,7 +60,8 @@ def account_for_callback():
     claims = token.get("userinfo") or {}
     email = str(claims.get(current_app.config["OIDC_EMAIL_CLAIM"]) or "").strip().lower()
     user = services.find_user_by_email(email) if email else None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or role_requests.account_waiting(user) is not None:
+        # a new account a second administrator has not approved yet: no way in, by password or provider
         audit.record("sign_in_failed", "user", user.id if user else None,
                      detail=f"identity provider: no active account for {email or 'an unnamed user'}"[:300])
         return None, "There is no account here for your organisation's sign-in. Ask your administrator"

@@ -1,9 +1,11 @@
 """Changes to an account that need a second administrator (`duties.py`): asked for, then approved or rejected.
 
-Three kinds, one pattern (one table, one list page, one decision): a case role for an administrator's account
-("role"); and, for an account that has a case role or is waiting for one (`guards_sign_in`), a new email address
-("email") and a reset of its sign-in codes ("sign_in_codes"), either of which would let whoever asked sign in as
-that person.
+Four kinds, one pattern (one table, one list page, one decision): a case role for an administrator's account
+("role"); for any person's account (`guards_sign_in`), a new email address ("email") and a reset of its sign-in
+codes ("sign_in_codes"), either of which would let whoever asked sign in as that person; and a new account an
+administrator created ("new_account"), with an address they might control: until a second administrator (neither
+its creator nor the person) approves it, it has no password and no set-password link can be sent; approval emails
+the person their link, rejection deactivates it.
 
 Services flush and never commit. Asking twice for the same change is one request (a resubmitted form); a decision
 carries the version the decider saw, so two administrators deciding at once cannot both win. A request nobody
@@ -23,7 +25,8 @@ from .models import LAPSES_AFTER, RoleRequest, User
 PENDING = "pending"
 LAPSED = "lapsed"
 #: the first words of each kind's audited actions: role_change_requested, email_change_approved, ...
-AUDIT_PREFIX = {"role": "role_change", "email": "email_change", "sign_in_codes": "sign_in_codes_reset"}
+AUDIT_PREFIX = {"role": "role_change", "email": "email_change", "sign_in_codes": "sign_in_codes_reset",
+                "new_account": "new_account"}
 #: told of each new request (reminders notifies the other administrators); called inside the request's transaction
 REQUESTED_HOOKS: list = []
 
@@ -37,6 +40,57 @@ def pending_for(user: User, kind: str = "role") -> RoleRequest | None:
     return db.session.execute(select(RoleRequest).where(
         RoleRequest.user_id == user.id, RoleRequest.kind == kind, _waiting())
         .order_by(RoleRequest.id).limit(1)).scalar_one_or_none()
+
+
+def account_waiting(user: User) -> RoleRequest | None:
+    """The account's latest new-account request when it has not been approved (pending, lapsed or rejected): no
+    password, no set-password link, until it is. None for an approved account, or one made at the command line."""
+    latest = db.session.execute(select(RoleRequest).where(
+        RoleRequest.user_id == user.id, RoleRequest.kind == "new_account")
+        .order_by(RoleRequest.id.desc()).limit(1)).scalar_one_or_none()
+    return None if latest is None or latest.status == "approved" else latest
+
+
+def accounts_waiting(user_ids) -> dict[int, RoleRequest]:
+    """`account_waiting` for a page of users at once (one query)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(RoleRequest).where(
+        RoleRequest.user_id.in_(ids), RoleRequest.kind == "new_account").order_by(RoleRequest.id)).scalars()
+    latest = {r.user_id: r for r in rows}
+    return {user_id: r for user_id, r in latest.items() if r.status != "approved"}
+
+
+def created_by(user: User) -> int | None:
+    """Who created the account in the app (asked first for its approval); they never approve it, even when someone
+    else asked again."""
+    return db.session.execute(select(RoleRequest.requested_by_id).where(
+        RoleRequest.user_id == user.id, RoleRequest.kind == "new_account")
+        .order_by(RoleRequest.id).limit(1)).scalar_one_or_none()
+
+
+def creators(requests) -> dict[int, int]:
+    """`created_by` for the accounts of many new-account requests (one query): user id -> creator's id."""
+    user_ids = {r.user_id for r in requests if r.kind == "new_account"}
+    if not user_ids:
+        return {}
+    rows = db.session.execute(select(RoleRequest.user_id, RoleRequest.requested_by_id).where(
+        RoleRequest.user_id.in_(user_ids), RoleRequest.kind == "new_account").order_by(RoleRequest.id.desc())).all()
+    return {user_id: by for user_id, by in rows}  # the first request's, written last
+
+
+def active_admin_ids() -> set[int]:
+    return set(db.session.execute(select(User.id).where(
+        User.role == duties.ADMIN, User.is_active_user.is_(True), User.is_service_account.is_(False))).scalars())
+
+
+def deciders_count(request: RoleRequest) -> int:
+    """How many active administrators could decide this request (nobody, on a first install: the command line)."""
+    excluded = {request.requested_by_id, request.user_id, created_by(request.user)} - {None}
+    return db.session.execute(select(func.count()).select_from(User).where(
+        User.role == duties.ADMIN, User.is_active_user.is_(True), User.is_service_account.is_(False),
+        User.id.not_in(excluded))).scalar_one()
 
 
 def pending_count() -> int:
@@ -63,6 +117,9 @@ def listed(limit: int = 50) -> list[RoleRequest]:
 
 
 def _changes(request: RoleRequest) -> dict | None:
+    if request.kind == "new_account":
+        return {"role": {"from": None, "to": request.to_role}, "agency_id": {"from": None, "to": request.to_agency_id},
+                "email": {"from": None, "to": request.to_email}}
     if request.kind == "email":
         return {"email": {"from": request.from_email, "to": request.to_email}}
     if request.kind != "role":
@@ -90,12 +147,13 @@ def _lapse_old(user: User, kind: str, *, actor) -> None:
         _mark_lapsed(request, actor=actor)
 
 
-def _mark_lapsed(request: RoleRequest, *, actor) -> None:
-    request.status, request.decided_at = LAPSED, request.lapses_at
-    _record(request, "lapsed", actor, detail=f"{_detail(request)}: not decided within {LAPSES_AFTER.days} days")
+def _mark_lapsed(request: RoleRequest, *, actor, why: str | None = None) -> None:
+    request.status, request.decided_at = LAPSED, min(request.lapses_at, now())
+    _record(request, "lapsed", actor,
+            detail=f"{_detail(request)}: {why or f'not decided within {LAPSES_AFTER.days} days'}")
 
 
-def _ask(user: User, kind: str, *, actor, **wanted) -> RoleRequest:
+def _ask(user: User, kind: str, *, actor, notify: bool = True, **wanted) -> RoleRequest:
     request = RoleRequest(user_id=user.id, kind=kind, from_role=user.role, from_agency_id=user.agency_id,
                           to_role=user.role, to_agency_id=user.agency_id, requested_by_id=actor.id,
                           status=PENDING)
@@ -106,9 +164,15 @@ def _ask(user: User, kind: str, *, actor, **wanted) -> RoleRequest:
     db.session.flush()
     _record(request, "requested", actor)
     db.session.flush()
+    if notify:
+        announce(request)
+    return request
+
+
+def announce(request: RoleRequest) -> None:
+    """Tell the other administrators (once for a whole import: `notify=False` for each of its accounts)."""
     for hook in REQUESTED_HOOKS:
         hook(request)
-    return request
 
 
 def request_change(user: User, to_role: str, to_agency_id: int, *, actor) -> RoleRequest:
@@ -142,9 +206,50 @@ def request_codes_reset(user: User, *, actor) -> RoleRequest:
     return pending_for(user, "sign_in_codes") or _ask(user, "sign_in_codes", actor=actor)
 
 
+def request_new_account(user: User, *, actor, notify: bool = True) -> RoleRequest:
+    """Ask a second administrator to approve an account `actor` has just created. Until then nobody can sign in to
+    it, and no set-password link can be sent."""
+    return _ask(user, "new_account", actor=actor, notify=notify, from_email=user.email, to_email=user.email)
+
+
+def ask_again(user: User, *, actor) -> RoleRequest:
+    """Ask again for a new account's approval: after its request lapsed or was rejected, or when the account changed
+    (role, agency, address) before anyone decided, so what is approved is the account as it is now."""
+    waiting = pending_for(user, "new_account")
+    if waiting is not None and (waiting.to_role, waiting.to_agency_id, waiting.to_email) == (
+            user.role, user.agency_id, user.email):
+        return waiting  # the same request asked for again (a second click)
+    if waiting is None and account_waiting(user) is None:
+        raise RuleError(f"{user.name}'s account needs no approval: it has been approved, or was made at the command "
+                        "line", "decision")
+    if not user.is_active_user:
+        raise RuleError(f"{user.name}'s account is deactivated: reactivate it first, then ask again", "decision")
+    if waiting is not None:
+        _mark_lapsed(waiting, actor=actor, why="the account changed before anyone decided")
+    return request_new_account(user, actor=actor)
+
+
+def account_changed(user: User, *, actor) -> None:
+    """After an edit: a new account still waiting is asked for again as it is now (role, agency or address)."""
+    waiting = pending_for(user, "new_account")
+    if waiting is not None and (waiting.to_role, waiting.to_agency_id, waiting.to_email) != (
+            user.role, user.agency_id, user.email):
+        ask_again(user, actor=actor)
+
+
+def decision_problem(request: RoleRequest, actor) -> str | None:
+    """Why `actor` may not approve or reject this request (`duties.decision_problem`), or None."""
+    return duties.decision_problem(
+        decider_id=actor.id, decider_role=actor.role, requested_by_id=request.requested_by_id,
+        user_id=request.user_id, created_by_id=created_by(request.user) if request.kind == "new_account" else None)
+
+
 def decidable_problem(request: RoleRequest) -> str | None:
     """Why nobody can decide this request any more (already decided, or lapsed), or None."""
     status = request.status_now
+    if request.status == LAPSED and request.decided_at is not None and request.decided_at < request.lapses_at:
+        return (f"The {request.what} for {request.user.name} was asked for again after the account changed: "
+                "decide the newer request")
     if status == LAPSED:
         return (f"The {request.what} for {request.user.name} lapsed: nobody decided it within "
                 f"{LAPSES_AFTER.days} days. Ask for it again if it is still needed")
@@ -158,8 +263,7 @@ def _check_decider(request: RoleRequest, actor, expected_version: int | None) ->
     problem = decidable_problem(request)
     if problem:
         raise RuleError(problem, "decision")
-    problem = duties.decision_problem(decider_id=actor.id, decider_role=actor.role,
-                                      requested_by_id=request.requested_by_id, user_id=request.user_id)
+    problem = decision_problem(request, actor)
     if problem:
         raise RuleError(problem, "decision")
 
@@ -180,11 +284,17 @@ def approve(request: RoleRequest, *, actor, expected_version: int | None) -> Non
     if request.kind == "email" and user.email != request.from_email:
         raise RuleError(f"{user.name}'s email address has changed since this was asked for: reject it and ask "
                         "again", "decision")
-    from . import mfa, services
+    if request.kind == "new_account":
+        _check_new_account(request, user)
+    from . import mfa, services, set_password
 
     request.status, request.decided_by_id, request.decided_at = "approved", actor.id, now()
-    _record(request, "approved", actor)
-    if request.kind == "sign_in_codes":
+    _record(request, "approved", actor, detail=f"{_detail(request)}, created by user {created_by(user)}"
+            if request.kind == "new_account" else None)
+    if request.kind == "new_account":
+        db.session.flush()
+        set_password.send_link(user, actor=actor)  # the person chooses their own password; nobody else knows it
+    elif request.kind == "sign_in_codes":
         mfa.reset(user, actor=actor, approved=True)
     else:
         data = audit.snapshot(user, services.USER_FIELDS)
@@ -196,8 +306,20 @@ def approve(request: RoleRequest, *, actor, expected_version: int | None) -> Non
     db.session.flush()
 
 
+def _check_new_account(request: RoleRequest, user: User) -> None:
+    if (user.role, user.agency_id, user.email) != (request.to_role, request.to_agency_id, request.to_email):
+        raise RuleError(f"{user.name}'s role, agency or email address has changed since this was asked for: ask "
+                        "again for approval on their page", "decision")
+    if not user.is_active_user:
+        raise RuleError(f"{user.name}'s account is deactivated: reactivate it, then ask again", "decision")
+
+
 def reject(request: RoleRequest, *, actor, expected_version: int | None) -> None:
     _check_decider(request, actor, expected_version)
     request.status, request.decided_by_id, request.decided_at = "rejected", actor.id, now()
     _record(request, "rejected", actor)
+    if request.kind == "new_account" and request.user.is_active_user:
+        from . import services
+
+        services.set_user_active(request.user, False, actor=actor)  # never approved: nobody signs in to it
     db.session.flush()

@@ -135,11 +135,20 @@ def _check_user_rules(data: dict, user: User | None = None) -> None:
         raise RuleError("Select a line manager from the list", "line_manager_id")
 
 
+#: an administrator in the app never types a new person's password (the command line, with no actor, does)
+TYPED_FIRST_REFUSED = ("An administrator cannot choose a new person's password: they are emailed a link to choose "
+                       "their own once a second administrator approves the account")
+
+
 def create_user(data: dict, password: str | None, *, actor=None, chosen_by_owner: bool = False) -> User:
     """`chosen_by_owner`: the password was typed by the person themselves (the first administrator at the command
-    line, demo users); otherwise an administrator chose it and the person must replace it at first sign-in.
-    No password: nobody knows one yet; the caller sends a set-password link (`set_password.send_link`)."""
+    line, demo users); otherwise it was chosen for them and they must replace it at first sign-in.
+    No password: nobody knows one yet. Created by an administrator in the app (`actor`): always no password, and
+    the account waits for a second administrator's approval (`role_requests.request_new_account`), which emails the
+    person a set-password link. The command line and fixtures (no actor) need no approval."""
     _check_user_rules(data)
+    if actor is not None and password is not None:
+        raise RuleError(TYPED_FIRST_REFUSED, "password")
     if password is not None:
         problem = passwords.password_problem(password, email=data["email"], name=data["name"])
         if problem:
@@ -160,14 +169,16 @@ def create_user(data: dict, password: str | None, *, actor=None, chosen_by_owner
     audit.record("create", "user", user.id, user=actor,
                  changes=audit.changes_between({}, audit.snapshot(user, USER_FIELDS)))
     db.session.flush()
+    if actor is not None:
+        role_requests.request_new_account(user, actor=actor)
     log.info("user created id=%s", user.id)
     return user
 
 
 def create_user_awaiting_password(data: dict, *, actor=None, how: str = "import") -> User:
     """A user with no password yet (onboarding from a file): the same rules as `create_user`, and no way to sign in
-    until an administrator sets a first password through "Set password" (`reset_password`), which the person must
-    then replace at their first sign-in, as with any password an administrator chose."""
+    until a second administrator approves the account (`role_requests`; one notice for the whole file, so `actor`'s
+    requests are announced by the caller), which emails the person a link to choose their password."""
     _check_user_rules(data)
     user = User(**{k: v for k, v in data.items() if k in USER_FIELDS})
     user.email = user.email.strip().lower()
@@ -178,6 +189,8 @@ def create_user_awaiting_password(data: dict, *, actor=None, how: str = "import"
     audit.record("create", "user", user.id, user=actor, detail=how,
                  changes=audit.changes_between({}, audit.snapshot(user, USER_FIELDS)))
     db.session.flush()
+    if actor is not None:
+        role_requests.request_new_account(user, actor=actor, notify=False)
     log.info("user created id=%s by %s", user.id, how)
     return user
 
@@ -188,11 +201,16 @@ def update_user(user: User, data: dict, *, actor=None, approved: bool = False) -
     administrator decides (`role_requests`, `duties`); `approved` is that decision. The rest of the edit is saved."""
     _check_user_rules(data, user)
     new_role = data.get("role", user.role)
-    if actor is not None and not approved and duties.needs_second_administrator(user.role, new_role):
+    # A new account not yet approved: nobody can sign in to it, and its approval is asked for again as it is after
+    # the edit (`account_changed`), so a change of its role or address needs no request of its own.
+    new_email = str(data.get("email", user.email)).strip().lower()
+    guarded = actor is not None and not approved and (
+        duties.needs_second_administrator(user.role, new_role) or new_email != user.email
+    ) and role_requests.account_waiting(user) is None
+    if guarded and duties.needs_second_administrator(user.role, new_role):
         role_requests.request_change(user, new_role, data.get("agency_id", user.agency_id), actor=actor)
         data = {k: v for k, v in data.items() if k not in ("role", "agency_id")}
-    new_email = str(data.get("email", user.email)).strip().lower()
-    if actor is not None and not approved and new_email != user.email and role_requests.guards_sign_in(user):
+    if guarded and new_email != user.email and role_requests.guards_sign_in(user):
         # Their sign-in and password links go to this address: whoever controls it could become them.
         role_requests.request_email_change(user, new_email, actor=actor)
         data = {k: v for k, v in data.items() if k != "email"}
@@ -213,6 +231,8 @@ def update_user(user: User, data: dict, *, actor=None, approved: bool = False) -
             sessions.end_all_for(user.id, "deactivated")
         audit.record("update", "user", user.id, user=actor, changes=changes)
     db.session.flush()
+    if actor is not None and changes.keys() & {"role", "agency_id", "email"}:
+        role_requests.account_changed(user, actor=actor)
     return changes
 
 

@@ -19,7 +19,7 @@ from .. import audit
 from ..clock import now
 from ..extensions import db
 from ..service import RuleError
-from . import passwords, sessions
+from . import passwords, role_requests, sessions
 from .models import User
 
 SALT = "set-password-link"
@@ -44,8 +44,21 @@ def unusable_password() -> str:
     return passwords.hash_password(secrets.token_urlsafe(32))
 
 
+def not_approved_problem(user: User) -> str | None:
+    """Why no link may be sent yet: a new account a second administrator has not approved (`role_requests`)."""
+    waiting = role_requests.account_waiting(user)
+    if waiting is None:
+        return None
+    return (f"{user.name}'s account is waiting for a second administrator's approval. They are emailed a link to "
+            "choose their password when it is approved, not before")
+
+
 def send_link(user: User, *, actor) -> str:
-    """Make a link for `user` and hand it to the delivery hooks; audited (never the token). Returns the link."""
+    """Make a link for `user` and hand it to the delivery hooks; audited (never the token). Returns the link.
+    Refused for a new account still waiting for approval: whoever created it may control its address."""
+    problem = not_approved_problem(user)
+    if problem:
+        raise RuleError(problem, "decision")
     token = _serializer().dumps({"user": user.id, "hash": _fingerprint(user)})
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/set-password/{token}"
     for hook in LINK_HOOKS:
@@ -66,6 +79,8 @@ def user_for(token: str) -> User | None:
     user = db.session.get(User, data["user"])
     if user is None or not user.is_active or not secrets.compare_digest(_fingerprint(user), str(data.get("hash"))):
         return None
+    if role_requests.account_waiting(user) is not None:
+        return None  # never approved (or approval was taken back): no link opens it
     return user
 
 
