@@ -1,8 +1,8 @@
 """a new account an administrator creates waits for a second administrator's approval (role_request kind
 new_account)
 
-Revision ID: 0041
-Revises: 0040
+Revision ID: 0042
+Revises: 0041
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0041'
-down_revision = '0040'
+revision = '0042'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 
