@@ -77,7 +77,10 @@ def test_a_new_practitioner_waits_for_a_second_administrator_then_chooses_their_
     page = alex_client.get(f"/admin/users/{nina.id}")
     assert "A second administrator must approve the account" in page
     assert "Waiting for a second administrator's approval" in page
-    assert "Waiting for a second administrator's approval" in alex_client.get("/admin/users")
+    listed = alex_client.get("/admin/users")
+    assert "Waiting for a second administrator's approval" in listed
+    # no link to offer until it is approved (the page behind it would only refuse)
+    assert f'href="/admin/users/{nina.id}/password-link"' not in listed.html
 
     # nothing is sent, nobody can sign in, and the creator cannot have a link sent
     assert _sent_to(NEW_EMAIL) == []
