@@ -155,7 +155,6 @@ def per_person(build: Callable) -> Callable:
                 kept.popitem(last=False)
         return clause
 
-    cached.uncached = build  # type: ignore[attr-defined]
     cached.kept = kept  # type: ignore[attr-defined]
     return cached
 
