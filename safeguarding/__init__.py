@@ -59,6 +59,7 @@ def _connect_features() -> None:
     """Features register with the core (how they link people to children) and subscribe to each other's events
     (minutes circulated -> notices to attendees); the core itself imports no feature."""
     from .api import framework as api_framework
+    from .children import links as child_links
     from .children.timeline import register_timeline
     from .deadlines import register_provider
     from .differences import access as differences_access
@@ -77,6 +78,7 @@ def _connect_features() -> None:
 
     for feature in (missing_access, differences_access, discussions_access):
         feature.register()
+    child_links.keep_in_step()
     for provider in (discussions_deadlines, missing_deadlines, differences_deadlines):
         register_provider(provider)
     for entries in (discussions_timeline, missing_timeline, differences_timeline, retention_timeline):

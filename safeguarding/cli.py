@@ -115,6 +115,28 @@ def mfa_code_command(email):
     click.echo(mfa.current_code(user.mfa_secret))
 
 
+@click.command("check-child-links")
+@click.option("--repair", is_flag=True, help="Rebuild every child's links from the records if they differ")
+@with_appcontext
+def check_child_links_command(repair):
+    """Check that the links kept for the children lists (who may see which child) equal what the records give."""
+    from .children import links
+
+    connection = db.session.connection()
+    missing, extra = links.differences(connection)
+    if not missing and not extra:
+        click.echo("The children's links match the records.")
+        return
+    for label, rows in (("Given by the records but not kept", missing), ("Kept but not given by the records", extra)):
+        for child_id, via, agency_id, user_id in rows:
+            click.echo(f"{label}: child {child_id}, via {via}, agency {agency_id}, person {user_id}")
+    if not repair:
+        raise click.ClickException("The children's links differ from the records (run again with --repair)")
+    rows = links.rebuild_all(connection)
+    db.session.commit()
+    click.echo(f"Rebuilt: {rows:,} links")
+
+
 def register(app) -> None:
     from .audit import cli as audit_cli
     from .reminders import cli as reminders_cli
@@ -122,7 +144,7 @@ def register(app) -> None:
     from .retention import cli as retention_cli
 
     for command in (create_user_command, create_agency_command, seed_demo_command, seed_synthetic_command,
-                    mfa_code_command):
+                    mfa_code_command, check_child_links_command):
         app.cli.add_command(command)
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`

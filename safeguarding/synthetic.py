@@ -119,6 +119,10 @@ def generate(scale: float, now: datetime, password_hash: str, progress: Callable
     discussions = _discussions(load, n["discussions"], children, staff, now, rng)
     _missing(load, n["missing"], children, staff, now, rng)
     _differences(load, n["differences"], discussions, staff, now, rng)
+    from .children import links
+
+    # bulk inserts bypass the ORM, whose flushes keep each child's links as its records change
+    load.inserted["child_link"] = links.rebuild_all(db.session.connection())
     db.session.commit()
     from .reports import summaries
 

@@ -134,11 +134,24 @@ def app_factory(run_app, database_url):
     run_app.config.clear()
     run_app.config.update(saved_config)
     with run_app.app_context():
+        links_kept_true = _child_links_differences()
         if built:
             limiter.init_app(run_app)  # an app built above re-bound the one limiter to itself
         limiter.enabled = run_app.config["RATELIMIT_ENABLED"]
         limiter.reset()  # every test starts with no sign-in attempts counted
         _empty_database()
+    # every test's writes, whichever page or service made them, must have left each child's links as the records give
+    # them (`children/links.py`): a write path that moves a link without the flush seeing it fails here
+    assert links_kept_true == ([], []), f"child_link differs from the records (given but not kept, kept but not " \
+                                        f"given): {links_kept_true}"
+
+
+def _child_links_differences():
+    from safeguarding.children import links
+
+    db.session.remove()
+    with db.engine.connect() as conn:
+        return links.differences(conn)
 
 
 @pytest.fixture

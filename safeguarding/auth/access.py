@@ -227,9 +227,10 @@ def broken_glass_ids(user):
 def _aliases() -> dict:
     """The tables inside the core's probes, aliased once: an alias's columns are worked out on first use, and a
     fresh alias for every probe of every scope cost 50 ms a scope on a child's page."""
-    from ..children.models import BreakGlass, Child, ChildAccess
+    from ..children.models import BreakGlass, Child, ChildAccess, ChildLink
 
     return {"break_glass": aliased(BreakGlass, name="scope_break_glass"),
+            "child_link": aliased(ChildLink, name="scope_child_link"),
             "child_access": aliased(ChildAccess, name="scope_child_access"),
             "restricted_child": aliased(Child, name="scope_restricted_child")}
 
@@ -252,12 +253,9 @@ def broke_glass_for(user, child_id_column):
 # --- Row scope: children -------------------------------------------------------------------------------------
 # A practitioner sees a child their agency recorded, or one linked to them by a feature (invited to a discussion
 # about the child, owner of an action, involved in a missing episode or a professional difference). Each feature
-# registers its link (`register_child_link`) from its own `access.py` when the app is created, so the core never
-# imports a feature; `flask access-rules`-style questions are answered by reading those modules.
-# Every link is a correlated EXISTS on the row's child (index probes from that child outwards), never an IN over
-# everything a rule could reach: a page of 25 children costs 25 children's probes, not the partnership's tables.
-# Tables inside a link are aliased (once, at import), so a link never correlates with the same table in the query it
-# is used in.
+# says which of its rows link whom (`children/links.py`), and those links are kept as rows of `child_link` in the
+# same transaction as the records that give them: a page of 25 children costs 25 index probes into it, not a dozen
+# probes into discussions, actions, missing records and differences for each child the list counts and shows.
 
 
 def _child_reach(user, for_change: bool):
@@ -268,11 +266,32 @@ def _child_reach(user, for_change: bool):
         return false()
     if sees_all_cases(user):
         return true()
-    clauses = [Child.created_by_agency_id == user.agency_id]
-    clauses.extend(link(user) for link in CHILD_LINKS)
+    clauses = [Child.created_by_agency_id == user.agency_id, _linked(user)]
     if not for_change:
         clauses.append(broke_glass_for(user, Child.id))
     return or_(*clauses)
+
+
+def _linked(user):
+    """SQL clause on Child: one of its `child_link` rows is this user's. An agency's row is for its staff; a person's
+    is for them and the people who answer for them (`people_answered_for`); a difference's also for whoever
+    line-manages them, whatever their role; children's social care's for staff of any agency of that kind."""
+    from ..children.models import Child, LinkVia
+    from .models import AgencyKind, User
+
+    link = _aliases()["child_link"]
+    mine = []
+    if user.agency_id is not None:  # never `agency_id IS NULL`: that is every person's row
+        mine.append(link.agency_id == user.agency_id)
+    if user.role == MANAGER:
+        mine.append(link.user_id.in_(people_answered_for(user)))
+    else:
+        mine.append(link.user_id == user.id)
+        mine.append(and_(link.via == LinkVia.DIFFERENCE.value,
+                         link.user_id.in_(select(User.id).where(User.line_manager_id == user.id))))
+    if user.agency is not None and user.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE.value:
+        mine.append(link.via == LinkVia.SOCIAL_CARE.value)
+    return probe(select(link.child_id).where(link.child_id == Child.id, or_(*mine)))
 
 
 @per_person
@@ -298,16 +317,6 @@ def restricted_out_of_sight(user):
     from ..children.models import Child
 
     return and_(_child_reach(user, False), Child.id.in_(hidden_restricted_ids(user)))
-
-
-#: functions user -> clause on Child, one per feature that links people to children
-CHILD_LINKS: list[Callable] = []
-
-
-def register_child_link(link: Callable) -> None:
-    """A feature says how it links a user to children (an SQL clause on Child); registered once."""
-    if link not in CHILD_LINKS:
-        CHILD_LINKS.append(link)
 
 
 def visible_or_404(model, object_type: str, object_id: int, scope_clause, *options, join=None):

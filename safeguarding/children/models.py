@@ -189,3 +189,35 @@ class BreakGlass(db.Model):
 
     child: Mapped[Child] = relationship()
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
+class LinkVia(str, enum.Enum):
+    """How a child_link row lets people see a child (`children/links.py`)."""
+
+    #: an agency recorded something about the child or was invited to a discussion about them: its staff see them
+    AGENCY = "agency"
+    #: a person owns, chairs, opened, is assigned or offered something about the child: they and their managers
+    PERSON = "person"
+    #: a person raised or leads a stage of a professional difference about the child: as PERSON, and also whoever
+    #: line-manages them, whatever their role
+    DIFFERENCE = "difference"
+    #: the child has a missing episode, police protection or arrest: children's social care sees them (s46(3)(a))
+    SOCIAL_CARE = "social_care"
+
+
+class ChildLink(db.Model):
+    """One reason someone may see a child, kept from the records that give it (`children/links.py`) in the same
+    transaction as the change, so a practitioner's list checks each child with one index probe here rather than a
+    dozen probes into discussions, actions, missing records and differences. Never written by hand: rebuilt for a
+    child whenever a record that links people to them changes, and checkable against a rebuild from the records
+    (`flask check-child-links`)."""
+
+    __tablename__ = "child_link"
+    __table_args__ = (Index("ix_child_link_child", "child_id", "via", "agency_id", "user_id"),
+                      one_of("via", LinkVia))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    via: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -11,13 +11,13 @@ from ..auth.access import (
     MASH,
     can,
     is_partnership_business_unit,
-    people_answered_for,
-    register_child_link,
     restriction_allows,
     visible_or_404,
 )
 from ..auth.models import User
-from ..children.models import Child
+from ..children import links
+from ..children.links import LinkSource, Watch, link_row
+from ..children.models import LinkVia
 from .models import DifferenceStage, ProfessionalDifference
 
 # --- Row scope: professional differences -------------------------------------------------------------------
@@ -30,7 +30,6 @@ from .models import DifferenceStage, ProfessionalDifference
 _RAISER = aliased(User, name="scope_raiser")
 _RAISING_LEAD = aliased(User, name="scope_raising_lead")
 _RESPONDING_LEAD = aliased(User, name="scope_responding_lead")
-_DIFFERENCE = aliased(ProfessionalDifference, name="scope_difference")
 _STAGE = aliased(DifferenceStage, name="scope_stage")
 
 
@@ -47,15 +46,33 @@ def difference_scope(user):
     return and_(_involved_in(user, ProfessionalDifference, select(User.id).where(User.id == user.id)), allowed)
 
 
-def _children_in_my_differences(user):
-    """A practitioner involved in a difference about a child (as raiser, lead or their manager) sees the child, and
-    so does a manager whose agency is involved (the difference itself stays with the people in it and their line
-    managers); seeing every difference (MASH, the partnership business unit) is not involvement."""
-    if not can(user, "difference.view"):
-        return false()
-    difference = _DIFFERENCE
-    return probe(select(difference.id).where(
-        difference.child_id == Child.id, _involved_in(user, difference, people_answered_for(user))))
+def _link_rows(only):
+    """A practitioner involved in a difference about a child (who raised it, who leads either side at any stage) sees
+    the child, and so do their line managers and (as for every link to a person) the managers of their agency (the
+    difference itself stays with the people in it and their line managers); seeing every difference (MASH, the
+    partnership business unit) is not involvement."""
+    def of_children(query):
+        return query.where(only(ProfessionalDifference.child_id)) if only is not None else query
+
+    stage = DifferenceStage
+    return [
+        of_children(select(*link_row(ProfessionalDifference.child_id, LinkVia.DIFFERENCE,
+                                     user_id=ProfessionalDifference.raised_by_id))),
+        *(of_children(select(*link_row(ProfessionalDifference.child_id, LinkVia.DIFFERENCE, user_id=lead))
+                      .join(stage, stage.difference_id == ProfessionalDifference.id))
+          for lead in (stage.raising_lead_id, stage.responding_lead_id)),
+    ]
+
+
+def _children_of(difference_ids):
+    return select(ProfessionalDifference.child_id).where(ProfessionalDifference.id.in_(difference_ids))
+
+
+LINKS = LinkSource(rows=_link_rows, watches=(
+    Watch(ProfessionalDifference, "child_id", ("child_id", "raised_by_id")),
+    Watch(DifferenceStage, "difference_id", ("difference_id", "raising_lead_id", "responding_lead_id"),
+          _children_of),
+))
 
 
 def _involved_in(user, difference, people):
@@ -81,4 +98,4 @@ def visible_difference_or_404(difference_id: int):
 
 
 def register() -> None:
-    register_child_link(_children_in_my_differences)
+    links.register(LINKS)

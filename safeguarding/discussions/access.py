@@ -11,12 +11,13 @@ from ..auth.access import (
     broke_glass_for,
     may_see_cases,
     people_answered_for,
-    register_child_link,
     sees_all_cases,
     visible_or_404,
 )
 from ..auth.models import User
-from ..children.models import Child, ChildAccess
+from ..children import links
+from ..children.links import LinkSource, Watch, link_row
+from ..children.models import Child, ChildAccess, LinkVia
 from ..extensions import db
 from .models import (
     AgreedAction,
@@ -29,7 +30,6 @@ from .models import (
 # --- Row scope: strategy discussions -------------------------------------------------------------------------
 # The tables inside the probes, aliased once (see auth/access.py).
 _CHILD_OF_DISCUSSION = aliased(DiscussionChild, name="scope_discussion_child")
-_DISCUSSION_OF_CHILD = aliased(DiscussionChild, name="scope_child_discussion")
 _INVITATION = aliased(Invitation, name="scope_invitation")
 _ACTION = aliased(AgreedAction, name="scope_action")
 _DISCUSSION = aliased(StrategyDiscussion, name="scope_discussion")
@@ -88,13 +88,41 @@ def _involved_in(user, discussion_id_column, discussion=None):
     return or_(invited, owns_action, runs)
 
 
-def _child_in_visible_discussion(user):
-    """A child is visible to anyone involved in a discussion about them (break glass and restriction are the
-    core's, so they are left out here)."""
-    if not may_see_cases(user):
-        return false()
-    about = _DISCUSSION_OF_CHILD
-    return probe(db.select(about.id).where(about.child_id == Child.id, _involved_in(user, about.discussion_id)))
+def _children_of(discussion_ids):
+    return db.select(DiscussionChild.child_id).where(DiscussionChild.discussion_id.in_(discussion_ids))
+
+
+def _link_rows(only):
+    """A child is visible to anyone involved in a discussion about them (`_involved_in`): their agency invited (not
+    merely recorded as "not invited"), or they (and so the people who answer for them) chair, opened, or own an
+    action of it. Break glass and restriction are the core's."""
+    about = DiscussionChild
+
+    def about_children(query):
+        return query.where(only(about.child_id)) if only is not None else query
+
+    return [
+        about_children(db.select(*link_row(about.child_id, LinkVia.AGENCY, agency_id=Invitation.agency_id))
+                       .join(Invitation, Invitation.discussion_id == about.discussion_id)
+                       .where(Invitation.status != "not_invited")),
+        about_children(db.select(*link_row(about.child_id, LinkVia.PERSON, user_id=AgreedAction.owner_id))
+                       .join(AgreedAction, AgreedAction.discussion_id == about.discussion_id)),
+        about_children(db.select(*link_row(about.child_id, LinkVia.PERSON, user_id=StrategyDiscussion.chair_id))
+                       .join(StrategyDiscussion, StrategyDiscussion.id == about.discussion_id)
+                       .where(StrategyDiscussion.chair_id.is_not(None))),
+        about_children(db.select(*link_row(about.child_id, LinkVia.PERSON,
+                                           user_id=StrategyDiscussion.created_by_id))
+                       .join(StrategyDiscussion, StrategyDiscussion.id == about.discussion_id)
+                       .where(StrategyDiscussion.created_by_id.is_not(None))),
+    ]
+
+
+LINKS = LinkSource(rows=_link_rows, watches=(
+    Watch(DiscussionChild, "child_id", ("child_id", "discussion_id")),
+    Watch(Invitation, "discussion_id", ("discussion_id", "agency_id", "status"), _children_of),
+    Watch(AgreedAction, "discussion_id", ("discussion_id", "owner_id"), _children_of),
+    Watch(StrategyDiscussion, "id", ("chair_id", "created_by_id"), _children_of),
+))
 
 
 def visible_discussion_or_404(discussion_id: int, *options):
@@ -152,4 +180,4 @@ def _managers_above(people: set[int]) -> dict[int, set[int]]:
 
 
 def register() -> None:
-    register_child_link(_child_in_visible_discussion)
+    links.register(LINKS)

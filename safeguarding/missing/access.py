@@ -1,21 +1,19 @@
 """Who may see missing children's records; registered with the core at app creation (`register`)."""
 from __future__ import annotations
 
-from sqlalchemy import false, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import false, func, select
 
 from ..auth.access import (
     per_person,
-    MANAGER,
     probe,
     child_scope,
     may_see_cases,
-    people_answered_for,
-    register_child_link,
     restriction_allows,
     sees_all_cases,
 )
-from ..children.models import Child
+from ..children import links
+from ..children.links import LinkSource, Watch, link_row
+from ..children.models import Child, LinkVia
 from .models import (
     Arrest,
     EmergencyProtectionOrder,
@@ -33,46 +31,40 @@ from .models import (
 # involved sees none.
 
 
-#: the tables inside the probes, aliased once (see auth/access.py)
-_IN_PROBE = {model: aliased(model, name=f"scope_{model.__tablename__}")
-             for model in (MissingEpisode, PoliceProtection, EmergencyProtectionOrder, Arrest, ReturnInterview,
-                           RhiOffer)}
+_RECORDS = (MissingEpisode, PoliceProtection, EmergencyProtectionOrder, Arrest)
+#: every arrest of a child, missing episode and police protection is for children's social care and MASH to
+#: consider a strategy discussion (an order is children's social care's own)
+_FOR_SOCIAL_CARE = (MissingEpisode, PoliceProtection, Arrest)
 
 
-def _one_of_people(user, person_column):
-    """SQL clause: `person_column` is the user, or (a manager) one of the people they answer for. An equality for
-    anyone else, so that a probe can look it up in an index rather than filter by a subquery."""
-    if user.role == MANAGER:
-        return person_column.in_(people_answered_for(user))
-    return person_column == user.id
+def _link_rows(only):
+    """The agency that recorded an episode, police protection, order or arrest; the people assigned a child's return
+    interview or who offered one; and children's social care for any episode, police protection or arrest."""
+    def of_children(query, column):
+        return query.where(only(column)) if only is not None else query
+
+    rows = [of_children(select(*link_row(model.child_id, LinkVia.AGENCY, agency_id=model.recorded_by_agency_id)),
+                        model.child_id) for model in _RECORDS]
+    rows.append(of_children(select(*link_row(ReturnInterview.child_id, LinkVia.PERSON,
+                                             user_id=ReturnInterview.assigned_to_id))
+                            .where(ReturnInterview.assigned_to_id.is_not(None)), ReturnInterview.child_id))
+    rows.append(of_children(select(*link_row(ReturnInterview.child_id, LinkVia.PERSON, user_id=RhiOffer.offered_by_id))
+                            .join(ReturnInterview, ReturnInterview.id == RhiOffer.return_interview_id),
+                            ReturnInterview.child_id))
+    rows.extend(of_children(select(*link_row(model.child_id, LinkVia.SOCIAL_CARE)), model.child_id)
+                for model in _FOR_SOCIAL_CARE)
+    return rows
 
 
-def _missing_child_link(user):
-    """Correlated EXISTS probes from the child: (child) on each record, then the recording agency or the people
-    assigned or offering."""
-    def recorded_by_my_agency(model):
-        row = _IN_PROBE[model]
-        return probe(select(row.id).where(row.child_id == Child.id, row.recorded_by_agency_id == user.agency_id))
+def _children_of_interviews(interview_ids):
+    return select(ReturnInterview.child_id).where(ReturnInterview.id.in_(interview_ids))
 
-    def any_of(model):
-        row = _IN_PROBE[model]
-        return probe(select(row.id).where(row.child_id == Child.id))
 
-    interview, offer = _IN_PROBE[ReturnInterview], _IN_PROBE[RhiOffer]
-    clauses = [recorded_by_my_agency(model) for model in (MissingEpisode, PoliceProtection,
-                                                          EmergencyProtectionOrder, Arrest)]
-    # Two probes, each one index lookup from the child (assigned: (child, person); offered: the person's offers,
-    # then their interview's child), not one probe walking every interview of the child with an offers probe for
-    # each: a child missing often has dozens (17 on average among the first 1,723 children at 10x, 2 at 1x), so
-    # that cost grew with the partnership's history.
-    clauses.append(probe(select(interview.id).where(interview.child_id == Child.id,
-                                                    _one_of_people(user, interview.assigned_to_id))))
-    clauses.append(probe(select(offer.id).join(interview, interview.id == offer.return_interview_id).where(
-        interview.child_id == Child.id, _one_of_people(user, offer.offered_by_id))))
-    if user.agency is not None and user.agency.kind == "childrens_social_care":
-        # every arrest of a child is for children's social care and MASH to consider a strategy discussion
-        clauses.extend(any_of(model) for model in (MissingEpisode, PoliceProtection, Arrest))
-    return or_(*clauses)
+LINKS = LinkSource(rows=_link_rows, watches=(
+    *(Watch(model, "child_id", ("child_id", "recorded_by_agency_id")) for model in _RECORDS),
+    Watch(ReturnInterview, "child_id", ("child_id", "assigned_to_id")),
+    Watch(RhiOffer, "return_interview_id", ("return_interview_id", "offered_by_id"), _children_of_interviews),
+))
 
 
 @per_person
@@ -130,6 +122,6 @@ def register() -> None:
     from ..children.harm import register_missing_episodes
     from ..children.services import register_first_event
 
-    register_child_link(_missing_child_link)
+    links.register(LINKS)
     register_missing_episodes(recent_episodes)
     register_first_event(first_recorded_event)

@@ -1,0 +1,109 @@
+"""The links that let people see a child, kept as rows (`children/links.py`): what a practitioner's list shows follows
+the records as they change, an operator can check and repair them, and the migration filled them as the code does.
+(Every other test also checks, when it ends, that its writes left the links equal to a rebuild: conftest.)"""
+import importlib.util
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, text
+
+from safeguarding.auth.access import child_scope
+from safeguarding.auth.models import Role
+from safeguarding.children import links
+from safeguarding.children.models import Child, ChildLink
+from safeguarding.differences import services as difference_services
+from safeguarding.discussions import services as discussion_services
+from safeguarding.extensions import db
+from safeguarding.missing import services as missing_services
+from safeguarding.service import transaction
+
+from .discussion_data import convene
+from .test_need_to_know import NOW, cast, frozen, new_child, the_case  # noqa: F401 (fixtures)
+
+MIGRATION = Path(__file__).parent.parent / "migrations" / "versions" / "0043_child_links_kept_for_the_children_lists.py"
+
+
+def seen_by(user) -> set[int]:
+    return set(db.session.execute(select(Child.id).where(child_scope(user))).scalars())
+
+
+def test_withdrawing_one_reason_leaves_the_others_and_the_last_hides_the_child(app, cast, agencies):
+    child = new_child(cast["social_worker"])
+    officer, other_officer = cast["officer"], cast["other_officer"]
+    assert child.id not in seen_by(officer) | seen_by(other_officer)
+    sd = convene(cast["mash"], [child], [agencies["csc"], agencies["police"], agencies["other_police"]])
+    assert child.id in seen_by(officer) and child.id in seen_by(other_officer)
+    # the first force also recorded an episode: a second reason for its officers to see the child
+    missing_services.record_episode(child, {
+        "reported_missing_at": NOW - timedelta(days=1), "missing_from": "home", "missing_from_detail": "",
+        "police_reference": "", "risk_level": "medium", "indicators": [], "arrested": False, "circumstances": ""},
+        actor=officer)
+    db.session.commit()
+    # both forces turn out not to have been invited after all: the second force loses sight, the first keeps it
+    answers = {inv.id: ("not_invited", "Not needed") if inv.agency.kind == "police" else ("attended", "")
+               for inv in sd.invitations}
+    with transaction():
+        discussion_services.record_attendance(sd, answers, actor=cast["mash"])
+    assert child.id in seen_by(officer)
+    assert child.id not in seen_by(other_officer)
+    # and a health nurse given an action sees the child until it moves to someone else
+    nurse, teacher = cast["nurse"], cast["teacher"]
+    action = discussion_services.add_action(sd, {"description": "Check GP records", "owner_id": nurse.id,
+                                                 "child_id": None, "due_at": NOW + timedelta(days=2)},
+                                            actor=cast["mash"])
+    db.session.commit()
+    assert child.id in seen_by(nurse) and child.id in seen_by(cast["health_manager"])
+    action.owner_id = teacher.id
+    db.session.commit()
+    assert child.id not in seen_by(nurse) and child.id not in seen_by(cast["health_manager"])
+    assert child.id in seen_by(teacher)
+
+
+def test_whoever_line_manages_someone_in_a_difference_sees_the_child(app, cast, agencies, make_user):
+    # a senior practitioner (not a manager) supervises a nurse who raises a difference about a child health never
+    # otherwise touched
+    senior = make_user(Role.PRACTITIONER, "health", name="Senior Nurse")
+    supervised = make_user(Role.PRACTITIONER, "health", name="Supervised Nurse", manager=senior)
+    child = new_child(cast["social_worker"])
+    assert child.id not in seen_by(senior)
+    difference_services.raise_difference(child, {
+        "against_agency_id": agencies["csc"].id, "responding_lead_id": cast["social_worker"].id,
+        "about": "The decision", "concern": "We disagree", "outcome_sought": "A discussion", "theme": "threshold",
+        "immediate_risk": False, "start_stage": 1, "skip_reason": ""}, actor=supervised)
+    db.session.commit()
+    assert child.id in seen_by(supervised) and child.id in seen_by(senior)
+    # a colleague in the same agency who supervises nobody in it does not
+    assert child.id not in seen_by(cast["nurse"])
+
+
+def test_check_child_links_reports_a_difference_and_repairs_it(app, cast, agencies, runner):
+    case = the_case(cast, agencies)
+    result = runner.invoke(args=["check-child-links"])
+    assert result.exit_code == 0, result.output
+    assert "match the records" in result.output
+    # a row lost (a restore from an old backup, a hand edit): the officer's force would no longer see the child
+    db.session.execute(delete(ChildLink).where(ChildLink.child_id == case["child"].id, ChildLink.via == "agency",
+                                               ChildLink.agency_id == agencies["police"].id))
+    db.session.commit()
+    result = runner.invoke(args=["check-child-links"])
+    assert result.exit_code != 0
+    assert f"Given by the records but not kept: child {case['child'].id}, via agency, " \
+           f"agency {agencies['police'].id}" in result.output
+    result = runner.invoke(args=["check-child-links", "--repair"])
+    assert "Rebuilt" in result.output
+    assert runner.invoke(args=["check-child-links"]).exit_code == 0
+    assert case["child"].id in seen_by(cast["police_manager"])
+
+
+def test_the_migration_filled_the_links_as_the_code_keeps_them(app, cast, agencies):
+    the_case(cast, agencies)
+    kept = db.session.execute(select(func.count()).select_from(ChildLink)).scalar_one()
+    assert kept > 5  # every kind of record links someone in the case
+    spec = importlib.util.spec_from_file_location("migration_0043", MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(delete(ChildLink))
+    db.session.execute(text(migration.BACKFILL))
+    db.session.commit()
+    assert links.differences(db.session.connection()) == ([], [])
+    assert db.session.execute(select(func.count()).select_from(ChildLink)).scalar_one() == kept
