@@ -1,22 +1,29 @@
+# ruff: noqa: F811 (the fixtures imported from test_need_to_know are arguments of the tests)
 """The links that let people see a child, kept as rows (`children/links.py`): what a practitioner's list shows follows
 the records as they change, an operator can check and repair them, and the migration filled them as the code does.
 (Every other test also checks, when it ends, that its writes left the links equal to a rebuild: conftest.)"""
 import importlib.util
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
 
 from safeguarding.auth.access import child_scope
-from safeguarding.auth.models import Role
+from safeguarding.auth.models import Role, User
 from safeguarding.children import links
 from safeguarding.children.models import Child, ChildLink
 from safeguarding.differences import services as difference_services
 from safeguarding.discussions import services as discussion_services
+from safeguarding.discussions.models import AgreedAction, Invitation
 from safeguarding.extensions import db
 from safeguarding.missing import services as missing_services
 from safeguarding.service import transaction
 
+from .conftest import USING_POSTGRES
 from .discussion_data import convene
 from .test_need_to_know import NOW, cast, frozen, new_child, the_case  # noqa: F401 (fixtures)
 
@@ -107,3 +114,43 @@ def test_the_migration_filled_the_links_as_the_code_keeps_them(app, cast, agenci
     db.session.commit()
     assert links.differences(db.session.connection()) == ([], [])
     assert db.session.execute(select(func.count()).select_from(ChildLink)).scalar_one() == kept
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="SQLite lets one writer at a time into the whole database, so two "
+                    "changes to one child's links cannot overlap there; PostgreSQL runs them at once")
+def test_two_changes_to_one_childs_links_at_once_take_turns(app, cast, agencies):
+    child = new_child(cast["social_worker"])
+    sd = convene(cast["mash"], [child], [agencies["csc"], agencies["police"], agencies["other_police"]])
+    other_force = next(i.id for i in sd.invitations if i.agency_id == agencies["other_police"].id)
+    child_id, sd_id = child.id, sd.id
+    nurse_id, nurse_agency_id, other_officer_id = cast["nurse"].id, cast["nurse"].agency_id, cast["other_officer"].id
+    db.session.close()
+    # MASH records that the other force was never invited; at the same moment the chair gives the nurse an action
+    first, second = Session(db.engine), Session(db.engine)
+    invitation = first.get(Invitation, other_force)
+    invitation.status, invitation.reason = "not_invited", "Not needed"
+    first.flush()  # the child's links rebuilt, the child's row locked until this commits
+    done = threading.Event()
+
+    def give_the_nurse_an_action():
+        second.add(AgreedAction(discussion_id=sd_id, description="Check GP records", owner_id=nurse_id,
+                                owner_agency_id=nurse_agency_id, due_at=NOW + timedelta(days=2)))
+        second.flush()
+        second.commit()
+        done.set()
+
+    worker = threading.Thread(target=give_the_nurse_an_action)
+    worker.start()
+    time.sleep(0.5)
+    assert not done.is_set()  # the second waits for the first rather than rebuilding from what it cannot see yet
+    first.commit()
+    worker.join(10)
+    assert done.is_set()
+    first.close(), second.close()
+    # each change is in the links, and the link the first removed did not come back with the second
+    assert child_id in seen_by(db.session.get(User, nurse_id))
+    assert child_id not in seen_by(db.session.get(User, other_officer_id))
+    assert links.differences(db.session.connection()) == ([], [])
+    rows = db.session.execute(select(ChildLink.via, ChildLink.agency_id, ChildLink.user_id)
+                              .where(ChildLink.child_id == child_id)).all()
+    assert len(rows) == len(set(rows))  # nor twice

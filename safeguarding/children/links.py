@@ -80,8 +80,9 @@ _COLUMNS = ("child_id", "via", "agency_id", "user_id")
 def rebuild(connection, child_ids: Iterable[int]) -> None:
     """Work out again the links of these children from the records, in the current transaction. On PostgreSQL the
     children's rows are locked first (FOR NO KEY UPDATE, in id order), so two transactions rebuilding the same child
-    take turns and the second reads what the first committed: otherwise each could write links from a snapshot
-    without the other's change, and a link the other removed would come back."""
+    take turns and the second deletes and rebuilds from what the first committed; without it the second, having
+    waited on the first's deletions, could not see the rows the first wrote and kept them beside its own (every link
+    twice; tests/test_child_links.py)."""
     ids = sorted(set(child_ids))
     lock, forget, write = _statements()
     for start in range(0, len(ids), BATCH):
