@@ -128,6 +128,28 @@ def differences(connection, limit: int = 20) -> tuple[list, list]:
     return [tuple(r) for r in missing], [tuple(r) for r in extra]
 
 
+class LinksDiffered(Exception):
+    """The kept links were not what the records give: a write path moved a link unseen (a bug), or the table was
+    restored or edited apart from the records. Raised after they were rebuilt, for the scheduler to show admins."""
+
+
+def check_and_repair(connection) -> str | None:
+    """The nightly check: compare, and if the links differ from the records, rebuild them all in the current
+    transaction (the records are what was agreed and done; the rows only speed reading them) and say what differed
+    (None when they match). The caller commits, then reports it (LinksDiffered)."""
+    missing, extra = differences(connection)
+    if not missing and not extra:
+        return None
+    rows = rebuild_all(connection)
+
+    def some(found):
+        return f"{len(found)}{' or more' if len(found) >= 20 else ''} (first: child {found[0][0]}, via " \
+               f"{found[0][1]})" if found else "0"
+
+    return (f"Children's links differed from the records: given but not kept {some(missing)}, kept but not given "
+            f"{some(extra)}; all {rows:,} rebuilt from the records")
+
+
 # --- Keeping them -------------------------------------------------------------------------------------------------
 
 

@@ -73,6 +73,14 @@ def run_job(app, name: str, lease: Lease | None = None) -> None:
                 forgotten = api.forget_idempotency_keys(clock.now() - timedelta(days=days))
                 db.session.commit()
                 outcome = f"API: {forgotten} idempotency keys older than {days} days forgotten"
+            elif name == "child_links":
+                from ..children import links
+
+                problem = links.check_and_repair(db.session.connection())
+                db.session.commit()
+                if problem:
+                    raise links.LinksDiffered(problem)  # rebuilt and committed; logged and shown to admins
+                outcome = "Children's links: they match the records"
             else:
                 outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
             log.info("scheduler job %s: %s", name, outcome)
@@ -106,6 +114,11 @@ def build_scheduler(app, lease: Lease | None = None) -> BlockingScheduler:
                       id="retention", name="Apply the retention schedule")
     scheduler.add_job(run_job, CronTrigger(hour=2, minute=45, timezone=clock.LONDON), args=[app, "api_keys", lease],
                       id="api_keys", name="Forget API idempotency keys past API_IDEMPOTENCY_DAYS")
+    # Who may see which child is kept as rows in each change's transaction; nightly they are compared with the
+    # records, and rebuilt, with an error for admins, if a change ever moved a link unseen.
+    scheduler.add_job(run_job, CronTrigger(hour=3, minute=45, timezone=clock.LONDON),
+                      args=[app, "child_links", lease], id="child_links",
+                      name="Check the children's links against the records")
     # The reports' summaries: the recent days often (records there still change, and "due by now" figures change
     # with the clock), every day each night and once at start, so the reports never wait a night for figures.
     scheduler.add_job(run_job, IntervalTrigger(minutes=cfg["FIGURES_REFRESH_MINUTES"], timezone=clock.LONDON),
