@@ -321,3 +321,30 @@ def test_bad_input_on_the_new_user_form_is_an_error_not_a_failure(signed_in, age
     assert page.title.startswith("Error:")
     assert db.session.execute(db.select(User).where(User.email == NEW_EMAIL)).scalar_one_or_none() is None
     assert _requests() == [] and db.session.get(Agency, 999999) is None
+
+
+def test_a_big_import_is_approved_a_page_at_a_time_or_all_at_once(app, signed_in):
+    alex_client, alex = signed_in(Role.ADMIN)
+    sam_client, _ = signed_in(Role.ADMIN)
+    rows = "".join(f"Person {n:02d},person{n:02d}@example.org,Testshire Children's Social Care,practitioner,,,\r\n"
+                   for n in range(45))
+    content = ("name,email,agency,role,job_title,line_manager_email,active\r\n" + rows).encode()
+    form = alex_client.get("/admin/import/users")
+    checked = alex_client.post("/admin/import/users", {"csrf_token": form.csrf(),
+                                                       "file": (io.BytesIO(content), "people.csv")},
+                               200, content_type="multipart/form-data")
+    alex_client.post("/admin/import/users/apply", hidden_fields(checked.html))
+    assert len(_requests()) == 45
+    first = sam_client.get("/admin/role-requests")
+    # a page of them, oldest first, and where the others are; one button still approves every one
+    assert first.html.count('class="govuk-summary-card"') == 20
+    assert "45 changes are waiting, oldest first: 1 to 20 are shown." in first
+    assert "Person 00: new account" in first and "Person 20: new account" not in first
+    last = sam_client.get("/admin/role-requests?page=3")
+    assert last.html.count('class="govuk-summary-card"') == 5 and "Person 44: new account" in last
+    assert "41 to 45 are shown" in last
+    assert f"Approve all 45 new accounts created by {alex.name}" in last
+    batch = re.search(r'name="requests" value="([^"]+)"', last.html).group(1)
+    sam_client.post("/admin/role-requests/new-accounts", {"csrf_token": last.csrf(), "requests": batch})
+    assert [r.status for r in _requests()] == ["approved"] * 45
+    assert "Nothing is waiting for approval." in sam_client.get("/admin/role-requests")

@@ -167,34 +167,40 @@ def _waiting_messages(user: User, form: UserForm) -> list[str]:
     return messages
 
 
+#: waiting changes shown a page at a time (an import asks for hundreds of new accounts at once)
+REQUESTS_PER_PAGE = 20
+
+
 @bp.route("/role-requests")
 @require("admin.manage")
 def role_requests_list():
-    rows = role_requests.listed()
-    waiting = [r for r in rows if r.status_now == "pending"]
-    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in waiting}
-    creators = role_requests.creators(waiting)
+    outline = role_requests.waiting_outline()
+    creators = role_requests.creators(outline)
     admins = role_requests.active_admin_ids()
     # who cannot decide each request: who asked, the person, and a new account's creator
-    barred = {r.id: {r.requested_by_id, r.user_id, creators.get(r.user_id)} - {None} for r in waiting}
-    nobody_else = {r.id for r in waiting if not admins - barred[r.id]}
-    batches = _approve_all_batches(waiting, barred)
-    return render_template("admin/role_requests.html", requests=rows, forms=forms, barred=barred,
-                           creators=creators, nobody_else=nobody_else, batches=batches,
-                           lapse_days=LAPSES_AFTER.days)
+    barred = {r.id: {r.requested_by_id, r.user_id, creators.get(r.user_id)} - {None} for r in outline}
+    nobody_else = {r.id for r in outline if not admins - barred[r.id]}
+    page = paginate(role_requests.waiting_query(), request.args.get("page", 1), per_page=REQUESTS_PER_PAGE)
+    forms = {r.id: RoleDecisionForm(prefix=f"r{r.id}", version=r.version) for r in page.items}
+    decided = role_requests.recently_decided() if page.number == 1 else []
+    return render_template("admin/role_requests.html", page=page, waiting_count=len(outline), decided=decided,
+                           forms=forms, barred=barred, creators=creators, nobody_else=nobody_else,
+                           batches=_approve_all_batches(outline, barred), lapse_days=LAPSES_AFTER.days)
 
 
-def _approve_all_batches(waiting: list[RoleRequest], barred: dict[int, set]) -> list[dict]:
-    """New accounts asked for by one administrator (an import, say) that the viewer may approve, two or more: one
-    button approves them all, each still checked and audited on its own."""
-    by_asker: dict[int, list[RoleRequest]] = {}
+def _approve_all_batches(waiting, barred: dict[int, set]) -> list[dict]:
+    """New accounts asked for by one administrator (an import, say) that the viewer may approve, two or more,
+    whichever page they are listed on: one button approves them all, each still checked and audited on its own."""
+    by_asker: dict[int, list] = {}
     for r in waiting:
         if r.kind == "new_account" and current_user.id not in barred[r.id]:
             by_asker.setdefault(r.requested_by_id, []).append(r)
+    names = dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(by_asker))).all()) \
+        if by_asker else {}
     batches = []
-    for rows in by_asker.values():
+    for asker, rows in by_asker.items():
         if len(rows) > 1:
-            batches.append({"asker": rows[0].requested_by, "count": len(rows),
+            batches.append({"asker_name": names.get(asker, ""), "count": len(rows),
                             "requests": ",".join(f"{r.id}:{r.version}" for r in rows)})
     return batches
 

@@ -14,6 +14,7 @@ decided within `LAPSES_AFTER` lapses: it can no longer be approved, and can be a
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..clock import now
@@ -71,7 +72,8 @@ def created_by(user: User) -> int | None:
 
 
 def creators(requests) -> dict[int, int]:
-    """`created_by` for the accounts of many new-account requests (one query): user id -> creator's id."""
+    """`created_by` for the accounts of many new-account requests (one query): user id -> creator's id. `requests`:
+    RoleRequests or rows with their kind and user_id."""
     user_ids = {r.user_id for r in requests if r.kind == "new_account"}
     if not user_ids:
         return {}
@@ -106,14 +108,30 @@ def guards_sign_in(user: User) -> bool:
     return duties.guards_sign_in(user.role, waiting.to_role if waiting else None)
 
 
-def listed(limit: int = 50) -> list[RoleRequest]:
-    """Waiting requests first (oldest first), then the latest decided or lapsed ones."""
-    waiting = db.session.execute(select(RoleRequest).where(_waiting())
-                                 .order_by(RoleRequest.requested_at, RoleRequest.id)).scalars().all()
+def waiting_query():
+    """The requests waiting for a decision, oldest first, with what their cards show (for a page of them)."""
+    return (select(RoleRequest).where(_waiting())
+            .options(joinedload(RoleRequest.user), joinedload(RoleRequest.requested_by),
+                     joinedload(RoleRequest.from_agency), joinedload(RoleRequest.to_agency))
+            .order_by(RoleRequest.requested_at, RoleRequest.id))
+
+
+def waiting_outline() -> list:
+    """(id, version, kind, user_id, requested_by_id) of every waiting request: columns, not objects, so that an
+    import's thousand accounts can be counted and approved together while a page shows a few of them."""
+    return db.session.execute(select(RoleRequest.id, RoleRequest.version, RoleRequest.kind, RoleRequest.user_id,
+                                     RoleRequest.requested_by_id).where(_waiting())
+                              .order_by(RoleRequest.requested_at, RoleRequest.id)).all()
+
+
+def recently_decided(limit: int = 50) -> list[RoleRequest]:
+    """The latest decided or lapsed requests, newest first."""
     ended = func.coalesce(RoleRequest.decided_at, RoleRequest.requested_at)
-    decided = db.session.execute(select(RoleRequest).where(~_waiting())
-                                 .order_by(ended.desc(), RoleRequest.id.desc()).limit(limit)).scalars().all()
-    return [*waiting, *decided]
+    return list(db.session.execute(select(RoleRequest).where(~_waiting())
+                                   .options(joinedload(RoleRequest.user), joinedload(RoleRequest.requested_by),
+                                            joinedload(RoleRequest.decided_by), joinedload(RoleRequest.to_agency),
+                                            joinedload(RoleRequest.from_agency))
+                                   .order_by(ended.desc(), RoleRequest.id.desc()).limit(limit)).scalars())
 
 
 def _changes(request: RoleRequest) -> dict | None:
