@@ -300,3 +300,32 @@ def test_notify_refusing_an_address_fails_the_rows_and_missing_settings_keep_the
     NotifyStandIn.status = 400
     result = delivery.deliver(NOW)
     assert result.failed == 3 and states() == [FAILED] * 3
+
+
+def test_a_set_password_link_leaves_the_outbox_once_sent(app, make_user, smtp_server):
+    """The person gets the link; the copy kept in the outbox says what was sent, not the link (a credential)."""
+    import re
+
+    from safeguarding.auth import set_password
+    from safeguarding.auth.models import Role
+    from safeguarding.reminders.models import OutboundEmail
+    from safeguarding.service import transaction
+
+    from .pages import PageClient
+
+    app.config.update(smtp_server.config(), BASE_URL="https://sdc.example.gov.uk")
+    person = make_user(Role.PRACTITIONER, "csc", name="Pat Newcomer")
+    admin = make_user(Role.ADMIN, "csc", name="An Administrator")
+    with transaction():
+        set_password.send_link(person, actor=admin)
+    stored = db.session.execute(select(OutboundEmail).where(OutboundEmail.purpose == "set_password")).scalar_one()
+    assert "/set-password/" in stored.body  # waiting to go: the relay needs it
+    delivery.deliver()
+    [message] = smtp_server.messages
+    link = re.search(r"https://sdc\.example\.gov\.uk(/set-password/\S+)", message.get_body(("plain",)).get_content())
+    db.session.expire_all()
+    stored = db.session.get(OutboundEmail, stored.id)
+    assert stored.state == SENT and "/set-password/" not in stored.body
+    assert stored.body == delivery.CREDENTIAL_FORGOTTEN and stored.to_address == person.email
+    # and the link the person was sent still works
+    assert "Choose your password" in PageClient(app.test_client()).get(link.group(1))

@@ -345,6 +345,7 @@ def _deliver_outbound(now: datetime, token: str, transport, result: DeliveryResu
         except PermanentError as err:
             row.state, row.last_error, row.claim_token = FAILED, str(err)[:2000], None
             row.attempts += 1
+            _forget_credential(row)
             result.failed += 1
         except RelayUnavailable as err:
             for waiting in claimed[claimed.index(row):]:
@@ -362,11 +363,25 @@ def _deliver_outbound(now: datetime, token: str, transport, result: DeliveryResu
         else:
             row.state, row.sent_at, row.last_error, row.claim_token = SENT, clock.now(), None, None
             row.attempts += 1
+            _forget_credential(row)
             db.session.commit()
             result.emails += 1
             log.info("outbox email sent id=%s purpose=%s", row.id, row.purpose)
         db.session.commit()
     return None
+
+
+#: emails that carry a credential (a set-password link works once, for hours, for whoever holds it)
+CREDENTIAL_PURPOSES = frozenset({"set_password"})
+CREDENTIAL_FORGOTTEN = ("[This email held a link to choose a password. The link was removed from this copy once the "
+                        "email was sent, or failed for good: it is a credential, and only the person should have it.]")
+
+
+def _forget_credential(row) -> None:
+    """Keep who was sent what and when, not the link itself: whoever can read the outbox (a database reader, a
+    backup) could otherwise use a link that still works."""
+    if row.purpose in CREDENTIAL_PURPOSES:
+        row.body = CREDENTIAL_FORGOTTEN
 
 
 def _record_message_id(rows: list[Notification], config) -> str:
