@@ -115,6 +115,29 @@ def mfa_code_command(email):
     click.echo(mfa.current_code(user.mfa_secret))
 
 
+@click.command("reset-sign-in-codes")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why, for the audit trail (e.g. phone lost, service desk call 1234)")
+@with_appcontext
+def reset_sign_in_codes_command(email, reason):
+    """Reset someone's sign-in codes: they set up an authenticator app again at their next sign-in. For operators,
+    when no second administrator can approve it in the app (an administrator's own codes, with two of them)."""
+    from .auth import mfa, role_requests
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email address {email}")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise click.ClickException("Give the reason (--reason), for the audit trail")
+    with transaction():
+        waiting = role_requests.pending_for(user, "sign_in_codes")
+        if waiting is not None:
+            role_requests.mark_lapsed(waiting, actor=None, why="the codes were reset at the command line")
+        mfa.reset(user, actor=None, how=f"at the command line: {reason}")
+    click.echo(f"Sign-in codes reset for {user.name} <{user.email}>: they set up new ones when they next sign in")
+
+
 @click.command("check-child-links")
 @click.option("--repair", is_flag=True, help="Rebuild every child's links from the records if they differ")
 @with_appcontext
@@ -144,7 +167,7 @@ def register(app) -> None:
     from .retention import cli as retention_cli
 
     for command in (create_user_command, create_agency_command, seed_demo_command, seed_synthetic_command,
-                    mfa_code_command, check_child_links_command):
+                    mfa_code_command, check_child_links_command, reset_sign_in_codes_command):
         app.cli.add_command(command)
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`

@@ -258,3 +258,30 @@ def test_which_accounts_need_a_second_administrator_to_change_how_they_sign_in()
     assert duties.guards_sign_in("practitioner") and duties.guards_sign_in("mash") and duties.guards_sign_in("manager")
     assert duties.guards_sign_in("admin")  # an administrator approves what gives case access
     assert duties.guards_sign_in("admin", pending_role="manager")
+
+
+def test_with_two_administrators_the_operators_reset_one_administrators_codes_at_the_command_line(
+        app, signed_in, runner):
+    alex_client, alex = signed_in(Role.ADMIN)
+    sam_client, sam = signed_in(Role.ADMIN)
+    alex.mfa_secret, alex.mfa_enrolled_at = "JBSWY3DPEHPK3PXP", clock.now()
+    db.session.commit()
+    # Alex lost their phone; Sam asks, and nobody in the app may approve it (Sam asked, Alex is the person)
+    sam_client.post_form(f"/admin/users/{alex.id}/sign-in-codes", {})
+    assert "cannot be decided by any other active" in sam_client.get("/admin/role-requests")
+    refused = runner.invoke(args=["reset-sign-in-codes", "nobody@example.org", "--reason", "Phone lost"])
+    assert refused.exit_code != 0 and "No account with the email address nobody@example.org" in refused.output
+    assert runner.invoke(args=["reset-sign-in-codes", alex.email, "--reason", "   "]).exit_code != 0
+    assert _fresh(alex.id).mfa_secret is not None
+
+    done = runner.invoke(args=["reset-sign-in-codes", alex.email.upper(), "--reason", "Phone lost, desk call 42"])
+    assert done.exit_code == 0, done.output
+    assert f"Sign-in codes reset for {alex.name}" in done.output
+    assert _fresh(alex.id).mfa_secret is None
+    alex_client.get("/admin/users", expected=302)  # signed out: they sign in and set up new codes
+    [reset] = _events("mfa_reset")
+    assert reset.object_id == alex.id and reset.user_id is None  # nobody in the app did it
+    assert reset.detail.startswith("at the command line: Phone lost, desk call 42;")
+    # the request in the app is over: nothing is left waiting for a decision nobody can make
+    assert _only_request().status == "lapsed"
+    assert "Nothing is waiting for approval." in sam_client.get("/admin/role-requests")

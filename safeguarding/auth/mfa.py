@@ -145,7 +145,7 @@ def confirm_setup(user: User, code: str) -> list[str] | None:
     return codes
 
 
-def reset(user: User, *, actor, approved: bool = False) -> None:
+def reset(user: User, *, actor, approved: bool = False, how: str = "") -> None:
     """An administrator's reset (phone lost and recovery codes too): the person sets up again at next sign-in.
 
     For someone with a case role, only as a second administrator's approval (`role_requests.request_codes_reset`):
@@ -160,7 +160,8 @@ def reset(user: User, *, actor, approved: bool = False) -> None:
     from . import sessions
 
     ended = sessions.end_all_for(user.id, "mfa_reset")
-    audit.record("mfa_reset", "user", user.id, user=actor, detail=f"{ended} session(s) ended")
+    audit.record("mfa_reset", "user", user.id, user=actor,
+                 detail=f"{how}; {ended} session(s) ended"[:300] if how else f"{ended} session(s) ended")
     db.session.flush()
 
 

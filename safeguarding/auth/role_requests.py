@@ -162,10 +162,10 @@ def _lapse_old(user: User, kind: str, *, actor) -> None:
     old = db.session.execute(select(RoleRequest).where(
         RoleRequest.user_id == user.id, RoleRequest.kind == kind, RoleRequest.status == PENDING)).scalars().all()
     for request in old:
-        _mark_lapsed(request, actor=actor)
+        mark_lapsed(request, actor=actor)
 
 
-def _mark_lapsed(request: RoleRequest, *, actor, why: str | None = None) -> None:
+def mark_lapsed(request: RoleRequest, *, actor, why: str | None = None) -> None:
     request.status, request.decided_at = LAPSED, min(request.lapses_at, now())
     _record(request, "lapsed", actor,
             detail=f"{_detail(request)}: {why or f'not decided within {LAPSES_AFTER.days} days'}")
@@ -243,7 +243,7 @@ def ask_again(user: User, *, actor) -> RoleRequest:
     if not user.is_active_user:
         raise RuleError(f"{user.name}'s account is deactivated: reactivate it first, then ask again", "decision")
     if waiting is not None:
-        _mark_lapsed(waiting, actor=actor, why="the account changed before anyone decided")
+        mark_lapsed(waiting, actor=actor, why="the account changed before anyone decided")
     return request_new_account(user, actor=actor)
 
 
@@ -289,7 +289,7 @@ def _check_decider(request: RoleRequest, actor, expected_version: int | None) ->
 def lapse(request: RoleRequest, *, actor) -> None:
     """Write down that a request lapsed, when someone tried to decide it after its time (audited once)."""
     if request.status == PENDING and request.status_now == LAPSED:
-        _mark_lapsed(request, actor=actor)
+        mark_lapsed(request, actor=actor)
         db.session.flush()
 
 
