@@ -143,6 +143,8 @@ class BaseConfig:
         #: an API client's Idempotency-Key is remembered this long: a retry within it replays the first answer; the
         #: scheduler forgets older keys each night (they hold only a kind and an id, but grow with every POST)
         self.API_IDEMPOTENCY_DAYS = _int("API_IDEMPOTENCY_DAYS", 30)
+        #: how long a webhook delivery that was sent (or withheld) stays in the client's log; failed ones stay
+        self.API_WEBHOOK_KEEP_DAYS = _int("API_WEBHOOK_KEEP_DAYS", 30)
         # Local strategy discussion timescales (working days); the partnership's procedures set them.
         self.DISCUSSION_WITHIN_WORKING_DAYS = _int("DISCUSSION_WITHIN_WORKING_DAYS", 1)
         self.MINUTES_CIRCULATION_WORKING_DAYS = _int("MINUTES_CIRCULATION_WORKING_DAYS", 1)

@@ -174,3 +174,40 @@ def test_only_https_addresses_and_known_events_are_subscribed(app, agencies, mak
     with pytest.raises(webhooks.RuleError) as unknown:
         webhooks.subscribe(client, "https://receiver.example.org/events", ["everything"], actor=admin)
     assert unknown.value.field == "kinds"
+
+
+def test_the_nightly_housekeeping_forgets_old_sent_deliveries_and_keeps_failed_and_recent_ones(app, agencies,
+                                                                                             make_user):
+    from safeguarding.reminders import cli
+
+    admin = make_user(Role.ADMIN, "csc")
+    client, _ = make_client(admin, agencies["police"])
+    with transaction():
+        subscription = webhooks.subscribe(client, "https://receiver.example.org/events", ["discussion_convened"],
+                                          actor=admin)
+    at = now()
+
+    def event_with(state, days_ago):
+        when = at - timedelta(days=days_ago)
+        event = WebhookEvent(key=f"test:{state}:{days_ago}", kind="discussion_convened",
+                             object_type="strategy_discussion", object_id=1, occurred_at=when, fanned_out=True)
+        db.session.add(event)
+        db.session.flush()
+        db.session.add(WebhookDelivery(subscription_id=subscription.id, event_id=event.id, state=state,
+                                       created_at=when, sent_at=when if state == "sent" else None))
+        return event.key
+
+    event_with("sent", 45), event_with("withheld", 40)  # both forgotten
+    old_failed, recent_sent = event_with("failed", 50), event_with("sent", 3)
+    db.session.commit()
+    cli.run_job(app, "api_keys")
+    db.session.expire_all()
+    left = {(d.event.key, d.state) for d in db.session.execute(select(WebhookDelivery)).scalars()}
+    assert left == {(old_failed, "failed"), (recent_sent, "sent")}  # failed ones stay to be sent again
+    keys = set(db.session.execute(select(WebhookEvent.key)).scalars())
+    assert keys == {old_failed, recent_sent}
+    # a shorter setting still never forgets what the overdue scan could write again (its last 7 days)
+    app.config["API_WEBHOOK_KEEP_DAYS"] = 1
+    cli.run_job(app, "api_keys")
+    db.session.expire_all()
+    assert set(db.session.execute(select(WebhookEvent.key)).scalars()) == {old_failed, recent_sent}

@@ -22,7 +22,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -243,6 +243,36 @@ def send_again(row: WebhookDelivery, *, actor) -> None:
     row.state, row.attempts, row.next_attempt_at, row.created_at, row.claim_token = "pending", 0, at, at, None
     audit.record("send_again", "api_webhook_delivery", row.id, user=actor, changes={"state": {"from": before,
                                                                                              "to": "pending"}})
+
+
+#: rows removed per statement by the nightly housekeeping: bounded parameters and locks whatever the backlog
+FORGET_BATCH = 5000
+
+
+def forget_delivered(before: datetime) -> tuple[int, int]:
+    """Forget deliveries that ended (sent, or withheld from a client that may not see the object) before `before`,
+    then the events that have no delivery left and happened before it: (deliveries, events). Failed deliveries stay
+    for administrators to send again. Never nearer than OVERDUE_LOOKBACK: an overdue action's event forgotten
+    while the scan still looks back over it would be written, and sent, again. The caller commits."""
+    before = min(before, now() - OVERDUE_LOOKBACK)
+    deliveries = events = 0
+    while True:
+        ids = list(db.session.execute(select(WebhookDelivery.id).where(
+            WebhookDelivery.state.in_(("sent", "withheld")),
+            func.coalesce(WebhookDelivery.sent_at, WebhookDelivery.created_at) < before)
+            .limit(FORGET_BATCH)).scalars())
+        if not ids:
+            break
+        deliveries += db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids))).rowcount or 0
+    while True:
+        kept = select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id).exists()
+        ids = list(db.session.execute(select(WebhookEvent.id).where(
+            WebhookEvent.fanned_out.is_(True), WebhookEvent.occurred_at < before, ~kept)
+            .limit(FORGET_BATCH)).scalars())
+        if not ids:
+            break
+        events += db.session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids))).rowcount or 0
+    return deliveries, events
 
 
 def deliveries_of(client: ApiClient, limit: int = 50) -> list[WebhookDelivery]:
