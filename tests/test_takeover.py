@@ -285,3 +285,26 @@ def test_with_two_administrators_the_operators_reset_one_administrators_codes_at
     # the request in the app is over: nothing is left waiting for a decision nobody can make
     assert _only_request().status == "lapsed"
     assert "Nothing is waiting for approval." in sam_client.get("/admin/role-requests")
+
+
+def test_the_nightly_housekeeping_writes_down_the_requests_that_lapsed(app, signed_in, make_user):
+    from safeguarding.reminders import cli
+
+    alex_client, alex = signed_in(Role.ADMIN)
+    make_user(Role.ADMIN, "csc")
+    worker = make_user(Role.PRACTITIONER, "csc")
+    _edit(alex_client, worker, email=ATTACKER)
+    request = _only_request()
+    with time_machine.travel(clock.now() + timedelta(days=6, hours=23), tick=False):
+        cli.run_job(app, "api_keys")
+        assert _only_request().status == "pending"  # not yet
+    with time_machine.travel(clock.now() + timedelta(days=7, minutes=1), tick=False):
+        cli.run_job(app, "api_keys")
+        db.session.expire_all()
+        lapsed = _only_request()
+        assert lapsed.status == "lapsed" and lapsed.decided_at == request.lapses_at and lapsed.decided_by_id is None
+        [event] = _events("email_change_lapsed")
+        assert event.user_id is None and "not decided within 7 days" in event.detail
+        cli.run_job(app, "api_keys")  # again: nothing more
+        assert len(_events("email_change_lapsed")) == 1
+    assert _fresh(worker.id).email != ATTACKER

@@ -165,6 +165,23 @@ def _lapse_old(user: User, kind: str, *, actor) -> None:
         mark_lapsed(request, actor=actor)
 
 
+def lapse_overdue(batch: int = 500) -> int:
+    """Write down, with its audit event, that each request nobody decided within LAPSES_AFTER has lapsed (the
+    scheduler's nightly housekeeping): the pages already say so from the date, and now the record does too, so
+    what the table says is what happened. Returns how many; the caller commits."""
+    done = 0
+    while True:
+        overdue = db.session.execute(select(RoleRequest).where(
+            RoleRequest.status == PENDING, RoleRequest.requested_at <= now() - LAPSES_AFTER)
+            .order_by(RoleRequest.id).limit(batch)).scalars().all()
+        for request in overdue:
+            mark_lapsed(request, actor=None)
+        db.session.flush()
+        done += len(overdue)
+        if len(overdue) < batch:
+            return done
+
+
 def mark_lapsed(request: RoleRequest, *, actor, why: str | None = None) -> None:
     request.status, request.decided_at = LAPSED, min(request.lapses_at, now())
     _record(request, "lapsed", actor,

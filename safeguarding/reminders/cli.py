@@ -73,11 +73,15 @@ def run_job(app, name: str, lease: Lease | None = None) -> None:
 
                 days = app.config["API_IDEMPOTENCY_DAYS"]
                 forgotten = api.forget_idempotency_keys(clock.now() - timedelta(days=days))
+                from ..auth import role_requests
+
                 kept = app.config["API_WEBHOOK_KEEP_DAYS"]
                 deliveries, events = webhooks.forget_delivered(clock.now() - timedelta(days=kept))
+                lapsed = role_requests.lapse_overdue()
                 db.session.commit()
                 outcome = (f"API: {forgotten} idempotency keys older than {days} days forgotten; {deliveries} webhook "
-                           f"deliveries and {events} events ended more than {kept} days ago forgotten")
+                           f"deliveries and {events} events ended more than {kept} days ago forgotten; "
+                           f"{lapsed} changes nobody approved marked lapsed")
             elif name == "child_links":
                 from ..children import links
 
@@ -118,7 +122,8 @@ def build_scheduler(app, lease: Lease | None = None) -> BlockingScheduler:
     scheduler.add_job(run_job, CronTrigger(hour=2, minute=30, timezone=clock.LONDON), args=[app, "retention", lease],
                       id="retention", name="Apply the retention schedule")
     scheduler.add_job(run_job, CronTrigger(hour=2, minute=45, timezone=clock.LONDON), args=[app, "api_keys", lease],
-                      id="api_keys", name="Forget API idempotency keys and webhook deliveries past their days")
+                      id="api_keys", name="Housekeeping: API keys and webhook deliveries past their days, lapsed "
+                      "changes to approve")
     # Who may see which child is kept as rows in each change's transaction; nightly they are compared with the
     # records, and rebuilt, with an error for admins, if a change ever moved a link unseen.
     scheduler.add_job(run_job, CronTrigger(hour=3, minute=45, timezone=clock.LONDON),
