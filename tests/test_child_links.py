@@ -176,3 +176,23 @@ def test_the_nightly_check_rebuilds_links_that_differ_and_tells_the_administrato
     page = admin.get("/admin/reminders").text
     assert ("Children's links differed from the records: given but not kept 1 (first: child "
             f"{child_id}, via agency), kept but not given 0") in page
+
+
+def test_a_change_to_a_row_the_session_had_expired_still_moves_the_link(app, cast, agencies):
+    from safeguarding.differences.models import DifferenceStage
+
+    child = new_child(cast["officer"])
+    difference = difference_services.raise_difference(child, {
+        "against_agency_id": agencies["csc"].id, "responding_lead_id": cast["social_worker"].id,
+        "about": "The decision", "concern": "We disagree", "outcome_sought": "A discussion", "theme": "threshold",
+        "immediate_risk": False, "start_stage": 1, "skip_reason": ""}, actor=cast["officer"])
+    db.session.commit()
+    stage_id = db.session.execute(select(DifferenceStage.id).where(DifferenceStage.difference_id == difference.id)
+                                  ).scalar_one()
+    assert child.id in seen_by(cast["social_worker"]) and child.id not in seen_by(cast["nurse"])
+    stage = db.session.get(DifferenceStage, stage_id)
+    db.session.commit()  # every attribute expired: the flush below starts without the stage's difference loaded
+    stage.responding_lead_id = cast["nurse"].id
+    db.session.commit()
+    assert child.id in seen_by(cast["nurse"])
+    assert child.id not in seen_by(cast["social_worker"])

@@ -157,35 +157,45 @@ def check_and_repair(connection) -> str | None:
 _WATCHES: dict[type, list[Watch]] = {}
 
 
-def _keys(obj, watch: Watch, changed_only: bool) -> set[int]:
-    """The key values (new and old) of a changed row, or none if nothing that links people changed."""
+def _keys(mapper, connection, obj, watch: Watch, *, changed_only: bool, stored: bool) -> set[int]:
+    """The key values of a row being written, or none if nothing that links people changed (`changed_only`, for an
+    update). `stored`: the row is still in the database as it was (before an update or a delete), so its stored key
+    is read too: the old value of a key that changes, or a key the session never loaded (an expired object whose
+    other column was set) is otherwise unknown here."""
     state = inspect(obj)
     if changed_only and not any(state.attrs[name].history.has_changes() for name in watch.attrs):
         return set()
     history = state.attrs[watch.key].history
     values = set(history.added or ()) | set(history.deleted or ()) | set(history.unchanged or ())
+    if stored and state.identity is not None:
+        column = mapper.columns[watch.key]
+        values.add(connection.execute(select(column).where(mapper.primary_key[0] == state.identity[0])).scalar())
     return {value for value in values if value is not None}
 
 
 _PENDING = "child_links_touched"
 
 
-def _noting(changed_only: bool) -> Callable:
+def _noting(*, changed_only: bool, stored: bool) -> Callable:
     """A mapper event listener noting the key values of a row the flush is writing, for `_after_flush`. Mapper
     events, not the session's lists of new, dirty and deleted objects: an orphan (a child taken off a discussion)
     is deleted by the flush itself and is in none of them."""
-    def note(_mapper, _connection, target) -> None:
+    def note(mapper, connection, target) -> None:
         session = object_session(target)
         if session is None:
             return
-        pending = session.info.setdefault(_PENDING, {})
         for watch in _WATCHES.get(type(target), ()):
-            pending.setdefault(watch, set()).update(_keys(target, watch, changed_only))
+            found = _keys(mapper, connection, target, watch, changed_only=changed_only, stored=stored)
+            if found:
+                session.info.setdefault(_PENDING, {}).setdefault(watch, set()).update(found)
 
     return note
 
 
-_ON_INSERT, _ON_UPDATE, _ON_DELETE = _noting(False), _noting(True), _noting(False)
+#: after an insert (the new row's keys, its id included); before an update or a delete (the stored row is read)
+_ON_INSERT = _noting(changed_only=False, stored=False)
+_ON_UPDATE = _noting(changed_only=True, stored=True)
+_ON_DELETE = _noting(changed_only=False, stored=True)
 
 
 def touched_children(session: Session, pending: dict[Watch, set[int]]) -> set[int]:
@@ -225,8 +235,8 @@ def keep_in_step() -> None:
             if watch not in _WATCHES.setdefault(watch.model, []):
                 _WATCHES[watch.model].append(watch)
     for model in _WATCHES:
-        for name, listener in (("after_insert", _ON_INSERT), ("after_update", _ON_UPDATE),
-                               ("after_delete", _ON_DELETE)):
+        for name, listener in (("after_insert", _ON_INSERT), ("before_update", _ON_UPDATE),
+                               ("before_delete", _ON_DELETE)):
             if not event.contains(model, name, listener):
                 event.listen(model, name, listener)
     if not event.contains(Session, "after_flush", _after_flush):
