@@ -173,8 +173,9 @@ def test_the_conference_and_enquiry_outcome_pages_are_accessible_with_their_erro
     core = [db.session.execute(db.select(Agency).where(Agency.kind == kind)).scalars().first()
             for kind in ("childrens_social_care", "police", "health")]
     amy = make_child("Amy", "Brook", born=date(2018, 3, 1))
-    sd = convene(mash, [amy], core, scheduled_at=clock.now() - timedelta(hours=2),
-                 referral_received_on=clock.london_today())
+    held = clock.now() - timedelta(hours=2)
+    # the referral came the day the discussion was held: between midnight and 2 a.m. that is yesterday, not today
+    sd = convene(mash, [amy], core, scheduled_at=held, referral_received_on=held.astimezone(clock.LONDON).date())
     attend(sd, mash)
     with transaction():
         decision = services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
