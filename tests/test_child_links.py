@@ -196,3 +196,52 @@ def test_a_change_to_a_row_the_session_had_expired_still_moves_the_link(app, cas
     db.session.commit()
     assert child.id in seen_by(cast["nurse"])
     assert child.id not in seen_by(cast["social_worker"])
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="SQLite lets one writer at a time into the whole database, so a "
+                    "child joining a discussion cannot overlap a change to its invitations there")
+@pytest.mark.parametrize("first_to_flush", ["the change to the invitations", "the sibling joining"])
+def test_a_child_joining_while_an_agency_is_taken_off_the_discussion_is_not_left_open_to_it(app, cast, agencies,
+                                                                                              first_to_flush):
+    from safeguarding.discussions.models import DiscussionChild
+
+    first_child = new_child(cast["social_worker"], first="Ava")
+    sibling = new_child(cast["social_worker"], first="Ben")
+    sd = convene(cast["mash"], [first_child], [agencies["csc"], agencies["police"], agencies["other_police"]])
+    other_force = next(i.id for i in sd.invitations if i.agency_id == agencies["other_police"].id)
+    sd_id, sibling_id, other_officer_id = sd.id, sibling.id, cast["other_officer"].id
+    db.session.close()
+    # at the same moment MASH records that the other force was never invited, and a sibling joins the discussion
+    sessions = {"the change to the invitations": Session(db.engine), "the sibling joining": Session(db.engine)}
+
+    def change_the_invitations(session):
+        invitation = session.get(Invitation, other_force)
+        invitation.status, invitation.reason = "not_invited", "Not needed"
+
+    def the_sibling_joins(session):
+        session.add(DiscussionChild(discussion_id=sd_id, child_id=sibling_id))
+
+    changes = {"the change to the invitations": change_the_invitations, "the sibling joining": the_sibling_joins}
+    second_to_flush = next(name for name in changes if name != first_to_flush)
+    first, second = sessions[first_to_flush], sessions[second_to_flush]
+    changes[first_to_flush](first)
+    first.flush()  # the discussion is locked until this commits
+    done = threading.Event()
+
+    def then_the_other():
+        changes[second_to_flush](second)
+        second.flush()
+        second.commit()
+        done.set()
+
+    worker = threading.Thread(target=then_the_other)
+    worker.start()
+    time.sleep(0.5)
+    assert not done.is_set()  # waits for the first rather than reading the discussion as it was
+    first.commit()
+    worker.join(10)
+    assert done.is_set()
+    first.close(), second.close()
+    # the sibling's links were made from the invitations as they are now: the other force does not see them
+    assert sibling_id not in seen_by(db.session.get(User, other_officer_id))
+    assert links.differences(db.session.connection()) == ([], [])

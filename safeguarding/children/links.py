@@ -38,6 +38,10 @@ class Watch:
     key: str
     attrs: tuple[str, ...]
     children: Callable[[list[int]], object] | None = None
+    #: PostgreSQL: SELECT ... FOR NO KEY UPDATE of the rows the key values name, taken before their children are
+    #: read: a change to a discussion's invitations and a child joining it lock the same discussion, so neither
+    #: rebuilds from a list of children, or of invitations, the other is changing
+    lock: Callable[[list[int]], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,12 @@ def _statements() -> tuple:
 
 
 def rebuild_all(connection) -> int:
-    """Every child's links from the records (after a bulk load that bypassed the ORM); returns the rows written."""
+    """Every child's links from the records (after a bulk load that bypassed the ORM); returns the rows written.
+    On PostgreSQL the table is locked against every other change to it first (each child's rebuild waits, and a
+    rebuild under way is waited for): otherwise a child's rebuild could remove a link while this one, reading an
+    older snapshot, put it back."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE child_link IN SHARE ROW EXCLUSIVE MODE")
     connection.execute(delete(ChildLink))
     rows = _everything().subquery()
     connection.execute(insert(ChildLink).from_select(_COLUMNS, select(*(rows.c[name] for name in _COLUMNS))))
@@ -210,6 +219,8 @@ def touched_children(session: Session, pending: dict[Watch, set[int]]) -> set[in
             continue
         ordered = sorted(values)
         for start in range(0, len(ordered), BATCH):
+            if watch.lock is not None and connection.dialect.name == "postgresql":
+                connection.execute(watch.lock(ordered[start:start + BATCH]))
             children.update(connection.execute(watch.children(ordered[start:start + BATCH])).scalars())
     return children
 

@@ -92,6 +92,11 @@ def _children_of(discussion_ids):
     return db.select(DiscussionChild.child_id).where(DiscussionChild.discussion_id.in_(discussion_ids))
 
 
+def _lock_discussions(discussion_ids):
+    return (db.select(StrategyDiscussion.id).where(StrategyDiscussion.id.in_(discussion_ids))
+            .order_by(StrategyDiscussion.id).with_for_update(key_share=True))
+
+
 def _link_rows(only):
     """A child is visible to anyone involved in a discussion about them (`_involved_in`): their agency invited (not
     merely recorded as "not invited"), or they (and so the people who answer for them) chair, opened, or own an
@@ -119,9 +124,12 @@ def _link_rows(only):
 
 LINKS = LinkSource(rows=_link_rows, watches=(
     Watch(DiscussionChild, "child_id", ("child_id", "discussion_id")),
-    Watch(Invitation, "discussion_id", ("discussion_id", "agency_id", "status"), _children_of),
-    Watch(AgreedAction, "discussion_id", ("discussion_id", "owner_id"), _children_of),
-    Watch(StrategyDiscussion, "id", ("chair_id", "created_by_id"), _children_of),
+    # a child joining or leaving: the discussion is locked as for a change to its invitations or actions, and all its
+    # children rebuilt, so a change made at the same moment to who is invited reaches the new child too
+    Watch(DiscussionChild, "discussion_id", ("child_id", "discussion_id"), _children_of, _lock_discussions),
+    Watch(Invitation, "discussion_id", ("discussion_id", "agency_id", "status"), _children_of, _lock_discussions),
+    Watch(AgreedAction, "discussion_id", ("discussion_id", "owner_id"), _children_of, _lock_discussions),
+    Watch(StrategyDiscussion, "id", ("chair_id", "created_by_id"), _children_of, _lock_discussions),
 ))
 
 

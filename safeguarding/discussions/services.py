@@ -599,7 +599,10 @@ def _keep_assessment_clocks(sd: StrategyDiscussion, child_ids: Iterable[int], *,
                 decision.assessment_due_at = None
     if not referrals:
         return
-    db.session.execute(db.select(Child.id).where(Child.id.in_(child_ids)).order_by(Child.id).with_for_update())
+    # FOR NO KEY UPDATE, as the children's links take it (children/links.py): never a stronger lock on a row this
+    # transaction may already hold, which could deadlock with someone recording something else for the child
+    db.session.execute(db.select(Child.id).where(Child.id.in_(child_ids)).order_by(Child.id)
+                       .with_for_update(key_share=True))
     found = db.session.execute(
         db.select(ThresholdDecision, StrategyDiscussion.referral_received_on)
         .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)

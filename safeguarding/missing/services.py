@@ -53,8 +53,10 @@ def _not_future(value: datetime, label: str, field: str | None = None) -> None:
 
 def _lock_child(child_id: int) -> Child:
     """Take the child's row for this transaction, so two people recording for one child at the same moment are
-    checked one after the other (PostgreSQL; SQLite serialises writers anyway)."""
-    return db.session.execute(select(Child).where(Child.id == child_id).with_for_update()).scalar_one()
+    checked one after the other (PostgreSQL; SQLite serialises writers anyway). FOR NO KEY UPDATE, as the children's
+    links take it (children/links.py): a transaction asking for a stronger lock on a row it already holds could
+    deadlock with someone recording something else for the child."""
+    return db.session.execute(select(Child).where(Child.id == child_id).with_for_update(key_share=True)).scalar_one()
 
 
 def _after_birth(child, moment: datetime, what: str, field: str) -> None:
