@@ -8,6 +8,9 @@ from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+#: what differs between two renderings of one page: CSRF tokens (in forms, and the session-timeout warning's
+#: data-csrf) and the script nonce
+RANDOM_VALUES = re.compile(r'name="csrf_token"[^>]*>|data-csrf="[^"]*"|nonce="[^"]*"')
 KEY_RE = re.compile(r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"')
 
 
@@ -91,6 +94,12 @@ class Page:
 
     def __contains__(self, needle: str) -> bool:
         return needle in self.text
+
+    @property
+    def markup(self) -> str:
+        """The HTML without the values that are random on every rendering (CSRF tokens, the script nonce): for checking
+        that a name is nowhere in the page, attributes included (a random nonce once spelled "Kai")."""
+        return RANDOM_VALUES.sub("", self.html)
 
     def csrf(self) -> str:
         match = CSRF_RE.search(self.html)

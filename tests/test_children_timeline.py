@@ -91,7 +91,7 @@ def test_the_children_list_counts_restricted_records_out_of_sight_up_to_a_cap(si
     assert "4 restricted records are not shown" in client.get("/children/")
     monkeypatch.setattr(views, "OUT_OF_SIGHT_CAP", 3)
     page = client.get("/children/")
-    assert "More than 3 restricted records are not shown" in page and "Hidden" not in page.html
+    assert "More than 3 restricted records are not shown" in page and "Hidden" not in page.markup
 
 
 def test_a_childs_open_prompts_cost_no_statement_each(signed_in, make_user):

@@ -167,7 +167,7 @@ def test_the_partnership_business_unit_sees_figures_not_case_records(app, cast, 
                 f"/discussions/{case['sd'].id}", f"/missing/episodes/{case['episode'].id}", "/children/",
                 "/missing/"):
         unit.get(url, expected=403)
-    assert "Kai" not in unit.get("/home").html
+    assert "Kai" not in unit.get("/home").markup
     unit.get("/reports/")
     unit.get("/missing/figures")
 
@@ -429,7 +429,7 @@ def test_reminders_about_a_restricted_child_say_only_that_a_restricted_record_ne
     assert {n.title for n in notices if n.level != "notice"} == {"A restricted record needs you"}
     # ...but not on the page
     page = client_for(app, cast["officer"]).get("/notifications")
-    assert "A restricted record needs you" in page and "Visit" not in page.html
+    assert "A restricted record needs you" in page and "Visit" not in page.markup
     # a notice written after the restriction says nothing else either
     from safeguarding.reminders.services import notify
 
@@ -444,7 +444,7 @@ def test_my_work_counts_a_restricted_childs_deadlines_without_naming_them(app, c
     case = the_case(cast, agencies)
     child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])
     page = client_for(app, cast["mash"]).get("/my-work")
-    assert "Kai" not in page.html and "A restricted record needs you" in page
+    assert "Kai" not in page.markup and "A restricted record needs you" in page
 
 
 def test_a_hidden_nhs_number_match_offers_break_glass_too(app, cast):
@@ -456,7 +456,7 @@ def test_a_hidden_nhs_number_match_offers_break_glass_too(app, cast):
     db.session.commit()
     teacher = client_for(app, cast["teacher"])
     page = post_new(teacher, "/children/new", child_form(nhs_number="943 476 5919"), expected=200)
-    assert "A record for this child may already exist" in page and "Zara" not in page.html
+    assert "A record for this child may already exist" in page and "Zara" not in page.markup
     post_new(teacher, _offer_link(page), {"reason": "She is here now and says she has nowhere safe to sleep"})
     teacher.get(f"/children/{child.id}")
 
@@ -494,4 +494,4 @@ def test_figures_count_a_restricted_child(app, cast, agencies):
     # child is not named
     _, total = missing_services.figures(date(2026, 10, 1), date(2026, 11, 30))
     assert total.returns == 1
-    assert after.count('govuk-table__cell--numeric">[c]</td>') >= 2 and "Kai" not in after
+    assert after.count('govuk-table__cell--numeric">[c]</td>') >= 2 and "Kai" not in strip.sub("", after)
