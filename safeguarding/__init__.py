@@ -181,7 +181,9 @@ def _register_commands(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: enforce foreign keys, and WAL so the scheduler and web server can share the file. PostgreSQL: no
+    """SQLite: enforce foreign keys, and WAL so the scheduler and web server can share the file (a writer waits up to
+    sqlite3's `timeout`, 5 s unless SQLALCHEMY_ENGINE_OPTIONS' connect_args say otherwise, for another to finish;
+    then the change gets the conflict page, see service.transaction). PostgreSQL: no
     JIT compilation. The scopes' row-by-row EXISTS probes give plans a high estimated cost (every child the
     partnership holds, probed), though a page's LIMIT stops them after a few rows; past jit_above_cost PostgreSQL
     then compiled the query first, 0.5 s of a 0.7 s children list, every time."""
@@ -196,5 +198,4 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

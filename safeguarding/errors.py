@@ -7,10 +7,12 @@ from typing import Callable
 
 from flask import has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from . import audit
 from .extensions import db
+from .service import StaleEdit, is_conflict
 
 log = logging.getLogger("safeguarding.errors")
 
@@ -22,6 +24,8 @@ MESSAGES = {
     404: ("Page not found",
           "If you typed the web address, check it is correct. The page may also be one you cannot see."),
     405: ("There is a problem with your request", "That page cannot be used in this way."),
+    409: ("Someone else was saving this record at the same moment",
+          "Nothing from your page was saved. Go back, check what the record shows now, then save again."),
     413: ("What you sent is too large", "Go back, shorten the longest answers (a summary, with the full text kept "
                                         "in your agency's own records) and try again."),
     429: ("Too many attempts", "Wait a minute, then try again."),
@@ -62,6 +66,12 @@ def register_error_handlers(app) -> None:
                      "For your security, forms stop working after a while or when you sign out. "
                      "Go back, reload the page and try again. What you typed may need to be entered again.")
 
+    @app.errorhandler(StaleEdit)
+    def conflict(err: StaleEdit):
+        # a page whose view has no conflict banner of its own: still not a server error, and nothing half-saved
+        db.session.rollback()
+        return page(409)
+
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         if err.code is None or err.code < 400:
@@ -70,6 +80,12 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        if isinstance(err, DBAPIError) and is_conflict(err):
+            # another transaction held the rows this request wanted, outside a unit of work (which would have
+            # made it a StaleEdit): nothing was saved, and trying again can succeed
+            log.warning("gave way to another change on %s %s: %s", request.method, request.path, err.orig)
+            db.session.rollback()
+            return page(409)
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return page(500)

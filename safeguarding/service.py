@@ -9,14 +9,22 @@ and indico's one commit per request (`indico/web/rh.py`).
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
 from .rule_error import RuleError
 
-__all__ = ["RuleError", "StaleEdit", "expect_version", "transaction"]
+__all__ = ["Contended", "RuleError", "StaleEdit", "expect_version", "transaction", "is_conflict"]
+
+log = logging.getLogger("safeguarding.service")
+
+#: PostgreSQL's answers when two transactions wanted the same rows at once and one of them had to give way:
+#: serialization_failure, deadlock_detected, lock_not_available
+_CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})
 
 
 class StaleEdit(Exception):
@@ -25,6 +33,11 @@ class StaleEdit(Exception):
     def __init__(self, current: Any = None):
         super().__init__("This record was changed by someone else after you opened it")
         self.current = current
+
+
+class Contended(StaleEdit):
+    """The database made this change give way to another transaction holding the same rows at that moment (a
+    deadlock, a lock not freed in time): nothing of it was kept, and saving again can succeed."""
 
 
 def expect_version(row: Any, version: int | None) -> None:
@@ -37,7 +50,10 @@ def expect_version(row: Any, version: int | None) -> None:
 def transaction():
     """One unit of work: commit what the block did, or roll all of it back and re-raise.
 
-    A concurrent change caught by a version column (StaleDataError) surfaces as `StaleEdit`.
+    A concurrent change caught by a version column (StaleDataError) surfaces as `StaleEdit`, and so does a change
+    the database refused because another transaction held the same rows at that moment (a deadlock, a
+    serialization failure, SQLite's writer lock not freed in time): someone else was saving this record, nothing of
+    this change was kept, and the person gets the conflict page with what they typed, not a server error.
     """
     try:
         yield db.session
@@ -45,6 +61,23 @@ def transaction():
     except StaleDataError:
         db.session.rollback()
         raise StaleEdit() from None
+    except DBAPIError as err:
+        db.session.rollback()
+        if is_conflict(err):
+            log.warning("a change gave way to another at the same moment: %s", err.orig)
+            raise Contended() from err
+        raise
     except BaseException:
         db.session.rollback()
         raise
+
+
+def is_conflict(err: DBAPIError) -> bool:
+    """Whether the database refused a statement only because another transaction held the same rows at that moment
+    (trying again later can succeed), not because the statement was wrong."""
+    state = getattr(err.orig, "sqlstate", None)  # psycopg
+    if state is not None:
+        return state in _CONFLICT_STATES
+    # sqlite3: the writer lock was not freed within busy_timeout (SQLITE_BUSY_SNAPSHOT and the like start so too)
+    name = getattr(err.orig, "sqlite_errorname", None) or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))

@@ -600,7 +600,13 @@ def _keep_assessment_clocks(sd: StrategyDiscussion, child_ids: Iterable[int], *,
     if not referrals:
         return
     # FOR NO KEY UPDATE, as the children's links take it (children/links.py): never a stronger lock on a row this
-    # transaction may already hold, which could deadlock with someone recording something else for the child
+    # transaction may already hold, which could deadlock with someone recording something else for the child. The
+    # discussion first, then its children, in the order the links take them: a decision taking the children and
+    # then (saving) the discussion, against an invitation change taking the discussion and then the children,
+    # could each wait for the other.
+    if sd.id is not None:
+        db.session.execute(db.select(StrategyDiscussion.id).where(StrategyDiscussion.id == sd.id)
+                           .with_for_update(key_share=True))
     db.session.execute(db.select(Child.id).where(Child.id.in_(child_ids)).order_by(Child.id)
                        .with_for_update(key_share=True))
     found = db.session.execute(

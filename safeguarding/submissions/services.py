@@ -13,7 +13,7 @@ from wtforms import HiddenField
 
 from ..clock import now
 from ..extensions import db
-from ..service import RuleError, transaction
+from ..service import Contended, RuleError, transaction
 from .models import FormSubmission
 
 #: how long identical answers to the same form count as the same submission
@@ -82,6 +82,11 @@ def once(key: str | None, user_id: int, create: Callable[[], str]) -> str:
             db.session.add(claim)
             db.session.flush()  # on PostgreSQL a concurrent claim of this key waits here for ours to commit
             claim.result_url = create()
+    except Contended:
+        # Someone else was saving for the same record at that moment and this create gave way: nothing was kept
+        # (the key's claim neither), so the form is shown again with what was typed, to be sent again.
+        raise RuleError("Someone else was saving to the same record at the same moment, so this was not saved. "
+                        "Check your answers, then save again", "submission_key") from None
     except IntegrityError:
         # The same key was claimed by a request that committed first; show what it saved.
         earlier = db.session.get(FormSubmission, key)
