@@ -101,6 +101,17 @@ def test_check_child_links_reports_a_difference_and_repairs_it(app, cast, agenci
     assert runner.invoke(args=["check-child-links"]).exit_code == 0
     assert case["child"].id in seen_by(cast["police_manager"])
 
+    # a link kept twice (two rebuilds of one child not taking turns) is a difference too, and a repair mends it
+    db.session.add(ChildLink(child_id=case["child"].id, via="agency", agency_id=agencies["police"].id))
+    db.session.commit()
+    result = runner.invoke(args=["check-child-links"])
+    assert result.exit_code != 0
+    assert f"child {case['child'].id}, via agency, agency {agencies['police'].id}" in result.output
+    assert runner.invoke(args=["check-child-links", "--repair"]).exit_code == 0
+    assert runner.invoke(args=["check-child-links"]).exit_code == 0
+    assert db.session.query(ChildLink).filter_by(child_id=case["child"].id, via="agency",
+                                                 agency_id=agencies["police"].id).count() == 1
+
 
 def test_the_migration_filled_the_links_as_the_code_keeps_them(app, cast, agencies):
     the_case(cast, agencies)

@@ -127,13 +127,18 @@ def rebuild_all(connection) -> int:
 
 
 def differences(connection, limit: int = 20) -> tuple[list, list]:
-    """(links the records give that the table lacks, links the table has that the records do not give): both empty
-    when the table is true. At most `limit` of each."""
-    kept = select(*(getattr(ChildLink, name) for name in _COLUMNS))
+    """(links the records give that the table lacks, links the table has that the records do not give or keeps more
+    than once): both empty when the table is true. At most `limit` of each. EXCEPT compares sets, so a link kept
+    twice (two rebuilds of one child not taking turns) is looked for on its own."""
+    columns = [getattr(ChildLink, name) for name in _COLUMNS]
+    kept = select(*columns)
     records = _everything().subquery()
     given = select(*(records.c[name] for name in _COLUMNS))
     missing = connection.execute(except_(given, kept).limit(limit)).all()
     extra = connection.execute(except_(kept, given).limit(limit)).all()
+    if len(extra) < limit:
+        extra += connection.execute(select(*columns).group_by(*columns).having(func.count() > 1)
+                                    .limit(limit - len(extra))).all()
     return [tuple(r) for r in missing], [tuple(r) for r in extra]
 
 
