@@ -120,7 +120,7 @@ def main() -> int:
             elapsed = time.perf_counter() - start
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(30)
+                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(os.environ.get("PROFILE_FILTER", ""), int(os.environ.get("PROFILE_LINES", "30")))
             event.remove(db.engine, "before_cursor_execute", listener)
             db.session.rollback()
             if n:  # the first request warms caches
