@@ -9,7 +9,8 @@ no session row, and the view's audit records left out (they are writes); everyth
 statements (how many, which repeat) and the view's time (median of --repeat), and with --explain each statement's
 planning and execution time, the plan's first lines (--plan N: all of statement N's) and, in all, the blocks the
 statements read or hit (steadier than milliseconds on a busy machine). --where TEXT prints which lines of the app ran
-the statements containing TEXT; --profile profiles the last rendering (PROFILE_SORT=tottime to sort by own time).
+the statements containing TEXT; --profile profiles the last rendering (PROFILE_SORT=tottime to sort by own time,
+PROFILE_FILTER=safeguarding for the app's own functions, PROFILE_LINES=60 for more lines).
 For measuring on the big synthetic databases, which are read-only for everyone but the person who loaded them; a
 column a later migration added and the database lacks is read as its default.
 """
@@ -120,7 +121,8 @@ def main() -> int:
             elapsed = time.perf_counter() - start
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(os.environ.get("PROFILE_FILTER", ""), int(os.environ.get("PROFILE_LINES", "30")))
+                stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+                stats.print_stats(os.environ.get("PROFILE_FILTER", ""), int(os.environ.get("PROFILE_LINES", "30")))
             event.remove(db.engine, "before_cursor_execute", listener)
             db.session.rollback()
             if n:  # the first request warms caches

@@ -61,6 +61,7 @@ def _connect_features() -> None:
     from .api import framework as api_framework
     from .children import links as child_links
     from .children.timeline import register_timeline
+    from .kept_deadlines import rows as kept_deadlines
     from .deadlines import register_provider
     from .differences import access as differences_access
     from .differences import deadlines as differences_deadlines
@@ -81,6 +82,7 @@ def _connect_features() -> None:
     child_links.keep_in_step()
     for provider in (discussions_deadlines, missing_deadlines, differences_deadlines):
         register_provider(provider)
+    kept_deadlines.keep_in_step()
     for entries in (discussions_timeline, missing_timeline, differences_timeline, retention_timeline):
         register_timeline(entries)
     hooks.connect()
@@ -137,6 +139,7 @@ def _import_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
     from .children import models as _children  # noqa: F401
+    from .kept_deadlines import models as _kept_deadlines  # noqa: F401
     from .differences import models as _differences  # noqa: F401
     from .discussions import models as _discussions  # noqa: F401
     from .missing import models as _missing  # noqa: F401

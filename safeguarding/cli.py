@@ -160,6 +160,29 @@ def check_child_links_command(repair):
     click.echo(f"Rebuilt: {rows:,} links")
 
 
+@click.command("check-open-deadlines")
+@click.option("--repair", is_flag=True, help="Work every open deadline out again from the records if they differ")
+@with_appcontext
+def check_open_deadlines_command(repair):
+    """Check that the open deadlines kept for My work equal what the records give."""
+    from .kept_deadlines import rows as kept
+
+    missing, extra = kept.differences(db.session)
+    if not missing and not extra:
+        click.echo("My work's open deadlines match the records.")
+        return
+    for label, rows in (("Given by the records but not kept", missing), ("Kept but not given by the records", extra)):
+        for object_type, object_id, kind, due_at, until, owner_id, team_agency_id in rows:
+            ends = f", until {until:%Y-%m-%d %H:%M}" if until else ""
+            click.echo(f"{label}: {kind} of {object_type} {object_id}, due {due_at:%Y-%m-%d %H:%M} UTC, "
+                       f"owner {owner_id}, team {team_agency_id}{ends}")
+    if not repair:
+        raise click.ClickException("My work's open deadlines differ from the records (run again with --repair)")
+    rows = kept.rebuild_all(db.session)
+    db.session.commit()
+    click.echo(f"Rebuilt: {rows:,} open deadlines")
+
+
 def register(app) -> None:
     from .audit import cli as audit_cli
     from .reminders import cli as reminders_cli
@@ -167,7 +190,8 @@ def register(app) -> None:
     from .retention import cli as retention_cli
 
     for command in (create_user_command, create_agency_command, seed_demo_command, seed_synthetic_command,
-                    mfa_code_command, check_child_links_command, reset_sign_in_codes_command):
+                    mfa_code_command, check_child_links_command, check_open_deadlines_command,
+                    reset_sign_in_codes_command):
         app.cli.add_command(command)
     reminders_cli.register(app)  # `flask scheduler run`, `flask reminders sweep|deliver|digest`
     audit_cli.register(app)  # `flask audit seal|verify`

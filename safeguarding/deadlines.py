@@ -14,19 +14,12 @@ Optionally, for kinds a partnership can have thousands of (My work's partnership
     def page_deadlines(kind, *, due_before, limit, offset=0) -> list[Deadline]       # soonest first
     def count_deadlines(kind, *, now, end_of_today, due_before) -> (overdue, today, later)   # one statement
 
-For a person's or a team's own (My work: the person's list, a manager's team, "show all"), every provider also
-says how to count and page them in SQL, whatever the number of open rows (a CSC manager's team holds thousands at
-ten times the largest partnership):
+And, so My work can read a person's or a team's from rows kept in step with the records (`kept_deadlines/rows.py`:
+a CSC manager's team holds thousands of open deadlines at ten times the largest partnership), per type of record
+its clocks belong to, how to work out those records' deadlines whatever the time, and which changes move them:
 
-    def owned_plan(*, owner_ids, due_before) -> (list[Source], list[Deadline])
-
-its kinds whose due time is a column, as `Source`s (a query, unordered, and that column), and the deadlines of its
-derived clocks (working days, checkpoints: few per person), read whole. Together they are exactly what
-`open_deadlines(due_before=..., owner_ids=owner_ids)` returns (a team mailbox deadline once per manager asked
-about). `owned` below counts every provider's sources in one statement (`count_sources`, each through the owners'
-index), reads each source with something to show up to offset + limit (`first_of_source`, ordered and limited in
-SQL), and merges them with the derived clocks (`owned_from`): a page costs the owners' index entries plus the rows
-up to the end of the page, not every row the team holds.
+    KEPT: tuple[KeptObject, ...]
+    KEPT_WATCHES: tuple[Watch, ...]
 
 `open_deadlines` returns the feature's deadlines that are still open (not done, cancelled or met) and due
 before `due_before`, optionally only those owned by `owner_ids`. It must be one indexed query (or a few) whose
@@ -44,15 +37,11 @@ each deadline once: a team's deadline with nobody named is one Deadline with `ow
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Collection, Iterable, Iterator
 
-from sqlalchemy import and_, select, true
 
-from . import clock
-from .counting import count_where
-from .id_lists import among
 
 
 @dataclass(frozen=True)
@@ -124,112 +113,6 @@ def order_key(d: Deadline) -> tuple:
     return d.due_at, d.kind, d.object_id, d.owner_id or 0
 
 
-@dataclass(frozen=True)
-class Source:
-    """One kind's open deadlines for some owners, as SQL: `query` selects them (unordered, no loader options); `key`
-    is the row's id; their due time is `due` (+ `shift`, for a clock a fixed time after a column); `order` is due
-    time then id (then the owner, for a row per manager); `build` runs a query like `query` (narrowed to some ids)
-    with its loader options and turns the rows into Deadlines."""
-    query: object
-    key: object
-    due: object
-    order: tuple
-    build: Callable[[object], list[Deadline]]
-    shift: timedelta = field(default=timedelta(0))
-
-
-def count_sources(sources: list[Source], *, now: datetime, end_of_today: datetime) -> list[tuple[int, int, int]]:
-    """(overdue, due later today, due later) of each source, in one statement: for each source one row of three
-    sums over the source's rows, found through the owners' index once.
-
-    Not a UNION ALL of one grouped SELECT per source: PostgreSQL ran that as a Parallel Append at ten times the
-    largest partnership (the owners' IN list inflates its estimates), and starting the workers cost 15 to 20 ms of
-    a 3 ms query. Nor a WHERE per part of the week: for the narrow parts the planner then walked the whole
-    partnership's due-time index rather than the owners'. Nor a scalar subquery per source and part of the week
-    (as before): each source's rows were found three times, and the statement, three copies of every source's
-    conditions, cost more to build and to plan than to run."""
-    from .extensions import db
-
-    if not sources:
-        return []
-    rows = []
-    for place, source in enumerate(sources):
-        due, overdue_until, today_until = source.due, now - source.shift, end_of_today - source.shift
-        rows.append(source.query.order_by(None).with_only_columns(
-            count_where(due <= overdue_until).label("overdue"),
-            count_where(and_(due > overdue_until, due < today_until)).label("today"),
-            count_where(due >= today_until).label("later")).subquery(f"kind_{place}"))
-    joined = rows[0]
-    for row in rows[1:]:
-        joined = joined.join(row, true())  # one row each: side by side
-    found = db.session.execute(select(*(c for row in rows for c in (row.c.overdue, row.c.today, row.c.later)))
-                               .select_from(joined)).one()
-    return [(int(found[i]), int(found[i + 1]), int(found[i + 2])) for i in range(0, len(found), 3)]
-
-
-def _first_keys(source: Source, limit: int, *also):
-    """The ids (and `also`, columns of the same rows) of the source's first `limit` rows. The owners' rows are found
-    first (OFFSET 0 keeps PostgreSQL from walking a whole-partnership index in due order and filtering it for these
-    owners until `limit` are found: for a small team that is most of the partnership's open rows); only those are
-    sorted."""
-    columns = [source.key.label("k"), *(column.label(f"a{i}") for i, column in enumerate(also)),
-               *(column.label(f"o{i}") for i, column in enumerate(source.order))]
-    owned = source.query.order_by(None).with_only_columns(*columns).offset(0).subquery()
-    return (select(owned.c.k, *(owned.c[f"a{i}"] for i in range(len(also))))
-            .order_by(*(owned.c[f"o{i}"] for i in range(len(source.order)))).limit(limit))
-
-
-def first_of_source(source: Source, *, limit: int) -> list[Deadline]:
-    """The source's first `limit` deadlines, soonest first: their ids in a subquery, the rows loaded by id in the
-    same statement."""
-    return sorted(source.build(source.query.where(source.key.in_(_first_keys(source, limit)))),
-                  key=order_key)[:limit]
-
-
-def _first_due(source: Source, limit: int) -> list[tuple[datetime, int]]:
-    """(due time, id) of the source's first `limit` rows: the ids and times only, no rows loaded."""
-    from .extensions import db
-
-    found = db.session.execute(_first_keys(source, limit, source.due))
-    return [(clock.ensure_utc(due) + source.shift, key) for key, due in found]
-
-
-def owned_from(sources: Iterable[Source], derived: Iterable[Deadline], *, now: datetime, end_of_today: datetime,
-               limit: int) -> tuple[tuple[int, int, int], list[Deadline]]:
-    """Counts and the first `limit` of some owners' deadlines: the sources counted in one statement, the derived
-    clocks (read whole for these owners) counted here, all merged in `order_key` order.
-
-    When there are more than `limit` in all, rows are loaded only for what can be among the first `limit`: each
-    source's first `limit` ids and due times are read (no rows), and only the ids due no later than the
-    `limit`-th soonest of them all (ties included, so the order's later keys still decide) are loaded. Loading
-    each kind's first `limit` instead built several times the rows a page shows (a CSC manager's team: 350 rows,
-    each with its child, for a page of 50)."""
-    sources, derived = list(sources), sorted(derived, key=order_key)
-    counts = list(split_counts(derived, now=now, end_of_today=end_of_today))
-    having: list[tuple[int, Source]] = []
-    for place, (source, found) in enumerate(zip(sources, count_sources(sources, now=now, end_of_today=end_of_today),
-                                                strict=True)):
-        counts = [a + b for a, b in zip(counts, found, strict=True)]
-        if sum(found):
-            having.append((place, source))
-    runs = [derived]
-    if sum(counts) <= limit or len(having) <= 1:
-        # everything fits on the page, or one kind holds it all: each kind's first rows are the page
-        runs += [first_of_source(source, limit=limit) for _, source in having]
-    else:
-        candidates = [(due, place, key) for place, source in having for due, key in _first_due(source, limit)]
-        dues = sorted([due for due, _, _ in candidates] + [d.due_at for d in derived])
-        cutoff = dues[limit - 1] if len(dues) > limit else None
-        wanted: dict[int, set[int]] = {}
-        for due, place, key in candidates:
-            if cutoff is None or due <= cutoff:
-                wanted.setdefault(place, set()).add(key)
-        for place, keys in sorted(wanted.items()):
-            source = sources[place]
-            runs.append(sorted(source.build(source.query.where(among(source.key, keys))), key=order_key))
-    return (counts[0], counts[1], counts[2]), list(heapq.merge(*runs, key=order_key))[:limit]
-
-
 def split_counts(found: Iterable[Deadline], *, now: datetime, end_of_today: datetime) -> tuple[int, int, int]:
     """(overdue, due later today, due later) of deadlines read whole."""
     counts = [0, 0, 0]
@@ -239,29 +122,17 @@ def split_counts(found: Iterable[Deadline], *, now: datetime, end_of_today: date
 
 
 def owned(owner_ids: Collection[int], *, now: datetime, end_of_today: datetime, due_before: datetime, limit: int,
-          offset: int = 0) -> tuple[tuple[int, int, int], list[Deadline]]:
+          offset: int = 0, modules: Iterable | None = None) -> tuple[tuple[int, int, int], list[Deadline]]:
     """(overdue, due later today, due later) of the open deadlines of `owner_ids` due before `due_before`, and
-    those deadlines soonest first, rows offset to offset + limit: every provider's sources counted in one statement
-    and read up to offset + limit each, merged with the derived clocks (a k-way merge of sorted runs)."""
+    those deadlines soonest first, rows offset to offset + limit, asking each provider (`modules`: only these) the
+    ordinary question. My work reads the features' own deadlines from the rows kept for it
+    (`kept_deadlines/rows.py`) and asks this only of a provider that keeps none (the tests' own): right, not bounded."""
     if not owner_ids:
         return (0, 0, 0), []
-    sources: list[Source] = []
-    derived: list[Deadline] = []
     counts, runs = [0, 0, 0], []
-    for module in providers():
-        if hasattr(module, "owned_plan"):
-            theirs, read_whole = module.owned_plan(owner_ids=owner_ids, due_before=due_before)
-            sources += theirs
-            derived += read_whole
-        else:
-            # a provider not moved over (the tests' own) is asked the ordinary question and counted here: still
-            # right, only not bounded
-            first = sorted(module.open_deadlines(due_before=due_before, owner_ids=owner_ids), key=order_key)
-            counts = [a + b for a, b in zip(counts, split_counts(first, now=now, end_of_today=end_of_today),
-                                            strict=True)]
-            runs.append(first)
-    if sources or derived:
-        found, first = owned_from(sources, derived, now=now, end_of_today=end_of_today, limit=offset + limit)
-        counts = [a + b for a, b in zip(counts, found, strict=True)]
+    for module in (providers() if modules is None else modules):
+        first = sorted(module.open_deadlines(due_before=due_before, owner_ids=owner_ids), key=order_key)
+        counts = [a + b for a, b in zip(counts, split_counts(first, now=now, end_of_today=end_of_today),
+                                        strict=True)]
         runs.append(first)
     return (counts[0], counts[1], counts[2]), list(heapq.merge(*runs, key=order_key))[offset:offset + limit]

@@ -123,6 +123,10 @@ def generate(scale: float, now: datetime, password_hash: str, progress: Callable
 
     # bulk inserts bypass the ORM, whose flushes keep each child's links as its records change
     load.inserted["child_link"] = links.rebuild_all(db.session.connection())
+    from .kept_deadlines import rows as kept
+
+    # and the open deadlines kept for My work
+    load.inserted["open_deadline"] = kept.rebuild_all(db.session)
     db.session.commit()
     from .reports import summaries
 

@@ -135,6 +135,7 @@ def app_factory(run_app, database_url):
     run_app.config.update(saved_config)
     with run_app.app_context():
         links_kept_true = _child_links_differences()
+        deadlines_kept_true = _open_deadlines_differences()
         if built:
             limiter.init_app(run_app)  # an app built above re-bound the one limiter to itself
         limiter.enabled = run_app.config["RATELIMIT_ENABLED"]
@@ -144,6 +145,25 @@ def app_factory(run_app, database_url):
     # them (`children/links.py`): a write path that moves a link without the flush seeing it fails here
     assert links_kept_true == ([], []), f"child_link differs from the records (given but not kept, kept but not " \
                                         f"given): {links_kept_true}"
+    # and each record's open deadlines as the providers give them (`kept_deadlines/rows.py`), so My work shows what the
+    # reminders chase
+    assert deadlines_kept_true == ([], [], [], []), (
+        "open_deadline differs from the records (given but not kept, kept but not given; open now by the providers "
+        f"but not by the table, open now by the table but not by the providers): {deadlines_kept_true}")
+
+
+def _open_deadlines_differences():
+    from safeguarding import clock
+    from safeguarding.kept_deadlines import rows as kept
+
+    db.session.remove()
+    try:
+        missing, extra = kept.differences(db.session)
+        not_kept, not_given = kept.providers_disagree(db.session, clock.now())
+        return missing, extra, not_kept, not_given
+    finally:
+        db.session.rollback()
+        db.session.remove()
 
 
 def _child_links_differences():

@@ -144,10 +144,11 @@ def test_two_changes_to_one_childs_links_at_once_take_turns(app, cast, agencies)
     done = threading.Event()
 
     def give_the_nurse_an_action():
-        second.add(AgreedAction(discussion_id=sd_id, description="Check GP records", owner_id=nurse_id,
-                                owner_agency_id=nurse_agency_id, due_at=NOW + timedelta(days=2)))
-        second.flush()
-        second.commit()
+        with app.app_context():  # as each request has
+            second.add(AgreedAction(discussion_id=sd_id, description="Check GP records", owner_id=nurse_id,
+                                    owner_agency_id=nurse_agency_id, due_at=NOW + timedelta(days=2)))
+            second.flush()
+            second.commit()
         done.set()
 
     worker = threading.Thread(target=give_the_nurse_an_action)

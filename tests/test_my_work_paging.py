@@ -1,5 +1,6 @@
-"""My work counts and pages a person's and a team's deadlines in SQL (`deadlines.owned`): the same deadlines, in the
-same order, with the same counts as reading them all, whatever page is asked for."""
+"""My work counts and pages a person's and a team's deadlines from the rows kept for it (`kept_deadlines/rows.py`,
+merged with any provider that keeps none): the same deadlines, in the same order, with the same counts as reading
+them all from the providers, whatever page is asked for."""
 from __future__ import annotations
 
 import html
@@ -33,8 +34,8 @@ def _everything(owner_ids, now=NOW, horizon=HORIZON) -> list[deadlines.Deadline]
 
 
 def _owned(owner_ids, *, limit, offset=0, now=NOW, horizon=HORIZON):
-    return deadlines.owned(owner_ids, now=now, end_of_today=views._end_of_today(now), due_before=horizon,
-                           limit=limit, offset=offset)
+    return views._owned(owner_ids, now=now, end_of_today=views._end_of_today(now), due_before=horizon,
+                        limit=limit, offset=offset)
 
 
 def _action(sd, owner, description, due_at) -> None:

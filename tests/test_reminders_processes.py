@@ -62,7 +62,7 @@ def test_scheduler_jobs_triggers_and_timezone_as_configured(app):
     assert str(scheduler.timezone) == "Europe/London"
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"sweep", "deliver", "digest", "audit_seal", "retention", "lease", "figures", "figures_all",
-                         "api_keys", "child_links"}
+                         "api_keys", "child_links", "open_deadlines"}
     assert jobs["lease"].trigger.interval.total_seconds() == 20  # a third of the 60-second lease
     assert isinstance(jobs["sweep"].trigger, IntervalTrigger)
     assert jobs["sweep"].trigger.interval.total_seconds() == 7 * 60

@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from sqlalchemy import (Integer, bindparam, cast, delete, event, except_, func, inspect, insert, literal, null, select,
+from sqlalchemy import (Integer, bindparam, cast, delete, event, except_, func, insert, literal, null, select,
                         union)
 from sqlalchemy.orm import Session, object_session
 
+from ..row_events import written_keys
 from .models import Child, ChildLink
 
 #: children rebuilt per statement: bounded parameters whatever a flush touched (a bulk import)
@@ -172,19 +173,7 @@ _WATCHES: dict[type, list[Watch]] = {}
 
 
 def _keys(mapper, connection, obj, watch: Watch, *, changed_only: bool, stored: bool) -> set[int]:
-    """The key values of a row being written, or none if nothing that links people changed (`changed_only`, for an
-    update). `stored`: the row is still in the database as it was (before an update or a delete), so its stored key
-    is read too: the old value of a key that changes, or a key the session never loaded (an expired object whose
-    other column was set) is otherwise unknown here."""
-    state = inspect(obj)
-    if changed_only and not any(state.attrs[name].history.has_changes() for name in watch.attrs):
-        return set()
-    history = state.attrs[watch.key].history
-    values = set(history.added or ()) | set(history.deleted or ()) | set(history.unchanged or ())
-    if stored and state.identity is not None:
-        column = mapper.columns[watch.key]
-        values.add(connection.execute(select(column).where(mapper.primary_key[0] == state.identity[0])).scalar())
-    return {value for value in values if value is not None}
+    return written_keys(mapper, connection, obj, watch.key, watch.attrs, changed_only=changed_only, stored=stored)
 
 
 _PENDING = "child_links_touched"

@@ -1,12 +1,11 @@
 """My work: what is overdue, due today and due in the next 7 days, from the same deadlines the reminders chase.
 
-A handful of queries whatever the number of deadlines: for the person's own list and a manager's team, each
-feature counts its deadlines in one grouped statement and reads only the rows up to the end of the page shown,
-soonest first through its indexes (`deadlines.owned`); one query for the team's ids and one for the owners'
-names. MASH staff's partnership view asks only the providers of its kind, for counts (one grouped statement) and
-for the rows one page shows (LIMIT/OFFSET in the provider's query). At ten times the largest partnership a CSC
-manager's team and mailbox hold thousands of open deadlines; reading them whole to show fifty made My work grow
-with the partnership.
+A handful of queries whatever the number of deadlines: a person's own list and a manager's team are read from the
+open deadlines kept as rows (`kept_deadlines/rows.py`), one statement counting them and one reading the page's keys, and
+only the page's records are read to show them; one query for the team's ids and one for the owners' names. MASH
+staff's partnership view asks only the providers of its kind, for counts (one grouped statement) and for the rows
+one page shows (LIMIT/OFFSET in the provider's query). At ten times the largest partnership a CSC manager's team and
+mailbox hold thousands of open deadlines; reading them whole to show fifty made My work grow with the partnership.
 """
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from ..auth.access import MANAGER, MASH, require
 from ..auth.models import User
 from ..extensions import db
 from ..pagination import Page, page_number
+from ..kept_deadlines import rows as kept
 
 bp = Blueprint("dashboard", __name__)
 
@@ -145,16 +145,38 @@ def _owned_page(owner_ids: list[int], now: datetime, horizon: datetime, raw_page
     counts in SQL and reads only the rows up to the end of the page (safeguarding/deadlines.py)."""
     end_of_today = _end_of_today(now)
     number = page_number(raw_page)
-    counts, items = deadlines.owned(owner_ids, now=now, end_of_today=end_of_today, due_before=horizon,
-                                    limit=per_page, offset=(number - 1) * per_page)
+    counts, items = _owned(owner_ids, now=now, end_of_today=end_of_today, due_before=horizon,
+                           limit=per_page, offset=(number - 1) * per_page)
     pages = max(1, -(-sum(counts) // per_page))
     if number > pages:
         # a page past the end (a stale link) shows the last one
         number = pages
-        counts, items = deadlines.owned(owner_ids, now=now, end_of_today=end_of_today, due_before=horizon,
-                                        limit=per_page, offset=(number - 1) * per_page)
+        counts, items = _owned(owner_ids, now=now, end_of_today=end_of_today, due_before=horizon,
+                               limit=per_page, offset=(number - 1) * per_page)
     summary = Summary(*counts)
     return Page(items=items, number=number, per_page=per_page, total=summary.total, more=number < pages), summary
+
+
+def _owned(owner_ids: list[int], *, now: datetime, end_of_today: datetime, due_before: datetime, limit: int,
+           offset: int) -> tuple[tuple[int, int, int], list[deadlines.Deadline]]:
+    """(overdue, due later today, due later) of these people's open deadlines due before `due_before`, and those
+    deadlines soonest first, rows offset to offset + limit: the kept rows counted in one statement and a page of
+    them read in another (`kept_deadlines/rows.py`); a provider that keeps none (the tests' own) asked as before."""
+    if not owner_ids:
+        return (0, 0, 0), []
+    ids = sorted(set(owner_ids))
+    kept_providers = kept.kept_providers()
+    others = [module for module in deadlines.providers() if module not in kept_providers]
+    counts = kept.count_owned(ids, now=now, end_of_today=end_of_today, due_before=due_before)
+    if not others:
+        items = kept.page_owned(ids, now=now, due_before=due_before, limit=limit, offset=offset) \
+            if sum(counts) > offset else []
+        return counts, items
+    found, first = deadlines.owned(ids, now=now, end_of_today=end_of_today, due_before=due_before,
+                                   limit=offset + limit, modules=others)
+    table = kept.page_owned(ids, now=now, due_before=due_before, limit=offset + limit)
+    total = (counts[0] + found[0], counts[1] + found[1], counts[2] + found[2])
+    return total, kept.merge(table, first)[offset:offset + limit]
 
 
 def _masked(found: list[deadlines.Deadline]) -> list[deadlines.Deadline]:

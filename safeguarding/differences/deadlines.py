@@ -17,7 +17,8 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
 from ..clock import ensure_utc
-from ..deadlines import Deadline, Source
+from ..kept_deadlines.rows import FAR, KeptObject, KeptPart, Watch, always as _always, only as _only
+from ..deadlines import Deadline
 from ..extensions import db
 from ..id_lists import among
 from .models import DifferenceNotice, DifferenceStage, ProfessionalDifference
@@ -120,20 +121,24 @@ def open_deadlines(*, due_before: datetime, owner_ids: Collection[int] | None = 
     return _stage_rows(stage_query, owners) + _notice_rows(_notice_query(due_before, owners, due_from))
 
 
-def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
-    """Each side of a stage is its own source (its lead's index), then the notices (see safeguarding/deadlines.py)."""
-    owners = set(owner_ids)
-    order = (DifferenceStage.due_at, DifferenceStage.id)
-    return [
-        Source(_stage_query(due_before).where(among(DifferenceStage.raising_lead_id, owners)), DifferenceStage.id,
-               DifferenceStage.due_at, order, lambda query: _stage_rows(query, owners, ("difference_stage",))),
-        Source(_stage_query(due_before).where(among(DifferenceStage.responding_lead_id, owners)), DifferenceStage.id,
-               DifferenceStage.due_at, order, lambda query: _stage_rows(query, owners, ("difference_response",))),
-        Source(_notice_query(due_before, owners), DifferenceNotice.id, DifferenceNotice.created_at,
-               (DifferenceNotice.created_at, DifferenceNotice.id), _notice_rows),
-    ]
+# --- Kept as rows for My work (safeguarding/kept_deadlines/rows.py) -------------------------------------------------
 
 
-def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
-    """How to count and page `owner_ids`' open deadlines here (see safeguarding/deadlines.py)."""
-    return _owned_sources(due_before, owner_ids), []
+KEPT = (
+    KeptObject("difference_stage", DifferenceStage, (
+        KeptPart(frozenset({"difference_stage", "difference_response"}), lambda ids: _always(
+            _stage_rows(_only(_stage_query(FAR), DifferenceStage.id, ids), None))),
+    )),
+    KeptObject("difference_notice", DifferenceNotice, (
+        KeptPart(frozenset({"difference_notice"}), lambda ids: _always(
+            _notice_rows(_only(_notice_query(FAR, None), DifferenceNotice.id, ids)))),
+    )),
+)
+
+KEPT_WATCHES = (
+    Watch(DifferenceStage, "difference_stage"),
+    # a notice about a stage that has ended chases nobody
+    Watch(DifferenceStage, "difference_notice", attrs=("closed_at",),
+          expand=lambda ids: db.select(DifferenceNotice.id).where(DifferenceNotice.stage_id.in_(ids))),
+    Watch(DifferenceNotice, "difference_notice"),
+)

@@ -32,7 +32,8 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import clock
-from ..deadlines import Deadline, Source
+from ..kept_deadlines.rows import FAR, KeptObject, KeptPart, Watch, always as _always, only as _only
+from ..deadlines import Deadline
 from ..extensions import db
 from ..auth.models import User
 from ..children.models import Child
@@ -137,7 +138,7 @@ def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime |
     return _circulation_rows(query)
 
 
-def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+def _icpc_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
              .options(_child_name(ThresholdDecision.child),
@@ -149,7 +150,13 @@ def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None =
         query = query.where(ThresholdDecision.icpc_due_at >= due_from)
     if owner_ids is not None:
         query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
-    now = clock.now()
+    return query
+
+
+def _icpc_points(query, due_before: datetime, due_from: datetime | None = None
+                 ) -> list[tuple[Deadline, datetime | None]]:
+    """Each decision's conference deadlines, each with the moment it gives way (a booking checkpoint to the next,
+    once that is due; the conference itself only to a change)."""
     found = []
     for d in db.session.execute(query).unique().scalars():
         chair = d.discussion.chair
@@ -162,16 +169,20 @@ def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None =
         for index, (kind, due) in enumerate(points):
             if due >= due_before or (due_from is not None and due < due_from):
                 continue
-            superseded = kind != "icpc" and points[index + 1][1] <= now
-            if superseded:
-                continue
-            found.append(Deadline(kind=kind, object_type="threshold_decision", object_id=d.id,
-                                  title=_ICPC_TITLES[kind].format(name=d.child.display_name),
-                                  due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
-                                  owner_id=chair.id if chair else None,
-                                  owner_agency_id=chair.agency_id if chair else None,
-                                  child_id=d.child_id, child_name=d.child.display_name))
+            until = points[index + 1][1] if kind != "icpc" else None
+            found.append((Deadline(kind=kind, object_type="threshold_decision", object_id=d.id,
+                                   title=_ICPC_TITLES[kind].format(name=d.child.display_name),
+                                   due_at=due, url=f"/discussions/{d.discussion_id}#decision-{d.child_id}",
+                                   owner_id=chair.id if chair else None,
+                                   owner_agency_id=chair.agency_id if chair else None,
+                                   child_id=d.child_id, child_name=d.child.display_name), until))
     return found
+
+
+def _icpc_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    now = clock.now()
+    return [d for d, until in _icpc_points(_icpc_query(due_before, owner_ids, due_from), due_before, due_from)
+            if until is None or until > now]
 
 
 #: built once: each `aliased()` proxies every column of its table, 1.7 ms of Python for a strategy discussion
@@ -218,7 +229,7 @@ def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | N
     return _follow_up_rows(_follow_up_query(due_before, owner_ids, due_from))
 
 
-def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+def _conference_held_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
     # "Booked" must be followed by "held": a booked date that passes unconfirmed is chased from 17:00 that day.
     query = (db.select(ThresholdDecision)
              .join(StrategyDiscussion, StrategyDiscussion.id == ThresholdDecision.discussion_id)
@@ -231,6 +242,10 @@ def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: dateti
         query = query.where(ThresholdDecision.icpc_date >= clock.to_london(due_from).date() - timedelta(days=1))
     if owner_ids is not None:
         query = query.where(among(StrategyDiscussion.chair_id, owner_ids))
+    return query
+
+
+def _conference_held_rows(query, due_before: datetime, due_from: datetime | None = None) -> list[Deadline]:
     found = []
     for d in db.session.execute(query).unique().scalars():
         due = thresholds.conference_held_due_at(d.icpc_date)
@@ -245,6 +260,10 @@ def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: dateti
                               owner_agency_id=chair.agency_id if chair else None,
                               child_id=d.child_id, child_name=d.child.display_name))
     return found
+
+
+def _conference_held_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _conference_held_rows(_conference_held_query(due_before, owner_ids, due_from), due_before, due_from)
 
 
 def _assessment_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
@@ -319,53 +338,6 @@ def _still_to_decide_deadlines(due_before: datetime, owner_ids, due_from: dateti
     return _still_to_decide_rows(_still_to_decide_query(due_before, owner_ids, due_from))
 
 
-def _owned_sources(due_before: datetime, owner_ids, *, chairs: bool = True) -> list[Source]:
-    """The kinds whose due time is a column, as SQL for `owner_ids` (see safeguarding/deadlines.py); `chairs`
-    False: nobody asked about has chaired a discussion, so only their agreed actions can be theirs."""
-    actions = Source(_action_query(due_before, owner_ids), AgreedAction.id, AgreedAction.due_at,
-                     (AgreedAction.due_at, AgreedAction.id), _action_rows)
-    if not chairs:
-        return [actions]
-    return [
-        actions,
-        Source(_circulation_query(due_before, owner_ids), StrategyDiscussion.id, StrategyDiscussion.circulation_due_at,
-               (StrategyDiscussion.circulation_due_at, StrategyDiscussion.id), _circulation_rows),
-        Source(_follow_up_query(due_before, owner_ids), StrategyDiscussion.id,
-               StrategyDiscussion.follow_up_meeting_due_at,
-               (StrategyDiscussion.follow_up_meeting_due_at, StrategyDiscussion.id), _follow_up_rows),
-        Source(_still_to_decide_query(due_before, owner_ids), ThresholdDecision.id,
-               ThresholdDecision.still_to_decide_due_at,
-               (ThresholdDecision.still_to_decide_due_at, ThresholdDecision.id), _still_to_decide_rows),
-        Source(_assessment_query(due_before, owner_ids), ThresholdDecision.id, ThresholdDecision.assessment_due_at,
-               (ThresholdDecision.assessment_due_at, ThresholdDecision.id), _assessment_rows),
-    ]
-
-
-def _derived_owned(due_before: datetime, owner_ids) -> list[Deadline]:
-    # due times counted in working days or from checkpoints: read whole for these owners (a chair has few open)
-    return [d for query in (_icpc_deadlines, _conference_held_deadlines) for d in query(due_before, owner_ids)]
-
-
-def _any_chair(owner_ids) -> bool:
-    """Whether any of these people has chaired a discussion: every kind here but agreed actions is the chair's.
-
-    Ordered by the chair, so the database answers from the chair index (a probe per person asked about): asked
-    only for "any one, LIMIT 1", PostgreSQL expected to meet a match soon and read the whole table when nobody had
-    chaired (43 ms at ten times the largest partnership, for a police manager's team)."""
-    chair = StrategyDiscussion.chair_id
-    return db.session.execute(db.select(chair).where(among(chair, owner_ids)).order_by(chair).limit(1)
-                              ).first() is not None
-
-
-def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
-    """How to count and page `owner_ids`' open deadlines here (see safeguarding/deadlines.py). Most people never
-    chair (the police, health, schools): one look-up spares them the six kinds that are a chair's, which were most
-    of the statement counting their deadlines and two more reading none."""
-    chairs = _any_chair(owner_ids)
-    return (_owned_sources(due_before, owner_ids, chairs=chairs),
-            _derived_owned(due_before, owner_ids) if chairs else [])
-
-
 #: kinds this module can page and count in SQL for the whole partnership (MASH staff's view on My work); other
 #: kinds are only asked for through `open_deadlines`
 PAGED_KINDS = frozenset({"minutes_circulation"})
@@ -427,3 +399,68 @@ def earliest_due(*, due_before: datetime) -> datetime | None:
     ]
     found += [clock.london_datetime(d) for d in (db.session.execute(q).scalar() for q in days) if d is not None]
     return min(found, default=None)
+
+
+# --- Kept as rows for My work (safeguarding/kept_deadlines/rows.py) -------------------------------------------------
+
+
+def _kept_follow_ups(ids) -> list[tuple[Deadline, datetime | None]]:
+    """A phone discussion's follow-up meeting, whatever the time: none once a strategy meeting linked to it is
+    convened for a time by the due date; otherwise open until the earliest such meeting's time, if one is convened
+    (held by then, or not, that stops the chase: `_follow_up_query`)."""
+    query = _only(db.select(StrategyDiscussion).where(StrategyDiscussion.follow_up_meeting_due_at.is_not(None),
+                                                      StrategyDiscussion.status.in_(("convened", "decided"))),
+                  StrategyDiscussion.id, ids)
+    found = _follow_up_rows(query)
+    if not found:
+        return []
+    review = _REVIEW
+    meetings: dict[int, list[datetime]] = {}
+    for previous_id, at in db.session.execute(
+            db.select(review.previous_id, review.scheduled_at)
+            .where(among(review.previous_id, [d.object_id for d in found]),
+                   review.status.in_(("convened", "decided")),
+                   review.mode.in_(sorted(thresholds.FOLLOW_UP_MEETING_MODES)), review.scheduled_at.is_not(None))):
+        meetings.setdefault(previous_id, []).append(clock.ensure_utc(at))
+    kept = []
+    for d in found:
+        times = meetings.get(d.object_id, [])
+        if any(at <= d.due_at for at in times):
+            continue
+        kept.append((d, min(times, default=None)))
+    return kept
+
+
+KEPT = (
+    KeptObject("agreed_action", AgreedAction, (
+        KeptPart(frozenset({"agreed_action"}),
+                 lambda ids: _always(_action_rows(_only(_action_query(FAR, None), AgreedAction.id, ids)))),
+    )),
+    KeptObject("strategy_discussion", StrategyDiscussion, (
+        KeptPart(frozenset({"minutes_circulation"}), lambda ids: _always(
+            _circulation_rows(_only(_circulation_query(FAR, None), StrategyDiscussion.id, ids)))),
+        KeptPart(frozenset({"follow_up_meeting"}), _kept_follow_ups),
+    )),
+    KeptObject("threshold_decision", ThresholdDecision, (
+        KeptPart(frozenset({"icpc_request", "icpc_booking", "icpc"}),
+                 lambda ids: _icpc_points(_only(_icpc_query(FAR, None), ThresholdDecision.id, ids), FAR)),
+        KeptPart(frozenset({"icpc_held"}), lambda ids: _always(_conference_held_rows(
+            _only(_conference_held_query(FAR, None), ThresholdDecision.id, ids), FAR))),
+        KeptPart(frozenset({"assessment"}), lambda ids: _always(
+            _assessment_rows(_only(_assessment_query(FAR, None), ThresholdDecision.id, ids)))),
+        KeptPart(frozenset({"still_to_decide"}), lambda ids: _always(
+            _still_to_decide_rows(_only(_still_to_decide_query(FAR, None), ThresholdDecision.id, ids)))),
+    )),
+)
+
+KEPT_WATCHES = (
+    Watch(AgreedAction, "agreed_action"),
+    Watch(StrategyDiscussion, "strategy_discussion"),
+    # a strategy meeting convened to follow a phone discussion stops (or times the end of) that one's chase
+    Watch(StrategyDiscussion, "strategy_discussion", key="previous_id",
+          attrs=("previous_id", "status", "mode", "scheduled_at")),
+    # a decision's deadlines are its discussion chair's, and a cancelled discussion asks nothing still to decide
+    Watch(StrategyDiscussion, "threshold_decision", attrs=("status", "chair_id"),
+          expand=lambda ids: db.select(ThresholdDecision.id).where(ThresholdDecision.discussion_id.in_(ids))),
+    Watch(ThresholdDecision, "threshold_decision"),
+)

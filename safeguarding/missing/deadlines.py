@@ -27,7 +27,8 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import Role, User
 from ..children.models import Child
 from ..clock import ensure_utc
-from ..deadlines import Deadline, Source
+from ..kept_deadlines.rows import FAR, KeptObject, KeptPart, Watch, always as _always, only as _only
+from ..deadlines import Deadline
 from ..extensions import db
 from ..id_lists import among
 from . import rules
@@ -147,7 +148,7 @@ def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
     return found
 
 
-def _police_protection(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+def _police_protection_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
     first = min(rules.POLICE_PROTECTION_CHECKPOINTS)
     query = (select(PoliceProtection).options(_child_name(PoliceProtection.child))
              .where(PoliceProtection.ended_at.is_(None),
@@ -158,6 +159,10 @@ def _police_protection(due_before: datetime, owner_ids, due_from: datetime | Non
                                                                                   days=1))
     if owner_ids is not None:
         query = query.where(among(PoliceProtection.recorded_by_id, owner_ids))
+    return query
+
+
+def _police_protection_rows(query, due_before: datetime, due_from: datetime | None = None) -> list[Deadline]:
     found = []
     for pp in db.session.execute(query).scalars():
         name = pp.child.full_name
@@ -170,6 +175,10 @@ def _police_protection(due_before: datetime, owner_ids, due_from: datetime | Non
                 owner_id=pp.recorded_by_id, owner_agency_id=pp.recorded_by_agency_id, child_id=pp.child_id,
                 child_name=name))
     return found
+
+
+def _police_protection(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
+    return _police_protection_rows(_police_protection_query(due_before, owner_ids, due_from), due_before, due_from)
 
 
 def _epo_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
@@ -198,59 +207,35 @@ def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> 
     return _epo_rows(_epo_query(due_before, owner_ids, due_from))
 
 
-def _owned_interview_sources(base, rows, owner_ids, *, due, shift=timedelta(0), assigned: bool = True,
-                             managers: bool = True) -> list[Source]:
-    """An interview's deadline is its assigned worker's; unassigned, it is each active manager of the responsible
-    authority's (the team mailbox, once per manager asked about): two indexed branches, each ordered by due time,
-    each only where someone asked about can have one (`assigned`, `managers`)."""
-    ids = list(owner_ids)
-    theirs = base.add_columns(ReturnInterview.assigned_to_id.label("owner")).where(
-        among(ReturnInterview.assigned_to_id, ids))
-    mailbox = (base.add_columns(User.id.label("owner"))
-               .join(User, and_(User.agency_id == ReturnInterview.local_authority_id,
-                                User.role == Role.MANAGER.value, User.is_active_user.is_(True), among(User.id, ids)))
-               .where(ReturnInterview.assigned_to_id.is_(None)))
-
-    def build(query):
-        return rows(db.session.execute(query.options(_child_name(ReturnInterview.child))).all())
-
-    return [*([Source(theirs, ReturnInterview.id, due, (due, ReturnInterview.id), build, shift)] if assigned else []),
-            *([Source(mailbox, ReturnInterview.id, due, (due, ReturnInterview.id, User.id), build, shift)]
-              if managers else [])]
+# --- Kept as rows for My work (safeguarding/kept_deadlines/rows.py) -------------------------------------------------
 
 
-def _interview_owners(owner_ids) -> tuple[bool, bool]:
-    """Whether any of these people has an open interview assigned to them, and whether any is an active manager
-    (whose authority's unassigned interviews are theirs): one look-up, so the police, health and schools are not
-    asked four questions about interviews that are never theirs."""
-    ids = list(owner_ids)
-    assigned = select(ReturnInterview.id).where(among(ReturnInterview.assigned_to_id, ids),
-                                                ReturnInterview.status == RhiStatus.OPEN.value).exists()
-    manager = select(User.id).where(among(User.id, ids), User.role == Role.MANAGER.value,
-                                    User.is_active_user.is_(True)).exists()
-    found = db.session.execute(select(assigned, manager)).one()
-    return bool(found[0]), bool(found[1])
+def _kept_interviews(query, rows, ids) -> list[tuple[Deadline, None]]:
+    query = _only(query, ReturnInterview.id, ids).options(_child_name(ReturnInterview.child))
+    return _always(rows(_with_owners(query, None)))
 
 
-def _owned_sources(due_before: datetime, owner_ids) -> list[Source]:
-    assigned, managers = _interview_owners(owner_ids)
-    interviews = []
-    if assigned or managers:
-        interviews = [
-            *_owned_interview_sources(_open_interviews(due_before), _interview_rows, owner_ids,
-                                      due=ReturnInterview.due_at, assigned=assigned, managers=managers),
-            *_owned_interview_sources(_unoffered_interviews(due_before), _unoffered_rows, owner_ids,
-                                      due=ReturnInterview.returned_at, shift=_AFTER_RETURN, assigned=assigned,
-                                      managers=managers),
-        ]
-    return [
-        *interviews,
-        Source(_epo_query(due_before, owner_ids), EmergencyProtectionOrder.id, EmergencyProtectionOrder.expires_at,
-               (EmergencyProtectionOrder.expires_at, EmergencyProtectionOrder.id), _epo_rows),
-    ]
+KEPT = (
+    KeptObject("return_interview", ReturnInterview, (
+        KeptPart(frozenset({"return_interview"}),
+                 lambda ids: _kept_interviews(_open_interviews(FAR), _interview_rows, ids)),
+        KeptPart(frozenset({"return_interview_48h"}),
+                 lambda ids: _kept_interviews(_unoffered_interviews(FAR), _unoffered_rows, ids)),
+    )),
+    KeptObject("police_protection", PoliceProtection, (
+        KeptPart(frozenset(_PP_KINDS.values()), lambda ids: _always(_police_protection_rows(
+            _only(_police_protection_query(FAR, None), PoliceProtection.id, ids), FAR))),
+    )),
+    KeptObject("emergency_protection_order", EmergencyProtectionOrder, (
+        KeptPart(frozenset({"epo_expiry"}), lambda ids: _always(
+            _epo_rows(_only(_epo_query(FAR, None), EmergencyProtectionOrder.id, ids)))),
+    )),
+)
 
-
-def owned_plan(*, owner_ids: Collection[int], due_before: datetime) -> tuple[list[Source], list[Deadline]]:
-    """How to count and page `owner_ids`' open deadlines here (see safeguarding/deadlines.py); police protection's
-    checkpoints (an officer holds few at once) are read whole."""
-    return _owned_sources(due_before, owner_ids), _police_protection(due_before, owner_ids)
+KEPT_WATCHES = (
+    Watch(ReturnInterview, "return_interview"),
+    # the first offer ends the 48-hour clock
+    Watch(RhiOffer, "return_interview", key="return_interview_id"),
+    Watch(PoliceProtection, "police_protection"),
+    Watch(EmergencyProtectionOrder, "emergency_protection_order"),
+)

@@ -90,6 +90,14 @@ def run_job(app, name: str, lease: Lease | None = None) -> None:
                 if problem:
                     raise links.LinksDiffered(problem)  # rebuilt and committed; logged and shown to admins
                 outcome = "Children's links: they match the records"
+            elif name == "open_deadlines":
+                from ..kept_deadlines import rows as kept
+
+                problem = kept.check_and_repair(db.session)
+                db.session.commit()
+                if problem:
+                    raise kept.DeadlinesDiffered(problem)  # rebuilt and committed; logged and shown to admins
+                outcome = "Open deadlines kept for My work: they match the records"
             else:
                 outcome = f"Digest: {sweep.digest(clock.now(), app.config['DIGEST_HOUR'])} daily summaries written"
             log.info("scheduler job %s: %s", name, outcome)
@@ -129,6 +137,11 @@ def build_scheduler(app, lease: Lease | None = None) -> BlockingScheduler:
     scheduler.add_job(run_job, CronTrigger(hour=3, minute=45, timezone=clock.LONDON),
                       args=[app, "child_links", lease], id="child_links",
                       name="Check the children's links against the records")
+    # My work's open deadlines likewise, each night and once at start (an upgrade that could not fill them is
+    # filled before anyone needs them).
+    scheduler.add_job(run_job, CronTrigger(hour=3, minute=50, timezone=clock.LONDON),
+                      args=[app, "open_deadlines", lease], id="open_deadlines",
+                      name="Check My work's open deadlines against the records", next_run_time=start)
     # The reports' summaries: the recent days often (records there still change, and "due by now" figures change
     # with the clock), every day each night and once at start, so the reports never wait a night for figures.
     scheduler.add_job(run_job, IntervalTrigger(minutes=cfg["FIGURES_REFRESH_MINUTES"], timezone=clock.LONDON),

@@ -1,0 +1,384 @@
+"""Open deadlines kept as rows (`OpenDeadline`), so My work costs what it shows, not what the partnership holds.
+
+My work asked every deadline provider about every kind for the person and their team: sixteen sources counted in
+one statement, each read up to the end of the page, and the derived clocks (conference checkpoints in working days,
+police protection's hours) read whole; 29 statements and 50 ms for a CSC manager at ten times the largest
+partnership. Each provider now also says, per kind of record its clocks belong to (`KeptObject`), how to work out
+those records' deadlines whatever the time (`KeptPart.build`: each deadline with the moment it stops being open by
+itself, if any) and which changes can move them (`Watch`). Every transaction that inserts, changes or deletes such
+a row rebuilds those records' deadlines before it commits (`_before_commit`), and My work reads the rows: one
+statement counts a person's or a team's, one reads a page of them, and only the page's records are read to show
+them (`owned`).
+
+Rebuilt, not patched: a record's deadlines are worked out again from the record, so they always equal what the
+provider gives; `differences()` compares the table with a rebuild of everything (`flask check-open-deadlines`, the
+scheduler each night, and after every test, which also checks that the rows still open now are exactly what the
+providers' own `open_deadlines` give). Writes that bypass the ORM (the synthetic partnership's bulk load) call
+`rebuild_all()`. The reminder sweep still asks the providers: it reads by due time across everyone, which their
+indexes already serve.
+"""
+from __future__ import annotations
+
+import contextlib
+import heapq
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Callable, Collection, Iterable
+
+from flask import has_app_context
+from sqlalchemy import and_, delete, event, insert, or_, select, union_all
+from sqlalchemy.orm import Session, object_session
+
+from .. import clock, deadlines
+from ..counting import count_where
+from ..deadlines import Deadline
+from ..extensions import db
+from ..id_lists import among
+from ..row_events import written_keys
+from .models import OpenDeadline
+
+#: records rebuilt per statement: bounded parameters whatever a transaction touched (an import)
+BATCH = 500
+#: "whenever": the providers are asked for deadlines due before this to get all of them
+FAR = datetime(2999, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """Some of a record type's kinds: `build(ids)` gives the open deadlines of those kinds of the records `ids`
+    (None: of every record), each with the moment it stops being open by itself (None: only a change stops it)."""
+
+    kinds: frozenset[str]
+    build: Callable[[list[int] | None], list[tuple[Deadline, datetime | None]]]
+
+
+@dataclass(frozen=True)
+class KeptObject:
+    """A type of record deadlines belong to (`Deadline.object_type`), its model (whose rows are locked while they
+    are rebuilt) and its parts."""
+
+    object_type: str
+    model: type
+    parts: tuple[KeptPart, ...]
+
+    def build(self, ids: list[int] | None,
+              kinds: Collection[str] | None = None) -> list[tuple[Deadline, datetime | None]]:
+        return [found for part in self.parts if kinds is None or part.kinds & set(kinds)
+                for found in part.build(ids)]
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A model whose rows move the deadlines of records of `object_type`: when one is inserted, deleted, or changes
+    one of `attrs` (None: any column), the records named by its `key` column's old and new values are rebuilt;
+    `expand`: a SELECT of those records' ids from a list of key values, when the key names something else (a
+    discussion, for its decisions)."""
+
+    model: type
+    object_type: str
+    key: str = "id"
+    attrs: tuple[str, ...] | None = None
+    expand: Callable[[list[int]], object] | None = None
+
+
+def only(query, column, ids: list[int] | None):
+    """`query` narrowed to the records `ids` (None: all of them)."""
+    return query if ids is None else query.where(among(column, ids))
+
+
+def always(found: list[Deadline]) -> list[tuple[Deadline, None]]:
+    """Deadlines that stay open until a change closes them."""
+    return [(d, None) for d in found]
+
+
+def kept_providers() -> list:
+    return [module for module in deadlines.providers() if getattr(module, "KEPT", None)]
+
+
+def _objects() -> dict[str, KeptObject]:
+    return {kept.object_type: kept for module in kept_providers() for kept in module.KEPT}
+
+
+def _kept_kinds() -> set[str]:
+    return {kind for kept in _objects().values() for part in kept.parts for kind in part.kinds}
+
+
+def row_of(deadline: Deadline, until: datetime | None) -> dict:
+    return {"object_type": deadline.object_type, "object_id": deadline.object_id, "kind": deadline.kind,
+            "due_at": clock.ensure_utc(deadline.due_at), "until": clock.ensure_utc(until) if until else None,
+            "owner_id": None if deadline.team_mailbox else deadline.owner_id,
+            "team_agency_id": deadline.owner_agency_id if deadline.team_mailbox else None}
+
+
+# --- Rebuilding ---------------------------------------------------------------------------------------------------
+
+
+def rebuild(session: Session, touched: dict[str, set[int]]) -> None:
+    """Work out again the deadlines of these records from the records, in the current transaction. On PostgreSQL
+    the records' rows are locked first (FOR NO KEY UPDATE, in id order, as a change to them would), so two
+    transactions rebuilding the same record take turns and the second rebuilds from what the first committed: an
+    offer recorded for an interview while someone assigns it could otherwise leave the deadline of either's view."""
+    objects = _objects()
+    connection = session.connection()
+    for object_type in sorted(touched):
+        kept = objects.get(object_type)
+        ids = sorted(touched[object_type])
+        if kept is None or not ids:
+            continue
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start:start + BATCH]
+            if connection.dialect.name == "postgresql":
+                key = kept.model.__mapper__.primary_key[0]
+                connection.execute(select(key).where(key.in_(batch)).order_by(key).with_for_update(key_share=True))
+            connection.execute(delete(OpenDeadline).where(OpenDeadline.object_type == object_type,
+                                                          OpenDeadline.object_id.in_(batch)))
+            rows = [row_of(d, until) for d, until in kept.build(batch)]
+            if rows:
+                connection.execute(insert(OpenDeadline), rows)
+
+
+def rebuild_all(session: Session) -> int:
+    """Every record's deadlines from the records (after a bulk load that bypassed the ORM, or a repair); returns
+    the rows written. On PostgreSQL the table is locked against every other change to it first, so a record's
+    rebuild under way is waited for and none can interleave with this one."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE open_deadline IN SHARE ROW EXCLUSIVE MODE")
+    connection.execute(delete(OpenDeadline))
+    rows = _everything()
+    for start in range(0, len(rows), BATCH):
+        connection.execute(insert(OpenDeadline), rows[start:start + BATCH])
+    return len(rows)
+
+
+def _everything() -> list[dict]:
+    return [row_of(d, until) for kept in _objects().values() for d, until in kept.build(None)]
+
+
+_FIELDS = ("object_type", "object_id", "kind", "due_at", "until", "owner_id", "team_agency_id")
+
+
+def _as_tuple(row: dict) -> tuple:
+    return tuple(row[name] for name in _FIELDS)
+
+
+def differences(session: Session, limit: int = 20) -> tuple[list, list]:
+    """(deadlines the records give that the table lacks, rows the table has that the records do not give, or keeps
+    twice): both empty when the table is true. At most `limit` of each."""
+    given = {_as_tuple(row) for row in _everything()}
+    kept_rows = [tuple(clock.ensure_utc(v) if isinstance(v, datetime) else v for v in row)
+                 for row in session.execute(select(*(getattr(OpenDeadline, name) for name in _FIELDS))).all()]
+    kept = set(kept_rows)
+    twice = [row for row in kept if kept_rows.count(row) > 1] if len(kept) != len(kept_rows) else []
+    missing = sorted(given - kept, key=_sort_key)[:limit]
+    extra = (sorted(kept - given, key=_sort_key) + sorted(twice, key=_sort_key))[:limit]
+    return missing, extra
+
+
+def _sort_key(row: tuple) -> tuple:
+    return tuple((v is None, v if v is not None else 0) for v in row)
+
+
+def providers_disagree(session: Session, at: datetime) -> tuple[list, list]:
+    """(open now by the providers but not by the table, open now by the table but not by the providers): what My
+    work would miss or show wrongly. Compares the table, as it reads at `at`, with the kept providers' own
+    `open_deadlines`."""
+    kinds = _kept_kinds()
+    given = set()
+    for module in kept_providers():
+        for d in module.open_deadlines(due_before=FAR):
+            if d.kind in kinds:
+                row = row_of(d, None)
+                given.add((row["object_type"], row["object_id"], row["kind"], row["due_at"], row["owner_id"],
+                           row["team_agency_id"]))
+    kept = {(t, i, k, clock.ensure_utc(due), owner, team) for t, i, k, due, owner, team in session.execute(
+        select(OpenDeadline.object_type, OpenDeadline.object_id, OpenDeadline.kind, OpenDeadline.due_at,
+               OpenDeadline.owner_id, OpenDeadline.team_agency_id)
+        .where(_open_at(at)))}
+    return sorted(given - kept, key=_sort_key), sorted(kept - given, key=_sort_key)
+
+
+class DeadlinesDiffered(Exception):
+    """The kept deadlines were not what the records give: a write path moved a deadline unseen (a bug), or the table
+    was restored or edited apart from the records. Raised after they were rebuilt, for the scheduler to show admins."""
+
+
+def check_and_repair(session: Session) -> str | None:
+    """The nightly check: compare, and if the kept deadlines differ from the records, rebuild them all in the
+    current transaction and say what differed (None when they match). The caller commits, then reports it."""
+    missing, extra = differences(session)
+    if not missing and not extra:
+        return None
+    rows = rebuild_all(session)
+
+    def some(found):
+        return (f"{len(found)}{' or more' if len(found) >= 20 else ''} (first: {found[0][2]} of {found[0][0]} "
+                f"{found[0][1]})") if found else "0"
+
+    return (f"Open deadlines kept for My work differed from the records: given but not kept {some(missing)}, kept "
+            f"but not given {some(extra)}; all {rows:,} rebuilt from the records")
+
+
+# --- Keeping them -------------------------------------------------------------------------------------------------
+
+
+#: model -> its watches, from the providers when the app is created (`keep_in_step`)
+_WATCHES: dict[type, list[Watch]] = {}
+_PENDING = "open_deadlines_touched"
+
+
+def _noting(*, changed_only: bool, stored: bool) -> Callable:
+    """A mapper event listener noting the key values of a row the flush is writing, for `_before_commit`."""
+    def note(mapper, connection, target) -> None:
+        session = object_session(target)
+        if session is None:
+            return
+        for watch in _WATCHES.get(type(target), ()):
+            found = written_keys(mapper, connection, target, watch.key, watch.attrs, changed_only=changed_only,
+                                 stored=stored)
+            if found:
+                session.info.setdefault(_PENDING, {}).setdefault(watch, set()).update(found)
+
+    return note
+
+
+_ON_INSERT = _noting(changed_only=False, stored=False)
+_ON_UPDATE = _noting(changed_only=True, stored=True)
+_ON_DELETE = _noting(changed_only=False, stored=True)
+
+
+def _touched(session: Session, pending: dict[Watch, set[int]]) -> dict[str, set[int]]:
+    touched: dict[str, set[int]] = {}
+    connection = session.connection()
+    for watch, values in pending.items():
+        if watch.expand is None:
+            touched.setdefault(watch.object_type, set()).update(values)
+            continue
+        ordered = sorted(values)
+        for start in range(0, len(ordered), BATCH):
+            touched.setdefault(watch.object_type, set()).update(
+                connection.execute(watch.expand(ordered[start:start + BATCH])).scalars())
+    return touched
+
+
+def _before_commit(session: Session) -> None:
+    """Flush, then rebuild the deadlines of every record this transaction's flushes touched: once per transaction,
+    whatever number of flushes it took."""
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        with _reading_through(session):
+            rebuild(session, _touched(session, pending))
+
+
+@contextlib.contextmanager
+def _reading_through(session: Session):
+    """The providers read through `db.session`; a transaction committed on another session (a test's own, the
+    migration's) must be rebuilt from what that session can see, its own changes included, so for the rebuild
+    `db.session` is that session. Needs the app's context, as every session of the app has."""
+    if not has_app_context():
+        raise RuntimeError("Open deadlines are rebuilt within the app's context: push it before committing")
+    registry = db.session.registry
+    previous = registry() if registry.has() else None
+    if previous is session:
+        yield
+        return
+    registry.set(session)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            registry.set(previous)
+        else:
+            registry.clear()
+
+
+def _forget(session: Session, *_args) -> None:
+    """A transaction rolled back leaves nothing to rebuild."""
+    session.info.pop(_PENDING, None)
+
+
+def keep_in_step() -> None:
+    """Install the listeners once, at app creation, after the providers have registered."""
+    for module in kept_providers():
+        for watch in module.KEPT_WATCHES:
+            if watch not in _WATCHES.setdefault(watch.model, []):
+                _WATCHES[watch.model].append(watch)
+    for model in _WATCHES:
+        for name, listener in (("after_insert", _ON_INSERT), ("before_update", _ON_UPDATE),
+                               ("before_delete", _ON_DELETE)):
+            if not event.contains(model, name, listener):
+                event.listen(model, name, listener)
+    if not event.contains(Session, "before_commit", _before_commit):
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _forget)
+
+
+# --- Reading them (My work) ---------------------------------------------------------------------------------------
+
+
+def _open_at(at: datetime):
+    return or_(OpenDeadline.until.is_(None), OpenDeadline.until > at)
+
+
+def _owned_rows(owner_ids: list[int], *, now: datetime, due_before: datetime):
+    """(object_type, object_id, kind, due_at, owner) of these people's open deadlines: their own, and each one's
+    copy of their agency's team deadlines when they are an active manager there (the mailbox, as the providers
+    give it asked about them)."""
+    from ..auth.models import Role, User
+
+    open_now = and_(OpenDeadline.due_at < due_before, _open_at(now))
+    columns = (OpenDeadline.object_type, OpenDeadline.object_id, OpenDeadline.kind, OpenDeadline.due_at)
+    theirs = select(*columns, OpenDeadline.owner_id.label("owner")).where(among(OpenDeadline.owner_id, owner_ids),
+                                                                          open_now)
+    mailbox = (select(*columns, User.id.label("owner"))
+               .join(User, and_(User.agency_id == OpenDeadline.team_agency_id, User.role == Role.MANAGER.value,
+                                User.is_active_user.is_(True), among(User.id, owner_ids)))
+               .where(OpenDeadline.owner_id.is_(None), open_now))
+    return union_all(theirs, mailbox).subquery("owned")
+
+
+def count_owned(owner_ids: list[int], *, now: datetime, end_of_today: datetime,
+                due_before: datetime) -> tuple[int, int, int]:
+    rows = _owned_rows(owner_ids, now=now, due_before=due_before)
+    found = db.session.execute(select(count_where(rows.c.due_at <= now),
+                                      count_where(and_(rows.c.due_at > now, rows.c.due_at < end_of_today)),
+                                      count_where(rows.c.due_at >= end_of_today))).one()
+    return int(found[0] or 0), int(found[1] or 0), int(found[2] or 0)
+
+
+def page_owned(owner_ids: list[int], *, now: datetime, due_before: datetime, limit: int,
+               offset: int = 0) -> list[Deadline]:
+    """These people's open deadlines, soonest first (`deadlines.order_key`), rows offset to offset + limit: the
+    page's keys from the table, then only its records read to show them."""
+    rows = _owned_rows(owner_ids, now=now, due_before=due_before)
+    page = db.session.execute(select(rows).order_by(rows.c.due_at, rows.c.kind, rows.c.object_id, rows.c.owner)
+                              .limit(limit).offset(offset)).all()
+    return show(page)
+
+
+def show(page: Iterable) -> list[Deadline]:
+    """The Deadlines of (object_type, object_id, kind, due_at, owner) rows, in their order, read from the records
+    (one query per record type and part on the page). A row whose record no longer gives it (changed since the
+    page's rows were read) is left out."""
+    page = list(page)
+    objects = _objects()
+    wanted: dict[str, set[int]] = {}
+    kinds: dict[str, set[str]] = {}
+    for object_type, object_id, kind, _due, _owner in page:
+        wanted.setdefault(object_type, set()).add(object_id)
+        kinds.setdefault(object_type, set()).add(kind)
+    built: dict[tuple[str, int, str], Deadline] = {}
+    for object_type, ids in wanted.items():
+        for d, _until in objects[object_type].build(sorted(ids), kinds[object_type]):
+            built[(d.object_type, d.object_id, d.kind)] = d
+    shown = []
+    for object_type, object_id, kind, _due, owner in page:
+        d = built.get((object_type, object_id, kind))
+        if d is not None:
+            shown.append(replace(d, owner_id=owner) if d.owner_id != owner else d)
+    return shown
+
+
+def merge(*runs: Iterable[Deadline]) -> list[Deadline]:
+    return list(heapq.merge(*(sorted(run, key=deadlines.order_key) for run in runs), key=deadlines.order_key))
