@@ -3,10 +3,14 @@ giving way by themselves when their time comes (no change to the record needed),
 records at night and at the command line, and filled by the migration that made the table."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
 
+import pytest
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from safeguarding import clock
 from safeguarding.auth.models import Role
@@ -15,7 +19,7 @@ from safeguarding.kept_deadlines.models import OpenDeadline
 from safeguarding.discussions import services
 from safeguarding.extensions import db
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, USING_POSTGRES
 from .discussion_data import convene, decision_data, make_child
 from .pages import PageClient
 from .test_clock_deadlines import _section_47, london
@@ -165,3 +169,54 @@ def test_a_team_deadline_nobody_has_is_on_each_active_manager_of_the_agency_and_
     assert sorted((d.kind, d.owner_id) for d in both) == sorted(
         (kind, person.id) for kind in ("return_interview", "return_interview_48h") for person in (first, second))
     assert "Return home interview for Kai Example (not yet assigned)" in first_client.get("/my-work").text
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="SQLite lets one writer at a time into the whole database, so two "
+                    "rebuilds of one record cannot overlap there; PostgreSQL runs them at once")
+def test_two_rebuilds_of_one_interview_at_once_take_turns_and_keep_its_deadlines_once(app, signed_in, make_user,
+                                                                                      agencies):
+    from safeguarding.missing import services as missing_services
+    from safeguarding.missing.models import RhiOffer
+
+    from .test_my_work_paging import EPISODE, RETURN
+
+    _, worker = signed_in(Role.PRACTITIONER, "csc")
+    officer = make_user(Role.PRACTITIONER, "police")
+    at = clock.now() - timedelta(hours=10)
+    episode = missing_services.record_episode(make_child("Kai"), {
+        **EPISODE, "reported_missing_at": at - timedelta(hours=5)}, actor=officer)
+    missing_services.record_return(episode, {**RETURN, "returned_at": at}, actor=officer,
+                                   expected_version=episode.version)
+    db.session.commit()
+    interview_id, worker_id = episode.return_interview.id, worker.id
+    db.session.close()
+    # one transaction is working out the interview's deadlines (a repair, another change to it) while the worker
+    # records that it was offered
+    first, second = Session(db.engine), Session(db.engine)
+    with kept._reading_through(first):
+        kept.rebuild(first, {"return_interview": {interview_id}})
+    done, failed = threading.Event(), []
+
+    def record_the_offer():
+        try:
+            with app.app_context():  # as each request has
+                second.add(RhiOffer(return_interview_id=interview_id, offered_at=clock.now(),
+                                    offered_by_id=worker_id, method="phone", response="accepted"))
+                second.commit()
+        except Exception as err:  # noqa: BLE001 - shown by the assertion below
+            failed.append(err)
+        done.set()
+
+    thread = threading.Thread(target=record_the_offer)
+    thread.start()
+    time.sleep(0.5)
+    assert not done.is_set()  # waits for the other rather than working them out beside it
+    first.commit()
+    thread.join(10)
+    first.close(), second.close()
+    # without the turn, the offer's rebuild could not see the rows the other wrote and wrote its own beside them
+    # (a unique violation: the worker's offer lost with a server error)
+    assert done.is_set() and failed == []
+    rows = db.session.execute(select(OpenDeadline.kind, OpenDeadline.owner_id, OpenDeadline.team_agency_id)
+                              .where(OpenDeadline.object_id == interview_id)).all()
+    assert rows == [("return_interview", None, agencies["csc"].id)]  # offered: no 48-hour clock; nobody assigned
