@@ -78,6 +78,7 @@ def is_conflict(err: DBAPIError) -> bool:
     state = getattr(err.orig, "sqlstate", None)  # psycopg
     if state is not None:
         return state in _CONFLICT_STATES
-    # sqlite3: the writer lock was not freed within busy_timeout (SQLITE_BUSY_SNAPSHOT and the like start so too)
+    # sqlite3: another connection's writer lock was not freed within the timeout (SQLITE_BUSY_SNAPSHOT and the like
+    # start so too); not SQLITE_LOCKED, a conflict within one connection, which is a bug to see, not to retry
     name = getattr(err.orig, "sqlite_errorname", None) or ""
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    return name.startswith("SQLITE_BUSY")

@@ -193,8 +193,7 @@ def test_two_rebuilds_of_one_interview_at_once_take_turns_and_keep_its_deadlines
     # one transaction is working out the interview's deadlines (a repair, another change to it) while the worker
     # records that it was offered
     first, second = Session(db.engine), Session(db.engine)
-    with kept._reading_through(first):
-        kept.rebuild(first, {"return_interview": {interview_id}})
+    kept.rebuild(first, {"return_interview": {interview_id}})
     done, failed = threading.Event(), []
 
     def record_the_offer():
@@ -220,3 +219,105 @@ def test_two_rebuilds_of_one_interview_at_once_take_turns_and_keep_its_deadlines
     rows = db.session.execute(select(OpenDeadline.kind, OpenDeadline.owner_id, OpenDeadline.team_agency_id)
                               .where(OpenDeadline.object_id == interview_id)).all()
     assert rows == [("return_interview", None, agencies["csc"].id)]  # offered: no 48-hour clock; nobody assigned
+
+
+def _returned_interview(make_user) -> int:
+    from safeguarding.missing import services as missing_services
+
+    from .test_my_work_paging import EPISODE, RETURN
+
+    officer = make_user(Role.PRACTITIONER, "police")
+    at = clock.now() - timedelta(hours=10)
+    episode = missing_services.record_episode(make_child("Kai"), {
+        **EPISODE, "reported_missing_at": at - timedelta(hours=5)}, actor=officer)
+    missing_services.record_return(episode, {**RETURN, "returned_at": at}, actor=officer,
+                                   expected_version=episode.version)
+    db.session.commit()
+    return episode.return_interview.id
+
+
+def test_deadlines_are_worked_out_from_the_record_as_saved_not_as_this_request_first_read_it(app, make_user):
+    from safeguarding.missing import services as missing_services
+    from safeguarding.missing.models import ReturnInterview
+
+    first_worker, second_worker = make_user(Role.PRACTITIONER, "csc"), make_user(Role.PRACTITIONER, "csc")
+    interview_id = _returned_interview(make_user)
+    db.session.get(ReturnInterview, interview_id).assigned_to_id = first_worker.id
+    db.session.commit()
+    # this request reads the interview (assigned to the first worker)...
+    interview = db.session.get(ReturnInterview, interview_id)
+    assert interview.assigned_to_id == first_worker.id
+    # ...someone else reassigns it and saves...
+    other = Session(db.engine)
+    other.get(ReturnInterview, interview_id).assigned_to_id = second_worker.id
+    other.commit()
+    other.close()
+    # ...and this request records an offer: the deadline is the second worker's, as saved
+    missing_services.record_offer(interview, {"offered_at": clock.now() - timedelta(hours=1), "method": "phone",
+                                              "response": "accepted", "note": ""}, actor=first_worker)
+    db.session.commit()
+    assert db.session.execute(select(OpenDeadline.kind, OpenDeadline.owner_id)).all() == [
+        ("return_interview", second_worker.id)]
+
+
+def test_a_savepoint_rolled_back_keeps_what_the_transaction_around_it_changed(app, make_user):
+    from safeguarding.missing.models import ReturnInterview
+
+    worker = make_user(Role.PRACTITIONER, "csc")
+    interview_id = _returned_interview(make_user)
+    db.session.get(ReturnInterview, interview_id).assigned_to_id = worker.id
+    db.session.flush()
+    db.session.begin_nested().rollback()  # e.g. a duplicate found and handled inside the same request
+    db.session.commit()
+    assert {kind: owner for kind, owner in db.session.execute(
+        select(OpenDeadline.kind, OpenDeadline.owner_id))} == {"return_interview": worker.id,
+                                                               "return_interview_48h": worker.id}
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="SQLite lets one writer at a time into the whole database, so a "
+                    "decision cannot be recorded while the chair changes there; PostgreSQL runs them at once")
+def test_a_decision_recorded_while_the_chair_changes_is_the_new_chairs(app, signed_in, make_user, agencies):
+    from safeguarding.discussions.models import StrategyDiscussion
+
+    from .discussion_data import attend
+
+    _, mash = signed_in(Role.MASH)
+    new_chair = make_user(Role.MASH)
+    amy, ben = make_child("Amy"), make_child("Ben")
+    sd = convene(mash, [amy, ben], [agencies["csc"], agencies["police"], agencies["health"]],
+                 scheduled_at=clock.now() - timedelta(hours=1), referral_received_on=None)
+    attend(sd, mash)
+    sd_id, amy_id, mash_id, new_chair_id = sd.id, amy.id, mash.id, new_chair.id
+    db.session.close()
+    # MASH hands the discussion to another chair; at the same moment the decision for one child is recorded
+    first = Session(db.engine)
+    first.get(StrategyDiscussion, sd_id).chair_id = new_chair_id
+    first.flush()
+    done, failed = threading.Event(), []
+
+    def record_the_decision():
+        try:
+            with app.app_context():
+                from safeguarding.auth.models import User
+                from safeguarding.service import transaction
+
+                with transaction():
+                    services.record_decision(db.session.get(StrategyDiscussion, sd_id), amy_id,
+                                             decision_data(outcome="s47_single"),
+                                             actor=db.session.get(User, mash_id))
+                db.session.remove()
+        except Exception as err:  # noqa: BLE001 - shown by the assertion below
+            failed.append(err)
+        done.set()
+
+    thread = threading.Thread(target=record_the_decision)
+    thread.start()
+    time.sleep(0.5)
+    assert not done.is_set()  # its deadlines wait for the chair being changed, not the chair it replaces
+    first.commit()
+    thread.join(10)
+    first.close()
+    assert done.is_set() and failed == []
+    owners = set(db.session.execute(select(OpenDeadline.owner_id)
+                                    .where(OpenDeadline.object_type == "threshold_decision")).scalars())
+    assert owners == {new_chair_id}

@@ -55,14 +55,12 @@ def _fill():
     connection = op.get_bind()
     try:
         from safeguarding.kept_deadlines import rows as kept
-        from safeguarding.extensions import db
     except ImportError as err:  # pragma: no cover - the app is what runs its migrations
         log.warning("open_deadline left empty (%s): run flask check-open-deadlines --repair", err)
         return
-    # the session works in a savepoint of the migration's transaction: released if the fill succeeds, rolled back
-    # (and the table left empty) if not
+    # in a savepoint of the migration's transaction: released if the fill succeeds, rolled back (and the table left
+    # empty) if not
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    db.session.registry.set(session)
     try:
         rows = kept.rebuild_all(session)
         session.commit()
@@ -74,7 +72,6 @@ def _fill():
         log.info("open_deadline: %s open deadlines kept from the records", rows)
     finally:
         session.close()
-        db.session.registry.clear()
 
 
 def downgrade():

@@ -20,14 +20,14 @@ from typing import Any, Callable
 from flask import Blueprint, g, jsonify, request
 from limits import RateLimitItemPerMinute
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
 from ..auth.access import deny
 from ..clock import now
 from ..extensions import db, limiter
-from ..service import RuleError, StaleEdit, transaction
+from ..service import Contended, RuleError, StaleEdit, is_conflict, transaction
 from . import scopes as scope_rules
 from .models import ApiClient, ApiIdempotencyKey
 from .services import client_for_token
@@ -104,10 +104,18 @@ def _http_problem(err: HTTPException):
     return problem_response(Problem(code, TITLES.get(code, err.name)))
 
 
+#: the database made this request give way to another changing the same rows at that moment (not a stale ETag)
+_GAVE_WAY = Problem(409, "Someone else was changing the same record at that moment, so nothing was saved: send the "
+                         "same request again, with the same Idempotency-Key", headers={"Retry-After": "1"})
+
+
 @bp.errorhandler(Exception)
 def _unexpected(err: Exception):  # pragma: no cover - the fuzz test keeps this unreachable
-    log.exception("unhandled API error on %s %s", request.method, request.path)
     db.session.rollback()
+    if isinstance(err, DBAPIError) and is_conflict(err):
+        log.warning("API request gave way to another change on %s %s: %s", request.method, request.path, err.orig)
+        return problem_response(_GAVE_WAY)
+    log.exception("unhandled API error on %s %s", request.method, request.path)
     return problem_response(Problem(500, "Something went wrong; nothing was saved"))
 
 
@@ -334,6 +342,8 @@ def _post_once(op: Operation, client: ApiClient, path_args: dict, if_match: int 
                 claim.status, claim.result_kind, claim.result_id = outcome.status, outcome.kind, outcome.id
         except RuleError as err:
             raise rule_problem(op, err) from None
+        except Contended:
+            raise _GAVE_WAY from None
         except StaleEdit:
             raise Problem(412, "The record was changed after the ETag sent as If-Match: fetch it again",
                           "If-Match") from None

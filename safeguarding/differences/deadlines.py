@@ -129,10 +129,14 @@ KEPT = (
         KeptPart(frozenset({"difference_stage", "difference_response"}), lambda ids: _always(
             _stage_rows(_only(_stage_query(FAR), DifferenceStage.id, ids), None))),
     )),
+    # a notice is open only while its stage is: one written while the stage closes waits for the closing
     KeptObject("difference_notice", DifferenceNotice, (
         KeptPart(frozenset({"difference_notice"}), lambda ids: _always(
             _notice_rows(_only(_notice_query(FAR, None), DifferenceNotice.id, ids)))),
-    )),
+    ), parents=lambda ids: (
+        db.select(DifferenceStage.id)
+        .where(DifferenceStage.id.in_(db.select(DifferenceNotice.stage_id).where(DifferenceNotice.id.in_(ids))))
+        .order_by(DifferenceStage.id).with_for_update(read=True))),
 )
 
 KEPT_WATCHES = (

@@ -450,7 +450,11 @@ KEPT = (
             _assessment_rows(_only(_assessment_query(FAR, None), ThresholdDecision.id, ids)))),
         KeptPart(frozenset({"still_to_decide"}), lambda ids: _always(
             _still_to_decide_rows(_only(_still_to_decide_query(FAR, None), ThresholdDecision.id, ids)))),
-    )),
+    ), parents=lambda ids: (
+        db.select(StrategyDiscussion.id)
+        .where(StrategyDiscussion.id.in_(db.select(ThresholdDecision.discussion_id)
+                                         .where(ThresholdDecision.id.in_(ids))))
+        .order_by(StrategyDiscussion.id).with_for_update(read=True))),
 )
 
 KEPT_WATCHES = (

@@ -27,7 +27,7 @@ from typing import Callable, Collection, Iterable
 
 from flask import has_app_context
 from sqlalchemy import and_, delete, event, insert, or_, select, union_all
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, scoped_session
 
 from .. import clock, deadlines
 from ..counting import count_where
@@ -60,6 +60,11 @@ class KeptObject:
     object_type: str
     model: type
     parts: tuple[KeptPart, ...]
+    #: PostgreSQL: a SELECT ... FOR SHARE of the rows these records' deadlines also depend on (a decision's
+    #: discussion: its chair owns them, its cancellation ends one), from a list of ids, taken before the records: a
+    #: decision recorded while its discussion's chair changes waits for that change rather than reading the chair
+    #: it replaces (the change's own rebuild lists the discussion's decisions before this one exists)
+    parents: Callable[[list[int]], object] | None = None
 
     def build(self, ids: list[int] | None,
               kinds: Collection[str] | None = None) -> list[tuple[Deadline, datetime | None]]:
@@ -99,10 +104,6 @@ def _objects() -> dict[str, KeptObject]:
     return {kept.object_type: kept for module in kept_providers() for kept in module.KEPT}
 
 
-def _kept_kinds() -> set[str]:
-    return {kind for kept in _objects().values() for part in kept.parts for kind in part.kinds}
-
-
 def row_of(deadline: Deadline, until: datetime | None) -> dict:
     return {"object_type": deadline.object_type, "object_id": deadline.object_id, "kind": deadline.kind,
             "due_at": clock.ensure_utc(deadline.due_at), "until": clock.ensure_utc(until) if until else None,
@@ -115,26 +116,35 @@ def row_of(deadline: Deadline, until: datetime | None) -> dict:
 
 def rebuild(session: Session, touched: dict[str, set[int]]) -> None:
     """Work out again the deadlines of these records from the records, in the current transaction. On PostgreSQL
-    the records' rows are locked first (FOR NO KEY UPDATE, in id order, as a change to them would), so two
-    transactions rebuilding the same record take turns and the second rebuilds from what the first committed: an
-    offer recorded for an interview while someone assigns it could otherwise leave the deadline of either's view."""
+    the records' rows are locked first (FOR NO KEY UPDATE, in id order, as a change to them would; the rows they
+    depend on FOR SHARE before them), so two transactions rebuilding the same record take turns and the second
+    rebuilds from what the first committed: an offer recorded for an interview while someone assigns it could
+    otherwise leave the deadline of either's view, or keep it twice (tests/test_open_deadlines_kept.py)."""
     objects = _objects()
     connection = session.connection()
-    for object_type in sorted(touched):
-        kept = objects.get(object_type)
-        ids = sorted(touched[object_type])
-        if kept is None or not ids:
-            continue
-        for start in range(0, len(ids), BATCH):
-            batch = ids[start:start + BATCH]
-            if connection.dialect.name == "postgresql":
-                key = kept.model.__mapper__.primary_key[0]
-                connection.execute(select(key).where(key.in_(batch)).order_by(key).with_for_update(key_share=True))
-            connection.execute(delete(OpenDeadline).where(OpenDeadline.object_type == object_type,
-                                                          OpenDeadline.object_id.in_(batch)))
-            rows = [row_of(d, until) for d, until in kept.build(batch)]
-            if rows:
-                connection.execute(insert(OpenDeadline), rows)
+    # What the session already holds may be older than what is saved (an interview it read before someone else
+    # reassigned it keeps the old assignee), and the ORM does not overwrite what it holds with what it reads again:
+    # every deadline is worked out from the rows as they are now.
+    session.expire_all()
+    with _reading_through(session):
+        for object_type in sorted(touched):
+            kept = objects.get(object_type)
+            ids = sorted(touched[object_type])
+            if kept is None or not ids:
+                continue
+            for start in range(0, len(ids), BATCH):
+                batch = ids[start:start + BATCH]
+                if connection.dialect.name == "postgresql":
+                    if kept.parents is not None:
+                        connection.execute(kept.parents(batch))
+                    key = kept.model.__mapper__.primary_key[0]
+                    connection.execute(select(key).where(key.in_(batch)).order_by(key)
+                                       .with_for_update(key_share=True))
+                connection.execute(delete(OpenDeadline).where(OpenDeadline.object_type == object_type,
+                                                              OpenDeadline.object_id.in_(batch)))
+                rows = [row_of(d, until) for d, until in kept.build(batch)]
+                if rows:
+                    connection.execute(insert(OpenDeadline), rows)
 
 
 def rebuild_all(session: Session) -> int:
@@ -145,7 +155,8 @@ def rebuild_all(session: Session) -> int:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("LOCK TABLE open_deadline IN SHARE ROW EXCLUSIVE MODE")
     connection.execute(delete(OpenDeadline))
-    rows = _everything()
+    with _reading_through(session):
+        rows = _everything()
     for start in range(0, len(rows), BATCH):
         connection.execute(insert(OpenDeadline), rows[start:start + BATCH])
     return len(rows)
@@ -165,7 +176,8 @@ def _as_tuple(row: dict) -> tuple:
 def differences(session: Session, limit: int = 20) -> tuple[list, list]:
     """(deadlines the records give that the table lacks, rows the table has that the records do not give, or keeps
     twice): both empty when the table is true. At most `limit` of each."""
-    given = {_as_tuple(row) for row in _everything()}
+    with _reading_through(session):
+        given = {_as_tuple(row) for row in _everything()}
     kept_rows = [tuple(clock.ensure_utc(v) if isinstance(v, datetime) else v for v in row)
                  for row in session.execute(select(*(getattr(OpenDeadline, name) for name in _FIELDS))).all()]
     kept = set(kept_rows)
@@ -183,11 +195,10 @@ def providers_disagree(session: Session, at: datetime) -> tuple[list, list]:
     """(open now by the providers but not by the table, open now by the table but not by the providers): what My
     work would miss or show wrongly. Compares the table, as it reads at `at`, with the kept providers' own
     `open_deadlines`."""
-    kinds = _kept_kinds()
     given = set()
-    for module in kept_providers():
-        for d in module.open_deadlines(due_before=FAR):
-            if d.kind in kinds:
+    with _reading_through(session):
+        for module in kept_providers():
+            for d in module.open_deadlines(due_before=FAR):
                 row = row_of(d, None)
                 given.add((row["object_type"], row["object_id"], row["kind"], row["due_at"], row["owner_id"],
                            row["team_agency_id"]))
@@ -209,6 +220,14 @@ def check_and_repair(session: Session) -> str | None:
     missing, extra = differences(session)
     if not missing and not extra:
         return None
+    if session.connection().dialect.name == "postgresql":
+        # a change committed while the records were being read can look like a difference: look again with the
+        # table held, and only call it one (and rebuild everything, holding every save of a deadline meanwhile) if
+        # it still is
+        session.connection().exec_driver_sql("LOCK TABLE open_deadline IN SHARE ROW EXCLUSIVE MODE")
+        missing, extra = differences(session)
+        if not missing and not extra:
+            return None
     rows = rebuild_all(session)
 
     def some(found):
@@ -267,17 +286,18 @@ def _before_commit(session: Session) -> None:
     session.flush()
     pending = session.info.pop(_PENDING, None)
     if pending:
-        with _reading_through(session):
-            rebuild(session, _touched(session, pending))
+        rebuild(session, _touched(session, pending))
 
 
 @contextlib.contextmanager
 def _reading_through(session: Session):
-    """The providers read through `db.session`; a transaction committed on another session (a test's own, the
-    migration's) must be rebuilt from what that session can see, its own changes included, so for the rebuild
-    `db.session` is that session. Needs the app's context, as every session of the app has."""
+    """The providers read through `db.session`: while deadlines are worked out it is `session` (a transaction
+    committed on another session, a test's own or the migration's, is worked out from what that one can see, its
+    own changes included). Needs the app's context, as every session of the app has."""
     if not has_app_context():
-        raise RuntimeError("Open deadlines are rebuilt within the app's context: push it before committing")
+        raise RuntimeError("Open deadlines are worked out within the app's context: push it before committing")
+    if isinstance(session, scoped_session):
+        session = session()
     registry = db.session.registry
     previous = registry() if registry.has() else None
     if previous is session:
@@ -293,14 +313,20 @@ def _reading_through(session: Session):
             registry.clear()
 
 
-def _forget(session: Session, *_args) -> None:
-    """A transaction rolled back leaves nothing to rebuild."""
-    session.info.pop(_PENDING, None)
+def _forget(session: Session, previous_transaction) -> None:
+    """A transaction rolled back leaves nothing to rebuild; a savepoint rolled back leaves what the transaction
+    around it touched (what it touched itself is rebuilt for nothing, harmlessly)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def keep_in_step() -> None:
     """Install the listeners once, at app creation, after the providers have registered."""
     for module in kept_providers():
+        kept_kinds = {kind for kept in module.KEPT for part in kept.parts for kind in part.kinds}
+        if set(module.KINDS) - kept_kinds:
+            # My work asks a provider that keeps rows nothing else: a kind left out would vanish from it
+            raise RuntimeError(f"{module.__name__} keeps no rows for {sorted(set(module.KINDS) - kept_kinds)}")
         for watch in module.KEPT_WATCHES:
             if watch not in _WATCHES.setdefault(watch.model, []):
                 _WATCHES[watch.model].append(watch)
@@ -311,7 +337,7 @@ def keep_in_step() -> None:
                 event.listen(model, name, listener)
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_soft_rollback", _forget)
 
 
 # --- Reading them (My work) ---------------------------------------------------------------------------------------
