@@ -5,7 +5,7 @@ from datetime import time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import audit
 from ..auth.access import can, child_scope, deny, require
@@ -162,10 +162,18 @@ def index():
     form = FilterForm(request.args)
     form.agency_id.choices = _agency_choices(_active_agencies(), "Any agency")
     view = form.view.data if form.view.data in dict(form.view.choices) else "upcoming"
+    # the columns the list shows, not whole records: a discussion, its children's and its chair's rows carry
+    # everything recorded about them, and reading those cost more than rendering the page
     query = (db.select(StrategyDiscussion)
-             .options(joinedload(StrategyDiscussion.chair),
-                      selectinload(StrategyDiscussion.children),
-                      selectinload(StrategyDiscussion.invitations))
+             .options(load_only(StrategyDiscussion.kind, StrategyDiscussion.status, StrategyDiscussion.urgency,
+                                StrategyDiscussion.scheduled_at, StrategyDiscussion.minutes_status,
+                                StrategyDiscussion.circulation_due_at, StrategyDiscussion.chair_id),
+                      joinedload(StrategyDiscussion.chair).load_only(User.name),
+                      selectinload(StrategyDiscussion.children).load_only(DiscussionChild.child_id)
+                      .joinedload(DiscussionChild.child).load_only(Child.first_name, Child.last_name,
+                                                                   Child.is_unborn),
+                      selectinload(StrategyDiscussion.invitations).load_only(Invitation.status, Invitation.agency_id)
+                      .joinedload(Invitation.agency).load_only(Agency.kind))
              .where(discussion_scope(current_user)))
     at = now()
     order = [StrategyDiscussion.scheduled_at.desc(), StrategyDiscussion.id.desc()]
