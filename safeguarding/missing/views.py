@@ -14,6 +14,7 @@ from .. import audit, charts
 from ..auth.access import MASH, can, deny, require, visible_child_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
+from ..children.models import Child
 from ..clock import LONDON, london_today, now
 from ..exports import csv_response
 from ..extensions import db
@@ -97,6 +98,10 @@ def _create_once(form, default_field: str, create: Callable[[], str]):
 # --- Lists ----------------------------------------------------------------------------------------------------
 
 
+#: what a list shows of a child: the name (a child's row carries everything recorded about them)
+_NAME = (Child.first_name, Child.last_name, Child.is_unborn)
+
+
 @bp.route("/")
 @require("case.view")
 def index():
@@ -110,14 +115,16 @@ def index():
             tab = "rhis"
     scope = lambda col: missing_scope(current_user, col)  # noqa: E731
     if tab == "rhis":
+        # the child's and the worker's names, and how many offers, not their whole records
         query = (select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
                                                scope(ReturnInterview.child_id))
-                 .options(joinedload(ReturnInterview.child), joinedload(ReturnInterview.assigned_to),
-                          selectinload(ReturnInterview.offers))
+                 .options(joinedload(ReturnInterview.child).load_only(*_NAME),
+                          joinedload(ReturnInterview.assigned_to).load_only(User.name),
+                          selectinload(ReturnInterview.offers).load_only(RhiOffer.return_interview_id))
                  .order_by(ReturnInterview.due_at, ReturnInterview.id))
     elif tab in ("missing", "episodes"):
         query = select(MissingEpisode).where(scope(MissingEpisode.child_id)).options(
-            joinedload(MissingEpisode.child), joinedload(MissingEpisode.return_interview),
+            joinedload(MissingEpisode.child).load_only(*_NAME), joinedload(MissingEpisode.return_interview),
             joinedload(MissingEpisode.prevention_interview))
         if tab == "missing":
             query = query.where(MissingEpisode.returned_at.is_(None))
