@@ -2,7 +2,10 @@
 deleted, for tables kept from other tables' rows (children's links, open deadlines) to know what to rebuild."""
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from typing import Callable, Iterable
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import object_session
 
 
 def written_keys(mapper, connection, obj, key: str, attrs: tuple[str, ...] | None, *, changed_only: bool,
@@ -22,3 +25,31 @@ def written_keys(mapper, connection, obj, key: str, attrs: tuple[str, ...] | Non
         column = mapper.columns[key]
         values.add(connection.execute(select(column).where(mapper.primary_key[0] == state.identity[0])).scalar())
     return {value for value in values if value is not None}
+
+
+def listen_for_writes(models: Iterable[type], on_insert: Callable, on_update: Callable, on_delete: Callable) -> None:
+    """Mapper events on each model: after a row is inserted, before one is updated or deleted (the stored row is
+    still there to read). Installed once whatever the number of calls."""
+    for model in models:
+        for name, listener in (("after_insert", on_insert), ("before_update", on_update),
+                               ("before_delete", on_delete)):
+            if not event.contains(model, name, listener):
+                event.listen(model, name, listener)
+
+
+def noting(watches: dict[type, list], pending: str, *, changed_only: bool, stored: bool) -> Callable:
+    """A mapper event listener noting, in `session.info[pending]`, the key values of a row the flush is writing, for
+    each of its model's `watches` (each with `.key` and `.attrs`). Mapper events, not the session's lists of new,
+    dirty and deleted objects: an orphan (a child taken off a discussion) is deleted by the flush itself and is in
+    none of them."""
+    def note(mapper, connection, target) -> None:
+        session = object_session(target)
+        if session is None:
+            return
+        for watch in watches.get(type(target), ()):
+            found = written_keys(mapper, connection, target, watch.key, watch.attrs, changed_only=changed_only,
+                                 stored=stored)
+            if found:
+                session.info.setdefault(pending, {}).setdefault(watch, set()).update(found)
+
+    return note

@@ -32,13 +32,19 @@ def _my_work(email: str, at: datetime) -> str:
         return client.get("/my-work").text
 
 
-def test_a_booking_checkpoint_gives_way_to_the_next_on_my_work_with_no_change_to_the_record(signed_in, agencies):
+def _section_47_decided(signed_in, agencies):
+    """MASH's section 47 decision for Amy on Tuesday 1 December 2026: the conference's clocks start."""
     _, mash = signed_in(Role.MASH)
     amy = make_child()
     sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
     with clock.frozen_at(london(2026, 12, 1, 11)):
         services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
         db.session.commit()
+    return mash, sd
+
+
+def test_a_booking_checkpoint_gives_way_to_the_next_on_my_work_with_no_change_to_the_record(signed_in, agencies):
+    mash, sd = _section_47_decided(signed_in, agencies)
     rows = {r.kind: r.until for r in db.session.execute(select(OpenDeadline)).scalars()
             if r.kind.startswith("icpc")}
     assert rows == {"icpc_request": london(2026, 12, 15, 17), "icpc_booking": london(2026, 12, 22, 17), "icpc": None}
@@ -68,12 +74,7 @@ def test_a_late_strategy_meeting_stops_the_follow_up_chase_on_my_work_when_its_t
 
 
 def test_check_open_deadlines_reports_a_difference_and_repairs_it(app, signed_in, agencies, runner):
-    _, mash = signed_in(Role.MASH)
-    amy = make_child()
-    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
-    with clock.frozen_at(london(2026, 12, 1, 11)):
-        services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
-        db.session.commit()
+    mash, sd = _section_47_decided(signed_in, agencies)
     assert "match the records" in runner.invoke(args=["check-open-deadlines"]).output
     # a row lost (a restore from an old backup, a hand edit): the chair's My work would no longer show it
     db.session.execute(delete(OpenDeadline).where(OpenDeadline.kind == "icpc"))
@@ -88,12 +89,7 @@ def test_check_open_deadlines_reports_a_difference_and_repairs_it(app, signed_in
 def test_the_nightly_check_rebuilds_deadlines_that_differ_and_tells_the_administrators(app, signed_in, agencies):
     from safeguarding.reminders import cli
 
-    _, mash = signed_in(Role.MASH)
-    amy = make_child()
-    sd = _section_47(mash, agencies, amy, london(2026, 12, 1, 10))
-    with clock.frozen_at(london(2026, 12, 1, 11)):
-        services.record_decision(sd, amy.id, decision_data(outcome="s47_single"), actor=mash)
-        db.session.commit()
+    mash, sd = _section_47_decided(signed_in, agencies)
     cli.run_job(app, "open_deadlines")
     admin, _ = signed_in(Role.ADMIN)
     assert "differed" not in admin.get("/admin/reminders").text
@@ -141,22 +137,14 @@ def test_the_migration_fills_the_table_from_the_records(tmp_path):
 
 def test_a_team_deadline_nobody_has_is_on_each_active_manager_of_the_agency_and_only_theirs(signed_in, make_user,
                                                                                           agencies):
-    from safeguarding.missing import services as missing_services
 
-    from .test_my_work_paging import EPISODE, RETURN
 
     first_client, first = signed_in(Role.MANAGER, "csc", name="Ann Manager")
     second = make_user(Role.MANAGER, "csc", name="Bo Manager")
     away = make_user(Role.MANAGER, "csc", name="Cy Manager", active=False)
     elsewhere = make_user(Role.MANAGER, "police", name="Di Inspector")
     officer = make_user(Role.PRACTITIONER, "police")
-    child = make_child("Kai")
-    at = clock.now() - timedelta(hours=10)
-    episode = missing_services.record_episode(child, {**EPISODE, "reported_missing_at": at - timedelta(hours=5)},
-                                              actor=officer)
-    missing_services.record_return(episode, {**RETURN, "returned_at": at}, actor=officer,
-                                   expected_version=episode.version)
-    db.session.commit()
+    _returned_interview(make_user)
     row = db.session.execute(select(OpenDeadline).where(OpenDeadline.kind == "return_interview")).scalar_one()
     assert row.owner_id is None and row.team_agency_id == agencies["csc"].id
     now = clock.now()
@@ -175,50 +163,54 @@ def test_a_team_deadline_nobody_has_is_on_each_active_manager_of_the_agency_and_
                     "rebuilds of one record cannot overlap there; PostgreSQL runs them at once")
 def test_two_rebuilds_of_one_interview_at_once_take_turns_and_keep_its_deadlines_once(app, signed_in, make_user,
                                                                                       agencies):
-    from safeguarding.missing import services as missing_services
     from safeguarding.missing.models import RhiOffer
 
-    from .test_my_work_paging import EPISODE, RETURN
-
     _, worker = signed_in(Role.PRACTITIONER, "csc")
-    officer = make_user(Role.PRACTITIONER, "police")
-    at = clock.now() - timedelta(hours=10)
-    episode = missing_services.record_episode(make_child("Kai"), {
-        **EPISODE, "reported_missing_at": at - timedelta(hours=5)}, actor=officer)
-    missing_services.record_return(episode, {**RETURN, "returned_at": at}, actor=officer,
-                                   expected_version=episode.version)
-    db.session.commit()
-    interview_id, worker_id = episode.return_interview.id, worker.id
+    interview_id, worker_id = _returned_interview(make_user), worker.id
     db.session.close()
     # one transaction is working out the interview's deadlines (a repair, another change to it) while the worker
     # records that it was offered
     first, second = Session(db.engine), Session(db.engine)
     kept.rebuild(first, {"return_interview": {interview_id}})
-    done, failed = threading.Event(), []
 
     def record_the_offer():
-        try:
-            with app.app_context():  # as each request has
-                second.add(RhiOffer(return_interview_id=interview_id, offered_at=clock.now(),
-                                    offered_by_id=worker_id, method="phone", response="accepted"))
-                second.commit()
-        except Exception as err:  # noqa: BLE001 - shown by the assertion below
-            failed.append(err)
-        done.set()
+        second.add(RhiOffer(return_interview_id=interview_id, offered_at=clock.now(), offered_by_id=worker_id,
+                            method="phone", response="accepted"))
+        second.commit()
 
-    thread = threading.Thread(target=record_the_offer)
-    thread.start()
-    time.sleep(0.5)
-    assert not done.is_set()  # waits for the other rather than working them out beside it
-    first.commit()
-    thread.join(10)
-    first.close(), second.close()
+    failed = _while_held(first, record_the_offer, "waits for the other rather than working them out beside it")
+    second.close()
     # without the turn, the offer's rebuild could not see the rows the other wrote and wrote its own beside them
     # (a unique violation: the worker's offer lost with a server error)
-    assert done.is_set() and failed == []
+    assert failed == []
     rows = db.session.execute(select(OpenDeadline.kind, OpenDeadline.owner_id, OpenDeadline.team_agency_id)
                               .where(OpenDeadline.object_id == interview_id)).all()
     assert rows == [("return_interview", None, agencies["csc"].id)]  # offered: no 48-hour clock; nobody assigned
+
+
+def _while_held(first: Session, change, why_waiting: str) -> list[Exception]:
+    """Run `change` (in a thread, with the app's context, as a request would) while `first`'s transaction is open:
+    it must wait for `first` to commit, then finish. Returns what it raised, if anything."""
+    app = current_app._get_current_object()
+    done, failed = threading.Event(), []
+
+    def run():
+        try:
+            with app.app_context():
+                change()
+        except Exception as err:  # noqa: BLE001 - returned to the test
+            failed.append(err)
+        done.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.5)
+    assert not done.is_set(), why_waiting
+    first.commit()
+    thread.join(10)
+    first.close()
+    assert done.is_set()
+    return failed
 
 
 def _returned_interview(make_user) -> int:
@@ -293,31 +285,17 @@ def test_a_decision_recorded_while_the_chair_changes_is_the_new_chairs(app, sign
     first = Session(db.engine)
     first.get(StrategyDiscussion, sd_id).chair_id = new_chair_id
     first.flush()
-    done, failed = threading.Event(), []
-
     def record_the_decision():
-        try:
-            with app.app_context():
-                from safeguarding.auth.models import User
-                from safeguarding.service import transaction
+        from safeguarding.auth.models import User
+        from safeguarding.service import transaction
 
-                with transaction():
-                    services.record_decision(db.session.get(StrategyDiscussion, sd_id), amy_id,
-                                             decision_data(outcome="s47_single"),
-                                             actor=db.session.get(User, mash_id))
-                db.session.remove()
-        except Exception as err:  # noqa: BLE001 - shown by the assertion below
-            failed.append(err)
-        done.set()
+        with transaction():
+            services.record_decision(db.session.get(StrategyDiscussion, sd_id), amy_id,
+                                     decision_data(outcome="s47_single"), actor=db.session.get(User, mash_id))
+        db.session.remove()
 
-    thread = threading.Thread(target=record_the_decision)
-    thread.start()
-    time.sleep(0.5)
-    assert not done.is_set()  # its deadlines wait for the chair being changed, not the chair it replaces
-    first.commit()
-    thread.join(10)
-    first.close()
-    assert done.is_set() and failed == []
+    assert _while_held(first, record_the_decision,
+                       "its deadlines wait for the chair being changed, not the chair it replaces") == []
     owners = set(db.session.execute(select(OpenDeadline.owner_id)
                                     .where(OpenDeadline.object_type == "threshold_decision")).scalars())
     assert owners == {new_chair_id}

@@ -20,9 +20,9 @@ from typing import Callable, Iterable
 
 from sqlalchemy import (Integer, bindparam, cast, delete, event, except_, func, insert, literal, null, select,
                         union)
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from ..row_events import written_keys
+from ..row_events import listen_for_writes, noting
 from .models import Child, ChildLink
 
 #: children rebuilt per statement: bounded parameters whatever a flush touched (a bulk import)
@@ -172,33 +172,13 @@ def check_and_repair(connection) -> str | None:
 _WATCHES: dict[type, list[Watch]] = {}
 
 
-def _keys(mapper, connection, obj, watch: Watch, *, changed_only: bool, stored: bool) -> set[int]:
-    return written_keys(mapper, connection, obj, watch.key, watch.attrs, changed_only=changed_only, stored=stored)
-
-
 _PENDING = "child_links_touched"
 
 
-def _noting(*, changed_only: bool, stored: bool) -> Callable:
-    """A mapper event listener noting the key values of a row the flush is writing, for `_after_flush`. Mapper
-    events, not the session's lists of new, dirty and deleted objects: an orphan (a child taken off a discussion)
-    is deleted by the flush itself and is in none of them."""
-    def note(mapper, connection, target) -> None:
-        session = object_session(target)
-        if session is None:
-            return
-        for watch in _WATCHES.get(type(target), ()):
-            found = _keys(mapper, connection, target, watch, changed_only=changed_only, stored=stored)
-            if found:
-                session.info.setdefault(_PENDING, {}).setdefault(watch, set()).update(found)
-
-    return note
-
-
 #: after an insert (the new row's keys, its id included); before an update or a delete (the stored row is read)
-_ON_INSERT = _noting(changed_only=False, stored=False)
-_ON_UPDATE = _noting(changed_only=True, stored=True)
-_ON_DELETE = _noting(changed_only=False, stored=True)
+_ON_INSERT = noting(_WATCHES, _PENDING, changed_only=False, stored=False)
+_ON_UPDATE = noting(_WATCHES, _PENDING, changed_only=True, stored=True)
+_ON_DELETE = noting(_WATCHES, _PENDING, changed_only=False, stored=True)
 
 
 def touched_children(session: Session, pending: dict[Watch, set[int]]) -> set[int]:
@@ -239,11 +219,7 @@ def keep_in_step() -> None:
         for watch in source.watches:
             if watch not in _WATCHES.setdefault(watch.model, []):
                 _WATCHES[watch.model].append(watch)
-    for model in _WATCHES:
-        for name, listener in (("after_insert", _ON_INSERT), ("before_update", _ON_UPDATE),
-                               ("before_delete", _ON_DELETE)):
-            if not event.contains(model, name, listener):
-                event.listen(model, name, listener)
+    listen_for_writes(_WATCHES, _ON_INSERT, _ON_UPDATE, _ON_DELETE)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "after_rollback", _forget)

@@ -27,14 +27,14 @@ from typing import Callable, Collection, Iterable
 
 from flask import has_app_context
 from sqlalchemy import and_, delete, event, insert, or_, select, union_all
-from sqlalchemy.orm import Session, object_session, scoped_session
+from sqlalchemy.orm import Session, scoped_session
 
 from .. import clock, deadlines
 from ..counting import count_where
 from ..deadlines import Deadline
 from ..extensions import db
 from ..id_lists import among
-from ..row_events import written_keys
+from ..row_events import listen_for_writes, noting
 from .models import OpenDeadline
 
 #: records rebuilt per statement: bounded parameters whatever a transaction touched (an import)
@@ -246,24 +246,10 @@ _WATCHES: dict[type, list[Watch]] = {}
 _PENDING = "open_deadlines_touched"
 
 
-def _noting(*, changed_only: bool, stored: bool) -> Callable:
-    """A mapper event listener noting the key values of a row the flush is writing, for `_before_commit`."""
-    def note(mapper, connection, target) -> None:
-        session = object_session(target)
-        if session is None:
-            return
-        for watch in _WATCHES.get(type(target), ()):
-            found = written_keys(mapper, connection, target, watch.key, watch.attrs, changed_only=changed_only,
-                                 stored=stored)
-            if found:
-                session.info.setdefault(_PENDING, {}).setdefault(watch, set()).update(found)
-
-    return note
-
-
-_ON_INSERT = _noting(changed_only=False, stored=False)
-_ON_UPDATE = _noting(changed_only=True, stored=True)
-_ON_DELETE = _noting(changed_only=False, stored=True)
+#: after an insert (the new row's keys); before an update or a delete (the stored row is read)
+_ON_INSERT = noting(_WATCHES, _PENDING, changed_only=False, stored=False)
+_ON_UPDATE = noting(_WATCHES, _PENDING, changed_only=True, stored=True)
+_ON_DELETE = noting(_WATCHES, _PENDING, changed_only=False, stored=True)
 
 
 def _touched(session: Session, pending: dict[Watch, set[int]]) -> dict[str, set[int]]:
@@ -330,11 +316,7 @@ def keep_in_step() -> None:
         for watch in module.KEPT_WATCHES:
             if watch not in _WATCHES.setdefault(watch.model, []):
                 _WATCHES[watch.model].append(watch)
-    for model in _WATCHES:
-        for name, listener in (("after_insert", _ON_INSERT), ("before_update", _ON_UPDATE),
-                               ("before_delete", _ON_DELETE)):
-            if not event.contains(model, name, listener):
-                event.listen(model, name, listener)
+    listen_for_writes(_WATCHES, _ON_INSERT, _ON_UPDATE, _ON_DELETE)
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_soft_rollback", _forget)
