@@ -153,3 +153,32 @@ def test_a_new_record_held_up_by_someone_elses_change_is_shown_again_to_be_sent_
     police.post(url, typed)
     police.post(url, typed)
     assert len(db.session.execute(db.select(MissingEpisode)).all()) == 1
+
+
+def test_an_api_write_held_up_by_someone_elses_change_answers_409_and_the_same_request_again_saves_once(
+        app, agencies, make_user):
+    from safeguarding.missing.models import MissingEpisode
+
+    from .api_data import Api, make_client
+
+    admin = make_user(Role.ADMIN, "csc")
+    _, token = make_client(admin, agencies["police"], scopes=["children:read", "children:write", "missing:read",
+                                                              "missing:write"])
+    niche = Api(app.test_client(), token)
+    child = niche.post("/children", {"first_name": "Lily", "last_name": "Walker", "pers_dob": "2011-05-03",
+                                     "gender": "female", "looked_after": "no"})
+    assert child.status_code == 201, child.json
+    report = {"child_id": child.json["id"], "reported_missing_at": "2026-10-23T22:40:00+01:00",
+              "missing_from": "home", "police_reference": "NICHE-26-0412", "risk_level": "medium", "indicators": []}
+    held = HeldElsewhere(app, child.json["id"])
+    try:
+        refused = niche.post("/missing-episodes", report, idempotency_key="niche-missing-0412")
+    finally:
+        held.release()
+    assert refused.status_code == 409, refused.json
+    assert refused.headers["Retry-After"] == "1" and "send the same request again" in refused.json["detail"]
+    assert db.session.execute(db.select(MissingEpisode)).first() is None
+    saved = niche.post("/missing-episodes", report, idempotency_key="niche-missing-0412")
+    again = niche.post("/missing-episodes", report, idempotency_key="niche-missing-0412")
+    assert saved.status_code == 201 and again.json["id"] == saved.json["id"]
+    assert len(db.session.execute(db.select(MissingEpisode)).all()) == 1

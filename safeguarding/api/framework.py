@@ -104,9 +104,11 @@ def _http_problem(err: HTTPException):
     return problem_response(Problem(code, TITLES.get(code, err.name)))
 
 
-#: the database made this request give way to another changing the same rows at that moment (not a stale ETag)
-_GAVE_WAY = Problem(409, "Someone else was changing the same record at that moment, so nothing was saved: send the "
-                         "same request again, with the same Idempotency-Key", headers={"Retry-After": "1"})
+def _gave_way() -> Problem:
+    """The database made this request give way to another changing the same rows at that moment (not a stale
+    ETag): nothing was saved, and the same request sent again can succeed."""
+    return Problem(409, "Someone else was changing the same record at that moment, so nothing was saved: send the "
+                        "same request again, with the same Idempotency-Key", headers={"Retry-After": "1"})
 
 
 @bp.errorhandler(Exception)
@@ -114,7 +116,7 @@ def _unexpected(err: Exception):  # pragma: no cover - the fuzz test keeps this 
     db.session.rollback()
     if isinstance(err, DBAPIError) and is_conflict(err):
         log.warning("API request gave way to another change on %s %s: %s", request.method, request.path, err.orig)
-        return problem_response(_GAVE_WAY)
+        return problem_response(_gave_way())
     log.exception("unhandled API error on %s %s", request.method, request.path)
     return problem_response(Problem(500, "Something went wrong; nothing was saved"))
 
@@ -343,7 +345,7 @@ def _post_once(op: Operation, client: ApiClient, path_args: dict, if_match: int 
         except RuleError as err:
             raise rule_problem(op, err) from None
         except Contended:
-            raise _GAVE_WAY from None
+            raise _gave_way() from None
         except StaleEdit:
             raise Problem(412, "The record was changed after the ETag sent as If-Match: fetch it again",
                           "If-Match") from None
