@@ -210,17 +210,22 @@ def _epos(due_before: datetime, owner_ids, due_from: datetime | None = None) -> 
 # --- Kept as rows for My work (safeguarding/kept_deadlines/rows.py) -------------------------------------------------
 
 
-def _kept_interviews(query, rows, ids) -> list[tuple[Deadline, None]]:
-    query = _only(query, ReturnInterview.id, ids).options(_child_name(ReturnInterview.child))
-    return _always(rows(_with_owners(query, None)))
+def _kept_interviews(ids) -> list[tuple[Deadline, None]]:
+    """An open interview's clocks: the interview itself, and while nobody has recorded an offer the 48-hour one;
+    read in one query for both (My work shows either)."""
+    offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
+    query = _only(select(ReturnInterview, offered).where(ReturnInterview.status == RhiStatus.OPEN.value),
+                  ReturnInterview.id, ids).options(_child_name(ReturnInterview.child))
+    found = []
+    for rhi, was_offered in db.session.execute(query):
+        owned = [(rhi, rhi.assigned_to_id)]
+        found += _interview_rows(owned) + ([] if was_offered else _unoffered_rows(owned))
+    return _always(found)
 
 
 KEPT = (
     KeptObject("return_interview", ReturnInterview, (
-        KeptPart(frozenset({"return_interview"}),
-                 lambda ids: _kept_interviews(_open_interviews(FAR), _interview_rows, ids)),
-        KeptPart(frozenset({"return_interview_48h"}),
-                 lambda ids: _kept_interviews(_unoffered_interviews(FAR), _unoffered_rows, ids)),
+        KeptPart(frozenset({"return_interview", "return_interview_48h"}), _kept_interviews),
     )),
     KeptObject("police_protection", PoliceProtection, (
         KeptPart(frozenset(_PP_KINDS.values()), lambda ids: _always(_police_protection_rows(
