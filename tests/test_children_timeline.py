@@ -121,3 +121,54 @@ def test_a_childs_open_prompts_cost_no_statement_each(signed_in, make_user):
     # nine of the second child's fall within 30 days)
     assert one_page.html.count("Missing 3 times from") == 1
     assert three_page.html.count("Missing 9 times from") == 3
+
+
+def test_every_kind_of_entry_takes_its_place_in_one_statement(signed_in, agencies):
+    """Discussions, a decision, an action, a removal, a legal hold set and released: each entry newest first with
+    what it says, and the page runs no more statements than for a child with none of them."""
+    import re
+
+    from safeguarding.discussions import services as discussions
+    from safeguarding.retention import services as retention
+    from safeguarding.service import transaction
+
+    from .discussion_data import attend, decision_data
+
+    client, mash = signed_in(Role.MASH)
+    start = clock.now() - timedelta(days=40)
+    with clock.frozen_at(start):
+        amy, other = make_child("Amy", "Timeline"), make_child("Ben", "Timeline")
+        decided = convene(mash, [amy], [agencies[k] for k in ("csc", "police", "health")],
+                          scheduled_at=start + timedelta(hours=2))
+        left = convene(mash, [amy, other], [agencies["police"]], scheduled_at=start + timedelta(days=1))
+    with clock.frozen_at(start + timedelta(hours=3)):
+        attend(decided, mash)
+        with transaction():
+            discussions.record_decision(decided, amy.id, decision_data(outcome="s47_single"), actor=mash)
+    db.session.add(AgreedAction(discussion_id=decided.id, child_id=amy.id, description="Visit the grandmother",
+                                owner_id=mash.id, owner_agency_id=mash.agency_id, status="done",
+                                due_at=start + timedelta(days=3), created_at=start + timedelta(hours=4)))
+    db.session.commit()
+    with clock.frozen_at(start + timedelta(days=2)), transaction():
+        discussions.remove_child(left, amy.id, "A cousin, not a sibling", actor=mash, expected_version=left.version)
+    with clock.frozen_at(start + timedelta(days=3)), transaction():
+        retention.set_hold(amy, "Civil claim", actor=mash)
+    with clock.frozen_at(start + timedelta(days=4)), transaction():
+        retention.release_hold(amy, "Claim settled", actor=mash)
+
+    plain, _ = _statements_on_child_page(client, make_child("Cara", "Timeline"))
+    full, page = _statements_on_child_page(client, amy)
+    assert full == plain
+    timeline = page.html.split('id="timeline"')[1].split("</ol>")[0]
+    shown = [t.strip() for t in re.findall(r"<strong[^>]*govuk-tag[^>]*>(.*?)</strong>", timeline, re.S)]
+    assert shown == ["Legal hold", "Legal hold", "Strategy discussion", "Agreed action", "Decision",
+                     "Strategy discussion", "Record"], shown
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", timeline))
+    order = [text.index(words) for words in (
+        "Legal hold released", "Records put on legal hold", f"By {mash.name}", "Removed from a strategy discussion",
+        "Visit the grandmother", "Done; owner", "Section 47", "ICPC due by", "Initial strategy discussion",
+        "record created")]
+    assert order == sorted(order), text
+    assert "Civil claim" not in timeline  # a hold's reason may name proceedings
+    assert f'href="/discussions/{decided.id}#decision-{amy.id}"' in timeline
+    assert f'href="/discussions/{left.id}#removed-children"' in timeline

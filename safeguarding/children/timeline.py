@@ -1,17 +1,28 @@
 """A child's timeline: what every feature knows about the child, newest first, a page at a time.
 
 Each feature with something to show provides `safeguarding/<feature>/timeline.py`, registered when the app is created
-(`register_timeline`), with `entries(child, user, newest) -> list[TimelineEntry]`. The child is one `user` may see
-(the caller has checked, as `visible_child_or_404` does); a provider scopes what it adds beyond that (a discussion the
-user is not involved in, a difference they are not party to). `newest` (None: all) is how many of the newest entries
-the page needs: a provider returns at least every one of its own entries among its `newest` newest (it may return
-more), so the kinds a child has hundreds of (agreed actions, discussions) cost a page's worth of rows, however long
-the child's history.
+(`register_timeline`). A provider gives its entries in one of two ways (or both):
+
+- `timeline_rows(child, user) -> list[Select]`: one SELECT per kind of entry, each built with `columns(...)` (when,
+  which record, and the few codes and words its entry shows), and `timeline_entry(row, child) -> TimelineEntry` to
+  turn a row back into an entry. The timeline runs every provider's SELECTs as ONE statement (UNION ALL, newest first,
+  limited to the page), so a child's page costs one statement for all of them, however many kinds and however
+  long the history. The child is one `user` may see (the caller has checked, as
+  `visible_child_or_404` does); a provider scopes what it adds beyond that (a discussion the user is not involved
+  in).
+- `entries(child, user, newest) -> list[TimelineEntry]`: for records the child's page reads whole anyway (its
+  missing episodes and differences are shown in their own sections too): at least every one of its own entries
+  among its `newest` newest (None: all).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import Date, Integer, String, Text, cast, literal, literal_column, null, type_coerce, union_all
+
+from ..extensions import db
+from ..types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,20 @@ class TimelineEntry:
     title: str
     detail: str = ""
     url: str | None = None
+
+
+def columns(source: str, at, record_id, *, ref=None, code=None, code2=None, code3=None, words=None, day=None):
+    """The columns of one kind of timeline row, the same in every provider's SELECT (a UNION needs one shape):
+    `source` says which kind it is (the provider's own name for it), `at` when, `record_id` which record, and the
+    rest whatever the provider's entry shows (`ref` another record's id, `code*` short codes, `words` text,
+    `day` a date). Unused ones are typed NULLs."""
+    def given(value, type_):
+        return cast(null(), type_) if value is None else value
+
+    return [literal(source, String).label("source"), type_coerce(at, UTCDateTime()).label("at"),
+            record_id.label("record_id"), given(ref, Integer).label("ref"), given(code, String).label("code"),
+            given(code2, String).label("code2"), given(code3, String).label("code3"),
+            given(words, Text).label("words"), given(day, Date).label("day")]
 
 
 _PROVIDERS: list = []
@@ -50,6 +75,25 @@ class TimelinePage:
         return self.number > 1
 
 
+def _rows(child, user, newest: int | None) -> list[TimelineEntry]:
+    """Every provider's timeline rows in one statement, newest first (the page's `newest` of them)."""
+    parts, owners = [], []
+    for provider in _providers():
+        for select in getattr(provider, "timeline_rows", lambda c, u: [])(child, user):
+            # which part a row came from, so it goes back to its provider (and equal times keep the parts' order)
+            parts.append(select.add_columns(literal(len(parts), Integer).label("part")))
+            owners.append(provider)
+    if not parts:
+        return []
+    # By the columns' names, not a subquery's: building a subquery's column collection cost more than the query.
+    # The database sorts the child's own rows (their history, not the partnership's) and keeps the page's newest.
+    query = union_all(*parts).order_by(literal_column("at").desc(), literal_column("part"),
+                                       literal_column("record_id").desc())
+    if newest is not None:
+        query = query.limit(newest)
+    return [owners[row.part].timeline_entry(row, child) for row in db.session.execute(query)]
+
+
 def timeline(child, user, newest: int | None = None) -> list[TimelineEntry]:
     """The child's timeline newest first: all of it, or (`newest`) its `newest` newest entries."""
     entries = [TimelineEntry(at=child.created_at, kind="Record", title="Child's record created")]
@@ -57,8 +101,10 @@ def timeline(child, user, newest: int | None = None) -> list[TimelineEntry]:
         by = f"Reported by {adversity.recorded_by.name}" if adversity.recorded_by else ""
         entries.append(TimelineEntry(at=adversity.recorded_at, kind="Family adversity", title=adversity.label,
                                      detail=by))
+    entries.extend(_rows(child, user, newest))
     for provider in _providers():
-        entries.extend(provider.entries(child, user, newest))
+        if hasattr(provider, "entries"):
+            entries.extend(provider.entries(child, user, newest))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries if newest is None else entries[:newest]
 

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy.orm import joinedload
-
-from ..children.timeline import TimelineEntry
+from ..auth.models import User
+from ..children.timeline import TimelineEntry, columns
 from ..clock import LONDON
 from ..extensions import db
 from .models import LegalHold, RetentionAction
 
 
-def entries(child, user, newest: int | None = None) -> list[TimelineEntry]:
-    # `newest` unused: a child has at most a hold or two and one anonymisation
-    result = []
-    holds = db.session.execute(db.select(LegalHold).options(joinedload(LegalHold.set_by))
-                               .where(LegalHold.child_id == child.id)).scalars().all()
-    for hold in holds:
-        result.append(TimelineEntry(at=hold.set_at, kind="Legal hold", title="Records put on legal hold",
-                                    detail=f"By {hold.set_by.name}; the retention schedule does not apply",
-                                    url=f"/retention/children/{child.id}/hold"))
-        if hold.released_at is not None:
-            result.append(TimelineEntry(at=hold.released_at, kind="Legal hold", title="Legal hold released"))
-    action = db.session.execute(db.select(RetentionAction).where(RetentionAction.child_id == child.id)
-                                ).scalar_one_or_none()
-    if action is not None:
-        result.append(TimelineEntry(at=action.done_at, kind="Retention",
-                                    title="Anonymised under the retention schedule",
-                                    detail=f"Due {datetime.combine(action.due_on, time(), LONDON):%-d %B %Y}"))
-    return result
+def timeline_rows(child, user) -> list:
+    # a child has at most a hold or two and one anonymisation
+    return [
+        db.select(*columns("hold", LegalHold.set_at, LegalHold.id, words=User.name))
+        .select_from(LegalHold).join(User, User.id == LegalHold.set_by_id).where(LegalHold.child_id == child.id),
+        db.select(*columns("released", LegalHold.released_at, LegalHold.id))
+        .where(LegalHold.child_id == child.id, LegalHold.released_at.is_not(None)),
+        db.select(*columns("anonymised", RetentionAction.done_at, RetentionAction.id, day=RetentionAction.due_on))
+        .where(RetentionAction.child_id == child.id, RetentionAction.done_at.is_not(None)),
+    ]
+
+
+def timeline_entry(row, child) -> TimelineEntry:
+    if row.source == "hold":
+        return TimelineEntry(at=row.at, kind="Legal hold", title="Records put on legal hold",
+                             detail=f"By {row.words}; the retention schedule does not apply",
+                             url=f"/retention/children/{child.id}/hold")
+    if row.source == "released":
+        return TimelineEntry(at=row.at, kind="Legal hold", title="Legal hold released")
+    return TimelineEntry(at=row.at, kind="Retention", title="Anonymised under the retention schedule",
+                         detail=f"Due {datetime.combine(row.day, time(), LONDON):%-d %B %Y}")
