@@ -25,6 +25,9 @@ log = logging.getLogger("safeguarding.service")
 #: PostgreSQL's answers when two transactions wanted the same rows at once and one of them had to give way:
 #: serialization_failure, deadlock_detected, lock_not_available
 _CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})
+#: unique indexes that only two transactions doing the same thing at the same moment can break (each looked, found
+#: nothing, and inserted): the second waits for the first, then is refused, a conflict like the ones above
+RACE_CONSTRAINTS = {"uq_role_request_waiting"}
 
 
 class StaleEdit(Exception):
@@ -76,6 +79,8 @@ def is_conflict(err: DBAPIError) -> bool:
     """Whether the database refused a statement only because another transaction held the same rows at that moment
     (trying again later can succeed), not because the statement was wrong."""
     state = getattr(err.orig, "sqlstate", None)  # psycopg
+    if state == "23505":  # unique_violation
+        return getattr(getattr(err.orig, "diag", None), "constraint_name", None) in RACE_CONSTRAINTS
     if state is not None:
         return state in _CONFLICT_STATES
     # sqlite3: another connection's writer lock was not freed within the timeout (SQLITE_BUSY_SNAPSHOT and the like

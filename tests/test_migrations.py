@@ -55,3 +55,54 @@ def _assert_audit_is_append_only(conn):
         with pytest.raises(DBAPIError, match="append-only"):
             with conn.begin_nested():
                 conn.execute(text(statement))
+
+
+def test_upgrading_past_0045_lapses_the_earlier_of_two_requests_waiting_for_one_change(empty_database_url):
+    """Two requests of one kind waiting for one account could only come from two administrators asking at the same
+    moment; the upgrade keeps the later waiting (as asking again would), writes the earlier down as lapsed with an
+    audit event, and from then on the database refuses a second."""
+    from sqlalchemy.exc import IntegrityError
+
+    from safeguarding.audit.models import AuditEvent
+    from safeguarding.auth.models import Agency, RoleRequest, User
+
+    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=empty_database_url, SQLALCHEMY_ENGINE_OPTIONS={}))
+    with app.app_context():
+        upgrade(revision="0044")
+        agency = Agency(name="Testshire Children's Social Care", kind="childrens_social_care",
+                        shared_mailbox="csc@example.org")
+        db.session.add(agency)
+        db.session.flush()
+        alex, sam, target = (User(name=name, email=f"{name.lower()}@example.org", agency_id=agency.id,
+                                  job_title="Administrator", role="admin", password_hash="x")
+                             for name in ("Alex", "Sam", "Robin"))
+        db.session.add_all([alex, sam, target])
+        db.session.flush()
+
+        def waiting(kind, by, **wanted):
+            return RoleRequest(user_id=target.id, kind=kind, from_role="admin", from_agency_id=agency.id,
+                               to_role=wanted.get("to_role", "admin"), to_agency_id=agency.id,
+                               requested_by_id=by.id, status="pending", to_email=wanted.get("to_email"))
+
+        rows = [waiting("role", alex, to_role="manager"), waiting("role", sam, to_role="manager"),
+                waiting("email", alex, to_email="robin@new.example.org")]
+        db.session.add_all(rows)
+        db.session.commit()
+        ids = [r.id for r in rows]
+        target_id, alex_id, agency_id = target.id, alex.id, agency.id
+        db.session.remove()
+
+        upgrade()
+        statuses = dict(db.session.execute(db.select(RoleRequest.id, RoleRequest.status)).all())
+        assert [statuses[i] for i in ids] == ["lapsed", "pending", "pending"]
+        [lapsed] = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "role_change_lapsed")
+                                      ).scalars().all()
+        assert lapsed.object_id == target_id and f"Request {ids[0]}" in lapsed.detail
+        db.session.add(RoleRequest(user_id=target_id, kind="role", from_role="admin", from_agency_id=agency_id,
+                                   to_role="manager", to_agency_id=agency_id, requested_by_id=alex_id,
+                                   status="pending"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()

@@ -182,3 +182,53 @@ def test_an_api_write_held_up_by_someone_elses_change_answers_409_and_the_same_r
     again = niche.post("/missing-episodes", report, idempotency_key="niche-missing-0412")
     assert saved.status_code == 201 and again.json["id"] == saved.json["id"]
     assert len(db.session.execute(db.select(MissingEpisode)).all()) == 1
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="SQLite admits one writer at a time: the second asker's write fails "
+                    "on its stale read (a conflict already) before it could insert")
+def test_two_administrators_asking_for_one_change_at_once_make_one_request(app, make_user):
+    """Each finds nothing waiting and asks: the second waits for the first, then gets the conflict page, and the
+    account has one request waiting (two could be approved one after the other)."""
+    from safeguarding.auth import role_requests
+    from safeguarding.auth.models import RoleRequest, User
+
+    first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
+    target = make_user(Role.ADMIN)
+    ids = {"first": first.id, "second": second.id}
+    target_id, agency_id = target.id, target.agency_id
+    db.session.commit()
+    first_asked, second_looking = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def ask(name: str) -> None:
+        with app.app_context():
+            try:
+                if name == "second":
+                    first_asked.wait(10)
+                with transaction():
+                    actor, user = db.session.get(User, ids[name]), db.session.get(User, target_id)
+                    db.session.execute(text("SET LOCAL lock_timeout = 0"))
+                    if name == "second":
+                        second_looking.set()
+                    role_requests.request_change(user, "manager", agency_id, actor=actor)
+                    if name == "first":
+                        first_asked.set()
+                        second_looking.wait(10)
+                        threading.Event().wait(0.5)  # the second has looked, found nothing, and waits to insert
+                outcome[name] = "saved"
+            except StaleEdit:
+                outcome[name] = "conflict"
+            except Exception as err:  # pragma: no cover - shown in the assertion
+                outcome[name] = repr(err)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=ask, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcome == {"first": "saved", "second": "conflict"}, outcome
+    waiting = db.session.execute(db.select(RoleRequest).where(
+        RoleRequest.user_id == target_id, RoleRequest.status == "pending")).scalars().all()
+    assert [r.requested_by_id for r in waiting] == [ids["first"]]

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -212,6 +212,10 @@ class RoleRequest(db.Model):
         one_of("to_role", Role, name="to_role_allowed"),
         one_of("kind", REQUEST_KINDS, name="kind_allowed"),
         Index("ix_role_request_user_status", "user_id", "status"),
+        # one change of each kind waiting per account: two administrators asking at the same moment each find none
+        # waiting, and the second insert then waits for the first and is refused (service.RACE_CONSTRAINTS)
+        Index("uq_role_request_waiting", "user_id", "kind", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
