@@ -58,6 +58,8 @@ def register(app: Flask) -> None:
     def note_a_transaction_already_open():
         # a transaction the request did not begin (a caller's, sharing the app context) is not the request's to end
         g.read_transaction_was_open = db.session().in_transaction()
+        # nothing loaded before the request: whatever it loads is the request's alone (see below)
+        g.session_was_empty = not db.session().identity_map
 
     @app.teardown_request
     def commit_what_only_read(error):
@@ -66,7 +68,13 @@ def register(app: Flask) -> None:
         session = db.session()
         if session.get_bind().dialect.name != "postgresql" or not _only_read(session):
             return
+        # Committing expires every object the page loaded (hundreds on a list page: about a millisecond) so that the
+        # next transaction reads them again; the session is discarded once the request ends, so when it held
+        # nothing before the request (always, when served; not when a test shares its session) none will be read.
+        expire, session.expire_on_commit = session.expire_on_commit, not g.get("session_was_empty", False)
         try:
             session.commit()
         except Exception:  # the connection went away: the rollback that follows cleans up, as it always did
             session.rollback()
+        finally:
+            session.expire_on_commit = expire

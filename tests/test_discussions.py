@@ -318,3 +318,23 @@ def test_decision_asks_for_abe_and_family_details(signed_in, agencies):
         assert message in page, message
     assert "Disclosure of sexual abuse" in page.html
     assert db.session.execute(db.select(ThresholdDecision)).first() is None
+
+
+def test_the_list_says_which_minimum_agency_was_absent_from_a_discussion_held(signed_in, agencies):
+    client, mash = signed_in(Role.MASH)
+    held = clock.now() - timedelta(days=2)
+    invited = [agencies[k] for k in ("csc", "police", "health")]
+    with clock.frozen_at(held - timedelta(hours=3)):
+        gap = convene(mash, [make_child("Gail", "Absent")], invited, scheduled_at=held)
+        full = convene(mash, [make_child("Finn", "Present")], invited, scheduled_at=held + timedelta(hours=1))
+        upcoming = convene(mash, [make_child("Uma", "Upcoming")], [agencies["csc"]],
+                           scheduled_at=clock.now() + timedelta(days=5))
+    attend(gap, mash, health="apologies", police="apologies")
+    attend(full, mash)
+    page = client.get("/discussions/?view=all").html
+    rows = [row.split("</tr>")[0] for row in page.split('<tr class="govuk-table__row">')[1:]]
+    by_child = {name: next(r for r in rows if name in r) for name in ("Gail Absent", "Finn Present", "Uma Upcoming")}
+    assert "Agency absent" in by_child["Gail Absent"] and "Police, Health" in by_child["Gail Absent"]
+    assert "Agency absent" not in by_child["Finn Present"]
+    # not held yet: nobody can have been absent
+    assert "Agency absent" not in by_child["Uma Upcoming"] and upcoming.status == "convened"

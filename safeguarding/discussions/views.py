@@ -5,7 +5,7 @@ from datetime import time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload, with_expression
 
 from .. import audit
 from ..auth.access import can, child_scope, deny, require
@@ -29,7 +29,7 @@ from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm
                     RemovePhraseForm, attendance_form)
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
                      YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
-                     MinutesVersion, StrategyDiscussion, ThresholdDecision)
+                     MinutesVersion, StrategyDiscussion, ThresholdDecision, attended_kinds)
 from .lawful_basis import CONSENT, CONSENT_WARNING
 from .lawful_basis import label as lawful_basis_label
 from .vague_language import HINT, phrases_found
@@ -172,8 +172,7 @@ def index():
                       selectinload(StrategyDiscussion.children).load_only(DiscussionChild.child_id)
                       .joinedload(DiscussionChild.child).load_only(Child.first_name, Child.last_name,
                                                                    Child.is_unborn),
-                      selectinload(StrategyDiscussion.invitations).load_only(Invitation.status, Invitation.agency_id)
-                      .joinedload(Invitation.agency).load_only(Agency.kind))
+                      with_expression(StrategyDiscussion.attended_kinds_read, attended_kinds()))
              .where(discussion_scope(current_user)))
     at = now()
     order = [StrategyDiscussion.scheduled_at.desc(), StrategyDiscussion.id.desc()]
