@@ -44,6 +44,26 @@ def test_the_navigation_and_its_unread_count_are_worked_out_once_per_page(app, s
     finally:
         event.remove(db.engine, "before_cursor_execute", watch)
     assert len(counted) == 1
+    # and, a page only being read, in the statement that reads the browser's session: no statement of its own
+    assert "FROM user_session" in counted[0]
+
+
+def test_the_unread_count_read_with_the_session_is_the_signed_in_persons_and_current(app, signed_in, make_user):
+    from safeguarding.reminders.models import Notification
+
+    client, mash = signed_in(Role.MASH)
+    other = make_user(Role.MASH)
+
+    def notice(person, n):
+        return Notification(rule="agreed_action", object_type="agreed_action", object_id=n, level="due",
+                            recipient_id=person.id, kind="agreed_action", title=f"Notice {n}", url="/my-work")
+
+    db.session.add_all([notice(other, n) for n in range(3)] + [notice(mash, 10)])
+    db.session.commit()
+    assert "Notifications 1 unread" in client.get("/discussions/").text
+    db.session.add(notice(mash, 11))
+    db.session.commit()
+    assert "Notifications 2 unread" in client.get("/discussions/").text
 
 
 # --- Every list's statements stay the same however many rows it shows -----------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import clock, deadlines, templating
+from ..auth import sessions
 from ..auth.access import can, deny, require
 from ..auth.models import Agency
 from ..extensions import db
@@ -119,15 +120,22 @@ def scheduler_stale(beat: SchedulerHeartbeat | None) -> bool:
     return clock.now() - beat.last_sweep_at > 3 * interval
 
 
+def _unread_of(user_id):
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.recipient_id == user_id, Notification.acknowledged_at.is_(None)))
+
+
 def unread_count(user) -> int:
-    """Shown beside "Notifications" in the header on every page: one COUNT on the inbox index."""
-    return db.session.execute(
-        select(func.count()).select_from(Notification)
-        .where(Notification.recipient_id == user.id, Notification.acknowledged_at.is_(None))
-    ).scalar_one()
+    """Shown beside "Notifications" in the header on every page: a COUNT on the inbox index, read with the session
+    when the page is only being read (`sessions.RIDERS`), otherwise on its own."""
+    ridden = sessions.rider("unread_notifications", user.id)
+    if ridden is not None:
+        return ridden
+    return db.session.execute(_unread_of(user.id)).scalar_one()
 
 
 templating.NAV_BADGES["reminders.notifications"] = unread_count
+sessions.RIDERS["unread_notifications"] = lambda user_id: _unread_of(user_id).scalar_subquery()
 
 
 @bp.app_context_processor
