@@ -738,9 +738,9 @@ def child_summary(child_id: int, records: ChildRecords | None = None) -> ChildSu
     times = [e.reported_missing_at for e in episodes]
     missing_now = max((e for e in episodes if e.returned_at is None), key=lambda e: e.reported_missing_at,
                       default=None)
-    open_rhis = list(db.session.execute(select(ReturnInterview).where(
-        ReturnInterview.child_id == child_id, ReturnInterview.status == RhiStatus.OPEN.value)
-        .order_by(ReturnInterview.due_at)).scalars())
+    # every interview is of one of the child's episodes (made with it, `child_id` copied from it): read with them
+    open_rhis = sorted((e.return_interview for e in episodes if e.return_interview is not None
+                        and e.return_interview.status == RhiStatus.OPEN.value), key=lambda r: (r.due_at, r.id))
     prompts = list(db.session.execute(select(DiscussionPrompt).where(
         DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
         .order_by(DiscussionPrompt.raised_at)).scalars())
