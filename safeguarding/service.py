@@ -26,8 +26,9 @@ log = logging.getLogger("safeguarding.service")
 #: serialization_failure, deadlock_detected, lock_not_available
 _CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})
 #: unique indexes that only two transactions doing the same thing at the same moment can break (each looked, found
-#: nothing, and inserted): the second waits for the first, then is refused, a conflict like the ones above
-RACE_CONSTRAINTS = {"uq_role_request_waiting"}
+#: nothing, and inserted): the second waits for the first, then is refused, a conflict like the ones above. Name ->
+#: (table, columns): PostgreSQL names the index, SQLite only its columns.
+RACE_CONSTRAINTS = {"uq_role_request_waiting": ("role_request", ("user_id", "kind"))}
 
 
 class StaleEdit(Exception):
@@ -75,6 +76,10 @@ def transaction():
         raise
 
 
+_SQLITE_RACES = {"UNIQUE constraint failed: " + ", ".join(f"{table}.{column}" for column in columns)
+                 for table, columns in RACE_CONSTRAINTS.values()}
+
+
 def is_conflict(err: DBAPIError) -> bool:
     """Whether the database refused a statement only because another transaction held the same rows at that moment
     (trying again later can succeed), not because the statement was wrong."""
@@ -86,4 +91,6 @@ def is_conflict(err: DBAPIError) -> bool:
     # sqlite3: another connection's writer lock was not freed within the timeout (SQLITE_BUSY_SNAPSHOT and the like
     # start so too); not SQLITE_LOCKED, a conflict within one connection, which is a bug to see, not to retry
     name = getattr(err.orig, "sqlite_errorname", None) or ""
+    if name == "SQLITE_CONSTRAINT_UNIQUE":
+        return str(err.orig) in _SQLITE_RACES
     return name.startswith("SQLITE_BUSY")

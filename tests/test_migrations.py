@@ -95,6 +95,8 @@ def test_upgrading_past_0045_lapses_the_earlier_of_two_requests_waiting_for_one_
         upgrade()
         statuses = dict(db.session.execute(db.select(RoleRequest.id, RoleRequest.status)).all())
         assert [statuses[i] for i in ids] == ["lapsed", "pending", "pending"]
+        first = db.session.get(RoleRequest, ids[0])
+        assert first.decided_at is not None and first.requested_at <= first.decided_at <= first.lapses_at
         [lapsed] = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "role_change_lapsed")
                                       ).scalars().all()
         assert lapsed.object_id == target_id and f"Request {ids[0]}" in lapsed.detail

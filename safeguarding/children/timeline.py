@@ -75,8 +75,8 @@ class TimelinePage:
         return self.number > 1
 
 
-def _rows(child, user, newest: int | None) -> list[TimelineEntry]:
-    """Every provider's timeline rows in one statement, newest first (the page's `newest` of them)."""
+def _rows(child, user, newest: int | None) -> dict:
+    """Every provider's timeline rows in one statement, newest first (the page's `newest` of them), by provider."""
     parts, owners = [], []
     for provider in _providers():
         for select in getattr(provider, "timeline_rows", lambda c, u: [])(child, user):
@@ -84,14 +84,17 @@ def _rows(child, user, newest: int | None) -> list[TimelineEntry]:
             parts.append(select.add_columns(literal(len(parts), Integer).label("part")))
             owners.append(provider)
     if not parts:
-        return []
+        return {}
     # By the columns' names, not a subquery's: building a subquery's column collection cost more than the query.
     # The database sorts the child's own rows (their history, not the partnership's) and keeps the page's newest.
     query = union_all(*parts).order_by(literal_column("at").desc(), literal_column("part"),
                                        literal_column("record_id").desc())
     if newest is not None:
         query = query.limit(newest)
-    return [owners[row.part].timeline_entry(row, child) for row in db.session.execute(query)]
+    found: dict = {}
+    for row in db.session.execute(query):
+        found.setdefault(owners[row.part], []).append(owners[row.part].timeline_entry(row, child))
+    return found
 
 
 def timeline(child, user, newest: int | None = None) -> list[TimelineEntry]:
@@ -101,8 +104,9 @@ def timeline(child, user, newest: int | None = None) -> list[TimelineEntry]:
         by = f"Reported by {adversity.recorded_by.name}" if adversity.recorded_by else ""
         entries.append(TimelineEntry(at=adversity.recorded_at, kind="Family adversity", title=adversity.label,
                                      detail=by))
-    entries.extend(_rows(child, user, newest))
-    for provider in _providers():
+    read_together = _rows(child, user, newest)
+    for provider in _providers():  # in the order they registered: entries at the same moment keep it
+        entries.extend(read_together.get(provider, ()))
         if hasattr(provider, "entries"):
             entries.extend(provider.entries(child, user, newest))
     entries.sort(key=lambda e: e.at, reverse=True)
