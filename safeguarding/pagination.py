@@ -51,16 +51,22 @@ def page_number(raw: Any) -> int:
 
 
 def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True, counted=None) -> Page:
-    """Run `query` for one page (LIMIT/OFFSET, one row more to know if there is a next) plus one COUNT of at most
-    COUNT_CAP + 1 rows; two statements whatever the page size, and neither grows with the whole table. `counted`:
-    the rows to count, when `query` is shaped to reach only as far as the page (the same rows, in full), or to count
-    them in an order of its own: its ORDER BY is kept (an indexed order makes a scoped count probe the rows the
-    first pages show, not whichever rows the table stores first)."""
+    """Run `query` for one page (LIMIT/OFFSET, one row more to know if there is a next) plus, when the page is full,
+    one COUNT of at most COUNT_CAP + 1 rows; two statements at most whatever the page size, and neither grows with
+    the whole table. A page that is not full is the last: it says how many rows there are, so a list that fits on
+    one page (a filtered list, a practitioner's) costs one statement. `counted`: the rows to count, when `query` is
+    shaped to reach only as far as the page (the same rows, in full), or to count them in an order of its own: its
+    ORDER BY is kept (an indexed order makes a scoped count probe the rows the first pages show, not whichever rows
+    the table stores first)."""
     number = page_number(raw_page)
-    counted = query.order_by(None) if counted is None else counted
-    total = db.session.execute(select(func.count()).select_from(
-        counted.limit(COUNT_CAP + 1).subquery())).scalar_one()
-    result = db.session.execute(query.limit(per_page + 1).offset((number - 1) * per_page))
+    offset = (number - 1) * per_page
+    result = db.session.execute(query.limit(per_page + 1).offset(offset))
     rows = list(result.scalars() if scalars else result)
+    if len(rows) <= per_page and (rows or number == 1):
+        total = min(offset + len(rows), COUNT_CAP + 1)  # what the count would have said
+    else:
+        counted = query.order_by(None) if counted is None else counted
+        total = db.session.execute(select(func.count()).select_from(
+            counted.limit(COUNT_CAP + 1).subquery())).scalar_one()
     return Page(items=rows[:per_page], number=number, per_page=per_page, total=total,
                 capped=total > COUNT_CAP, more=len(rows) > per_page)
