@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Collection
 
 from sqlalchemy import and_, func, or_
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import clock
 from ..kept_deadlines.rows import FAR, KeptObject, KeptPart, Watch, always as _always, only as _only
@@ -40,6 +40,7 @@ from ..children.models import Child
 from ..id_lists import among
 from ..counting import count_where
 from . import thresholds
+from .models import KINDS as DISCUSSION_KINDS
 from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
                      ThresholdDecision)
 
@@ -113,20 +114,39 @@ def _circulation_query(due_before: datetime, owner_ids, due_from: datetime | Non
     return query
 
 
+def _discussion_rows(query, due):
+    """(id, due time, chair, chair's agency, title, first child's id and name) of each discussion `query` finds:
+    columns, not records (a discussion's row carries everything said at it; as ORM objects the discussions and their
+    children were most of My work's cost for MASH). `due`: the discussion's column this deadline falls due by."""
+    chair = aliased(User)
+    rows = db.session.execute(
+        query.with_only_columns(StrategyDiscussion.id, StrategyDiscussion.kind, due, StrategyDiscussion.chair_id,
+                                chair.agency_id, maintain_column_froms=True)
+        .outerjoin(chair, chair.id == StrategyDiscussion.chair_id)).all()
+    children: dict[int, list] = {}
+    if rows:
+        for discussion_id, child_id, first, last, unborn in db.session.execute(
+                db.select(DiscussionChild.discussion_id, Child.id, Child.first_name, Child.last_name, Child.is_unborn)
+                .join(Child, Child.id == DiscussionChild.child_id)
+                .where(DiscussionChild.discussion_id.in_([r.id for r in rows]))
+                .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
+            name = f"{first} {last}".strip()
+            children.setdefault(discussion_id, []).append((child_id, f"{name} (unborn)" if unborn else name))
+    for sd_id, kind, due_at, chair_id, chair_agency_id in rows:
+        named = children.get(sd_id, [])
+        # as StrategyDiscussion.title says it
+        names = ", ".join(name for _, name in named) or "no child yet"
+        first = named[0] if named else (None, None)
+        title = f"{DISCUSSION_KINDS.get(kind, '')} strategy discussion: {names}"
+        yield sd_id, due_at, chair_id, chair_agency_id, title, *first
+
+
 def _circulation_rows(query) -> list[Deadline]:
-    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child)
-                          .load_only(Child.first_name, Child.last_name, Child.is_unborn),
-                          joinedload(StrategyDiscussion.chair).load_only(User.agency_id))
-    found = []
-    for sd in db.session.execute(query).unique().scalars():
-        first = sd.children[0].child if sd.children else None
-        found.append(Deadline(kind="minutes_circulation", object_type="strategy_discussion", object_id=sd.id,
-                              title=f"Circulate the minutes: {sd.title}", due_at=sd.circulation_due_at,
-                              url=f"/discussions/{sd.id}/minutes", owner_id=sd.chair_id,
-                              owner_agency_id=sd.chair.agency_id if sd.chair else None,
-                              child_id=first.id if first else None,
-                              child_name=first.display_name if first else None))
-    return found
+    return [Deadline(kind="minutes_circulation", object_type="strategy_discussion", object_id=sd_id,
+                     title=f"Circulate the minutes: {title}", due_at=due_at, url=f"/discussions/{sd_id}/minutes",
+                     owner_id=chair_id, owner_agency_id=chair_agency_id, child_id=child_id, child_name=child_name)
+            for sd_id, due_at, chair_id, chair_agency_id, title, child_id, child_name
+            in _discussion_rows(query, StrategyDiscussion.circulation_due_at)]
 
 
 def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None, *,
@@ -210,19 +230,12 @@ def _follow_up_query(due_before: datetime, owner_ids, due_from: datetime | None 
 
 
 def _follow_up_rows(query) -> list[Deadline]:
-    query = query.options(selectinload(StrategyDiscussion.children).joinedload(DiscussionChild.child)
-                          .load_only(Child.first_name, Child.last_name, Child.is_unborn),
-                          joinedload(StrategyDiscussion.chair).load_only(User.agency_id))
-    found = []
-    for sd in db.session.execute(query).unique().scalars():
-        first = sd.children[0].child if sd.children else None
-        found.append(Deadline(kind="follow_up_meeting", object_type="strategy_discussion", object_id=sd.id,
-                              title=f"Convene the strategy meeting after the phone discussion: {sd.title}",
-                              due_at=sd.follow_up_meeting_due_at, url=f"/discussions/{sd.id}#follow-up-meeting",
-                              owner_id=sd.chair_id, owner_agency_id=sd.chair.agency_id if sd.chair else None,
-                              child_id=first.id if first else None,
-                              child_name=first.display_name if first else None))
-    return found
+    return [Deadline(kind="follow_up_meeting", object_type="strategy_discussion", object_id=sd_id,
+                     title=f"Convene the strategy meeting after the phone discussion: {title}", due_at=due_at,
+                     url=f"/discussions/{sd_id}#follow-up-meeting", owner_id=chair_id,
+                     owner_agency_id=chair_agency_id, child_id=child_id, child_name=child_name)
+            for sd_id, due_at, chair_id, chair_agency_id, title, child_id, child_name
+            in _discussion_rows(query, StrategyDiscussion.follow_up_meeting_due_at)]
 
 
 def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
