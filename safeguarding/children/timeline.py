@@ -7,9 +7,8 @@ Each feature with something to show provides `safeguarding/<feature>/timeline.py
   which record, and the few codes and words its entry shows), and `timeline_entry(row, child) -> TimelineEntry` to
   turn a row back into an entry. The timeline runs every provider's SELECTs as ONE statement (UNION ALL, newest first,
   limited to the page), so a child's page costs one statement for all of them, however many kinds and however
-  long the history. The child is one `user` may see (the caller has checked, as
-  `visible_child_or_404` does); a provider scopes what it adds beyond that (a discussion the user is not involved
-  in).
+  long the history. The child is one `user` may see (the caller has checked, as `visible_child_or_404` does); a
+  provider scopes what it adds beyond that (a discussion the user is not involved in).
 - `entries(child, user, newest) -> list[TimelineEntry]`: for records the child's page reads whole anyway (its
   missing episodes and differences are shown in their own sections too): at least every one of its own entries
   among its `newest` newest (None: all).
