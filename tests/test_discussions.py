@@ -335,6 +335,7 @@ def test_the_list_says_which_minimum_agency_was_absent_from_a_discussion_held(si
     rows = [row.split("</tr>")[0] for row in page.split('<tr class="govuk-table__row">')[1:]]
     by_child = {name: next(r for r in rows if name in r) for name in ("Gail Absent", "Finn Present", "Uma Upcoming")}
     assert "Agency absent" in by_child["Gail Absent"] and "Police, Health" in by_child["Gail Absent"]
+    assert mash.name in by_child["Gail Absent"] and f'href="/discussions/{gap.id}"' in by_child["Gail Absent"]
     assert "Agency absent" not in by_child["Finn Present"]
     # not held yet: nobody can have been absent
     assert "Agency absent" not in by_child["Uma Upcoming"] and upcoming.status == "convened"

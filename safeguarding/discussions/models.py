@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Agency, User
 from ..children.models import Child
@@ -207,14 +207,8 @@ class StrategyDiscussion(db.Model):
     def latest_minutes(self) -> "MinutesVersion | None":
         return self.minutes_versions[-1] if self.minutes_versions else None
 
-    #: the kinds of the agencies that attended, comma-separated, read with the row by a list that asks for it
-    #: (`attended_kinds()`) instead of every invitation and its agency
-    attended_kinds_read: Mapped[str | None] = query_expression()
-
     @property
     def present_agency_kinds(self) -> set[str]:
-        if "attended_kinds_read" in self.__dict__:
-            return set(filter(None, (self.attended_kinds_read or "").split(",")))
         return {i.agency.kind for i in self.invitations if i.status == "attended"}
 
 
@@ -439,9 +433,8 @@ class ThresholdDecision(db.Model):
 
 
 def attended_kinds():
-    """For a list of discussions: each one's `attended_kinds_read` (the agency kinds that attended), as a column of
-    its own row, so the list reads no invitations (`with_expression(StrategyDiscussion.attended_kinds_read,
-    attended_kinds())`)."""
+    """For a list of discussions: the kinds of the agencies that attended each, comma-separated, as a column of its
+    own row (`listing.py`), so the list reads no invitations."""
     return (db.select(db.func.aggregate_strings(Agency.kind, ","))
             .select_from(Invitation).join(Agency, Agency.id == Invitation.agency_id)
             .where(Invitation.discussion_id == StrategyDiscussion.id, Invitation.status == "attended")

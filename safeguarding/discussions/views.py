@@ -5,7 +5,7 @@ from datetime import time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, load_only, selectinload, with_expression
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..auth.access import can, child_scope, deny, require
@@ -29,7 +29,8 @@ from .forms import (ActionForm, AddChildForm, AgreeMinutesForm, CancelActionForm
                     RemovePhraseForm, attendance_form)
 from .models import (FAMILY_TOLD, HARM_CATEGORIES, INFORMATION_PROMPTS, LEGAL_ACTIONS, MODES, TOPICS,
                      YES_NO_UNKNOWN, AgreedAction, AgreedActionChange, DiscussionChild, InformationShared, Invitation,
-                     MinutesVersion, StrategyDiscussion, ThresholdDecision, attended_kinds)
+                     MinutesVersion, StrategyDiscussion, ThresholdDecision)
+from . import listing
 from .lawful_basis import CONSENT, CONSENT_WARNING
 from .lawful_basis import label as lawful_basis_label
 from .vague_language import HINT, phrases_found
@@ -162,18 +163,7 @@ def index():
     form = FilterForm(request.args)
     form.agency_id.choices = _agency_choices(_active_agencies(), "Any agency")
     view = form.view.data if form.view.data in dict(form.view.choices) else "upcoming"
-    # the columns the list shows, not whole records: a discussion, its children's and its chair's rows carry
-    # everything recorded about them, and reading those cost more than rendering the page
-    query = (db.select(StrategyDiscussion)
-             .options(load_only(StrategyDiscussion.kind, StrategyDiscussion.status, StrategyDiscussion.urgency,
-                                StrategyDiscussion.scheduled_at, StrategyDiscussion.minutes_status,
-                                StrategyDiscussion.circulation_due_at, StrategyDiscussion.chair_id),
-                      joinedload(StrategyDiscussion.chair).load_only(User.name),
-                      selectinload(StrategyDiscussion.children).load_only(DiscussionChild.child_id)
-                      .joinedload(DiscussionChild.child).load_only(Child.first_name, Child.last_name,
-                                                                   Child.is_unborn),
-                      with_expression(StrategyDiscussion.attended_kinds_read, attended_kinds()))
-             .where(discussion_scope(current_user)))
+    query = db.select(StrategyDiscussion).where(discussion_scope(current_user))
     at = now()
     order = [StrategyDiscussion.scheduled_at.desc(), StrategyDiscussion.id.desc()]
     if view == "upcoming":
@@ -199,7 +189,10 @@ def index():
         if form.date_to.data:
             query = query.where(StrategyDiscussion.scheduled_at
                                 < london_instant(form.date_to.data + timedelta(days=1), time(0)))
-    page = paginate(query.order_by(*order), request.args.get("page", 1))
+    # the columns the list shows, not whole records (`listing.py`); counted without them
+    page = paginate(listing.rows_query(query.order_by(*order)), request.args.get("page", 1), scalars=False,
+                    counted=query)
+    page.items = listing.as_rows(page.items)
     return render_template("discussions/index.html", page=page, filter_form=form, view=view, at=at,
                            missing=thresholds.missing_minimum_agencies)
 

@@ -1,0 +1,69 @@
+"""The discussions list's rows: the columns the list shows, read as plain rows, not ORM records.
+
+A page of 25 discussions as records was 25 discussions, their chairs, 30-odd links to children and the children
+themselves (a hundred-odd objects to build, track and expire); the list shows a handful of columns of each. So the
+page is read as columns (the chair's name and the attending agencies' kinds joined in the same statement) and the
+children's names in one more statement for the page's discussions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import aliased
+
+from ..auth.models import User
+from ..children.models import Child
+from ..extensions import db
+from .models import MINUTES_STATUSES, STATUSES, DiscussionChild, StrategyDiscussion, attended_kinds
+
+
+@dataclass
+class DiscussionRow:
+    id: int
+    kind: str
+    status: str
+    urgency: str
+    scheduled_at: datetime | None
+    minutes_status: str | None
+    circulation_due_at: datetime | None
+    chair_name: str | None
+    attended: str | None
+    child_names: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def minutes_status_label(self) -> str:
+        return MINUTES_STATUSES.get(self.minutes_status, self.minutes_status)
+
+    @property
+    def present_agency_kinds(self) -> set[str]:
+        return set(filter(None, (self.attended or "").split(",")))
+
+
+def rows_query(query):
+    """`query` (a select of StrategyDiscussion, scoped, filtered and ordered) as the list's columns."""
+    chair = aliased(User)
+    return (query.with_only_columns(
+        StrategyDiscussion.id, StrategyDiscussion.kind, StrategyDiscussion.status, StrategyDiscussion.urgency,
+        StrategyDiscussion.scheduled_at, StrategyDiscussion.minutes_status, StrategyDiscussion.circulation_due_at,
+        chair.name, attended_kinds(), maintain_column_froms=True)
+        .outerjoin(chair, chair.id == StrategyDiscussion.chair_id))
+
+
+def as_rows(found) -> list[DiscussionRow]:
+    """The page's rows (from `rows_query`), each with its children's names in the order they were added."""
+    rows = [DiscussionRow(*values) for values in found]
+    if rows:
+        by_id = {row.id: row for row in rows}
+        for discussion_id, first, last, unborn in db.session.execute(
+                db.select(DiscussionChild.discussion_id, Child.first_name, Child.last_name, Child.is_unborn)
+                .join(Child, Child.id == DiscussionChild.child_id)
+                .where(DiscussionChild.discussion_id.in_(list(by_id)))
+                .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
+            name = f"{first} {last}".strip()  # as Child.display_name says it
+            by_id[discussion_id].child_names.append(f"{name} (unborn)" if unborn else name)
+    return rows
