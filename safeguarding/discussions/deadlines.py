@@ -86,13 +86,26 @@ def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = N
 
 
 def _action_rows(query) -> list[Deadline]:
-    query = query.options(_child_name(AgreedAction.child))
-    return [Deadline(kind="agreed_action", object_type="agreed_action", object_id=a.id,
-                     title=f"Action: {_short(a.description)}", due_at=a.due_at,
-                     url=f"/discussions/{a.discussion_id}#action-{a.id}", owner_id=a.owner_id,
-                     owner_agency_id=a.owner_agency_id, child_id=a.child_id,
-                     child_name=a.child.display_name if a.child else None)
-            for a in db.session.execute(query).unique().scalars()]
+    # columns, not records: the action's and its child's name (an action's record carries its whole history)
+    rows = db.session.execute(
+        query.with_only_columns(AgreedAction.id, AgreedAction.description, AgreedAction.due_at,
+                                AgreedAction.discussion_id, AgreedAction.owner_id, AgreedAction.owner_agency_id,
+                                AgreedAction.child_id, Child.first_name, Child.last_name, Child.is_unborn,
+                                maintain_column_froms=True)
+        .outerjoin(Child, Child.id == AgreedAction.child_id))
+    return [Deadline(kind="agreed_action", object_type="agreed_action", object_id=action_id,
+                     title=f"Action: {_short(description)}", due_at=due_at,
+                     url=f"/discussions/{discussion_id}#action-{action_id}", owner_id=owner_id,
+                     owner_agency_id=owner_agency_id, child_id=child_id,
+                     child_name=_display_name(first, last, unborn) if child_id is not None else None)
+            for (action_id, description, due_at, discussion_id, owner_id, owner_agency_id, child_id, first, last,
+                 unborn) in rows]
+
+
+def _display_name(first: str, last: str, unborn: bool) -> str:
+    """As Child.display_name says it, from the columns."""
+    name = f"{first} {last}".strip()
+    return f"{name} (unborn)" if unborn else name
 
 
 def _action_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
@@ -130,8 +143,7 @@ def _discussion_rows(query, due):
                 .join(Child, Child.id == DiscussionChild.child_id)
                 .where(DiscussionChild.discussion_id.in_([r.id for r in rows]))
                 .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
-            name = f"{first} {last}".strip()
-            children.setdefault(discussion_id, []).append((child_id, f"{name} (unborn)" if unborn else name))
+            children.setdefault(discussion_id, []).append((child_id, _display_name(first, last, unborn)))
     for sd_id, kind, due_at, chair_id, chair_agency_id in rows:
         named = children.get(sd_id, [])
         # as StrategyDiscussion.title says it
