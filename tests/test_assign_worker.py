@@ -241,7 +241,12 @@ def test_statements_do_not_grow_with_the_agency_staff(interview, make_user):
     for n in range(6, 120):
         make_user(Role.PRACTITIONER, "csc", name=f"Worker {n}", manager=managers[n % 3])
     many = costs()
-    assert [count for count, _ in few] == [count for count, _ in many], (few, many)
+    # The same statements, but for the count, which only a full page runs (one not full is the last and says how
+    # many there are: pagination.paginate). The bigger agency's pages are full; the smaller agency's first page and
+    # search are not (its second page is empty: that one counts, to say so); the POST draws the picker twice.
+    assert all(shown == 25 for _, shown in many[:3]), many
+    skipped = [1 if 0 < shown < 25 else 0 for _, shown in few[:3]] + [2 if few[0][1] < 25 else 0]
+    assert [count + fewer for (count, _), fewer in zip(few, skipped, strict=True)] == [c for c, _ in many], (few, many)
     assert [shown for _, shown in many] > [shown for _, shown in few]  # the bigger agency showed more
     assert many[0][1] == 25
     post_choice(csc, rhi, chosen.id)  # and the page still assigns
