@@ -101,6 +101,8 @@ def test_police_record_episode_and_return_opening_an_rhi_due_72_hours_later(peop
                      {**when("conducted", london(2026, 10, 23, 20, 0)), "officer_name": "PC Dana Reed",
                       "outcome": "concerns_shared", "note": "Would not say where"})
     assert "Seen: concerns found and shared" in police.get(f"/missing/episodes/{episode.id}")
+    row = police.get("/missing/?show=episodes").html.split("Kai Example")[1].split("</tr>")[0]
+    assert "Done" in row and "Not recorded" not in row  # the episodes list says the interview was done
 
     # social care sees the interview due (overdue now) and the child
     listing = csc.get("/missing/?show=rhis")
@@ -558,3 +560,37 @@ def test_stale_episode_edit_is_refused(people, signed_in):
                              "version": stale, "csrf_token": token}, expected=200)
     assert "Someone else changed this record" in page and 'value="MP/111"' in page.html
     assert db.session.get(MissingEpisode, episode.id).police_reference == "MP/999"
+
+
+def test_the_interviews_due_list_costs_the_same_whatever_offers_its_rows_have(people, signed_in):
+    """Each row says how many offers and the last one's answer: read with the page, not one statement per offer."""
+    from safeguarding.missing.models import ReturnInterview, RhiOffer
+
+    from .sql_statements import statements_run
+
+    police, police_user, csc, csc_user = people
+    mash, _ = signed_in(Role.MASH)
+
+    def interviews(count, first):
+        for n in range(count):
+            child = make_child(police_user, first=f"{first}{n}")
+            record_episode(police_user, child, NOW - timedelta(hours=30 + n), returned=NOW - timedelta(hours=20 + n))
+        return db.session.execute(db.select(ReturnInterview).order_by(ReturnInterview.id.desc()).limit(count)
+                                  ).scalars().all()
+
+    def statements():
+        mash.get("/missing/?show=rhis")
+        with statements_run() as seen:
+            page = mash.get("/missing/?show=rhis")
+        return len(seen), page
+
+    interviews(2, "Plain")
+    before, _ = statements()
+    for rhi in interviews(3, "Offered"):
+        db.session.add_all([RhiOffer(return_interview_id=rhi.id, offered_at=NOW - timedelta(hours=n + 1),
+                                     offered_by_id=csc_user.id, method="phone", response=response)
+                            for n, response in enumerate(("declined", "accepted"))])
+    db.session.commit()
+    after, page = statements()
+    assert after == before
+    assert page.text.count("2 (last declined)") == 3  # ordered by when offered: the later offer was declined

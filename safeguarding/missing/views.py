@@ -30,7 +30,7 @@ from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, Episo
                     EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
                     PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
 from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
-                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+                     PreventionInterview, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
@@ -115,17 +115,19 @@ def index():
             tab = "rhis"
     scope = lambda col: missing_scope(current_user, col)  # noqa: E731
     if tab == "rhis":
-        # the child's and the worker's names, and how many offers, not their whole records
+        # the child's and the worker's names, how many offers and the last one's answer, not their whole records
         query = (select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
                                                scope(ReturnInterview.child_id))
                  .options(joinedload(ReturnInterview.child).load_only(*_NAME),
                           joinedload(ReturnInterview.assigned_to).load_only(User.name),
-                          selectinload(ReturnInterview.offers).load_only(RhiOffer.return_interview_id))
+                          selectinload(ReturnInterview.offers).load_only(RhiOffer.return_interview_id,
+                                                                         RhiOffer.response))
                  .order_by(ReturnInterview.due_at, ReturnInterview.id))
     elif tab in ("missing", "episodes"):
+        # the child's name, and whether a prevention interview was recorded, not their whole records
         query = select(MissingEpisode).where(scope(MissingEpisode.child_id)).options(
-            joinedload(MissingEpisode.child).load_only(*_NAME), joinedload(MissingEpisode.return_interview),
-            joinedload(MissingEpisode.prevention_interview))
+            joinedload(MissingEpisode.child).load_only(*_NAME),
+            joinedload(MissingEpisode.prevention_interview).load_only(PreventionInterview.episode_id))
         if tab == "missing":
             query = query.where(MissingEpisode.returned_at.is_(None))
         query = query.order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())
