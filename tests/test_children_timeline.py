@@ -172,3 +172,23 @@ def test_every_kind_of_entry_takes_its_place_in_one_statement(signed_in, agencie
     assert "Civil claim" not in timeline  # a hold's reason may name proceedings
     assert f'href="/discussions/{decided.id}#decision-{amy.id}"' in timeline
     assert f'href="/discussions/{left.id}#removed-children"' in timeline
+
+
+def test_a_childs_family_adversity_reports_cost_no_statement_each(signed_in, make_user):
+    """Each report names who made it and their agency (the timeline and the reports' table): read with the child."""
+    from safeguarding.children import services
+
+    client, mash = signed_in(Role.MASH)
+    reporters = [make_user(Role.PRACTITIONER, agency) for agency in ("police", "health", "education", "csc")]
+
+    def child_with_reports(people):
+        child = make_child()
+        for person in people:
+            services.record_adversity(child, "domestic_abuse", f"Seen by {person.name}", actor=person)
+        db.session.commit()
+        return child
+
+    one, _ = _statements_on_child_page(client, child_with_reports(reporters[:1]))
+    four, page = _statements_on_child_page(client, child_with_reports(reporters))
+    assert one == four
+    assert all(f"Reported by {person.name}" in page for person in reporters)

@@ -332,11 +332,12 @@ def visible_or_404(model, object_type: str, object_id: int, scope_clause, *optio
     return row
 
 
-def visible_child_or_404(child_id: int, *, for_change: bool = False):
-    """The child if the signed-in user may see them; otherwise 404 (and an audited refusal)."""
+def visible_child_or_404(child_id: int, *options, for_change: bool = False):
+    """The child if the signed-in user may see them; otherwise 404 (and an audited refusal). `options`: what to load
+    with them."""
     from ..children.models import Child
 
-    return visible_or_404(Child, "child", child_id, child_scope(current_user, for_change=for_change))
+    return visible_or_404(Child, "child", child_id, child_scope(current_user, for_change=for_change), *options)
 
 
 def is_partnership_business_unit(user) -> bool:
