@@ -102,7 +102,8 @@ def estimated_rows(scale: float) -> int:
     n = counts(scale)
     per_discussion = 1.25 * 2 + 3.5 + 2 + AGREED_ACTIONS_PER_DISCUSSION + NOTIFICATIONS_PER_DISCUSSION \
         + 2 * (1 + AUDIT_VIEWS_PER_DISCUSSION) + 1
-    return int(n["children"] + n["discussions"] * per_discussion + 2 * n["missing"] + 2 * n["differences"])
+    # children with their adversity reports; episodes with their interviews and offers
+    return int(1.1 * n["children"] + n["discussions"] * per_discussion + 3 * n["missing"] + 2 * n["differences"])
 
 
 def generate(scale: float, now: datetime, password_hash: str, progress: Callable[[int], None] = lambda n: None,
@@ -226,7 +227,29 @@ def _children(load: _Load, count: int, staff, now: datetime, rng: random.Random)
     restricted = [child_id for child_id, row in zip(ids, rows, strict=True) if row["restricted"]]
     load.insert(ChildAccess, [dict(child_id=child_id, user_id=rng.choice(staff["csc"]).id)
                               for child_id in restricted])
+    _adversities(load, ids, rows, staff, now, rng)
     return ids
+
+
+def _adversities(load: _Load, ids: list[int], rows: list[dict], staff, now: datetime, rng: random.Random) -> None:
+    """Family adversity reports: one child in twelve has one or two, from whichever agencies know the family; the
+    child in most discussions has more the bigger the partnership (up to 12, each from someone else: each report
+    names its author on the child's page)."""
+    from .children.models import Adversity, FamilyAdversity
+
+    rng = random.Random(len(ids))  # nosec B311 - a stream of its own: the rest of the partnership stays as it was
+    kinds = [a.value for a in Adversity]
+    everyone = [person for key in AGENCIES for person in staff[key]]
+    reports = []
+    for n, (child_id, row) in enumerate(zip(ids, rows, strict=True)):
+        reporters = (rng.sample(everyone, min(12, 1 + len(ids) // 100, len(everyone))) if n == 0
+                     else [rng.choice(staff[rng.choice(list(AGENCIES))]) for _ in range(1 + (rng.random() < 0.3))]
+                     if rng.random() < 1 / 12 else [])
+        for person in reporters:
+            reports.append(dict(child_id=child_id, adversity=rng.choice(kinds), note="Synthetic report",
+                                recorded_at=row["created_at"] + (now - row["created_at"]) * rng.random(),
+                                recorded_by_id=person.id, recorded_by_agency_id=person.agency_id))
+    load.insert(FamilyAdversity, reports)
 
 
 # --- Strategy discussions ----------------------------------------------------------------------------------------
@@ -420,7 +443,7 @@ def _notifications_and_audit(load: _Load, discussions: list[_Discussion], staff,
 def _missing(load: _Load, count: int, children: list[int], staff, now: datetime, rng: random.Random) -> None:
     """Episodes recorded by the police (the heavy officer records a fifth), each with a return home interview
     offered by children's social care: done in time for most, a few open and overdue, one child missing often."""
-    from .missing.models import MissingEpisode, ReturnInterview
+    from .missing.models import MissingEpisode, ReturnInterview, RhiOffer
 
     officers = staff["police.workers"]
     heavy = next(u for u in officers if u.email == f"police@{DOMAIN}")
@@ -450,7 +473,25 @@ def _missing(load: _Load, count: int, children: list[int], staff, now: datetime,
                                assigned_to_id=None if not done and rng.random() < 0.3 else rng.choice(workers).id,
                                completed_at=back + timedelta(hours=rng.uniform(12, 70)) if done else None,
                                completed_in_time=True if done else None, created_at=back))
-    load.insert(ReturnInterview, interviews)
+    ids = load.insert(ReturnInterview, interviews)
+    rng = random.Random(len(ids))  # nosec B311 - a stream of its own: the rest of the partnership stays as it was
+    # offers: the one accepted before each completed interview; for half the open ones, one the child turned down
+    # or did not answer (each row of "Return interviews due" says how many, and the last one's answer)
+    offers = []
+    for rhi_id, row in zip(ids, interviews, strict=True):
+        if row["status"] == "completed":
+            offered, response = row["completed_at"] - timedelta(hours=rng.uniform(1, 10)), "accepted"
+        elif rng.random() < 0.5:
+            offered = min(row["returned_at"] + timedelta(hours=rng.uniform(2, 30)), now - timedelta(minutes=5))
+            response = rng.choice(["declined", "no_response"])
+        else:
+            continue
+        offered = max(offered, row["returned_at"])
+        offers.append(dict(return_interview_id=rhi_id, offered_at=offered,
+                           offered_by_id=row["assigned_to_id"] or rng.choice(workers).id,
+                           method=rng.choice(["in_person", "phone", "text"]), response=response,
+                           recorded_at=offered))
+    load.insert(RhiOffer, offers)
 
 
 # --- Professional differences ------------------------------------------------------------------------------------
