@@ -153,3 +153,14 @@ def test_no_list_runs_more_statements_for_more_rows(app_factory):
     assert many_history > 2 * few_history, (few_history, many_history)
     timelines = {page: many[page][1] for page in DETAILS if page[1].startswith("/children/")}
     assert all(0 < shown <= 25 for shown in timelines.values()), timelines
+
+
+def test_a_report_records_its_view_without_reading_the_person_again(app, signed_in):
+    """The report page commits its audit event keeping what it loaded: the signed-in person and their session are
+    read once, with the session, not again after the commit."""
+    client, _ = signed_in(Role.MASH)
+    url = "/reports/?start=1&start=4&start=2026&end=30&end=6&end=2026"
+    client.get(url)
+    with statements_run() as seen:
+        client.get(url)
+    assert sum("FROM user_session" in sql for sql in seen) == 1, seen

@@ -81,6 +81,12 @@ def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int
     if children:
         db.session.flush()
         db.session.add_all([AuditEventChild(event_id=event.id, child_id=c) for c in children])
+    commit_view()
+
+
+def commit_view() -> None:
+    """Commit a page's audit event (a view: nothing else changed) keeping what the page has already loaded, the
+    signed-in person and their session included: expiring it would make the page read them all again."""
     session = db.session()
     keep = session.expire_on_commit
     session.expire_on_commit = False

@@ -35,7 +35,7 @@ def _audit_children(action: str, year: items.CollectionYear, rows: list[items.Se
     event = audit.record(action, "census_section47", None, detail=f"{what} {year.label}: {len(rows)} enquiries")
     db.session.flush()
     db.session.add_all([AuditEventChild(event_id=event.id, child_id=c) for c in sorted({r.child_id for r in rows})])
-    db.session.commit()
+    audit.commit_view()
 
 
 @bp.route("/")
@@ -56,7 +56,7 @@ def index():
         _audit_children("report_view", year, [f.row for f in failures[:LIST_LIMIT]], "census items page")
     else:
         audit.record("report_view", "census_section47_figures", None, detail=year.label)
-        db.session.commit()
+        audit.commit_view()
     return render_template(
         "census/index.html", form=form, year=year, figures=items.figures(every, items.validate(every, year)),
         rules=items.RULES, failures=failures, may_see_rows=may_see_rows, items_list=items.ITEMS, limit=LIST_LIMIT,

@@ -81,7 +81,7 @@ def index():
             report = figures.compute(*period, user=current_user, at=now(), today=london_today())
         audit.record("report_view", "strategy_discussion_report", None,
                      detail=f"{period[0].isoformat()} to {period[1].isoformat()}")
-        db.session.commit()
+        audit.commit_view()
     return _index_page(form, report, period, freshness=freshness)
 
 
@@ -102,7 +102,7 @@ def index_table(key: str):
     if chart is None:
         abort(404)
     audit.record("report_view", "strategy_discussion_csv", None, detail=f"{key}: {_detail(period)}"[:300])
-    db.session.commit()
+    audit.commit_view()
     header, rows = charts.table_rows(chart)
     return csv_response(f"{key}-{period[0].isoformat()}-to-{period[1].isoformat()}.csv", header, rows)
 
@@ -156,7 +156,7 @@ def practice_learning():
         report = learning.compute(*period, now=now(), today=london_today(), refreshed=freshness.slice_id)
         chart_set = _learning_charts(report, period)
     audit.record("report_view", "practice_learning_report", None, detail=_detail(period))
-    db.session.commit()
+    audit.commit_view()
     return _practice_learning_page(form, report, period, chart_set, freshness=freshness)
 
 
@@ -181,7 +181,7 @@ def practice_learning_table(key: str):
     if chart is None:
         abort(404)
     audit.record("report_view", "practice_learning_csv", None, detail=f"{key}: {_detail(period)}"[:300])
-    db.session.commit()
+    audit.commit_view()
     header, rows = charts.table_rows(chart)
     return csv_response(f"{key}-{period[0].isoformat()}-to-{period[1].isoformat()}.csv", header, rows)
 
@@ -203,7 +203,7 @@ def practice_learning_list(key: str):
         return _practice_learning_page(form, status=400)
     records = learning.listed(question, *period, user=current_user, now=now(), today=london_today())
     audit.record("report_view", "practice_learning_list", None, detail=f"{key}: {_detail(period)}"[:300])
-    db.session.commit()
+    audit.commit_view()
     endpoint, argument = learning.LINKS[question.link]
     links = {r.record_id: url_for(endpoint, **{argument: r.record_id}) for r in records}
     return render_template("reports/practice_learning_list.html", question=question, records=records, links=links,
@@ -223,7 +223,7 @@ def practice_learning_list_csv(key: str):
         return _practice_learning_page(form, status=400)
     records = learning.listed(question, *period, user=current_user, now=now(), today=london_today())
     audit.record("report_view", "practice_learning_list_csv", None, detail=f"{key}: {_detail(period)}"[:300])
-    db.session.commit()
+    audit.commit_view()
     endpoint, argument = learning.LINKS[question.link]
     rows = [[r.record_id, r.at.isoformat() if r.at else "", "Yes" if r.met else "No",
              url_for(endpoint, **{argument: r.record_id})] for r in records]
