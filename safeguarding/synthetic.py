@@ -237,7 +237,7 @@ def _adversities(load: _Load, ids: list[int], rows: list[dict], staff, now: date
     names its author on the child's page)."""
     from .children.models import Adversity, FamilyAdversity
 
-    rng = random.Random(len(ids))  # nosec B311 - a stream of its own: the rest of the partnership stays as it was
+    rng = random.Random(f"adversities-{len(ids)}")  # nosec B311 - a stream of its own: the rest stays as it was
     kinds = [a.value for a in Adversity]
     everyone = [person for key in AGENCIES for person in staff[key]]
     reports = []
@@ -473,25 +473,29 @@ def _missing(load: _Load, count: int, children: list[int], staff, now: datetime,
                                assigned_to_id=None if not done and rng.random() < 0.3 else rng.choice(workers).id,
                                completed_at=back + timedelta(hours=rng.uniform(12, 70)) if done else None,
                                completed_in_time=True if done else None, created_at=back))
-    ids = load.insert(ReturnInterview, interviews)
-    rng = random.Random(len(ids))  # nosec B311 - a stream of its own: the rest of the partnership stays as it was
     # offers: the one accepted before each completed interview; for half the open ones, one the child turned down
-    # or did not answer (each row of "Return interviews due" says how many, and the last one's answer)
-    offers = []
-    for rhi_id, row in zip(ids, interviews, strict=True):
+    # or did not answer (each row of "Return interviews due" says how many, and the last one's answer). Never in the
+    # future, never before the return; whoever makes the first offer is assigned the interview, as the app does.
+    rng = random.Random(f"offers-{len(interviews)}")  # nosec B311 - a stream of its own: the rest stays as it was
+    latest = now - timedelta(minutes=5)
+    planned = []
+    for n, row in enumerate(interviews):
+        if row["returned_at"] > latest:
+            continue
         if row["status"] == "completed":
             offered, response = row["completed_at"] - timedelta(hours=rng.uniform(1, 10)), "accepted"
         elif rng.random() < 0.5:
-            offered = min(row["returned_at"] + timedelta(hours=rng.uniform(2, 30)), now - timedelta(minutes=5))
+            offered = row["returned_at"] + timedelta(hours=rng.uniform(2, 30))
             response = rng.choice(["declined", "no_response"])
         else:
             continue
-        offered = max(offered, row["returned_at"])
-        offers.append(dict(return_interview_id=rhi_id, offered_at=offered,
-                           offered_by_id=row["assigned_to_id"] or rng.choice(workers).id,
-                           method=rng.choice(["in_person", "phone", "text"]), response=response,
-                           recorded_at=offered))
-    load.insert(RhiOffer, offers)
+        offered = min(max(offered, row["returned_at"]), latest)
+        row["assigned_to_id"] = row["assigned_to_id"] or rng.choice(workers).id
+        planned.append((n, dict(offered_at=offered, offered_by_id=row["assigned_to_id"],
+                                method=rng.choice(["in_person", "phone", "text"]), response=response,
+                                recorded_at=offered)))
+    ids = load.insert(ReturnInterview, interviews)
+    load.insert(RhiOffer, [dict(return_interview_id=ids[n], **offer) for n, offer in planned])
 
 
 # --- Professional differences ------------------------------------------------------------------------------------

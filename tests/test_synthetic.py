@@ -42,6 +42,16 @@ def test_a_small_partnership_loads_with_history_mostly_closed_and_a_few_items_ov
     gaps = set(db.session.execute(select(ThresholdDecision.discussion_id)
                                   .where(ThresholdDecision.agencies_absent != "")).scalars())
     assert flagged == gaps and gaps
+    # offers as the app records them: after the return, never in the future, made by the interview's worker (the
+    # first offer assigns it); and some open interviews with one, so their list shows "n (last ...)"
+    from safeguarding.missing.models import RhiOffer
+
+    offers = db.session.execute(select(RhiOffer.offered_at, ReturnInterview.returned_at, ReturnInterview.status,
+                                       RhiOffer.offered_by_id, ReturnInterview.assigned_to_id)
+                                .join(ReturnInterview, ReturnInterview.id == RhiOffer.return_interview_id)).all()
+    assert all(returned <= offered <= now() for offered, returned, *_ in offers)
+    assert all(by == worker for *_, by, worker in offers)
+    assert {status for _, _, status, *_ in offers} == {"open", "completed"}
 
 
 def test_every_main_page_renders_over_the_synthetic_partnership(app, runner, monkeypatch):
