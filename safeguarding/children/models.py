@@ -44,6 +44,13 @@ LOOKED_AFTER = [("no", "Not looked after"), ("yes", "Looked after (section 20 or
                 ("unknown", "Not known")]
 
 
+def display_name(first_name: str, last_name: str, is_unborn: bool) -> str:
+    """How a child is named on every page (`Child.display_name`), from the columns alone: for the lists and
+    deadlines that read names, not records."""
+    name = f"{first_name} {last_name}".strip()
+    return f"{name} (unborn)" if is_unborn else name
+
+
 class Child(db.Model):
     __tablename__ = "child"
     __table_args__ = (
@@ -108,7 +115,7 @@ class Child(db.Model):
 
     @property
     def display_name(self) -> str:
-        return f"{self.full_name} (unborn)" if self.is_unborn else self.full_name
+        return display_name(self.first_name, self.last_name, self.is_unborn)
 
     @property
     def ethnicity_label(self) -> str:

@@ -36,7 +36,7 @@ from ..kept_deadlines.rows import FAR, KeptObject, KeptPart, Watch, always as _a
 from ..deadlines import Deadline
 from ..extensions import db
 from ..auth.models import User
-from ..children.models import Child
+from ..children.models import Child, display_name
 from ..id_lists import among
 from ..counting import count_where
 from . import thresholds
@@ -97,15 +97,9 @@ def _action_rows(query) -> list[Deadline]:
                      title=f"Action: {_short(description)}", due_at=due_at,
                      url=f"/discussions/{discussion_id}#action-{action_id}", owner_id=owner_id,
                      owner_agency_id=owner_agency_id, child_id=child_id,
-                     child_name=_display_name(first, last, unborn) if child_id is not None else None)
+                     child_name=display_name(first, last, unborn) if child_id is not None else None)
             for (action_id, description, due_at, discussion_id, owner_id, owner_agency_id, child_id, first, last,
                  unborn) in rows]
-
-
-def _display_name(first: str, last: str, unborn: bool) -> str:
-    """As Child.display_name says it, from the columns."""
-    name = f"{first} {last}".strip()
-    return f"{name} (unborn)" if unborn else name
 
 
 def _action_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
@@ -143,7 +137,7 @@ def _discussion_rows(query, due):
                 .join(Child, Child.id == DiscussionChild.child_id)
                 .where(DiscussionChild.discussion_id.in_([r.id for r in rows]))
                 .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
-            children.setdefault(discussion_id, []).append((child_id, _display_name(first, last, unborn)))
+            children.setdefault(discussion_id, []).append((child_id, display_name(first, last, unborn)))
     for sd_id, kind, due_at, chair_id, chair_agency_id in rows:
         named = children.get(sd_id, [])
         # as StrategyDiscussion.title says it

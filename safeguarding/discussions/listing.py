@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy.orm import aliased
 
 from ..auth.models import User
-from ..children.models import Child
+from ..children.models import Child, display_name
 from ..extensions import db
-from .models import MINUTES_STATUSES, STATUSES, DiscussionChild, StrategyDiscussion, attended_kinds
+from .models import DiscussionChild, StatusLabels, StrategyDiscussion, attended_kinds
 
 
 @dataclass
-class DiscussionRow:
+class DiscussionRow(StatusLabels):
     id: int
     kind: str
     status: str
@@ -30,14 +30,6 @@ class DiscussionRow:
     chair_name: str | None
     attended: str | None
     child_names: list[str] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
-
-    @property
-    def minutes_status_label(self) -> str:
-        return MINUTES_STATUSES.get(self.minutes_status, self.minutes_status)
 
     @property
     def present_agency_kinds(self) -> set[str]:
@@ -64,6 +56,5 @@ def as_rows(found) -> list[DiscussionRow]:
                 .join(Child, Child.id == DiscussionChild.child_id)
                 .where(DiscussionChild.discussion_id.in_(list(by_id)))
                 .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
-            name = f"{first} {last}".strip()  # as Child.display_name says it
-            by_id[discussion_id].child_names.append(f"{name} (unborn)" if unborn else name)
+            by_id[discussion_id].child_names.append(display_name(first, last, unborn))
     return rows

@@ -83,7 +83,20 @@ _ANSWERS = {"abe_planned": YES_NO_UNDECIDED, "intermediary_considered": YES_NO_U
 _CIRCULATION_OPEN = "minutes_status IN ('draft', 'agreed') AND status IN ('convened', 'decided')"
 
 
-class StrategyDiscussion(db.Model):
+class StatusLabels:
+    """What a discussion's status and its minutes' say, in words: for the record and for a list's row of it
+    (`listing.DiscussionRow`), from their `status` and `minutes_status`."""
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def minutes_status_label(self) -> str:
+        return MINUTES_STATUSES.get(self.minutes_status, self.minutes_status)
+
+
+class StrategyDiscussion(StatusLabels, db.Model):
     __tablename__ = "strategy_discussion"
     __table_args__ = (
         Index("ix_strategy_discussion_status_scheduled", "status", "scheduled_at"),
@@ -183,14 +196,6 @@ class StrategyDiscussion(db.Model):
     def title(self) -> str:
         names = ", ".join(link.child.display_name for link in self.children) or "no child yet"
         return f"{KINDS.get(self.kind, '')} strategy discussion: {names}"
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
-
-    @property
-    def minutes_status_label(self) -> str:
-        return MINUTES_STATUSES.get(self.minutes_status, self.minutes_status)
 
     @property
     def status_tag(self) -> str:
