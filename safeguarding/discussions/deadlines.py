@@ -40,9 +40,9 @@ from ..children.models import Child, display_name
 from ..id_lists import among
 from ..counting import count_where
 from . import thresholds
-from .models import KINDS as DISCUSSION_KINDS
-from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, DiscussionChild, StrategyDiscussion,
-                     ThresholdDecision)
+from .listing import children_named
+from .models import (NOT_DECIDED, UNDECIDED_QUESTIONS, AgreedAction, StrategyDiscussion, ThresholdDecision,
+                     discussion_title)
 
 KINDS = {
     "agreed_action": "Agreed action",
@@ -130,21 +130,11 @@ def _discussion_rows(query, due):
         query.with_only_columns(StrategyDiscussion.id, StrategyDiscussion.kind, due, StrategyDiscussion.chair_id,
                                 chair.agency_id, maintain_column_froms=True)
         .outerjoin(chair, chair.id == StrategyDiscussion.chair_id)).all()
-    children: dict[int, list] = {}
-    if rows:
-        for discussion_id, child_id, first, last, unborn in db.session.execute(
-                db.select(DiscussionChild.discussion_id, Child.id, Child.first_name, Child.last_name, Child.is_unborn)
-                .join(Child, Child.id == DiscussionChild.child_id)
-                .where(DiscussionChild.discussion_id.in_([r.id for r in rows]))
-                .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
-            children.setdefault(discussion_id, []).append((child_id, display_name(first, last, unborn)))
+    children = children_named([r.id for r in rows])
     for sd_id, kind, due_at, chair_id, chair_agency_id in rows:
         named = children.get(sd_id, [])
-        # as StrategyDiscussion.title says it
-        names = ", ".join(name for _, name in named) or "no child yet"
         first = named[0] if named else (None, None)
-        title = f"{DISCUSSION_KINDS.get(kind, '')} strategy discussion: {names}"
-        yield sd_id, due_at, chair_id, chair_agency_id, title, *first
+        yield sd_id, due_at, chair_id, chair_agency_id, discussion_title(kind, [name for _, name in named]), *first
 
 
 def _circulation_rows(query) -> list[Deadline]:

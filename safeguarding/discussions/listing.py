@@ -46,15 +46,24 @@ def rows_query(query):
         .outerjoin(chair, chair.id == StrategyDiscussion.chair_id))
 
 
+def children_named(discussion_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each discussion's children (id, name as pages say it) in the order they were added, for a page of
+    discussions in one statement."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    if discussion_ids:
+        for discussion_id, child_id, first, last, unborn in db.session.execute(
+                db.select(DiscussionChild.discussion_id, Child.id, Child.first_name, Child.last_name, Child.is_unborn)
+                .join(Child, Child.id == DiscussionChild.child_id)
+                .where(DiscussionChild.discussion_id.in_(discussion_ids))
+                .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
+            found.setdefault(discussion_id, []).append((child_id, display_name(first, last, unborn)))
+    return found
+
+
 def as_rows(found) -> list[DiscussionRow]:
     """The page's rows (from `rows_query`), each with its children's names in the order they were added."""
     rows = [DiscussionRow(*values) for values in found]
-    if rows:
-        by_id = {row.id: row for row in rows}
-        for discussion_id, first, last, unborn in db.session.execute(
-                db.select(DiscussionChild.discussion_id, Child.first_name, Child.last_name, Child.is_unborn)
-                .join(Child, Child.id == DiscussionChild.child_id)
-                .where(DiscussionChild.discussion_id.in_(list(by_id)))
-                .order_by(DiscussionChild.discussion_id, DiscussionChild.id)):
-            by_id[discussion_id].child_names.append(display_name(first, last, unborn))
+    children = children_named([row.id for row in rows])
+    for row in rows:
+        row.child_names = [name for _, name in children.get(row.id, [])]
     return rows

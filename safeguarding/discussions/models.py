@@ -83,6 +83,11 @@ _ANSWERS = {"abe_planned": YES_NO_UNDECIDED, "intermediary_considered": YES_NO_U
 _CIRCULATION_OPEN = "minutes_status IN ('draft', 'agreed') AND status IN ('convened', 'decided')"
 
 
+def discussion_title(kind: str, child_names: list[str]) -> str:
+    """How a discussion is named (`StrategyDiscussion.title`), from its kind and its children's names in order."""
+    return f"{KINDS.get(kind, '')} strategy discussion: {', '.join(child_names) or 'no child yet'}"
+
+
 class StatusLabels:
     """What a discussion's status and its minutes' say, in words: for the record and for a list's row of it
     (`listing.DiscussionRow`), from their `status` and `minutes_status`."""
@@ -194,8 +199,7 @@ class StrategyDiscussion(StatusLabels, db.Model):
 
     @property
     def title(self) -> str:
-        names = ", ".join(link.child.display_name for link in self.children) or "no child yet"
-        return f"{KINDS.get(self.kind, '')} strategy discussion: {names}"
+        return discussion_title(self.kind, [link.child.display_name for link in self.children])
 
     @property
     def status_tag(self) -> str:
