@@ -11,7 +11,9 @@ with a demo role and, for every page, counts the SQL statements one request runs
 then times the pages and a floor page round after round, interleaved (page, floor, next page, floor...), so a
 busy machine slows both alike. The floor page is bare Flask + Jinja rendering the same GOV.UK layout (header,
 service navigation, footer) and a GOV.UK table of the same number of rows from memory: what a page would cost if
-the database were free. Prints p50/p95 of each and the ratio of the page's p95 to the floor's. Given two databases
+the database were free. Prints p50/p95 of each and the ratio of the page's p95 to the floor's; and beside it the
+same against a floor page of as much HTML as the page drew (its table made as long as that takes): a record's page
+shows few table rows but a whole record, which the first floor page does not draw. Given two databases
 (1x and 10x, say), it times each page on both back to back in every round, so a machine that slows down or speeds
 up during the run moves both alike, and prints the two side by side: p50 on the larger against the smaller, and
 the larger's p95 against the floor page's.
@@ -235,14 +237,19 @@ class Partnership:
         self.todo = [p for p in pages(ids, now().date()) if only.lower() in p[1].lower()]
         self.visitors = {who: Visitor(self.app, f"{who}@{DOMAIN}", password) for who in {w for w, _, _ in self.todo}}
         self.shown: dict[tuple[str, str], int] = {}
+        #: the rows a floor page needs to draw as much HTML as the page did
+        self.same_size: dict[tuple[str, str], int] = {}
         self.statements: dict[tuple[str, str], int] = {}
         self.failed: dict[tuple[str, str], int] = {}
         self.times: dict[tuple[str, str], list[float]] = {}
         self.floors: dict[tuple[str, str], list[float]] = {}
+        self.sized_floors: dict[tuple[str, str], list[float]] = {}
 
-    def survey(self) -> None:
-        """Each page once to warm it, once more counting its statements and rows."""
+    def survey(self, floor) -> None:
+        """Each page once to warm it, once more counting its statements, rows and characters."""
         from safeguarding.extensions import db
+
+        empty, hundred = (len(floor.get(f"/floor?rows={n}").get_data()) for n in (0, 100))
 
         for who, label, url in self.todo:
             self.visitors[who].get(url)  # warm: templates compiled, caches filled
@@ -252,8 +259,10 @@ class Partnership:
                 self.failed[(who, label)] = response.status_code
                 continue
             self.statements[(who, label)] = len(seen)
-            self.shown[(who, label)] = len(ROW.findall(response.get_data()))
-            self.times[(who, label)], self.floors[(who, label)] = [], []
+            html = response.get_data()
+            self.shown[(who, label)] = len(ROW.findall(html))
+            self.same_size[(who, label)] = max(0, round((len(html) - empty) * 100 / (hundred - empty)))
+            self.times[(who, label)], self.floors[(who, label)], self.sized_floors[(who, label)] = [], [], []
 
     def url_of(self, who: str, label: str) -> str:
         return next(u for w, lab, u in self.todo if (w, lab) == (who, label))
@@ -266,21 +275,27 @@ class Partnership:
         started = time.perf_counter()
         assert floor.get(f"/floor?rows={self.shown[key]}").status_code == 200
         self.floors[key].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assert floor.get(f"/floor?rows={self.same_size[key]}").status_code == 200
+        self.sized_floors[key].append(time.perf_counter() - started)
 
     def table(self, repeats: int) -> None:
         print(f"\n{self.discussions:,} strategy discussions; {self.url.split(':')[0]}, {platform.machine()}, "
               f"Python {platform.python_version()}; {repeats} requests each, interleaved with the floor page")
-        print("| Page (who) | rows | statements | p50 ms | p95 ms | floor p50 | floor p95 | p95 / floor |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| Page (who) | rows | statements | p50 ms | p95 ms | floor p50 | floor p95 | p95 / floor "
+              "| rows of the same HTML | their floor p95 | p95 / that floor |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for key in self.times:
             who, label = key
-            page_p95, floor_p95 = p95(self.times[key]), p95(self.floors[key])
+            page_p95, floor_p95, sized_p95 = (p95(t) for t in (self.times[key], self.floors[key],
+                                                                 self.sized_floors[key]))
             print(f"| {label} ({who}) | {self.shown[key]} | {self.statements[key]} "
                   f"| {statistics.median(self.times[key]) * 1000:.1f} | {page_p95 * 1000:.1f} "
                   f"| {statistics.median(self.floors[key]) * 1000:.1f} | {floor_p95 * 1000:.1f} "
-                  f"| {page_p95 / floor_p95:.1f} |")
+                  f"| {page_p95 / floor_p95:.1f} | {self.same_size[key]} | {sized_p95 * 1000:.1f} "
+                  f"| {page_p95 / sized_p95:.1f} |")
         for (who, label), status in self.failed.items():
-            print(f"| {label} ({who}) | failed: {status} | | | | | | |")
+            print(f"| {label} ({who}) | failed: {status} | | | | | | | | | |")
 
 
 def compare(small: Partnership, large: Partnership) -> None:
@@ -288,9 +303,9 @@ def compare(small: Partnership, large: Partnership) -> None:
     rounds), and the larger's p95 against its floor page's."""
     print(f"\n{small.discussions:,} against {large.discussions:,} strategy discussions, timed in the same rounds")
     print("| Page (who) | rows | statements | p50 ms | p50 larger / smaller | p95 ms | floor p95 (larger) "
-          "| p95 / floor's (larger) |")
-    print("|---|---|---|---|---|---|---|---|")
-    grew = within = 0
+          "| p95 / floor's (larger) | p95 / same-HTML floor's (larger) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    grew = within = within_sized = 0
     keys = [k for k in small.times if k in large.times]
     for key in keys:
         who, label = key
@@ -300,14 +315,16 @@ def compare(small: Partnership, large: Partnership) -> None:
 
         p50s = [statistics.median(p.times[key]) * 1000 for p in (small, large)]
         p95s = [p95(p.times[key]) * 1000 for p in (small, large)]
-        floor = p95(large.floors[key]) * 1000
+        floor, sized = (p95(floors[key]) * 1000 for floors in (large.floors, large.sized_floors))
         grew += p50s[1] / p50s[0] > 1.2
         within += p95s[1] / floor <= 1.5
+        within_sized += p95s[1] / sized <= 1.5
         print(f"| {label} ({who}) | {pair(small.shown[key], large.shown[key])} "
               f"| {pair(small.statements[key], large.statements[key])} | {p50s[0]:.1f} → {p50s[1]:.1f} "
-              f"| {p50s[1] / p50s[0]:.2f} | {p95s[0]:.1f} → {p95s[1]:.1f} | {floor:.1f} | {p95s[1] / floor:.1f} |")
+              f"| {p50s[1] / p50s[0]:.2f} | {p95s[0]:.1f} → {p95s[1]:.1f} | {floor:.1f} | {p95s[1] / floor:.1f} "
+              f"| {p95s[1] / sized:.1f} |")
     print(f"\n{len(keys)} pages: p50 larger within 1.2x of smaller: {len(keys) - grew}; "
-          f"p95 within 1.5x of the floor page's: {within}")
+          f"p95 within 1.5x of the floor page's: {within}; of a floor page of the same HTML: {within_sized}")
 
 
 def main() -> None:
@@ -327,13 +344,13 @@ def main() -> None:
     logging.getLogger("safeguarding").setLevel(logging.WARNING)  # one audit line per request would drown the table
 
     partnerships = [Partnership(url, args.password, args.only) for url in args.database_url]
+    floor = floor_app(partnerships[0].app.static_folder).test_client()
     for partnership in partnerships:
         if not partnership.worked_out:
             # the report pages would only say "not worked out yet", and look fast for it
             parser.error(f"the reports' summaries are not worked out on {partnership.url}: run "
                          "`flask --app app refresh-figures` on it first")
-        partnership.survey()
-    floor = floor_app(partnerships[0].app.static_folder).test_client()
+        partnership.survey(floor)
     # as app.py does for each worker: what is loaded by now lives as long as the process, and a full collection
     # that walked it all (200 ms here) would land on whichever page tipped it
     gc.collect()
