@@ -192,3 +192,52 @@ def test_a_childs_family_adversity_reports_cost_no_statement_each(signed_in, mak
     four, page = _statements_on_child_page(client, child_with_reports(reporters))
     assert one == four
     assert all(f"Reported by {person.name}" in page for person in reporters)
+
+
+def _statements_and_page(client, child):
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    client.get(f"/children/{child.id}")
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/children/{child.id}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return seen, page
+
+
+def test_a_childs_page_reads_only_the_sections_the_child_has(signed_in, make_user):
+    """Most children have no missing episodes, police protection, protection orders, arrests, prompts, differences or
+    family adversity reports: the page asks which they have with the child, and reads none of those tables for a child
+    who has none. Once the child has some, the page shows them."""
+    from safeguarding.children import services
+    from safeguarding.missing.models import MissingEpisode
+
+    client, mash = signed_in(Role.MASH)
+    officer = make_user(Role.PRACTITIONER, "police")
+    child = make_child("Dana", "Sections")
+    sections = ("missing_episode", "police_protection", "emergency_protection_order", "child_arrest",
+                "missing_discussion_prompt", "professional_difference", "family_adversity")
+
+    def read_from(statements, table):
+        return [s for s in statements if s.startswith("SELECT") and f" FROM {table} " in f"{s} ".split(" WHERE")[0]]
+
+    statements, page = _statements_and_page(client, child)
+    assert "Dana" in page.html
+    assert {table: read_from(statements, table) for table in sections} == {table: [] for table in sections}
+    plain = len(statements)
+
+    db.session.add(MissingEpisode(child_id=child.id, reported_missing_at=clock.now() - timedelta(days=3),
+                                  returned_at=clock.now() - timedelta(days=2), missing_from="home",
+                                  risk_level="medium", recorded_by_id=officer.id,
+                                  recorded_by_agency_id=officer.agency_id))
+    services.record_adversity(child, "domestic_abuse", "Seen by the school nurse", actor=officer)
+    db.session.commit()
+    statements, page = _statements_and_page(client, child)
+    assert read_from(statements, "missing_episode") and read_from(statements, "family_adversity")
+    assert len(statements) > plain
+    assert "Reported missing from" in page.html
+    assert f"Reported by {officer.name}" in page.html

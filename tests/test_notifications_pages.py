@@ -161,3 +161,24 @@ def test_the_inbox_lists_what_is_not_acknowledged_first_then_the_rest_newest_fir
     assert titles(first) == unread + read[:15]
     assert titles(second) == read[15:]
     assert "40 in total" in first.text
+
+
+def test_a_form_page_asks_for_the_schedulers_heartbeat_once_when_there_is_none(signed_in):
+    """The warning is worked out once per page: the GOV.UK form widgets each draw through the context processors,
+    and a heartbeat row that does not exist yet (a scheduler never started) was read again for each."""
+    from sqlalchemy import event
+
+    client, _ = signed_in(Role.ADMIN, "csc")
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/admin/users/new")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert "The scheduler has never looked for due deadlines" in page.text
+    assert page.html.count('class="govuk-input') >= 2  # a page of widgets
+    assert len([s for s in seen if "FROM scheduler_heartbeat" in s]) == 1

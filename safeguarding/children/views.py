@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..auth.access import (child_scope, deny, require, restricted_out_of_sight,
@@ -12,9 +11,9 @@ from ..extensions import db, limiter
 from ..pagination import page_number, paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
-from . import need_to_know, services
+from . import need_to_know, presence, services
 from .forms import AdversityForm, BreakGlassForm, ChildEditForm, ChildForm, RestrictForm, SearchForm, show_rule_error
-from .models import Child, FamilyAdversity
+from .models import Child
 from .timeline import timeline_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
@@ -80,16 +79,12 @@ def new():
     return render_template("children/form.html", form=form, child=None, matches=matches, nhs_offer=nhs_offer)
 
 
-#: what a child's page shows of their family adversity reports: who made each, and their agency (read with the
-#: child, not once per reporter)
-_THE_PAGE_READS = (selectinload(Child.adversities).options(joinedload(FamilyAdversity.recorded_by),
-                                                           joinedload(FamilyAdversity.recorded_by_agency)),)
-
-
 @bp.route("/<int:child_id>")
 @require("case.view")
 def show(child_id: int):
-    child = visible_child_or_404(child_id, *_THE_PAGE_READS)
+    # with what the child has at all: each section then reads its rows only if there are any
+    child = presence.visible_child(child_id, current_user)
+    presence.load_adversities(child)
     audit.record_view("child", child.id)
     return render_template("children/show.html", child=child, adversity_form=AdversityForm(),
                            timeline=timeline_page(child, current_user, page_number(request.args.get("page", 1))))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.access import (
@@ -98,4 +98,8 @@ def visible_difference_or_404(difference_id: int):
 
 
 def register() -> None:
+    from ..children import presence
+
     links.register(LINKS)
+    # any difference about the child, whoever may see it: the page then reads those the viewer may
+    presence.register("differences", lambda child_id: exists().where(ProfessionalDifference.child_id == child_id))

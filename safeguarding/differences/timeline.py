@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import has_request_context, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from .access import difference_scope
+from ..children import presence
 from ..children.timeline import TimelineEntry
 from ..discussions.models import AgreedAction, ThresholdDecision
 from ..extensions import db
+from .access import difference_scope
 from .models import DifferenceStage, ProfessionalDifference
 
 KIND = "Professional difference"
@@ -19,6 +20,8 @@ def child_differences(child, user) -> list[ProfessionalDifference]:
     key = (child.id, user.id)
     # kept with the request itself (its WSGI environ), not `g`: tests share one app context across requests
     memo = request.environ.setdefault("safeguarding.child_differences", {}) if has_request_context() else {}
+    if key not in memo and not presence.has(child.id, "differences"):
+        memo[key] = []
     if key not in memo:
         memo[key] = db.session.execute(
             db.select(ProfessionalDifference)

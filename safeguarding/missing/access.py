@@ -119,9 +119,13 @@ def first_recorded_event(child_id: int):
 
 
 def register() -> None:
+    from ..children import presence
     from ..children.harm import register_missing_episodes
     from ..children.services import register_first_event
+    from .services import CHILD_RECORD_KINDS
 
     links.register(LINKS)
     register_missing_episodes(recent_episodes)
     register_first_event(first_recorded_event)
+    for name, build in CHILD_RECORD_KINDS.items():
+        presence.register(name, build)

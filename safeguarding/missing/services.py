@@ -704,29 +704,55 @@ class ChildSummary:
 @dataclass
 class ChildRecords:
     """A child's missing episodes (with their interviews and offers), police protection, emergency protection
-    orders and arrests, each read whole: the child's page shows them twice (the summary at the top, the timeline
-    below), from one read."""
+    orders, arrests and open prompts to convene, each read whole: the child's page shows them twice (the summary at
+    the top, the timeline below), from one read."""
     episodes: list[MissingEpisode]
     protection: list[PoliceProtection]
     orders: list[EmergencyProtectionOrder]
     arrests: list[Arrest]
+    prompts: list[DiscussionPrompt]
+
+
+#: what a child may have of each kind, as an EXISTS on the child's id: asked with the child on their page
+#: (children.presence), or by `child_records` in one statement of its own
+CHILD_RECORD_KINDS = {
+    "missing_episodes": lambda child_id: exists().where(MissingEpisode.child_id == child_id),
+    "police_protection": lambda child_id: exists().where(PoliceProtection.child_id == child_id),
+    "protection_orders": lambda child_id: exists().where(EmergencyProtectionOrder.child_id == child_id),
+    "arrests": lambda child_id: exists().where(Arrest.child_id == child_id),
+    "open_prompts": lambda child_id: exists().where(DiscussionPrompt.child_id == child_id,
+                                                    DiscussionPrompt.closed_at.is_(None)),
+}
 
 
 def child_records(child_id: int) -> ChildRecords:
     """Everything a child has here, one statement a kind (episodes' interviews, offers and prevention interviews
-    loaded with them); a child's history is tens of rows, not hundreds."""
+    loaded with them); a child's history is tens of rows, not hundreds. Only the kinds the child has are read: most
+    children have none of them, and each kind was a statement of its own."""
+    from ..children import presence
+
+    has = presence.known(child_id)
+    if has is None or not CHILD_RECORD_KINDS.keys() <= has.keys():
+        has = db.session.execute(select(*(build(child_id).label(name)
+                                          for name, build in CHILD_RECORD_KINDS.items()))).one()._asdict()
     # each episode has at most one interview of each kind: joined to it in the same statement (offers, of which
     # an interview has several, in one more)
     episodes = list(db.session.execute(
         select(MissingEpisode).where(MissingEpisode.child_id == child_id)
         .options(joinedload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
-                 joinedload(MissingEpisode.prevention_interview))).unique().scalars())
+                 joinedload(MissingEpisode.prevention_interview))).unique().scalars()
+    ) if has["missing_episodes"] else []
     protection = list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
-                                         .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars())
+                                         .order_by(PoliceProtection.started_at, PoliceProtection.id)).scalars()
+                      ) if has["police_protection"] else []
     orders = list(db.session.execute(select(EmergencyProtectionOrder).where(
         EmergencyProtectionOrder.child_id == child_id).order_by(EmergencyProtectionOrder.granted_at,
-                                                                 EmergencyProtectionOrder.id)).scalars())
-    return ChildRecords(episodes, protection, orders, arrests_of(child_id))
+                                                                 EmergencyProtectionOrder.id)).scalars()
+                  ) if has["protection_orders"] else []
+    prompts = list(db.session.execute(select(DiscussionPrompt).where(
+        DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
+        .order_by(DiscussionPrompt.raised_at)).scalars()) if has["open_prompts"] else []
+    return ChildRecords(episodes, protection, orders, arrests_of(child_id) if has["arrests"] else [], prompts)
 
 
 def child_summary(child_id: int, records: ChildRecords | None = None) -> ChildSummary:
@@ -741,9 +767,7 @@ def child_summary(child_id: int, records: ChildRecords | None = None) -> ChildSu
     # every interview is of one of the child's episodes (made with it, `child_id` copied from it): read with them
     open_rhis = sorted((e.return_interview for e in episodes if e.return_interview is not None
                         and e.return_interview.status == RhiStatus.OPEN.value), key=lambda r: (r.due_at, r.id))
-    prompts = list(db.session.execute(select(DiscussionPrompt).where(
-        DiscussionPrompt.child_id == child_id, DiscussionPrompt.closed_at.is_(None))
-        .order_by(DiscussionPrompt.raised_at)).scalars())
+    prompts = records.prompts
     pps = [pp for pp in records.protection if pp.ended_at is None]
     breaches = [pp for pp in records.protection if pp.breached]
     epos = [epo for epo in records.orders if epo.ended_at is None]

@@ -143,7 +143,13 @@ def inject_scheduler_warning():
     """Admins are warned on every page when the scheduler has stopped sweeping."""
     if not current_user or not current_user.is_authenticated or not can(current_user, "admin.view_operations"):
         return {}
-    beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
-    if not scheduler_stale(beat):
-        return {}
-    return {"scheduler_warning": {"last_sweep_at": beat.last_sweep_at if beat else None}}
+    # once per request: context processors run again for every form widget drawn, and a heartbeat row that is not
+    # there (a scheduler never started) is not remembered by the session, so each widget read it again
+    if _WARNING not in request.environ:
+        beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+        request.environ[_WARNING] = ({"scheduler_warning": {"last_sweep_at": beat.last_sweep_at if beat else None}}
+                                     if scheduler_stale(beat) else {})
+    return request.environ[_WARNING]
+
+
+_WARNING = "safeguarding.scheduler_warning"

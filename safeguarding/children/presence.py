@@ -1,0 +1,69 @@
+"""What a child has at all, asked in the statement that reads the child for their page.
+
+A child's page shows sections for kinds of record most children never have (missing episodes, police protection,
+protection orders, arrests, prompts to convene, professional differences, family adversity reports): each was a
+statement of its own on every child's page, finding nothing for most children. Each feature registers here an
+EXISTS for its kind (`register`), the page reads the child with all of them (`visible_child`), and a section reads
+its rows only when `has` says the child has some. A flag is a hint for reading, never shown: a kind the viewer may
+not see is still read through its own scope, and finds nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import has_request_context, request
+from sqlalchemy import exists
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..auth.access import child_scope, deny
+from ..extensions import db
+from .models import Child, FamilyAdversity
+
+#: name -> function(child id column) -> an EXISTS of that kind's rows for the child
+KINDS: dict[str, Callable] = {}
+_KNOWN = "safeguarding.child_has"
+
+
+def register(name: str, build: Callable) -> None:
+    KINDS[name] = build
+
+
+register("adversities", lambda child_id: exists().where(FamilyAdversity.child_id == child_id))
+
+
+def visible_child(child_id: int, user) -> Child:
+    """The child if `user` may see them (otherwise 404, audited), with what they have asked in the same statement
+    and kept for this request."""
+    query = db.select(Child, *(build(Child.id).label(name) for name, build in KINDS.items())).where(
+        Child.id == child_id, child_scope(user))
+    row = db.session.execute(query).one_or_none()
+    if row is None:
+        deny(404, "child", child_id)
+    request.environ.setdefault(_KNOWN, {})[child_id] = dict(zip(KINDS, row[1:], strict=True))
+    return row[0]
+
+
+def known(child_id: int) -> dict[str, bool] | None:
+    """What this request's page read of the child's kinds, or None if it did not."""
+    if not has_request_context():
+        return None
+    return request.environ.get(_KNOWN, {}).get(child_id)
+
+
+def has(child_id: int, name: str) -> bool:
+    """Whether the child has rows of this kind: True unless this request read that they have none (read it)."""
+    kinds = known(child_id)
+    return True if kinds is None or name not in kinds else bool(kinds[name])
+
+
+def load_adversities(child: Child) -> None:
+    """The child's family adversity reports, with who made each and their agency (the page names them), read only
+    if the child has any."""
+    reports = []
+    if has(child.id, "adversities"):
+        reports = list(db.session.execute(
+            db.select(FamilyAdversity).where(FamilyAdversity.child_id == child.id)
+            .options(joinedload(FamilyAdversity.recorded_by), joinedload(FamilyAdversity.recorded_by_agency))
+            .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id)).scalars())
+    set_committed_value(child, "adversities", reports)
