@@ -7,6 +7,7 @@ children's names in one more statement for the page's discussions.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,14 +37,22 @@ class DiscussionRow(StatusLabels):
         return set(filter(None, (self.attended or "").split(",")))
 
 
-def rows_query(query):
-    """`query` (a select of StrategyDiscussion, scoped, filtered and ordered) as the list's columns."""
+@functools.cache
+def _columns():
+    # built once: statements are immutable, and building this one (an alias, the attendance subquery) cost more
+    # than a millisecond a page; each page adds its own conditions and order to it
     chair = aliased(User)
-    return (query.with_only_columns(
+    return (db.select(
         StrategyDiscussion.id, StrategyDiscussion.kind, StrategyDiscussion.status, StrategyDiscussion.urgency,
         StrategyDiscussion.scheduled_at, StrategyDiscussion.minutes_status, StrategyDiscussion.circulation_due_at,
-        chair.name, attended_kinds(), maintain_column_froms=True)
-        .outerjoin(chair, chair.id == StrategyDiscussion.chair_id))
+        chair.name, attended_kinds())
+        .select_from(StrategyDiscussion).outerjoin(chair, chair.id == StrategyDiscussion.chair_id))
+
+
+def rows_query(conditions, order):
+    """The discussions meeting `conditions` (the person's scope, the list's filters) in `order`, as the list's
+    columns."""
+    return _columns().where(*conditions).order_by(*order)
 
 
 def children_named(discussion_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

@@ -163,35 +163,35 @@ def index():
     form = FilterForm(request.args)
     form.agency_id.choices = _agency_choices(_active_agencies(), "Any agency")
     view = form.view.data if form.view.data in dict(form.view.choices) else "upcoming"
-    query = db.select(StrategyDiscussion).where(discussion_scope(current_user))
+    conditions = [discussion_scope(current_user)]
     at = now()
     order = [StrategyDiscussion.scheduled_at.desc(), StrategyDiscussion.id.desc()]
     if view == "upcoming":
-        query = query.where(StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at >= at)
+        conditions += [StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at >= at]
         order = [StrategyDiscussion.scheduled_at, StrategyDiscussion.id]
     elif view == "awaiting_decision":
-        query = query.where(StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at < at)
+        conditions += [StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at < at]
     elif view == "awaiting_minutes":
-        query = query.where(StrategyDiscussion.status == "decided",
-                            StrategyDiscussion.minutes_status.in_(("draft", "agreed")))
+        conditions += [StrategyDiscussion.status == "decided",
+                       StrategyDiscussion.minutes_status.in_(("draft", "agreed"))]
         order = [StrategyDiscussion.circulation_due_at, StrategyDiscussion.id]
     elif view == "drafts":
-        query = query.where(StrategyDiscussion.status == "draft")
+        conditions.append(StrategyDiscussion.status == "draft")
         order = [StrategyDiscussion.created_at, StrategyDiscussion.id]
     valid = form.validate() if request.args else True
     if valid:
         if form.agency_id.data:
             invited = db.select(Invitation.discussion_id).where(Invitation.agency_id == form.agency_id.data,
                                                                 Invitation.status != "not_invited")
-            query = query.where(StrategyDiscussion.id.in_(invited))
+            conditions.append(StrategyDiscussion.id.in_(invited))
         if form.date_from.data:
-            query = query.where(StrategyDiscussion.scheduled_at >= london_instant(form.date_from.data, time(0)))
+            conditions.append(StrategyDiscussion.scheduled_at >= london_instant(form.date_from.data, time(0)))
         if form.date_to.data:
-            query = query.where(StrategyDiscussion.scheduled_at
-                                < london_instant(form.date_to.data + timedelta(days=1), time(0)))
+            conditions.append(StrategyDiscussion.scheduled_at
+                              < london_instant(form.date_to.data + timedelta(days=1), time(0)))
     # the columns the list shows, not whole records (`listing.py`); counted without them
-    page = paginate(listing.rows_query(query.order_by(*order)), request.args.get("page", 1), scalars=False,
-                    counted=query)
+    page = paginate(listing.rows_query(conditions, order), request.args.get("page", 1), scalars=False,
+                    counted=db.select(StrategyDiscussion.id).where(*conditions))
     page.items = listing.as_rows(page.items)
     return render_template("discussions/index.html", page=page, filter_form=form, view=view, at=at,
                            missing=thresholds.missing_minimum_agencies)
