@@ -326,7 +326,8 @@ def visible_or_404(model, object_type: str, object_id: int, scope_clause, *optio
     query = db.select(model).options(*options)
     if join is not None:
         query = query.join(*join)
-    row = db.session.execute(query.where(model.id == object_id, scope_clause)).scalar_one_or_none()
+    # unique(): an option may join a collection (a row per item)
+    row = db.session.execute(query.where(model.id == object_id, scope_clause)).unique().scalar_one_or_none()
     if row is None:
         deny(404, object_type, object_id)
     return row

@@ -160,18 +160,17 @@ def _owned_page(owner_ids: list[int], now: datetime, horizon: datetime, raw_page
 def _owned(owner_ids: list[int], *, now: datetime, end_of_today: datetime, due_before: datetime, limit: int,
            offset: int) -> tuple[tuple[int, int, int], list[deadlines.Deadline]]:
     """(overdue, due later today, due later) of these people's open deadlines due before `due_before`, and those
-    deadlines soonest first, rows offset to offset + limit: the kept rows counted in one statement and a page of
-    them read in another (`kept_deadlines/rows.py`); a provider that keeps none (the tests' own) asked as before."""
+    deadlines soonest first, rows offset to offset + limit: the kept rows counted and a page of them read in one
+    statement (`kept_deadlines/rows.py`); a provider that keeps none (the tests' own) asked as before."""
     if not owner_ids:
         return (0, 0, 0), []
     ids = sorted(set(owner_ids))
     kept_providers = kept.kept_providers()
     others = [module for module in deadlines.providers() if module not in kept_providers]
-    counts = kept.count_owned(ids, now=now, end_of_today=end_of_today, due_before=due_before)
     if not others:
-        items = kept.page_owned(ids, now=now, due_before=due_before, limit=limit, offset=offset) \
-            if sum(counts) > offset else []
-        return counts, items
+        return kept.counted_page_owned(ids, now=now, end_of_today=end_of_today, due_before=due_before, limit=limit,
+                                       offset=offset)
+    counts = kept.count_owned(ids, now=now, end_of_today=end_of_today, due_before=due_before)
     found, first = deadlines.owned(ids, now=now, end_of_today=end_of_today, due_before=due_before,
                                    limit=offset + limit, modules=others)
     table = kept.page_owned(ids, now=now, due_before=due_before, limit=offset + limit)

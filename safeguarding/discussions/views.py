@@ -122,8 +122,9 @@ def _full(discussion_id: int) -> StrategyDiscussion:
             joinedload(AgreedAction.owner), joinedload(AgreedAction.owner_agency), joinedload(AgreedAction.child)),
         selectinload(StrategyDiscussion.minutes_versions),
         selectinload(StrategyDiscussion.circulations),
-        selectinload(StrategyDiscussion.dissents),
-        selectinload(StrategyDiscussion.removed_children),
+        # joined, not a statement each: most discussions have neither, and when they do, one or two rows
+        joinedload(StrategyDiscussion.dissents),
+        joinedload(StrategyDiscussion.removed_children),
     )
 
 

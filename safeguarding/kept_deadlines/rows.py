@@ -358,6 +358,24 @@ def count_owned(owner_ids: list[int], *, now: datetime, end_of_today: datetime,
     return int(found[0] or 0), int(found[1] or 0), int(found[2] or 0)
 
 
+def counted_page_owned(owner_ids: list[int], *, now: datetime, end_of_today: datetime, due_before: datetime,
+                       limit: int, offset: int = 0) -> tuple[tuple[int, int, int], list[Deadline]]:
+    """`count_owned` and `page_owned` in one statement: the counts as window aggregates over the same rows, beside
+    the page's (one pass over a person's or a team's deadlines, where the two statements made two). A page past the
+    last row has no row to carry them: counted on their own then."""
+    rows = _owned_rows(owner_ids, now=now, due_before=due_before)
+    counts = (count_where(rows.c.due_at <= now).over(),
+              count_where(and_(rows.c.due_at > now, rows.c.due_at < end_of_today)).over(),
+              count_where(rows.c.due_at >= end_of_today).over())
+    page = db.session.execute(select(rows, *counts).order_by(rows.c.due_at, rows.c.kind, rows.c.object_id,
+                                                             rows.c.owner).limit(limit).offset(offset)).all()
+    if not page:
+        return (count_owned(owner_ids, now=now, end_of_today=end_of_today, due_before=due_before)
+                if offset else (0, 0, 0)), []
+    first = page[0]
+    return (int(first[-3]), int(first[-2]), int(first[-1])), show(row[:5] for row in page)
+
+
 def page_owned(owner_ids: list[int], *, now: datetime, due_before: datetime, limit: int,
                offset: int = 0) -> list[Deadline]:
     """These people's open deadlines, soonest first (`deadlines.order_key`), rows offset to offset + limit: the
