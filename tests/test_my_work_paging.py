@@ -137,6 +137,26 @@ def test_counts_and_pages_match_reading_everything_for_every_offset(busy_team):
                     assert _owned(ids, limit=limit, offset=offset)[1] == everything[offset:offset + limit]
 
 
+def test_the_kept_rows_counted_and_paged_in_one_statement_match_counting_and_paging_apart(busy_team):
+    """The counts ride on the page's rows (window aggregates): the same as counting on their own and paging on their
+    own for every page size and offset, a page past the end included (no row to carry them: counted apart)."""
+    from safeguarding.kept_deadlines import rows as kept
+
+    _, manager, team_ids = busy_team
+    end_of_today = views._end_of_today(NOW)
+    with clock.frozen_at(NOW):
+        for ids in (sorted(team_ids), [manager.id], [team_ids[0]]):
+            counts = kept.count_owned(ids, now=NOW, end_of_today=end_of_today, due_before=HORIZON)
+            total = sum(counts)
+            for limit in (1, 4):
+                for offset in range(0, total + 3):
+                    together = kept.counted_page_owned(ids, now=NOW, end_of_today=end_of_today,
+                                                       due_before=HORIZON, limit=limit, offset=offset)
+                    apart = kept.page_owned(ids, now=NOW, due_before=HORIZON, limit=limit, offset=offset)
+                    assert together == (counts, apart), (ids, limit, offset)
+    assert sum(kept.count_owned(sorted(team_ids), now=NOW, end_of_today=end_of_today, due_before=HORIZON)) >= 8
+
+
 def test_a_partnership_s_owners_and_teams_page_the_same_as_reading_everything(app):
     # A synthetic partnership (two months' history: actions, minutes, return home interviews assigned and not,
     # professional differences) and a head of service managing two CSC managers, so each of the authority's
