@@ -440,6 +440,44 @@ def test_reminders_about_a_restricted_child_say_only_that_a_restricted_record_ne
         == "A restricted record needs you"
 
 
+def test_links_about_a_restricted_child_are_found_in_one_statement(app, cast, agencies):
+    """The child's page, a discussion about them and an agreed action at it are masked; another child's are not;
+    one statement finds them whatever the mix (My work and the notifications page ask on every view)."""
+    from sqlalchemy import event
+
+    from safeguarding.reminders.sweep import restricted_deadlines, restricted_urls
+
+    case = the_case(cast, agencies)
+    other = the_case(cast, agencies)
+    child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])
+    urls = {f"/children/{case['child'].id}", f"/discussions/{case['sd'].id}#minutes",
+            f"/discussions/actions/{case['action'].id}", f"/children/{other['child'].id}",
+            f"/discussions/{other['sd'].id}", f"/discussions/actions/{other['action'].id}", "/missing/"}
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        masked = restricted_urls(urls)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert masked == {f"/children/{case['child'].id}", f"/discussions/{case['sd'].id}#minutes",
+                      f"/discussions/actions/{case['action'].id}"}
+    assert len(seen) == 1, seen
+    from safeguarding.deadlines import Deadline
+
+    def deadline(object_id, url, child_id=None):
+        return Deadline(kind="agreed_action", object_type="agreed_action", object_id=object_id, title="t",
+                        due_at=NOW, url=url, owner_id=None, owner_agency_id=None, child_id=child_id)
+
+    assert restricted_deadlines([deadline(1, "/missing/", child_id=case["child"].id),
+                                 deadline(2, f"/discussions/{case['sd'].id}#action-9"),
+                                 deadline(3, f"/discussions/{other['sd'].id}", child_id=other["child"].id)]) \
+        == {("agreed_action", 1), ("agreed_action", 2)}
+
+
 def test_my_work_counts_a_restricted_childs_deadlines_without_naming_them(app, cast, agencies):
     case = the_case(cast, agencies)
     child_services_restrict(db.session.get(Child, case["child"].id), cast["csc_manager"])

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from typing import Callable
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from .. import clock, deadlines
@@ -306,44 +306,57 @@ class _Recipients:
 RESTRICTED_TITLE = "A restricted record needs you"
 
 
+def _restricted_among(children: set[int], discussions: set[int], actions: set[int]) -> dict[str, set[int]]:
+    """Which of these children are restricted, and which of these discussions (and agreed actions, by their
+    discussion) are about a restricted child: one statement for the three (a few hundred ids of each at a time)."""
+    from ..children.models import Child
+    from ..discussions.models import AgreedAction, DiscussionChild
+
+    ask = {
+        "child": (sorted(children), lambda ids: select(literal("child"), Child.id).where(
+            Child.id.in_(ids), Child.restricted.is_(True))),
+        "discussion": (sorted(discussions), lambda ids: select(literal("discussion"), DiscussionChild.discussion_id)
+                       .join(Child, Child.id == DiscussionChild.child_id)
+                       .where(DiscussionChild.discussion_id.in_(ids), Child.restricted.is_(True))),
+        "action": (sorted(actions), lambda ids: select(literal("action"), AgreedAction.id)
+                   .join(DiscussionChild, DiscussionChild.discussion_id == AgreedAction.discussion_id)
+                   .join(Child, Child.id == DiscussionChild.child_id)
+                   .where(AgreedAction.id.in_(ids), Child.restricted.is_(True))),
+    }
+    found: dict[str, set[int]] = {kind: set() for kind in ask}
+    for start in range(0, max(len(ids) for ids, _ in ask.values()), CHUNK):
+        parts = [query(ids[start:start + CHUNK]) for ids, query in ask.values() if ids[start:start + CHUNK]]
+        for kind, found_id in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+            found[kind].add(found_id)
+    return found
+
+
+def _restricted_links(urls: set[str], child_ids: set[int] = frozenset()) -> tuple[set[str], set[int]]:
+    """(the in-app links among `urls` that lead to a restricted child's record or to a discussion or action about
+    one, the restricted children among `child_ids`)."""
+    by_discussion = {url: int(m.group(1)) for url in urls if (m := _DISCUSSION_URL.match(url))}
+    by_action = {url: int(m.group(1)) for url in urls if (m := _ACTION_URL.match(url))}
+    by_child = {url: int(m.group(1)) for url in urls if (m := _CHILD_URL.match(url))}
+    if not (by_discussion or by_action or by_child or child_ids):
+        return set(), set()
+    found = _restricted_among(set(by_child.values()) | set(child_ids), set(by_discussion.values()),
+                              set(by_action.values()))
+    links = ({url for url, i in by_discussion.items() if i in found["discussion"]}
+             | {url for url, i in by_action.items() if i in found["action"]}
+             | {url for url, i in by_child.items() if i in found["child"]})
+    return links, found["child"]
+
+
 def restricted_urls(urls) -> set[str]:
     """The in-app links among `urls` that lead to a restricted child's record or to a discussion about one: what a
     reminder or notice about them says is only RESTRICTED_TITLE (a discussion may be about several children, so its
     link is checked against all of them)."""
-    from ..children.models import Child
-    from ..discussions.models import AgreedAction, DiscussionChild
-
-    urls = set(urls)
-    if not urls or db.session.execute(select(Child.id).where(Child.restricted.is_(True)).limit(1)).first() is None:
-        return set()
-    restricted_ids = select(Child.id).where(Child.restricted.is_(True))
-    by_discussion = {url: int(m.group(1)) for url in urls if (m := _DISCUSSION_URL.match(url))}
-    by_action = {url: int(m.group(1)) for url in urls if (m := _ACTION_URL.match(url))}
-    if by_action:
-        action_discussion = {}
-        for chunk in chunks(set(by_action.values())):
-            action_discussion.update(db.session.execute(
-                select(AgreedAction.id, AgreedAction.discussion_id).where(AgreedAction.id.in_(chunk))).all())
-        by_discussion.update({url: action_discussion[a] for url, a in by_action.items() if a in action_discussion})
-    restricted_discussions = {sd_id for chunk in chunks(set(by_discussion.values())) for sd_id in db.session.execute(
-        select(DiscussionChild.discussion_id).where(DiscussionChild.discussion_id.in_(chunk),
-                                                    DiscussionChild.child_id.in_(restricted_ids))).scalars()}
-    found = {url for url, sd_id in by_discussion.items() if sd_id in restricted_discussions}
-    by_child = {url: int(m.group(1)) for url in urls if (m := _CHILD_URL.match(url))}
-    restricted_children = {child_id for chunk in chunks(set(by_child.values())) for child_id in db.session.execute(
-        select(Child.id).where(Child.id.in_(chunk), Child.restricted.is_(True))).scalars()}
-    found |= {url for url, child_id in by_child.items() if child_id in restricted_children}
-    return found
+    return _restricted_links(set(urls))[0]
 
 
 def restricted_deadlines(found: list) -> set[tuple[str, int]]:
     """(object_type, object_id) of the deadlines about a restricted child: by their child, or by their link."""
-    from ..children.models import Child
-
-    child_ids = {d.child_id for d in found if d.child_id}
-    restricted_children = {child_id for chunk in chunks(child_ids) for child_id in db.session.execute(
-        select(Child.id).where(Child.id.in_(chunk), Child.restricted.is_(True))).scalars()}
-    by_link = restricted_urls(d.url for d in found)
+    by_link, restricted_children = _restricted_links({d.url for d in found}, {d.child_id for d in found if d.child_id})
     return {(d.object_type, d.object_id) for d in found if d.child_id in restricted_children or d.url in by_link}
 
 
