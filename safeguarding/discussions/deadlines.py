@@ -25,6 +25,8 @@ Each is one indexed query whose cost grows with the rows returned.
 """
 from __future__ import annotations
 
+import functools
+
 from datetime import datetime, timedelta
 from typing import Collection
 
@@ -76,8 +78,18 @@ def _chair_agency(path):
     return path.joinedload(StrategyDiscussion.chair).load_only(User.agency_id)
 
 
+@functools.cache
+def _action_columns():
+    # columns, not records: the action's and its child's name (an action's record carries its whole history).
+    # Built once (statements are immutable): each query adds its conditions to it.
+    return (db.select(AgreedAction.id, AgreedAction.description, AgreedAction.due_at, AgreedAction.discussion_id,
+                      AgreedAction.owner_id, AgreedAction.owner_agency_id, AgreedAction.child_id, Child.first_name,
+                      Child.last_name, Child.is_unborn)
+            .select_from(AgreedAction).outerjoin(Child, Child.id == AgreedAction.child_id))
+
+
 def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
-    query = db.select(AgreedAction).where(AgreedAction.status == "open", AgreedAction.due_at < due_before)
+    query = _action_columns().where(AgreedAction.status == "open", AgreedAction.due_at < due_before)
     if due_from is not None:
         query = query.where(AgreedAction.due_at >= due_from)
     if owner_ids is not None:
@@ -86,13 +98,8 @@ def _action_query(due_before: datetime, owner_ids, due_from: datetime | None = N
 
 
 def _action_rows(query) -> list[Deadline]:
-    # columns, not records: the action's and its child's name (an action's record carries its whole history)
-    rows = db.session.execute(
-        query.with_only_columns(AgreedAction.id, AgreedAction.description, AgreedAction.due_at,
-                                AgreedAction.discussion_id, AgreedAction.owner_id, AgreedAction.owner_agency_id,
-                                AgreedAction.child_id, Child.first_name, Child.last_name, Child.is_unborn,
-                                maintain_column_froms=True)
-        .outerjoin(Child, Child.id == AgreedAction.child_id))
+    """The deadlines of the actions `query` (from `_action_query`) finds."""
+    rows = db.session.execute(query)
     return [Deadline(kind="agreed_action", object_type="agreed_action", object_id=action_id,
                      title=f"Action: {_short(description)}", due_at=due_at,
                      url=f"/discussions/{discussion_id}#action-{action_id}", owner_id=owner_id,
@@ -112,8 +119,19 @@ def _circulation_open(due_before: datetime) -> list:
             StrategyDiscussion.status.in_(("convened", "decided"))]
 
 
+@functools.cache
+def _discussion_columns(due_name: str):
+    """(id, kind, due time, chair, chair's agency) of discussions: columns, not records (a discussion's row carries
+    everything said at it; as ORM objects the discussions and their children were most of My work's cost for MASH).
+    `due_name`: the discussion's column the deadline falls due by. Built once: each query adds its conditions."""
+    chair = aliased(User)
+    return (db.select(StrategyDiscussion.id, StrategyDiscussion.kind, getattr(StrategyDiscussion, due_name),
+                      StrategyDiscussion.chair_id, chair.agency_id)
+            .select_from(StrategyDiscussion).outerjoin(chair, chair.id == StrategyDiscussion.chair_id))
+
+
 def _circulation_query(due_before: datetime, owner_ids, due_from: datetime | None = None):
-    query = db.select(StrategyDiscussion).where(*_circulation_open(due_before))
+    query = _discussion_columns("circulation_due_at").where(*_circulation_open(due_before))
     if due_from is not None:
         query = query.where(StrategyDiscussion.circulation_due_at >= due_from)
     if owner_ids is not None:
@@ -121,15 +139,10 @@ def _circulation_query(due_before: datetime, owner_ids, due_from: datetime | Non
     return query
 
 
-def _discussion_rows(query, due):
-    """(id, due time, chair, chair's agency, title, first child's id and name) of each discussion `query` finds:
-    columns, not records (a discussion's row carries everything said at it; as ORM objects the discussions and their
-    children were most of My work's cost for MASH). `due`: the discussion's column this deadline falls due by."""
-    chair = aliased(User)
-    rows = db.session.execute(
-        query.with_only_columns(StrategyDiscussion.id, StrategyDiscussion.kind, due, StrategyDiscussion.chair_id,
-                                chair.agency_id, maintain_column_froms=True)
-        .outerjoin(chair, chair.id == StrategyDiscussion.chair_id)).all()
+def _discussion_rows(query):
+    """(id, due time, chair, chair's agency, title, first child's id and name) of each discussion `query` (from
+    `_discussion_columns`) finds."""
+    rows = db.session.execute(query).all()
     children = children_named([r.id for r in rows])
     for sd_id, kind, due_at, chair_id, chair_agency_id in rows:
         named = children.get(sd_id, [])
@@ -142,7 +155,7 @@ def _circulation_rows(query) -> list[Deadline]:
                      title=f"Circulate the minutes: {title}", due_at=due_at, url=f"/discussions/{sd_id}/minutes",
                      owner_id=chair_id, owner_agency_id=chair_agency_id, child_id=child_id, child_name=child_name)
             for sd_id, due_at, chair_id, chair_agency_id, title, child_id, child_name
-            in _discussion_rows(query, StrategyDiscussion.circulation_due_at)]
+            in _discussion_rows(query)]
 
 
 def _circulation_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None, *,
@@ -215,7 +228,7 @@ def _follow_up_query(due_before: datetime, owner_ids, due_from: datetime | None 
                               or_(review.scheduled_at <= StrategyDiscussion.follow_up_meeting_due_at,
                                   review.scheduled_at <= clock.now()))
                        .exists())
-    query = (db.select(StrategyDiscussion)
+    query = (_discussion_columns("follow_up_meeting_due_at")
              .where(StrategyDiscussion.follow_up_meeting_due_at < due_before,
                     StrategyDiscussion.status.in_(("convened", "decided")), ~in_time_or_held))
     if due_from is not None:
@@ -231,7 +244,7 @@ def _follow_up_rows(query) -> list[Deadline]:
                      url=f"/discussions/{sd_id}#follow-up-meeting", owner_id=chair_id,
                      owner_agency_id=chair_agency_id, child_id=child_id, child_name=child_name)
             for sd_id, due_at, chair_id, chair_agency_id, title, child_id, child_name
-            in _discussion_rows(query, StrategyDiscussion.follow_up_meeting_due_at)]
+            in _discussion_rows(query)]
 
 
 def _follow_up_deadlines(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
@@ -417,9 +430,9 @@ def _kept_follow_ups(ids) -> list[tuple[Deadline, datetime | None]]:
     """A phone discussion's follow-up meeting, whatever the time: none once a strategy meeting linked to it is
     convened for a time by the due date; otherwise open until the earliest such meeting's time, if one is convened
     (held by then, or not, that stops the chase: `_follow_up_query`)."""
-    query = _only(db.select(StrategyDiscussion).where(StrategyDiscussion.follow_up_meeting_due_at.is_not(None),
-                                                      StrategyDiscussion.status.in_(("convened", "decided"))),
-                  StrategyDiscussion.id, ids)
+    query = _only(_discussion_columns("follow_up_meeting_due_at").where(
+        StrategyDiscussion.follow_up_meeting_due_at.is_not(None),
+        StrategyDiscussion.status.in_(("convened", "decided"))), StrategyDiscussion.id, ids)
     found = _follow_up_rows(query)
     if not found:
         return []
