@@ -18,6 +18,7 @@ Each query is one indexed range scan over open rows due before `due_before`.
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Collection
 
@@ -71,9 +72,23 @@ def _child_name(relationship):
     return joinedload(relationship).load_only(Child.first_name, Child.last_name)
 
 
+@functools.cache
+def _interview_columns():
+    # columns, not records: what an interview's clocks say, and its child's name. Built once (statements are
+    # immutable): each query adds its conditions to it.
+    return (select(ReturnInterview.id, ReturnInterview.child_id, ReturnInterview.due_at, ReturnInterview.returned_at,
+                   ReturnInterview.assigned_to_id, ReturnInterview.local_authority_id, Child.first_name,
+                   Child.last_name)
+            .select_from(ReturnInterview).join(Child, Child.id == ReturnInterview.child_id))
+
+
+def _child_of(rhi) -> str:
+    return f"{rhi.first_name} {rhi.last_name}".strip()  # as Child.full_name
+
+
 def _open_interviews(due_before: datetime, due_from: datetime | None = None):
-    query = select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
-                                          ReturnInterview.due_at < due_before)
+    query = _interview_columns().where(ReturnInterview.status == RhiStatus.OPEN.value,
+                                       ReturnInterview.due_at < due_before)
     if due_from is not None:
         query = query.where(ReturnInterview.due_at >= due_from)
     return query
@@ -81,17 +96,16 @@ def _open_interviews(due_before: datetime, due_from: datetime | None = None):
 
 def _interview_rows(rows) -> list[Deadline]:
     return [Deadline(kind="return_interview", object_type="return_interview", object_id=rhi.id,
-                     title=f"Return home interview for {rhi.child.full_name}"
+                     title=f"Return home interview for {_child_of(rhi)}"
                            + ("" if rhi.assigned_to_id else " (not yet assigned)"),
                      due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
-                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=rhi.child.full_name,
+                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=_child_of(rhi),
                      team_mailbox=rhi.assigned_to_id is None)
             for rhi, owner in rows]
 
 
 def _return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (_open_interviews(due_before, due_from).options(_child_name(ReturnInterview.child))
-             .order_by(ReturnInterview.due_at))
+    query = _open_interviews(due_before, due_from).order_by(ReturnInterview.due_at)
     return _interview_rows(_with_owners(query, owner_ids))
 
 
@@ -100,8 +114,8 @@ _AFTER_RETURN = timedelta(hours=rules.RHI_ESCALATION_HOURS)
 
 def _unoffered_interviews(due_before: datetime, due_from: datetime | None = None):
     offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
-    query = select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value, ~offered,
-                                          ReturnInterview.returned_at < due_before - _AFTER_RETURN)
+    query = _interview_columns().where(ReturnInterview.status == RhiStatus.OPEN.value, ~offered,
+                                       ReturnInterview.returned_at < due_before - _AFTER_RETURN)
     if due_from is not None:
         query = query.where(ReturnInterview.returned_at >= due_from - _AFTER_RETURN)
     return query
@@ -109,16 +123,15 @@ def _unoffered_interviews(due_before: datetime, due_from: datetime | None = None
 
 def _unoffered_rows(rows) -> list[Deadline]:
     return [Deadline(kind="return_interview_48h", object_type="return_interview", object_id=rhi.id,
-                     title=f"Return home interview for {rhi.child.full_name}: not offered 48 hours after the return",
+                     title=f"Return home interview for {_child_of(rhi)}: not offered 48 hours after the return",
                      due_at=rules.rhi_escalation_at(rhi.returned_at), url=f"/missing/return-interviews/{rhi.id}",
                      owner_id=owner, owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id,
-                     child_name=rhi.child.full_name, team_mailbox=rhi.assigned_to_id is None)
+                     child_name=_child_of(rhi), team_mailbox=rhi.assigned_to_id is None)
             for rhi, owner in rows]
 
 
 def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
-    query = (_unoffered_interviews(due_before, due_from).options(_child_name(ReturnInterview.child))
-             .order_by(ReturnInterview.returned_at))
+    query = _unoffered_interviews(due_before, due_from).order_by(ReturnInterview.returned_at)
     return _unoffered_rows(_with_owners(query, owner_ids))
 
 
@@ -126,13 +139,13 @@ def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
     """(interview, owner) pairs: the assigned worker, else (asked for some people's deadlines) each of them who is an
     active manager of the responsible authority, or (asked for everyone's) no named owner, once."""
     if owner_ids is None:
-        return [(rhi, rhi.assigned_to_id) for rhi in db.session.execute(query).scalars()]
+        return [(rhi, rhi.assigned_to_id) for rhi in db.session.execute(query)]
     ids = list(owner_ids)
     managed_agencies = select(User.agency_id).where(among(User.id, ids), User.role == Role.MANAGER.value)
     query = query.where(or_(among(ReturnInterview.assigned_to_id, ids),
                             and_(ReturnInterview.assigned_to_id.is_(None),
                                  ReturnInterview.local_authority_id.in_(managed_agencies))))
-    rows = list(db.session.execute(query).scalars())
+    rows = list(db.session.execute(query))
     unassigned = {r.local_authority_id for r in rows if r.assigned_to_id is None}
     managers: dict[int, list[int]] = {}
     if unassigned:
@@ -214,12 +227,12 @@ def _kept_interviews(ids) -> list[tuple[Deadline, None]]:
     """An open interview's clocks: the interview itself, and while nobody has recorded an offer the 48-hour one;
     read in one query for both (My work shows either)."""
     offered = exists().where(RhiOffer.return_interview_id == ReturnInterview.id)
-    query = _only(select(ReturnInterview, offered).where(ReturnInterview.status == RhiStatus.OPEN.value),
-                  ReturnInterview.id, ids).options(_child_name(ReturnInterview.child))
+    query = _only(_interview_columns().add_columns(offered.label("offered"))
+                  .where(ReturnInterview.status == RhiStatus.OPEN.value), ReturnInterview.id, ids)
     found = []
-    for rhi, was_offered in db.session.execute(query):
+    for rhi in db.session.execute(query):
         owned = [(rhi, rhi.assigned_to_id)]
-        found += _interview_rows(owned) + ([] if was_offered else _unoffered_rows(owned))
+        found += _interview_rows(owned) + ([] if rhi.offered else _unoffered_rows(owned))
     return _always(found)
 
 
