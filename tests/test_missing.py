@@ -594,3 +594,7 @@ def test_the_interviews_due_list_costs_the_same_whatever_offers_its_rows_have(pe
     after, page = statements()
     assert after == before
     assert page.text.count("2 (last declined)") == 3  # ordered by when offered: the later offer was declined
+    assert page.text.count("Not assigned") == 5
+    db.session.get(ReturnInterview, rhi.id).assigned_to_id = csc_user.id
+    db.session.commit()
+    assert statements()[1].text.count("Not assigned") == 4 and csc_user.name in statements()[1].text

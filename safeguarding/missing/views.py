@@ -14,7 +14,6 @@ from .. import audit, charts
 from ..auth.access import MASH, can, deny, require, visible_child_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
-from ..children.models import Child
 from ..clock import LONDON, london_today, now
 from ..exports import csv_response
 from ..extensions import db
@@ -25,12 +24,12 @@ from ..suppression import SUPPRESSION_NOTE
 from ..submissions.services import AlreadySaved, once, show_already_saved
 from ..templating import london
 from .access import may_change, missing_scope
-from . import figures_charts, services, workers
+from . import figures_charts, listing, services, workers
 from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, EpisodeForm, EpoEditForm, EpoEndForm,
                     EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
                     PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
 from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
-                     PreventionInterview, ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
@@ -98,10 +97,6 @@ def _create_once(form, default_field: str, create: Callable[[], str]):
 # --- Lists ----------------------------------------------------------------------------------------------------
 
 
-#: what a list shows of a child: the name (a child's row carries everything recorded about them)
-_NAME = (Child.first_name, Child.last_name, Child.is_unborn)
-
-
 @bp.route("/")
 @require("case.view")
 def index():
@@ -114,23 +109,20 @@ def index():
         else:
             tab = "rhis"
     scope = lambda col: missing_scope(current_user, col)  # noqa: E731
+    rows = None
     if tab == "rhis":
-        # the child's and the worker's names, how many offers and the last one's answer, not their whole records
-        query = (select(ReturnInterview).where(ReturnInterview.status == RhiStatus.OPEN.value,
-                                               scope(ReturnInterview.child_id))
-                 .options(joinedload(ReturnInterview.child).load_only(*_NAME),
-                          joinedload(ReturnInterview.assigned_to).load_only(User.name),
-                          selectinload(ReturnInterview.offers).load_only(RhiOffer.return_interview_id,
-                                                                         RhiOffer.response))
-                 .order_by(ReturnInterview.due_at, ReturnInterview.id))
+        # the columns the list shows, not records (`listing.py`); counted without them
+        conditions = [ReturnInterview.status == RhiStatus.OPEN.value, scope(ReturnInterview.child_id)]
+        rows = listing.InterviewRow
+        query = listing.interviews(conditions, [ReturnInterview.due_at, ReturnInterview.id])
+        counted = select(ReturnInterview.id).where(*conditions)
     elif tab in ("missing", "episodes"):
-        # the child's name, and whether a prevention interview was recorded, not their whole records
-        query = select(MissingEpisode).where(scope(MissingEpisode.child_id)).options(
-            joinedload(MissingEpisode.child).load_only(*_NAME),
-            joinedload(MissingEpisode.prevention_interview).load_only(PreventionInterview.episode_id))
+        conditions = [scope(MissingEpisode.child_id)]
         if tab == "missing":
-            query = query.where(MissingEpisode.returned_at.is_(None))
-        query = query.order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())
+            conditions.append(MissingEpisode.returned_at.is_(None))
+        rows = listing.EpisodeRow
+        query = listing.episodes(conditions, [MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc()])
+        counted = select(MissingEpisode.id).where(*conditions)
     elif tab == "prompts":
         query = (select(DiscussionPrompt).where(DiscussionPrompt.closed_at.is_(None),
                                                 scope(DiscussionPrompt.child_id))
@@ -145,7 +137,11 @@ def index():
                  .options(joinedload(EmergencyProtectionOrder.child))
                  .order_by(EmergencyProtectionOrder.ended_at.is_not(None),
                            EmergencyProtectionOrder.expires_at.desc()))
-    page = paginate(query, request.args.get("page", 1))
+    if rows is not None:
+        page = paginate(query, request.args.get("page", 1), scalars=False, counted=counted)
+        page.items = listing.as_rows(rows, page.items)
+    else:
+        page = paginate(query, request.args.get("page", 1))
     return render_template("missing/index.html", tab=tab, tabs=TABS, page=page, at=now())
 
 
