@@ -11,7 +11,7 @@ from ..extensions import db, limiter
 from ..pagination import page_number, paginate
 from ..service import RuleError, StaleEdit, transaction
 from ..submissions.services import AlreadySaved, once, show_already_saved
-from . import need_to_know, presence, services
+from . import listing, need_to_know, presence, services
 from .forms import AdversityForm, BreakGlassForm, ChildEditForm, ChildForm, RestrictForm, SearchForm, show_rule_error
 from .models import Child
 from .timeline import timeline_page
@@ -36,10 +36,13 @@ def index():
     if request.method == "POST" and form.validate_on_submit():
         with transaction():
             results = services.search(current_user, form.query.data)
-    query = db.select(Child).where(child_scope(current_user)).order_by(Child.created_at.desc(), Child.id.desc())
-    # counted newest first too (the index on created_at): the count probes the children the first pages show
-    # rather than the oldest rows, whose long histories made each probe dearer as the partnership grew
-    page = paginate(query, request.args.get("page", 1), counted=query)
+    scope, newest = [child_scope(current_user)], [Child.created_at.desc(), Child.id.desc()]
+    # the columns the list shows (`listing.py`); counted newest first too (the index on created_at): the count
+    # probes the children the first pages show rather than the oldest rows, whose long histories made each probe
+    # dearer as the partnership grew
+    page = paginate(listing.rows_query(scope, newest), request.args.get("page", 1), scalars=False,
+                    counted=db.select(Child.id).where(*scope).order_by(*newest))
+    page.items = listing.as_rows(page.items)
     # a number and no names: the list does not pretend a restricted child is not there. Counted up to a cap: each
     # restricted child is probed against the person's links, and the partnership's restricted children grow with it
     # (989 at 10x: 41 ms for a school uncapped)
