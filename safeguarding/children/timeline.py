@@ -3,22 +3,28 @@
 Each feature with something to show provides `safeguarding/<feature>/timeline.py`, registered when the app is created
 (`register_timeline`). A provider gives its entries in one of two ways (or both):
 
-- `timeline_rows(child, user) -> list[Select]`: one SELECT per kind of entry, each built with `columns(...)` (when,
-  which record, and the few codes and words its entry shows), and `timeline_entry(row, child) -> TimelineEntry` to
-  turn a row back into an entry. The timeline runs every provider's SELECTs as ONE statement (UNION ALL, newest first,
-  limited to the page), so a child's page costs one statement for all of them, however many kinds and however
-  long the history. The child is one `user` may see (the caller has checked, as `visible_child_or_404` does); a
-  provider scopes what it adds beyond that (a discussion the user is not involved in).
+- `timeline_shape(child, user) -> (shape, params)` and `timeline_selects(shape) -> list[Select]`: one SELECT per kind
+  of entry, each built with `columns(...)` (when, which record, and the few codes and words its entry shows) and
+  with bound parameters, not values (`CHILD` for the child's id; the provider's own names, in `params`, for the
+  rest); `shape` (hashable) says which SELECTs this child and person need. With `timeline_entry(row, child) ->
+  TimelineEntry` to turn a row back into an entry. The timeline runs every provider's SELECTs as ONE statement
+  (UNION ALL, newest first, limited to the page), so a child's page costs one statement for all of them, however
+  many kinds and however long the history; and the statement is built once per combination of shapes, not per
+  page (building it, seven SELECTs of nine columns, cost more than running it). The child is one `user` may see
+  (the caller has checked, as `visible_child_or_404` does); a provider scopes what it adds beyond that (a
+  discussion the user is not involved in), by the values it puts in `params`.
 - `entries(child, user, newest) -> list[TimelineEntry]`: for records the child's page reads whole anyway (its
   missing episodes and differences are shown in their own sections too): at least every one of its own entries
   among its `newest` newest (None: all).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Date, Integer, String, Text, cast, literal, literal_column, null, type_coerce, union_all
+from sqlalchemy import (Date, Integer, String, Text, bindparam, cast, literal, literal_column, null, type_coerce,
+                        union_all)
 
 from ..extensions import db
 from ..types import UTCDateTime
@@ -47,6 +53,10 @@ def columns(source: str, at, record_id, *, ref=None, code=None, code2=None, code
             given(words, Text).label("words"), given(day, Date).label("day")]
 
 
+#: the child's id in a provider's SELECTs (the timeline gives its value)
+CHILD = bindparam("timeline_child", type_=Integer)
+_NEWEST = bindparam("timeline_newest", type_=Integer)
+
 _PROVIDERS: list = []
 
 
@@ -74,24 +84,40 @@ class TimelinePage:
         return self.number > 1
 
 
-def _rows(child, user, newest: int | None) -> dict:
-    """Every provider's timeline rows in one statement, newest first (the page's `newest` of them), by provider."""
+@functools.lru_cache(maxsize=64)
+def _statement(shapes: tuple, limited: bool):
+    """The UNION of the providers' SELECTs for these shapes, newest first, and which provider each part is of:
+    built once per combination (statements are immutable; the values come with each execution)."""
     parts, owners = [], []
-    for provider in _providers():
-        for select in getattr(provider, "timeline_rows", lambda c, u: [])(child, user):
+    for provider, shape in shapes:
+        for select in provider.timeline_selects(shape):
             # which part a row came from, so it goes back to its provider (and equal times keep the parts' order)
             parts.append(select.add_columns(literal(len(parts), Integer).label("part")))
             owners.append(provider)
     if not parts:
-        return {}
+        return None, ()
     # By the columns' names, not a subquery's: building a subquery's column collection cost more than the query.
     # The database sorts the child's own rows (their history, not the partnership's) and keeps the page's newest.
     query = union_all(*parts).order_by(literal_column("at").desc(), literal_column("part"),
                                        literal_column("record_id").desc())
+    return (query.limit(_NEWEST) if limited else query), tuple(owners)
+
+
+def _rows(child, user, newest: int | None) -> dict:
+    """Every provider's timeline rows in one statement, newest first (the page's `newest` of them), by provider."""
+    shapes, params = [], {"timeline_child": child.id}
+    for provider in _providers():
+        if hasattr(provider, "timeline_shape"):
+            shape, values = provider.timeline_shape(child, user)
+            shapes.append((provider, shape))
+            params.update(values)
+    query, owners = _statement(tuple(shapes), newest is not None)
+    if query is None:
+        return {}
     if newest is not None:
-        query = query.limit(newest)
+        params["timeline_newest"] = newest
     found: dict = {}
-    for row in db.session.execute(query):
+    for row in db.session.execute(query, params):
         found.setdefault(owners[row.part], []).append(owners[row.part].timeline_entry(row, child))
     return found
 

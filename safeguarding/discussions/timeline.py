@@ -1,10 +1,10 @@
 """A child's strategy discussions, decisions and agreed actions, for the child's timeline (scoped to the user)."""
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, literal, union_all
 
 from ..auth.models import User
-from ..children.timeline import TimelineEntry, columns
+from ..children.timeline import CHILD, TimelineEntry, columns
 from ..extensions import db
 from .access import discussion_scope
 from .models import (ACTION_STATUSES, MINUTES_STATUSES, STATUSES, AgreedAction, ChildRemoval, DiscussionChild,
@@ -14,36 +14,51 @@ from .thresholds import OUTCOMES
 _WHEN = func.coalesce(StrategyDiscussion.scheduled_at, StrategyDiscussion.created_at)
 
 
-def timeline_rows(child, user) -> list:
+_LINKED = bindparam("timeline_discussions", expanding=True)
+_REMOVED_FROM = bindparam("timeline_removed_from", expanding=True)
+
+
+def timeline_shape(child, user) -> tuple:
     # The scope once, for the ids of every discussion about the child the user may see (narrow rows, the child's
-    # own history); the discussions, decisions and actions then by those ids. With the scope as a subquery in each,
-    # it was worked out four times and its estimate (one row) led the planner to join every user to each action to
-    # find its owner.
-    ids = db.session.execute(
-        db.select(StrategyDiscussion.id)
-        .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
-        .where(DiscussionChild.child_id == child.id, discussion_scope(user))).scalars().all()
+    # own history), and of those the child was taken off; the discussions, decisions, actions and removals then by
+    # those ids. With the scope as a subquery in each, it was worked out four times and its estimate (one row) led
+    # the planner to join every user to each action to find its owner.
+    scope = discussion_scope(user)
+    linked, removed = [], []
+    for discussion_id, is_linked in db.session.execute(union_all(
+            db.select(StrategyDiscussion.id, literal(True))
+            .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
+            .where(DiscussionChild.child_id == child.id, scope),
+            db.select(StrategyDiscussion.id, literal(False))
+            .join(ChildRemoval, ChildRemoval.discussion_id == StrategyDiscussion.id)
+            .where(ChildRemoval.child_id == child.id, scope))):
+        (linked if is_linked else removed).append(discussion_id)
+    return (bool(linked), bool(removed)), {"timeline_discussions": linked, "timeline_removed_from": removed}
+
+
+def timeline_selects(shape) -> list:
+    has_linked, has_removed = shape
     # A child taken off a discussion keeps it on their timeline, with why (the reason is on the discussion page).
-    parts = [db.select(*columns("removed", ChildRemoval.removed_at, ChildRemoval.id, ref=ChildRemoval.discussion_id))
-             .select_from(ChildRemoval).join(StrategyDiscussion, StrategyDiscussion.id == ChildRemoval.discussion_id)
-             .where(ChildRemoval.child_id == child.id, discussion_scope(user))]
-    if not ids:
-        return parts
+    removals = [db.select(*columns("removed", ChildRemoval.removed_at, ChildRemoval.id, ref=ChildRemoval.discussion_id))
+                .where(ChildRemoval.child_id == CHILD, ChildRemoval.discussion_id.in_(_REMOVED_FROM))
+                ] if has_removed else []
+    if not has_linked:
+        return removals
     return [
         db.select(*columns("discussion", _WHEN, StrategyDiscussion.id, code=StrategyDiscussion.kind,
                            code2=StrategyDiscussion.status, code3=StrategyDiscussion.minutes_status))
-        .where(StrategyDiscussion.id.in_(ids)),
-        *parts,
+        .where(StrategyDiscussion.id.in_(_LINKED)),
+        *removals,
         # decisions and actions of every visible discussion (the page's newest may be of discussions not on it)
         db.select(*columns("decision", ThresholdDecision.decided_at, ThresholdDecision.id,
                            ref=ThresholdDecision.discussion_id, code=ThresholdDecision.outcome,
                            day=ThresholdDecision.icpc_due_on))
-        .where(ThresholdDecision.child_id == child.id, ThresholdDecision.discussion_id.in_(ids)),
+        .where(ThresholdDecision.child_id == CHILD, ThresholdDecision.discussion_id.in_(_LINKED)),
         db.select(*columns("action", AgreedAction.created_at, AgreedAction.id, code=AgreedAction.status,
                            code2=User.name, words=func.substr(AgreedAction.description, 1, 120)))
         .select_from(AgreedAction).join(User, User.id == AgreedAction.owner_id)
-        .where(AgreedAction.discussion_id.in_(ids),
-               (AgreedAction.child_id == child.id) | AgreedAction.child_id.is_(None)),
+        .where(AgreedAction.discussion_id.in_(_LINKED),
+               (AgreedAction.child_id == CHILD) | AgreedAction.child_id.is_(None)),
     ]
 
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from ..auth.models import User
-from ..children.timeline import TimelineEntry, columns
+from ..children.timeline import CHILD, TimelineEntry, columns
 from ..clock import LONDON
 from ..extensions import db
 from .models import LegalHold, RetentionAction
 
 
-def timeline_rows(child, user) -> list:
+def timeline_shape(child, user) -> tuple:
+    return None, {}  # every child and person alike
+
+
+def timeline_selects(shape) -> list:
     # a child has at most a hold or two and one anonymisation
     return [
         db.select(*columns("hold", LegalHold.set_at, LegalHold.id, words=User.name))
-        .select_from(LegalHold).join(User, User.id == LegalHold.set_by_id).where(LegalHold.child_id == child.id),
+        .select_from(LegalHold).join(User, User.id == LegalHold.set_by_id).where(LegalHold.child_id == CHILD),
         db.select(*columns("released", LegalHold.released_at, LegalHold.id))
-        .where(LegalHold.child_id == child.id, LegalHold.released_at.is_not(None)),
+        .where(LegalHold.child_id == CHILD, LegalHold.released_at.is_not(None)),
         db.select(*columns("anonymised", RetentionAction.done_at, RetentionAction.id, day=RetentionAction.due_on))
-        .where(RetentionAction.child_id == child.id, RetentionAction.done_at.is_not(None)),
+        .where(RetentionAction.child_id == CHILD, RetentionAction.done_at.is_not(None)),
     ]
 
 
