@@ -48,8 +48,9 @@ def missing_summary(child):
 
 
 def _visible(model, object_type: str, object_id: int, *options):
+    # unique(): an option may join a collection (a row per item)
     row = db.session.execute(select(model).where(model.id == object_id, missing_scope(current_user, model.child_id))
-                             .options(*options)).scalar_one_or_none()
+                             .options(*options)).unique().scalar_one_or_none()
     if row is None:
         deny(404, object_type, object_id)
     return row
@@ -169,8 +170,10 @@ def new_episode(child_id: int):
 @bp.route("/episodes/<int:episode_id>")
 @require("case.view")
 def episode(episode_id: int, risk_form=None, conflict=False):
-    ep = _visible(MissingEpisode, "missing_episode", episode_id,
-                  selectinload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
+    # what the page shows of it joined to it: its child, its interviews, its risk gradings (a few), in one statement
+    ep = _visible(MissingEpisode, "missing_episode", episode_id, joinedload(MissingEpisode.child),
+                  joinedload(MissingEpisode.return_interview), joinedload(MissingEpisode.prevention_interview),
+                  joinedload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
     audit.record_view("missing_episode", ep.id, [ep.child_id])
     arrests = list(db.session.execute(select(Arrest).where(Arrest.episode_id == ep.id)
                                       .order_by(Arrest.arrested_at)).scalars())
