@@ -50,9 +50,23 @@ def expect_version(row: Any, version: int | None) -> None:
         raise StaleEdit(row)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit, keeping what the session has loaded (the signed-in person and their session included) instead of
+    expiring it: for a page whose change touched nothing it shows, which would otherwise read it all again."""
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 @contextlib.contextmanager
-def transaction():
-    """One unit of work: commit what the block did, or roll all of it back and re-raise.
+def transaction(*, keep_loaded: bool = False):
+    """One unit of work: commit what the block did, or roll all of it back and re-raise. `keep_loaded`: what the
+    request had loaded stays loaded after the commit instead of being read again on its next use, for a change to
+    rows nothing else on the page depends on (a notice marked read as its page is drawn).
 
     A concurrent change caught by a version column (StaleDataError) surfaces as `StaleEdit`, and so does a change
     the database refused because another transaction held the same rows at that moment (a deadlock, a
@@ -61,7 +75,10 @@ def transaction():
     """
     try:
         yield db.session
-        db.session.commit()
+        if keep_loaded:
+            commit_keeping_loaded()
+        else:
+            db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise StaleEdit() from None

@@ -87,10 +87,6 @@ def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int
 def commit_view() -> None:
     """Commit a page's audit event (a view: nothing else changed) keeping what the page has already loaded, the
     signed-in person and their session included: expiring it would make the page read them all again."""
-    session = db.session()
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    from ..service import commit_keeping_loaded
+
+    commit_keeping_loaded()

@@ -92,9 +92,9 @@ def _involved_in(user, difference, people):
     return or_(raised, staged)
 
 
-def visible_difference_or_404(difference_id: int):
+def visible_difference_or_404(difference_id: int, *options):
     return visible_or_404(ProfessionalDifference, "professional_difference", difference_id,
-                          difference_scope(current_user))
+                          difference_scope(current_user), *options)
 
 
 def register() -> None:

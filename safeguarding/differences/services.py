@@ -260,15 +260,22 @@ def _notice(difference, stage, agency_id: int, user_id: int | None, reason: str)
                           "recipient_agency_id": {"to": agency_id}, "reason": {"to": reason}})
 
 
-def acknowledge_notices(difference: ProfessionalDifference, user) -> int:
-    """Opening the difference is reading it: the user's notices, and their agency's shared ones, are done."""
-    conditions = [DifferenceNotice.recipient_id == user.id]
-    if is_partnership_business_unit(user):
-        conditions.append(db.and_(DifferenceNotice.recipient_id.is_(None),
-                                  DifferenceNotice.recipient_agency_id == user.agency_id))
-    notices = db.session.execute(db.select(DifferenceNotice).where(
-        DifferenceNotice.difference_id == difference.id, DifferenceNotice.acknowledged_at.is_(None),
-        db.or_(*conditions))).scalars().all()
+def acknowledge_notices(difference: ProfessionalDifference, user, notices=None) -> int:
+    """Opening the difference is reading it: the user's notices, and their agency's shared ones, are done.
+    `notices`: the difference's notices, if the page has read them all already."""
+    shared = is_partnership_business_unit(user)
+    if notices is None:
+        conditions = [DifferenceNotice.recipient_id == user.id]
+        if shared:
+            conditions.append(db.and_(DifferenceNotice.recipient_id.is_(None),
+                                      DifferenceNotice.recipient_agency_id == user.agency_id))
+        notices = db.session.execute(db.select(DifferenceNotice).where(
+            DifferenceNotice.difference_id == difference.id, DifferenceNotice.acknowledged_at.is_(None),
+            db.or_(*conditions))).scalars().all()
+    else:
+        notices = [n for n in notices if n.difference_id == difference.id and n.acknowledged_at is None and (
+            n.recipient_id == user.id
+            or (shared and n.recipient_id is None and n.recipient_agency_id == user.agency_id))]
     for notice in notices:
         notice.acknowledged_at = now()
         notice.acknowledged_by_id = user.id

@@ -274,16 +274,29 @@ def _due(stage: DifferenceStage) -> str:
     return london(stage.due_at)
 
 
+#: what a difference's page shows of it, read with it: its child, who raised it and between which agencies, its
+#: procedure, its stages and their leads, and the discussion it came from
+_THE_PAGE_READS = (
+    joinedload(ProfessionalDifference.child), joinedload(ProfessionalDifference.raised_by),
+    joinedload(ProfessionalDifference.raised_by_agency), joinedload(ProfessionalDifference.against_agency),
+    joinedload(ProfessionalDifference.policy).selectinload(StagePolicy.stages),
+    selectinload(ProfessionalDifference.stages).options(joinedload(DifferenceStage.raising_lead),
+                                                        joinedload(DifferenceStage.responding_lead)),
+    joinedload(ProfessionalDifference.decision).joinedload(ThresholdDecision.discussion),
+    joinedload(ProfessionalDifference.action).joinedload(AgreedAction.discussion),
+)
+
+
 @bp.route("/<int:difference_id>")
 @require("difference.view")
 def show(difference_id: int):
-    difference = visible_difference_or_404(difference_id)
+    difference = visible_difference_or_404(difference_id, *_THE_PAGE_READS)
     audit.record_view("professional_difference", difference.id, [difference.child_id])
-    with transaction():
-        services.acknowledge_notices(difference, current_user)
     notices = db.session.execute(
         db.select(DifferenceNotice).where(DifferenceNotice.difference_id == difference.id)
         .order_by(DifferenceNotice.created_at, DifferenceNotice.id)).scalars().all()
+    with transaction(keep_loaded=True):  # the notices only: the difference as loaded is still what to show
+        services.acknowledge_notices(difference, current_user, notices)
     names = _names({n.recipient_id for n in notices} | {n.acknowledged_by_id for n in notices})
     agencies = {a.id: a for a in db.session.execute(db.select(Agency).where(
         Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()}
