@@ -9,7 +9,9 @@ from sqlalchemy import event
 from safeguarding import pagination
 from safeguarding.auth.models import Role
 from safeguarding.children.models import Child
+from safeguarding.differences.models import ProfessionalDifference
 from safeguarding.discussions.models import DiscussionChild
+from safeguarding.missing.models import MissingEpisode, ReturnInterview
 from safeguarding.extensions import db
 
 from .sql_statements import statements_run
@@ -81,7 +83,9 @@ LISTS = [
 ]
 #: (who signs in, detail page): the child in most strategy discussions, and that child's latest discussion
 DETAILS = [("mash", "/children/{child}"), ("police", "/children/{child}"), ("social.worker", "/children/{child}"),
-           ("mash", "/discussions/{discussion}"), ("police", "/discussions/{discussion}")]
+           ("mash", "/discussions/{discussion}"), ("police", "/discussions/{discussion}"),
+           ("police", "/missing/episodes/{episode}"), ("mash", "/missing/return-interviews/{interview}"),
+           ("mash", "/differences/{difference}")]
 SHOWN_ROW = '<tr class="govuk-table__row"'
 TIMELINE_ENTRY = '<li class="govuk-!-margin-bottom-4">'
 #: a statement that runs this many more times on a page of more rows runs per row
@@ -116,6 +120,11 @@ def _statements_and_rows(app, discussions: int) -> tuple[dict[tuple[str, str], t
     ).scalar_one()
     ids = {"year": year, "child": busiest, "discussion": db.session.execute(
         db.select(db.func.max(DiscussionChild.discussion_id)).where(DiscussionChild.child_id == busiest)).scalar_one()}
+    # the latest of each other kind of record about a child the demo roles may see
+    for name, model in (("episode", MissingEpisode), ("interview", ReturnInterview),
+                        ("difference", ProfessionalDifference)):
+        ids[name] = db.session.execute(db.select(db.func.max(model.id)).join(Child, Child.id == model.child_id)
+                                       .where(Child.restricted.is_(False))).scalar_one()
     clients, found = {}, {}
     for who, url in LISTS + DETAILS:
         if who not in clients:
