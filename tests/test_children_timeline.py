@@ -56,11 +56,13 @@ def test_the_timeline_shows_the_newest_entries_and_pages_on_to_older_ones(signed
     assert views == 4
 
 
-def _statements_on_child_page(client, child) -> int:
+def _statements_and_page(client, child):
+    """The statements the child's page runs (each on one line), once its session's first request is done, and the
+    page."""
     seen = []
 
     def listener(conn, cursor, statement, *args):
-        seen.append(statement)
+        seen.append(" ".join(statement.split()))
 
     client.get(f"/children/{child.id}")
     event.listen(db.engine, "before_cursor_execute", listener)
@@ -68,6 +70,11 @@ def _statements_on_child_page(client, child) -> int:
         page = client.get(f"/children/{child.id}")
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+    return seen, page
+
+
+def _statements_on_child_page(client, child):
+    seen, page = _statements_and_page(client, child)
     return len(seen), page
 
 
@@ -192,21 +199,6 @@ def test_a_childs_family_adversity_reports_cost_no_statement_each(signed_in, mak
     four, page = _statements_on_child_page(client, child_with_reports(reporters))
     assert one == four
     assert all(f"Reported by {person.name}" in page for person in reporters)
-
-
-def _statements_and_page(client, child):
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(" ".join(statement.split()))
-
-    client.get(f"/children/{child.id}")
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        page = client.get(f"/children/{child.id}")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return seen, page
 
 
 def test_a_childs_page_reads_only_the_sections_the_child_has(signed_in, make_user):
