@@ -11,7 +11,7 @@ Each feature with something to show provides `safeguarding/<feature>/timeline.py
   (UNION ALL, newest first, limited to the page), so a child's page costs one statement for all of them, however
   many kinds and however long the history; and the statement is built once per combination of shapes, not per
   page (building it, seven SELECTs of nine columns, cost more than running it). The child is one `user` may see
-  (the caller has checked, as `visible_child_or_404` does); a provider scopes what it adds beyond that (a
+  (the caller has checked, as `presence.visible_child` does); a provider scopes what it adds beyond that (a
   discussion the user is not involved in), by the values it puts in `params`.
 - `entries(child, user, newest) -> list[TimelineEntry]`: for records the child's page reads whole anyway (its
   missing episodes and differences are shown in their own sections too): at least every one of its own entries

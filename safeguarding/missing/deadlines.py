@@ -135,9 +135,10 @@ def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: date
     return _unoffered_rows(_with_owners(query, owner_ids))
 
 
-def _with_owners(query, owner_ids) -> list[tuple[ReturnInterview, int | None]]:
-    """(interview, owner) pairs: the assigned worker, else (asked for some people's deadlines) each of them who is an
-    active manager of the responsible authority, or (asked for everyone's) no named owner, once."""
+def _with_owners(query, owner_ids) -> list[tuple]:
+    """(interview's row from `_interview_columns`, owner) pairs: the assigned worker, else (asked for some people's
+    deadlines) each of them who is an active manager of the responsible authority, or (asked for everyone's) no
+    named owner, once."""
     if owner_ids is None:
         return [(rhi, rhi.assigned_to_id) for rhi in db.session.execute(query)]
     ids = list(owner_ids)
