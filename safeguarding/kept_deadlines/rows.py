@@ -7,8 +7,8 @@ partnership. Each provider now also says, per kind of record its clocks belong t
 those records' deadlines whatever the time (`KeptPart.build`: each deadline with the moment it stops being open by
 itself, if any) and which changes can move them (`Watch`). Every transaction that inserts, changes or deletes such
 a row rebuilds those records' deadlines before it commits (`_before_commit`), and My work reads the rows: one
-statement counts a person's or a team's (`count_owned`), one reads a page of them, and only the page's records are
-read to show them (`page_owned`, `show`).
+statement counts a person's or a team's and reads a page of them (`counted_page_owned`), and only the page's
+records are read to show them (`show`).
 
 Rebuilt, not patched: a record's deadlines are worked out again from the record, so they always equal what the
 provider gives; `differences()` compares the table with a rebuild of everything (`flask check-open-deadlines`, the
