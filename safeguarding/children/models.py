@@ -44,10 +44,15 @@ LOOKED_AFTER = [("no", "Not looked after"), ("yes", "Looked after (section 20 or
                 ("unknown", "Not known")]
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """A child's name as reminders and deadlines say it (`Child.full_name`), from the columns alone."""
+    return f"{first_name} {last_name}".strip()
+
+
 def display_name(first_name: str, last_name: str, is_unborn: bool) -> str:
     """How a child is named on every page (`Child.display_name`), from the columns alone: for the lists and
     deadlines that read names, not records."""
-    name = f"{first_name} {last_name}".strip()
+    name = full_name(first_name, last_name)
     return f"{name} (unborn)" if is_unborn else name
 
 
@@ -111,7 +116,7 @@ class Child(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)
 
     @property
     def display_name(self) -> str:

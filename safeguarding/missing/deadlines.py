@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
-from ..children.models import Child
+from ..children.models import Child, full_name
 from ..clock import ensure_utc
 from ..kept_deadlines.rows import FAR, KeptObject, KeptPart, Watch, always as _always, only as _only
 from ..deadlines import Deadline
@@ -82,10 +82,6 @@ def _interview_columns():
             .select_from(ReturnInterview).join(Child, Child.id == ReturnInterview.child_id))
 
 
-def _child_of(rhi) -> str:
-    return f"{rhi.first_name} {rhi.last_name}".strip()  # as Child.full_name
-
-
 def _open_interviews(due_before: datetime, due_from: datetime | None = None):
     query = _interview_columns().where(ReturnInterview.status == RhiStatus.OPEN.value,
                                        ReturnInterview.due_at < due_before)
@@ -96,12 +92,11 @@ def _open_interviews(due_before: datetime, due_from: datetime | None = None):
 
 def _interview_rows(rows) -> list[Deadline]:
     return [Deadline(kind="return_interview", object_type="return_interview", object_id=rhi.id,
-                     title=f"Return home interview for {_child_of(rhi)}"
-                           + ("" if rhi.assigned_to_id else " (not yet assigned)"),
+                     title=f"Return home interview for {name}" + ("" if rhi.assigned_to_id else " (not yet assigned)"),
                      due_at=rhi.due_at, url=f"/missing/return-interviews/{rhi.id}", owner_id=owner,
-                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=_child_of(rhi),
+                     owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id, child_name=name,
                      team_mailbox=rhi.assigned_to_id is None)
-            for rhi, owner in rows]
+            for rhi, owner in rows for name in (full_name(rhi.first_name, rhi.last_name),)]
 
 
 def _return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:
@@ -123,11 +118,11 @@ def _unoffered_interviews(due_before: datetime, due_from: datetime | None = None
 
 def _unoffered_rows(rows) -> list[Deadline]:
     return [Deadline(kind="return_interview_48h", object_type="return_interview", object_id=rhi.id,
-                     title=f"Return home interview for {_child_of(rhi)}: not offered 48 hours after the return",
+                     title=f"Return home interview for {name}: not offered 48 hours after the return",
                      due_at=rules.rhi_escalation_at(rhi.returned_at), url=f"/missing/return-interviews/{rhi.id}",
                      owner_id=owner, owner_agency_id=rhi.local_authority_id, child_id=rhi.child_id,
-                     child_name=_child_of(rhi), team_mailbox=rhi.assigned_to_id is None)
-            for rhi, owner in rows]
+                     child_name=name, team_mailbox=rhi.assigned_to_id is None)
+            for rhi, owner in rows for name in (full_name(rhi.first_name, rhi.last_name),)]
 
 
 def _unoffered_return_interviews(due_before: datetime, owner_ids, due_from: datetime | None = None) -> list[Deadline]:

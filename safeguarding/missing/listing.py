@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 
 from ..auth.models import User
 from ..children.models import Child, display_name
-from .models import LABELS, MissingEpisode, PreventionInterview, ReturnInterview, RhiOffer
+from .models import LABELS, EpisodeLabels, MissingEpisode, PreventionInterview, ReturnInterview, RhiOffer
 
 
 @dataclass
@@ -42,7 +42,7 @@ class InterviewRow:
 
 
 @dataclass
-class EpisodeRow:
+class EpisodeRow(EpisodeLabels):
     id: int
     reported_missing_at: datetime
     missing_from: str
@@ -56,10 +56,6 @@ class EpisodeRow:
     @property
     def child_name(self) -> str:
         return display_name(self.first_name, self.last_name, self.is_unborn)
-
-    @property
-    def missing_from_label(self) -> str:
-        return LABELS["missing_from"].get(self.missing_from, self.missing_from)
 
 
 # Built once (statements are immutable): each page adds its conditions and order.

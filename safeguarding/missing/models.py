@@ -66,7 +66,20 @@ PROMPT_LABELS = {
 }
 
 
-class MissingEpisode(db.Model):
+class EpisodeLabels:
+    """What an episode's risk grading and where the child went missing from say, in words: for the record and for
+    a list's row of it (`listing.EpisodeRow`), from their `risk_level` and `missing_from`."""
+
+    @property
+    def risk_label(self) -> str:
+        return LABELS["risk"].get(self.risk_level, self.risk_level)
+
+    @property
+    def missing_from_label(self) -> str:
+        return LABELS["missing_from"].get(self.missing_from, self.missing_from)
+
+
+class MissingEpisode(EpisodeLabels, db.Model):
     __tablename__ = "missing_episode"
     __table_args__ = (
         Index("ix_missing_episode_child_reported", "child_id", "reported_missing_at"),
@@ -122,14 +135,6 @@ class MissingEpisode(db.Model):
     @property
     def is_missing(self) -> bool:
         return self.returned_at is None
-
-    @property
-    def risk_label(self) -> str:
-        return LABELS["risk"].get(self.risk_level, self.risk_level)
-
-    @property
-    def missing_from_label(self) -> str:
-        return LABELS["missing_from"].get(self.missing_from, self.missing_from)
 
     @property
     def indicator_labels(self) -> list[str]:
