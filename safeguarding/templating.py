@@ -126,6 +126,57 @@ def verbatim(text) -> Markup:
     return Markup('<span class="app-verbatim-text">{}</span>').format(Markup("<br>").join(escape(x) for x in lines))
 
 
+def govuk_tag(params: dict) -> Markup:
+    """GOV.UK's tag (`govukTag`, for every template), written as govuk-frontend-jinja's macro writes it for the
+    `text`, `html` and `classes` the templates give it. The macro cost about 80 microseconds a call, most of it in
+    importing and calling `govukAttributes` for attributes no tag here has; lists draw one or two a row, and a
+    child's timeline one an entry (2 ms of its page)."""
+    unknown = params.keys() - {"text", "html", "classes"}
+    if unknown:
+        raise ValueError(f"govukTag here draws text, html and classes only, not {sorted(unknown)}")
+    classes = params.get("classes")
+    content = Markup(params["html"]).strip() if params.get("html") else params.get("text")
+    return Markup('<strong class="govuk-tag{}">\n  {}\n</strong>').format(f" {classes}" if classes else "", content)
+
+
+def _classed(base: str, classes: str | None) -> str:
+    return f"{base} {classes}" if classes else base
+
+
+def _shown(part: dict) -> Markup | str:
+    """A key's or value's `html` (trusted, as the macro's `| safe` trusts it) or else its `text` (escaped)."""
+    return Markup(part["html"]).strip() if part.get("html") else part.get("text", "")
+
+
+def govuk_summary_list(params: dict) -> Markup:
+    """GOV.UK's summary list (`govukSummaryList`, for every template), written as govuk-frontend-jinja's macro writes
+    it for what the templates give it: rows of a key and a value (`text` or `html`, each with `classes`), the list's
+    and rows' `classes`, and rows left out when empty. Record pages draw several (a discussion four, of forty rows);
+    the macro cost about 90 microseconds a row. Row actions and cards are not drawn here: asking for one fails, rather
+    than dropping it."""
+    unknown = params.keys() - {"rows", "classes"}
+    unknown |= {f"rows.{key}" for row in params["rows"] if row for key in row.keys() - {"key", "value", "classes"}}
+    if unknown:
+        raise ValueError(f"govukSummaryList here draws rows of keys and values only, not {sorted(unknown)}")
+    row_html = Markup("""  <div class="{}">
+    <dt class="{}">
+      {}
+    </dt>
+    <dd class="{}">
+      {}
+    </dd>
+  </div>
+""")
+    def drawn(row: dict) -> Markup:
+        key, value = row.get("key") or {}, row.get("value") or {}
+        return row_html.format(_classed("govuk-summary-list__row", row.get("classes")),
+                               _classed("govuk-summary-list__key", key.get("classes")), _shown(key),
+                               _classed("govuk-summary-list__value", value.get("classes")), _shown(value))
+
+    rows = Markup("").join(drawn(row) for row in params["rows"] if row)
+    return Markup('<dl class="{}">\n{}</dl>').format(_classed("govuk-summary-list", params.get("classes")), rows)
+
+
 class ImportOnceTemplate(jinja2.Template):
     """Every GOV.UK macro imports `govukAttributes` inside its body, so a page of tags and table cells imports it
     hundreds of times. Jinja then subtracts the importing template's global names from a `ChainMap`'s keys, one
@@ -149,14 +200,17 @@ def register(app) -> None:
     app.jinja_env.filters["deadline_state"] = deadline_state
     app.jinja_env.filters["deadline_detail"] = deadline_detail
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    app.jinja_env.globals["govukTag"] = govuk_tag
+    app.jinja_env.globals["govukSummaryList"] = govuk_summary_list
     from .children.nhs import formatted as nhs_formatted
 
     app.jinja_env.globals["nhs_formatted"] = nhs_formatted
 
     @app.context_processor
     def inject():
-        # Context processors run again for every imported macro (each GOV.UK form widget): the navigation, with its
-        # unread counts, is worked out once per request.
+        # Context processors run for every template a request renders with render_template (an email's, a page's
+        # included forms'): the navigation, with its unread counts, is worked out once per request. GOV.UK form
+        # widgets skip them altogether (forms._DrawnDirectly).
         if "navigation" not in g:
             g.navigation = _navigation()
         return {

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Optional
 
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
 from ..submissions.services import OnceForm
-from ..forms import (GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
+from ..forms import (GovCheckboxInput, GovFileInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput,
+                     GovTextInput,
                      VersionField, limit)
 
 

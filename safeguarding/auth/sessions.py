@@ -5,9 +5,10 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import update
+from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..clock import now
@@ -46,23 +47,32 @@ RIDERS: dict[str, Callable] = {}
 _RIDDEN = "safeguarding.session_riders"
 
 
+_TOKEN_HASH = bindparam("session_token_hash", type_=String)
+
+
+@lru_cache(maxsize=8)
+def _statement(with_user: bool, riders: tuple[str, ...]):
+    """The session's statement, built once per process for each shape: every request runs it, and building it and
+    working out its cache key took as long as running it (about 0.8 ms)."""
+    query = select(UserSession).where(UserSession.token_hash == _TOKEN_HASH)
+    if with_user:
+        query = query.options(joinedload(UserSession.user))
+    return query.add_columns(*(RIDERS[name](UserSession.user_id).label(name) for name in riders))
+
+
 def current(*, with_user: bool = False) -> UserSession | None:
     """This browser's session row (`with_user`: and its user, and the riders, in the same statement: every request
     asks)."""
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    query = db.select(UserSession).where(UserSession.token_hash == _hash(token))
-    riders = list(RIDERS.items()) if with_user and request.method in ("GET", "HEAD") else []
-    if with_user:
-        query = query.options(joinedload(UserSession.user))
-    if not riders:
-        return db.session.execute(query).unique().scalar_one_or_none()
-    query = query.add_columns(*(build(UserSession.user_id).label(name) for name, build in riders))
-    row = db.session.execute(query).unique().one_or_none()
+    riders = tuple(RIDERS) if with_user and request.method in ("GET", "HEAD") else ()
+    row = db.session.execute(_statement(with_user, riders), {"session_token_hash": _hash(token)}
+                             ).unique().one_or_none()
     if row is None:
         return None
-    request.environ[_RIDDEN] = (row[0].user_id, dict(zip([name for name, _ in riders], row[1:], strict=True)))
+    if riders:
+        request.environ[_RIDDEN] = (row[0].user_id, dict(zip(riders, row[1:], strict=True)))
     return row[0]
 
 

@@ -1,0 +1,99 @@
+"""The GOV.UK pieces drawn without their govuk-frontend-jinja macros (safeguarding/templating.py: govukTag and
+govukSummaryList; safeguarding/forms.py: the form widgets drawn from their templates alone) say what the macros say,
+and refuse what they do not draw rather than drop it."""
+import re
+
+import pytest
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf import wtforms_widgets as library
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired
+
+from safeguarding import forms as ours
+from safeguarding.templating import govuk_summary_list, govuk_tag
+
+
+def _same_page(html) -> str:
+    """HTML as a browser reads it: runs of white space are one space, and none between tags."""
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
+
+
+def _macro(app, path: str, name: str, params: dict) -> str:
+    template = app.jinja_env.from_string(
+        f'{{% from "govuk_frontend_jinja/components/{path}/macro.html" import {name} %}}{{{{ {name}(params) }}}}')
+    return template.render(params=params)
+
+
+TAGS = [
+    {"text": "Overdue", "classes": "govuk-tag--red"},
+    {"text": "Tom & <Jerry>"},
+    {"html": "<em>Agency</em> absent ", "classes": "govuk-tag--orange"},
+]
+
+SUMMARY_LISTS = [
+    {"rows": [{"key": {"text": "Date of birth"}, "value": {"text": "3 May 2015 (age 11)"}},
+              {"key": {"text": "Address"}, "value": {"text": "1 <High> Street & Co"}}]},
+    {"classes": "govuk-summary-list--no-border",
+     "rows": [{"key": {"text": "Seen", "classes": "app-key"}, "value": {"html": "<a href='#x'>Yes</a>\n  ",
+                                                                          "classes": "app-value"},
+               "classes": "app-row"},
+              None,
+              {"key": {"html": "<strong>Voice</strong>"}, "value": {"text": ""}}]},
+    {"rows": []},
+]
+
+
+@pytest.mark.parametrize("params", TAGS)
+def test_a_tag_is_what_govuk_s_macro_draws(app, params):
+    with app.test_request_context("/"):
+        assert _same_page(govuk_tag(params)) == _same_page(_macro(app, "tag", "govukTag", params))
+
+
+@pytest.mark.parametrize("params", SUMMARY_LISTS)
+def test_a_summary_list_is_what_govuk_s_macro_draws(app, params):
+    with app.test_request_context("/"):
+        assert _same_page(govuk_summary_list(params)) == _same_page(
+            _macro(app, "summary-list", "govukSummaryList", params))
+
+
+def test_what_is_not_drawn_here_is_refused_not_dropped(app):
+    with pytest.raises(ValueError, match="attributes"):
+        govuk_tag({"text": "Open", "attributes": {"id": "status"}})
+    with pytest.raises(ValueError, match="actions"):
+        govuk_summary_list({"rows": [{"key": {"text": "Name"}, "value": {"text": "A"},
+                                      "actions": {"items": [{"href": "/change", "text": "Change"}]}}]})
+    with pytest.raises(ValueError, match="card"):
+        govuk_summary_list({"card": {"title": {"text": "Child"}}, "rows": []})
+
+
+def test_every_template_uses_them(app):
+    """The app's templates get the tag and the summary list from the app's globals: a template importing GOV.UK's
+    macro under the same name would quietly draw it the slow way again."""
+    with app.test_request_context("/"):
+        page = app.jinja_env.from_string("{{ govukTag({'text': 'x'}) }}{{ govukSummaryList({'rows': []}) }}")
+        assert page.render()
+    for name in app.jinja_env.list_templates(filter_func=lambda n: not n.startswith("govuk_frontend")):
+        source = app.jinja_loader.get_source(app.jinja_env, name)[0]
+        assert not re.search(r"import[^%]*\b(govukTag|govukSummaryList)\b", source), name
+
+
+class EveryWidget(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField("Name", widget=ours.GovTextInput(), validators=[InputRequired("Enter a name")])
+    agency = SelectField("Agency", choices=[("", "Choose"), ("police", "Police & co")], widget=ours.GovSelect())
+    note = TextAreaField("Note", widget=ours.GovTextArea())
+    save = SubmitField("Save", widget=ours.GovSubmitInput())
+
+
+def test_form_widgets_drawn_from_their_templates_are_the_library_s(app):
+    library_widgets = {"name": library.GovTextInput(), "agency": library.GovSelect(),
+                       "note": library.GovTextArea(), "save": library.GovSubmitInput()}
+    with app.test_request_context("/", method="POST", data={"agency": "police", "note": "<b>said</b>"}):
+        form = EveryWidget()
+        assert not form.validate()  # the name is missing: its error is drawn too
+        for name, widget in library_widgets.items():
+            field = form[name]
+            assert str(field()) == str(widget(field)), name
+        assert "Enter a name" in str(form.name()) and "&lt;b&gt;said&lt;/b&gt;" in str(form.note())
