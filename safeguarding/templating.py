@@ -203,9 +203,9 @@ def register(app) -> None:
 
     @app.context_processor
     def inject():
-        # Context processors run for every template a request renders with render_template (an email's, a page's
-        # included forms'): the navigation, with its unread counts, is worked out once per request. GOV.UK form
-        # widgets skip them altogether (forms._DrawnDirectly).
+        # Context processors run for every template a request renders with render_template (the page's, an
+        # email's): the navigation, with its unread counts, is worked out once per request. GOV.UK form widgets
+        # are drawn without them (forms._DrawnDirectly).
         if "navigation" not in g:
             g.navigation = _navigation()
         return {

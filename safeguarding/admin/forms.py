@@ -8,8 +8,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Option
 from ..auth.models import AGENCY_KIND_LABELS, ROLE_LABELS
 from ..submissions.services import OnceForm
 from ..forms import (GovCheckboxInput, GovFileInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput,
-                     GovTextInput,
-                     VersionField, limit)
+                     GovTextInput, VersionField, limit)
 
 
 class UserForm(FlaskForm):
