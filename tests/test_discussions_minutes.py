@@ -8,6 +8,7 @@ from safeguarding.discussions import services
 from safeguarding.discussions.models import MinutesCirculation, MinutesVersion
 from safeguarding.extensions import db
 
+from .sql_statements import statements_of_get
 from .discussion_data import hidden_fields, submit, attend, convene, decision_data, make_child
 
 
@@ -87,6 +88,12 @@ def test_minutes_lifecycle_draft_agreed_circulated_then_a_new_version(signed_in,
     assert sd.circulation_due_at > clock.now()
     page = client.get(url)
     assert "Added: GP added." in page and "GP information added after the meeting" in page
+    # The discussion's page says which version is the latest, read with the discussion: not every version's text,
+    # nor the circulations, which it does not show
+    statements = statements_of_get(client, f"/discussions/{sd.id}")
+    assert "Minutes in draft (version 2)" in client.get(f"/discussions/{sd.id}")
+    assert not [s for s in statements if s.lstrip().startswith("SELECT minutes_version.")]
+    assert not [s for s in statements if "minutes_circulation" in s]
     events = db.session.execute(db.select(AuditEvent).where(AuditEvent.object_type == "minutes_version")).scalars()
     assert {e.action for e in events} == {"create", "update", "agree"}
 

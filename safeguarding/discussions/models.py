@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..auth.models import Agency, User
 from ..children.models import Child
@@ -194,6 +194,9 @@ class StrategyDiscussion(StatusLabels, db.Model):
         back_populates="discussion", cascade="all, delete-orphan", order_by="Dissent.id")
     removed_children: Mapped[list["ChildRemoval"]] = relationship(
         back_populates="discussion", cascade="all, delete-orphan", order_by="ChildRemoval.id")
+    #: the latest minutes version's number, read with the discussion by a page that shows only that (its own page
+    #: reads every version's text); None when not read so, or when there are no minutes yet
+    latest_minutes_number: Mapped[int | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version}
 
