@@ -15,6 +15,7 @@ from safeguarding.differences.models import DifferenceNotice, DifferenceStage, P
 from safeguarding.extensions import db
 from safeguarding.service import RuleError
 
+from .sql_statements import statements_of_get
 from .conftest import PASSWORD
 from .pages import PageClient
 
@@ -160,6 +161,10 @@ def test_the_whole_flow_through_every_stage(app, cast, agencies):
     assert all(s.within_timescale for s in difference.stages)
     page = head.get(f"/differences/{difference.id}")
     assert "Resolved on 9 Nov 2026" in page and "Partnership chair met both agencies." in page
+    # its four stages and its procedure's read with it, not each list by itself
+    read = statements_of_get(head, f"/differences/{difference.id}")
+    assert not [s for s in read if s.lstrip().startswith(("SELECT difference_stage.",
+                                                            "SELECT difference_policy_stage."))]
     # The partnership business unit read it; the page shows who read which notice.
     client_for(app, cast["unit"]).get(f"/differences/{difference.id}")
     assert db.session.get(DifferenceNotice, unit_notices[0].id).acknowledged_by_id == cast["unit"].id

@@ -598,3 +598,39 @@ def test_the_interviews_due_list_costs_the_same_whatever_offers_its_rows_have(pe
     db.session.get(ReturnInterview, rhi.id).assigned_to_id = csc_user.id
     db.session.commit()
     assert statements()[1].text.count("Not assigned") == 4 and csc_user.name in statements()[1].text
+
+
+def test_an_episode_s_and_an_interview_s_pages_read_them_whole_in_one_statement(people):
+    """An episode's page shows its arrests (oldest first), an interview's its offers (in the order made) and its
+    child: each read with the record, so a record with several costs what one with none does."""
+    from .sql_statements import statements_of_get
+
+    police, police_user, csc, csc_user = people
+    child = make_child(police_user, first="Ria")
+    plain = record_episode(police_user, child, NOW - timedelta(days=3), returned=NOW - timedelta(days=2, hours=20))
+    busy = record_episode(police_user, child, NOW - timedelta(hours=30), returned=NOW - timedelta(hours=20))
+    for hours in (22, 26):  # recorded newest first: the page puts them in time order
+        services.record_arrest(child, {"arrested_at": NOW - timedelta(hours=hours), "exploitation": "yes",
+                                       "episode_id": busy.id, "police_reference": "", "note": ""}, actor=police_user)
+    for hours, response in ((18, "declined"), (10, "accepted")):
+        services.record_offer(busy.return_interview, {"offered_at": NOW - timedelta(hours=hours), "method": "phone",
+                                                      "response": response}, actor=csc_user)
+    db.session.commit()
+
+    page = police.get(f"/missing/episodes/{busy.id}")
+    shown = [(NOW - timedelta(hours=h)).astimezone(LONDON).strftime("Arrested %d %b %Y %H:%M") for h in (26, 22)]
+    assert shown[0] in page and shown[1] in page and page.text.index(shown[0]) < page.text.index(shown[1])
+    statements = statements_of_get(police, f"/missing/episodes/{busy.id}")
+    assert len(statements) == len(statements_of_get(police, f"/missing/episodes/{plain.id}"))
+    assert not _reads_on_their_own(statements, "child_arrest", "child")
+
+    page = csc.get(f"/missing/return-interviews/{busy.return_interview.id}")
+    assert "Ria Example" in page and page.text.index("Declined") < page.text.index("Accepted")
+    statements = statements_of_get(csc, f"/missing/return-interviews/{busy.return_interview.id}")
+    assert len(statements) == len(statements_of_get(csc, f"/missing/return-interviews/{plain.return_interview.id}"))
+    assert not _reads_on_their_own(statements, "rhi_offer", "child")
+
+
+def _reads_on_their_own(statements: list[str], *tables: str) -> list[str]:
+    """The statements that read one of these tables' rows by themselves (a lazy or select-in load), not joined."""
+    return [s for s in statements if s.lstrip().startswith(tuple(f"SELECT {table}." for table in tables))]

@@ -278,14 +278,16 @@ def _due(stage: DifferenceStage) -> str:
     return london(stage.due_at)
 
 
-#: what a difference's page shows of it, read with it: its child, who raised it and between which agencies, its
-#: procedure, its stages and their leads, and the discussion it came from
+#: what a difference's page shows of it, read with it in one statement: its child, who raised it and between which
+#: agencies, its procedure's stages, its own stages and their leads, and the discussion it came from. Both lists of
+#: stages joined: a procedure has a handful, so the rows are a few dozen at most, where each list read by itself
+#: was a statement of its own
 _THE_PAGE_READS = (
     joinedload(ProfessionalDifference.child), joinedload(ProfessionalDifference.raised_by),
     joinedload(ProfessionalDifference.raised_by_agency), joinedload(ProfessionalDifference.against_agency),
-    joinedload(ProfessionalDifference.policy).selectinload(StagePolicy.stages),
-    selectinload(ProfessionalDifference.stages).options(joinedload(DifferenceStage.raising_lead),
-                                                        joinedload(DifferenceStage.responding_lead)),
+    joinedload(ProfessionalDifference.policy).joinedload(StagePolicy.stages),
+    joinedload(ProfessionalDifference.stages).options(joinedload(DifferenceStage.raising_lead),
+                                                      joinedload(DifferenceStage.responding_lead)),
     joinedload(ProfessionalDifference.decision).joinedload(ThresholdDecision.discussion),
     joinedload(ProfessionalDifference.action).joinedload(AgreedAction.discussion),
 )
@@ -303,7 +305,7 @@ def show(difference_id: int):
         services.acknowledge_notices(difference, current_user, notices)
     names = _names({n.recipient_id for n in notices} | {n.acknowledged_by_id for n in notices})
     agencies = {a.id: a for a in db.session.execute(db.select(Agency).where(
-        Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()}
+        Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()} if notices else {}
     source = difference.discussion
     # Managers and the partnership business unit see the difference without always seeing the discussion.
     source_visible = source is not None and db.session.execute(db.select(StrategyDiscussion.id).where(

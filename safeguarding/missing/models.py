@@ -129,6 +129,9 @@ class MissingEpisode(EpisodeLabels, db.Model):
     return_interview: Mapped["ReturnInterview | None"] = relationship(back_populates="episode", uselist=False)
     prevention_interview: Mapped["PreventionInterview | None"] = relationship(back_populates="episode",
                                                                               uselist=False)
+    #: arrests in this episode or on return (most episodes have none), read with it for its page; an Arrest is
+    #: recorded, changed and linked from its own side (`Arrest.episode`)
+    arrests: Mapped[list["Arrest"]] = relationship(viewonly=True, order_by="(Arrest.arrested_at, Arrest.id)")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import audit, charts
 from ..auth.access import MASH, can, deny, require, visible_child_or_404
@@ -170,14 +170,14 @@ def new_episode(child_id: int):
 @bp.route("/episodes/<int:episode_id>")
 @require("case.view")
 def episode(episode_id: int, risk_form=None, conflict=False):
-    # what the page shows of it joined to it: its child, its interviews, its risk gradings (a few), in one statement
+    # what the page shows of it joined to it, in one statement: its child, its interviews, its risk gradings and
+    # its arrests (a few of each, most often none)
     ep = _visible(MissingEpisode, "missing_episode", episode_id, joinedload(MissingEpisode.child),
                   joinedload(MissingEpisode.return_interview), joinedload(MissingEpisode.prevention_interview),
-                  joinedload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by))
+                  joinedload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by),
+                  joinedload(MissingEpisode.arrests))
     audit.record_view("missing_episode", ep.id, [ep.child_id])
-    arrests = list(db.session.execute(select(Arrest).where(Arrest.episode_id == ep.id)
-                                      .order_by(Arrest.arrested_at)).scalars())
-    return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=arrests,
+    return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=ep.arrests,
                            risk_form=risk_form or RiskForm(version=ep.version), form=risk_form, at=now(),
                            conflict=conflict)
 
@@ -309,9 +309,11 @@ def prevention_interview(episode_id: int):
 
 
 def _rhi(rhi_id: int) -> ReturnInterview:
+    # one statement: the page shows all of these, and an interview has a few offers at most
     return _visible(ReturnInterview, "return_interview", rhi_id,
-                    selectinload(ReturnInterview.offers).joinedload(RhiOffer.offered_by),
-                    joinedload(ReturnInterview.episode), joinedload(ReturnInterview.assigned_to))
+                    joinedload(ReturnInterview.offers).joinedload(RhiOffer.offered_by),
+                    joinedload(ReturnInterview.episode), joinedload(ReturnInterview.assigned_to),
+                    joinedload(ReturnInterview.child))
 
 
 def _show_rhi(rhi: ReturnInterview, offer_form=None, status=200, conflict=False):
