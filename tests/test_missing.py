@@ -602,7 +602,8 @@ def test_the_interviews_due_list_costs_the_same_whatever_offers_its_rows_have(pe
 
 def test_an_episode_s_and_an_interview_s_pages_read_them_whole_in_one_statement(people):
     """An episode's page shows its arrests (oldest first), an interview's its offers (in the order made) and its
-    child: each read with the record, so a record with several costs what one with none does."""
+    child, a child's page the offers on its timeline: each read with the record, so a record with several costs
+    what one with none does."""
     from .sql_statements import statements_of_get
 
     police, police_user, csc, csc_user = people
@@ -629,6 +630,11 @@ def test_an_episode_s_and_an_interview_s_pages_read_them_whole_in_one_statement(
     statements = statements_of_get(csc, f"/missing/return-interviews/{busy.return_interview.id}")
     assert len(statements) == len(statements_of_get(csc, f"/missing/return-interviews/{plain.return_interview.id}"))
     assert not _reads_on_their_own(statements, "rhi_offer", "child")
+
+    # the child's page shows the offers on the timeline, read with the child's episodes
+    page = csc.get(f"/children/{child.id}")
+    assert "Interview offered: declined" in page and "Interview offered: accepted" in page
+    assert not _reads_on_their_own(statements_of_get(csc, f"/children/{child.id}"), "rhi_offer")
 
 
 def _reads_on_their_own(statements: list[str], *tables: str) -> list[str]:

@@ -735,11 +735,11 @@ def child_records(child_id: int) -> ChildRecords:
     if has is None or not CHILD_RECORD_KINDS.keys() <= has.keys():
         has = db.session.execute(select(*(build(child_id).label(name)
                                           for name, build in CHILD_RECORD_KINDS.items()))).one()._asdict()
-    # each episode has at most one interview of each kind: joined to it in the same statement (offers, of which
-    # an interview has several, in one more)
+    # each episode has at most one interview of each kind, and an interview a few offers: all joined to it in the
+    # same statement (a row an offer; the offers read by themselves were a statement more on every child's page)
     episodes = list(db.session.execute(
         select(MissingEpisode).where(MissingEpisode.child_id == child_id)
-        .options(joinedload(MissingEpisode.return_interview).selectinload(ReturnInterview.offers),
+        .options(joinedload(MissingEpisode.return_interview).joinedload(ReturnInterview.offers),
                  joinedload(MissingEpisode.prevention_interview))).unique().scalars()
     ) if has["missing_episodes"] else []
     protection = list(db.session.execute(select(PoliceProtection).where(PoliceProtection.child_id == child_id)
