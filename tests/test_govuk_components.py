@@ -15,7 +15,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
 from safeguarding import forms as ours
-from safeguarding.templating import govuk_summary_list, govuk_tag, indent
+from safeguarding.templating import govuk_pagination, govuk_summary_list, govuk_tag, indent
 
 
 def _same_page(html) -> str:
@@ -61,6 +61,25 @@ def test_a_summary_list_is_what_govuk_s_macro_draws(app, params):
             _macro(app, "summary-list", "govukSummaryList", params))
 
 
+PAGINATIONS = [
+    {"items": [{"number": 1, "href": "/children/?page=1", "current": True},
+               {"number": 2, "href": "/children/?page=2&q=<Amy>&x=\"y\"", "current": False}],
+     "previous": None, "next": {"href": "/children/?page=2&q=<Amy>"}},
+    {"items": [{"number": n, "href": f"/discussions/?view=all&page={n}", "current": n == 4} for n in (1, 2, 3, 4, 10)],
+     "previous": {"href": "/discussions/?view=all&page=3"}, "next": {"href": "/discussions/?view=all&page=5"}},
+    {"items": [None, {"number": 9, "href": "/notifications?page=9", "current": True}],
+     "previous": {"href": "/notifications?page=8"}, "next": None},
+    {"items": [], "previous": {"href": ""}, "next": None},
+]
+
+
+@pytest.mark.parametrize("params", PAGINATIONS)
+def test_pagination_is_what_govuk_s_macro_draws(app, params):
+    with app.test_request_context("/"):
+        assert _same_page(govuk_pagination(params)) == _same_page(
+            _macro(app, "pagination", "govukPagination", params))
+
+
 def test_what_is_not_drawn_here_is_refused_not_dropped(app):
     with pytest.raises(ValueError, match="attributes"):
         govuk_tag({"text": "Open", "attributes": {"id": "status"}})
@@ -69,17 +88,23 @@ def test_what_is_not_drawn_here_is_refused_not_dropped(app):
                                       "actions": {"items": [{"href": "/change", "text": "Change"}]}}]})
     with pytest.raises(ValueError, match="card"):
         govuk_summary_list({"card": {"title": {"text": "Child"}}, "rows": []})
+    for asked in ({"landmarkLabel": "Timeline pages"}, {"next": {"href": "/x", "labelText": "Older entries"}},
+                  {"items": [{"ellipsis": True}]}):
+        with pytest.raises(ValueError):
+            govuk_pagination(asked)
 
 
 def test_every_template_uses_them(app):
-    """The app's templates get the tag and the summary list from the app's globals: a template importing GOV.UK's
-    macro under the same name would quietly draw it the slow way again."""
+    """The app's templates get the tag, the summary list and the pagination from the app's globals: a template
+    importing GOV.UK's macro under the same name would quietly draw it the slow way again (one that needs what the
+    app's does not draw imports it under another name)."""
     with app.test_request_context("/"):
-        page = app.jinja_env.from_string("{{ govukTag({'text': 'x'}) }}{{ govukSummaryList({'rows': []}) }}")
+        page = app.jinja_env.from_string("{{ govukTag({'text': 'x'}) }}{{ govukSummaryList({'rows': []}) }}"
+                                         "{{ govukPagination({'items': []}) }}")
         assert page.render()
     for name in app.jinja_env.list_templates(filter_func=lambda n: not n.startswith("govuk_frontend")):
         source = app.jinja_loader.get_source(app.jinja_env, name)[0]
-        assert not re.search(r"import[^%]*\b(govukTag|govukSummaryList)\b", source), name
+        assert not re.search(r"import[^%]*\b(govukTag|govukSummaryList|govukPagination)\b\s*(%|,)", source), name
 
 
 class EveryWidget(FlaskForm):
