@@ -8,7 +8,10 @@ from typing import Any, Iterable
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.dialects import postgresql
 
+from ..clock import now
 from ..extensions import db
 from .models import AuditEvent, AuditEventChild
 
@@ -71,6 +74,21 @@ _VIEW = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 _VIEW_CHILD = AuditEventChild.__table__.insert()
 
 
+def _view_and_children():
+    """PostgreSQL: the event and its children in one statement (the event's INSERT … RETURNING as a WITH, the
+    children's rows selected from it), where the page waited for the event's id before writing its children."""
+    events = AuditEvent.__table__
+    event = (events.insert().values({column.name: bindparam(column.name, type_=column.type)
+                                     for column in events.c if column.name != "id"})
+             .returning(events.c.id).cte("viewed"))
+    return AuditEventChild.__table__.insert().from_select(
+        ["event_id", "child_id"],
+        select(event.c.id, func.unnest(bindparam("children", type_=postgresql.ARRAY(Integer)))))
+
+
+_VIEW_AND_CHILDREN = _view_and_children()
+
+
 def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int] = (), *,
                 detail: str | None = None) -> None:
     """A view of case data: recorded and committed at once, since a GET changes nothing else. `child_ids`: the
@@ -81,11 +99,14 @@ def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int
     one query per related object, and undo the view's eager loading. Nothing else changed in this transaction, so
     the loaded rows are still what the page should show."""
     values = _event("view", object_type, object_id, None, None, detail)
-    event_id = db.session.execute(_VIEW, values).scalar_one()
-    log.info("audit action=view object=%s:%s user=%s", object_type, object_id, values["user_id"])
     children = sorted({int(c) for c in child_ids if c})
-    if children:
-        db.session.execute(_VIEW_CHILD, [{"event_id": event_id, "child_id": c} for c in children])
+    if children and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_VIEW_AND_CHILDREN, {**values, "occurred_at": now(), "children": children})
+    else:
+        event_id = db.session.execute(_VIEW, values).scalar_one()
+        if children:
+            db.session.execute(_VIEW_CHILD, [{"event_id": event_id, "child_id": c} for c in children])
+    log.info("audit action=view object=%s:%s user=%s", object_type, object_id, values["user_id"])
     commit_view()
 
 
