@@ -11,6 +11,7 @@ from markupsafe import Markup
 from wtforms import DateField, HiddenField, StringField, ValidationError
 from wtforms.validators import Length
 
+from . import govuk_fields
 from .clock import LONDON, UTC
 
 __all__ = [
@@ -48,7 +49,9 @@ class GovPasswordInput(_DrawnDirectly, gov.GovPasswordInput):
 
 
 class GovRadioInput(_DrawnDirectly, gov.GovRadioInput):
-    pass
+    def render(self, params):
+        # written in Python for what the forms ask (govuk_fields.radios); the template for anything more
+        return govuk_fields.radios(params) or super().render(params)
 
 
 class GovSelect(_DrawnDirectly, gov.GovSelect):
@@ -60,7 +63,8 @@ class GovSubmitInput(_DrawnDirectly, gov.GovSubmitInput):
 
 
 class GovTextArea(_DrawnDirectly, gov.GovTextArea):
-    pass
+    def render(self, params):
+        return govuk_fields.textarea(params) or super().render(params)
 
 
 class GovTextInput(_DrawnDirectly, gov.GovTextInput):

@@ -2,7 +2,10 @@
 govukSummaryList; safeguarding/forms.py: the form widgets drawn from their templates alone) say what the macros say,
 and refuse what they do not draw rather than drop it; and the `indent` filter every macro nests with, rewritten for
 speed, indents as Jinja's does."""
+import copy
 import re
+
+import jinja2
 
 import pytest
 from flask_wtf import FlaskForm
@@ -11,11 +14,15 @@ from hypothesis import strategies as st
 from jinja2.filters import do_indent
 from govuk_frontend_wtf import wtforms_widgets as library
 from markupsafe import Markup
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
 from safeguarding import forms as ours
+from safeguarding import govuk_fields
 from safeguarding.templating import govuk_pagination, govuk_summary_list, govuk_tag, indent
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab <>&\"'\n\r\t") + ["\u2028", "\x0b", "\x1c"]), max_size=40)
 
 
 def _same_page(html) -> str:
@@ -117,6 +124,12 @@ class EveryWidget(FlaskForm):
     save = SubmitField("Save", widget=ours.GovSubmitInput())
 
 
+def _same_html(html) -> str:
+    """As a browser reads it (`_same_page`), and no white space before a tag's end, where the library's
+    `govukAttributes` macro leaves some."""
+    return re.sub(r"\s+>", ">", _same_page(html))
+
+
 def test_form_widgets_drawn_from_their_templates_are_the_library_s(app):
     library_widgets = {"name": library.GovTextInput(), "agency": library.GovSelect(),
                        "note": library.GovTextArea(), "save": library.GovSubmitInput()}
@@ -125,11 +138,96 @@ def test_form_widgets_drawn_from_their_templates_are_the_library_s(app):
         assert not form.validate()  # the name is missing: its error is drawn too
         for name, widget in library_widgets.items():
             field = form[name]
-            assert str(field()) == str(widget(field)), name
+            assert _same_html(field()) == _same_html(widget(field)), name
         assert "Enter a name" in str(form.name()) and "&lt;b&gt;said&lt;/b&gt;" in str(form.note())
 
 
-TEXT = st.text(alphabet=st.sampled_from(list("ab <>&\"'\n\r\t") + ["\u2028", "\x0b", "\x1c"]), max_size=40)
+class Choosing(FlaskForm):
+    class Meta:
+        csrf = False
+
+    level = RadioField("Risk <level>", choices=[("low", "Low & slow"), ("high", "High \"now\"")],
+                       widget=ours.GovRadioInput(), validators=[InputRequired("Select the <level>")])
+    said = TextAreaField("What they said", widget=ours.GovTextArea(), description="In their <words>",
+                         validators=[InputRequired("Enter what they said")])
+
+
+RADIOS = [
+    None,
+    {"fieldset": {"legend": {"text": "Risk", "classes": "govuk-fieldset__legend--s"}},
+     "classes": "govuk-radios--small govuk-radios--inline"},
+    {"fieldset": {"legend": {"text": "Risk", "isPageHeading": True, "classes": "govuk-fieldset__legend--l"},
+                  "classes": "app-set"}, "idPrefix": "grading", "formGroup": {"classes": "app-group"}},
+    {"fieldset": {"legend": {"html": "<b>Risk</b> now"}, "describedBy": "before"}, "hint": {"text": "One <only>"},
+     "attributes": {"data-x": "1", "hidden": {"value": True, "optional": True}}},
+    {"fieldset": {"legend": {"text": ""}}, "hint": {"html": "<em>Hint</em>", "classes": "app-hint"}},
+    # not drawn in Python (an item's hint; a value to match): the library's template draws them, as before
+    {"items": [{"hint": {"text": "Seen today"}}]},
+    {"value": "high"},
+]
+TEXT_AREAS = [
+    None,
+    {"rows": 3},
+    {"rows": 6, "attributes": {"data-vague-phrases": "fine|<ok>"}, "spellcheck": False,
+     "label": {"classes": "govuk-label--s", "isPageHeading": True}},
+    {"hint": {"text": "Type exactly what the child said"}, "autocomplete": "off", "classes": "govuk-!-width-one-half",
+     "formGroup": {"classes": "app-group"}, "describedBy": "before", "spellcheck": True},
+    {"label": {"html": "<b>Said</b>"}, "errorMessage": {"text": "Theirs", "visuallyHiddenText": ""}},
+    {"formGroup": {"beforeInput": {"text": "Before"}}},  # not drawn in Python
+]
+
+
+@pytest.mark.parametrize("data", [None, {}, {"level": "high", "said": "<b>Hello</b>\nthere & then"}],
+                         ids=["shown", "refused", "typed"])
+def test_radios_and_text_areas_drawn_in_python_are_the_library_s(app, data):
+    """govuk_fields.radios and .textarea write what the library's macros write, whatever the page asks of them; or,
+    for what they do not draw, leave it to the macro."""
+    with app.test_request_context("/", method="POST" if data is not None else "GET", data=data or {}):
+        form = Choosing()
+        if data is not None:
+            form.validate()
+        for field, widget, variants in ((form.level, library.GovRadioInput(), RADIOS),
+                                        (form.said, library.GovTextArea(), TEXT_AREAS)):
+            for params in variants:
+                asked = {"params": copy.deepcopy(params)} if params else {}
+                theirs = widget(field, **({"params": copy.deepcopy(params)} if params else {}))
+                assert _same_html(field(**asked)) == _same_html(theirs), (field.name, params)
+        drawn = str(form.level()) + str(form.said())
+        assert ("Select the &lt;level&gt;" in drawn and "Enter what they said" in drawn) == (data == {})
+        assert ("checked" in drawn and "&lt;b&gt;Hello&lt;/b&gt;\nthere &amp; then" in drawn) == bool(data)
+
+
+def test_radios_and_text_areas_are_drawn_in_python_for_what_the_forms_ask(app):
+    with app.test_request_context("/"):
+        form = Choosing()
+        params = {"name": "level", "items": [{"text": "Low", "value": "low"}], "hint": {"text": ""},
+                  "fieldset": {"legend": {"text": "Risk"}}}
+        assert govuk_fields.radios(params) is not None
+        with_hint = [{"text": "Low", "value": "low", "hint": {"text": "x"}}]
+        assert govuk_fields.radios({**params, "items": with_hint}) is None
+        assert govuk_fields.textarea({"id": "said", "name": "said", "label": {"text": "Said"}, "rows": 3}) is not None
+        assert govuk_fields.textarea({"name": "said", "label": {"text": "Said"}, "maxlength": 10}) is None
+        assert 'rows="5"' in str(form.said())
+
+
+ATTRIBUTE_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 2), TEXT, st.builds(Markup, TEXT),
+    st.fixed_dictionaries({}, optional={"value": st.one_of(st.none(), st.booleans(), st.integers(0, 1), TEXT),
+                                        "optional": st.one_of(st.booleans(), st.just("yes")),
+                                        "val": st.one_of(st.none(), TEXT)}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(attributes=st.one_of(st.none(), TEXT, st.dictionaries(TEXT, ATTRIBUTE_VALUES, max_size=4)))
+def test_attributes_are_what_the_library_s_macro_writes(attributes):
+    theirs = _LIBRARY.from_string('{% from "govuk_frontend_jinja/macros/attributes.html" import govukAttributes %}'
+                                  "<x{{- govukAttributes(attributes) }}>").render(attributes=attributes)
+    assert _same_html(f"<x{govuk_fields.govuk_attributes(attributes)}>") == _same_html(theirs)
+
+
+#: the library's own templates, and nothing of the app's (its filters, its globals)
+_LIBRARY = jinja2.Environment(loader=jinja2.PrefixLoader(
+    {"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}), autoescape=True)
 
 
 @settings(max_examples=300, deadline=None)
