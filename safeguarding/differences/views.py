@@ -301,8 +301,9 @@ def show(difference_id: int):
     notices = db.session.execute(
         db.select(DifferenceNotice).where(DifferenceNotice.difference_id == difference.id)
         .order_by(DifferenceNotice.created_at, DifferenceNotice.id)).scalars().all()
-    with transaction(keep_loaded=True):  # the notices only: the difference as loaded is still what to show
-        services.acknowledge_notices(difference, current_user, notices)
+    if notices:  # none (most differences' pages): no transaction to commit
+        with transaction(keep_loaded=True):  # the notices only: the difference as loaded is still what to show
+            services.acknowledge_notices(difference, current_user, notices)
     names = _names({n.recipient_id for n in notices} | {n.acknowledged_by_id for n in notices})
     agencies = {a.id: a for a in db.session.execute(db.select(Agency).where(
         Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()} if notices else {}
