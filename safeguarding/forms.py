@@ -55,7 +55,8 @@ class GovRadioInput(_DrawnDirectly, gov.GovRadioInput):
 
 
 class GovSelect(_DrawnDirectly, gov.GovSelect):
-    pass
+    def render(self, params):
+        return govuk_fields.select(params) or super().render(params)
 
 
 class GovSubmitInput(_DrawnDirectly, gov.GovSubmitInput):
@@ -68,7 +69,8 @@ class GovTextArea(_DrawnDirectly, gov.GovTextArea):
 
 
 class GovTextInput(_DrawnDirectly, gov.GovTextInput):
-    pass
+    def render(self, params):
+        return govuk_fields.text_input(params) or super().render(params)
 
 
 class GovDateInput(_DrawnDirectly, gov.GovDateInput):

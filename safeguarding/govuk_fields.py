@@ -1,4 +1,4 @@
-"""GOV.UK radios and text areas written in Python, as govuk-frontend-jinja's macros write them.
+"""GOV.UK radios, text areas, text inputs and selects written in Python, as govuk-frontend-jinja's macros write them.
 
 A record's page carries its forms (an interview's offer: two sets of radios and a text area; an episode's risk
 grading), and each widget drawn through its macro took a millisecond or more: the macro nests the label, hint, error
@@ -175,4 +175,76 @@ def textarea(params: Mapping) -> Markup | None:
              f'<textarea class="{"govuk-textarea " + classes if classes else "govuk-textarea"}" '
              f'id="{escape(field_id)}" name="{escape(params["name"])}" rows="{escape(params.get("rows") or 5)}"'
              f'{"".join(extras)}>{value}</textarea>')
+    return Markup(_form_group(params, drawn))  # nosec B704
+
+
+def _optional(params: Mapping, key: str, value=_MISSING) -> dict:
+    """An attribute the input macro writes only when given (and not None or False), as `govukAttributes` does."""
+    if value is _MISSING:
+        value = params.get(key, _MISSING)
+    return {"optional": True} if value is _MISSING else {"value": value, "optional": True}
+
+
+_INPUT = {"id", "name", "label", "hint", "errorMessage", "value", "type", "classes", "attributes", "formGroup",
+          "spellcheck", "autocomplete", "inputmode", "pattern", "autocapitalize", "describedBy", "disabled"}
+
+
+def text_input(params: Mapping) -> Markup | None:
+    """A GOV.UK text input with its label, hint and error message; None for anything else (a prefix or suffix,
+    text before or after it)."""
+    if not (params.keys() <= _INPUT and _only(params.get("label"), _PART | {"isPageHeading"})
+            and _only(params.get("hint"), _PART) and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
+            and _only(params.get("formGroup"), {"classes", "attributes"})
+            and params.get("spellcheck", False) in (True, False)):
+        return None
+    field_id = params.get("id") or params["name"]
+    told, described_by = _described_and_told(params, field_id, params.get("describedBy") or "")
+    classes = " ".join(c for c in ("govuk-input", params.get("classes") or "",
+                                   "govuk-input--error" if params.get("errorMessage") else "") if c)
+    spellcheck = params.get("spellcheck", _MISSING)
+    element = govuk_attributes({
+        "class": classes, "id": field_id, "name": params["name"], "type": params.get("type") or "text",
+        "spellcheck": _optional(params, "spellcheck", str(spellcheck).lower() if spellcheck in (True, False)
+                                else False),
+        "value": _optional(params, "value"), "disabled": _optional(params, "disabled"),
+        "aria-describedby": _optional(params, "describedBy", described_by or _MISSING),
+        **{name: _optional(params, name) for name in ("autocomplete", "autocapitalize", "pattern", "inputmode")}})
+    drawn = (f'{_label(params.get("label") or {}, field_id)}\n{told}\n'
+             f'<input{element}{govuk_attributes(params.get("attributes"))}>')
+    return Markup(_form_group(params, drawn))  # nosec B704
+
+
+_SELECT = {"id", "name", "label", "hint", "errorMessage", "items", "classes", "attributes", "formGroup",
+           "describedBy", "disabled"}
+
+
+def select(params: Mapping) -> Markup | None:
+    """A GOV.UK select of options (text, value, selected) with its label, hint and error message; None for anything
+    else (a value to match, a disabled option, text before or after it)."""
+    if not (params.keys() <= _SELECT and _only(params.get("label"), _PART | {"isPageHeading"})
+            and _only(params.get("hint"), _PART) and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
+            and _only(params.get("formGroup"), {"classes", "attributes"})
+            and all(item is None or (isinstance(item, Mapping) and item.keys() <= {"text", "value", "selected"})
+                    for item in params.get("items") or ())):
+        return None
+    field_id = params.get("id") or params["name"]
+    told, described_by = _described_and_told(params, field_id, params.get("describedBy") or "")
+    classes = " ".join(c for c in ("govuk-select", str(escape(params.get("classes") or "")),
+                                   "govuk-select--error" if params.get("errorMessage") else "") if c)
+    options = []
+    for item in params.get("items") or ():
+        if not item:
+            continue
+        value = ""
+        if "value" in item:
+            shown = str(item["value"]).lower() if isinstance(item["value"], bool) else item["value"]
+            value = f' value="{escape(shown)}"'
+        options.append(f'<option{value}{" selected" if item.get("selected") else ""}>'
+                       f'{escape(item["text"]) if "text" in item else ""}</option>')
+    disabled = " disabled" if params.get("disabled") else ""
+    described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    listed = "\n".join(options)
+    drawn = (f'{_label(params.get("label") or {}, field_id)}\n{told}\n'
+             f'<select class="{classes}" id="{escape(field_id)}" name="{escape(params["name"])}"{disabled}{described}'
+             f'{govuk_attributes(params.get("attributes"))}>\n{listed}\n</select>')
     return Markup(_form_group(params, drawn))  # nosec B704

@@ -150,6 +150,9 @@ class Choosing(FlaskForm):
                        widget=ours.GovRadioInput(), validators=[InputRequired("Select the <level>")])
     said = TextAreaField("What they said", widget=ours.GovTextArea(), description="In their <words>",
                          validators=[InputRequired("Enter what they said")])
+    where = StringField("Where <found>", widget=ours.GovTextInput(), validators=[InputRequired("Enter where")])
+    agency = SelectField("Agency", choices=[("", "Choose one"), ("police", "Police & co"), ("health", "Health")],
+                         widget=ours.GovSelect(), description="Who <shared>")
 
 
 RADIOS = [
@@ -175,29 +178,48 @@ TEXT_AREAS = [
     {"label": {"html": "<b>Said</b>"}, "errorMessage": {"text": "Theirs", "visuallyHiddenText": ""}},
     {"formGroup": {"beforeInput": {"text": "Before"}}},  # not drawn in Python
 ]
+TEXT_INPUTS = [
+    None,
+    {"classes": "govuk-input--width-5", "autocomplete": "off", "spellcheck": False},
+    {"inputmode": "numeric", "pattern": "[0-9]*", "label": {"classes": "govuk-label--s", "isPageHeading": True},
+     "hint": {"text": "For example, 14:30"}, "attributes": {"data-x": "<1>"}, "describedBy": "before"},
+    {"type": "email", "autocapitalize": "none", "spellcheck": True, "formGroup": {"classes": "app-group"},
+     "errorMessage": {"html": "<b>Wrong</b>"}},
+    {"prefix": {"text": "£"}},  # not drawn in Python
+]
+SELECTS = [
+    None,
+    {"classes": "govuk-!-width-one-third", "label": {"classes": "govuk-label--s"}},
+    {"attributes": {"data-module": "app-filter"}, "describedBy": "before", "formGroup": {"classes": "app-group"}},
+    {"items": [{"text": "Choose one", "value": "", "disabled": True}]},  # not drawn in Python
+]
 
 
-@pytest.mark.parametrize("data", [None, {}, {"level": "high", "said": "<b>Hello</b>\nthere & then"}],
+@pytest.mark.parametrize("data", [None, {}, {"level": "high", "said": "<b>Hello</b>\nthere & then",
+                                           "where": "Under the <bridge> & \"park\"", "agency": "police"}],
                          ids=["shown", "refused", "typed"])
-def test_radios_and_text_areas_drawn_in_python_are_the_library_s(app, data):
-    """govuk_fields.radios and .textarea write what the library's macros write, whatever the page asks of them; or,
-    for what they do not draw, leave it to the macro."""
+def test_widgets_drawn_in_python_are_the_library_s(app, data):
+    """govuk_fields' radios, text areas, text inputs and selects write what the library's macros write, whatever
+    the page asks of them; or, for what they do not draw, leave it to the macro."""
     with app.test_request_context("/", method="POST" if data is not None else "GET", data=data or {}):
         form = Choosing()
         if data is not None:
             form.validate()
         for field, widget, variants in ((form.level, library.GovRadioInput(), RADIOS),
-                                        (form.said, library.GovTextArea(), TEXT_AREAS)):
+                                        (form.said, library.GovTextArea(), TEXT_AREAS),
+                                        (form.where, library.GovTextInput(), TEXT_INPUTS),
+                                        (form.agency, library.GovSelect(), SELECTS)):
             for params in variants:
                 asked = {"params": copy.deepcopy(params)} if params else {}
                 theirs = widget(field, **({"params": copy.deepcopy(params)} if params else {}))
                 assert _same_html(field(**asked)) == _same_html(theirs), (field.name, params)
-        drawn = str(form.level()) + str(form.said())
+        drawn = str(form.level()) + str(form.said()) + str(form.where()) + str(form.agency())
         assert ("Select the &lt;level&gt;" in drawn and "Enter what they said" in drawn) == (data == {})
-        assert ("checked" in drawn and "&lt;b&gt;Hello&lt;/b&gt;\nthere &amp; then" in drawn) == bool(data)
+        assert ("checked" in drawn and "&lt;b&gt;Hello&lt;/b&gt;\nthere &amp; then" in drawn
+                and "Under the &lt;bridge&gt; &amp; &#34;park&#34;" in drawn and "selected" in drawn) == bool(data)
 
 
-def test_radios_and_text_areas_are_drawn_in_python_for_what_the_forms_ask(app):
+def test_widgets_are_drawn_in_python_for_what_the_forms_ask(app):
     with app.test_request_context("/"):
         form = Choosing()
         params = {"name": "level", "items": [{"text": "Low", "value": "low"}], "hint": {"text": ""},
@@ -207,6 +229,10 @@ def test_radios_and_text_areas_are_drawn_in_python_for_what_the_forms_ask(app):
         assert govuk_fields.radios({**params, "items": with_hint}) is None
         assert govuk_fields.textarea({"id": "said", "name": "said", "label": {"text": "Said"}, "rows": 3}) is not None
         assert govuk_fields.textarea({"name": "said", "label": {"text": "Said"}, "maxlength": 10}) is None
+        assert govuk_fields.text_input({"name": "where", "prefix": {"text": "£"}}) is None
+        assert govuk_fields.select({"name": "agency", "items": [], "value": "police"}) is None
+        assert govuk_fields.text_input({"name": "where", "label": {"text": "Where"}}) is not None
+        assert govuk_fields.select({"name": "agency", "items": [{"text": "Police", "value": "p"}]}) is not None
         assert 'rows="5"' in str(form.said())
 
 
