@@ -207,7 +207,7 @@ def text_input(params: Mapping) -> Markup | None:
         "spellcheck": _optional(params, "spellcheck", str(spellcheck).lower() if spellcheck in (True, False)
                                 else False),
         "value": _optional(params, "value"), "disabled": _optional(params, "disabled"),
-        "aria-describedby": _optional(params, "describedBy", described_by or _MISSING),
+        "aria-describedby": _optional(params, "describedBy", described_by or None),
         **{name: _optional(params, name) for name in ("autocomplete", "autocapitalize", "pattern", "inputmode")}})
     drawn = (f'{_label(params.get("label") or {}, field_id)}\n{told}\n'
              f'<input{element}{govuk_attributes(params.get("attributes"))}>')

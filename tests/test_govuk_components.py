@@ -185,6 +185,7 @@ TEXT_INPUTS = [
      "hint": {"text": "For example, 14:30"}, "attributes": {"data-x": "<1>"}, "describedBy": "before"},
     {"type": "email", "autocapitalize": "none", "spellcheck": True, "formGroup": {"classes": "app-group"},
      "errorMessage": {"html": "<b>Wrong</b>"}},
+    {"describedBy": "", "autocomplete": ""},  # as if not given
     {"prefix": {"text": "£"}},  # not drawn in Python
 ]
 SELECTS = [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from datetime import date, datetime
 from typing import Any, Iterable
@@ -74,9 +75,11 @@ _VIEW = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 _VIEW_CHILD = AuditEventChild.__table__.insert()
 
 
+@functools.cache
 def _view_and_children():
     """PostgreSQL: the event and its children in one statement (the event's INSERT … RETURNING as a WITH, the
-    children's rows selected from it), where the page waited for the event's id before writing its children."""
+    children's rows selected from it), where the page waited for the event's id before writing its children. Built
+    at first use, when every model is mapped: a foreign key column's type is known only once its table is."""
     events = AuditEvent.__table__
     event = (events.insert().values({column.name: bindparam(column.name, type_=column.type)
                                      for column in events.c if column.name != "id"})
@@ -85,8 +88,6 @@ def _view_and_children():
         ["event_id", "child_id"],
         select(event.c.id, func.unnest(bindparam("children", type_=postgresql.ARRAY(Integer)))))
 
-
-_VIEW_AND_CHILDREN = _view_and_children()
 
 
 def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int] = (), *,
@@ -101,7 +102,7 @@ def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int
     values = _event("view", object_type, object_id, None, None, detail)
     children = sorted({int(c) for c in child_ids if c})
     if children and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_VIEW_AND_CHILDREN, {**values, "occurred_at": now(), "children": children})
+        db.session.execute(_view_and_children(), {**values, "occurred_at": now(), "children": children})
     else:
         event_id = db.session.execute(_VIEW, values).scalar_one()
         if children:

@@ -738,7 +738,9 @@ def child_records(child_id: int) -> ChildRecords:
     # each episode has at most one interview of each kind, and an interview a few offers: all joined to it in the
     # same statement (a row an offer; the offers read by themselves were a statement more on every child's page)
     episodes = list(db.session.execute(
+        # in the order they happened: joining the offers brings their order into the statement's
         select(MissingEpisode).where(MissingEpisode.child_id == child_id)
+        .order_by(MissingEpisode.reported_missing_at, MissingEpisode.id)
         .options(joinedload(MissingEpisode.return_interview).joinedload(ReturnInterview.offers),
                  joinedload(MissingEpisode.prevention_interview))).unique().scalars()
     ) if has["missing_episodes"] else []
