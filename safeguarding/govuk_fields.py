@@ -99,6 +99,13 @@ def _form_group(params: Mapping, inside: str) -> str:
 
 
 _PART = {"text", "html", "classes", "attributes"}
+def _parts_drawn(params: Mapping) -> bool:
+    """Whether the label, hint, error message and form group asked for are ones the writers draw."""
+    return (_only(params.get("label"), _PART | {"isPageHeading"}) and _only(params.get("hint"), _PART)
+            and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
+            and _only(params.get("formGroup"), {"classes", "attributes"}))
+
+
 _RADIOS = {"name", "idPrefix", "items", "hint", "errorMessage", "fieldset", "classes", "attributes", "formGroup"}
 
 
@@ -107,9 +114,7 @@ def radios(params: Mapping) -> Markup | None:
     fieldset = params.get("fieldset")
     if not (params.keys() <= _RADIOS and isinstance(fieldset, Mapping) and fieldset
             and fieldset.keys() <= {"legend", "classes", "describedBy", "attributes"}
-            and _only(fieldset.get("legend"), {"text", "html", "classes", "isPageHeading"})
-            and _only(params.get("hint"), _PART) and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
-            and _only(params.get("formGroup"), {"classes", "attributes"})
+            and _only(fieldset.get("legend"), {"text", "html", "classes", "isPageHeading"}) and _parts_drawn(params)
             and all(item is None or (isinstance(item, Mapping) and item.keys() <= {"text", "value", "checked"})
                     for item in params.get("items") or ())):
         return None
@@ -151,9 +156,7 @@ _TEXTAREA = {"id", "name", "label", "hint", "errorMessage", "value", "rows", "cl
 def textarea(params: Mapping) -> Markup | None:
     """A GOV.UK text area with its label, hint and error message; None for anything else (a character count, text
     before or after it)."""
-    if not (params.keys() <= _TEXTAREA and _only(params.get("label"), _PART | {"isPageHeading"})
-            and _only(params.get("hint"), _PART) and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
-            and _only(params.get("formGroup"), {"classes", "attributes"})):
+    if not (params.keys() <= _TEXTAREA and _parts_drawn(params)):
         return None
     field_id = params.get("id") or params["name"]
     told, described_by = _described_and_told(params, field_id, params.get("describedBy") or "")
@@ -192,10 +195,7 @@ _INPUT = {"id", "name", "label", "hint", "errorMessage", "value", "type", "class
 def text_input(params: Mapping) -> Markup | None:
     """A GOV.UK text input with its label, hint and error message; None for anything else (a prefix or suffix,
     text before or after it)."""
-    if not (params.keys() <= _INPUT and _only(params.get("label"), _PART | {"isPageHeading"})
-            and _only(params.get("hint"), _PART) and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
-            and _only(params.get("formGroup"), {"classes", "attributes"})
-            and params.get("spellcheck", False) in (True, False)):
+    if not (params.keys() <= _INPUT and _parts_drawn(params) and params.get("spellcheck", False) in (True, False)):
         return None
     field_id = params.get("id") or params["name"]
     told, described_by = _described_and_told(params, field_id, params.get("describedBy") or "")
@@ -221,9 +221,7 @@ _SELECT = {"id", "name", "label", "hint", "errorMessage", "items", "classes", "a
 def select(params: Mapping) -> Markup | None:
     """A GOV.UK select of options (text, value, selected) with its label, hint and error message; None for anything
     else (a value to match, a disabled option, text before or after it)."""
-    if not (params.keys() <= _SELECT and _only(params.get("label"), _PART | {"isPageHeading"})
-            and _only(params.get("hint"), _PART) and _only(params.get("errorMessage"), _PART | {"visuallyHiddenText"})
-            and _only(params.get("formGroup"), {"classes", "attributes"})
+    if not (params.keys() <= _SELECT and _parts_drawn(params)
             and all(item is None or (isinstance(item, Mapping) and item.keys() <= {"text", "value", "selected"})
                     for item in params.get("items") or ())):
         return None

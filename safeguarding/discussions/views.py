@@ -146,7 +146,7 @@ def _active_agencies():
 
 def _people(roles=None):
     query = (db.select(User).options(joinedload(User.agency)).where(User.is_active_user.is_(True), User.role != "admin")
-             .order_by(User.name))
+             .order_by(User.name, User.id))  # the same order on every load for people of one name
     if roles:
         query = query.where(User.role.in_(roles))
     return db.session.execute(query).scalars().all()
