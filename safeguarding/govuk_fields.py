@@ -99,6 +99,8 @@ def _form_group(params: Mapping, inside: str) -> str:
 
 
 _PART = {"text", "html", "classes", "attributes"}
+
+
 def _parts_drawn(params: Mapping) -> bool:
     """Whether the label, hint, error message and form group asked for are ones the writers draw."""
     return (_only(params.get("label"), _PART | {"isPageHeading"}) and _only(params.get("hint"), _PART)
@@ -131,9 +133,9 @@ def radios(params: Mapping) -> Markup | None:
             f'  <input class="govuk-radios__input" id="{escape(item_id)}" name="{escape(params["name"])}" '
             f'type="radio" value="{escape(item["value"]) if "value" in item else ""}"{checked}>\n'
             f'  {_label({"text": item.get("text")}, item_id, "govuk-radios__label")}\n</div>')
+    listed = "\n".join(drawn_items)
     inner = (f'{told}\n<div class="{_classed("govuk-radios", params.get("classes"))}"'
-             f'{govuk_attributes(params.get("attributes"))} data-module="govuk-radios">\n'
-             f'{chr(10).join(drawn_items)}\n</div>')
+             f'{govuk_attributes(params.get("attributes"))} data-module="govuk-radios">\n{listed}\n</div>')
     legend = fieldset.get("legend") or {}
     if legend.get("html") or legend.get("text"):
         words = (f'<h1 class="govuk-fieldset__heading">\n  {_words(legend)}\n</h1>' if legend.get("isPageHeading")
