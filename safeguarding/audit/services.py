@@ -89,7 +89,6 @@ def _view_and_children():
         select(event.c.id, func.unnest(bindparam("children", type_=postgresql.ARRAY(Integer)))))
 
 
-
 def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int] = (), *,
                 detail: str | None = None) -> None:
     """A view of case data: recorded and committed at once, since a GET changes nothing else. `child_ids`: the
