@@ -52,7 +52,9 @@ def _words(part: Mapping) -> str:
     return str(escape(part["text"])) if "text" in part else ""
 
 
-def _classed(base: str, classes) -> str:
+def classed(base: str, classes) -> str:
+    """A GOV.UK class with the classes a template adds, escaped (the form widgets here, and templating's tag and
+    summary list)."""
     return f"{base} {escape(classes)}" if classes else base
 
 
@@ -60,13 +62,13 @@ def _label(label: Mapping, for_id: str, extra_class: str = "") -> str:
     if not (label.get("html") or label.get("text")):
         return ""
     classes = " ".join(c for c in (extra_class, label.get("classes") or "") if c)
-    drawn = (f'<label class="{_classed("govuk-label", classes)}"{govuk_attributes(label.get("attributes"))}'
+    drawn = (f'<label class="{classed("govuk-label", classes)}"{govuk_attributes(label.get("attributes"))}'
              f' for="{escape(for_id)}">\n  {_words(label)}\n</label>')
     return f'<h1 class="govuk-label-wrapper">\n  {drawn}\n</h1>' if label.get("isPageHeading") else drawn
 
 
 def _hint(hint: Mapping, hint_id: str) -> str:
-    return (f'<div id="{escape(hint_id)}" class="{_classed("govuk-hint", hint.get("classes"))}"'
+    return (f'<div id="{escape(hint_id)}" class="{classed("govuk-hint", hint.get("classes"))}"'
             f'{govuk_attributes(hint.get("attributes"))}>\n  {_words(hint)}\n</div>')
 
 
@@ -74,7 +76,7 @@ def _error(error: Mapping, error_id: str) -> str:
     hidden = error.get("visuallyHiddenText", "Error")
     words = _words(error)
     inside = f'<span class="govuk-visually-hidden">{escape(hidden)}:</span> {words}' if hidden else words
-    return (f'<p id="{escape(error_id)}" class="{_classed("govuk-error-message", error.get("classes"))}"'
+    return (f'<p id="{escape(error_id)}" class="{classed("govuk-error-message", error.get("classes"))}"'
             f'{govuk_attributes(error.get("attributes"))}>\n  {inside}\n</p>')
 
 
@@ -134,18 +136,18 @@ def radios(params: Mapping) -> Markup | None:
             f'type="radio" value="{escape(item["value"]) if "value" in item else ""}"{checked}>\n'
             f'  {_label({"text": item.get("text")}, item_id, "govuk-radios__label")}\n</div>')
     listed = "\n".join(drawn_items)
-    inner = (f'{told}\n<div class="{_classed("govuk-radios", params.get("classes"))}"'
+    inner = (f'{told}\n<div class="{classed("govuk-radios", params.get("classes"))}"'
              f'{govuk_attributes(params.get("attributes"))} data-module="govuk-radios">\n{listed}\n</div>')
     legend = fieldset.get("legend") or {}
     if legend.get("html") or legend.get("text"):
         words = (f'<h1 class="govuk-fieldset__heading">\n  {_words(legend)}\n</h1>' if legend.get("isPageHeading")
                  else _words(legend))
-        legend_class = _classed("govuk-fieldset__legend", legend.get("classes"))
+        legend_class = classed("govuk-fieldset__legend", legend.get("classes"))
         legend_drawn = f'<legend class="{legend_class}">\n{words}\n</legend>\n'
     else:
         legend_drawn = ""
     described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
-    drawn = (f'<fieldset class="{_classed("govuk-fieldset", fieldset.get("classes"))}"{described}'
+    drawn = (f'<fieldset class="{classed("govuk-fieldset", fieldset.get("classes"))}"{described}'
              f'{govuk_attributes(fieldset.get("attributes"))}>\n{legend_drawn}{inner}\n</fieldset>')
     # every part escaped but `html` the templates give, which the macros trust too
     return Markup(_form_group(params, drawn))  # nosec B704

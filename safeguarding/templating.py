@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from .auth.access import can
 from .auth.sessions import seconds_left
 from .clock import london_today, now, to_london
+from .govuk_fields import classed
 from .security import csp_nonce
 
 
@@ -127,10 +128,6 @@ def verbatim(text) -> Markup:
     return Markup('<span class="app-verbatim-text">{}</span>').format(Markup("<br>").join(escape(x) for x in lines))
 
 
-def _classed(base: str, classes: str | None) -> str:
-    return f"{base} {escape(classes)}" if classes else base
-
-
 def _shown(part: dict) -> str:
     """A key's, value's or tag's `html` (trusted, as the macro's `| safe` trusts it) or else its `text`, escaped."""
     return str(part["html"]).strip() if part.get("html") else str(escape(part.get("text", "")))
@@ -144,8 +141,8 @@ def govuk_tag(params: dict) -> Markup:
     unknown = params.keys() - {"text", "html", "classes"}
     if unknown:
         raise ValueError(f"govukTag here draws text, html and classes only, not {sorted(unknown)}")
-    # _classed and _shown escape every part but `html`, which the macro trusts too
-    return Markup(f'<strong class="{_classed("govuk-tag", params.get("classes"))}">\n  {_shown(params)}\n</strong>')  # nosec B704
+    # classed and _shown escape every part but `html`, which the macro trusts too
+    return Markup(f'<strong class="{classed("govuk-tag", params.get("classes"))}">\n  {_shown(params)}\n</strong>')  # nosec B704
 
 
 def govuk_summary_list(params: dict) -> Markup:
@@ -162,15 +159,15 @@ def govuk_summary_list(params: dict) -> Markup:
 
     def drawn(row: dict) -> str:
         key, value = row.get("key") or {}, row.get("value") or {}
-        return (f'  <div class="{_classed("govuk-summary-list__row", row.get("classes"))}">\n'
-                f'    <dt class="{_classed("govuk-summary-list__key", key.get("classes"))}">\n'
+        return (f'  <div class="{classed("govuk-summary-list__row", row.get("classes"))}">\n'
+                f'    <dt class="{classed("govuk-summary-list__key", key.get("classes"))}">\n'
                 f"      {_shown(key)}\n    </dt>\n"
-                f'    <dd class="{_classed("govuk-summary-list__value", value.get("classes"))}">\n'
+                f'    <dd class="{classed("govuk-summary-list__value", value.get("classes"))}">\n'
                 f"      {_shown(value)}\n    </dd>\n  </div>\n")
 
     rows = "".join(drawn(row) for row in params["rows"] if row)
-    # _classed and _shown escape every part but `html`, which the macro trusts too
-    return Markup(f'<dl class="{_classed("govuk-summary-list", params.get("classes"))}">\n{rows}</dl>')  # nosec B704
+    # classed and _shown escape every part but `html`, which the macro trusts too
+    return Markup(f'<dl class="{classed("govuk-summary-list", params.get("classes"))}">\n{rows}</dl>')  # nosec B704
 
 
 _ARROWS = {
