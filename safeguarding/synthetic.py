@@ -1,10 +1,10 @@
 """A synthetic partnership for measuring pages and the sweep at a real partnership's size (`flask seed-synthetic`).
 
 Scale 1 is about the largest English partnership: 25,000 strategy discussions over two years (with their
-children, invitations, decisions, minutes), 100,000 agreed actions, 10,000 missing episodes with their return
-home interviews, a few hundred professional differences, notifications and audit events in proportion. Most of
-the history is closed; a few items are open and overdue. One MASH social worker chairs a fifth of the discussions
-and one police officer is the heavy practitioner.
+children, invitations, what each agency shared, decisions, minutes), 100,000 agreed actions, 10,000 missing
+episodes with their return home interviews, a few hundred professional differences, notifications and audit
+events in proportion. Most of the history is closed; a few items are open and overdue. One MASH social worker
+chairs a fifth of the discussions and one police officer is the heavy practitioner.
 
 Rows go in with Core `insert()` executemany in chunks (no ORM objects), so scale 1 takes a minute or two.
 Everyone is in the `synthetic.example` domain; a few of them (the same roles as the demo's, `SIGN_IN`) can sign in
@@ -100,7 +100,8 @@ class _Load:
 
 def estimated_rows(scale: float) -> int:
     n = counts(scale)
-    per_discussion = 1.25 * 2 + 3.5 + 2 + AGREED_ACTIONS_PER_DISCUSSION + NOTIFICATIONS_PER_DISCUSSION \
+    # 7: the information shared (nine prompts asked of the agencies there, nine in ten answered)
+    per_discussion = 1.25 * 2 + 3.5 + 7 + 2 + AGREED_ACTIONS_PER_DISCUSSION + NOTIFICATIONS_PER_DISCUSSION \
         + 2 * (1 + AUDIT_VIEWS_PER_DISCUSSION) + 1
     # children with their adversity reports; episodes with their interviews and offers
     return int(1.1 * n["children"] + n["discussions"] * per_discussion + 3 * n["missing"] + 2 * n["differences"])
@@ -306,7 +307,8 @@ def _discussions(load: _Load, count: int, children: list[int], staff, now: datet
     discussions = [_Discussion(sd, held, chair, kids) for sd, (held, chair, kids, _) in zip(ids, plans, strict=True)]
     status_of = {sd: plan[3] for sd, plan in zip(ids, plans, strict=True)}
     load.insert(DiscussionChild, [dict(discussion_id=d.id, child_id=c) for d in discussions for c in d.children])
-    _invitations(load, discussions, staff, rng)
+    came = _invitations(load, discussions, staff, rng)
+    _information(load, came, rng)
     decided = [d for d in discussions if status_of[d.id] == "decided"]
     _decisions(load, decided, list(OUTCOMES), now, rng)
     _agreed_actions(load, decided, staff, now, rng)
@@ -323,20 +325,48 @@ def _discussions(load: _Load, count: int, children: list[int], staff, now: datet
     return discussions
 
 
-def _invitations(load: _Load, discussions: list[_Discussion], staff, rng: random.Random) -> None:
+def _invitations(load: _Load, discussions: list[_Discussion], staff, rng: random.Random) -> list[tuple]:
+    """Returns (discussion, agency key, person) for each agency that attended or sent information."""
     from .discussions.models import Invitation
 
     answers = ["attended"] * 8 + ["apologies", "information_sent"]
-    rows = []
+    rows, came = [], []
     for d in discussions:
         for key in ("csc", "police", "health", "education"):
             if key == "education" and rng.random() < 0.5:
                 continue
             person = rng.choice(staff[key])
+            status = rng.choice(answers)
             rows.append(dict(discussion_id=d.id, agency_id=person.agency_id, user_id=person.id,
-                             person_name=person.name, role=person.job_title, status=rng.choice(answers),
-                             recorded_at=d.held))
+                             person_name=person.name, role=person.job_title, status=status, recorded_at=d.held))
+            if status != "apologies":
+                came.append((d, key, person))
     load.insert(Invitation, rows)
+    return came
+
+
+def _information(load: _Load, came: list[tuple], rng: random.Random) -> None:
+    """What each agency there shared, prompt by prompt: mostly something, sometimes "checked: nothing held",
+    now and then a prompt nobody answered (the gap the page shows). A real discussion's page carries this."""
+    from .discussions.models import INFORMATION_PROMPTS, InformationShared
+
+    rows = []
+    for d, key, person in came:
+        for topic, _label in INFORMATION_PROMPTS[AGENCIES[key][0]]:
+            roll = rng.random()
+            if roll < 0.1:
+                continue
+            held = roll >= 0.3
+            rows.append(dict(discussion_id=d.id, agency_id=person.agency_id,
+                             # now and then about one of the children rather than all of them
+                             child_id=d.children[0] if held and len(d.children) > 1 and roll > 0.9 else None,
+                             topic=topic, shared_by=person.name, recorded_at=d.held, recorded_by_id=d.chair_id,
+                             nothing_held=not held,
+                             text=f"Synthetic {topic.replace('_', ' ')}: what the agency's records show."
+                             if held else "",
+                             lawful_basis=("criminal_offence" if key == "police" else "safeguarding")
+                             if held else None))
+    load.insert(InformationShared, rows)
 
 
 def _referral_received_on(held: datetime) -> date:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from safeguarding.auth.models import User
+from safeguarding.auth.models import Agency, User
 from safeguarding.clock import now
 from safeguarding.discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
 from safeguarding.extensions import db
@@ -52,6 +52,23 @@ def test_a_small_partnership_loads_with_history_mostly_closed_and_a_few_items_ov
     assert all(returned <= offered <= now() for offered, returned, *_ in offers)
     assert all(by == worker for *_, by, worker in offers)
     assert {status for _, _, status, *_ in offers} == {"open", "completed"}
+    # what each agency there shared, prompt by prompt, as the app records it: a lawful basis with everything
+    # shared, none with "checked: nothing held"; only agencies that came or sent information; some prompts unanswered
+    from safeguarding.discussions.models import INFORMATION_PROMPTS, InformationShared, Invitation
+
+    shared = db.session.execute(select(InformationShared.discussion_id, InformationShared.agency_id,
+                                       InformationShared.topic, InformationShared.nothing_held,
+                                       InformationShared.lawful_basis, InformationShared.text)).all()
+    assert len(shared) > 5 * 250
+    assert all(bool(basis) == bool(text) == (not nothing) for *_, nothing, basis, text in shared)
+    assert {nothing for *_, nothing, _, _ in shared} == {True, False}
+    there = set(db.session.execute(select(Invitation.discussion_id, Invitation.agency_id)
+                                   .where(Invitation.status != "apologies")).all())
+    assert {(d, a) for d, a, *_ in shared} <= there
+    asked = sum(len(INFORMATION_PROMPTS[kind]) for kind in db.session.execute(
+        select(Agency.kind).join(Invitation, Invitation.agency_id == Agency.id)
+        .where(Invitation.status != "apologies")).scalars())
+    assert len(shared) < asked
 
 
 def test_every_main_page_renders_over_the_synthetic_partnership(app, runner, monkeypatch):
