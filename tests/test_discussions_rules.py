@@ -67,3 +67,10 @@ def test_longer_phrase_wins_and_positions_are_given():
 
 def test_a_partnership_list_replaces_the_defaults():
     assert phrases_found("It was a parenting issue, frankly grim", ["frankly grim"]) == ["frankly grim"]
+
+
+def test_of_two_overlapping_phrases_of_one_length_the_same_one_is_flagged_whatever_the_lists_order():
+    # the first in alphabetical order, in every process (the list's order, or a set's, must not decide it)
+    text = "The home was cold and damp today"
+    for phrases in (["cold and damp", "home was cold"], ["home was cold", "cold and damp"]):
+        assert [m.phrase for m in flag(text, phrases)] == ["cold and damp"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 HINT = "Describe what was actually seen, heard or said, by whom and when, instead of a general phrase."
@@ -59,13 +60,22 @@ def _pattern(phrase: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16)
+def _patterns(phrases: tuple[str, ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    """The list's phrases, longest first (then alphabetically, so that the same list flags the same way in every
+    process), each with its pattern: built once per list, not once per text (a discussion's page flags every
+    agency's entry)."""
+    wanted = sorted({normalise(p) for p in phrases if p and p.strip()}, key=lambda p: (-len(p), p))
+    return tuple((phrase, _pattern(phrase)) for phrase in wanted)
+
+
 def flag(text: str | None, phrases: Iterable[str] = DEFAULT_PHRASES) -> list[Match]:
     """Every stock phrase found in `text`, in the order written; a longer phrase wins over one inside it."""
     if not text:
         return []
     found: list[Match] = []
-    for phrase in sorted({normalise(p) for p in phrases if p and p.strip()}, key=len, reverse=True):
-        for m in _pattern(phrase).finditer(text):
+    for phrase, pattern in _patterns(tuple(phrases)):
+        for m in pattern.finditer(text):
             if any(m.start() < other.end and other.start < m.end() for other in found):
                 continue
             found.append(Match(phrase=phrase, found=m.group(0), start=m.start(), end=m.end()))
