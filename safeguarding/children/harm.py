@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import LONDON, now
@@ -58,6 +58,12 @@ def _window_start(at: datetime) -> datetime:
     return datetime.combine(first_day, datetime.min.time(), tzinfo=LONDON)
 
 
+#: built once, so its cache key is worked out once rather than on every discussion's page
+_ADVERSITIES = (select(FamilyAdversity).where(FamilyAdversity.child_id.in_(bindparam("child_ids", expanding=True)))
+                .options(joinedload(FamilyAdversity.recorded_by), joinedload(FamilyAdversity.recorded_by_agency))
+                .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id))
+
+
 def cumulative_harm(child_ids: Iterable[int], user, at: datetime | None = None) -> dict[int, CumulativeHarm]:
     """For each child, what `user` may see of their adversities and recent missing episodes. Two queries for
     any number of children, so the discussion page loads in a fixed number of queries."""
@@ -66,10 +72,7 @@ def cumulative_harm(child_ids: Iterable[int], user, at: datetime | None = None) 
     if not ids:
         return found
     at = at or now()
-    reports = db.session.execute(
-        select(FamilyAdversity).where(FamilyAdversity.child_id.in_(ids))
-        .options(joinedload(FamilyAdversity.recorded_by), joinedload(FamilyAdversity.recorded_by_agency))
-        .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id)).scalars()
+    reports = db.session.execute(_ADVERSITIES, {"child_ids": ids}).scalars()
     for report in reports:
         found[report.child_id].adversities.append(report)
     for source in _MISSING_EPISODES:

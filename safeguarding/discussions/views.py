@@ -6,6 +6,7 @@ from datetime import time, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..auth.access import can, child_scope, deny, require
@@ -111,17 +112,10 @@ def _flag_vague(text: str, what: str) -> None:
 def _full(discussion_id: int) -> StrategyDiscussion:
     """The discussion with everything its page shows, loaded in a fixed number of queries. Not its minutes' versions
     or circulations: its page shows the latest version's number (read in the same statement), and the pages that
-    show more load them when they use them. Each collection loaded is a statement, and each statement about 2 ms of
-    ORM work on the discussion's page however few its rows."""
-    return visible_discussion_or_404(
+    show more load them when they use them."""
+    sd = visible_discussion_or_404(
         discussion_id,
         joinedload(StrategyDiscussion.chair),
-        selectinload(StrategyDiscussion.invitations).joinedload(Invitation.user),
-        selectinload(StrategyDiscussion.information).options(
-            joinedload(InformationShared.child), joinedload(InformationShared.recorded_by)),
-        selectinload(StrategyDiscussion.decisions),
-        selectinload(StrategyDiscussion.actions).options(
-            joinedload(AgreedAction.owner), joinedload(AgreedAction.owner_agency), joinedload(AgreedAction.child)),
         # joined, not a statement each: a discussion is about a child or a few siblings, and most have no dissent
         # or removed child (when they do, one or two): a few rows of the discussion at most
         joinedload(StrategyDiscussion.children),
@@ -129,6 +123,29 @@ def _full(discussion_id: int) -> StrategyDiscussion:
         joinedload(StrategyDiscussion.removed_children),
         with_expression(StrategyDiscussion.latest_minutes_number, _LATEST_MINUTES_NUMBER),
     )
+    for name, statement in _COLLECTIONS:
+        # one that this request has already loaded (and perhaps changed) is kept, as a select-in load keeps it
+        if name not in sd.__dict__:
+            set_committed_value(sd, name, db.session.execute(statement, {"discussion_id": sd.id}).scalars().all())
+    return sd
+
+
+def _collection(model, *options, order_by):
+    return db.select(model).options(*options).where(model.discussion_id == db.bindparam("discussion_id")) \
+        .order_by(*order_by)
+
+
+#: The discussion's four collections, each read by a statement built once: a select-in load builds its statement
+#: and works out its cache key on every page (about 2 ms of the page's time each, the rows few), where a statement
+#: kept here has its key worked out once. The orders are the relationships' own.
+_COLLECTIONS = (
+    ("invitations", _collection(Invitation, joinedload(Invitation.user), order_by=[Invitation.id])),
+    ("information", _collection(InformationShared, joinedload(InformationShared.child),
+                                joinedload(InformationShared.recorded_by), order_by=[InformationShared.id])),
+    ("decisions", _collection(ThresholdDecision, order_by=[ThresholdDecision.id])),
+    ("actions", _collection(AgreedAction, joinedload(AgreedAction.owner), joinedload(AgreedAction.owner_agency),
+                            joinedload(AgreedAction.child), order_by=[AgreedAction.due_at])),
+)
 
 
 #: the number of a discussion's latest minutes (by the unique index on discussion and number)
