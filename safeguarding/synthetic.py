@@ -6,7 +6,7 @@ episodes with their return home interviews, a few hundred professional differenc
 events in proportion. Most of the history is closed; a few items are open and overdue. One MASH social worker
 chairs a fifth of the discussions and one police officer is the heavy practitioner.
 
-Rows go in with Core `insert()` executemany in chunks (no ORM objects), so scale 1 takes a minute or two.
+Rows go in with Core `insert()` executemany in chunks (no ORM objects), so scale 1 takes a few minutes.
 Everyone is in the `synthetic.example` domain; a few of them (the same roles as the demo's, `SIGN_IN`) can sign in
 with the demo password; the rest cannot sign in at all.
 """
@@ -100,8 +100,9 @@ class _Load:
 
 def estimated_rows(scale: float) -> int:
     n = counts(scale)
-    # 7: the information shared (nine prompts asked of the agencies there, nine in ten answered)
-    per_discussion = 1.25 * 2 + 3.5 + 7 + 2 + AGREED_ACTIONS_PER_DISCUSSION + NOTIFICATIONS_PER_DISCUSSION \
+    # 8: the information shared (ten prompts when all four agencies are invited, nine in ten of the agencies there,
+    # nine in ten of their prompts answered)
+    per_discussion = 1.25 * 2 + 3.5 + 8 + 2 + AGREED_ACTIONS_PER_DISCUSSION + NOTIFICATIONS_PER_DISCUSSION \
         + 2 * (1 + AUDIT_VIEWS_PER_DISCUSSION) + 1
     # children with their adversity reports; episodes with their interviews and offers
     return int(1.1 * n["children"] + n["discussions"] * per_discussion + 3 * n["missing"] + 2 * n["differences"])

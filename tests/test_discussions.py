@@ -339,3 +339,43 @@ def test_the_list_says_which_minimum_agency_was_absent_from_a_discussion_held(si
     assert "Agency absent" not in by_child["Finn Present"]
     # not held yet: nobody can have been absent
     assert "Agency absent" not in by_child["Uma Upcoming"] and upcoming.status == "convened"
+
+
+def test_a_discussions_collections_read_again_after_a_rollback_bring_what_the_page_names_with_them(
+        app, signed_in, make_user, agencies):
+    # A form shown again with its errors reads the discussion's collections again after the failed save's rollback:
+    # each in one statement with the people and children the page names, not one more statement for each of them.
+    from flask_login import login_user
+
+    from safeguarding.discussions import views
+    from safeguarding.service import transaction
+
+    from .sql_statements import statements_run
+
+    _, mash = signed_in(Role.MASH)
+    officers = [make_user(Role.PRACTITIONER, "police") for _ in range(3)]
+    amy, ben = make_child(), make_child("Ben")
+    sd = convene(mash, [amy, ben], [agencies["csc"], agencies["police"], agencies["health"]])
+    with transaction():
+        for officer, child in zip(officers, (amy, ben, amy), strict=True):
+            services.add_action(sd, {"description": "Check PNC", "owner_id": officer.id, "child_id": child.id,
+                                     "due_at": clock.now() + timedelta(days=2)}, actor=mash)
+            services.add_invitation(sd, {"agency_id": agencies["police"].id, "user_id": officer.id,
+                                         "person_name": "", "role": ""}, actor=mash)
+            services.record_information(sd, {"agency_id": agencies["police"].id, "topic": "police_intelligence",
+                                             "child_id": child.id, "text": "Known to police", "shared_by": "DC",
+                                             "lawful_basis": "criminal_offence"}, actor=officer)
+    sd_id, mash_id = sd.id, mash.id
+    db.session.expunge_all()
+    with app.test_request_context(f"/discussions/{sd_id}"):
+        login_user(db.session.get(type(mash), mash_id))
+        loaded = views._full(sd_id)
+        db.session.rollback()  # as a failed save leaves it
+        with statements_run() as seen:
+            named = ([inv.who for inv in loaded.invitations],
+                     [(a.owner.name, a.owner_agency.name, a.child.display_name) for a in loaded.actions],
+                     [(i.child.display_name, i.recorded_by.name, i.agency.name) for i in loaded.information])
+    assert len(named[0]) == 6 and len(named[1]) == 3 and len(named[2]) == 3
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    # the discussion itself (expired by the rollback) and its three collections
+    assert len(reads) == 4, reads

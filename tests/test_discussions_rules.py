@@ -74,3 +74,7 @@ def test_of_two_overlapping_phrases_of_one_length_the_same_one_is_flagged_whatev
     text = "The home was cold and damp today"
     for phrases in (["cold and damp", "home was cold"], ["home was cold", "cold and damp"]):
         assert [m.phrase for m in flag(text, phrases)] == ["cold and damp"]
+    # eight such pairs: an order left to chance would get all eight right one time in 256
+    pairs = [(f"seen at {n} am", f"{n} am on foot") for n in range(10, 18)]
+    found = flag(". ".join(f"seen at {n} am on foot" for n in range(10, 18)), [p for pair in pairs for p in pair])
+    assert [m.phrase for m in found] == [second for _, second in pairs]

@@ -61,6 +61,16 @@ def test_a_small_partnership_loads_with_history_mostly_closed_and_a_few_items_ov
                                        InformationShared.lawful_basis, InformationShared.text)).all()
     assert len(shared) > 5 * 250
     assert all(bool(basis) == bool(text) == (not nothing) for *_, nothing, basis, text in shared)
+    # each on a prompt of its own agency's kind, about all the children or one of that discussion's
+    kinds = dict(db.session.execute(select(Agency.id, Agency.kind)).all())
+    assert all(topic in {key for key, _ in INFORMATION_PROMPTS[kinds[agency]]} for _, agency, topic, *_ in shared)
+    from safeguarding.discussions.models import DiscussionChild
+
+    linked = set(db.session.execute(select(DiscussionChild.discussion_id, DiscussionChild.child_id)).all())
+    about = db.session.execute(select(InformationShared.discussion_id, InformationShared.child_id,
+                                      InformationShared.nothing_held)
+                               .where(InformationShared.child_id.is_not(None))).all()
+    assert about and all((d, c) in linked and not nothing for d, c, nothing in about)
     assert {nothing for *_, nothing, _, _ in shared} == {True, False}
     there = set(db.session.execute(select(Invitation.discussion_id, Invitation.agency_id)
                                    .where(Invitation.status != "apologies")).all())

@@ -1,11 +1,12 @@
 """Strategy discussion pages: thin views over services.py, every row loaded through the access scopes."""
 from __future__ import annotations
 
+import functools
 from datetime import time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload, with_expression
+from sqlalchemy.orm import defaultload, joinedload, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
@@ -122,30 +123,40 @@ def _full(discussion_id: int) -> StrategyDiscussion:
         joinedload(StrategyDiscussion.dissents),
         joinedload(StrategyDiscussion.removed_children),
         with_expression(StrategyDiscussion.latest_minutes_number, _LATEST_MINUTES_NUMBER),
+        # kept with the discussion for a collection read again after a rollback or commit (a form shown again with
+        # its errors): still one statement, with what the page names
+        *(defaultload(getattr(StrategyDiscussion, name)).options(*(joinedload(to) for to in joined))
+          for name, joined in _COLLECTIONS.items() if joined),
     )
-    for name, statement in _COLLECTIONS:
+    for name, statement in _collection_statements():
         # one that this request has already loaded (and perhaps changed) is kept, as a select-in load keeps it
         if name not in sd.__dict__:
             set_committed_value(sd, name, db.session.execute(statement, {"discussion_id": sd.id}).scalars().all())
     return sd
 
 
-def _collection(model, *options, order_by):
-    return db.select(model).options(*options).where(model.discussion_id == db.bindparam("discussion_id")) \
-        .order_by(*order_by)
+#: The discussion's four collections, and what is joined to each item (the page names them). Each is read by a
+#: statement built once: a select-in load builds its statement and works out its cache key on every page (about 2 ms
+#: of the page's time each, the rows few), where a statement kept here has its key worked out once.
+_COLLECTIONS = {
+    "invitations": (Invitation.user,),
+    "information": (InformationShared.child, InformationShared.recorded_by),
+    "decisions": (),
+    "actions": (AgreedAction.owner, AgreedAction.owner_agency, AgreedAction.child),
+}
 
 
-#: The discussion's four collections, each read by a statement built once: a select-in load builds its statement
-#: and works out its cache key on every page (about 2 ms of the page's time each, the rows few), where a statement
-#: kept here has its key worked out once. The orders are the relationships' own.
-_COLLECTIONS = (
-    ("invitations", _collection(Invitation, joinedload(Invitation.user), order_by=[Invitation.id])),
-    ("information", _collection(InformationShared, joinedload(InformationShared.child),
-                                joinedload(InformationShared.recorded_by), order_by=[InformationShared.id])),
-    ("decisions", _collection(ThresholdDecision, order_by=[ThresholdDecision.id])),
-    ("actions", _collection(AgreedAction, joinedload(AgreedAction.owner), joinedload(AgreedAction.owner_agency),
-                            joinedload(AgreedAction.child), order_by=[AgreedAction.due_at])),
-)
+@functools.cache
+def _collection_statements() -> tuple:
+    """(name, statement) for each collection, in the relationship's own order (known once the mappers are set up)."""
+    built = []
+    for name, joined in _COLLECTIONS.items():
+        relationship = getattr(StrategyDiscussion, name).property
+        model = relationship.mapper.class_
+        built.append((name, db.select(model).options(*(joinedload(to) for to in joined))
+                      .where(model.discussion_id == db.bindparam("discussion_id"))
+                      .order_by(*relationship.order_by)))
+    return tuple(built)
 
 
 #: the number of a discussion's latest minutes (by the unique index on discussion and number)
