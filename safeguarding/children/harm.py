@@ -58,7 +58,9 @@ def _window_start(at: datetime) -> datetime:
     return datetime.combine(first_day, datetime.min.time(), tzinfo=LONDON)
 
 
-#: built once, so its cache key is worked out once rather than on every discussion's page
+#: built once, so its cache key is worked out once rather than on every discussion's page. Not presence's
+#: `_ADVERSITIES`: that one reads one child's by equality (the child's page, with no list to expand on each run);
+#: this one reads a discussion's siblings together.
 _ADVERSITIES = (select(FamilyAdversity).where(FamilyAdversity.child_id.in_(bindparam("child_ids", expanding=True)))
                 .options(joinedload(FamilyAdversity.recorded_by), joinedload(FamilyAdversity.recorded_by_agency))
                 .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id))
