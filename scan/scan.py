@@ -131,6 +131,14 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def wapiti_budget() -> int:
+    """Seconds wapiti may take before it counts as hung: the crawl's cap, then each module's own cap one after
+    another (a module that uses all of its time is normal on a slow machine: CI once stopped a healthy scan at
+    150 s, the crawl's cap twice over, when 45 + 9 x 12 s of capped work had not yet ended), plus start-up,
+    each module's closing checks and writing the report."""
+    return WAPITI_SCAN_SECONDS + len(WAPITI_MODULES.split(",")) * WAPITI_ATTACK_SECONDS + 120
+
+
 def run_wapiti(tools: Path, base: str, cookie: str, work: Path) -> dict:
     report = work / "wapiti.json"
     command = [
@@ -148,7 +156,12 @@ def run_wapiti(tools: Path, base: str, cookie: str, work: Path) -> dict:
     for path in EXCLUDED:
         command += ["-x", base + path]
     started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=WAPITI_SCAN_SECONDS * 2 + 60)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=wapiti_budget())
+    except subprocess.TimeoutExpired:
+        log = work / "wapiti.log"
+        tail = log.read_text()[-3000:] if log.exists() else "(no log)"
+        sys.exit(f"wapiti still running after {wapiti_budget()} s, its caps' sum and a margin; its log ends:\n{tail}")
     print(f"wapiti: {time.monotonic() - started:.0f} s")
     if not report.exists():
         sys.exit(f"wapiti wrote no report (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
