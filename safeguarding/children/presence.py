@@ -16,7 +16,7 @@ from sqlalchemy import Integer, bindparam, exists
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..auth.access import child_scope, deny
+from ..auth.access import child_scope, deny, scoped
 from ..extensions import db
 from .models import Child, FamilyAdversity
 
@@ -32,12 +32,16 @@ def register(name: str, build: Callable) -> None:
 register("adversities", lambda child_id: exists().where(FamilyAdversity.child_id == child_id))
 
 
+def _with_kinds(scope):
+    return db.select(Child, *(build(Child.id).label(name) for name, build in KINDS.items())).where(
+        Child.id == bindparam("page_child", type_=Integer), scope)
+
+
 def visible_child(child_id: int, user) -> Child:
     """The child if `user` may see them (otherwise 404, audited), with what they have asked in the same statement
     and kept for this request."""
-    query = db.select(Child, *(build(Child.id).label(name) for name, build in KINDS.items())).where(
-        Child.id == child_id, child_scope(user))
-    row = db.session.execute(query).one_or_none()
+    query = scoped((child_scope(user),), _with_kinds)
+    row = db.session.execute(query, {"page_child": child_id}).one_or_none()
     if row is None:
         deny(404, "child", child_id)
     request.environ.setdefault(_KNOWN, {})[child_id] = dict(zip(KINDS, row[1:], strict=True))

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, charts
-from ..auth.access import can, deny, require, visible_child_or_404
+from ..auth.access import can, deny, require, scoped, visible_child_or_404
 from ..auth.models import Agency, AgencyKind, Role, User
 from ..children.models import Child
 from ..clock import now
@@ -149,13 +150,20 @@ def new_for_child(child_id: int):
                                           "Back to " + child.display_name))
 
 
+#: made once, so that the statement with them is kept (`visible_or_404`)
+_A_DECISION_READS = (
+    joinedload(ThresholdDecision.child),
+    joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair).joinedload(User.agency))
+_AN_ACTION_READS = (
+    joinedload(AgreedAction.owner).joinedload(User.agency), joinedload(AgreedAction.child),
+    joinedload(AgreedAction.discussion).selectinload(StrategyDiscussion.children))
+
+
 @bp.route("/new/decision/<int:decision_id>", methods=["GET", "POST"])
 @require("difference.raise")
 def new_for_decision(decision_id: int):
     """"Disagree with this decision": a threshold decision taken at a strategy discussion the user can see."""
-    decision = visible_decision_or_404(
-        decision_id, joinedload(ThresholdDecision.child),
-        joinedload(ThresholdDecision.discussion).joinedload(StrategyDiscussion.chair).joinedload(User.agency))
+    decision = visible_decision_or_404(decision_id, *_A_DECISION_READS)
     sd = decision.discussion
     form = RaiseForm()
     _agency_choices(form)
@@ -172,9 +180,7 @@ def new_for_decision(decision_id: int):
 @require("difference.raise")
 def new_for_action(action_id: int):
     """"Raise a professional difference about this action": an agreed action of a discussion the user can see."""
-    action = visible_action_or_404(
-        action_id, joinedload(AgreedAction.owner).joinedload(User.agency), joinedload(AgreedAction.child),
-        joinedload(AgreedAction.discussion).selectinload(StrategyDiscussion.children))
+    action = visible_action_or_404(action_id, *_AN_ACTION_READS)
     sd = action.discussion
     discussed = [link.child for link in sd.children]
     child = action.child or (discussed[0] if len(discussed) == 1 else None)
@@ -293,14 +299,22 @@ _THE_PAGE_READS = (
 )
 
 
+#: built once (its cache key worked out once, not on every page)
+_NOTICES = (db.select(DifferenceNotice).where(DifferenceNotice.difference_id == bindparam("notices_of", type_=Integer))
+            .order_by(DifferenceNotice.created_at, DifferenceNotice.id))
+
+
+def _discussion_if_visible(scope):
+    return db.select(StrategyDiscussion.id).where(
+        StrategyDiscussion.id == bindparam("discussion_of", type_=Integer), scope)
+
+
 @bp.route("/<int:difference_id>")
 @require("difference.view")
 def show(difference_id: int):
     difference = visible_difference_or_404(difference_id, *_THE_PAGE_READS)
     audit.record_view("professional_difference", difference.id, [difference.child_id])
-    notices = db.session.execute(
-        db.select(DifferenceNotice).where(DifferenceNotice.difference_id == difference.id)
-        .order_by(DifferenceNotice.created_at, DifferenceNotice.id)).scalars().all()
+    notices = db.session.execute(_NOTICES, {"notices_of": difference.id}).scalars().all()
     if notices:  # none (most differences' pages): no transaction to commit
         with transaction(keep_loaded=True):  # the notices only: the difference as loaded is still what to show
             services.acknowledge_notices(difference, current_user, notices)
@@ -309,8 +323,9 @@ def show(difference_id: int):
         Agency.id.in_({n.recipient_agency_id for n in notices}))).scalars()} if notices else {}
     source = difference.discussion
     # Managers and the partnership business unit see the difference without always seeing the discussion.
-    source_visible = source is not None and db.session.execute(db.select(StrategyDiscussion.id).where(
-        StrategyDiscussion.id == source.id, discussion_scope(current_user))).first() is not None
+    source_visible = source is not None and db.session.execute(
+        scoped((discussion_scope(current_user),), _discussion_if_visible), {"discussion_of": source.id}
+    ).first() is not None
     return render_template("differences/show.html", difference=difference, notices=notices, names=names,
                            agencies=agencies, source=source, source_visible=source_visible,
                            can_act=services.can_act(difference, current_user),

@@ -139,11 +139,16 @@ def visible_discussion_or_404(discussion_id: int, *options):
                           *options)
 
 
+#: made once, so that the statement with them is kept (`visible_or_404`)
+_TO_DISCUSSION = {model: (StrategyDiscussion, StrategyDiscussion.id == model.discussion_id)
+                  for model in (ThresholdDecision, AgreedAction)}
+
+
 def _in_visible_discussion_or_404(model, object_type: str, object_id: int, options):
     """A row that belongs to a strategy discussion (via `discussion_id`), if the signed-in user may see that
     discussion; otherwise 404 (audited)."""
     return visible_or_404(model, object_type, object_id, discussion_scope(current_user), *options,
-                          join=(StrategyDiscussion, StrategyDiscussion.id == model.discussion_id))
+                          join=_TO_DISCUSSION[model])
 
 
 def visible_decision_or_404(decision_id: int, *options):

@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, func, literal, union_all
 from ..auth.models import User
 from ..children.timeline import CHILD, TimelineEntry, columns
 from ..extensions import db
+from ..auth.access import scoped
 from .access import discussion_scope
 from .models import (ACTION_STATUSES, MINUTES_STATUSES, STATUSES, AgreedAction, ChildRemoval, DiscussionChild,
                      StrategyDiscussion, ThresholdDecision)
@@ -18,20 +19,26 @@ _LINKED = bindparam("timeline_discussions", expanding=True)
 _REMOVED_FROM = bindparam("timeline_removed_from", expanding=True)
 
 
+def _visible_discussions(scope):
+    """The ids of the child's discussions (CHILD) that the scope lets through, each with whether the child is still
+    on it (or was taken off)."""
+    return union_all(
+        db.select(StrategyDiscussion.id, literal(True))
+        .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
+        .where(DiscussionChild.child_id == CHILD, scope),
+        db.select(StrategyDiscussion.id, literal(False))
+        .join(ChildRemoval, ChildRemoval.discussion_id == StrategyDiscussion.id)
+        .where(ChildRemoval.child_id == CHILD, scope))
+
+
 def timeline_shape(child, user) -> tuple:
     # The scope once, for the ids of every discussion about the child the user may see (narrow rows, the child's
     # own history), and of those the child was taken off; the discussions, decisions, actions and removals then by
     # those ids. With the scope as a subquery in each, it was worked out four times and its estimate (one row) led
     # the planner to join every user to each action to find its owner.
-    scope = discussion_scope(user)
     linked, removed = [], []
-    for discussion_id, is_linked in db.session.execute(union_all(
-            db.select(StrategyDiscussion.id, literal(True))
-            .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
-            .where(DiscussionChild.child_id == child.id, scope),
-            db.select(StrategyDiscussion.id, literal(False))
-            .join(ChildRemoval, ChildRemoval.discussion_id == StrategyDiscussion.id)
-            .where(ChildRemoval.child_id == child.id, scope))):
+    for discussion_id, is_linked in db.session.execute(scoped((discussion_scope(user),), _visible_discussions),
+                                                       {"timeline_child": child.id}):
         (linked if is_linked else removed).append(discussion_id)
     return (bool(linked), bool(removed)), {"timeline_discussions": linked, "timeline_removed_from": removed}
 

@@ -110,12 +110,10 @@ def _flag_vague(text: str, what: str) -> None:
         flash(f"Check the wording of the {what}: you wrote {quoted}. {HINT}", "warning")
 
 
-def _full(discussion_id: int) -> StrategyDiscussion:
-    """The discussion with everything its page shows, loaded in a fixed number of queries. Not its minutes' versions
-    or circulations: its page shows the latest version's number (read in the same statement), and the pages that
-    show more load them when they use them."""
-    sd = visible_discussion_or_404(
-        discussion_id,
+@functools.cache
+def _full_options() -> tuple:
+    """Made once, so that the statement with them and the user's scope is kept (`visible_or_404`)."""
+    return (
         joinedload(StrategyDiscussion.chair),
         # joined, not a statement each: a discussion is about a child or a few siblings, and most have no dissent
         # or removed child (when they do, one or two): a few rows of the discussion at most
@@ -128,6 +126,13 @@ def _full(discussion_id: int) -> StrategyDiscussion:
         *(defaultload(getattr(StrategyDiscussion, name)).options(*(joinedload(to) for to in joined))
           for name, joined in _COLLECTIONS.items() if joined),
     )
+
+
+def _full(discussion_id: int) -> StrategyDiscussion:
+    """The discussion with everything its page shows, loaded in a fixed number of queries. Not its minutes' versions
+    or circulations: its page shows the latest version's number (read in the same statement), and the pages that
+    show more load them when they use them."""
+    sd = visible_discussion_or_404(discussion_id, *_full_options())
     for name, statement in _collection_statements():
         # one that this request has already loaded (and perhaps changed) is kept, as a select-in load keeps it
         if name not in sd.__dict__:

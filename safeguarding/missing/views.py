@@ -11,12 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit, charts
-from ..auth.access import MASH, can, deny, require, visible_child_or_404
+from ..auth.access import MASH, can, deny, require, visible_child_or_404, visible_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
 from ..clock import LONDON, london_today, now
 from ..exports import csv_response
-from ..extensions import db
 from ..pagination import paginate
 from ..periods import last_full_quarter, trend_quarters
 from ..service import RuleError, StaleEdit, transaction
@@ -48,12 +47,8 @@ def missing_summary(child):
 
 
 def _visible(model, object_type: str, object_id: int, *options):
-    # unique(): an option may join a collection (a row per item)
-    row = db.session.execute(select(model).where(model.id == object_id, missing_scope(current_user, model.child_id))
-                             .options(*options)).unique().scalar_one_or_none()
-    if row is None:
-        deny(404, object_type, object_id)
-    return row
+    """Pass `options` made once (module constants), so that the statement is kept (`visible_or_404`)."""
+    return visible_or_404(model, object_type, object_id, missing_scope(current_user, model.child_id), *options)
 
 
 def _changeable(model, object_type: str, object_id: int, *options):
@@ -167,15 +162,19 @@ def new_episode(child_id: int):
                            back=url_for("children.show", child_id=child.id))
 
 
+#: made once, so that the statement with them and the user's scope is kept (`visible_or_404`)
+_AN_EPISODE_READS = (
+    joinedload(MissingEpisode.child), joinedload(MissingEpisode.return_interview),
+    joinedload(MissingEpisode.prevention_interview),
+    joinedload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by), joinedload(MissingEpisode.arrests))
+
+
 @bp.route("/episodes/<int:episode_id>")
 @require("case.view")
 def episode(episode_id: int, risk_form=None, conflict=False):
     # what the page shows of it joined to it, in one statement: its child, its interviews, its risk gradings and
     # its arrests (a few of each, most often none)
-    ep = _visible(MissingEpisode, "missing_episode", episode_id, joinedload(MissingEpisode.child),
-                  joinedload(MissingEpisode.return_interview), joinedload(MissingEpisode.prevention_interview),
-                  joinedload(MissingEpisode.gradings).joinedload(RiskGrading.graded_by),
-                  joinedload(MissingEpisode.arrests))
+    ep = _visible(MissingEpisode, "missing_episode", episode_id, *_AN_EPISODE_READS)
     audit.record_view("missing_episode", ep.id, [ep.child_id])
     return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=ep.arrests,
                            risk_form=risk_form or RiskForm(version=ep.version), form=risk_form, at=now(),
@@ -308,12 +307,14 @@ def prevention_interview(episode_id: int):
 # --- Return home interviews -----------------------------------------------------------------------------------
 
 
+_AN_INTERVIEW_READS = (
+    joinedload(ReturnInterview.offers).joinedload(RhiOffer.offered_by), joinedload(ReturnInterview.episode),
+    joinedload(ReturnInterview.assigned_to), joinedload(ReturnInterview.child))
+
+
 def _rhi(rhi_id: int) -> ReturnInterview:
     # one statement: the page shows all of these, and an interview has a few offers at most
-    return _visible(ReturnInterview, "return_interview", rhi_id,
-                    joinedload(ReturnInterview.offers).joinedload(RhiOffer.offered_by),
-                    joinedload(ReturnInterview.episode), joinedload(ReturnInterview.assigned_to),
-                    joinedload(ReturnInterview.child))
+    return _visible(ReturnInterview, "return_interview", rhi_id, *_AN_INTERVIEW_READS)
 
 
 def _show_rhi(rhi: ReturnInterview, offer_form=None, status=200, conflict=False):
@@ -693,10 +694,13 @@ def new_arrest(child_id: int):
                                  "strategy discussion: recording the arrest prompts MASH, whatever the answers.")
 
 
+_AN_ARREST_READS = (joinedload(Arrest.episode), joinedload(Arrest.recorded_by))
+
+
 @bp.route("/arrests/<int:arrest_id>")
 @require("case.view")
 def arrest(arrest_id: int):
-    row = _visible(Arrest, "child_arrest", arrest_id, joinedload(Arrest.episode), joinedload(Arrest.recorded_by))
+    row = _visible(Arrest, "child_arrest", arrest_id, *_AN_ARREST_READS)
     audit.record_view("child_arrest", row.id, [row.child_id])
     return render_template("missing/arrest.html", arrest=row, child=row.child)
 
