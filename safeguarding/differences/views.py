@@ -40,6 +40,21 @@ def _for_the_list(query):
         joinedload(ProfessionalDifference.against_agency), selectinload(ProfessionalDifference.stages))
 
 
+#: a discussion's decisions and actions (the ids from the discussion the page has loaded): two index look-ups (a
+#: bitmap OR), where subqueries for them made the database read every difference of the partnership to test each
+_ABOUT_THESE = db.or_(ProfessionalDifference.decision_id.in_(bindparam("about_decisions", expanding=True)),
+                      ProfessionalDifference.action_id.in_(bindparam("about_actions", expanding=True)))
+_ANY_ABOUT_THESE = db.select(db.exists().where(_ABOUT_THESE))
+
+
+def _differences_about_these(scope):
+    # its decision or action is one the page has loaded, found without a join
+    return (db.select(ProfessionalDifference).where(_ABOUT_THESE, scope)
+            .options(joinedload(ProfessionalDifference.child), joinedload(ProfessionalDifference.raised_by_agency),
+                     joinedload(ProfessionalDifference.against_agency), joinedload(ProfessionalDifference.stages))
+            .order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc()))
+
+
 @bp.app_context_processor
 def _child_page_helpers():
     """For templates/children/_differences_summary.html, included on the child's page."""
@@ -55,25 +70,16 @@ def _child_page_helpers():
             return []
         # the ids from the discussion the page has loaded: two index look-ups (a bitmap OR), where subqueries for
         # them made the database read every difference of the partnership to test each
-        decisions = [d.id for d in discussion.decisions]
-        actions = [a.id for a in discussion.actions]
-        if not decisions and not actions:
+        ids = {"about_decisions": [d.id for d in discussion.decisions],
+               "about_actions": [a.id for a in discussion.actions]}
+        if not ids["about_decisions"] and not ids["about_actions"]:
             return []
-        about_this = db.or_(ProfessionalDifference.decision_id.in_(decisions),
-                            ProfessionalDifference.action_id.in_(actions))
         # about one discussion in a hundred has one: a bare look first, where planning the whole query (the scope,
         # four joins) took the database longer than running it, on every discussion's page
-        if not db.session.execute(db.select(db.exists().where(about_this))).scalar_one():
+        if not db.session.execute(_ANY_ABOUT_THESE, ids).scalar_one():
             return []
-        query = (db.select(ProfessionalDifference)
-                 .where(about_this, difference_scope(current_user))
-                 # its decision or action is one the page has loaded (the ids above), found without a join
-                 .options(joinedload(ProfessionalDifference.child),
-                          joinedload(ProfessionalDifference.raised_by_agency),
-                          joinedload(ProfessionalDifference.against_agency),
-                          joinedload(ProfessionalDifference.stages))
-                 .order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc()))
-        return db.session.execute(query).scalars().unique().all()
+        return db.session.execute(scoped((difference_scope(current_user),), _differences_about_these),
+                                  ids).scalars().unique().all()
 
     return {"differences_for_child": differences_for_child, "differences_for_discussion": differences_for_discussion}
 

@@ -1,7 +1,7 @@
 """Who may see missing children's records; registered with the core at app creation (`register`)."""
 from __future__ import annotations
 
-from sqlalchemy import false, func, select
+from sqlalchemy import bindparam, false, func, select
 
 from ..auth.access import (
     per_person,
@@ -9,6 +9,7 @@ from ..auth.access import (
     child_scope,
     may_see_cases,
     restriction_allows,
+    scoped,
     sees_all_cases,
 )
 from ..children import links
@@ -85,6 +86,14 @@ def may_change(user, row) -> bool:
     return may_see_cases(user) and row.recorded_by_agency_id == user.agency_id
 
 
+def _recent_episodes(scope):
+    return (select(MissingEpisode).where(
+        MissingEpisode.child_id.in_(bindparam("recent_of", expanding=True)),
+        MissingEpisode.reported_missing_at >= bindparam("recent_since"),
+        MissingEpisode.reported_missing_at <= bindparam("recent_until"), scope)
+        .order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc()))
+
+
 def recent_episodes(child_ids, user, since, until) -> dict[int, list]:
     """Episodes of these children reported between `since` and `until` that `user` may see, newest first
     (for the cumulative harm beside a decision: children.harm)."""
@@ -92,11 +101,8 @@ def recent_episodes(child_ids, user, since, until) -> dict[int, list]:
 
     found: dict[int, list] = {}
     episodes = db.session.execute(
-        select(MissingEpisode).where(MissingEpisode.child_id.in_(list(child_ids)),
-                                     MissingEpisode.reported_missing_at >= since,
-                                     MissingEpisode.reported_missing_at <= until,
-                                     missing_scope(user, MissingEpisode.child_id))
-        .order_by(MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc())).scalars()
+        scoped((missing_scope(user, MissingEpisode.child_id),), _recent_episodes),
+        {"recent_of": list(child_ids), "recent_since": since, "recent_until": until}).scalars()
     for episode in episodes:
         found.setdefault(episode.child_id, []).append(episode)
     return found
