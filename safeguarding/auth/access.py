@@ -319,8 +319,10 @@ def restricted_out_of_sight(user):
     return and_(_child_reach(user, False), Child.id.in_(hidden_restricted_ids(user)))
 
 
-#: how many statements `scoped` keeps per process, the most recently used (a person's page uses one to four)
-SCOPED_KEPT = 128
+#: how many statements `scoped` keeps per process, the most recently used: a record's page uses one to four, and a
+#: person's every kind of record page about eighteen, so a dozen or more people's most used pages (a statement is
+#: some 20 to 40 kB once it has run: 5 to 10 MB at most)
+SCOPED_KEPT = 256
 
 
 _SCOPED: OrderedDict = OrderedDict()

@@ -22,29 +22,34 @@ from .models import Child, FamilyAdversity
 
 #: name -> function(child id column) -> an EXISTS of that kind's rows for the child
 KINDS: dict[str, Callable] = {}
+#: KINDS as registered so far, a new tuple at each registration: the child's statement is kept with the very tuple
+#: it was built from (`scoped`), so a kind registered later is never read with a statement that lacks it
+_KINDS_NOW: tuple = ()
 _KNOWN = "safeguarding.child_has"
 
 
 def register(name: str, build: Callable) -> None:
+    global _KINDS_NOW
     KINDS[name] = build
+    _KINDS_NOW = tuple(KINDS.items())
 
 
 register("adversities", lambda child_id: exists().where(FamilyAdversity.child_id == child_id))
 
 
-def _with_kinds(scope):
-    return db.select(Child, *(build(Child.id).label(name) for name, build in KINDS.items())).where(
+def _with_kinds(scope, kinds: tuple):
+    return db.select(Child, *(build(Child.id).label(name) for name, build in kinds)).where(
         Child.id == bindparam("page_child", type_=Integer), scope)
 
 
 def visible_child(child_id: int, user) -> Child:
     """The child if `user` may see them (otherwise 404, audited), with what they have asked in the same statement
     and kept for this request."""
-    query = scoped((child_scope(user),), _with_kinds)
-    row = db.session.execute(query, {"page_child": child_id}).one_or_none()
+    kinds = _KINDS_NOW
+    row = db.session.execute(scoped((child_scope(user), kinds), _with_kinds), {"page_child": child_id}).one_or_none()
     if row is None:
         deny(404, "child", child_id)
-    request.environ.setdefault(_KNOWN, {})[child_id] = dict(zip(KINDS, row[1:], strict=True))
+    request.environ.setdefault(_KNOWN, {})[child_id] = dict(zip((name for name, _ in kinds), row[1:], strict=True))
     return row[0]
 
 
