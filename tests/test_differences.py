@@ -183,6 +183,13 @@ def test_the_whole_flow_through_every_stage(app, cast, agencies):
     entries = timeline(child, cast["officer"])
     assert [e.title for e in entries if e.kind == "Professional difference"][0].endswith("stage 4 (Safeguarding "
                                                                                           "partnership) resolved")
+    # the child's page shows each stage's outcome, its stages read with the differences, not by themselves
+    child_page = head.get(f"/children/{child.id}")
+    closed = [f"stage {n} (" for n in (4, 3, 2, 1)]  # newest first
+    assert all(c in child_page for c in closed)
+    assert [child_page.text.index(c) for c in closed] == sorted(child_page.text.index(c) for c in closed)
+    read = statements_of_get(head, f"/children/{child.id}")
+    assert not [s for s in read if s.lstrip().startswith("SELECT difference_stage.")]
     assert "PD-" in officer.get(f"/children/{child.id}")
     assert deadlines.open_deadlines(due_before=MONDAY + timedelta(days=60)) == []
 
