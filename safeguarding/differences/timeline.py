@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.access import scoped
 from ..children import presence
 from ..children.timeline import TimelineEntry
-from ..discussions.models import AgreedAction, ThresholdDecision
+from ..discussions.models import AgreedAction, StrategyDiscussion, ThresholdDecision
 from ..extensions import db
 from .access import difference_scope
 from .models import ProfessionalDifference
@@ -28,8 +28,10 @@ def _child_differences(scope):
             .options(joinedload(ProfessionalDifference.raised_by_agency),
                      joinedload(ProfessionalDifference.against_agency),
                      joinedload(ProfessionalDifference.stages),
-                     joinedload(ProfessionalDifference.decision).joinedload(ThresholdDecision.discussion),
-                     joinedload(ProfessionalDifference.action).joinedload(AgreedAction.discussion)))
+                     joinedload(ProfessionalDifference.decision).load_only(ThresholdDecision.outcome)
+                     .joinedload(ThresholdDecision.discussion).load_only(StrategyDiscussion.scheduled_at),
+                     joinedload(ProfessionalDifference.action).load_only(AgreedAction.description)
+                     .joinedload(AgreedAction.discussion).load_only(StrategyDiscussion.scheduled_at)))
 
 
 def child_differences(child, user) -> list[ProfessionalDifference]:
