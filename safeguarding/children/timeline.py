@@ -84,10 +84,12 @@ class TimelinePage:
         return self.number > 1
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def _statement(shapes: tuple, limited: bool):
     """The UNION of the providers' SELECTs for these shapes, newest first, and which provider each part is of:
-    built once per combination (statements are immutable; the values come with each execution)."""
+    built once per combination (statements are immutable; the values come with each execution). A shape may be a
+    person's scope clause (the same object on each of their requests), so a combination is kept per person: as many
+    as `auth.access` keeps statements per person's scope (SCOPED_KEPT), for the people using a worker now."""
     parts, owners = [], []
     for provider, shape in shapes:
         for select in provider.timeline_selects(shape):
