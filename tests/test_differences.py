@@ -368,6 +368,15 @@ def test_only_people_involved_their_managers_mash_and_the_partnership_see_a_diff
     # The social worker (another agency) can now see the child the difference is about; a bystander cannot.
     client_for(app, cast["social_worker"]).get(f"/children/{cast['child'].id}")
     client_for(app, cast["nurse"]).get(f"/children/{cast['child'].id}", expected=404)
+    # On the child's page, someone who sees the child but none of their differences is shown none and reads none;
+    # someone in the difference is shown it.
+    child_url = f"/children/{cast['child'].id}"
+    reads = lambda client: [s for s in statements_of_get(client, child_url)  # noqa: E731
+                            if s.lstrip().startswith("SELECT professional_difference.")]
+    senior = client_for(app, cast["police_senior"])
+    assert difference.reference not in senior.get(child_url) and not reads(senior)
+    social_worker = client_for(app, cast["social_worker"])
+    assert difference.reference in social_worker.get(child_url) and reads(social_worker)
     # Raising a difference about a child you cannot see is refused like any other unseen record.
     client_for(app, cast["nurse"]).get(f"/differences/new/child/{cast['child'].id}", expected=404)
     admin = client_for(app, make_admin(app, agencies))

@@ -101,5 +101,7 @@ def register() -> None:
     from ..children import presence
 
     links.register(LINKS)
-    # any difference about the child, whoever may see it: the page then reads those the viewer may
-    presence.register("differences", lambda child_id: exists().where(ProfessionalDifference.child_id == child_id))
+    # a difference about the child that the viewer may see: most people see none of a child's differences (only
+    # the people in one, their managers, MASH and the partnership), and the page then reads nothing for them
+    presence.register("differences", lambda child_id, scope: exists().where(ProfessionalDifference.child_id == child_id,
+                                                                          scope), difference_scope)
