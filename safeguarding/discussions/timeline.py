@@ -1,7 +1,7 @@
 """A child's strategy discussions, decisions and agreed actions, for the child's timeline (scoped to the user)."""
 from __future__ import annotations
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import false, func, true, union_all
 
 from ..auth.models import User
 from ..children.timeline import CHILD, TimelineEntry, columns
@@ -28,10 +28,10 @@ def timeline_selects(scope) -> list:
     # planner to join every user to each action to find its owner; read by a statement of its own first, it cost a
     # round trip and a statement's work in Python on every child's page.
     visible = union_all(
-        db.select(StrategyDiscussion.id.label("id"), literal(True).label("linked"))
+        db.select(StrategyDiscussion.id.label("id"), true().label("linked"))
         .join(DiscussionChild, DiscussionChild.discussion_id == StrategyDiscussion.id)
         .where(DiscussionChild.child_id == CHILD, scope),
-        db.select(StrategyDiscussion.id, literal(False))
+        db.select(StrategyDiscussion.id, false())
         .join(ChildRemoval, ChildRemoval.discussion_id == StrategyDiscussion.id)
         .where(ChildRemoval.child_id == CHILD, scope)).cte("timeline_visible")
     linked = db.select(visible.c.id).where(visible.c.linked)
