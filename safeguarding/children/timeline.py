@@ -6,7 +6,9 @@ Each feature with something to show provides `safeguarding/<feature>/timeline.py
 - `timeline_shape(child, user) -> (shape, params)` and `timeline_selects(shape) -> list[Select]`: one SELECT per kind
   of entry, each built with `columns(...)` (when, which record, and the few codes and words its entry shows) and
   with bound parameters, not values (`CHILD` for the child's id; the provider's own names, in `params`, for the
-  rest); `shape` (hashable) says which SELECTs this child and person need. With `timeline_entry(row, child) ->
+  rest); `shape` (hashable) says which SELECTs this child and person need: a value, or a person's scope clause
+  (`per_person`: the same object on each of their requests, so it is only ever compared with itself) for SELECTs
+  that scope their rows in SQL (`discussions/timeline.py`). With `timeline_entry(row, child) ->
   TimelineEntry` to turn a row back into an entry. The timeline runs every provider's SELECTs as ONE statement
   (UNION ALL, newest first, limited to the page), so a child's page costs one statement for all of them, however
   many kinds and however long the history; and the statement is built once per combination of shapes, not per
