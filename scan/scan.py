@@ -163,7 +163,8 @@ def run_wapiti(tools: Path, base: str, cookie: str, work: Path) -> dict:
     except subprocess.TimeoutExpired:
         log = work / "wapiti.log"
         tail = log.read_text()[-3000:] if log.exists() else "(no log)"
-        sys.exit(f"wapiti still running after {wapiti_budget()} s, its caps' sum and a margin; its log ends:\n{tail}")
+        sys.exit(f"wapiti still running after {wapiti_budget()} s, twice its caps' sum and a margin; "
+                 f"its log ends:\n{tail}")
     print(f"wapiti: {time.monotonic() - started:.0f} s")
     if not report.exists():
         sys.exit(f"wapiti wrote no report (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")

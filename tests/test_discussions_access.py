@@ -325,3 +325,34 @@ def test_demo_gives_the_default_report_figures_in_every_section(app, today):
     assert len([n for _, n in report.outcomes if n]) >= 5
     assert report.icpc_counts["on_time"] >= 1 and report.icpc_counts["late"] >= 1
     assert sum(a.done_late for a in report.actions) >= 3 and sum(a.cancelled for a in report.actions) >= 1
+
+
+def test_a_childs_timeline_shows_only_the_discussions_the_viewer_may_see(signed_in, agencies, make_user):
+    """The timeline finds the discussions the viewer may see in its own statement: a practitioner whose agency is
+    invited to one discussion about the child sees that one, its actions and the child's removal from another they
+    may see; none of a discussion they may not see, nor the child's removal from one."""
+    mash_client, mash = signed_in(Role.MASH)
+    amy = make_child(agency=agencies["csc"])
+    shared = convene(mash, [amy], [agencies["csc"], agencies["police"], agencies["health"]])
+    private = convene(mash, [amy], [agencies["csc"], agencies["health"]])
+    nurse = make_user(Role.PRACTITIONER, "health")
+    for sd, words in ((shared, "Check PNC for the household"), (private, "Visit the family home")):
+        services.add_action(sd, {"description": words, "owner_id": nurse.id, "child_id": amy.id,
+                                 "due_at": clock.now() + timedelta(days=1)}, actor=mash)
+    # Amy taken off a discussion the police may see, and off one they may not (each keeps another child)
+    seen = convene(mash, [amy, make_child(first="Bea")], [agencies["csc"], agencies["police"]])
+    unseen = convene(mash, [amy, make_child(first="Cal")], [agencies["csc"]])
+    for sd in (seen, unseen):
+        with transaction():
+            services.remove_child(sd, amy.id, "Not this family", actor=mash, expected_version=sd.version)
+
+    police, _ = signed_in(Role.PRACTITIONER, "police")
+    page = police.get(f"/children/{amy.id}")
+    assert "Check PNC for the household" in page and f'href="/discussions/{shared.id}"' in page.html
+    assert "Visit the family home" not in page and f"/discussions/{private.id}" not in page.html
+    assert page.text.count("Removed from a strategy discussion") == 1
+    assert f"/discussions/{seen.id}#removed-children" in page.html and f"/discussions/{unseen.id}" not in page.html
+    # MASH sees every discussion: all of it is there to see
+    everything = mash_client.get(f"/children/{amy.id}")
+    assert "Visit the family home" in everything and f'href="/discussions/{private.id}"' in everything.html
+    assert everything.text.count("Removed from a strategy discussion") == 2

@@ -14,7 +14,7 @@ Each feature with something to show provides `safeguarding/<feature>/timeline.py
   many kinds and however long the history; and the statement is built once per combination of shapes, not per
   page (building it, seven SELECTs of nine columns, cost more than running it). The child is one `user` may see
   (the caller has checked, as `presence.visible_child` does); a provider scopes what it adds beyond that (a
-  discussion the user is not involved in), by the values it puts in `params`.
+  discussion the user is not involved in), by the values it puts in `params` or by its shape (the person's scope).
 - `entries(child, user, newest) -> list[TimelineEntry]`: for records the child's page reads whole anyway (its
   missing episodes and differences are shown in their own sections too): at least every one of its own entries
   among its `newest` newest (None: all).

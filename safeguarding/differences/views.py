@@ -294,7 +294,9 @@ def _due(stage: DifferenceStage) -> str:
 #: agencies, its procedure's stages, its own stages and their leads, and the discussion it came from. Both lists of
 #: stages joined: a procedure has a handful, so the rows are a few dozen at most, where each list read by itself
 #: was a statement of its own. Of the people, the child, the decision, the action and the discussion only the
-#: columns the page shows: whole, their rows cost the page about a millisecond to take apart.
+#: columns the page shows: whole, their rows cost the page about a millisecond to take apart. For showing only: a
+#: record loaded so lacks its version column, so it must not be changed in the request that read it this way (the
+#: page changes only the difference's notices).
 _NAMED = (User.name, User.job_title)
 _THE_PAGE_READS = (
     joinedload(ProfessionalDifference.child).load_only(Child.first_name, Child.last_name, Child.is_unborn),
