@@ -132,12 +132,11 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def wapiti_budget() -> int:
-    """Seconds wapiti may take before it counts as hung: the crawl's cap, then each module's own cap one after
-    another (a module that uses all of its time is normal on a slow machine: CI once stopped a healthy scan at
-    150 s, the crawl's cap twice over, when 45 + 9 x 12 s of capped work had not yet ended), twice over, plus
-    start-up, each module's closing checks and writing the report. Twice: a module stops at its cap only when the
-    request it is waiting for returns, and on a machine busy with other work (the tests of another checkout) the
-    app answered slowly enough that a scan of 100 s took more than 273 s."""
+    """Seconds wapiti may take before it counts as hung: twice the sum of its caps (the crawl's, then each module's
+    in turn), plus start-up, each module's closing checks and writing the report. A module that uses all of its
+    time is normal on a slow machine (CI once stopped a healthy scan at 150 s, before 45 + 9 x 12 s of capped work
+    had ended); and a module stops at its cap only when the request it is waiting for returns, so on a machine busy
+    with other work (another checkout's tests) a scan of 100 s took more than the caps' sum and 120 s."""
     return 2 * (WAPITI_SCAN_SECONDS + len(WAPITI_MODULES.split(",")) * WAPITI_ATTACK_SECONDS) + 120
 
 

@@ -44,10 +44,9 @@ register("adversities", lambda child_id: exists().where(FamilyAdversity.child_id
 
 
 def _with_kinds(scope, kinds: tuple, *viewer_scopes):
-    asked = (build(Child.id) if viewer is None else build(Child.id, viewer)
-             for (_, build, _), viewer in zip(kinds, viewer_scopes, strict=True))
-    return db.select(Child, *(exists_.label(name) for (name, _, _), exists_ in zip(kinds, asked, strict=True))).where(
-        Child.id == bindparam("page_child", type_=Integer), scope)
+    asked = [(build(Child.id) if viewer is None else build(Child.id, viewer)).label(name)
+             for (name, build, _), viewer in zip(kinds, viewer_scopes, strict=True)]
+    return db.select(Child, *asked).where(Child.id == bindparam("page_child", type_=Integer), scope)
 
 
 def visible_child(child_id: int, user) -> Child:
