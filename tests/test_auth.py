@@ -86,6 +86,23 @@ def test_session_cookie_flags(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_the_session_cookie_is_set_at_sign_in_for_the_longest_session_and_not_sent_again_by_each_page(
+        app, client, make_user):
+    # the session row decides when a session ends; the cookie only has to outlast it
+    from datetime import datetime, timezone
+
+    user = make_user()
+    client.sign_in(user.email, PASSWORD)
+    cookie = client.client.get_cookie("session")
+    hours = app.config["SESSION_LIFETIME_HOURS"]
+    assert cookie.expires - datetime.now(timezone.utc) > timedelta(hours=hours, minutes=-1)
+    client.get("/home")  # the first page may still put something in it (the form token, a message)
+    before = client.client.get_cookie("session").value
+    page = client.get("/home")
+    assert "Set-Cookie" not in page.response.headers
+    assert client.client.get_cookie("session").value == before
+
+
 def test_new_session_identifier_on_sign_in(app, client, make_user):
     user = make_user()
     client.get("/sign-in")
