@@ -146,3 +146,26 @@ def test_search_is_rate_limited_per_user(app_factory):
     client.post_form("/children/", {"query": "a"}, expected=200)
     client.post_form("/children/", {"query": "b"}, expected=200)
     client.post_form("/children/", {"query": "c"}, expected=429)
+
+
+def test_a_childs_page_is_not_sent_when_its_view_cannot_be_recorded(signed_in, monkeypatch):
+    # the page is drawn before its view is recorded (one transaction with what drew it), so it must not leave the
+    # server unless the record was committed
+    from safeguarding.audit import services as audit_services
+
+    client, user = signed_in(Role.MASH)
+    child = Child(first_name="Zoë", last_name="Unrecorded", created_by_agency_id=user.agency_id)
+    db.session.add(child)
+    db.session.commit()
+
+    def refused():
+        raise RuntimeError("the audit trail refused the event")
+
+    monkeypatch.setattr(audit_services, "commit_view", refused)
+    page = client.get(f"/children/{child.id}", expected=500)
+    assert "Unrecorded" not in page.html
+    monkeypatch.undo()
+    assert "Unrecorded" in client.get(f"/children/{child.id}")
+    views = db.session.execute(db.select(AuditEvent).where(
+        AuditEvent.object_type == "child", AuditEvent.action == "view")).scalars().all()
+    assert len(views) == 1  # the refused one left nothing behind

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import datetime, timezone
 
 from sqlalchemy import event
 
@@ -173,3 +174,31 @@ def test_a_report_records_its_view_without_reading_the_person_again(app, signed_
     with statements_run() as seen:
         client.get(url)
     assert sum("FROM user_session" in sql for sql in seen) == 1, seen
+
+
+def test_a_record_page_reads_and_records_its_view_in_one_transaction(app, signed_in):
+    # drawn first, then its view recorded: a second transaction for what the page read after the record was
+    # committed cost a pool check-out, BEGIN and COMMIT
+    client, mash = signed_in(Role.MASH)
+    child = Child(first_name="Amy", last_name="Example", created_by_agency_id=mash.agency_id)
+    db.session.add(child)
+    db.session.commit()
+    episode = MissingEpisode(child_id=child.id, reported_missing_at=datetime(2026, 11, 2, 9, tzinfo=timezone.utc),
+                             missing_from="home", risk_level="medium", recorded_by_id=mash.id,
+                             recorded_by_agency_id=mash.agency_id)
+    db.session.add(episode)
+    db.session.commit()
+    client.get(f"/children/{child.id}")  # warm: nothing read once for the process is counted
+    begun: list[int] = []
+
+    def began(conn):
+        begun.append(1)
+
+    event.listen(db.engine, "begin", began)
+    try:
+        for url in (f"/children/{child.id}", f"/missing/episodes/{episode.id}"):
+            begun.clear()
+            assert "Amy Example" in client.get(url)
+            assert len(begun) == 1, url
+    finally:
+        event.remove(db.engine, "begin", began)

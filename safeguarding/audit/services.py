@@ -5,7 +5,7 @@ import enum
 import functools
 import logging
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -15,6 +15,8 @@ from sqlalchemy.dialects import postgresql
 from ..clock import now
 from ..extensions import db
 from .models import AuditEvent, AuditEventChild
+
+T = TypeVar("T")
 
 log = logging.getLogger("safeguarding.audit")
 
@@ -108,6 +110,17 @@ def record_view(object_type: str, object_id: int | None, child_ids: Iterable[int
             db.session.execute(_VIEW_CHILD, [{"event_id": event_id, "child_id": c} for c in children])
     log.info("audit action=view object=%s:%s user=%s", object_type, object_id, values["user_id"])
     commit_view()
+
+
+def shown(page: T, object_type: str, object_id: int | None, child_ids: Iterable[int] = ()) -> T:
+    """`page` (a record's page, already drawn), once its view is recorded: `return shown(render_template(...),
+    "child", child.id)`. The page is drawn first, so the reads that drew it (the template's own included) and the
+    audit event are one transaction and one commit, where recording first and drawing after began a second
+    transaction for what the page read next (a pool check-out, BEGIN and COMMIT: three round trips). The page
+    leaves the server only once the event is committed; if the commit fails, the person gets the error page, never
+    the record."""
+    record_view(object_type, object_id, child_ids)
+    return page
 
 
 def commit_view() -> None:

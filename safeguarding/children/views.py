@@ -88,9 +88,9 @@ def show(child_id: int):
     # with what the child has at all: each section then reads its rows only if there are any
     child = presence.visible_child(child_id, current_user)
     presence.load_adversities(child)
-    audit.record_view("child", child.id)
-    return render_template("children/show.html", child=child, adversity_form=AdversityForm(),
-                           timeline=timeline_page(child, current_user, page_number(request.args.get("page", 1))))
+    return audit.shown(render_template(
+        "children/show.html", child=child, adversity_form=AdversityForm(),
+        timeline=timeline_page(child, current_user, page_number(request.args.get("page", 1)))), "child", child.id)
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
@@ -136,9 +136,8 @@ def add_adversity(child_id: int):
         else:
             flash("Family adversity recorded", "success")
             return redirect(url)
-    audit.record_view("child", child.id)
-    return render_template("children/show.html", child=child, timeline=timeline_page(child, current_user, 1),
-                           adversity_form=form, form=form), 200
+    return audit.shown(render_template("children/show.html", child=child, adversity_form=form, form=form,
+                                       timeline=timeline_page(child, current_user, 1)), "child", child.id), 200
 
 
 @bp.app_template_global()

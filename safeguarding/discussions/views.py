@@ -532,7 +532,6 @@ def _prompts_not_covered(sd: StrategyDiscussion) -> list[tuple[str, list[str]]]:
 @require("case.view")
 def show(discussion_id: int):
     sd = _full(discussion_id)
-    audit.record_view("strategy_discussion", sd.id, [c.child_id for c in sd.children])
     phrases = services.current_phrases()
     at = now()
     late = None
@@ -560,7 +559,7 @@ def show(discussion_id: int):
         meetings = [r.scheduled_at for r in reviews
                     if r.mode in thresholds.FOLLOW_UP_MEETING_MODES and r.scheduled_at is not None]
         follow_up_state = thresholds.follow_up_meeting_state(sd.follow_up_meeting_due_at, meetings, at)
-    return render_template(
+    return audit.shown(render_template(
         "discussions/show.html", discussion=sd, at=at, missing=services.missing_minimum_agencies(sd),
         prompts=_prompts_not_covered(sd), topics=TOPICS, late=late,
         by_agency=_information_by_agency(sd), lawful_basis_label=lawful_basis_label,
@@ -571,7 +570,8 @@ def show(discussion_id: int):
         follow_up_detail=thresholds.FOLLOW_UP_DETAIL,
         starts_assessment=thresholds.starts_assessment, assessment_due_at=thresholds.assessment_due_at,
         assessment_done=assessment_done,
-        cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at))
+        cumulative_harm=cumulative_harm([link.child_id for link in sd.children], current_user, at)),
+        "strategy_discussion", sd.id, [c.child_id for c in sd.children])
 
 
 # --- Attendance ----------------------------------------------------------------------------------------------

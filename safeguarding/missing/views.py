@@ -175,10 +175,9 @@ def episode(episode_id: int, risk_form=None, conflict=False):
     # what the page shows of it joined to it, in one statement: its child, its interviews, its risk gradings and
     # its arrests (a few of each, most often none)
     ep = _visible(MissingEpisode, "missing_episode", episode_id, *_AN_EPISODE_READS)
-    audit.record_view("missing_episode", ep.id, [ep.child_id])
-    return render_template("missing/episode.html", episode=ep, child=ep.child, arrests=ep.arrests,
-                           risk_form=risk_form or RiskForm(version=ep.version), form=risk_form, at=now(),
-                           conflict=conflict)
+    return audit.shown(render_template("missing/episode.html", episode=ep, child=ep.child, arrests=ep.arrests,
+                                       risk_form=risk_form or RiskForm(version=ep.version), form=risk_form,
+                                       at=now(), conflict=conflict), "missing_episode", ep.id, [ep.child_id])
 
 
 @bp.route("/episodes/<int:episode_id>/edit", methods=["GET", "POST"])
@@ -318,11 +317,11 @@ def _rhi(rhi_id: int) -> ReturnInterview:
 
 
 def _show_rhi(rhi: ReturnInterview, offer_form=None, status=200, conflict=False):
-    audit.record_view("return_interview", rhi.id, [rhi.child_id])
     offer_form = offer_form or OfferForm()
-    return render_template("missing/return_interview.html", rhi=rhi, child=rhi.child, episode=rhi.episode,
-                           offer_form=offer_form, form=offer_form if offer_form.errors else None,
-                           at=now(), conflict=conflict), status
+    return audit.shown(render_template("missing/return_interview.html", rhi=rhi, child=rhi.child,
+                                       episode=rhi.episode, offer_form=offer_form,
+                                       form=offer_form if offer_form.errors else None, at=now(), conflict=conflict),
+                       "return_interview", rhi.id, [rhi.child_id]), status
 
 
 def _worker_hint(worker: User, rhi: ReturnInterview) -> Markup:
@@ -498,9 +497,9 @@ def new_police_protection(child_id: int):
 @require("case.view")
 def police_protection(pp_id: int):
     pp = _visible(PoliceProtection, "police_protection", pp_id)
-    audit.record_view("police_protection", pp.id, [pp.child_id])
-    return render_template("missing/police_protection.html", pp=pp, child=pp.child, at=now(),
-                           checkpoints=police_protection_checkpoints(pp.started_at))
+    return audit.shown(render_template("missing/police_protection.html", pp=pp, child=pp.child, at=now(),
+                                       checkpoints=police_protection_checkpoints(pp.started_at)),
+                       "police_protection", pp.id, [pp.child_id])
 
 
 @bp.route("/police-protection/<int:pp_id>/end", methods=["GET", "POST"])
@@ -575,12 +574,12 @@ def new_epo(child_id: int):
 
 
 def _show_epo(epo, extend_form=None, end_form=None, conflict=False):
-    audit.record_view("emergency_protection_order", epo.id, [epo.child_id])
     extend_form = extend_form or EpoExtendForm(prefix="extend", version=epo.version)
     end_form = end_form or EpoEndForm(prefix="end", version=epo.version)
     failed = extend_form if extend_form.errors else (end_form if end_form.errors else None)
-    return render_template("missing/epo.html", epo=epo, child=epo.child, extend_form=extend_form,
-                           end_form=end_form, form=failed, at=now(), conflict=conflict)
+    return audit.shown(render_template("missing/epo.html", epo=epo, child=epo.child, extend_form=extend_form,
+                                       end_form=end_form, form=failed, at=now(), conflict=conflict),
+                       "emergency_protection_order", epo.id, [epo.child_id])
 
 
 @bp.route("/epo/<int:epo_id>")
@@ -701,8 +700,8 @@ _AN_ARREST_READS = (joinedload(Arrest.episode), joinedload(Arrest.recorded_by))
 @require("case.view")
 def arrest(arrest_id: int):
     row = _visible(Arrest, "child_arrest", arrest_id, *_AN_ARREST_READS)
-    audit.record_view("child_arrest", row.id, [row.child_id])
-    return render_template("missing/arrest.html", arrest=row, child=row.child)
+    return audit.shown(render_template("missing/arrest.html", arrest=row, child=row.child),
+                       "child_arrest", row.id, [row.child_id])
 
 
 # --- Prompts to convene a strategy discussion ----------------------------------------------------------------
