@@ -75,9 +75,10 @@ _MENU = [
 
 
 def _menu_entries(user) -> tuple:
-    """The menu's entries a person has: (text, endpoint, href, the endpoint the page's feature lights up). What
-    `can` allows depends only on the role and the agency's kind, so the entries are worked out once per app for
-    each pair and address root (about 0.4 ms a page: a permission check and a URL built for each entry)."""
+    """The menu's entries a person has: (text, endpoint, href, whether it is its feature's first entry, which the
+    feature's pages without an entry of their own light up). What `can` allows depends only on the role and the
+    agency's kind, so the entries are worked out once per app for each pair and address root, not on every page (a
+    permission check and a URL built for each entry: about 0.4 ms)."""
     agency = user.agency
     key = (user.role, agency.kind if agency is not None else None, request.script_root)
     kept = current_app.extensions.setdefault("safeguarding.menu", {})
