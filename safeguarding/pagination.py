@@ -1,7 +1,9 @@
 """Pagination for every list: a page of rows plus what the GOV.UK pagination component needs."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import func, literal, select
@@ -59,23 +61,61 @@ def _written(number: int):
     return literal(number, literal_execute=True)
 
 
-def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True, counted=None) -> Page:
+#: how many page and count statements `paginate` keeps for lists whose statement is itself kept: a list page's first
+#: few page numbers for the people using a worker now (a statement is some 20 to 40 kB once it has run)
+KEPT = 256
+_KEPT: OrderedDict = OrderedDict()
+_KEPT_LOCK = Lock()
+
+
+def _kept(query, counted, per_page: int, offset: int, counting: bool, build):
+    """`build()`: the page's (or the count's) statement for `query`, kept while `query` and `counted` are the very
+    same objects (a list's statement kept per person and shape: `auth.access.scoped`). SQLAlchemy works out a new
+    statement object's cache key by walking its whole tree, a person's scope clause included, on each execution:
+    a scoped list spent 1 to 2 ms a statement on that walk. Compared by identity, and held with the statement, so an
+    id cannot be reused by another object while it is kept."""
+    key = (id(query), id(counted), per_page, offset, counting)
+    with _KEPT_LOCK:
+        hit = _KEPT.get(key)
+        if hit is not None and hit[0] is query and hit[1] is counted:
+            _KEPT.move_to_end(key)
+            return hit[2]
+    statement = build()
+    with _KEPT_LOCK:
+        _KEPT[key] = (query, counted, statement)
+        while len(_KEPT) > KEPT:
+            _KEPT.popitem(last=False)
+    return statement
+
+
+def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True, counted=None,
+             params: dict | None = None, kept: bool = False) -> Page:
     """Run `query` for one page (LIMIT/OFFSET, one row more to know if there is a next) plus, when the page is full,
     one COUNT of at most COUNT_CAP + 1 rows; two statements at most whatever the page size, and neither grows with
     the whole table. A page that is not full is the last: it says how many rows there are, so a list that fits on
     one page (a filtered list, a practitioner's) costs one statement. `counted`: the rows to count, when `query` is
     shaped to reach only as far as the page (the same rows, in full), or to count them in an order of its own: its
     ORDER BY is kept (an indexed order makes a scoped count probe the rows the first pages show, not whichever rows
-    the table stores first)."""
+    the table stores first). `params`: values for the statements' bound parameters. `kept`: `query` and `counted`
+    are the same objects on each request of this list for this person and shape (`auth.access.scoped`, values as
+    bound parameters), so the page's and the count's statements are kept with them rather than built again."""
     number = page_number(raw_page)
     offset = (number - 1) * per_page
-    result = db.session.execute(query.limit(_written(per_page + 1)).offset(_written(offset)))
+
+    def page_statement():
+        return query.limit(_written(per_page + 1)).offset(_written(offset))
+
+    def count_statement():
+        rows = query.order_by(None) if counted is None else counted
+        return select(func.count()).select_from(rows.limit(_written(COUNT_CAP + 1)).subquery())
+
+    statement = (_kept(query, counted, per_page, offset, False, page_statement) if kept else page_statement())
+    result = db.session.execute(statement, params)
     rows = list(result.scalars() if scalars else result)
     if len(rows) <= per_page and (rows or number == 1):
         total = min(offset + len(rows), COUNT_CAP + 1)  # what the count would have said
     else:
-        counted = query.order_by(None) if counted is None else counted
-        total = db.session.execute(select(func.count()).select_from(
-            counted.limit(_written(COUNT_CAP + 1)).subquery())).scalar_one()
+        count = _kept(query, counted, 0, 0, True, count_statement) if kept else count_statement()
+        total = db.session.execute(count, params).scalar_one()
     return Page(items=rows[:per_page], number=number, per_page=per_page, total=total,
                 capped=total > COUNT_CAP, more=len(rows) > per_page)

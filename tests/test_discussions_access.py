@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 
 from safeguarding import clock
 from safeguarding.audit.models import AuditEvent
@@ -143,6 +144,27 @@ def test_list_filters_by_view_agency_and_date(signed_in, agencies):
     bad = client.get("/discussions/?view=all&date_from=31&date_from=2&date_from=2026")
     assert "From must be a real date" in bad
     assert draft.status == "draft" and soon.status == held.status == "convened"
+
+
+def test_the_list_kept_between_requests_uses_each_requests_time_and_filters(signed_in, agencies):
+    """The list's statements are kept per person and view (`listing.listed`): the time and the filters' values are
+    each request's own, not those of the request that built them."""
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        client, mash = signed_in(Role.MASH)
+        soon = convene(mash, [make_child("Soon")], [agencies["csc"], agencies["police"]],
+                       scheduled_at=start + timedelta(minutes=10))
+        convene(mash, [make_child("Held")], [agencies["csc"]], scheduled_at=start - timedelta(hours=3))
+        assert "Soon Example" in client.get("/discussions/")
+        assert "Soon Example" not in client.get("/discussions/?view=awaiting_decision")
+        police = client.get(f"/discussions/?view=all&agency_id={agencies['police'].id}")
+        assert "Soon Example" in police and "Held Example" not in police
+        csc = client.get(f"/discussions/?view=all&agency_id={agencies['csc'].id}")
+        assert "Soon Example" in csc and "Held Example" in csc
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        assert "Soon Example" not in client.get("/discussions/")
+        assert "Soon Example" in client.get("/discussions/?view=awaiting_decision")
+        assert soon.status == "convened"
 
 
 def test_draft_from_another_feature_is_convened_by_mash(signed_in, agencies):

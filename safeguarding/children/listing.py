@@ -35,5 +35,14 @@ def rows_query(conditions, order):
     return _columns().where(*conditions).order_by(*order)
 
 
+def listed(scope):
+    """The list's rows for one person's scope (`child_scope`), newest first, and the children to count: counted
+    newest first too (the index on created_at), so the count probes the children the first pages show rather than
+    the oldest rows, whose long histories made each probe dearer as the partnership grew. Built to be kept
+    (`auth.access.scoped`)."""
+    newest = [Child.created_at.desc(), Child.id.desc()]
+    return rows_query([scope], newest), db.select(Child.id).where(scope).order_by(*newest)
+
+
 def as_rows(found) -> list[ChildRow]:
     return [ChildRow(*values) for values in found]

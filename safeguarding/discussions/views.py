@@ -10,7 +10,7 @@ from sqlalchemy.orm import defaultload, joinedload, selectinload, with_expressio
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
-from ..auth.access import can, child_scope, deny, require
+from ..auth.access import can, child_scope, deny, require, scoped
 from ..auth.models import Agency, User
 from ..children import services as child_services
 from ..children.harm import cumulative_harm
@@ -173,8 +173,13 @@ def _agency_choices(agencies, blank: str):
     return [(0, blank)] + [(a.id, a.name) for a in agencies]
 
 
+@functools.cache
+def _active_agencies_statement():
+    return db.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)
+
+
 def _active_agencies():
-    return db.session.execute(db.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)).scalars().all()
+    return db.session.execute(_active_agencies_statement()).scalars().all()
 
 
 def _people(roles=None):
@@ -204,36 +209,21 @@ def _child_label(child: Child) -> str:
 def index():
     form = FilterForm(request.args)
     form.agency_id.choices = _agency_choices(_active_agencies(), "Any agency")
-    view = form.view.data if form.view.data in dict(form.view.choices) else "upcoming"
-    conditions = [discussion_scope(current_user)]
+    view = listing.VIEWS.get(form.view.data) or listing.VIEWS["upcoming"]
     at = now()
-    order = [StrategyDiscussion.scheduled_at.desc(), StrategyDiscussion.id.desc()]
-    if view == "upcoming":
-        conditions += [StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at >= at]
-        order = [StrategyDiscussion.scheduled_at, StrategyDiscussion.id]
-    elif view == "awaiting_decision":
-        conditions += [StrategyDiscussion.status == "convened", StrategyDiscussion.scheduled_at < at]
-    elif view == "awaiting_minutes":
-        conditions += [StrategyDiscussion.status == "decided",
-                       StrategyDiscussion.minutes_status.in_(("draft", "agreed"))]
-        order = [StrategyDiscussion.circulation_due_at, StrategyDiscussion.id]
-    elif view == "drafts":
-        conditions.append(StrategyDiscussion.status == "draft")
-        order = [StrategyDiscussion.created_at, StrategyDiscussion.id]
-    valid = form.validate() if request.args else True
-    if valid:
+    params = {}
+    if (form.validate() if request.args else True):
         if form.agency_id.data:
-            invited = db.select(Invitation.discussion_id).where(Invitation.agency_id == form.agency_id.data,
-                                                                Invitation.status != "not_invited")
-            conditions.append(StrategyDiscussion.id.in_(invited))
+            params["list_agency"] = form.agency_id.data
         if form.date_from.data:
-            conditions.append(StrategyDiscussion.scheduled_at >= london_instant(form.date_from.data, time(0)))
+            params["list_since"] = london_instant(form.date_from.data, time(0))
         if form.date_to.data:
-            conditions.append(StrategyDiscussion.scheduled_at
-                              < london_instant(form.date_to.data + timedelta(days=1), time(0)))
-    # the columns the list shows, not whole records (`listing.py`); counted without them
-    page = paginate(listing.rows_query(conditions, order), request.args.get("page", 1), scalars=False,
-                    counted=db.select(StrategyDiscussion.id).where(*conditions))
+            params["list_until"] = london_instant(form.date_to.data + timedelta(days=1), time(0))
+    # the columns the list shows, not whole records (`listing.py`); counted without them; both kept for this
+    # person's scope, view and filters (`scoped`), the filters' values bound
+    rows, counted = scoped((discussion_scope(current_user), view, "list_agency" in params, "list_since" in params,
+                            "list_until" in params), listing.listed)
+    page = paginate(rows, request.args.get("page", 1), scalars=False, counted=counted, params=params, kept=True)
     page.items = listing.as_rows(page.items)
     return render_template("discussions/index.html", page=page, filter_form=form, view=view, at=at,
                            missing=thresholds.missing_minimum_agencies)
