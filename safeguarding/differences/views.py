@@ -31,6 +31,19 @@ bp = Blueprint("differences", __name__, url_prefix="/differences")
 FILTERS = {"open": "Open", "closed": "Resolved or withdrawn", "all": "All"}
 
 
+#: each filter's name, the same object on every request (the list's statements are kept per filter)
+_SHOWN = {name: name for name in FILTERS}
+
+
+def _listed(scope, shown: str):
+    query = db.select(ProfessionalDifference).where(scope)
+    if shown == "open":
+        query = query.where(ProfessionalDifference.status == Status.OPEN.value)
+    elif shown == "closed":
+        query = query.where(ProfessionalDifference.status != Status.OPEN.value)
+    return _for_the_list(query.order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc()))
+
+
 def _for_the_list(query):
     """What a row of the list shows (differences/_table.html): the child, both agencies, the open stage. Not the
     people (the raiser, each stage's leads, each with their agency): a page of 26 loaded about 300 rows for them,
@@ -87,16 +100,10 @@ def _child_page_helpers():
 @bp.route("/")
 @require("difference.view")
 def index():
-    shown = request.args.get("show", "open")
-    if shown not in FILTERS:
-        shown = "open"
-    query = db.select(ProfessionalDifference).where(difference_scope(current_user))
-    if shown == "open":
-        query = query.where(ProfessionalDifference.status == Status.OPEN.value)
-    elif shown == "closed":
-        query = query.where(ProfessionalDifference.status != Status.OPEN.value)
-    query = _for_the_list(query.order_by(ProfessionalDifference.raised_at.desc(), ProfessionalDifference.id.desc()))
-    page = paginate(query, request.args.get("page", 1))
+    shown = _SHOWN.get(request.args.get("show", "open")) or _SHOWN["open"]
+    # kept per person and filter (`scoped`): a new statement's cache key is a walk of the whole scope, every run
+    query = scoped((difference_scope(current_user), shown), _listed)
+    page = paginate(query, request.args.get("page", 1), kept=True)
     return render_template("differences/index.html", page=page, shown=shown, filters=FILTERS)
 
 

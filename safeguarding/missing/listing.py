@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 
 from ..auth.models import User
 from ..children.models import Child, display_name
-from .models import LABELS, EpisodeLabels, MissingEpisode, PreventionInterview, ReturnInterview, RhiOffer
+from .models import LABELS, EpisodeLabels, MissingEpisode, PreventionInterview, ReturnInterview, RhiOffer, RhiStatus
 
 
 @dataclass
@@ -88,6 +88,25 @@ def interviews(conditions, order):
 
 def episodes(conditions, order):
     return _episode_columns().where(*conditions).order_by(*order)
+
+
+#: the lists whose statements are kept per person (`listed`), each name the same object on every request
+KEPT_TABS = {name: name for name in ("rhis", "missing", "episodes")}
+
+
+def listed(scope, tab: str):
+    """A kept list's statements for one person's scope (`missing_scope` on the list's child column) and `tab` (one
+    of KEPT_TABS): its rows (the columns it shows) and the records to count (without them). Built to be kept
+    (`auth.access.scoped`): SQLAlchemy walks a new statement's whole tree, the scope included, on each run."""
+    if tab == "rhis":
+        conditions = [ReturnInterview.status == RhiStatus.OPEN.value, scope]
+        return (interviews(conditions, [ReturnInterview.due_at, ReturnInterview.id]),
+                select(ReturnInterview.id).where(*conditions))
+    conditions = [scope]
+    if tab == "missing":
+        conditions.append(MissingEpisode.returned_at.is_(None))
+    return (episodes(conditions, [MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc()]),
+            select(MissingEpisode.id).where(*conditions))
 
 
 def as_rows(kind: type, found) -> list:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit, charts
-from ..auth.access import MASH, can, deny, require, visible_child_or_404, visible_or_404
+from ..auth.access import MASH, can, deny, require, scoped, visible_child_or_404, visible_or_404
 from ..auth.models import User
 from ..children.forms import show_rule_error
 from ..clock import LONDON, london_today, now
@@ -28,7 +28,7 @@ from .forms import (ArrestForm, AssignForm, CompleteForm, EpisodeEditForm, Episo
                     EpoExtendForm, EpoForm, FiguresForm, NotHeldForm, OfferForm, PoliceProtectionEndForm,
                     PoliceProtectionForm, PreventionForm, PromptCloseForm, ReturnForm, RiskForm)
 from .models import (Arrest, DiscussionPrompt, EmergencyProtectionOrder, MissingEpisode, PoliceProtection,
-                     ReturnInterview, RhiOffer, RhiStatus, RiskGrading)
+                     ReturnInterview, RhiOffer, RiskGrading)
 from .rules import police_protection_checkpoints
 
 bp = Blueprint("missing", __name__, url_prefix="/missing")
@@ -106,19 +106,11 @@ def index():
             tab = "rhis"
     scope = lambda col: missing_scope(current_user, col)  # noqa: E731
     rows = None
-    if tab == "rhis":
-        # the columns the list shows, not records (`listing.py`); counted without them
-        conditions = [ReturnInterview.status == RhiStatus.OPEN.value, scope(ReturnInterview.child_id)]
-        rows = listing.InterviewRow
-        query = listing.interviews(conditions, [ReturnInterview.due_at, ReturnInterview.id])
-        counted = select(ReturnInterview.id).where(*conditions)
-    elif tab in ("missing", "episodes"):
-        conditions = [scope(MissingEpisode.child_id)]
-        if tab == "missing":
-            conditions.append(MissingEpisode.returned_at.is_(None))
-        rows = listing.EpisodeRow
-        query = listing.episodes(conditions, [MissingEpisode.reported_missing_at.desc(), MissingEpisode.id.desc()])
-        counted = select(MissingEpisode.id).where(*conditions)
+    if tab in listing.KEPT_TABS:
+        # the columns the list shows, not records (`listing.py`); counted without them; kept per person (`scoped`)
+        rows = listing.InterviewRow if tab == "rhis" else listing.EpisodeRow
+        column = ReturnInterview.child_id if tab == "rhis" else MissingEpisode.child_id
+        query, counted = scoped((scope(column), listing.KEPT_TABS[tab]), listing.listed)
     elif tab == "prompts":
         query = (select(DiscussionPrompt).where(DiscussionPrompt.closed_at.is_(None),
                                                 scope(DiscussionPrompt.child_id))
@@ -134,7 +126,7 @@ def index():
                  .order_by(EmergencyProtectionOrder.ended_at.is_not(None),
                            EmergencyProtectionOrder.expires_at.desc()))
     if rows is not None:
-        page = paginate(query, request.args.get("page", 1), scalars=False, counted=counted)
+        page = paginate(query, request.args.get("page", 1), scalars=False, counted=counted, kept=True)
         page.items = listing.as_rows(rows, page.items)
     else:
         page = paginate(query, request.args.get("page", 1))
