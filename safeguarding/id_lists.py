@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import Integer, any_, literal
+from sqlalchemy import Integer, any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -22,3 +22,16 @@ def among(column, ids: Iterable[int]):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(values, type_=ARRAY(Integer)))
     return column.in_(values)
+
+
+def among_bound(column, name: str, dialect: str):
+    """`column` is one of the ids given as the bound parameter `name` when the statement runs (`ids_value`), for a
+    statement built once and kept: one array parameter on PostgreSQL, an IN list expanded per run on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def ids_value(ids: Iterable[int]) -> list[int]:
+    """The value of an `among_bound` parameter."""
+    return sorted({int(i) for i in ids})

@@ -20,20 +20,21 @@ indexes already serve.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable, Collection, Iterable
 
 from flask import has_app_context
-from sqlalchemy import and_, delete, event, insert, or_, select, union_all
+from sqlalchemy import and_, bindparam, delete, event, insert, or_, select, union_all
 from sqlalchemy.orm import Session, scoped_session
 
 from .. import clock, deadlines
 from ..counting import count_where
 from ..deadlines import Deadline
 from ..extensions import db
-from ..id_lists import among
+from ..id_lists import among, among_bound, ids_value
 from ..row_events import listen_for_writes, noting
 from .models import OpenDeadline
 
@@ -332,26 +333,26 @@ def _open_at(at: datetime):
     return or_(OpenDeadline.until.is_(None), OpenDeadline.until > at)
 
 
-def _owned_rows(owner_ids: list[int], *, now: datetime, due_before: datetime):
+def _owned_rows(owners: Callable, *, now, due_before):
     """(object_type, object_id, kind, due_at, owner) of these people's open deadlines: their own, and each one's
     copy of their agency's team deadlines when they are an active manager there (the mailbox, as the providers
-    give it asked about them)."""
+    give it asked about them). `owners(column)`: the clause naming the people (`among`, or `among_bound` in a kept
+    statement, as `now` and `due_before` may be bound parameters)."""
     from ..auth.models import Role, User
 
     open_now = and_(OpenDeadline.due_at < due_before, _open_at(now))
     columns = (OpenDeadline.object_type, OpenDeadline.object_id, OpenDeadline.kind, OpenDeadline.due_at)
-    theirs = select(*columns, OpenDeadline.owner_id.label("owner")).where(among(OpenDeadline.owner_id, owner_ids),
-                                                                          open_now)
+    theirs = select(*columns, OpenDeadline.owner_id.label("owner")).where(owners(OpenDeadline.owner_id), open_now)
     mailbox = (select(*columns, User.id.label("owner"))
                .join(User, and_(User.agency_id == OpenDeadline.team_agency_id, User.role == Role.MANAGER.value,
-                                User.is_active_user.is_(True), among(User.id, owner_ids)))
+                                User.is_active_user.is_(True), owners(User.id)))
                .where(OpenDeadline.owner_id.is_(None), open_now))
     return union_all(theirs, mailbox).subquery("owned")
 
 
 def count_owned(owner_ids: list[int], *, now: datetime, end_of_today: datetime,
                 due_before: datetime) -> tuple[int, int, int]:
-    rows = _owned_rows(owner_ids, now=now, due_before=due_before)
+    rows = _owned_rows(lambda column: among(column, owner_ids), now=now, due_before=due_before)
     found = db.session.execute(select(count_where(rows.c.due_at <= now),
                                       count_where(and_(rows.c.due_at > now, rows.c.due_at < end_of_today)),
                                       count_where(rows.c.due_at >= end_of_today))).one()
@@ -362,13 +363,12 @@ def counted_page_owned(owner_ids: list[int], *, now: datetime, end_of_today: dat
                        limit: int, offset: int = 0) -> tuple[tuple[int, int, int], list[Deadline]]:
     """`count_owned` and `page_owned` in one statement: the counts as window aggregates over the same rows, beside
     the page's (one pass over a person's or a team's deadlines, where the two statements made two). A page past the
-    last row has no row to carry them: counted on their own then."""
-    rows = _owned_rows(owner_ids, now=now, due_before=due_before)
-    counts = (count_where(rows.c.due_at <= now).over(),
-              count_where(and_(rows.c.due_at > now, rows.c.due_at < end_of_today)).over(),
-              count_where(rows.c.due_at >= end_of_today).over())
-    page = db.session.execute(select(rows, *counts).order_by(rows.c.due_at, rows.c.kind, rows.c.object_id,
-                                                             rows.c.owner).limit(limit).offset(offset)).all()
+    last row has no row to carry them: counted on their own then. The statement is built once per page position
+    (`_counted_page_statement`), the people and times bound when it runs: building it and working out its cache
+    key cost more than a millisecond of every My work."""
+    statement = _counted_page_statement(db.session.get_bind().dialect.name, limit, offset)
+    page = db.session.execute(statement, {"owned_owners": ids_value(owner_ids), "owned_now": now,
+                                          "owned_due_before": due_before, "owned_end_of_today": end_of_today}).all()
     if not page:
         return (count_owned(owner_ids, now=now, end_of_today=end_of_today, due_before=due_before)
                 if offset else (0, 0, 0)), []
@@ -376,11 +376,23 @@ def counted_page_owned(owner_ids: list[int], *, now: datetime, end_of_today: dat
     return (int(first[-3]), int(first[-2]), int(first[-1])), show(row[:5] for row in page)
 
 
+@functools.lru_cache(maxsize=64)
+def _counted_page_statement(dialect: str, limit: int, offset: int):
+    now, end_of_today = bindparam("owned_now"), bindparam("owned_end_of_today")
+    rows = _owned_rows(lambda column: among_bound(column, "owned_owners", dialect), now=now,
+                       due_before=bindparam("owned_due_before"))
+    counts = (count_where(rows.c.due_at <= now).over(),
+              count_where(and_(rows.c.due_at > now, rows.c.due_at < end_of_today)).over(),
+              count_where(rows.c.due_at >= end_of_today).over())
+    return (select(rows, *counts).order_by(rows.c.due_at, rows.c.kind, rows.c.object_id, rows.c.owner)
+            .limit(limit).offset(offset))
+
+
 def page_owned(owner_ids: list[int], *, now: datetime, due_before: datetime, limit: int,
                offset: int = 0) -> list[Deadline]:
     """These people's open deadlines, soonest first (`deadlines.order_key`), rows offset to offset + limit: the
     page's keys from the table, then only its records read to show them."""
-    rows = _owned_rows(owner_ids, now=now, due_before=due_before)
+    rows = _owned_rows(lambda column: among(column, owner_ids), now=now, due_before=due_before)
     page = db.session.execute(select(rows).order_by(rows.c.due_at, rows.c.kind, rows.c.object_id, rows.c.owner)
                               .limit(limit).offset(offset)).all()
     return show(page)
