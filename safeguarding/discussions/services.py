@@ -3,6 +3,7 @@ flushes, and logs one line with identifiers only. The view commits (or rolls bac
 `safeguarding.service.transaction()`, so a change, its audit events and its notices land together or not at all."""
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime
 from typing import Callable, Iterable
@@ -1074,8 +1075,15 @@ def record_dissent(sd: StrategyDiscussion, data: dict, *, actor) -> Dissent:
 # --- The partnership's list of vague phrases ----------------------------------------------------------------
 
 
+
+@functools.cache
+def _phrases_statement():
+    # built once: the discussion's page reads the phrases every time
+    return db.select(VaguePhrase.phrase, VaguePhrase.is_active)
+
+
 def current_phrases() -> list[str]:
-    rows = db.session.execute(db.select(VaguePhrase.phrase, VaguePhrase.is_active)).all()
+    rows = db.session.execute(_phrases_statement()).all()
     if not rows:
         return list(DEFAULT_PHRASES)
     return sorted(p for p, active in rows if active)

@@ -17,6 +17,7 @@ Its work grows with what has newly become due, never with the backlog or the siz
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -309,26 +310,39 @@ RESTRICTED_TITLE = "A restricted record needs you"
 def _restricted_among(children: set[int], discussions: set[int], actions: set[int]) -> dict[str, set[int]]:
     """Which of these children are restricted, and which of these discussions (and agreed actions, by their
     discussion) are about a restricted child: one statement for the three (a few hundred ids of each at a time)."""
+    ask = {"child": sorted(children), "discussion": sorted(discussions), "action": sorted(actions)}
+    found: dict[str, set[int]] = {kind: set() for kind in ask}
+    for start in range(0, max(len(ids) for ids in ask.values()), CHUNK):
+        chunk = {kind: ids[start:start + CHUNK] for kind, ids in ask.items() if ids[start:start + CHUNK]}
+        for kind, found_id in db.session.execute(_restricted_statement(tuple(chunk)),
+                                                 {f"restricted_{kind}": ids for kind, ids in chunk.items()}):
+            found[kind].add(found_id)
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def _restricted_statement(kinds: tuple[str, ...]):
+    """`_restricted_among`'s statement for these kinds of ids, built once (every My work asks), the ids bound."""
     from ..children.models import Child
     from ..discussions.models import AgreedAction, DiscussionChild
 
-    ask = {
-        "child": (sorted(children), lambda ids: select(literal("child"), Child.id).where(
-            Child.id.in_(ids), Child.restricted.is_(True))),
-        "discussion": (sorted(discussions), lambda ids: select(literal("discussion"), DiscussionChild.discussion_id)
-                       .join(Child, Child.id == DiscussionChild.child_id)
-                       .where(DiscussionChild.discussion_id.in_(ids), Child.restricted.is_(True))),
-        "action": (sorted(actions), lambda ids: select(literal("action"), AgreedAction.id)
-                   .join(DiscussionChild, DiscussionChild.discussion_id == AgreedAction.discussion_id)
-                   .join(Child, Child.id == DiscussionChild.child_id)
-                   .where(AgreedAction.id.in_(ids), Child.restricted.is_(True))),
+    def ids(kind):
+        return bindparam(f"restricted_{kind}", expanding=True)
+
+    parts = {
+        "child": lambda: select(literal("child"), Child.id).where(Child.id.in_(ids("child")),
+                                                                  Child.restricted.is_(True)),
+        "discussion": lambda: (select(literal("discussion"), DiscussionChild.discussion_id)
+                               .join(Child, Child.id == DiscussionChild.child_id)
+                               .where(DiscussionChild.discussion_id.in_(ids("discussion")),
+                                      Child.restricted.is_(True))),
+        "action": lambda: (select(literal("action"), AgreedAction.id)
+                           .join(DiscussionChild, DiscussionChild.discussion_id == AgreedAction.discussion_id)
+                           .join(Child, Child.id == DiscussionChild.child_id)
+                           .where(AgreedAction.id.in_(ids("action")), Child.restricted.is_(True))),
     }
-    found: dict[str, set[int]] = {kind: set() for kind in ask}
-    for start in range(0, max(len(ids) for ids, _ in ask.values()), CHUNK):
-        parts = [query(ids[start:start + CHUNK]) for ids, query in ask.values() if ids[start:start + CHUNK]]
-        for kind, found_id in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
-            found[kind].add(found_id)
-    return found
+    selects = [parts[kind]() for kind in kinds]
+    return union_all(*selects) if len(selects) > 1 else selects[0]
 
 
 def _restricted_links(urls: set[str], child_ids: set[int] = frozenset()) -> tuple[set[str], set[int]]:
