@@ -1075,7 +1075,6 @@ def record_dissent(sd: StrategyDiscussion, data: dict, *, actor) -> Dissent:
 # --- The partnership's list of vague phrases ----------------------------------------------------------------
 
 
-
 @functools.cache
 def _phrases_statement():
     # built once: the discussion's page reads the phrases every time

@@ -212,7 +212,7 @@ def index():
     view = listing.VIEWS.get(form.view.data) or listing.VIEWS["upcoming"]
     at = now()
     params = {}
-    if (form.validate() if request.args else True):
+    if not request.args or form.validate():
         if form.agency_id.data:
             params["list_agency"] = form.agency_id.data
         if form.date_from.data:
