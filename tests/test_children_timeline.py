@@ -199,6 +199,8 @@ def test_a_childs_family_adversity_reports_cost_no_statement_each(signed_in, mak
     four, page = _statements_on_child_page(client, child_with_reports(reporters))
     assert one == four
     assert all(f"Reported by {person.name}" in page for person in reporters)
+    # the reports' list says whose agency each came from (only the names are read with them)
+    assert all(f"by {person.name}, {person.agency.name}" in page for person in reporters)
 
 
 def test_a_childs_page_reads_only_the_sections_the_child_has(signed_in, make_user):
