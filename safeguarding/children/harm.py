@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from ..auth.models import Agency, User
 from ..clock import LONDON, now
 from ..extensions import db
 from .models import FamilyAdversity
@@ -58,11 +59,17 @@ def _window_start(at: datetime) -> datetime:
     return datetime.combine(first_day, datetime.min.time(), tzinfo=LONDON)
 
 
+#: who made each adversity report and their agency, as the reports' list (children/_adversity_reports.html) names
+#: them: only the names (each a whole user, with the user's own agency joined, was a third of the statement's time in
+#: Python); anything else is read if asked for
+REPORTERS_NAMED = (joinedload(FamilyAdversity.recorded_by).load_only(User.name).lazyload(User.agency),
+                   joinedload(FamilyAdversity.recorded_by_agency).load_only(Agency.name))
+
 #: built once, so its cache key is worked out once rather than on every discussion's page. Not presence's
 #: `_ADVERSITIES`: that one reads one child's by equality (the child's page, with no list to expand on each run);
 #: this one reads a discussion's siblings together.
 _ADVERSITIES = (select(FamilyAdversity).where(FamilyAdversity.child_id.in_(bindparam("child_ids", expanding=True)))
-                .options(joinedload(FamilyAdversity.recorded_by), joinedload(FamilyAdversity.recorded_by_agency))
+                .options(*REPORTERS_NAMED)
                 .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id))
 
 

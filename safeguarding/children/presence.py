@@ -15,12 +15,11 @@ from collections.abc import Callable
 
 from flask import has_request_context, request
 from sqlalchemy import Integer, bindparam, exists
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.access import child_scope, deny, scoped
-from ..auth.models import Agency, User
 from ..extensions import db
+from .harm import REPORTERS_NAMED
 from .models import Child, FamilyAdversity
 
 #: name -> (function(child id column[, the viewer's scope]) -> an EXISTS of that kind's rows for the child,
@@ -76,12 +75,9 @@ def has(child_id: int, name: str) -> bool:
     return True if kinds is None or name not in kinds else bool(kinds[name])
 
 
-#: built once: building it and working out its cache key cost a third of what running it did. Of the reporter and
-#: their agency only the names the page shows (each a whole user, with the user's own agency, was a third of the
-#: statement's time in Python); anything else is read if asked for
+#: built once: building it and working out its cache key cost a third of what running it did
 _ADVERSITIES = (db.select(FamilyAdversity).where(FamilyAdversity.child_id == bindparam("adversities_of", type_=Integer))
-                .options(joinedload(FamilyAdversity.recorded_by).load_only(User.name).lazyload(User.agency),
-                         joinedload(FamilyAdversity.recorded_by_agency).load_only(Agency.name))
+                .options(*REPORTERS_NAMED)
                 .order_by(FamilyAdversity.recorded_at, FamilyAdversity.id))
 
 
