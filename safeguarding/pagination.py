@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, literal, select
 
 from .extensions import db
+from .kept_statements import kept as kept_statement
 
 PER_PAGE = 25
 #: lists count at most this many rows: an exact count of a partnership's whole history costs what the partnership
@@ -68,24 +69,13 @@ _KEPT: OrderedDict = OrderedDict()
 _KEPT_LOCK = Lock()
 
 
-def _kept(query, counted, per_page: int, offset: int, counting: bool, build):
-    """`build()`: the page's (or the count's) statement for `query`, kept while `query` and `counted` are the very
-    same objects (a list's statement kept per person and shape: `auth.access.scoped`). SQLAlchemy works out a new
-    statement object's cache key by walking its whole tree, a person's scope clause included, on each execution:
-    a scoped list spent 1 to 2 ms a statement on that walk. Compared by identity, and held with the statement, so an
-    id cannot be reused by another object while it is kept."""
-    key = (id(query), id(counted), per_page, offset, counting)
-    with _KEPT_LOCK:
-        hit = _KEPT.get(key)
-        if hit is not None and hit[0] is query and hit[1] is counted:
-            _KEPT.move_to_end(key)
-            return hit[2]
-    statement = build()
-    with _KEPT_LOCK:
-        _KEPT[key] = (query, counted, statement)
-        while len(_KEPT) > KEPT:
-            _KEPT.popitem(last=False)
-    return statement
+def _page_statement(query, per_page: int, offset: int):
+    return query.limit(_written(per_page + 1)).offset(_written(offset))
+
+
+def _count_statement(query, counted):
+    rows = query.order_by(None) if counted is None else counted
+    return select(func.count()).select_from(rows.limit(_written(COUNT_CAP + 1)).subquery())
 
 
 def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = True, counted=None,
@@ -101,21 +91,16 @@ def paginate(query, raw_page: Any, per_page: int = PER_PAGE, *, scalars: bool = 
     bound parameters), so the page's and the count's statements are kept with them rather than built again."""
     number = page_number(raw_page)
     offset = (number - 1) * per_page
-
-    def page_statement():
-        return query.limit(_written(per_page + 1)).offset(_written(offset))
-
-    def count_statement():
-        rows = query.order_by(None) if counted is None else counted
-        return select(func.count()).select_from(rows.limit(_written(COUNT_CAP + 1)).subquery())
-
-    statement = (_kept(query, counted, per_page, offset, False, page_statement) if kept else page_statement())
+    # a kept list's statements are kept with it (`kept_statements`): building them walked the person's scope again
+    statement = (kept_statement(_KEPT, _KEPT_LOCK, KEPT, _page_statement, (query,), (per_page, offset)) if kept
+                 else _page_statement(query, per_page, offset))
     result = db.session.execute(statement, params)
     rows = list(result.scalars() if scalars else result)
     if len(rows) <= per_page and (rows or number == 1):
         total = min(offset + len(rows), COUNT_CAP + 1)  # what the count would have said
     else:
-        count = _kept(query, counted, 0, 0, True, count_statement) if kept else count_statement()
+        count = (kept_statement(_KEPT, _KEPT_LOCK, KEPT, _count_statement, (query, counted)) if kept
+                 else _count_statement(query, counted))
         total = db.session.execute(count, params).scalar_one()
     return Page(items=rows[:per_page], number=number, per_page=per_page, total=total,
                 capped=total > COUNT_CAP, more=len(rows) > per_page)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import aliased
 
+from ..kept_statements import kept
 from .models import Role
 
 MASH, PRACTITIONER, MANAGER, ADMIN = Role.MASH.value, Role.PRACTITIONER.value, Role.MANAGER.value, Role.ADMIN.value
@@ -336,21 +337,8 @@ def scoped(parts: tuple, build: Callable):
     new statement object, and keeps it with the object: a record's page, built afresh each time, spent a third of a
     millisecond to a millisecond on that walk per statement. A scope clause is already the same object for the same
     person (`per_person`), so its statements can be too; values that change (the record's id) are bound parameters.
-    `parts` are compared by identity, never by ==, which builds SQL for a column, and held with the statement, so an
-    id in the key cannot be reused by another object while the statement is kept."""
-    parts = (build, *parts)
-    key = tuple(id(part) for part in parts)
-    with _SCOPED_LOCK:
-        hit = _SCOPED.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], parts, strict=True)):
-            _SCOPED.move_to_end(key)
-            return hit[1]
-    statement = build(*parts[1:])
-    with _SCOPED_LOCK:
-        _SCOPED[key] = (parts, statement)
-        while len(_SCOPED) > SCOPED_KEPT:
-            _SCOPED.popitem(last=False)
-    return statement
+    `parts` are compared by identity (`kept_statements.kept`)."""
+    return kept(_SCOPED, _SCOPED_LOCK, SCOPED_KEPT, build, parts)
 
 
 _VISIBLE_ID = bindparam("visible_id")
